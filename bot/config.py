@@ -1,0 +1,43 @@
+"""Settings, read from the environment and a .env file (pydantic-settings).
+
+Every setting is documented in .env.example; keep the two in step.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # Where the bot keeps what it makes: the demo store, the Chroma index, the state database.
+    ccobot_home: Path = Field(default=Path(".ccobot"))
+    # A metrics-store folder or a CRM mapping file; empty means the demo store under CCOBOT_HOME.
+    ccobot_data: Path | None = None
+    # Deals in the demo store built on first run.
+    ccobot_demo_deals: int = 20_000
+    # The state database (SQLAlchemy URL); empty means a SQLite file under CCOBOT_HOME.
+    database_url: str | None = None
+    log_level: str = "INFO"
+
+    @property
+    def demo_store(self) -> Path:
+        return self.ccobot_home / "demo"
+
+    @property
+    def data_path(self) -> Path:
+        return self.ccobot_data or self.demo_store
+
+    @property
+    def state_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.ccobot_home / 'state.db'}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

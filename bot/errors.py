@@ -1,0 +1,65 @@
+"""Every exception ccobot raises on purpose.
+
+    CcobotError
+    ├── UserError              text is written for the asker and may be shown to them
+    │   ├── PlanError          a query plan the catalog or the data cannot answer
+    │   │   ├── UnknownMetric
+    │   │   ├── UnknownDimension
+    │   │   └── UnknownValue
+    │   └── PeriodError        a period that cannot be understood or resolved
+    └── StoreError             a metrics store that cannot be loaded at all (exit 2)
+
+Anything else is a bug: faces log it with a reference id and show a short apology.
+Only a UserError's text reaches a user.
+"""
+
+from __future__ import annotations
+
+
+class CcobotError(Exception):
+    """Base of ccobot's own exceptions."""
+
+
+class UserError(CcobotError):
+    """An error whose message is meant for the person asking."""
+
+    def __init__(self, message: str, *, suggestions: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.suggestions = suggestions or []
+
+
+class PlanError(UserError):
+    """A query plan that does not fit the catalog or the store."""
+
+
+class UnknownMetric(PlanError):
+    def __init__(self, metric: str, suggestions: list[str]) -> None:
+        hint = f" Did you mean {', '.join(suggestions)}?" if suggestions else ""
+        super().__init__(f"I don't know a KPI called '{metric}'.{hint}", suggestions=suggestions)
+        self.metric = metric
+
+
+class UnknownDimension(PlanError):
+    def __init__(self, metric: str, dimension: str, allowed: list[str]) -> None:
+        super().__init__(
+            f"{metric} can't be broken down or filtered by '{dimension}'. "
+            f"It can be by: {', '.join(allowed) or 'nothing'}.",
+            suggestions=allowed,
+        )
+        self.dimension = dimension
+
+
+class UnknownValue(PlanError):
+    def __init__(self, dimension: str, value: str, suggestions: list[str]) -> None:
+        hint = f" Closest: {', '.join(suggestions)}." if suggestions else ""
+        super().__init__(f"There is no {dimension} '{value}' in the data.{hint}", suggestions=suggestions)
+        self.dimension = dimension
+        self.value = value
+
+
+class PeriodError(UserError):
+    """A period expression that cannot be parsed or resolved (e.g. 'Q5', 'Feb 30')."""
+
+
+class StoreError(CcobotError):
+    """The metrics store cannot be loaded at all; the message says what and where."""

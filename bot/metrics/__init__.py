@@ -1,0 +1,1 @@
+"""The metrics store, the KPI catalog and the engine that answers query plans."""

@@ -1,0 +1,147 @@
+"""What one query execution needs: the store's arrays, the plan's filters as masks, group keys.
+
+Masks are numpy booleans over a fact table's rows, built once per query and shared by
+every formula that asks for them (a ratio's numerator and denominator, the value and
+the breakdown). Scope and filters are applied here, before any aggregation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from bot.metrics.catalog import Catalog
+from bot.metrics.periods import Calendar, Period
+from bot.metrics.plan import QueryPlan
+from bot.metrics.store import MetricsStore
+
+# fact -> (table, dimension -> column). Dimensions not listed cannot filter that fact.
+FACTS: dict[str, tuple[str, dict[str, str]]] = {
+    "deals": ("opportunities", {
+        "region": "region", "team": "team", "owner": "owner_id", "segment": "segment", "industry": "industry",
+        "country": "country", "product_line": "product_line", "type": "type", "source": "source", "stage": "stage"}),
+    "revenue": ("revenue", {"region": "region", "segment": "segment", "industry": "industry", "country": "country"}),
+    "leads": ("leads", {"region": "region", "source": "source"}),
+    "spend": ("marketing_spend", {"region": "region", "channel": "channel"}),
+    "nps": ("nps_responses", {"region": "region", "segment": "segment", "industry": "industry", "country": "country"}),
+    "cases": ("support_cases", {"region": "region", "segment": "segment", "industry": "industry", "country": "country"}),
+}
+
+Grouped = pd.Series  # index: group labels; values: the KPI per group
+Value = float | Grouped
+
+
+def day_seconds(d: date) -> int:
+    return int(np.datetime64(d, "s").astype("int64"))
+
+
+@dataclass
+class Ctx:
+    store: MetricsStore
+    catalog: Catalog
+    plan: QueryPlan
+    period: Period | None
+    cal: Calendar
+    filters: dict[str, list[str]]  # canonical values, already checked against the store
+    scope: frozenset[str] | None = None  # owner ids the asker may see deal-level; None = all
+    notes: list[str] = field(default_factory=list)
+    cache: dict = field(default_factory=dict)
+
+    # ---------------------------------------------------------- arrays
+
+    def frame(self, fact: str) -> pd.DataFrame:
+        return self.store.tables[FACTS[fact][0]]
+
+    def array(self, fact: str, column: str) -> np.ndarray:
+        """A column as a plain numpy array, cached on the store (categoricals as codes)."""
+        return store_array(self.store, FACTS[fact][0], column)
+
+    def memo(self, key: tuple, make: Callable[[], object]) -> object:
+        if key not in self.cache:
+            self.cache[key] = make()
+        return self.cache[key]
+
+    def with_period(self, period: Period | None) -> "Ctx":
+        return Ctx(self.store, self.catalog, self.plan, period, self.cal, self.filters, self.scope, self.notes)
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+
+    # ---------------------------------------------------------- masks
+
+    def base_mask(self, fact: str) -> np.ndarray:
+        """Scope and the plan's filters over a fact's rows."""
+        return self.memo(("base", fact), lambda: self._base_mask(fact))
+
+    def _base_mask(self, fact: str) -> np.ndarray:
+        table, dims = FACTS[fact]
+        n = len(self.store.tables[table])
+        mask = np.ones(n, dtype=bool)
+        for dim, values in self.filters.items():
+            mask &= self.match(fact, dims[dim], values)
+        if self.scope is not None and fact == "deals":
+            mask &= self.match(fact, "owner_id", sorted(self.scope))
+        return mask
+
+    def match(self, fact: str, column: str, values: list[str]) -> np.ndarray:
+        series = self.frame(fact)[column]
+        codes = self.array(fact, column)
+        wanted = series.cat.categories.get_indexer(values)
+        wanted = wanted[wanted >= 0]
+        return codes == wanted[0] if len(wanted) == 1 else np.isin(codes, wanted)
+
+    def in_period(self, fact: str, column: str, period: Period | None = None) -> np.ndarray:
+        """Rows whose date column falls in the period (all rows with a date when there is none)."""
+        period = period if period is not None else self.period
+        key = ("period", fact, column, period)
+        return self.memo(key, lambda: self._in_period(fact, column, period))
+
+    def _in_period(self, fact: str, column: str, period: Period | None) -> np.ndarray:
+        secs = self.array(fact, column)
+        if period is None:
+            return secs != np.iinfo(np.int64).min
+        lo, hi = day_seconds(period.start), day_seconds(period.end + timedelta(days=1))
+        return (secs >= lo) & (secs < hi)
+
+    # ---------------------------------------------------------- grouping
+
+    def key(self, fact: str, dim: str, month_column: str, mask: np.ndarray) -> pd.Categorical | np.ndarray:
+        """Group labels for the masked rows: categoricals for labels, month/quarter numbers for time."""
+        if dim in ("month", "quarter"):
+            months = self.array(fact, month_column)[mask]
+            return months if dim == "month" else (months - (self.cal.fy_start - 1)) // 3
+        column = FACTS[fact][1][dim]
+        codes = self.array(fact, column)[mask]
+        return pd.Categorical.from_codes(codes, dtype=self.frame(fact)[column].dtype)
+
+    def group(self, fact: str, mask: np.ndarray, by: list[str], month_column: str,
+              columns: dict[str, np.ndarray]) -> pd.DataFrame:
+        """A groupby-ready frame of the masked rows: the group keys plus the given value columns."""
+        data = {f"_g{i}": self.key(fact, dim, month_column, mask) for i, dim in enumerate(by)}
+        data.update({name: values[mask] for name, values in columns.items()})
+        return pd.DataFrame(data)
+
+    def grouper(self, frame: pd.DataFrame, by: list[str]):
+        return frame.groupby([f"_g{i}" for i in range(len(by))], observed=True, dropna=False, sort=False)
+
+
+def store_array(store: MetricsStore, table: str, column: str) -> np.ndarray:
+    cache = store.__dict__.setdefault("_arrays", {})
+    key = (table, column)
+    if key not in cache:
+        s = store.tables[table][column]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            arr = s.cat.codes.to_numpy()
+        elif pd.api.types.is_datetime64_any_dtype(s):
+            arr = s.to_numpy(dtype="datetime64[s]").view("int64")
+        elif pd.api.types.is_bool_dtype(s):
+            arr = s.to_numpy(dtype=bool, na_value=False)
+        else:
+            arr = s.to_numpy(dtype="float64", na_value=np.nan)
+        cache[key] = arr
+    return cache[key]

@@ -1,0 +1,193 @@
+"""The KPI engine: a checked query plan in, a result with value, rows, period and notes out.
+
+It knows nothing of chat: faces turn a KpiResult into an Answer and render that.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from bot.errors import UnknownValue
+from bot.metrics.catalog import Catalog, Kpi, load_catalog
+from bot.metrics.context import FACTS, Ctx
+from bot.metrics.formulas import compute
+from bot.metrics.fx import month_index
+from bot.metrics.periods import Calendar, Period, parse_period
+from bot.metrics.plan import QueryPlan, check_plan
+from bot.metrics.store import MetricsStore, StoreHolder
+
+# The table a KPI's filters are checked against, by formula kind.
+KIND_FACT = {"lead_count": "leads", "lead_conversion": "leads", "spend": "spend", "nps": "nps",
+             "case_resolution": "cases", "mrr": "revenue", "retention": "revenue"}
+ALL_TIME = {"all", "all time", "ever", "alltime"}
+
+
+@dataclass
+class KpiResult:
+    kpi: Kpi
+    value: float | None
+    period: Period | None
+    filters: dict[str, list[str]]
+    group_by: list[str]
+    rows: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    currency: str | None = None
+    as_of: date | None = None
+
+
+class Engine:
+    """Answers query plans over a store that is kept hot (and reloaded when its files change)."""
+
+    def __init__(self, store: MetricsStore | StoreHolder, catalog: Catalog | None = None) -> None:
+        self._holder = store if isinstance(store, StoreHolder) else None
+        self._store = store if isinstance(store, MetricsStore) else None
+        self.catalog = catalog or load_catalog()
+
+    @property
+    def store(self) -> MetricsStore:
+        return self._holder.get() if self._holder else self._store
+
+    def as_of(self, override: date | None = None) -> date:
+        return override or self.store.config.as_of or date.today()
+
+    def run(self, plan: QueryPlan, as_of: date | None = None, scope: frozenset[str] | None = None) -> KpiResult:
+        store = self.store
+        kpi = check_plan(plan, self.catalog)
+        cal = Calendar(self.as_of(as_of), store.fiscal_year_start_month)
+        period = self.resolve_period(kpi, plan.period, cal, store)
+        filters = {dim: self.canonical_values(store, kpi, dim, values) for dim, values in plan.filters.items()}
+        ctx = Ctx(store, self.catalog, plan, period, cal, filters, scope)
+        result = KpiResult(kpi, None, period, filters, list(plan.group_by), as_of=cal.as_of,
+                           currency=store.base_currency if kpi.unit == "currency" else None)
+        if period is not None and period.start > cal.as_of and not kpi.forward:
+            ctx.note(f"That period has not started yet (the data runs to {cal.as_of}).")
+        else:
+            result.value = _clean(compute(ctx, kpi, []))
+            if plan.group_by:
+                result.rows = self._rows(ctx, kpi, plan)
+        self._freshness_note(ctx, period, store, cal)
+        result.notes = ctx.notes
+        return result
+
+    # ------------------------------------------------------------ periods
+
+    def resolve_period(self, kpi: Kpi, text: str | None, cal: Calendar, store: MetricsStore) -> Period | None:
+        if text is not None and text.strip().lower() in ALL_TIME:
+            return None
+        if text:
+            return parse_period(text, cal, forward=kpi.forward)
+        default = kpi.default_period
+        if default == "open":
+            return None
+        if default == "qtd":
+            return parse_period("quarter to date", cal)
+        if default == "last_full_month":
+            return parse_period("last month", cal)
+        return self._latest_month(cal, store)
+
+    def _latest_month(self, cal: Calendar, store: MetricsStore) -> Period:
+        """The latest month with recurring revenue up to as_of (else the current month)."""
+        this_month = int(month_index(pd.Series([cal.as_of], dtype="datetime64[s]"))[0])
+        latest = this_month
+        if store.has("revenue"):
+            months = store.tables["revenue"]["m"].to_numpy()
+            months = months[months <= this_month]
+            latest = int(months.max()) if len(months) else this_month
+        start = date(latest // 12, latest % 12 + 1, 1)
+        return cal.unit(start, "month", f"{start:%B %Y}", forward=False)
+
+    # ------------------------------------------------------------ filters
+
+    def canonical_values(self, store: MetricsStore, kpi: Kpi, dim: str, values: list[str]) -> list[str]:
+        """Filter values as the store spells them; an unknown value is a user error with suggestions."""
+        if kpi.kind in ("target", "headcount"):
+            known = store.values("reps", {"owner": "rep_id"}.get(dim, dim))
+        else:
+            table, dims = FACTS[KIND_FACT.get(kpi.kind, "deals")]
+            known = store.values(table, dims[dim])
+        lookup = {k.casefold(): k for k in known}
+        if dim == "owner":
+            lookup.update(self._rep_aliases(store))
+        out = []
+        for value in values:
+            hit = lookup.get(str(value).strip().casefold())
+            if hit is None:
+                raise UnknownValue(dim, value, difflib.get_close_matches(value, known, n=3, cutoff=0.6))
+            out.append(hit)
+        return out
+
+    @staticmethod
+    def _rep_aliases(store: MetricsStore) -> dict[str, str]:
+        reps = store.tables.get("reps")
+        if reps is None:
+            return {}
+        out: dict[str, str] = {}
+        for col in ("name", "email", "slack_user_id"):
+            for alias, rep in zip(reps[col].astype("string"), reps["rep_id"].astype(str)):
+                if isinstance(alias, str):
+                    out.setdefault(alias.casefold(), rep)
+        return out
+
+    # ------------------------------------------------------------ rows
+
+    def _rows(self, ctx: Ctx, kpi: Kpi, plan: QueryPlan) -> list[dict]:
+        grouped = compute(ctx, kpi, list(plan.group_by))
+        grouped = grouped.replace([np.inf, -np.inf], np.nan)
+        time_dims = [d for d in plan.group_by if d in ("month", "quarter")]
+        if time_dims and plan.limit is None:
+            grouped = grouped.sort_index()
+        else:
+            grouped = grouped.sort_values(ascending=plan.order == "asc", na_position="last")
+        if plan.limit:
+            grouped = grouped.head(plan.limit)
+        names = self._rep_names(ctx.store) if "owner" in plan.group_by else {}
+        rows = []
+        for key, value in grouped.items():
+            keys = key if isinstance(key, tuple) else (key,)
+            row = {dim: self._label(ctx, dim, k) for dim, k in zip(plan.group_by, keys)}
+            if names:
+                row["owner_name"] = names.get(row["owner"])
+            row["value"] = _clean(value)
+            rows.append(row)
+        return rows
+
+    @staticmethod
+    def _label(ctx: Ctx, dim: str, key: object) -> str | None:
+        if key is None or (isinstance(key, float) and np.isnan(key)) or key is pd.NA:
+            return None
+        if dim == "month":
+            m = int(key)
+            return f"{m // 12}-{m % 12 + 1:02d}"
+        if dim == "quarter":
+            first = int(key) * 3 + ctx.cal.fy_start - 1
+            return ctx.cal.quarter_label(date(first // 12, first % 12 + 1, 1))
+        return str(key)
+
+    @staticmethod
+    def _rep_names(store: MetricsStore) -> dict[str, str]:
+        reps = store.tables.get("reps")
+        if reps is None:
+            return {}
+        return dict(zip(reps["rep_id"].astype(str), reps["name"].astype(str)))
+
+    # ------------------------------------------------------------ notes
+
+    def _freshness_note(self, ctx: Ctx, period: Period | None, store: MetricsStore, cal: Calendar) -> None:
+        latest = store.__dict__.get("_latest")
+        if latest is None:
+            latest = store.__dict__["_latest"] = store.latest_date() or cal.as_of
+        end = period.end if period is not None else cal.as_of
+        if latest < min(end, cal.as_of) - timedelta(days=1):
+            ctx.note(f"The latest data is from {latest}.")
+
+
+def _clean(value: object) -> float | None:
+    if value is None or value is pd.NA:
+        return None
+    value = float(value)
+    return value if np.isfinite(value) else None

@@ -1,0 +1,471 @@
+"""Formula kinds: how each kind of KPI is computed (contracts/kpis.md).
+
+A formula takes the query context, the KPI and the dimensions to group by, and returns
+the KPI's value: a float over the whole scope (NaN: no value) when `by` is empty, else a
+Series with one value per group. Catalog entries pick a kind and fill its parameters;
+kinds that combine other KPIs (ratio, growth, scale) call `compute` on them.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from bot.metrics.catalog import Kpi
+from bot.metrics.context import Ctx, Value
+from bot.metrics.fx import month_index
+
+Formula = Callable[[Ctx, Kpi, list[str]], Value]
+FORMULAS: dict[str, Formula] = {}
+
+
+def formula(name: str) -> Callable[[Formula], Formula]:
+    def register(fn: Formula) -> Formula:
+        FORMULAS[name] = fn
+        return fn
+    return register
+
+
+def compute(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
+    return FORMULAS[kpi.kind](ctx, kpi, by)
+
+
+def compute_id(ctx: Ctx, kpi_id: str, by: list[str]) -> Value:
+    return compute(ctx, ctx.catalog.kpis[kpi_id], by)
+
+
+def _require(ctx: Ctx, table: str, kpi: Kpi) -> None:
+    if not ctx.store.has(table):
+        from bot.errors import PlanError
+
+        raise PlanError(f"{kpi.title} is not available in this store: it needs the {table} table, "
+                        "which is missing or empty.")
+
+
+# ---------------------------------------------------------------- deals
+
+DEAL_DATE = {"won": "close_date", "lost": "close_date", "open": "close_date", "first_win": "close_date",
+             "created": "created_date"}
+DEAL_MONTH = {"close_date": "close_m", "created_date": "created_m"}
+
+
+def deal_mask(ctx: Ctx, spec: dict) -> np.ndarray:
+    """The deals a formula counts: scope and filters, the deal set, the period, any `where`."""
+    key = ("deals", spec["deals"], repr(spec.get("where")), ctx.period)
+    return ctx.memo(key, lambda: _deal_mask(ctx, spec))
+
+
+def _deal_mask(ctx: Ctx, spec: dict) -> np.ndarray:
+    which = spec["deals"]
+    mask = ctx.base_mask("deals").copy()
+    if which == "won":
+        mask &= ctx.array("deals", "is_won")
+    elif which == "first_win":
+        mask &= ctx.array("deals", "first_win")
+    elif which == "lost":
+        mask &= ctx.array("deals", "is_closed") & ~ctx.array("deals", "is_won")
+    elif which == "open":
+        mask &= ~ctx.array("deals", "is_closed")
+    if which != "open" or ctx.period is not None:
+        mask &= ctx.in_period("deals", DEAL_DATE[which])
+    where = spec.get("where")
+    if where == "partner":
+        mask &= ctx.match("deals", "source", ["partner"]) | ctx.array("deals", "has_partner")
+    elif isinstance(where, dict):
+        for col, value in where.items():
+            mask &= ctx.match("deals", col, [value])
+    return mask
+
+
+def _deal_values(ctx: Ctx, spec: dict) -> np.ndarray:
+    amount = ctx.array("deals", "amount")
+    if spec.get("weight") == "probability":
+        return amount * effective_probability(ctx)
+    return amount
+
+
+def effective_probability(ctx: Ctx) -> np.ndarray:
+    """Each deal's probability, or its stage's default from the catalog when the row has none."""
+    cache = ctx.store.__dict__.setdefault("_arrays", {})
+    if "prob_eff" not in cache:
+        deals = ctx.store.deals
+        defaults = {k.lower(): v for k, v in ctx.catalog.setting("stage_probability", {}).items()}
+        fallback = ctx.catalog.setting("open_probability_default", 0.3)
+        by_stage = [defaults.get(str(s).lower(), fallback) for s in deals["stage"].cat.categories]
+        codes = deals["stage"].cat.codes.to_numpy()
+        stage_p = np.where(codes >= 0, np.asarray(by_stage + [fallback])[codes], fallback)
+        prob = ctx.array("deals", "probability")
+        cache["prob_eff"] = np.where(np.isnan(prob), stage_p, prob)
+    return cache["prob_eff"]
+
+
+def _month_col(spec: dict) -> str:
+    return DEAL_MONTH[DEAL_DATE[spec["deals"]]]
+
+
+def _note_amounts(ctx: Ctx, mask: np.ndarray, values: np.ndarray) -> None:
+    lacking = int(np.isnan(values).sum())
+    if lacking:
+        ctx.note(f"{lacking:,} of {int(mask.sum()):,} deals had no amount and are not in the sum.")
+    codes = ctx.array("deals", "currency")[mask]
+    if len(codes):
+        cats = ctx.store.deals["currency"].cat.categories
+        used = [str(cats[i]) for i in np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(cats)))]
+        foreign = [c for c in used if c != ctx.store.base_currency]
+        if foreign:
+            ctx.note(f"Amounts in {', '.join(foreign)} converted to {ctx.store.base_currency} at monthly rates.")
+
+
+def _note_empty(ctx: Ctx, mask: np.ndarray, what: str) -> None:
+    if not mask.any():
+        ctx.note(f"No {what} in this period and scope.")
+
+
+@formula("deal_sum")
+def deal_sum(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
+    spec = kpi.formula
+    mask = deal_mask(ctx, spec)
+    values = _deal_values(ctx, spec)
+    if not by:
+        picked = values[mask]
+        _note_amounts(ctx, mask, picked)
+        _note_empty(ctx, mask, "matching deals")
+        return float(np.nansum(picked))
+    frame = ctx.group("deals", mask, by, _month_col(spec), {"v": values})
+    return ctx.grouper(frame, by)["v"].sum()
+
+
+@formula("deal_count")
+def deal_count(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
+    spec = kpi.formula
+    mask = deal_mask(ctx, spec)
+    if not by:
+        _note_empty(ctx, mask, "matching deals")
+        return float(np.count_nonzero(mask))
+    frame = ctx.group("deals", mask, by, _month_col(spec), {})
+    return ctx.grouper(frame, by).size().astype("float64")
+
+
+@formula("deal_mean")
+def deal_mean(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
+    spec = kpi.formula
+    mask = deal_mask(ctx, spec)
+    values = ctx.array("deals", "amount")
+    if not by:
+        picked = values[mask]
+        _note_amounts(ctx, mask, picked)
+        return float(np.nanmean(picked)) if np.isfinite(picked).any() else np.nan
+    frame = ctx.group("deals", mask, by, _month_col(spec), {"v": values})
+    return ctx.grouper(frame, by)["v"].mean()
+
+
+@formula("deal_cycle")
+def deal_cycle(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
+    spec = kpi.formula
+    mask = deal_mask(ctx, spec)
+    created, closed = ctx.array("deals", "created_date"), ctx.array("deals", "close_date")
+    if not by:
+        days = (closed[mask] - created[mask]) / 86400.0
+        return float(days.mean()) if len(days) else np.nan
+    frame = ctx.group("deals", mask, by, _month_col(spec), {"c": created, "d": closed})
+    frame["v"] = (frame.pop("d") - frame.pop("c")) / 86400.0
+    return ctx.grouper(frame, by)["v"].mean()
+
+
+# ---------------------------------------------------------------- combinations
+
+def _divide(num: Value, den: Value) -> Value:
+    if isinstance(num, pd.Series) or isinstance(den, pd.Series):
+        num, den = _align(num, den)
+        out = num / den.where(den != 0)
+        return out.replace([np.inf, -np.inf], np.nan)
+    return num / den if den and np.isfinite(den) and np.isfinite(num) else np.nan
+
+
+def _align(a: Value, b: Value) -> tuple[pd.Series, pd.Series]:
+    if not isinstance(a, pd.Series):
+        a = pd.Series(a, index=b.index)
+    if not isinstance(b, pd.Series):
+        b = pd.Series(b, index=a.index)
+    index = a.index.union(b.index, sort=False)
+    return a.reindex(index, fill_value=0.0), b.reindex(index, fill_value=0.0)
+
+
+def _add(values: list[Value]) -> Value:
+    total = values[0]
+    for v in values[1:]:
+        if isinstance(total, pd.Series) or isinstance(v, pd.Series):
+            a, b = _align(total, v)
+            total = a + b
+        else:
+            total = total + v
+    return total
+
+
+@formula("ratio")
+def ratio(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
+    num = compute_id(ctx, kpi.formula["num"], by)
+    den = _add([compute_id(ctx, d, by) for d in kpi.formula["den"]])
+    if not by and not (den and np.isfinite(den)):
+        names = " + ".join(ctx.catalog.kpis[d].title.lower() for d in kpi.formula["den"])
+        ctx.note(f"{kpi.title} has no value here: {names} is zero or unknown for this period and scope.")
+    return _divide(num, den)
+
+
+@formula("scale")
+def scale(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
+    return compute_id(ctx, kpi.formula["of"], by) * float(kpi.formula["factor"])
+
+
+@formula("growth")
+def growth(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
+    months = 12 if ctx.plan.compare == "year_ago" else None
+    prev_period = ctx.period.previous(months)
+    current = compute_id(ctx, kpi.formula["of"], by)
+    previous = compute_id(ctx.with_period(prev_period), kpi.formula["of"], by)
+    if not by:
+        ctx.note(f"Compared with {prev_period.start} to {prev_period.end}.")
+    return _divide(_add([current, -previous]), previous)
+
+
+# ---------------------------------------------------------------- other tables
+
+def _simple(ctx: Ctx, fact: str, mask: np.ndarray, by: list[str], month_col: str,
+            columns: dict[str, np.ndarray], reduce: Callable[[pd.DataFrame], float],
+            greduce: Callable[[object], pd.Series]) -> Value:
+    if not by:
+        return reduce(pd.DataFrame({k: v[mask] for k, v in columns.items()}))
+    return greduce(ctx.grouper(ctx.group(fact, mask, by, month_col, columns), by))
+
+
+@formula("lead_count")
+def lead_count(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
+    _require(ctx, "leads", kpi)
+    mask = ctx.base_mask("leads") & ctx.in_period("leads", "created_date")
+    if not by:
+        _note_empty(ctx, mask, "leads")
+        return float(mask.sum())
+    return ctx.grouper(ctx.group("leads", mask, by, "m", {}), by).size().astype("float64")
+
+
+@formula("lead_conversion")
+def lead_conversion(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
+    _require(ctx, "leads", kpi)
+    mask = ctx.base_mask("leads") & ctx.in_period("leads", "created_date")
+    converted = ctx.array("leads", "converted_date") != np.iinfo(np.int64).min
+    _note_empty(ctx, mask, "leads")
+    return _simple(ctx, "leads", mask, by, "m", {"c": converted.astype("float64")},
+                   lambda f: float(f["c"].mean()) if len(f) else np.nan, lambda g: g["c"].mean())
+
+
+@formula("spend")
+def spend(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
+    _require(ctx, "marketing_spend", kpi)
+    mask = ctx.base_mask("spend") & ctx.in_period("spend", "month")
+    return _simple(ctx, "spend", mask, by, "m", {"v": ctx.array("spend", "amount")},
+                   lambda f: float(f["v"].sum()), lambda g: g["v"].sum())
+
+
+@formula("marketing_roi")
+def marketing_roi(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
+    inbound = {"deals": "won", "where": {"source": "inbound"}}
+    mask = deal_mask(ctx, inbound)
+    amount = ctx.array("deals", "amount")
+    if by:
+        won = ctx.grouper(ctx.group("deals", mask, by, "close_m", {"v": amount}), by)["v"].sum()
+    else:
+        won = float(np.nansum(amount[mask]))
+    cost = compute_id(ctx, "marketing_spend", by)
+    if not by and not cost:
+        ctx.note("Marketing ROI has no value here: there was no marketing spend in this period and scope.")
+    return _divide(_add([won, -cost]), cost)
+
+
+@formula("nps")
+def nps(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
+    _require(ctx, "nps_responses", kpi)
+    mask = ctx.base_mask("nps") & ctx.in_period("nps", "response_date")
+    score = ctx.array("nps", "score")
+    cols = {"p": (score >= 9).astype("float64"), "d": (score <= 6).astype("float64")}
+    _note_empty(ctx, mask, "NPS responses")
+    return _simple(ctx, "nps", mask, by, "m", cols,
+                   lambda f: float((f["p"].mean() - f["d"].mean()) * 100) if len(f) else np.nan,
+                   lambda g: (g["p"].mean() - g["d"].mean()) * 100)
+
+
+@formula("case_resolution")
+def case_resolution(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
+    _require(ctx, "support_cases", kpi)
+    mask = ctx.base_mask("cases") & ctx.in_period("cases", "resolved_at")
+    hours = (ctx.array("cases", "resolved_at") - ctx.array("cases", "opened_at")) / 3600.0
+    _note_empty(ctx, mask, "resolved support cases")
+    return _simple(ctx, "cases", mask, by, "rm", {"h": hours},
+                   lambda f: float(f["h"].median()) if len(f) else np.nan, lambda g: g["h"].median())
+
+
+@formula("headcount")
+def headcount(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
+    _require(ctx, "reps", kpi)
+    reps = ctx.store.tables["reps"]
+    keep = reps["active"].to_numpy(dtype=bool) & (reps["role"] == "rep").to_numpy()
+    for dim, values in ctx.filters.items():
+        keep &= reps[dim].isin(values).to_numpy()
+    picked = reps.loc[keep]
+    if not by:
+        return float(len(picked))
+    return picked.groupby([picked[d] for d in by], observed=True, dropna=False).size().astype("float64")
+
+
+@formula("target")
+def target(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
+    """Targets set for periods within the named period, at the level the question asks about."""
+    _require(ctx, "targets", kpi)
+    t = _targets_with_dims(ctx)
+    level = next((d for d in ("owner", "team", "region") if d in by or d in ctx.filters), None)
+    rows = t[t["_level"] == (level or "company")]
+    if ctx.period is not None:
+        start, end = pd.Timestamp(ctx.period.start), pd.Timestamp(ctx.period.nominal_end)
+        rows = rows[(rows["period_start"] >= start) & (rows["period_end"] <= end)]
+        if not by and ctx.period.end < ctx.period.nominal_end and len(rows):
+            ctx.note(f"Against the target for the whole period, to {ctx.period.nominal_end}.")
+    for dim, values in ctx.filters.items():
+        rows = rows[rows[dim].isin(values)]
+    if ctx.scope is not None and level == "owner":
+        rows = rows[rows["owner"].isin(ctx.scope)]
+    if not by:
+        return float(rows["amount"].sum())
+    return rows.groupby([rows[d] for d in by], observed=True, dropna=False)["amount"].sum()
+
+
+def _targets_with_dims(ctx: Ctx) -> pd.DataFrame:
+    """Targets with owner/team/region filled in from the reps table, and their level."""
+    cache = ctx.store.__dict__.setdefault("_arrays", {})
+    if "targets" not in cache:
+        t = ctx.store.tables["targets"].copy()
+        reps = ctx.store.tables.get("reps")
+        t["owner"] = t["rep_id"].astype("string")
+        level = np.where(t["owner"].notna(), "owner",
+                         np.where(t["team"].notna(), "team", np.where(t["region"].notna(), "region", "company")))
+        if reps is not None:
+            by_rep = reps.set_index(reps["rep_id"].astype(str))
+            t["team"] = t["team"].astype("string").fillna(t["owner"].map(by_rep["team"].astype("string")))
+            t["region"] = t["region"].astype("string").fillna(t["owner"].map(by_rep["region"].astype("string")))
+        t["_level"] = level
+        cache["targets"] = t
+    return cache["targets"]
+
+
+# ---------------------------------------------------------------- recurring revenue
+
+def _months(ctx: Ctx) -> tuple[int, int]:
+    """(first, last) month index of the period."""
+    p = ctx.period
+    first, last = month_index(pd.Series([p.start, p.end], dtype="datetime64[s]"))
+    return int(first), int(last)
+
+
+@formula("mrr")
+def mrr(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
+    _require(ctx, "revenue", kpi)
+    first, last = _months(ctx)
+    months = ctx.array("revenue", "m")
+    value = ctx.array("revenue", "mrr")
+    time_dims = [d for d in by if d in ("month", "quarter")]
+    if not time_dims:
+        mask = ctx.base_mask("revenue") & (months == last)
+        if not by:
+            _note_empty(ctx, mask, "recurring revenue rows")
+            return float(np.nansum(value[mask]))
+        return ctx.grouper(ctx.group("revenue", mask, by, "m", {"v": value}), by)["v"].sum()
+    # Over time: each month's total, and for a quarter the total of its last month in the period.
+    mask = ctx.base_mask("revenue") & (months >= first) & (months <= last)
+    frame = ctx.group("revenue", mask, by, "m", {"v": value, "_m": months})
+    if "quarter" in time_dims:
+        last_in_group = ctx.grouper(frame, by)["_m"].transform("max")
+        frame = frame[frame["_m"] == last_in_group]
+    return ctx.grouper(frame, by)["v"].sum()
+
+
+@formula("retention")
+def retention(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
+    """Logo churn, revenue churn, NRR and LTV from accounts' MRR before and at the end of the period."""
+    _require(ctx, "revenue", kpi)
+    parts = _retention_parts(ctx, by)
+    measure = kpi.formula["measure"]
+    if measure == "logo_churn":
+        out = _divide(parts["churned"], parts["base"])
+    elif measure == "revenue_churn":
+        out = _divide(parts["churned_mrr"], parts["base_mrr"])
+    elif measure == "nrr":
+        out = _divide(parts["kept_mrr"], parts["base_mrr"])
+    else:  # ltv
+        first, last = _months(ctx)
+        monthly_churn = _divide(parts["churned"], parts["base"])
+        monthly_churn = monthly_churn / (last - first + 1)
+        arpa = _divide(parts["end_mrr"], parts["paying"])
+        out = _divide(arpa * float(ctx.catalog.setting("gross_margin", 1.0)), monthly_churn)
+        if not by and not parts["churned"]:
+            ctx.note("LTV has no value here: no paying account churned in the period, so lifetime is unbounded.")
+    if not by and not parts["base"]:
+        ctx.note("No account was paying in the month before the period.")
+    return out
+
+
+def _retention_parts(ctx: Ctx, by: list[str]) -> dict[str, Value]:
+    first, last = _months(ctx)
+    rev = ctx.store.tables["revenue"]
+    months, value = ctx.array("revenue", "m"), ctx.array("revenue", "mrr")
+    acct = ctx.array("revenue", "account_id")
+    n = len(rev["account_id"].cat.categories)
+    mask = ctx.base_mask("revenue") & (acct >= 0)
+    before = np.bincount(acct[mask & (months == first - 1)], weights=value[mask & (months == first - 1)], minlength=n)
+    end = np.bincount(acct[mask & (months == last)], weights=value[mask & (months == last)], minlength=n)
+    base = before > 0
+    cols = {
+        "base": base, "churned": base & ~(end > 0), "paying": end > 0,
+        "base_mrr": np.where(base, before, 0.0), "churned_mrr": np.where(base & ~(end > 0), before, 0.0),
+        "kept_mrr": np.where(base, end, 0.0), "end_mrr": np.where(end > 0, end, 0.0),
+    }
+    cols = {k: v.astype("float64") for k, v in cols.items()}
+    if not by:
+        return {k: float(v.sum()) for k, v in cols.items()}
+    dims = _account_dims(ctx)
+    frame = pd.DataFrame({f"_g{i}": dims[d] for i, d in enumerate(by)} | cols)
+    sums = ctx.grouper(frame, by).sum()
+    return {k: sums[k] for k in cols}
+
+
+def _account_dims(ctx: Ctx) -> dict[str, pd.Categorical]:
+    """Per account code of the revenue table: its segment, industry, country and region."""
+    cache = ctx.store.__dict__.setdefault("_arrays", {})
+    if "account_dims" not in cache:
+        rev = ctx.store.tables["revenue"]
+        first_row = rev.drop_duplicates("account_id")
+        order = first_row["account_id"].cat.codes.to_numpy()
+        dims = {}
+        for dim in ("segment", "industry", "country", "region"):
+            col = first_row[dim]
+            codes = np.full(len(rev["account_id"].cat.categories), -1, dtype=col.cat.codes.dtype)
+            codes[order[order >= 0]] = col.cat.codes.to_numpy()[order >= 0]
+            dims[dim] = pd.Categorical.from_codes(codes, dtype=col.dtype)
+        cache["account_dims"] = dims
+    return cache["account_dims"]
+
+
+@formula("cac_payback")
+def cac_payback(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
+    _require(ctx, "revenue", kpi)
+    cac = compute_id(ctx, "cac", by)
+    mask = deal_mask(ctx, {"deals": "first_win"})
+    first_mrr = ctx.store.tables["first_mrr"]["first_mrr"]
+    accounts = ctx.store.deals["account_id"].to_numpy()[mask]
+    mrr0 = first_mrr.reindex(pd.Index(accounts).astype(str)).to_numpy(dtype="float64")
+    gm = float(ctx.catalog.setting("gross_margin", 1.0))
+    if not by:
+        mean = float(np.nanmean(mrr0)) if np.isfinite(mrr0).any() else np.nan
+        return _divide(cac, gm * mean)
+    frame = ctx.group("deals", mask, by, "close_m", {})
+    frame["v"] = mrr0
+    return _divide(cac, ctx.grouper(frame, by)["v"].mean() * gm)

@@ -1,0 +1,398 @@
+"""Read the store's tables from files, coerce them to the canonical types, report problems.
+
+A bad value never stops the load: a row with a bad value in a required column is set
+aside, a bad value in an optional column is ignored (left empty), and both are reported
+with file, row and column. Only a store without a usable opportunities table is fatal.
+
+Row numbers are the file's own: for CSV the header is line 1, so the first data row is
+row 2; for Parquet the first row is row 1.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from bot.errors import StoreError
+from bot.metrics.schema import DERIVABLE, TABLES, Column, TableSpec
+
+EXAMPLES_KEPT = 5
+CURRENCY_RE = r"^[A-Z]{3}$"
+TRUE_WORDS = {"true", "t", "yes", "y", "1", "1.0", "ja", "sand", "sant"}
+FALSE_WORDS = {"false", "f", "no", "n", "0", "0.0", "nej", "falsk", "falskt"}
+# Recognisers for stores that give neither is_won/is_closed nor a stage list.
+WON_STAGE_RE = re.compile(r"^(closed[ _-]*)?won$|vundet|vunnen|^closed[ _-]*win", re.I)
+LOST_STAGE_RE = re.compile(r"^(closed[ _-]*)?lost$|tabt|förlorad|^closed[ _-]*loss|^disqualified$", re.I)
+
+
+@dataclass
+class Problem:
+    """One kind of problem in one column of one file, with the rows it hit."""
+
+    file: str
+    column: str | None
+    problem: str
+    action: str  # "row set aside", "value ignored", "table not loaded", "note"
+    count: int = 0
+    rows: list[int] = field(default_factory=list)
+    values: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        where = f"{self.file}" + (f", column {self.column}" if self.column else "")
+        if self.rows:
+            shown = ", ".join(str(r) for r in self.rows)
+            more = f" and {self.count - len(self.rows)} more" if self.count > len(self.rows) else ""
+            where += f", row{'s' if self.count > 1 else ''} {shown}{more}"
+        vals = f" (e.g. {', '.join(repr(v) for v in self.values)})" if self.values else ""
+        return f"{where}: {self.problem}{vals}; {self.action}"
+
+
+@dataclass
+class TableReport:
+    name: str
+    file: str
+    rows_read: int = 0
+    rows_loaded: int = 0
+
+    @property
+    def rows_set_aside(self) -> int:
+        return self.rows_read - self.rows_loaded
+
+
+@dataclass
+class LoadReport:
+    tables: dict[str, TableReport] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, file: str, column: str | None, problem: str, action: str,
+            rows: np.ndarray | list[int] | None = None, values: Any = None, count: int | None = None) -> None:
+        rows_list = [int(r) for r in (rows if rows is not None else [])]
+        n = count if count is not None else max(len(rows_list), 1)
+        vals = [str(v) for v in list(values)[:EXAMPLES_KEPT]] if values is not None else []
+        self.problems.append(Problem(file, column, problem, action, n, rows_list[:EXAMPLES_KEPT], vals))
+
+    @property
+    def set_aside(self) -> int:
+        return sum(t.rows_set_aside for t in self.tables.values())
+
+
+@dataclass
+class TableSource:
+    """Where one canonical table comes from and how its columns are named there."""
+
+    name: str
+    path: Path
+    columns: dict[str, str] = field(default_factory=dict)  # canonical -> source column
+    stages: dict[str, list[str]] | None = None
+    add_missing_managers: bool = False
+
+
+@dataclass
+class StoreConfig:
+    root: Path
+    sources: dict[str, TableSource]
+    base_currency: str = "EUR"
+    fiscal_year_start_month: int = 1
+    as_of: date | None = None
+    stages: dict[str, list[str]] | None = None
+
+
+# ---------------------------------------------------------------- configuration
+
+def read_config(path: Path) -> StoreConfig:
+    """A store folder (tables + optional store.yml) or a mapping file (*.yml/*.yaml)."""
+    path = Path(path)
+    if not path.exists():
+        raise StoreError(f"No metrics store at {path}: the path does not exist.")
+    if path.is_file():
+        if path.suffix.lower() not in (".yml", ".yaml"):
+            raise StoreError(f"{path} is a file but not a mapping (*.yml/*.yaml); give a store folder or a mapping.")
+        return _mapping_config(path)
+    return _folder_config(path)
+
+
+def _yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise StoreError(f"{path} is not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise StoreError(f"{path} must be a YAML mapping at its top level.")
+    return data
+
+
+def _settings_from(data: dict[str, Any], where: Path) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if "base_currency" in data:
+        cur = str(data["base_currency"]).strip().upper()
+        if not re.match(CURRENCY_RE, cur):
+            raise StoreError(f"{where}: base_currency '{data['base_currency']}' is not an ISO 4217 code.")
+        out["base_currency"] = cur
+    if "fiscal_year_start_month" in data:
+        m = data["fiscal_year_start_month"]
+        if not isinstance(m, int) or not 1 <= m <= 12:
+            raise StoreError(f"{where}: fiscal_year_start_month must be a month number 1-12, not {m!r}.")
+        out["fiscal_year_start_month"] = m
+    if data.get("as_of"):
+        try:
+            out["as_of"] = pd.Timestamp(str(data["as_of"])).date()
+        except ValueError as exc:
+            raise StoreError(f"{where}: as_of '{data['as_of']}' is not a date (YYYY-MM-DD).") from exc
+    if data.get("stages") is not None:
+        out["stages"] = _stages(data["stages"], where)
+    return out
+
+
+def _stages(raw: Any, where: Path) -> dict[str, list[str]]:
+    if not isinstance(raw, dict) or not set(raw) <= {"won", "lost", "open"}:
+        raise StoreError(f"{where}: stages must map won/lost/open to lists of stage names.")
+    return {k: [str(s) for s in (v or [])] for k, v in raw.items()}
+
+
+def _folder_config(root: Path) -> StoreConfig:
+    yml = root / "store.yml"
+    settings = _settings_from(_yaml(yml), yml) if yml.exists() else {}
+    sources = {}
+    for name in TABLES:
+        for ext in (".parquet", ".csv"):
+            candidate = root / f"{name}{ext}"
+            if candidate.exists():
+                sources[name] = TableSource(name, candidate, stages=settings.get("stages") if name == "opportunities" else None)
+                break
+    return StoreConfig(root=root, sources=sources, **settings)
+
+
+def _mapping_config(path: Path) -> StoreConfig:
+    data = _yaml(path)
+    settings = _settings_from(data, path)
+    tables = data.get("tables")
+    if not isinstance(tables, dict) or not tables:
+        raise StoreError(f"{path}: a mapping needs a 'tables:' section naming at least opportunities.")
+    sources = {}
+    for name, spec in tables.items():
+        if name not in TABLES:
+            raise StoreError(f"{path}: '{name}' is not a canonical table ({', '.join(TABLES)}).")
+        if not isinstance(spec, dict) or "file" not in spec:
+            raise StoreError(f"{path}: table '{name}' needs a 'file:'.")
+        columns = {str(k): str(v) for k, v in (spec.get("columns") or {}).items()}
+        unknown = [c for c in columns if TABLES[name].column(c) is None]
+        if unknown:
+            raise StoreError(f"{path}: table '{name}' maps unknown canonical column(s) {', '.join(unknown)}.")
+        stages = _stages(spec["stages"], path) if spec.get("stages") is not None else settings.get("stages")
+        sources[name] = TableSource(name, (path.parent / spec["file"]).resolve(), columns, stages,
+                                    bool(spec.get("add_missing_managers", False)))
+    settings.pop("stages", None)
+    return StoreConfig(root=path.parent, sources=sources, **settings)
+
+
+# ---------------------------------------------------------------- reading one table
+
+def _display(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def read_table(src: TableSource, cfg: StoreConfig, report: LoadReport) -> pd.DataFrame | None:
+    """Read, rename and coerce one table; None when it cannot be used at all."""
+    spec = TABLES[src.name]
+    fname = _display(src.path, cfg.root)
+    if not src.path.exists():
+        report.add(fname, None, "file not found", "table not loaded")
+        return None
+    try:
+        raw, first_row = _read_file(src.path)
+    except Exception as exc:  # any parser failure is a report line, not a crash
+        report.add(fname, None, f"cannot be read ({type(exc).__name__}: {exc})", "table not loaded")
+        return None
+    frame = _select_columns(raw, src, spec, fname, report)
+    if frame is None:
+        return None
+    tr = TableReport(src.name, fname, rows_read=len(frame))
+    report.tables[src.name] = tr
+    frame.index = pd.RangeIndex(first_row, first_row + len(frame))  # file row numbers
+    keep = np.ones(len(frame), dtype=bool)
+    for col in spec.columns:
+        if col.name in frame.columns:
+            frame[col.name], bad = _coerce(frame[col.name], col, spec, fname, report)
+            keep &= ~bad
+    frame = frame[keep]
+    frame = _drop_duplicate_keys(frame, spec, fname, report)
+    tr.rows_loaded = len(frame)
+    return frame
+
+
+def _read_file(path: Path) -> tuple[pd.DataFrame, int]:
+    if path.suffix.lower() == ".parquet":
+        return pd.read_parquet(path), 1
+    # Everything as text first: types are decided per column so bad cells can be reported.
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], skipinitialspace=True)
+    frame.columns = [c.strip() for c in frame.columns]
+    return frame, 2
+
+
+def _select_columns(raw: pd.DataFrame, src: TableSource, spec: TableSpec, fname: str,
+                    report: LoadReport) -> pd.DataFrame | None:
+    out = {}
+    for col in spec.columns:
+        source_col = src.columns.get(col.name, col.name)
+        if source_col in raw.columns:
+            out[col.name] = raw[source_col]
+        elif col.name in src.columns:
+            report.add(fname, source_col, f"the mapping names column '{source_col}' for {col.name}, "
+                       f"but the file has no such column (it has: {', '.join(map(str, raw.columns[:12]))})",
+                       "table not loaded" if col.required else "column ignored")
+            if col.required and (src.name, col.name) not in DERIVABLE:
+                return None
+        elif col.required and (src.name, col.name) not in DERIVABLE:
+            report.add(fname, col.name, f"required column '{col.name}' is missing", "table not loaded")
+            return None
+        if col.name not in out and not col.required:
+            # Absent optional columns exist, empty, so later code need not ask.
+            out[col.name] = pd.Series(pd.NA, index=raw.index, dtype="string")
+    return pd.DataFrame(out, index=raw.index)
+
+
+def _coerce(s: pd.Series, col: Column, spec: TableSpec, fname: str,
+            report: LoadReport) -> tuple[pd.Series, np.ndarray]:
+    """Return the typed column and a mask of rows to set aside."""
+    text = s.astype("string").str.strip() if not _is_typed(s, col.kind) else s
+    empty = text.isna().to_numpy() if text is not s else s.isna().to_numpy()
+    if text is not s:
+        empty = empty | (text == "").fillna(False).to_numpy()
+    typed = _convert(text, col.kind)
+    invalid = typed.isna().to_numpy() & ~empty
+    invalid |= _out_of_range(typed, col, spec)
+    action = "row set aside" if col.required else "value ignored"
+    if invalid.any():
+        rows = s.index.to_numpy()[invalid]
+        report.add(fname, col.name, f"{int(invalid.sum())} value(s) are not a valid {col.kind}", action,
+                   rows, s[invalid].astype(str).head(EXAMPLES_KEPT), count=int(invalid.sum()))
+        typed = typed.mask(invalid)
+    bad = np.zeros(len(s), dtype=bool)
+    if col.required:
+        bad = invalid | empty
+        if empty.any():
+            rows = s.index.to_numpy()[empty]
+            report.add(fname, col.name, "required value is empty", "row set aside", rows, count=int(empty.sum()))
+    return typed, bad
+
+
+def _is_typed(s: pd.Series, kind: str) -> bool:
+    if kind in ("date", "timestamp"):
+        return pd.api.types.is_datetime64_any_dtype(s)
+    if kind in ("money", "number"):
+        return pd.api.types.is_float_dtype(s) or pd.api.types.is_integer_dtype(s)
+    if kind == "bool":
+        return pd.api.types.is_bool_dtype(s)
+    if kind == "int":
+        return pd.api.types.is_integer_dtype(s)
+    return False
+
+
+def _convert(s: pd.Series, kind: str) -> pd.Series:
+    if kind in ("id", "text", "category"):
+        out = s.astype("string")
+        return out.mask(out == "")
+    if kind == "date":
+        if pd.api.types.is_datetime64_any_dtype(s):
+            return _naive(s).dt.normalize().astype("datetime64[s]")
+        return pd.to_datetime(s, format="ISO8601", errors="coerce", utc=True).dt.tz_localize(None).dt.normalize().astype("datetime64[s]")
+    if kind == "timestamp":
+        if pd.api.types.is_datetime64_any_dtype(s):
+            return _naive(s).astype("datetime64[s]")
+        return pd.to_datetime(s, format="ISO8601", errors="coerce", utc=True).dt.tz_localize(None).astype("datetime64[s]")
+    if kind in ("money", "number"):
+        if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+            return s.astype("float64")
+        return pd.to_numeric(s.str.replace(r"[\s_]", "", regex=True), errors="coerce").astype("float64")
+    if kind == "int":
+        num = s.astype("float64") if pd.api.types.is_numeric_dtype(s) else pd.to_numeric(s, errors="coerce")
+        return num.where(num == num.round()).astype("Int64")
+    if kind == "bool":
+        if pd.api.types.is_bool_dtype(s):
+            return s.astype("boolean")
+        low = s.str.lower()
+        return low.map(lambda v: True if v in TRUE_WORDS else (False if v in FALSE_WORDS else pd.NA),
+                       na_action="ignore").astype("boolean")
+    raise ValueError(kind)
+
+
+def _naive(s: pd.Series) -> pd.Series:
+    return s.dt.tz_convert("UTC").dt.tz_localize(None) if s.dt.tz is not None else s
+
+
+def _out_of_range(typed: pd.Series, col: Column, spec: TableSpec) -> np.ndarray:
+    if col.name not in spec.checks:
+        return np.zeros(len(typed), dtype=bool)
+    lo, hi = spec.checks[col.name]
+    vals = typed.astype("float64")
+    return ((vals < lo) | (vals > hi)).fillna(False).to_numpy()
+
+
+def _drop_duplicate_keys(frame: pd.DataFrame, spec: TableSpec, fname: str, report: LoadReport) -> pd.DataFrame:
+    if not spec.key or not set(spec.key) <= set(frame.columns):
+        return frame
+    dup = frame.duplicated(list(spec.key), keep="first").to_numpy()
+    if dup.any():
+        rows = frame.index.to_numpy()[dup]
+        keys = frame.loc[dup, list(spec.key)].astype(str).agg("/".join, axis=1)
+        report.add(fname, "/".join(spec.key), f"{int(dup.sum())} duplicate {'/'.join(spec.key)} "
+                   "(the first occurrence is kept)", "row set aside", rows, keys.head(EXAMPLES_KEPT),
+                   count=int(dup.sum()))
+    return frame[~dup]
+
+
+# ---------------------------------------------------------------- stages
+
+def derive_outcome(deals: pd.DataFrame, stages: dict[str, list[str]] | None, fname: str,
+                   report: LoadReport) -> pd.DataFrame:
+    """Fill is_won / is_closed from the stage when the export lacks them (or has gaps)."""
+    need = [c for c in ("is_won", "is_closed") if c not in deals.columns or deals[c].isna().any()]
+    if not need:
+        return deals
+    names = pd.Series(deals["stage"].dropna().unique()).astype(str)
+    won, lost = _stage_lists(names, stages, fname)
+    stage = deals["stage"].astype(str)
+    is_won = stage.isin(won)
+    is_closed = is_won | stage.isin(lost)
+    for col, derived in (("is_won", is_won), ("is_closed", is_closed)):
+        if col in deals.columns:
+            deals[col] = deals[col].fillna(derived)
+        else:
+            deals[col] = derived.astype("boolean")
+    open_names = sorted(set(names) - set(won) - set(lost))
+    report.add(fname, "stage", f"is_won/is_closed derived from stage: won {sorted(won)}, lost {sorted(lost)}, "
+               f"open {open_names[:8]}{' …' if len(open_names) > 8 else ''}", "note", count=0)
+    return deals
+
+
+def _stage_lists(names: pd.Series, stages: dict[str, list[str]] | None, fname: str) -> tuple[list[str], list[str]]:
+    seen = ", ".join(sorted(names)[:15]) or "none"
+    if stages is not None:
+        if not stages.get("won"):
+            raise StoreError(f"{fname}: cannot derive is_won: the stage list names no won stage. "
+                             f"Stages in the data: {seen}. Add 'won: [...]' under stages.")
+        if not stages.get("lost"):
+            raise StoreError(f"{fname}: cannot derive is_closed: the stage list names no lost stage. "
+                             f"Stages in the data: {seen}. Add 'lost: [...]' under stages.")
+        missing = [s for s in stages["won"] + stages["lost"] if s not in set(names)]
+        if len(missing) == len(stages["won"] + stages["lost"]):
+            raise StoreError(f"{fname}: none of the won/lost stages in the stage list ({', '.join(missing)}) "
+                             f"occur in the data. Stages in the data: {seen}.")
+        return stages["won"], stages["lost"]
+    won = [n for n in names if WON_STAGE_RE.search(n)]
+    lost = [n for n in names if LOST_STAGE_RE.search(n)]
+    if not won:
+        raise StoreError(f"{fname}: cannot derive is_won: there is no is_won column and no stage looks won. "
+                         f"Stages in the data: {seen}. Add is_won/is_closed columns, or a "
+                         "'stages: {won: [...], lost: [...]}' list in store.yml or the mapping.")
+    return won, lost

@@ -1,0 +1,62 @@
+"""The query plan: what a question asks of the engine, as validated data.
+
+Whoever fills a plan (the CLI, the offline parser, a language model) produces data of
+this shape; `check_plan` holds it against the catalog before anything runs. No plan
+field is ever executed as code.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from bot.errors import PlanError, UnknownDimension, UnknownMetric
+from bot.metrics.catalog import Catalog, Kpi
+
+TIME_DIMENSIONS = ("month", "quarter")
+
+
+class QueryPlan(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    metric: str = Field(min_length=1, max_length=64)
+    # A period expression ("last quarter", "Q3 2025", "2025-01-01..2025-03-31"); None: the KPI's default.
+    period: str | None = Field(default=None, max_length=100)
+    # revenue_growth compares with the previous period, or the same period a year earlier.
+    compare: Literal["previous", "year_ago"] = "previous"
+    # dimension -> accepted values (any of them)
+    filters: dict[str, list[str]] = Field(default_factory=dict)
+    group_by: list[str] = Field(default_factory=list, max_length=2)
+    order: Literal["desc", "asc"] | None = None
+    limit: int | None = Field(default=None, ge=1, le=1000)
+
+    @field_validator("filters", mode="before")
+    @classmethod
+    def _listify(cls, v: object) -> object:
+        if isinstance(v, dict):
+            return {k: ([x] if isinstance(x, str) else x) for k, x in v.items()}
+        return v
+
+    @field_validator("group_by")
+    @classmethod
+    def _distinct(cls, v: list[str]) -> list[str]:
+        if len(set(v)) != len(v):
+            raise ValueError("group_by names a dimension twice")
+        return v
+
+
+def check_plan(plan: QueryPlan, catalog: Catalog) -> Kpi:
+    """The plan's KPI, once metric, filters and group-by fit the catalog."""
+    kpi = catalog.get(plan.metric)
+    if kpi is None:
+        raise UnknownMetric(plan.metric, catalog.suggest(plan.metric))
+    for dim in [*plan.group_by, *plan.filters]:
+        if dim not in kpi.dimensions:
+            raise UnknownDimension(kpi.id, dim, list(kpi.dimensions))
+    for dim, values in plan.filters.items():
+        if dim in TIME_DIMENSIONS:
+            raise PlanError(f"Filter {dim} through the period instead (e.g. period 'March 2025' or 'Q3').")
+        if not values:
+            raise PlanError(f"The filter on {dim} lists no values.")
+    return kpi

@@ -1,0 +1,288 @@
+"""The metrics store kept hot in memory: typed frames, base-currency amounts, joined dimensions.
+
+Loading does the expensive work once (parsing, fx conversion, owner → region/team and
+account → segment joins, month keys), so a question costs a filter and a group-by.
+`StoreHolder` reloads the store when its files change.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from bot.errors import StoreError
+from bot.metrics.fx import FxTable, month_index
+from bot.metrics.loader import LoadReport, StoreConfig, derive_outcome, read_config, read_table
+
+# Label columns that become categoricals, per table.
+CATEGORIES = {
+    "reps": ["team", "region", "timezone", "role"],
+    "accounts": ["segment", "industry", "country", "region"],
+    "opportunities": ["owner_id", "account_id", "product_line", "type", "source", "stage", "currency"],
+    "leads": ["source", "region"],
+    "revenue": ["account_id", "currency"],
+    "targets": ["rep_id", "team", "region", "currency"],
+    "marketing_spend": ["channel", "region", "currency"],
+    "nps_responses": ["account_id"],
+    "support_cases": ["account_id"],
+    "fx_rates": ["currency"],
+    "opportunity_history": ["stage"],
+}
+
+
+@dataclass
+class MetricsStore:
+    config: StoreConfig
+    report: LoadReport
+    tables: dict[str, pd.DataFrame]
+    fx: FxTable
+    signature: tuple = ()
+    loaded_at: float = field(default_factory=time.time)
+
+    @property
+    def base_currency(self) -> str:
+        return self.config.base_currency
+
+    @property
+    def fiscal_year_start_month(self) -> int:
+        return self.config.fiscal_year_start_month
+
+    @property
+    def deals(self) -> pd.DataFrame:
+        return self.tables["opportunities"]
+
+    def has(self, table: str) -> bool:
+        return table in self.tables and len(self.tables[table]) > 0
+
+    def latest_date(self) -> date | None:
+        """The latest date any deal moved (created or closed), a hint at how fresh the data is."""
+        d = self.deals
+        closed = d["close_date"].where(d["is_closed"])
+        latest = max(filter(pd.notna, [closed.max(), d["created_date"].max()]), default=None)
+        return latest.date() if latest is not None else None
+
+    def values(self, table: str, column: str) -> list[str]:
+        """Distinct labels of a column, for validating and suggesting filter values."""
+        frame = self.tables.get(table)
+        if frame is None or column not in frame.columns:
+            return []
+        s = frame[column]
+        cats = s.cat.categories if isinstance(s.dtype, pd.CategoricalDtype) else s.dropna().unique()
+        return sorted(str(v) for v in cats)
+
+
+# ---------------------------------------------------------------- loading
+
+def load_store(path: Path | str) -> MetricsStore:
+    cfg = read_config(Path(path))
+    if "opportunities" not in cfg.sources:
+        raise StoreError(f"{cfg.root}: no opportunities table (opportunities.csv or .parquet, "
+                         "or 'opportunities:' in the mapping). It is the one table a store needs.")
+    report = LoadReport()
+    raw = {name: read_table(src, cfg, report) for name, src in cfg.sources.items()}
+    tables = {name: frame for name, frame in raw.items() if frame is not None}
+    if "opportunities" not in tables:
+        detail = "; ".join(p.describe() for p in report.problems if p.action == "table not loaded")
+        raise StoreError(f"The opportunities table could not be loaded: {detail}")
+    opp_src = cfg.sources["opportunities"]
+    opp_name = report.tables["opportunities"].file
+    tables["opportunities"] = derive_outcome(tables["opportunities"], opp_src.stages, opp_name, report)
+    if "reps" in tables and cfg.sources["reps"].add_missing_managers:
+        tables["reps"] = _add_missing_managers(tables["reps"])
+    fx = FxTable.from_frame(cfg.base_currency, tables.get("fx_rates"))
+    _convert_money(tables, cfg, fx, report)
+    tables = {name: _categorise(name, frame) for name, frame in tables.items()}
+    _prepare_reps(tables)
+    _prepare_deals(tables, report)
+    _prepare_monthly(tables, report)
+    return MetricsStore(cfg, report, tables, fx, signature=signature_of(cfg))
+
+
+def signature_of(cfg: StoreConfig) -> tuple:
+    files = [s.path for s in cfg.sources.values()]
+    files += [cfg.root / "store.yml"]
+    out = []
+    for f in files:
+        try:
+            st = f.stat()
+            out.append((str(f), st.st_mtime_ns, st.st_size))
+        except OSError:
+            out.append((str(f), None, None))
+    return tuple(out)
+
+
+def _categorise(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    cols = [c for c in CATEGORIES.get(name, []) if c in frame.columns]
+    if cols:
+        frame = frame.astype({c: "category" for c in cols})
+    return frame.reset_index(names="_row")
+
+
+def _add_missing_managers(reps: pd.DataFrame) -> pd.DataFrame:
+    """Managers named in manager_id but absent as rows become rows with role manager."""
+    managers = set(reps["manager_id"].dropna())
+    reps["role"] = reps["role"].mask(reps["role"].isna() & reps["rep_id"].isin(managers), "manager")
+    missing = sorted(managers - set(reps["rep_id"]))
+    if not missing:
+        return reps
+    extra = pd.DataFrame({"rep_id": missing, "name": missing, "role": "manager"}, dtype="string")
+    return pd.concat([reps, extra], ignore_index=True)
+
+
+def _convert_money(tables: dict[str, pd.DataFrame], cfg: StoreConfig, fx: FxTable, report: LoadReport) -> None:
+    """Convert every money column to the base currency in place, keeping the original."""
+    currency_by_deal = None
+    if "opportunities" in tables and "currency" in tables["opportunities"].columns:
+        opp = tables["opportunities"]
+        currency_by_deal = pd.Series(opp["currency"].to_numpy(), index=opp["opportunity_id"].to_numpy())
+    for name, frame in tables.items():
+        spec_money = {"opportunities": "amount", "opportunity_history": "amount", "revenue": "mrr",
+                      "targets": "amount", "marketing_spend": "amount"}.get(name)
+        if spec_money is None or spec_money not in frame.columns:
+            continue
+        if name == "opportunity_history" and currency_by_deal is not None:
+            currency = frame["opportunity_id"].map(currency_by_deal)
+        else:
+            currency = frame["currency"] if "currency" in frame.columns else None
+        currency = (currency.astype("string").str.upper() if currency is not None
+                    else pd.Series(pd.NA, index=frame.index, dtype="string")).fillna(cfg.base_currency)
+        date_col = {"opportunities": "close_date", "opportunity_history": "changed_at", "revenue": "month",
+                    "targets": "period_start", "marketing_spend": "month"}[name]
+        dates = frame[date_col]
+        if name == "opportunities":
+            dates = dates.fillna(frame["created_date"])
+        converted, unknown = fx.convert(frame[spec_money].to_numpy(dtype="float64", na_value=np.nan),
+                                        currency, month_index(dates))
+        _report_currencies(report, report.tables[name].file, spec_money, currency, frame, unknown, fx)
+        if name == "opportunities":
+            frame["amount_local"] = frame[spec_money]
+        frame[spec_money] = converted
+        if "currency" in frame.columns or name == "opportunities":
+            frame["currency"] = currency
+
+
+def _report_currencies(report: LoadReport, fname: str, column: str, currency: pd.Series, frame: pd.DataFrame,
+                       unknown: np.ndarray, fx: FxTable) -> None:
+    has_amount = frame[column].notna().to_numpy()
+    bad = unknown & has_amount
+    if bad.any():
+        names = sorted(set(currency[bad]))
+        report.add(fname, column, f"no exchange rate in fx_rates for {', '.join(names)}", "amount ignored",
+                   frame.index.to_numpy()[bad], currency[bad].head(5), count=int(bad.sum()))
+    if not fx.rates:
+        others = sorted(set(currency[has_amount]) - {fx.base})
+        if others:
+            report.add(fname, "currency", f"there is no fx_rates table, so amounts in {', '.join(others)} "
+                       f"are taken to be in {fx.base}", "note", count=0)
+
+
+def _prepare_reps(tables: dict[str, pd.DataFrame]) -> None:
+    reps = tables.get("reps")
+    if reps is None:
+        return
+    reps["role"] = reps["role"].astype("string").str.lower().fillna("rep").astype("category")
+    reps["active"] = reps["active"].fillna(True).astype(bool)
+
+
+def _prepare_deals(tables: dict[str, pd.DataFrame], report: LoadReport) -> None:
+    """Join the owner's and the account's dimensions onto each deal, add month keys."""
+    d = tables["opportunities"]
+    fname = report.tables["opportunities"].file
+    d["is_won"] = d["is_won"].astype(bool)
+    d["is_closed"] = d["is_closed"].astype(bool) | d["is_won"]
+    reps, accounts = tables.get("reps"), tables.get("accounts")
+    _join(d, "owner_id", reps, "rep_id", {"region": "region", "team": "team"}, fname, report)
+    _join(d, "account_id", accounts, "account_id",
+          {"segment": "segment", "industry": "industry", "country": "country", "partner_id": "partner_id"},
+          fname, report)
+    d["has_partner"] = d["partner_id"].notna().to_numpy()
+    d["close_m"] = month_index(d["close_date"])
+    d["created_m"] = month_index(d["created_date"])
+    _mark_first_wins(d)
+
+
+def _join(d: pd.DataFrame, key: str, other: pd.DataFrame | None, other_key: str, cols: dict[str, str],
+          fname: str, report: LoadReport) -> None:
+    """Map columns of `other` onto `d` by key, as categoricals; report keys `other` lacks."""
+    if other is None:
+        for target in cols:
+            d[target] = pd.Categorical([None] * len(d))
+        return
+    idx = pd.Index(other[other_key].astype(str))
+    keys = d[key]
+    pos = idx.get_indexer(keys.astype(str).to_numpy())
+    pos = np.where(keys.isna().to_numpy(), -2, pos)
+    unknown = pos == -1
+    if unknown.any():
+        report.add(fname, key, f"{int(unknown.sum())} deal(s) name a {key} that is not in {other_key}s; "
+                   "their dimensions from that table are empty", "note",
+                   d["_row"].to_numpy()[unknown], keys[unknown].astype(str).unique()[:5], count=int(unknown.sum()))
+    for target, source in cols.items():
+        if source not in other.columns:
+            d[target] = pd.Categorical([None] * len(d))
+            continue
+        col = other[source]
+        col = col if isinstance(col.dtype, pd.CategoricalDtype) else col.astype("category")
+        codes = col.cat.codes.to_numpy()
+        mapped = np.where(pos >= 0, codes[np.clip(pos, 0, None)], -1)
+        d[target] = pd.Categorical.from_codes(mapped, categories=col.cat.categories)
+
+
+def _mark_first_wins(d: pd.DataFrame) -> None:
+    """Flag each account's first won deal ever: new_customers counts these."""
+    won = d.loc[d["is_won"] & d["account_id"].notna() & d["close_date"].notna(), ["account_id", "close_date"]]
+    first = won.sort_values("close_date", kind="stable").drop_duplicates("account_id").index
+    d["first_win"] = False
+    d.loc[first, "first_win"] = True
+
+
+def _prepare_monthly(tables: dict[str, pd.DataFrame], report: LoadReport) -> None:
+    """Month keys on monthly tables; account dimensions on account-level facts."""
+    accounts = tables.get("accounts")
+    for name, date_col in (("revenue", "month"), ("marketing_spend", "month"), ("leads", "created_date"),
+                           ("nps_responses", "response_date"), ("support_cases", "opened_at")):
+        frame = tables.get(name)
+        if frame is None:
+            continue
+        frame["m"] = month_index(frame[date_col])
+        if "account_id" in frame.columns:
+            _join(frame, "account_id", accounts, "account_id",
+                  {"segment": "segment", "industry": "industry", "country": "country", "region": "region"},
+                  report.tables[name].file, report)
+    if "support_cases" in tables:
+        tables["support_cases"]["rm"] = month_index(tables["support_cases"]["resolved_at"])
+    rev = tables.get("revenue")
+    if rev is not None:
+        paying = rev[rev["mrr"] > 0].sort_values("m", kind="stable").drop_duplicates("account_id")
+        first = pd.Series(paying["mrr"].to_numpy(), index=paying["account_id"].astype(str).to_numpy())
+        tables["first_mrr"] = first.rename("first_mrr").to_frame()
+
+
+# ---------------------------------------------------------------- hot reloading
+
+class StoreHolder:
+    """Keeps one loaded store and reloads it when its files change (checked at most every second)."""
+
+    def __init__(self, path: Path | str, check_every: float = 1.0) -> None:
+        self.path = Path(path)
+        self.check_every = check_every
+        self._store: MetricsStore | None = None
+        self._checked = 0.0
+        self._lock = threading.Lock()
+
+    def get(self) -> MetricsStore:
+        now = time.monotonic()
+        store = self._store
+        if store is not None and now - self._checked < self.check_every:
+            return store
+        with self._lock:
+            self._checked = now
+            if self._store is None or signature_of(self._store.config) != self._store.signature:
+                self._store = load_store(self.path)
+            return self._store
