@@ -220,7 +220,7 @@ class DemoCompany:
         days = pd.date_range(first, last, freq="D")
         t = np.arange(len(days)) / 365.0
         month_factor = np.array([0.9, 1.0, 1.15, 1.0, 1.05, 1.1, 0.7, 0.8, 1.15, 1.2, 1.15, 0.75])
-        w = 1.3 ** t * month_factor[days.month - 1] * np.where(days.dayofweek < 5, 1.0, 0.12)
+        w = 1.3 ** t * month_factor[days.month - 1] * np.where(days.day_of_week < 5, 1.0, 0.12)
         return days.to_numpy(dtype="datetime64[D]"), w / w.sum()
 
     # ------------------------------------------------------------ deals

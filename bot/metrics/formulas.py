@@ -469,3 +469,22 @@ def cac_payback(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
     frame = ctx.group("deals", mask, by, "close_m", {})
     frame["v"] = mrr0
     return _divide(cac, ctx.grouper(frame, by)["v"].mean() * gm)
+
+
+KIND_TABLES = {
+    "deal_sum": {"opportunities"}, "deal_count": {"opportunities"}, "deal_mean": {"opportunities"},
+    "deal_cycle": {"opportunities"}, "lead_count": {"leads"}, "lead_conversion": {"leads"},
+    "spend": {"marketing_spend"}, "marketing_roi": {"opportunities", "marketing_spend"},
+    "nps": {"nps_responses"}, "case_resolution": {"support_cases"}, "headcount": {"reps"},
+    "target": {"targets"}, "mrr": {"revenue"}, "retention": {"revenue"},
+    "cac_payback": {"opportunities", "marketing_spend", "revenue"},
+}
+
+
+def required_tables(kpi: Kpi, catalog) -> set[str]:
+    """The store tables a KPI needs, following the KPIs its formula combines."""
+    tables = set(KIND_TABLES.get(kpi.kind, ()))
+    for ref in [kpi.formula.get("of"), kpi.formula.get("num"), *kpi.formula.get("den", [])]:
+        if ref:
+            tables |= required_tables(catalog.kpis[ref], catalog)
+    return tables

@@ -1,0 +1,237 @@
+"""The ccobot command line (contracts/cli.md).
+
+Exit status: 0 when the command did its job; 2 for bad arguments or a store that cannot
+be loaded, with a message that says what is wrong and where.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from bot.config import get_settings
+from bot.core.answer import kpi_answer
+from bot.core.fmt import format_value, row_label
+from bot.errors import StoreError, UserError
+from bot.metrics.catalog import load_catalog
+from bot.metrics.engine import Engine
+from bot.metrics.formulas import required_tables
+from bot.metrics.plan import QueryPlan
+from bot.metrics.store import MetricsStore, load_store
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="ccobot: KPI answers for commercial teams.")
+data_app = typer.Typer(no_args_is_help=True, help="Build and check metrics stores.")
+app.add_typer(data_app, name="data")
+out = Console()
+err = Console(stderr=True)
+
+DataOpt = Annotated[Optional[Path], typer.Option("--data", help="Store folder or mapping file (*.yml).")]
+AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", help="'Today' for relative periods (YYYY-MM-DD).")]
+
+
+def fail(message: str) -> typer.Exit:
+    err.print(f"[red]ccobot:[/red] {message}", highlight=False)
+    return typer.Exit(2)
+
+
+def parse_day(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise fail(f"{option} '{text}' is not a date (YYYY-MM-DD).") from None
+
+
+def resolve_data(data: Path | None) -> Path:
+    """--data, else CCOBOT_DATA, else the demo store under CCOBOT_HOME (built on first use)."""
+    settings = get_settings()
+    if data is not None or settings.ccobot_data is not None:
+        return data or settings.data_path
+    demo = settings.demo_store
+    if not (demo / "opportunities.parquet").exists():
+        err.print(f"No store given: building the demo store ({settings.ccobot_demo_deals:,} deals) in {demo} …")
+        build_demo(demo, seed=7, deals=settings.ccobot_demo_deals, as_of=date.today(), console=err)
+    return demo
+
+
+def open_store(data: Path | None) -> MetricsStore:
+    path = resolve_data(data)
+    try:
+        return load_store(path)
+    except StoreError as exc:
+        raise fail(f"cannot load the metrics store: {exc}") from None
+
+
+# ---------------------------------------------------------------- data
+
+def build_demo(out_dir: Path, seed: int, deals: int, as_of: date, console: Console) -> dict[str, int]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from bot.metrics.demo import write_demo
+
+    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console, transient=True) as bar:
+        task = bar.add_task("deals", total=deals)
+        summary = write_demo(out_dir, seed=seed, deals=deals, as_of=as_of,
+                             progress=lambda n: bar.advance(task, n))
+    return summary.rows
+
+
+@data_app.command("demo")
+def data_demo(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the store to.")],
+    seed: Annotated[int, typer.Option(help="Random seed; same seed, deals and as-of give the same store.")] = 7,
+    deals: Annotated[int, typer.Option(min=100, max=50_000_000, help="Number of deals.")] = 20_000,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Write a complete, realistic, deterministic demo store."""
+    day = parse_day(as_of, "--as-of") or date.today()
+    started = time.perf_counter()
+    rows = build_demo(out_dir, seed, deals, day, out)
+    table = Table("table", "rows", title=f"Demo store in {out_dir} (as of {day})")
+    for name, n in rows.items():
+        table.add_row(name, f"{n:,}")
+    out.print(table)
+    out.print(f"Done in {time.perf_counter() - started:.1f} s, peak memory {_peak_mib():,.0f} MiB.")
+
+
+def _peak_mib() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+@data_app.command("check")
+def data_check(data: DataOpt = None) -> None:
+    """Load a store or mapping; show what loaded, what was set aside and why, and which KPIs work."""
+    store = open_store(data)
+    cfg = store.config
+    out.print(f"[bold]Store[/bold] {cfg.root}  base currency {cfg.base_currency}, fiscal year starts in month "
+              f"{cfg.fiscal_year_start_month}, as of {cfg.as_of or 'today'}")
+    tables = Table("table", "file", "rows loaded", "set aside", title="Tables")
+    for name, rep in store.report.tables.items():
+        tables.add_row(name, rep.file, f"{rep.rows_loaded:,}", f"{rep.rows_set_aside:,}")
+    out.print(tables)
+    problems = store.report.problems
+    if problems:
+        out.print(f"[bold]Problems and notes[/bold] ({len(problems)})")
+        for p in problems:
+            style = "yellow" if p.action == "note" else "red"
+            out.print(f"  [{style}]•[/{style}] {p.describe()}", highlight=False)
+    else:
+        out.print("[green]No problems found.[/green]")
+    _print_kpi_availability(store)
+
+
+def _print_kpi_availability(store: MetricsStore) -> None:
+    catalog = load_catalog()
+    ok, missing = [], []
+    for kpi in catalog.kpis.values():
+        lacking = sorted(t for t in required_tables(kpi, catalog) if not store.has(t))
+        (missing if lacking else ok).append((kpi.id, lacking))
+    out.print(f"[bold]KPIs available[/bold] ({len(ok)}): " + ", ".join(k for k, _ in ok))
+    for kid, lacking in missing:
+        out.print(f"  [yellow]not available:[/yellow] {kid} (needs {', '.join(lacking)})")
+
+
+# ---------------------------------------------------------------- kpi
+
+@app.command("kpis")
+def list_kpis() -> None:
+    """List the KPI catalog: ids, units, default periods, dimensions."""
+    table = Table("id", "unit", "default period", "by", "what it is")
+    for kpi in load_catalog().kpis.values():
+        table.add_row(kpi.id, kpi.unit, kpi.default_period, ", ".join(kpi.dimensions), kpi.description)
+    out.print(table)
+
+
+@app.command("kpi")
+def kpi_command(
+    metric: Annotated[str, typer.Argument(help="KPI id or name, e.g. win_rate or 'win rate'.")],
+    by: Annotated[list[str], typer.Option("--by", help="Group by a dimension (twice for two).")] = [],
+    period: Annotated[Optional[str], typer.Option(help="e.g. 'last quarter', 'Q3 2025', 'ytd', 'all'.")] = None,
+    where: Annotated[list[str], typer.Option("--where", help="Filter DIM=VALUE[,VALUE]; repeatable.")] = [],
+    top: Annotated[Optional[int], typer.Option(help="Only the N largest groups.")] = None,
+    bottom: Annotated[Optional[int], typer.Option(help="Only the N smallest groups.")] = None,
+    year_over_year: Annotated[bool, typer.Option("--yoy", help="Growth against the same period a year earlier.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="The answer object of contracts/cli.md.")] = False,
+    as_of: AsOfOpt = None,
+    data: DataOpt = None,
+) -> None:
+    """Compute one KPI from a structured plan, e.g. ccobot kpi win_rate --by region --period 'last quarter'."""
+    plan = _plan_from_options(metric, by, period, where, top, bottom, year_over_year)
+    day = parse_day(as_of, "--as-of")
+    engine = Engine(open_store(data))
+    started = time.perf_counter()
+    try:
+        result = engine.run(plan, as_of=day)
+    except UserError as exc:
+        raise fail(str(exc)) from None
+    answer = kpi_answer(result, question=" ".join(sys.argv[1:]))
+    answer.elapsed_ms = round((time.perf_counter() - started) * 1000, 2)
+    if as_json:
+        print(json.dumps(answer.to_json(), ensure_ascii=False))
+        return
+    _print_result(answer, result)
+
+
+def _plan_from_options(metric: str, by: list[str], period: str | None, where: list[str], top: int | None,
+                       bottom: int | None, yoy: bool) -> QueryPlan:
+    catalog = load_catalog()
+    kid = _metric_id(metric)
+    filters: dict[str, list[str]] = {}
+    for item in where:
+        dim, sep, values = item.partition("=")
+        if not sep or not values.strip():
+            raise fail(f"--where '{item}' should look like DIM=VALUE (e.g. region=Nordics).")
+        filters.setdefault(dim.strip(), []).extend(v.strip() for v in values.split(",") if v.strip())
+    if top and bottom:
+        raise fail("Use --top or --bottom, not both.")
+    try:
+        return QueryPlan(metric=kid if kid in catalog.kpis else metric, period=period, filters=filters,
+                         group_by=by, limit=top or bottom, order="asc" if bottom else None,
+                         compare="year_ago" if yoy else "previous")
+    except ValueError as exc:
+        raise fail(f"bad arguments: {exc}") from None
+
+
+def _metric_id(metric: str) -> str:
+    """A KPI id from an id or any of its names in any language."""
+    catalog = load_catalog()
+    wanted = metric.strip().casefold().replace("_", " ")
+    for kpi in catalog.kpis.values():
+        names = {kpi.id.replace("_", " ")} | {n.casefold() for ns in kpi.names.values() for n in ns}
+        if wanted in names:
+            return kpi.id
+    return metric
+
+
+def _print_result(answer, result) -> None:
+    out.print(f"[bold]{answer.text.split(': ')[0]}:[/bold] "
+              f"{format_value(result.value, result.kpi.unit, result.currency)}", highlight=False)
+    if result.rows:
+        table = Table(*[d.replace("_", " ") for d in result.group_by], result.kpi.title)
+        for row in result.rows:
+            labels = row_label(row, result.group_by).split(" / ")
+            table.add_row(*labels, format_value(row["value"], result.kpi.unit, result.currency))
+        out.print(table)
+    for note in result.notes:
+        out.print(f"[dim]• {note}[/dim]", highlight=False)
+    out.print(f"[dim]{answer.elapsed_ms} ms[/dim]")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

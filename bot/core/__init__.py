@@ -1,0 +1,1 @@
+"""The answer object and what turns engine results into answers."""

@@ -1,0 +1,54 @@
+"""The Answer: what every face (CLI, chat, Slack, Teams, digest) renders.
+
+Its JSON form is the contract in contracts/cli.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from bot.core.fmt import format_value, kpi_sentence
+from bot.metrics.engine import KpiResult
+
+Kind = Literal["kpi", "playbook", "help", "clarify", "denied", "error"]
+
+
+@dataclass
+class Answer:
+    question: str
+    kind: Kind
+    text: str
+    lang: str = "en"
+    metric: str | None = None
+    unit: str | None = None
+    currency: str | None = None
+    value: float | None = None
+    period: dict[str, str] | None = None
+    filters: dict[str, Any] = field(default_factory=dict)
+    group_by: list[str] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    citations: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    elapsed_ms: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def kpi_answer(result: KpiResult, question: str, lang: str = "en") -> Answer:
+    kpi = result.kpi
+    return Answer(
+        question=question, kind="kpi", lang=lang, text=kpi_sentence(result),
+        metric=kpi.id, unit=kpi.unit, currency=result.currency, value=result.value,
+        period=result.period.as_dict() if result.period else None,
+        filters={d: v[0] if len(v) == 1 else v for d, v in result.filters.items()},
+        group_by=result.group_by, rows=result.rows, notes=result.notes,
+    )
+
+
+def error_answer(question: str, message: str, kind: Kind = "clarify") -> Answer:
+    return Answer(question=question, kind=kind, text=message)
+
+
+__all__ = ["Answer", "kpi_answer", "error_answer", "format_value"]
