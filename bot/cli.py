@@ -63,10 +63,10 @@ def resolve_data(data: Path | None) -> Path:
     return demo
 
 
-def open_store(data: Path | None) -> MetricsStore:
+def open_store(data: Path | None, with_history: bool = False) -> MetricsStore:
     path = resolve_data(data)
     try:
-        return load_store(path)
+        return load_store(path, with_history=with_history)
     except StoreError as exc:
         raise fail(f"cannot load the metrics store: {exc}") from None
 
@@ -113,7 +113,7 @@ def _peak_mib() -> float:
 @data_app.command("check")
 def data_check(data: DataOpt = None) -> None:
     """Load a store or mapping; show what loaded, what was set aside and why, and which KPIs work."""
-    store = open_store(data)
+    store = open_store(data, with_history=True)
     cfg = store.config
     out.print(f"[bold]Store[/bold] {cfg.root}  base currency {cfg.base_currency}, fiscal year starts in month "
               f"{cfg.fiscal_year_start_month}, as of {cfg.as_of or 'today'}")

@@ -19,11 +19,8 @@ class Settings(BaseSettings):
     ccobot_home: Path = Field(default=Path(".ccobot"))
     # A metrics-store folder or a CRM mapping file; empty means the demo store under CCOBOT_HOME.
     ccobot_data: Path | None = None
-    # Deals in the demo store built on first run.
-    ccobot_demo_deals: int = 20_000
-    # The state database (SQLAlchemy URL); empty means a SQLite file under CCOBOT_HOME.
-    database_url: str | None = None
-    log_level: str = "INFO"
+    # Deals in the demo store built on first use.
+    ccobot_demo_deals: int = Field(default=20_000, ge=100)
 
     @property
     def demo_store(self) -> Path:
@@ -32,10 +29,6 @@ class Settings(BaseSettings):
     @property
     def data_path(self) -> Path:
         return self.ccobot_data or self.demo_store
-
-    @property
-    def state_url(self) -> str:
-        return self.database_url or f"sqlite:///{self.ccobot_home / 'state.db'}"
 
 
 @lru_cache(maxsize=1)

@@ -119,6 +119,58 @@ class Ctx:
         codes = self.array(fact, column)[mask]
         return pd.Categorical.from_codes(codes, dtype=self.frame(fact)[column].dtype)
 
+    def reduce(self, fact: str, mask: np.ndarray, by: list[str], month_column: str,
+               values: np.ndarray | None = None, how: str = "sum") -> Grouped:
+        """Sum, count or mean of the masked rows per group.
+
+        Group keys are small integers already (category codes, month numbers), so one
+        np.bincount over a combined key does what a pandas groupby does, without
+        factorising anything: this is the hot path of breakdowns."""
+        parts = [self._codes(fact, dim, month_column, mask) for dim in by]
+        key = np.zeros(int(mask.sum()), dtype=np.int64)
+        for codes, labels in parts:
+            key = key * (len(labels) + 1) + (codes + 1)  # +1: code -1 (no value) gets its own group
+        size = int(np.prod([len(labels) + 1 for _, labels in parts]))
+        count = np.bincount(key, minlength=size)
+        if values is None:
+            out = count.astype("float64")
+        else:
+            v = values[mask]
+            known = ~np.isnan(v)
+            total = np.bincount(key, weights=np.where(known, v, 0.0), minlength=size)
+            out = total if how == "sum" else total / np.maximum(np.bincount(key, weights=known, minlength=size), 1)
+            if how == "mean":
+                out[np.bincount(key, weights=known, minlength=size) == 0] = np.nan
+        present = np.flatnonzero(count)
+        return pd.Series(out[present], index=self._index(present, parts, by))
+
+    def _codes(self, fact: str, dim: str, month_column: str, mask: np.ndarray) -> tuple[np.ndarray, list]:
+        """Integer codes of the masked rows for one dimension (-1: no value) and their labels."""
+        if dim in ("month", "quarter"):
+            months = self.array(fact, month_column)[mask]
+            keys = months if dim == "month" else (months - (self.cal.fy_start - 1)) // 3
+            known = keys[months >= 0]
+            lo = int(known.min()) if len(known) else 0
+            hi = int(known.max()) if len(known) else -1
+            return np.where(months >= 0, keys - lo, -1), list(range(lo, hi + 1))
+        column = FACTS[fact][1][dim]
+        return self.array(fact, column)[mask].astype(np.int64), list(self.frame(fact)[column].cat.categories)
+
+    @staticmethod
+    def _index(present: np.ndarray, parts: list[tuple[np.ndarray, list]], by: list[str]) -> pd.Index:
+        levels = []
+        rest = present
+        for codes, labels in reversed(parts):
+            width = len(labels) + 1
+            pos = rest % width
+            rest = rest // width
+            lookup = np.array([None, *labels], dtype=object)
+            levels.append(lookup[pos])
+        levels.reverse()
+        if len(levels) == 1:
+            return pd.Index(levels[0], name=by[0])
+        return pd.MultiIndex.from_arrays(levels, names=by)
+
     def group(self, fact: str, mask: np.ndarray, by: list[str], month_column: str,
               columns: dict[str, np.ndarray]) -> pd.DataFrame:
         """A groupby-ready frame of the masked rows: the group keys plus the given value columns."""
@@ -141,6 +193,8 @@ def store_array(store: MetricsStore, table: str, column: str) -> np.ndarray:
             arr = s.to_numpy(dtype="datetime64[s]").view("int64")
         elif pd.api.types.is_bool_dtype(s):
             arr = s.to_numpy(dtype=bool, na_value=False)
+        elif pd.api.types.is_integer_dtype(s) and not s.hasnans:
+            arr = s.to_numpy(dtype=np.int64)
         else:
             arr = s.to_numpy(dtype="float64", na_value=np.nan)
         cache[key] = arr

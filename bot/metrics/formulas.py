@@ -133,8 +133,7 @@ def deal_sum(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
         _note_amounts(ctx, mask, picked)
         _note_empty(ctx, mask, "matching deals")
         return float(np.nansum(picked))
-    frame = ctx.group("deals", mask, by, _month_col(spec), {"v": values})
-    return ctx.grouper(frame, by)["v"].sum()
+    return ctx.reduce("deals", mask, by, _month_col(spec), values, "sum")
 
 
 @formula("deal_count")
@@ -144,8 +143,7 @@ def deal_count(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
     if not by:
         _note_empty(ctx, mask, "matching deals")
         return float(np.count_nonzero(mask))
-    frame = ctx.group("deals", mask, by, _month_col(spec), {})
-    return ctx.grouper(frame, by).size().astype("float64")
+    return ctx.reduce("deals", mask, by, _month_col(spec))
 
 
 @formula("deal_mean")
@@ -157,8 +155,7 @@ def deal_mean(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
         picked = values[mask]
         _note_amounts(ctx, mask, picked)
         return float(np.nanmean(picked)) if np.isfinite(picked).any() else np.nan
-    frame = ctx.group("deals", mask, by, _month_col(spec), {"v": values})
-    return ctx.grouper(frame, by)["v"].mean()
+    return ctx.reduce("deals", mask, by, _month_col(spec), values, "mean")
 
 
 @formula("deal_cycle")
@@ -169,9 +166,7 @@ def deal_cycle(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
     if not by:
         days = (closed[mask] - created[mask]) / 86400.0
         return float(days.mean()) if len(days) else np.nan
-    frame = ctx.group("deals", mask, by, _month_col(spec), {"c": created, "d": closed})
-    frame["v"] = (frame.pop("d") - frame.pop("c")) / 86400.0
-    return ctx.grouper(frame, by)["v"].mean()
+    return ctx.reduce("deals", mask, by, _month_col(spec), (closed - created) / 86400.0, "mean")
 
 
 # ---------------------------------------------------------------- combinations
@@ -247,7 +242,7 @@ def lead_count(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
     if not by:
         _note_empty(ctx, mask, "leads")
         return float(mask.sum())
-    return ctx.grouper(ctx.group("leads", mask, by, "m", {}), by).size().astype("float64")
+    return ctx.reduce("leads", mask, by, "m")
 
 
 @formula("lead_conversion")
@@ -274,7 +269,7 @@ def marketing_roi(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
     mask = deal_mask(ctx, inbound)
     amount = ctx.array("deals", "amount")
     if by:
-        won = ctx.grouper(ctx.group("deals", mask, by, "close_m", {"v": amount}), by)["v"].sum()
+        won = ctx.reduce("deals", mask, by, "close_m", amount)
     else:
         won = float(np.nansum(amount[mask]))
     cost = compute_id(ctx, "marketing_spend", by)
@@ -322,9 +317,10 @@ def headcount(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
 def target(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
     """Targets set for periods within the named period, at the level the question asks about."""
     _require(ctx, "targets", kpi)
-    t = _targets_with_dims(ctx)
-    level = next((d for d in ("owner", "team", "region") if d in by or d in ctx.filters), None)
-    rows = t[t["_level"] == (level or "company")]
+    level = next((d for d in ("owner", "team", "region") if d in by or d in ctx.filters), "company")
+    rows = _targets_by_level(ctx).get(level)
+    if rows is None:
+        return 0.0 if not by else pd.Series(dtype="float64")
     if ctx.period is not None:
         start, end = pd.Timestamp(ctx.period.start), pd.Timestamp(ctx.period.nominal_end)
         rows = rows[(rows["period_start"] >= start) & (rows["period_end"] <= end)]
@@ -336,24 +332,24 @@ def target(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
         rows = rows[rows["owner"].isin(ctx.scope)]
     if not by:
         return float(rows["amount"].sum())
-    return rows.groupby([rows[d] for d in by], observed=True, dropna=False)["amount"].sum()
+    return rows.groupby(by, observed=True, dropna=False)["amount"].sum()
 
 
-def _targets_with_dims(ctx: Ctx) -> pd.DataFrame:
-    """Targets with owner/team/region filled in from the reps table, and their level."""
+def _targets_by_level(ctx: Ctx) -> dict[str, pd.DataFrame]:
+    """Targets split by level (owner, team, region, company), with the owner's team and region."""
     cache = ctx.store.__dict__.setdefault("_arrays", {})
     if "targets" not in cache:
         t = ctx.store.tables["targets"].copy()
-        reps = ctx.store.tables.get("reps")
         t["owner"] = t["rep_id"].astype("string")
         level = np.where(t["owner"].notna(), "owner",
                          np.where(t["team"].notna(), "team", np.where(t["region"].notna(), "region", "company")))
+        reps = ctx.store.tables.get("reps")
         if reps is not None:
             by_rep = reps.set_index(reps["rep_id"].astype(str))
             t["team"] = t["team"].astype("string").fillna(t["owner"].map(by_rep["team"].astype("string")))
             t["region"] = t["region"].astype("string").fillna(t["owner"].map(by_rep["region"].astype("string")))
-        t["_level"] = level
-        cache["targets"] = t
+        t = t.astype({"owner": "category", "team": "category", "region": "category"})
+        cache["targets"] = {name: t[level == name] for name in ("owner", "team", "region", "company")}
     return cache["targets"]
 
 

@@ -216,13 +216,14 @@ def read_table(src: TableSource, cfg: StoreConfig, report: LoadReport) -> pd.Dat
     frame = _select_columns(raw, src, spec, fname, report)
     if frame is None:
         return None
+    from_csv = src.path.suffix.lower() != ".parquet"
     tr = TableReport(src.name, fname, rows_read=len(frame))
     report.tables[src.name] = tr
     frame.index = pd.RangeIndex(first_row, first_row + len(frame))  # file row numbers
     keep = np.ones(len(frame), dtype=bool)
     for col in spec.columns:
         if col.name in frame.columns:
-            frame[col.name], bad = _coerce(frame[col.name], col, spec, fname, report)
+            frame[col.name], bad = _coerce(frame[col.name], col, spec, fname, report, from_csv)
             keep &= ~bad
     frame = frame[keep]
     frame = _drop_duplicate_keys(frame, spec, fname, report)
@@ -261,13 +262,14 @@ def _select_columns(raw: pd.DataFrame, src: TableSource, spec: TableSpec, fname:
     return pd.DataFrame(out, index=raw.index)
 
 
-def _coerce(s: pd.Series, col: Column, spec: TableSpec, fname: str,
-            report: LoadReport) -> tuple[pd.Series, np.ndarray]:
+def _coerce(s: pd.Series, col: Column, spec: TableSpec, fname: str, report: LoadReport,
+            from_csv: bool) -> tuple[pd.Series, np.ndarray]:
     """Return the typed column and a mask of rows to set aside."""
-    text = s.astype("string").str.strip() if not _is_typed(s, col.kind) else s
-    empty = text.isna().to_numpy() if text is not s else s.isna().to_numpy()
-    if text is not s:
-        empty = empty | (text == "").fillna(False).to_numpy()
+    if _is_typed(s, col.kind):
+        text, empty = s, s.isna().to_numpy()
+    else:
+        text = _as_text(s, from_csv)
+        empty = (text.isna() | (text == "")).to_numpy(dtype=bool, na_value=True)
     typed = _convert(text, col.kind)
     invalid = typed.isna().to_numpy() & ~empty
     invalid |= _out_of_range(typed, col, spec)
@@ -286,6 +288,15 @@ def _coerce(s: pd.Series, col: Column, spec: TableSpec, fname: str,
     return typed, bad
 
 
+def _as_text(s: pd.Series, from_csv: bool) -> pd.Series:
+    """Labels as strings. Text from CSV is stripped; typed Parquet strings and categories are kept."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return s
+    if from_csv or s.dtype == object:
+        return s.astype("string").str.strip()
+    return s if pd.api.types.is_string_dtype(s) else s.astype("string")
+
+
 def _is_typed(s: pd.Series, kind: str) -> bool:
     if kind in ("date", "timestamp"):
         return pd.api.types.is_datetime64_any_dtype(s)
@@ -300,8 +311,9 @@ def _is_typed(s: pd.Series, kind: str) -> bool:
 
 def _convert(s: pd.Series, kind: str) -> pd.Series:
     if kind in ("id", "text", "category"):
-        out = s.astype("string")
-        return out.mask(out == "")
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            return s.cat.remove_categories([""]) if "" in s.cat.categories else s
+        return s.mask(s == "")
     if kind == "date":
         if pd.api.types.is_datetime64_any_dtype(s):
             return _naive(s).dt.normalize().astype("datetime64[s]")

@@ -57,6 +57,21 @@ class MetricsStore:
     def deals(self) -> pd.DataFrame:
         return self.tables["opportunities"]
 
+    def history(self) -> pd.DataFrame | None:
+        """opportunity_history, loaded, checked and converted on first use; None when absent."""
+        if "opportunity_history" not in self.tables:
+            src = self.config.sources.get("opportunity_history")
+            frame = read_table(src, self.config, self.report) if src else None
+            if frame is None:
+                return None
+            deals = self.deals
+            pos = pd.Index(deals["opportunity_id"]).get_indexer(frame["opportunity_id"])
+            codes = np.where(pos >= 0, deals["currency"].cat.codes.to_numpy()[pos], -1)
+            currency = pd.Series(pd.Categorical.from_codes(codes, dtype=deals["currency"].dtype), index=frame.index)
+            _convert_money("opportunity_history", frame, currency.fillna(self.base_currency), self.fx, self.report)
+            self.tables["opportunity_history"] = _categorise("opportunity_history", frame)
+        return self.tables["opportunity_history"]
+
     def has(self, table: str) -> bool:
         return table in self.tables and len(self.tables[table]) > 0
 
@@ -79,29 +94,36 @@ class MetricsStore:
 
 # ---------------------------------------------------------------- loading
 
-def load_store(path: Path | str) -> MetricsStore:
+def load_store(path: Path | str, with_history: bool = False) -> MetricsStore:
+    """Load a store folder or mapping. opportunity_history, needed only by digests, loads
+    on first use (MetricsStore.history) unless with_history asks for it now."""
     cfg = read_config(Path(path))
     if "opportunities" not in cfg.sources:
         raise StoreError(f"{cfg.root}: no opportunities table (opportunities.csv or .parquet, "
                          "or 'opportunities:' in the mapping). It is the one table a store needs.")
     report = LoadReport()
-    raw = {name: read_table(src, cfg, report) for name, src in cfg.sources.items()}
+    names = [n for n in cfg.sources if n != "opportunity_history"]
+    raw = {name: read_table(cfg.sources[name], cfg, report) for name in names}
     tables = {name: frame for name, frame in raw.items() if frame is not None}
     if "opportunities" not in tables:
         detail = "; ".join(p.describe() for p in report.problems if p.action == "table not loaded")
         raise StoreError(f"The opportunities table could not be loaded: {detail}")
-    opp_src = cfg.sources["opportunities"]
     opp_name = report.tables["opportunities"].file
-    tables["opportunities"] = derive_outcome(tables["opportunities"], opp_src.stages, opp_name, report)
+    tables["opportunities"] = derive_outcome(tables["opportunities"], cfg.sources["opportunities"].stages,
+                                             opp_name, report)
     if "reps" in tables and cfg.sources["reps"].add_missing_managers:
         tables["reps"] = _add_missing_managers(tables["reps"])
     fx = FxTable.from_frame(cfg.base_currency, tables.get("fx_rates"))
-    _convert_money(tables, cfg, fx, report)
+    for name, frame in tables.items():
+        _convert_money(name, frame, _currencies(frame, cfg.base_currency), fx, report)
     tables = {name: _categorise(name, frame) for name, frame in tables.items()}
     _prepare_reps(tables)
     _prepare_deals(tables, report)
     _prepare_monthly(tables, report)
-    return MetricsStore(cfg, report, tables, fx, signature=signature_of(cfg))
+    store = MetricsStore(cfg, report, tables, fx, signature=signature_of(cfg))
+    if with_history:
+        store.history()
+    return store
 
 
 def signature_of(cfg: StoreConfig) -> tuple:
@@ -135,36 +157,36 @@ def _add_missing_managers(reps: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([reps, extra], ignore_index=True)
 
 
-def _convert_money(tables: dict[str, pd.DataFrame], cfg: StoreConfig, fx: FxTable, report: LoadReport) -> None:
-    """Convert every money column to the base currency in place, keeping the original."""
-    currency_by_deal = None
-    if "opportunities" in tables and "currency" in tables["opportunities"].columns:
-        opp = tables["opportunities"]
-        currency_by_deal = pd.Series(opp["currency"].to_numpy(), index=opp["opportunity_id"].to_numpy())
-    for name, frame in tables.items():
-        spec_money = {"opportunities": "amount", "opportunity_history": "amount", "revenue": "mrr",
-                      "targets": "amount", "marketing_spend": "amount"}.get(name)
-        if spec_money is None or spec_money not in frame.columns:
-            continue
-        if name == "opportunity_history" and currency_by_deal is not None:
-            currency = frame["opportunity_id"].map(currency_by_deal)
-        else:
-            currency = frame["currency"] if "currency" in frame.columns else None
-        currency = (currency.astype("string").str.upper() if currency is not None
-                    else pd.Series(pd.NA, index=frame.index, dtype="string")).fillna(cfg.base_currency)
-        date_col = {"opportunities": "close_date", "opportunity_history": "changed_at", "revenue": "month",
-                    "targets": "period_start", "marketing_spend": "month"}[name]
-        dates = frame[date_col]
-        if name == "opportunities":
-            dates = dates.fillna(frame["created_date"])
-        converted, unknown = fx.convert(frame[spec_money].to_numpy(dtype="float64", na_value=np.nan),
-                                        currency, month_index(dates))
-        _report_currencies(report, report.tables[name].file, spec_money, currency, frame, unknown, fx)
-        if name == "opportunities":
-            frame["amount_local"] = frame[spec_money]
-        frame[spec_money] = converted
-        if "currency" in frame.columns or name == "opportunities":
-            frame["currency"] = currency
+MONEY = {"opportunities": ("amount", "close_date"), "opportunity_history": ("amount", "changed_at"),
+         "revenue": ("mrr", "month"), "targets": ("amount", "period_start"), "marketing_spend": ("amount", "month")}
+
+
+def _currencies(frame: pd.DataFrame, base: str) -> pd.Series:
+    """The row currencies as upper-case categories, the base currency where empty."""
+    if "currency" not in frame.columns:
+        return pd.Series(pd.Categorical([base] * len(frame)), index=frame.index)
+    cats = frame["currency"].astype("category")
+    upper = cats.cat.categories.astype(str).str.strip().str.upper()
+    cats = cats.cat.rename_categories(upper) if upper.is_unique else cats.astype(str).str.upper().astype("category")
+    if base not in cats.cat.categories:
+        cats = cats.cat.add_categories([base])
+    return cats.fillna(base)
+
+
+def _convert_money(name: str, frame: pd.DataFrame, currency: pd.Series, fx: FxTable, report: LoadReport) -> None:
+    """Convert a table's money column to the base currency in place (deals keep the original)."""
+    if name not in MONEY:
+        return
+    column, date_col = MONEY[name]
+    dates = frame[date_col]
+    if name == "opportunities":
+        dates = dates.fillna(frame["created_date"])  # open deals without a close date
+        frame["amount_local"] = frame[column]
+    converted, unknown = fx.convert(frame[column].to_numpy(dtype="float64", na_value=np.nan),
+                                    currency, month_index(dates))
+    _report_currencies(report, report.tables[name].file, column, currency, frame, unknown, fx)
+    frame[column] = converted
+    frame["currency"] = currency
 
 
 def _report_currencies(report: LoadReport, fname: str, column: str, currency: pd.Series, frame: pd.DataFrame,
@@ -215,9 +237,11 @@ def _join(d: pd.DataFrame, key: str, other: pd.DataFrame | None, other_key: str,
             d[target] = pd.Categorical([None] * len(d))
         return
     idx = pd.Index(other[other_key].astype(str))
-    keys = d[key]
-    pos = idx.get_indexer(keys.astype(str).to_numpy())
-    pos = np.where(keys.isna().to_numpy(), -2, pos)
+    keys = d[key] if isinstance(d[key].dtype, pd.CategoricalDtype) else d[key].astype("category")
+    # Look up each distinct key once, then spread by code: O(keys) hashing, not O(rows).
+    per_cat = idx.get_indexer(keys.cat.categories.astype(str))
+    codes = keys.cat.codes.to_numpy()
+    pos = np.where(codes >= 0, per_cat[codes], -2)
     unknown = pos == -1
     if unknown.any():
         report.add(fname, key, f"{int(unknown.sum())} deal(s) name a {key} that is not in {other_key}s; "

@@ -27,7 +27,7 @@ def demo_dir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def store(demo_dir):
-    return load_store(demo_dir)
+    return load_store(demo_dir, with_history=True)
 
 
 def test_every_canonical_table_is_written_and_loads_cleanly(store):

@@ -255,3 +255,20 @@ def test_typed_hot_frames(small_store_dir):
     assert str(deals["opportunity_id"].dtype) in ("string", "str")
     assert str(deals["close_date"].dtype).startswith("datetime64")
     assert deals["amount"].dtype == "float64"
+
+
+def test_history_loads_on_first_use_in_the_deals_currency(tmp_path):
+    tables = dict(SMALL)
+    tables["opportunity_history.csv"] = """
+        opportunity_id,changed_at,stage,amount,close_date
+        o2,2026-07-31T09:00:00Z,Prospecting,8000,2026-08-30
+        o2,2026-08-10T12:00:00Z,Closed Won,10000,2026-08-10
+        o99,2026-08-10T12:00:00Z,Closed Won,5,2026-08-10
+    """
+    store = load_store(write_store(tmp_path / "h", tables))
+    assert "opportunity_history" not in store.tables  # not needed to answer KPIs
+    hist = store.history()
+    # o2 is a DKK deal: July's 0.134 for both changes (no August rate)
+    assert hist.loc[hist["opportunity_id"] == "o2", "amount"].tolist() == pytest.approx([8000 * 0.134, 10000 * 0.134])
+    assert hist.loc[hist["opportunity_id"] == "o99", "amount"].item() == 5.0  # unknown deal: base currency
+    assert load_store(tmp_path / "h", with_history=True).tables["opportunity_history"].shape[0] == 3

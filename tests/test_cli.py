@@ -1,0 +1,134 @@
+"""The command line as scripts use it (contracts/cli.md): output, JSON and exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from tests.conftest import write_store
+
+runner = CliRunner()
+
+
+def ccobot(*args: str):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def test_kpi_json_answer(small_store_dir):
+    res = ccobot("kpi", "win_rate", "--by", "region", "--period", "last quarter", "--json",
+                 "--as-of", "2026-11-20", "--data", str(small_store_dir))
+    assert res.exit_code == 0, res.output
+    answer = json.loads(res.stdout)
+    assert answer["kind"] == "kpi" and answer["metric"] == "win_rate" and answer["unit"] == "ratio"
+    assert answer["value"] == pytest.approx(4 / 6)
+    assert answer["period"] == {"start": "2026-07-01", "end": "2026-09-30"}
+    assert answer["group_by"] == ["region"]
+    assert {r["region"]: r["value"] for r in answer["rows"]} == pytest.approx({"Nordics": 2 / 3, "DACH": 2 / 3})
+    assert answer["citations"] == [] and answer["elapsed_ms"] >= 0
+    assert set(answer) >= {"question", "kind", "lang", "text", "metric", "unit", "currency", "value", "period",
+                           "filters", "group_by", "rows", "citations", "notes", "elapsed_ms"}
+
+
+def test_kpi_by_name_with_filters_and_top(small_store_dir):
+    res = ccobot("kpi", "Win rate", "--where", "segment=Enterprise,SMB", "--period", "last quarter",
+                 "--json", "--as-of", "2026-11-20", "--data", str(small_store_dir))
+    answer = json.loads(res.stdout)
+    # Enterprise: 2 won of 2; SMB: 1 won (o2), 1 lost (o5)
+    assert answer["value"] == pytest.approx(3 / 4)
+    assert answer["filters"] == {"segment": ["Enterprise", "SMB"]}
+    res = ccobot("kpi", "revenue", "--by", "owner", "--top", "1", "--period", "this year", "--json",
+                 "--as-of", "2026-11-20", "--data", str(small_store_dir))
+    rows = json.loads(res.stdout)["rows"]
+    assert [(r["owner"], r["owner_name"]) for r in rows] == [("r1", "Alice Berg")]
+
+
+def test_kpi_readable_table(small_store_dir):
+    res = ccobot("kpi", "revenue", "--by", "region", "--period", "last quarter", "--as-of", "2026-11-20",
+                 "--data", str(small_store_dir))
+    assert res.exit_code == 0
+    assert "EUR 2,530" in res.stdout and "EUR 2,340" in res.stdout and "Nordics" in res.stdout
+    assert "converted to EUR" in res.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["kpi", "flurbo_rate"], "don't know a KPI"),
+        (["kpi", "revenue", "--period", "Q5"], "no Q5"),
+        (["kpi", "revenue", "--by", "planet"], "can't be broken down"),
+        (["kpi", "revenue", "--where", "region=Atlantis"], "no region 'Atlantis'"),
+        (["kpi", "revenue", "--where", "region"], "DIM=VALUE"),
+        (["kpi", "revenue", "--as-of", "2026-02-30"], "not a date"),
+    ],
+)
+def test_bad_arguments_exit_2_with_a_message(small_store_dir, args, message):
+    res = ccobot(*args, "--data", str(small_store_dir))
+    assert res.exit_code == 2
+    assert message in res.stderr
+    assert "Traceback" not in res.output
+
+
+def test_unknown_metric_suggests_close_ones(small_store_dir):
+    res = ccobot("kpi", "win_rat", "--data", str(small_store_dir))
+    assert res.exit_code == 2 and "win_rate" in res.stderr
+
+
+def test_store_that_cannot_load_exits_2(tmp_path):
+    res = ccobot("data", "check", "--data", str(tmp_path / "missing"))
+    assert res.exit_code == 2 and "does not exist" in res.stderr
+
+
+def test_data_check_reports_problems_and_kpis(tmp_path):
+    root = write_store(tmp_path / "s", {"opportunities.csv": """
+        opportunity_id,owner_id,stage,is_closed,is_won,amount,currency,created_date,close_date
+        o1,r1,Closed Won,true,true,100,EUR,2026-01-05,2026-02-01
+        o2,r1,Closed Won,true,true,100,EUR,2017-02-30,2026-02-01
+    """})
+    res = ccobot("data", "check", "--data", str(root))
+    assert res.exit_code == 0
+    out = " ".join(res.stdout.split())
+    assert "opportunities.csv, column created_date, row 3" in out and "row set aside" in out
+    assert "not available: mrr (needs revenue)" in out
+    assert "win_rate" in out.split("KPIs available")[1]
+
+
+def test_data_demo_then_check(tmp_path):
+    out = tmp_path / "demo"
+    res = ccobot("data", "demo", "--out", str(out), "--deals", "3000", "--seed", "5", "--as-of", "2026-11-20")
+    assert res.exit_code == 0, res.output
+    assert (out / "opportunities.parquet").exists() and "opportunities" in res.stdout
+    check = ccobot("data", "check", "--data", str(out))
+    assert "No problems found" in check.stdout or "row set aside" not in check.stdout
+    assert "3,000" in check.stdout
+
+
+def test_default_store_is_the_demo_built_on_first_use(tmp_path, monkeypatch):
+    from bot.config import get_settings
+
+    monkeypatch.setenv("CCOBOT_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("CCOBOT_DEMO_DEALS", "2000")
+    monkeypatch.delenv("CCOBOT_DATA", raising=False)
+    get_settings.cache_clear()
+    try:
+        res = ccobot("kpi", "deals_created", "--period", "all", "--json")
+    finally:
+        get_settings.cache_clear()
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["value"] == 2000
+    assert (tmp_path / "home" / "demo" / "store.yml").exists()
+
+
+def test_installed_console_script(small_store_dir):
+    exe = Path(sys.executable).with_name("ccobot")
+    proc = subprocess.run([str(exe), "kpi", "revenue", "--period", "last quarter", "--json", "--as-of",
+                           "2026-11-20", "--data", str(small_store_dir)],
+                          capture_output=True, text=True, timeout=120, env={**os.environ, "NO_COLOR": "1"})
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["value"] == pytest.approx(2530.0)
