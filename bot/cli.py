@@ -18,11 +18,11 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.config import get_settings
-from bot.core.answer import kpi_answer
-from bot.core.fmt import format_value, row_label
+from bot.core.answer import Answer, kpi_answer
+from bot.core.fmt import format_value, headline, row_label
 from bot.errors import StoreError, UserError
 from bot.metrics.catalog import load_catalog
-from bot.metrics.engine import Engine
+from bot.metrics.engine import Engine, KpiResult
 from bot.metrics.formulas import required_tables
 from bot.metrics.plan import QueryPlan
 from bot.metrics.store import MetricsStore, load_store
@@ -215,9 +215,9 @@ def _metric_id(metric: str) -> str:
     return metric
 
 
-def _print_result(answer, result) -> None:
-    out.print(f"[bold]{answer.text.split(': ')[0]}:[/bold] "
-              f"{format_value(result.value, result.kpi.unit, result.currency)}", highlight=False)
+def _print_result(answer: Answer, result: KpiResult) -> None:
+    out.print(f"[bold]{headline(result)}:[/bold] {format_value(result.value, result.kpi.unit, result.currency)}",
+              highlight=False)
     if result.rows:
         table = Table(*[d.replace("_", " ") for d in result.group_by], result.kpi.title)
         for row in result.rows:

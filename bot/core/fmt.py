@@ -35,12 +35,16 @@ def scope_words(result: KpiResult) -> str:
     return f" for {'; '.join(parts)}" if parts else ""
 
 
-def kpi_sentence(result: KpiResult) -> str:
-    """'Win rate, last quarter (2026-07-01 to 2026-09-30), by region: 29.8% overall.'"""
-    kpi = result.kpi
+def headline(result: KpiResult) -> str:
+    """'Win rate, last quarter (2026-07-01 to 2026-09-30), by region': what was computed, over what."""
     by = f", by {' and '.join(d.replace('_', ' ') for d in result.group_by)}" if result.group_by else ""
-    value = format_value(result.value, kpi.unit, result.currency)
-    head = f"{kpi.title}{scope_words(result)}, {period_words(result)}{by}: {value}"
+    return f"{result.kpi.title}{scope_words(result)}, {period_words(result)}{by}"
+
+
+def kpi_sentence(result: KpiResult) -> str:
+    """'Win rate, last quarter (2026-07-01 to 2026-09-30), by region: 29.8% overall. Nordics 31.2%; …'"""
+    kpi = result.kpi
+    head = f"{headline(result)}: {format_value(result.value, kpi.unit, result.currency)}"
     head += " overall." if result.group_by else "."
     if result.rows:
         shown = [f"{row_label(r, result.group_by)} {format_value(r['value'], kpi.unit, result.currency)}"

@@ -183,19 +183,17 @@ class Ctx:
 
 
 def store_array(store: MetricsStore, table: str, column: str) -> np.ndarray:
-    cache = store.__dict__.setdefault("_arrays", {})
-    key = (table, column)
-    if key not in cache:
-        s = store.tables[table][column]
-        if isinstance(s.dtype, pd.CategoricalDtype):
-            arr = s.cat.codes.to_numpy()
-        elif pd.api.types.is_datetime64_any_dtype(s):
-            arr = s.to_numpy(dtype="datetime64[s]").view("int64")
-        elif pd.api.types.is_bool_dtype(s):
-            arr = s.to_numpy(dtype=bool, na_value=False)
-        elif pd.api.types.is_integer_dtype(s) and not s.hasnans:
-            arr = s.to_numpy(dtype=np.int64)
-        else:
-            arr = s.to_numpy(dtype="float64", na_value=np.nan)
-        cache[key] = arr
-    return cache[key]
+    """A column as a plain numpy array, made once per store: codes, int64 seconds, bools or floats."""
+    return store.cached(("array", table, column), lambda: _to_array(store.tables[table][column]))
+
+
+def _to_array(s: pd.Series) -> np.ndarray:
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return s.cat.codes.to_numpy()
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return s.to_numpy(dtype="datetime64[s]").view("int64")
+    if pd.api.types.is_bool_dtype(s):
+        return s.to_numpy(dtype=bool, na_value=False)
+    if pd.api.types.is_integer_dtype(s) and not s.hasnans:
+        return s.to_numpy(dtype=np.int64)
+    return s.to_numpy(dtype="float64", na_value=np.nan)

@@ -169,8 +169,10 @@ class DemoCompany:
         first = [FIRST_NAMES[r][i % len(FIRST_NAMES[r])] for r, i in zip(pool_region, self.rng.integers(0, 997, n))]
         last = [LAST_NAMES[r][i % len(LAST_NAMES[r])] for r, i in zip(pool_region, self.rng.integers(0, 991, n))]
         names = pd.Series([f"{a} {b}" for a, b in zip(first, last)])
-        dup = names.groupby(names).cumcount()
-        names = names.where(dup == 0, names + " " + (dup + 1).astype(str))
+        # Namesakes get a middle initial ("Anna K. Berg"), as people do; a number only past Z.
+        dup = names.groupby(names).cumcount().to_numpy()
+        names = pd.Series([n if d == 0 else (f"{a} {chr(64 + d)}. {b}" if d < 27 else f"{n} {d}")
+                           for n, d, a, b in zip(names, dup, first, last)])
         local = names.str.lower().str.normalize("NFKD").str.encode("ascii", "ignore").str.decode("ascii")
         alphabet = np.array(list("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"))
         slack = ["U" + "".join(alphabet[self.rng.integers(0, len(alphabet), 10)]) for _ in range(n)]

@@ -112,7 +112,7 @@ class Engine:
             known = store.values(table, dims[dim])
         lookup = {k.casefold(): k for k in known}
         if dim == "owner":
-            lookup.update(self._rep_aliases(store))
+            lookup.update(store.cached("rep_aliases", lambda: self._rep_aliases(store)))
         out = []
         for value in values:
             hit = lookup.get(str(value).strip().casefold())
@@ -145,7 +145,7 @@ class Engine:
             grouped = grouped.sort_values(ascending=plan.order == "asc", na_position="last")
         if plan.limit:
             grouped = grouped.head(plan.limit)
-        names = self._rep_names(ctx.store) if "owner" in plan.group_by else {}
+        names = ctx.store.cached("rep_names", lambda: self._rep_names(ctx.store)) if "owner" in plan.group_by else {}
         rows = []
         for key, value in grouped.items():
             keys = key if isinstance(key, tuple) else (key,)
@@ -178,9 +178,7 @@ class Engine:
     # ------------------------------------------------------------ notes
 
     def _freshness_note(self, ctx: Ctx, period: Period | None, store: MetricsStore, cal: Calendar) -> None:
-        latest = store.__dict__.get("_latest")
-        if latest is None:
-            latest = store.__dict__["_latest"] = store.latest_date() or cal.as_of
+        latest = store.cached("latest_date", store.latest_date) or cal.as_of
         end = period.end if period is not None else cal.as_of
         if latest < min(end, cal.as_of) - timedelta(days=1):
             ctx.note(f"The latest data is from {latest}.")

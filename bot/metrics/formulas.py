@@ -16,6 +16,7 @@ import pandas as pd
 from bot.metrics.catalog import Kpi
 from bot.metrics.context import Ctx, Value
 from bot.metrics.fx import month_index
+from bot.metrics.store import MetricsStore
 
 Formula = Callable[[Ctx, Kpi, list[str]], Value]
 FORMULAS: dict[str, Formula] = {}
@@ -88,17 +89,17 @@ def _deal_values(ctx: Ctx, spec: dict) -> np.ndarray:
 
 def effective_probability(ctx: Ctx) -> np.ndarray:
     """Each deal's probability, or its stage's default from the catalog when the row has none."""
-    cache = ctx.store.__dict__.setdefault("_arrays", {})
-    if "prob_eff" not in cache:
-        deals = ctx.store.deals
-        defaults = {k.lower(): v for k, v in ctx.catalog.setting("stage_probability", {}).items()}
-        fallback = ctx.catalog.setting("open_probability_default", 0.3)
-        by_stage = [defaults.get(str(s).lower(), fallback) for s in deals["stage"].cat.categories]
-        codes = deals["stage"].cat.codes.to_numpy()
-        stage_p = np.where(codes >= 0, np.asarray(by_stage + [fallback])[codes], fallback)
-        prob = ctx.array("deals", "probability")
-        cache["prob_eff"] = np.where(np.isnan(prob), stage_p, prob)
-    return cache["prob_eff"]
+    return ctx.store.cached("probability", lambda: _effective_probability(ctx))
+
+
+def _effective_probability(ctx: Ctx) -> np.ndarray:
+    stages = ctx.store.deals["stage"]
+    defaults = {k.lower(): v for k, v in ctx.catalog.setting("stage_probability", {}).items()}
+    fallback = ctx.catalog.setting("open_probability_default", 0.3)
+    by_stage = np.asarray([defaults.get(str(s).lower(), fallback) for s in stages.cat.categories] + [fallback])
+    stage_p = by_stage[stages.cat.codes.to_numpy()]  # code -1 (no stage) takes the fallback at the end
+    prob = ctx.array("deals", "probability")
+    return np.where(np.isnan(prob), stage_p, prob)
 
 
 def _month_col(spec: dict) -> str:
@@ -337,20 +338,21 @@ def target(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
 
 def _targets_by_level(ctx: Ctx) -> dict[str, pd.DataFrame]:
     """Targets split by level (owner, team, region, company), with the owner's team and region."""
-    cache = ctx.store.__dict__.setdefault("_arrays", {})
-    if "targets" not in cache:
-        t = ctx.store.tables["targets"].copy()
-        t["owner"] = t["rep_id"].astype("string")
-        level = np.where(t["owner"].notna(), "owner",
-                         np.where(t["team"].notna(), "team", np.where(t["region"].notna(), "region", "company")))
-        reps = ctx.store.tables.get("reps")
-        if reps is not None:
-            by_rep = reps.set_index(reps["rep_id"].astype(str))
-            t["team"] = t["team"].astype("string").fillna(t["owner"].map(by_rep["team"].astype("string")))
-            t["region"] = t["region"].astype("string").fillna(t["owner"].map(by_rep["region"].astype("string")))
-        t = t.astype({"owner": "category", "team": "category", "region": "category"})
-        cache["targets"] = {name: t[level == name] for name in ("owner", "team", "region", "company")}
-    return cache["targets"]
+    return ctx.store.cached("targets", lambda: _split_targets(ctx.store))
+
+
+def _split_targets(store: MetricsStore) -> dict[str, pd.DataFrame]:
+    t = store.tables["targets"].copy()
+    t["owner"] = t["rep_id"].astype("string")
+    level = np.where(t["owner"].notna(), "owner",
+                     np.where(t["team"].notna(), "team", np.where(t["region"].notna(), "region", "company")))
+    reps = store.tables.get("reps")
+    if reps is not None:
+        by_rep = reps.set_index(reps["rep_id"].astype(str))
+        t["team"] = t["team"].astype("string").fillna(t["owner"].map(by_rep["team"].astype("string")))
+        t["region"] = t["region"].astype("string").fillna(t["owner"].map(by_rep["region"].astype("string")))
+    t = t.astype({"owner": "category", "team": "category", "region": "category"})
+    return {name: t[level == name] for name in ("owner", "team", "region", "company")}
 
 
 # ---------------------------------------------------------------- recurring revenue
@@ -435,19 +437,19 @@ def _retention_parts(ctx: Ctx, by: list[str]) -> dict[str, Value]:
 
 def _account_dims(ctx: Ctx) -> dict[str, pd.Categorical]:
     """Per account code of the revenue table: its segment, industry, country and region."""
-    cache = ctx.store.__dict__.setdefault("_arrays", {})
-    if "account_dims" not in cache:
-        rev = ctx.store.tables["revenue"]
-        first_row = rev.drop_duplicates("account_id")
-        order = first_row["account_id"].cat.codes.to_numpy()
-        dims = {}
-        for dim in ("segment", "industry", "country", "region"):
-            col = first_row[dim]
-            codes = np.full(len(rev["account_id"].cat.categories), -1, dtype=col.cat.codes.dtype)
-            codes[order[order >= 0]] = col.cat.codes.to_numpy()[order >= 0]
-            dims[dim] = pd.Categorical.from_codes(codes, dtype=col.dtype)
-        cache["account_dims"] = dims
-    return cache["account_dims"]
+    return ctx.store.cached("account_dims", lambda: _per_account(ctx.store.tables["revenue"]))
+
+
+def _per_account(rev: pd.DataFrame) -> dict[str, pd.Categorical]:
+    first_row = rev.drop_duplicates("account_id")
+    order = first_row["account_id"].cat.codes.to_numpy()
+    dims = {}
+    for dim in ("segment", "industry", "country", "region"):
+        col = first_row[dim]
+        codes = np.full(len(rev["account_id"].cat.categories), -1, dtype=col.cat.codes.dtype)
+        codes[order[order >= 0]] = col.cat.codes.to_numpy()[order >= 0]
+        dims[dim] = pd.Categorical.from_codes(codes, dtype=col.dtype)
+    return dims
 
 
 @formula("cac_payback")

@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Callable, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,8 @@ import pandas as pd
 from bot.errors import StoreError
 from bot.metrics.fx import FxTable, month_index
 from bot.metrics.loader import LoadReport, StoreConfig, derive_outcome, read_config, read_table
+
+T = TypeVar("T")
 
 # Label columns that become categoricals, per table.
 CATEGORIES = {
@@ -44,6 +47,13 @@ class MetricsStore:
     fx: FxTable
     signature: tuple = ()
     loaded_at: float = field(default_factory=time.time)
+    # Things derived from the frames once and reused by every query (arrays, lookups).
+    derived: dict = field(default_factory=dict, repr=False)
+
+    def cached(self, key: object, make: Callable[[], T]) -> T:
+        if key not in self.derived:
+            self.derived[key] = make()
+        return self.derived[key]
 
     @property
     def base_currency(self) -> str:
@@ -88,8 +98,8 @@ class MetricsStore:
         if frame is None or column not in frame.columns:
             return []
         s = frame[column]
-        cats = s.cat.categories if isinstance(s.dtype, pd.CategoricalDtype) else s.dropna().unique()
-        return sorted(str(v) for v in cats)
+        return self.cached(("values", table, column), lambda: sorted(
+            str(v) for v in (s.cat.categories if isinstance(s.dtype, pd.CategoricalDtype) else s.dropna().unique())))
 
 
 # ---------------------------------------------------------------- loading
