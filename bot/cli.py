@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 import sys
 import time
-from datetime import date
+import traceback
+import uuid
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -27,7 +29,9 @@ from bot.metrics.formulas import required_tables
 from bot.metrics.plan import QueryPlan
 from bot.metrics.store import MetricsStore, load_store
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="ccobot: KPI answers for commercial teams.")
+# No pretty exceptions: a user never sees a traceback (main() logs it with a reference id).
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                  help="ccobot: KPI answers for commercial teams.")
 data_app = typer.Typer(no_args_is_help=True, help="Build and check metrics stores.")
 app.add_typer(data_app, name="data")
 out = Console()
@@ -230,7 +234,23 @@ def _print_result(answer: Answer, result: KpiResult) -> None:
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except Exception as exc:  # a bug: apologise with a reference; the detail goes to the log only
+        ref = uuid.uuid4().hex[:8]
+        log = _log_file()
+        with log.open("a", encoding="utf-8") as fh:
+            fh.write(f"--- {datetime.now(timezone.utc).isoformat()} ref {ref}\n")
+            fh.write("".join(traceback.format_exception(exc)))
+        err.print(f"[red]ccobot:[/red] sorry, something went wrong (reference {ref}; details in {log}).",
+                  highlight=False)
+        sys.exit(1)
+
+
+def _log_file() -> Path:
+    folder = get_settings().ccobot_home / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / "ccobot.log"
 
 
 if __name__ == "__main__":

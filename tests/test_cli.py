@@ -132,3 +132,29 @@ def test_installed_console_script(small_store_dir):
                           capture_output=True, text=True, timeout=120, env={**os.environ, "NO_COLOR": "1"})
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["value"] == pytest.approx(2530.0)
+
+
+def test_a_bug_gets_an_apology_with_a_reference_not_a_traceback(small_store_dir, tmp_path, monkeypatch, capsys):
+    from bot import cli
+    from bot.config import get_settings
+    from bot.metrics.engine import Engine
+
+    def broken(self, plan, as_of=None, scope=None):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(Engine, "run", broken)
+    monkeypatch.setenv("CCOBOT_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(sys, "argv", ["ccobot", "kpi", "revenue", "--data", str(small_store_dir)])
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(SystemExit) as exit_info:
+            cli.main()
+    finally:
+        get_settings.cache_clear()
+    assert exit_info.value.code == 1
+    err = capsys.readouterr().err
+    assert "sorry, something went wrong (reference" in err
+    assert "secret internals" not in err and "Traceback" not in err
+    log = (tmp_path / "home" / "logs" / "ccobot.log").read_text()
+    ref = err.split("reference ")[1][:8]
+    assert f"ref {ref}" in log and "RuntimeError: secret internals" in log

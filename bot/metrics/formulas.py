@@ -13,9 +13,11 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from bot.errors import PlanError
 from bot.metrics.catalog import Kpi
 from bot.metrics.context import Ctx, Value
 from bot.metrics.fx import month_index
+from bot.metrics.periods import Period
 from bot.metrics.store import MetricsStore
 
 Formula = Callable[[Ctx, Kpi, list[str]], Value]
@@ -39,8 +41,6 @@ def compute_id(ctx: Ctx, kpi_id: str, by: list[str]) -> Value:
 
 def _require(ctx: Ctx, table: str, kpi: Kpi) -> None:
     if not ctx.store.has(table):
-        from bot.errors import PlanError
-
         raise PlanError(f"{kpi.title} is not available in this store: it needs the {table} table, "
                         "which is missing or empty.")
 
@@ -83,7 +83,7 @@ def _deal_mask(ctx: Ctx, spec: dict) -> np.ndarray:
 def _deal_values(ctx: Ctx, spec: dict) -> np.ndarray:
     amount = ctx.array("deals", "amount")
     if spec.get("weight") == "probability":
-        return amount * effective_probability(ctx)
+        return ctx.store.cached("weighted_amount", lambda: amount * effective_probability(ctx))
     return amount
 
 
@@ -114,7 +114,7 @@ def _note_amounts(ctx: Ctx, mask: np.ndarray, values: np.ndarray) -> None:
     if len(codes):
         cats = ctx.store.deals["currency"].cat.categories
         used = [str(cats[i]) for i in np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(cats)))]
-        foreign = [c for c in used if c != ctx.store.base_currency]
+        foreign = [c for c in used if c in ctx.store.fx.rates]  # without fx_rates nothing was converted
         if foreign:
             ctx.note(f"Amounts in {', '.join(foreign)} converted to {ctx.store.base_currency} at monthly rates.")
 
@@ -170,6 +170,12 @@ def deal_cycle(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
     return ctx.reduce("deals", mask, by, _month_col(spec), (closed - created) / 86400.0, "mean")
 
 
+def _need_period(ctx: Ctx, what: str) -> Period:
+    if ctx.period is None:
+        raise PlanError(f"{what} need a period (e.g. 'last quarter'), not all time.")
+    return ctx.period
+
+
 # ---------------------------------------------------------------- combinations
 
 def _divide(num: Value, den: Value) -> Value:
@@ -218,7 +224,7 @@ def scale(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
 @formula("growth")
 def growth(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
     months = 12 if ctx.plan.compare == "year_ago" else None
-    prev_period = ctx.period.previous(months)
+    prev_period = _need_period(ctx, "Growth").previous(months)
     current = compute_id(ctx, kpi.formula["of"], by)
     previous = compute_id(ctx.with_period(prev_period), kpi.formula["of"], by)
     if not by:
@@ -359,7 +365,7 @@ def _split_targets(store: MetricsStore) -> dict[str, pd.DataFrame]:
 
 def _months(ctx: Ctx) -> tuple[int, int]:
     """(first, last) month index of the period."""
-    p = ctx.period
+    p = _need_period(ctx, "Recurring-revenue KPIs")
     first, last = month_index(pd.Series([p.start, p.end], dtype="datetime64[s]"))
     return int(first), int(last)
 

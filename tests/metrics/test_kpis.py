@@ -243,3 +243,17 @@ class TestScope:
                                 scope=frozenset({"r1", "r2"}))
         assert {r["owner"] for r in team.rows} == {"r1"}
         assert team.value == 2340.0
+
+
+@pytest.mark.parametrize("metric", ["revenue_growth", "mrr", "arr", "nrr", "ltv_to_cac"])
+def test_kpis_that_need_a_period_say_so_for_all_time(small_engine, metric):
+    from bot.errors import PlanError
+
+    with pytest.raises(PlanError, match="need a period"):
+        run(small_engine, metric, period="all")
+
+
+def test_all_time(small_engine):
+    # every won deal: 1000 + 1340 + 90 + 2000 + 3000 + 1000 + 100
+    assert run(small_engine, "revenue", period="all").value == pytest.approx(8530.0)
+    assert run(small_engine, "revenue", period="all").period is None
