@@ -105,11 +105,7 @@ class Engine:
 
     def canonical_values(self, store: MetricsStore, kpi: Kpi, dim: str, values: list[str]) -> list[str]:
         """Filter values as the store spells them; an unknown value is a user error with suggestions."""
-        if kpi.kind in ("target", "headcount"):
-            known = store.values("reps", {"owner": "rep_id"}.get(dim, dim))
-        else:
-            table, dims = FACTS[KIND_FACT.get(kpi.kind, "deals")]
-            known = store.values(table, dims[dim])
+        known = self._known_values(store, kpi, dim)
         lookup = {k.casefold(): k for k in known}
         if dim == "owner":
             lookup.update(store.cached("rep_aliases", lambda: self._rep_aliases(store)))
@@ -120,6 +116,17 @@ class Engine:
                 raise UnknownValue(dim, value, difflib.get_close_matches(value, known, n=3, cutoff=0.6))
             out.append(hit)
         return out
+
+    @staticmethod
+    def _known_values(store: MetricsStore, kpi: Kpi, dim: str) -> list[str]:
+        if dim == "owner":  # anyone who owns deals, has targets or is in the org
+            return store.cached("owners", lambda: sorted(
+                {*store.values("reps", "rep_id"), *store.values("opportunities", "owner_id"),
+                 *store.values("targets", "rep_id")}))
+        if kpi.kind in ("target", "headcount"):
+            return sorted({*store.values("reps", dim), *store.values("targets", dim)})
+        table, dims = FACTS[KIND_FACT.get(kpi.kind, "deals")]
+        return store.values(table, dims[dim])
 
     @staticmethod
     def _rep_aliases(store: MetricsStore) -> dict[str, str]:

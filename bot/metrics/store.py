@@ -126,6 +126,7 @@ def load_store(path: Path | str, with_history: bool = False) -> MetricsStore:
     fx = FxTable.from_frame(cfg.base_currency, tables.get("fx_rates"))
     for name, frame in tables.items():
         _convert_money(name, frame, _currencies(frame, cfg.base_currency), fx, report)
+    _check_targets(tables, report)
     tables = {name: _categorise(name, frame) for name, frame in tables.items()}
     _prepare_reps(tables)
     _prepare_deals(tables, report)
@@ -214,6 +215,20 @@ def _report_currencies(report: LoadReport, fname: str, column: str, currency: pd
                        f"are taken to be in {fx.base}", "note", count=0)
 
 
+def _check_targets(tables: dict[str, pd.DataFrame], report: LoadReport) -> None:
+    """A target belongs to at most one of rep, team and region; rows naming more are set aside."""
+    t = tables.get("targets")
+    if t is None:
+        return
+    levels = t[["rep_id", "team", "region"]].notna().sum(axis=1).to_numpy()
+    bad = levels > 1
+    if bad.any():
+        report.add(report.tables["targets"].file, "rep_id/team/region", f"{int(bad.sum())} target(s) name more "
+                   "than one of rep_id, team and region", "row set aside", t.index.to_numpy()[bad], count=int(bad.sum()))
+        tables["targets"] = t[~bad]
+        report.tables["targets"].rows_loaded -= int(bad.sum())
+
+
 def _prepare_reps(tables: dict[str, pd.DataFrame]) -> None:
     reps = tables.get("reps")
     if reps is None:
@@ -227,7 +242,12 @@ def _prepare_deals(tables: dict[str, pd.DataFrame], report: LoadReport) -> None:
     d = tables["opportunities"]
     fname = report.tables["opportunities"].file
     d["is_won"] = d["is_won"].astype(bool)
-    d["is_closed"] = d["is_closed"].astype(bool) | d["is_won"]
+    d["is_closed"] = d["is_closed"].astype(bool)
+    won_open = (d["is_won"] & ~d["is_closed"]).to_numpy()
+    if won_open.any():
+        report.add(fname, "is_closed", f"{int(won_open.sum())} deal(s) are won but not closed; "
+                   "they are treated as closed", "note", d["_row"].to_numpy()[won_open], count=int(won_open.sum()))
+        d["is_closed"] = d["is_closed"] | d["is_won"]
     reps, accounts = tables.get("reps"), tables.get("accounts")
     _join(d, "owner_id", reps, "rep_id", {"region": "region", "team": "team"}, fname, report)
     _join(d, "account_id", accounts, "account_id",

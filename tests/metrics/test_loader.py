@@ -272,3 +272,20 @@ def test_history_loads_on_first_use_in_the_deals_currency(tmp_path):
     assert hist.loc[hist["opportunity_id"] == "o2", "amount"].tolist() == pytest.approx([8000 * 0.134, 10000 * 0.134])
     assert hist.loc[hist["opportunity_id"] == "o99", "amount"].item() == 5.0  # unknown deal: base currency
     assert load_store(tmp_path / "h", with_history=True).tables["opportunity_history"].shape[0] == 3
+
+
+def test_rule_checks_across_columns(tmp_path):
+    tables = {
+        "opportunities.csv": OPP_HEADER + "\no1,r1,Closed Won,false,true,100,EUR,2026-01-05,2026-02-01\n",
+        "targets.csv": "period_start,period_end,amount,rep_id,team,region\n"
+                       "2026-01-01,2026-03-31,500,r1,,\n2026-01-01,2026-03-31,900,r1,A,\n",
+    }
+    store = load_store(write_store(tmp_path / "r", tables, "as_of: 2026-11-20\n"))
+    won_open = problems(store, "is_closed")[0]
+    assert won_open.rows == [2] and "treated as closed" in won_open.problem
+    both = problems(store, "rep_id/team/region")[0]
+    assert both.rows == [3] and both.action == "row set aside"
+    assert store.report.tables["targets"].rows_set_aside == 1
+    engine = Engine(store)
+    assert run(engine, "deals_won", period="Q1 2026").value == 1.0
+    assert run(engine, "quota", period="Q1 2026", filters={"owner": "r1"}).value == 500.0
