@@ -180,7 +180,7 @@ def kpi_command(
         result = engine.run(plan, as_of=day)
     except UserError as exc:
         raise fail(str(exc)) from None
-    answer = kpi_answer(result, question=" ".join(sys.argv[1:]))
+    answer = kpi_answer(result, question=" ".join(sys.argv[1:]), catalog=engine.catalog)
     answer.elapsed_ms = round((time.perf_counter() - started) * 1000, 2)
     if as_json:
         print(json.dumps(answer.to_json(), ensure_ascii=False))
@@ -228,7 +228,7 @@ def _print_result(answer: Answer, result: KpiResult) -> None:
             labels = row_label(row, result.group_by).split(" / ")
             table.add_row(*labels, format_value(row["value"], result.kpi.unit, result.currency))
         out.print(table)
-    for note in result.notes:
+    for note in answer.notes:
         out.print(f"[dim]• {note}[/dim]", highlight=False)
     out.print(f"[dim]{answer.elapsed_ms} ms[/dim]")
 

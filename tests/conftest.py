@@ -139,3 +139,11 @@ def small_engine(small_store_dir: Path) -> Engine:
 def run(engine: Engine, metric: str, **plan) -> object:
     """Run a plan as of AS_OF; returns the KpiResult."""
     return engine.run(QueryPlan(metric=metric, **plan), as_of=AS_OF)
+
+
+def notes(result) -> list[str]:
+    """A KpiResult's notes in English words."""
+    from bot.core.fmt import note_text
+    from bot.metrics.catalog import load_catalog
+
+    return [note_text(n, "en", load_catalog()) for n in result.notes]

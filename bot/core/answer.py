@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from bot.core.fmt import format_value, kpi_sentence
+from bot.core.fmt import format_value, kpi_sentence, note_text
+from bot.metrics.catalog import Catalog
 from bot.metrics.engine import KpiResult
 
 Kind = Literal["kpi", "playbook", "help", "clarify", "denied", "error"]
@@ -36,14 +37,16 @@ class Answer:
         return asdict(self)
 
 
-def kpi_answer(result: KpiResult, question: str, lang: str = "en") -> Answer:
+def kpi_answer(result: KpiResult, question: str, catalog: Catalog, lang: str = "en",
+               names: dict[str, str] | None = None) -> Answer:
     kpi = result.kpi
     return Answer(
-        question=question, kind="kpi", lang=lang, text=kpi_sentence(result),
+        question=question, kind="kpi", lang=lang, text=kpi_sentence(result, lang, names),
         metric=kpi.id, unit=kpi.unit, currency=result.currency, value=result.value,
         period=result.period.as_dict() if result.period else None,
         filters={d: v[0] if len(v) == 1 else v for d, v in result.filters.items()},
-        group_by=result.group_by, rows=result.rows, notes=result.notes,
+        group_by=result.group_by, rows=result.rows,
+        notes=[note_text(n, lang, catalog) for n in result.notes],
     )
 
 

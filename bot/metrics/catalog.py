@@ -37,7 +37,8 @@ class Kpi(BaseModel):
 
     @property
     def title(self) -> str:
-        return self.names["en"][0].capitalize() if self.names.get("en") else self.id
+        name = self.names["en"][0]
+        return name[0].upper() + name[1:]
 
     @property
     def forward(self) -> bool:
@@ -81,7 +82,7 @@ class Catalog(BaseModel):
         index = {kid: kid for kid in self.kpis}
         for kpi in self.kpis.values():
             for names in kpi.names.values():
-                index.update({name: kpi.id for name in names})
+                index.update({name.lower(): kpi.id for name in names})
         hits = difflib.get_close_matches(word.lower().replace("_", " "), list(index), n=n * 3, cutoff=0.5)
         return list(dict.fromkeys(index[h] for h in hits))[:n]
 

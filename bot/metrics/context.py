@@ -31,6 +31,17 @@ FACTS: dict[str, tuple[str, dict[str, str]]] = {
     "cases": ("support_cases", {"region": "region", "segment": "segment", "industry": "industry", "country": "country"}),
 }
 
+@dataclass(frozen=True)
+class Note:
+    """A caveat for the answer, as a message code and its parameters (worded per language later)."""
+
+    code: str
+    params: tuple[tuple[str, object], ...] = ()
+
+    def get(self, name: str) -> object:
+        return dict(self.params)[name]
+
+
 Grouped = pd.Series  # index: group labels; values: the KPI per group
 Value = float | Grouped
 
@@ -48,7 +59,7 @@ class Ctx:
     cal: Calendar
     filters: dict[str, list[str]]  # canonical values, already checked against the store
     scope: frozenset[str] | None = None  # owner ids the asker may see deal-level; None = all
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
     cache: dict = field(default_factory=dict)
 
     # ---------------------------------------------------------- arrays
@@ -68,9 +79,10 @@ class Ctx:
     def with_period(self, period: Period | None) -> "Ctx":
         return Ctx(self.store, self.catalog, self.plan, period, self.cal, self.filters, self.scope, self.notes)
 
-    def note(self, text: str) -> None:
-        if text not in self.notes:
-            self.notes.append(text)
+    def note(self, code: str, **params: object) -> None:
+        note = Note(code, tuple(sorted(params.items())))
+        if note not in self.notes:
+            self.notes.append(note)
 
     # ---------------------------------------------------------- masks
 

@@ -65,7 +65,7 @@ class Engine:
         result = KpiResult(kpi, None, period, filters, list(plan.group_by), as_of=cal.as_of,
                            currency=store.base_currency if kpi.unit == "currency" else None)
         if period is not None and period.start > cal.as_of and not kpi.forward:
-            ctx.note(f"That period has not started yet (the data runs to {cal.as_of}).")
+            ctx.note("not_started", as_of=cal.as_of.isoformat())
         else:
             result.value = _clean(compute(ctx, kpi, []))
             if plan.group_by:
@@ -188,7 +188,7 @@ class Engine:
         latest = store.cached("latest_date", store.latest_date) or cal.as_of
         end = period.end if period is not None else cal.as_of
         if latest < min(end, cal.as_of) - timedelta(days=1):
-            ctx.note(f"The latest data is from {latest}.")
+            ctx.note("latest_data", date=latest.isoformat())
 
 
 def _clean(value: object) -> float | None:

@@ -109,19 +109,19 @@ def _month_col(spec: dict) -> str:
 def _note_amounts(ctx: Ctx, mask: np.ndarray, values: np.ndarray) -> None:
     lacking = int(np.isnan(values).sum())
     if lacking:
-        ctx.note(f"{lacking:,} of {int(mask.sum()):,} deals had no amount and are not in the sum.")
+        ctx.note("missing_amounts", n=lacking, total=int(mask.sum()))
     codes = ctx.array("deals", "currency")[mask]
     if len(codes):
         cats = ctx.store.deals["currency"].cat.categories
         used = [str(cats[i]) for i in np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(cats)))]
         foreign = [c for c in used if c in ctx.store.fx.rates]  # without fx_rates nothing was converted
         if foreign:
-            ctx.note(f"Amounts in {', '.join(foreign)} converted to {ctx.store.base_currency} at monthly rates.")
+            ctx.note("converted", currencies=tuple(foreign), base=ctx.store.base_currency)
 
 
 def _note_empty(ctx: Ctx, mask: np.ndarray, what: str) -> None:
     if not mask.any():
-        ctx.note(f"No {what} in this period and scope.")
+        ctx.note("no_data", what=what)
 
 
 @formula("deal_sum")
@@ -132,7 +132,7 @@ def deal_sum(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
     if not by:
         picked = values[mask]
         _note_amounts(ctx, mask, picked)
-        _note_empty(ctx, mask, "matching deals")
+        _note_empty(ctx, mask, "deals")
         return float(np.nansum(picked))
     return ctx.reduce("deals", mask, by, _month_col(spec), values, "sum")
 
@@ -142,7 +142,7 @@ def deal_count(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
     spec = kpi.formula
     mask = deal_mask(ctx, spec)
     if not by:
-        _note_empty(ctx, mask, "matching deals")
+        _note_empty(ctx, mask, "deals")
         return float(np.count_nonzero(mask))
     return ctx.reduce("deals", mask, by, _month_col(spec))
 
@@ -211,8 +211,7 @@ def ratio(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
     num = compute_id(ctx, kpi.formula["num"], by)
     den = _add([compute_id(ctx, d, by) for d in kpi.formula["den"]])
     if not by and not (den and np.isfinite(den)):
-        names = " + ".join(ctx.catalog.kpis[d].title.lower() for d in kpi.formula["den"])
-        ctx.note(f"{kpi.title} has no value here: {names} is zero or unknown for this period and scope.")
+        ctx.note("no_value", kpi=kpi.id, den=tuple(kpi.formula["den"]))
     return _divide(num, den)
 
 
@@ -228,7 +227,7 @@ def growth(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
     current = compute_id(ctx, kpi.formula["of"], by)
     previous = compute_id(ctx.with_period(prev_period), kpi.formula["of"], by)
     if not by:
-        ctx.note(f"Compared with {prev_period.start} to {prev_period.end}.")
+        ctx.note("compared_with", start=prev_period.start.isoformat(), end=prev_period.end.isoformat())
     return _divide(_add([current, -previous]), previous)
 
 
@@ -281,7 +280,7 @@ def marketing_roi(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
         won = float(np.nansum(amount[mask]))
     cost = compute_id(ctx, "marketing_spend", by)
     if not by and not cost:
-        ctx.note("Marketing ROI has no value here: there was no marketing spend in this period and scope.")
+        ctx.note("no_spend")
     return _divide(_add([won, -cost]), cost)
 
 
@@ -291,7 +290,7 @@ def nps(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
     mask = ctx.base_mask("nps") & ctx.in_period("nps", "response_date")
     score = ctx.array("nps", "score")
     cols = {"p": (score >= 9).astype("float64"), "d": (score <= 6).astype("float64")}
-    _note_empty(ctx, mask, "NPS responses")
+    _note_empty(ctx, mask, "nps")
     return _simple(ctx, "nps", mask, by, "m", cols,
                    lambda f: float((f["p"].mean() - f["d"].mean()) * 100) if len(f) else np.nan,
                    lambda g: (g["p"].mean() - g["d"].mean()) * 100)
@@ -302,7 +301,7 @@ def case_resolution(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
     _require(ctx, "support_cases", kpi)
     mask = ctx.base_mask("cases") & ctx.in_period("cases", "resolved_at")
     hours = (ctx.array("cases", "resolved_at") - ctx.array("cases", "opened_at")) / 3600.0
-    _note_empty(ctx, mask, "resolved support cases")
+    _note_empty(ctx, mask, "cases")
     return _simple(ctx, "cases", mask, by, "rm", {"h": hours},
                    lambda f: float(f["h"].median()) if len(f) else np.nan, lambda g: g["h"].median())
 
@@ -332,7 +331,7 @@ def target(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
         start, end = pd.Timestamp(ctx.period.start), pd.Timestamp(ctx.period.nominal_end)
         rows = rows[(rows["period_start"] >= start) & (rows["period_end"] <= end)]
         if not by and ctx.period.end < ctx.period.nominal_end and len(rows):
-            ctx.note(f"Against the target for the whole period, to {ctx.period.nominal_end}.")
+            ctx.note("whole_target", end=ctx.period.nominal_end.isoformat())
     for dim, values in ctx.filters.items():
         rows = rows[rows[dim].isin(values)]
     if ctx.scope is not None and level == "owner":
@@ -380,7 +379,7 @@ def mrr(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
     if not time_dims:
         mask = ctx.base_mask("revenue") & (months == last)
         if not by:
-            _note_empty(ctx, mask, "recurring revenue rows")
+            _note_empty(ctx, mask, "mrr")
             return float(np.nansum(value[mask]))
         return ctx.grouper(ctx.group("revenue", mask, by, "m", {"v": value}), by)["v"].sum()
     # Over time: each month's total, and for a quarter the total of its last month in the period.
@@ -411,9 +410,9 @@ def retention(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
         arpa = _divide(parts["end_mrr"], parts["paying"])
         out = _divide(arpa * float(ctx.catalog.setting("gross_margin", 1.0)), monthly_churn)
         if not by and not parts["churned"]:
-            ctx.note("LTV has no value here: no paying account churned in the period, so lifetime is unbounded.")
+            ctx.note("ltv_unbounded")
     if not by and not parts["base"]:
-        ctx.note("No account was paying in the month before the period.")
+        ctx.note("no_base_accounts")
     return out
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import run
+from tests.conftest import run, notes
 
 Q3 = "last quarter"
 APPROX = dict(rel=1e-9, abs=1e-9)
@@ -153,7 +153,7 @@ def test_default_periods(small_engine):
 def test_attainment_this_quarter_uses_the_whole_quarter_target(small_engine):
     result = run(small_engine, "quota_attainment", period="this quarter")
     assert result.value == pytest.approx(2000 / 5000)
-    assert any("2026-12-31" in n for n in result.notes)
+    assert any("2026-12-31" in n for n in notes(result))
 
 
 def test_growth_compares_equal_spans(small_engine):
@@ -162,7 +162,7 @@ def test_growth_compares_equal_spans(small_engine):
     # 2026 runs to as_of, so it is compared with 2025-01-01 … 2025-11-20, before o10 (2025-12-20).
     ytd = run(small_engine, "revenue_growth", period="2026", compare="year_ago")
     assert ytd.value is None
-    assert "Compared with 2025-01-01 to 2025-11-20." in ytd.notes
+    assert "Compared with 2025-01-01 to 2025-11-20." in notes(ytd)
     # October (o9, 2000) against all of September (o12, 100)
     assert run(small_engine, "revenue_growth", period="last month").value == pytest.approx((2000 - 100) / 100)
 
@@ -171,7 +171,7 @@ class TestNoValue:
     def test_zero_denominator_ratio_has_no_value_and_says_so(self, small_engine):
         result = run(small_engine, "win_rate", period="Q1 2026")
         assert result.value is None
-        assert any("no value" in n for n in result.notes)
+        assert any("no value" in n for n in notes(result))
 
     def test_cac_without_new_customers(self, small_engine):
         assert run(small_engine, "cac", period="this quarter").value is None
@@ -179,7 +179,7 @@ class TestNoValue:
     def test_ltv_without_churn_is_unbounded(self, small_engine):
         result = run(small_engine, "ltv")  # October: nobody churned
         assert result.value is None
-        assert any("unbounded" in n for n in result.notes)
+        assert any("unbounded" in n for n in notes(result))
 
     def test_zero_denominator_groups_are_none(self, small_engine):
         result = run(small_engine, "win_rate", period="this quarter", group_by=["region"])
@@ -191,24 +191,24 @@ class TestNoValue:
     def test_future_period_has_no_value(self, small_engine):
         result = run(small_engine, "revenue", period="next quarter")
         assert result.value is None
-        assert any("not started" in n for n in result.notes)
+        assert any("not started" in n for n in notes(result))
 
     def test_empty_period_says_no_data(self, small_engine):
         result = run(small_engine, "revenue", period="2024")
         assert result.value == 0.0
-        assert any("No matching deals" in n for n in result.notes)
+        assert any("No matching deals" in n for n in notes(result))
 
 
 class TestNotes:
     def test_missing_amounts_are_counted(self, small_engine):
         result = run(small_engine, "pipeline")
-        assert "1 of 3 deals had no amount and are not in the sum." in result.notes
+        assert "1 of 3 deals had no amount and are not in the sum." in notes(result)
 
     def test_conversion_is_stated(self, small_engine):
         result = run(small_engine, "revenue", period=Q3)
-        assert "Amounts in DKK, USD converted to EUR at monthly rates." in result.notes
+        assert "Amounts in DKK, USD converted to EUR at monthly rates." in notes(result)
         eur_only = run(small_engine, "revenue", period=Q3, filters={"segment": "Mid-Market"})
-        assert not any("converted" in n for n in eur_only.notes)
+        assert not any("converted" in n for n in notes(eur_only))
 
 
 class TestTopN:

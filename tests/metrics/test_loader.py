@@ -11,7 +11,7 @@ import pytest
 from bot.errors import StoreError
 from bot.metrics.engine import Engine
 from bot.metrics.store import StoreHolder, load_store
-from tests.conftest import SMALL, run, write_store
+from tests.conftest import SMALL, run, write_store, notes
 
 OPP_HEADER = "opportunity_id,owner_id,stage,is_closed,is_won,amount,currency,created_date,close_date"
 
@@ -57,7 +57,7 @@ o3,r1,Closed Won,yes,1,1 500,EUR,2026-01-05,2026-02-01
         assert sorted(store.deals["opportunity_id"]) == ["o1", "o3"]
         result = run(Engine(store), "revenue", period="2026-02")
         assert result.value == 1500.0
-        assert "1 of 2 deals had no amount and are not in the sum." in result.notes
+        assert "1 of 2 deals had no amount and are not in the sum." in notes(result)
 
     def test_duplicate_ids_keep_the_first(self, tmp_path):
         root = opp_store(tmp_path, """
@@ -82,7 +82,7 @@ o3,r1,Closed Won,true,true,100,EUR,2026-01-05,2026-02-01
         assert "XYZ" in p.problem and p.rows == [3] and p.action == "amount ignored"
         result = run(Engine(store), "revenue", period="2026-02")
         assert result.value == pytest.approx(190.0)
-        assert "1 of 3 deals had no amount and are not in the sum." in result.notes
+        assert "1 of 3 deals had no amount and are not in the sum." in notes(result)
 
     def test_without_fx_table_foreign_amounts_are_base_with_a_note(self, tmp_path):
         root = opp_store(tmp_path, "o1,r1,Closed Won,true,true,100,USD,2026-01-05,2026-02-01")

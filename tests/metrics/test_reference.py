@@ -11,6 +11,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from tests.conftest import notes
+
 from bot.metrics import demo
 from bot.metrics.engine import Engine
 from bot.metrics.plan import QueryPlan
@@ -79,7 +81,7 @@ def test_pipeline_this_quarter_in_the_nordics(raw_and_engine):
     result = engine.run(QueryPlan(metric="pipeline", period="this quarter", filters={"region": "Nordics"}), as_of=AS_OF)
     assert result.value == pytest.approx(open_["eur"].sum())
     lacking = int(open_["amount"].isna().sum())
-    assert lacking > 0 and f"{lacking} of {len(open_)} deals had no amount and are not in the sum." in result.notes
+    assert lacking > 0 and f"{lacking} of {len(open_)} deals had no amount and are not in the sum." in notes(result)
 
 
 def test_avg_deal_size_by_month_2025(raw_and_engine):
