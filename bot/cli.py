@@ -17,8 +17,10 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from bot.channels.console import chat, render
 from bot.config import get_settings
 from bot.core.answer import Answer, kpi_answer
 from bot.core.fmt import format_value, headline, row_label
@@ -231,6 +233,60 @@ def _print_result(answer: Answer, result: KpiResult) -> None:
     for note in answer.notes:
         out.print(f"[dim]• {note}[/dim]", highlight=False)
     out.print(f"[dim]{answer.elapsed_ms} ms[/dim]")
+
+
+# ---------------------------------------------------------------- questions
+
+@app.command("ask")
+def ask_command(
+    question: Annotated[Optional[str], typer.Argument(help="The question, in English, Danish or Swedish.")] = None,
+    batch: Annotated[Optional[str], typer.Option("--batch", help="A file of questions, one a line ('-': stdin).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Answer objects (JSON Lines with --batch).")] = False,
+    user: Annotated[Optional[str], typer.Option("--user", help="Who asks: rep_id, email or Slack id.")] = None,
+    as_of: AsOfOpt = None,
+    data: DataOpt = None,
+) -> None:
+    """Answer a question, or a batch of them in one process."""
+    if (question is None) == (batch is None):
+        raise fail("Give one QUESTION, or --batch FILE.")
+    day = parse_day(as_of, "--as-of")
+    questions = [question] if batch is None else _read_batch(batch)
+    assistant = _assistant(data, "cli")
+    for q in questions:
+        answer = assistant.ask(q, user=user, as_of=day)
+        if as_json:
+            print(json.dumps(answer.to_json(), ensure_ascii=False), flush=batch is None)
+        else:
+            if batch is not None:
+                out.print(f"[bold]? {escape(q)}[/bold]", highlight=False)
+            render(answer, out)
+
+
+def _read_batch(source: str) -> list[str]:
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise fail(f"cannot read --batch {source}: {exc.strerror}") from None
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
+@app.command("chat")
+def chat_command(
+    user: Annotated[Optional[str], typer.Option("--user", help="Who asks: rep_id, email or Slack id.")] = None,
+    as_of: AsOfOpt = None,
+    data: DataOpt = None,
+) -> None:
+    """A terminal chat that keeps the conversation's context ('and by region?')."""
+    chat(_assistant(data, "console"), out, user=user, as_of=parse_day(as_of, "--as-of"))
+
+
+def _assistant(data: Path | None, channel: str):
+    from bot.service import build_assistant
+
+    try:
+        return build_assistant(resolve_data(data), channel)
+    except StoreError as exc:
+        raise fail(f"cannot load the metrics store: {exc}") from None
 
 
 def main() -> None:

@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     ccobot_data: Path | None = None
     # Deals in the demo store built on first use.
     ccobot_demo_deals: int = Field(default=20_000, ge=100)
+    # The state database (SQLAlchemy URL, e.g. postgresql+psycopg://…); empty: a SQLite file under CCOBOT_HOME.
+    database_url: str | None = None
 
     @property
     def demo_store(self) -> Path:
@@ -29,6 +31,10 @@ class Settings(BaseSettings):
     @property
     def data_path(self) -> Path:
         return self.ccobot_data or self.demo_store
+
+    @property
+    def state_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.ccobot_home / 'state.db').resolve()}"
 
 
 @lru_cache(maxsize=1)

@@ -46,6 +46,7 @@ class UnknownDimension(PlanError):
             f"It can be by: {', '.join(allowed) or 'nothing'}.",
             suggestions=allowed,
         )
+        self.metric = metric
         self.dimension = dimension
 
 

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from bot.core.fmt import format_value, kpi_sentence, note_text
 from bot.metrics.catalog import Catalog
 from bot.metrics.engine import KpiResult
+from bot.metrics.plan import QueryPlan
 
 Kind = Literal["kpi", "playbook", "help", "clarify", "denied", "error"]
 
@@ -31,10 +32,19 @@ class Answer:
     rows: list[dict[str, Any]] = field(default_factory=list)
     citations: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Suggested next questions, in the answer's language (faces show them as buttons).
+    followups: list[str] = field(default_factory=list)
     elapsed_ms: float | None = None
+    # Not part of the JSON contract: the first sentence alone (for faces that show rows as a
+    # table) and the plan that was run (for buttons that re-run it with a change).
+    summary: str = field(default="", repr=False)
+    plan: QueryPlan | None = field(default=None, repr=False)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        out.pop("summary")
+        out.pop("plan")
+        return out
 
 
 def kpi_answer(result: KpiResult, question: str, catalog: Catalog, lang: str = "en",
@@ -42,6 +52,7 @@ def kpi_answer(result: KpiResult, question: str, catalog: Catalog, lang: str = "
     kpi = result.kpi
     return Answer(
         question=question, kind="kpi", lang=lang, text=kpi_sentence(result, lang, names),
+        summary=kpi_sentence(result, lang, names, with_rows=False),
         metric=kpi.id, unit=kpi.unit, currency=result.currency, value=result.value,
         period=result.period.as_dict() if result.period else None,
         filters={d: v[0] if len(v) == 1 else v for d, v in result.filters.items()},

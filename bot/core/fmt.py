@@ -42,8 +42,13 @@ def period_words(result: KpiResult, lang: str = "en") -> str:
 
 
 def scope_words(result: KpiResult, lang: str = "en", names: dict[str, str] | None = None) -> str:
+    """' for region Nordics; rep Alice Berg'. `names` maps ids to names, or a dimension to its
+    whole description (e.g. "owner" → "your team (7 people)")."""
     parts = []
     for dim, values in result.filters.items():
+        if names and dim in names:
+            parts.append(names[dim])
+            continue
         shown = [names.get(v, v) for v in values] if dim == "owner" and names else values
         if dim == "owner" and len(shown) > 3:
             shown = [*shown[:3], f"+{len(shown) - 3}"]
@@ -60,12 +65,13 @@ def headline(result: KpiResult, lang: str = "en", names: dict[str, str] | None =
     return f"{kpi_name(result.kpi, lang)}{scope_words(result, lang, names)}, {period_words(result, lang)}{by}"
 
 
-def kpi_sentence(result: KpiResult, lang: str = "en", names: dict[str, str] | None = None) -> str:
+def kpi_sentence(result: KpiResult, lang: str = "en", names: dict[str, str] | None = None,
+                 with_rows: bool = True) -> str:
     """'Win rate, last quarter (…), by region: 29.8% overall. Nordics 31.2%; …'"""
     kpi = result.kpi
     text = f"{headline(result, lang, names)}: {format_value(result.value, kpi.unit, result.currency, lang)}"
     text += f" {t('overall', lang)}." if result.group_by else "."
-    if result.rows:
+    if result.rows and with_rows:
         shown = [f"{row_label(r, result.group_by, lang)} {format_value(r['value'], kpi.unit, result.currency, lang)}"
                  for r in result.rows[:5]]
         more = f" (+{len(result.rows) - 5} {t('more', lang)})" if len(result.rows) > 5 else ""

@@ -76,6 +76,94 @@ MESSAGES: dict[str, dict[str, str]] = {
         "da": "Viser kun {whose}: du kan se en opdeling pr. sælger for {whose_short}, ikke for andre.",
         "sv": "Visar bara {whose}: du kan se en uppdelning per säljare för {whose_short}, inte för andra.",
     },
+    # access
+    "denied_unmatched": {
+        "en": "I couldn't match you to anyone in the sales org, so I can't show KPI numbers. Ask an admin to add your "
+              "Slack id or email to the reps table.",
+        "da": "Jeg kunne ikke finde dig i salgsorganisationen, så jeg kan ikke vise KPI-tal. Bed en administrator "
+              "om at tilføje dit Slack-id eller din e-mail i sælgertabellen.",
+        "sv": "Jag hittade dig inte i säljorganisationen, så jag kan inte visa KPI-siffror. Be en administratör "
+              "lägga till ditt Slack-id eller din e-post i säljartabellen.",
+    },
+    "denied_owner": {
+        "en": "You can see deal-level numbers for yourself{and_reports} only, and {names} is outside that.",
+        "da": "Du kan kun se tal på aftaleniveau for dig selv{and_reports}, og {names} ligger uden for det.",
+        "sv": "Du kan bara se siffror på affärsnivå för dig själv{and_reports}, och {names} ligger utanför det.",
+    },
+    "and_reports": {"en": " and your reports", "da": " og dine medarbejdere", "sv": " och dina medarbetare"},
+    "denied_breakdown": {
+        "en": "A breakdown by rep shows only the people you may see, and that is nobody here.",
+        "da": "En opdeling pr. sælger viser kun de personer, du må se, og det er ingen her.",
+        "sv": "En uppdelning per säljare visar bara de personer du får se, och det är ingen här.",
+    },
+    "who_unknown": {
+        "en": "I don't know who \"my\" is here: ask with a user (e.g. --user alice@example.com).",
+        "da": "Jeg ved ikke, hvem \"min\" er her: spørg med en bruger (f.eks. --user alice@example.com).",
+        "sv": "Jag vet inte vem \"min\" är här: fråga med en användare (t.ex. --user alice@example.com).",
+    },
+    # asking back and helping
+    "clarify_metric": {
+        "en": "I'm not sure which KPI you mean{understood}.",
+        "da": "Jeg er ikke sikker på, hvilket nøgletal du mener{understood}.",
+        "sv": "Jag är inte säker på vilket nyckeltal du menar{understood}.",
+    },
+    "did_you_mean": {"en": "Did you mean {options}?", "da": "Mente du {options}?", "sv": "Menade du {options}?"},
+    "understood": {"en": " (I understood: {parts})", "da": " (jeg forstod: {parts})", "sv": " (jag förstod: {parts})"},
+    "or": {"en": "or", "da": "eller", "sv": "eller"},
+    "clarify_period": {
+        "en": "{message} I understood {what}; try a period like \"last quarter\", \"Q3 2025\" or \"this year\".",
+        "da": "{message} Jeg forstod {what}; prøv en periode som \"sidste kvartal\", \"Q3 2025\" eller \"i år\".",
+        "sv": "{message} Jag förstod {what}; prova en period som \"förra kvartalet\", \"Q3 2025\" eller \"i år\".",
+    },
+    "clarify_unknown": {
+        "en": "I don't recognise {words} in the data{hint}. I understood {what}.",
+        "da": "Jeg kan ikke genkende {words} i data{hint}. Jeg forstod {what}.",
+        "sv": "Jag känner inte igen {words} i data{hint}. Jag förstod {what}.",
+    },
+    "closest": {"en": " (closest: {options})", "da": " (nærmeste: {options})", "sv": " (närmast: {options})"},
+    "clarify_plan": {
+        "en": "I understood {what}, but {problem}",
+        "da": "Jeg forstod {what}, men {problem}",
+        "sv": "Jag förstod {what}, men {problem}",
+    },
+    "cannot_break_down": {
+        "en": "{kpi} can't be broken down or filtered by {dim}. It can be by: {dims}.",
+        "da": "{kpi} kan ikke opdeles eller filtreres efter {dim}. Det kan efter: {dims}.",
+        "sv": "{kpi} kan inte delas upp eller filtreras på {dim}. Det går på: {dims}.",
+    },
+    "help": {
+        "en": "I answer questions about your sales KPIs from the metrics store: revenue, pipeline, win rate, deal "
+              "size, sales cycle, churn, NRR, CAC, NPS, quota attainment and more, for any period, region, segment, "
+              "product line, team or rep you may see. Ask in English, Danish or Swedish, for example:",
+        "da": "Jeg besvarer spørgsmål om jeres salgsnøgletal fra datalageret: omsætning, pipeline, win rate, "
+              "ordrestørrelse, salgscyklus, churn, NRR, CAC, NPS, målopfyldelse og mere, for enhver periode, region, "
+              "segment, produktlinje, team eller sælger, du må se. Spørg på dansk, svensk eller engelsk, f.eks.:",
+        "sv": "Jag svarar på frågor om era säljnyckeltal från datalagret: intäkter, pipeline, win rate, affärsstorlek, "
+              "säljcykel, churn, NRR, CAC, NPS, måluppfyllelse med mera, för valfri period, region, segment, "
+              "produktlinje, team eller säljare du får se. Fråga på svenska, danska eller engelska, till exempel:",
+    },
+    "not_a_kpi_question": {
+        "en": "I can't answer that from the metrics store.",
+        "da": "Det kan jeg ikke svare på ud fra datalageret.",
+        "sv": "Det kan jag inte svara på utifrån datalagret.",
+    },
+    "empty_question": {
+        "en": "I didn't catch a question.",
+        "da": "Jeg fangede ikke noget spørgsmål.",
+        "sv": "Jag uppfattade ingen fråga.",
+    },
+    "truncated": {
+        "en": "Your message was long; I read its first {n} characters.",
+        "da": "Din besked var lang; jeg læste de første {n} tegn.",
+        "sv": "Ditt meddelande var långt; jag läste de första {n} tecknen.",
+    },
+    "apology": {
+        "en": "Sorry, something went wrong on my side (reference {ref}). Please try again in a moment.",
+        "da": "Beklager, noget gik galt hos mig (reference {ref}). Prøv igen om lidt.",
+        "sv": "Förlåt, något gick fel hos mig (referens {ref}). Försök igen om en stund.",
+    },
+    "the_kpi": {"en": "the KPI {kpi}", "da": "nøgletallet {kpi}", "sv": "nyckeltalet {kpi}"},
+    "the_period": {"en": "the period {period}", "da": "perioden {period}", "sv": "perioden {period}"},
     # what the "no_data" note is about
     "what_deals": {"en": "matching deals", "da": "matchende aftaler", "sv": "matchande affärer"},
     "what_leads": {"en": "leads", "da": "leads", "sv": "leads"},
@@ -95,6 +183,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "all_open": {"en": "all open deals", "da": "alle åbne aftaler", "sv": "alla öppna affärer"},
     "all_time": {"en": "all time", "da": "hele perioden", "sv": "hela tiden"},
     "you": {"en": "you", "da": "dig", "sv": "dig"},
+    "your_team": {"en": "your team ({n} people)", "da": "dit team ({n} personer)", "sv": "ditt team ({n} personer)"},
     "your_reports": {"en": "your reports", "da": "dine medarbejdere", "sv": "dina medarbetare"},
     "your_row": {"en": "your own row", "da": "din egen række", "sv": "din egen rad"},
 }
@@ -178,3 +267,19 @@ def money(value: float, currency: str, lang: str) -> str:
 
 def percent(value: float, lang: str) -> str:
     return format_percent(value, format="#,##0.0%" if lang == "en" else "#,##0.0 %", locale=LOCALE[lang])
+
+
+EXAMPLES = {
+    "en": ["What was our revenue last quarter?", "win rate by region this year", "my pipeline this quarter",
+           "top 5 reps by revenue last month", "NRR by segment last month"],
+    "da": ["Hvad var omsætningen sidste kvartal?", "win rate pr. region i år", "min pipeline dette kvartal",
+           "top 5 sælgere efter omsætning sidste måned", "NRR pr. segment sidste måned"],
+    "sv": ["Vad var intäkterna förra kvartalet?", "win rate per region i år", "min pipeline det här kvartalet",
+           "topp 5 säljare efter intäkter förra månaden", "NRR per segment förra månaden"],
+}
+
+
+def join_or(items: list[str], lang: str) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {t('or', lang)} {items[-1]}"

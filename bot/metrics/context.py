@@ -22,7 +22,8 @@ from bot.metrics.store import MetricsStore
 # fact -> (table, dimension -> column). Dimensions not listed cannot filter that fact.
 FACTS: dict[str, tuple[str, dict[str, str]]] = {
     "deals": ("opportunities", {
-        "region": "region", "team": "team", "owner": "owner_id", "segment": "segment", "industry": "industry",
+        "region": "region", "team": "team", "owner": "owner_id", "account": "account_id", "segment": "segment",
+        "industry": "industry",
         "country": "country", "product_line": "product_line", "type": "type", "source": "source", "stage": "stage"}),
     "revenue": ("revenue", {"region": "region", "segment": "segment", "industry": "industry", "country": "country"}),
     "leads": ("leads", {"region": "region", "source": "source"}),

@@ -105,40 +105,37 @@ class Engine:
 
     def canonical_values(self, store: MetricsStore, kpi: Kpi, dim: str, values: list[str]) -> list[str]:
         """Filter values as the store spells them; an unknown value is a user error with suggestions."""
-        known = self._known_values(store, kpi, dim)
-        lookup = {k.casefold(): k for k in known}
-        if dim == "owner":
-            lookup.update(store.cached("rep_aliases", lambda: self._rep_aliases(store)))
+        source = "targets" if kpi.kind in ("target", "headcount") else KIND_FACT.get(kpi.kind, "deals")
+        lookup = store.cached(("lookup", source, dim), lambda: self._lookup(store, source, dim))
         out = []
         for value in values:
             hit = lookup.get(str(value).strip().casefold())
             if hit is None:
-                raise UnknownValue(dim, value, difflib.get_close_matches(value, known, n=3, cutoff=0.6))
+                close = difflib.get_close_matches(str(value).casefold(), list(lookup)[:20_000], n=3, cutoff=0.6)
+                raise UnknownValue(dim, value, [lookup[c] for c in close])
             out.append(hit)
         return out
 
     @staticmethod
-    def _known_values(store: MetricsStore, kpi: Kpi, dim: str) -> list[str]:
-        if dim == "owner":  # anyone who owns deals, has targets or is in the org
-            return store.cached("owners", lambda: sorted(
-                {*store.values("reps", "rep_id"), *store.values("opportunities", "owner_id"),
-                 *store.values("targets", "rep_id")}))
-        if kpi.kind in ("target", "headcount"):
-            return sorted({*store.values("reps", dim), *store.values("targets", dim)})
-        table, dims = FACTS[KIND_FACT.get(kpi.kind, "deals")]
-        return store.values(table, dims[dim])
-
-    @staticmethod
-    def _rep_aliases(store: MetricsStore) -> dict[str, str]:
-        reps = store.tables.get("reps")
-        if reps is None:
-            return {}
-        out: dict[str, str] = {}
-        for col in ("name", "email", "slack_user_id"):
-            for alias, rep in zip(reps[col].astype("string"), reps["rep_id"].astype(str)):
-                if isinstance(alias, str):
-                    out.setdefault(alias.casefold(), rep)
-        return out
+    def _lookup(store: MetricsStore, source: str, dim: str) -> dict[str, str]:
+        """casefolded value or alias → the value as stored, for one dimension of one fact."""
+        if dim == "owner":  # anyone who owns deals, has targets or is in the org; by id, name, email, Slack id
+            known = {*store.values("reps", "rep_id"), *store.values("opportunities", "owner_id"),
+                     *store.values("targets", "rep_id")}
+            lookup = {k.casefold(): k for k in known}
+            reps = store.tables.get("reps")
+            if reps is not None:
+                for col in ("name", "email", "slack_user_id"):
+                    for alias, rep in zip(reps[col].astype("string"), reps["rep_id"].astype(str)):
+                        if isinstance(alias, str):
+                            lookup.setdefault(alias.casefold(), rep)
+            return lookup
+        if source == "targets":
+            known = {*store.values("reps", dim), *store.values("targets", dim)}
+        else:
+            table, dims = FACTS[source]
+            known = store.values(table, dims[dim])
+        return {k.casefold(): k for k in known}
 
     # ------------------------------------------------------------ rows
 
@@ -152,13 +149,13 @@ class Engine:
             grouped = grouped.sort_values(ascending=plan.order == "asc", na_position="last")
         if plan.limit:
             grouped = grouped.head(plan.limit)
-        names = ctx.store.cached("rep_names", lambda: self._rep_names(ctx.store)) if "owner" in plan.group_by else {}
         rows = []
         for key, value in grouped.items():
             keys = key if isinstance(key, tuple) else (key,)
             row = {dim: self._label(ctx, dim, k) for dim, k in zip(plan.group_by, keys)}
-            if names:
-                row["owner_name"] = names.get(row["owner"])
+            for dim in ("owner", "account"):
+                if dim in row:
+                    row[f"{dim}_name"] = display_names(ctx.store, dim).get(row[dim])
             row["value"] = _clean(value)
             rows.append(row)
         return rows
@@ -175,13 +172,6 @@ class Engine:
             return ctx.cal.quarter_label(date(first // 12, first % 12 + 1, 1))
         return str(key)
 
-    @staticmethod
-    def _rep_names(store: MetricsStore) -> dict[str, str]:
-        reps = store.tables.get("reps")
-        if reps is None:
-            return {}
-        return dict(zip(reps["rep_id"].astype(str), reps["name"].astype(str)))
-
     # ------------------------------------------------------------ notes
 
     def _freshness_note(self, ctx: Ctx, period: Period | None, store: MetricsStore, cal: Calendar) -> None:
@@ -196,3 +186,16 @@ def _clean(value: object) -> float | None:
         return None
     value = float(value)
     return value if np.isfinite(value) else None
+
+
+def display_names(store: MetricsStore, dim: str) -> pd.Series:
+    """id → display name for reps (owner) or accounts, for labelling rows and filters."""
+    table, key = {"owner": ("reps", "rep_id"), "account": ("accounts", "account_id")}[dim]
+
+    def make() -> pd.Series:
+        frame = store.tables.get(table)
+        if frame is None:
+            return pd.Series(dtype="string")
+        return pd.Series(frame["name"].astype("string").to_numpy(), index=frame[key].astype(str).to_numpy())
+
+    return store.cached(("names", dim), make)

@@ -1,0 +1,148 @@
+"""Who is asking, and what they may see (contracts/access.md).
+
+Scope is applied to rows before aggregation: the engine receives the owner ids the asker
+may see for owner-level questions, and a question outside that scope is denied with a
+plain reason, never answered with a silently narrowed number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from bot.errors import UserError
+from bot.metrics.plan import QueryPlan
+from bot.metrics.store import MetricsStore
+
+SEE_ALL = ("admin", "exec")
+
+
+class Denied(UserError):
+    """The asker may not see this; `reason` is a message code (bot.core.i18n) with params."""
+
+    def __init__(self, reason: str, **params: object) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.params = params
+
+
+@dataclass(frozen=True)
+class Identity:
+    user: str | None  # as given: a rep_id, an email or a Slack member id; None = the command line's admin
+    rep_id: str | None
+    name: str | None
+    role: str  # admin, exec, manager, rep, or none (matched to no rep)
+    team: str | None = None
+    reports: frozenset[str] = frozenset()  # everyone below in the manager tree
+
+    @property
+    def matched(self) -> bool:
+        return self.role != "none"
+
+    @property
+    def sees_all(self) -> bool:
+        return self.role in SEE_ALL
+
+    def deal_level(self) -> frozenset[str] | None:
+        """Owners whose own numbers and deals this person may see (None: everyone)."""
+        if self.sees_all:
+            return None
+        return frozenset({self.rep_id} | self.reports) if self.rep_id else frozenset()
+
+    def owner_rows(self) -> frozenset[str] | None:
+        """Owners shown in a breakdown by rep: managers see their reports, reps their own row."""
+        if self.sees_all:
+            return None
+        if self.role == "manager":
+            return self.reports
+        return frozenset({self.rep_id}) if self.rep_id else frozenset()
+
+
+ADMIN = Identity(user=None, rep_id=None, name=None, role="admin")
+
+
+def identify(store: MetricsStore, user: str | None) -> Identity:
+    """Match a chat or CLI user to a rep: Slack member id, then rep_id, then email."""
+    if user is None:
+        return ADMIN
+    reps = store.tables.get("reps")
+    if reps is None or not str(user).strip():
+        return Identity(user=user, rep_id=None, name=None, role="none")
+    wanted = str(user).strip()
+    row = None
+    for column, value in (("slack_user_id", wanted), ("rep_id", wanted), ("email", wanted.casefold())):
+        col = reps[column].astype("string")
+        hits = reps[(col.str.casefold() if column == "email" else col) == value]
+        if len(hits):
+            row = hits.iloc[0]
+            break
+    if row is None:
+        return Identity(user=user, rep_id=None, name=None, role="none")
+    rep_id = str(row["rep_id"])
+    role = str(row["role"]) if pd.notna(row["role"]) else "rep"
+    return Identity(user=user, rep_id=rep_id, name=str(row["name"]), role=role,
+                    team=str(row["team"]) if pd.notna(row["team"]) else None,
+                    reports=frozenset(reports_of(store, rep_id)))
+
+
+def reports_of(store: MetricsStore, rep_id: str) -> set[str]:
+    """Everyone below rep_id in the manager tree (manager_id followed transitively)."""
+    children = store.cached("manager_tree", lambda: _tree(store))
+    out: set[str] = set()
+    todo = [rep_id]
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            if child not in out and child != rep_id:
+                out.add(child)
+                todo.append(child)
+    return out
+
+
+def _tree(store: MetricsStore) -> dict[str, list[str]]:
+    reps = store.tables["reps"]
+    tree: dict[str, list[str]] = {}
+    for rep, manager in zip(reps["rep_id"].astype(str), reps["manager_id"].astype("string")):
+        if isinstance(manager, str):
+            tree.setdefault(manager, []).append(rep)
+    return tree
+
+
+def my_team(store: MetricsStore, who: Identity) -> list[str]:
+    """'My team': the asker and everyone below them; without reports, the reps sharing their team."""
+    if who.reports:
+        return sorted({who.rep_id} | who.reports)
+    reps = store.tables["reps"]
+    if who.team is None:
+        return [who.rep_id]
+    return sorted(reps.loc[reps["team"].astype("string") == who.team, "rep_id"].astype(str))
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What the engine may compute for this asker: the plan and the owner scope to apply first."""
+
+    plan: QueryPlan
+    scope: frozenset[str] | None
+    narrowed: str | None = None  # "your_reports" / "your_row" when a breakdown by rep was limited
+
+
+def authorise(plan: QueryPlan, who: Identity) -> Grant:
+    """Apply contracts/access.md to a plan, or raise Denied with the reason."""
+    if not who.matched:
+        raise Denied("denied_unmatched")
+    if who.sees_all:
+        return Grant(plan, None)
+    allowed = who.deal_level()
+    asked = plan.filters.get("owner", [])
+    outside = [o for o in asked if o not in allowed]
+    if outside:
+        raise Denied("denied_owner", owners=tuple(outside))
+    if "owner" in plan.group_by:
+        rows = who.owner_rows()
+        if asked:
+            rows = frozenset(rows & set(asked)) if who.role != "manager" else frozenset(set(asked) & (rows | {who.rep_id}))
+        if not rows:
+            raise Denied("denied_breakdown")
+        return Grant(plan, rows, "your_reports" if who.role == "manager" else "your_row")
+    return Grant(plan, frozenset(asked) if asked else None)

@@ -1,0 +1,1 @@
+"""The faces of the assistant: each renders Answers for one surface."""

@@ -1,0 +1,51 @@
+"""The terminal face: answers rendered with rich, and a chat that keeps the conversation's context."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from bot.core.answer import Answer
+from bot.core.assistant import Assistant
+from bot.core.conversation import Conversation
+from bot.core.fmt import format_value, row_label
+from bot.core.i18n import dimension_word
+
+KIND_STYLE = {"kpi": "bold", "help": "cyan", "clarify": "yellow", "denied": "red", "error": "red"}
+QUIT = {"quit", "exit", "q", ":q", "bye", "farvel", "hej då"}
+
+
+def render(answer: Answer, console: Console) -> None:
+    """An Answer in the terminal: the sentence, a table for breakdowns, notes and follow-ups."""
+    style = KIND_STYLE.get(answer.kind, "")
+    head = answer.summary if answer.rows and answer.summary else answer.text
+    console.print(f"[{style}]{escape(head)}[/{style}]" if style else escape(head), highlight=False)
+    if answer.rows:
+        table = Table(*[dimension_word(d, answer.lang) for d in answer.group_by], answer.metric or "")
+        for row in answer.rows:
+            table.add_row(*row_label(row, answer.group_by, answer.lang).split(" / "),
+                          format_value(row["value"], answer.unit or "", answer.currency, answer.lang))
+        console.print(table)
+    for note in answer.notes:
+        console.print(f"[dim]• {escape(note)}[/dim]", highlight=False)
+    if answer.followups:
+        console.print("[dim]→ " + escape(" · ".join(answer.followups)) + "[/dim]", highlight=False)
+
+
+def chat(assistant: Assistant, console: Console, user: str | None = None, as_of: date | None = None) -> None:
+    """Read questions until quit or end of input; follow-ups apply to the previous question."""
+    convo = Conversation()
+    console.print("[bold]ccobot[/bold] – ask about your KPIs in English, Danish or Swedish. "
+                  "'help' for examples, 'quit' to leave.")
+    while True:
+        try:
+            question = console.input("[bold green]you>[/bold green] ")
+        except (EOFError, KeyboardInterrupt):
+            console.print()
+            return
+        if question.strip().lower() in QUIT:
+            return
+        render(assistant.ask(question, user=user, as_of=as_of, conversation=convo), console)

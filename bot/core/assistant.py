@@ -1,0 +1,268 @@
+"""The assistant: a question and an asker in, an Answer out. Every face calls this.
+
+question → parse (offline) → follow-up context → identity and access → engine → Answer,
+audited. It knows nothing of Slack, Teams or terminals.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from rapidfuzz import fuzz, process
+
+from bot.access import Denied, Grant, Identity, authorise, identify, my_team
+from bot.core.answer import Answer, kpi_answer
+from bot.core.conversation import Conversation
+from bot.core.fmt import kpi_name
+from bot.core.i18n import EXAMPLES, dimension_word, join_or, period_label, t
+from bot.errors import PeriodError, PlanError, UnknownDimension, UnknownValue, UserError
+from bot.metrics.context import Note
+from bot.metrics.engine import Engine, display_names
+from bot.metrics.periods import Calendar, parse_period
+from bot.metrics.plan import QueryPlan
+from bot.nlu.parser import Parsed, Parser
+from bot.nlu.text import MAX_CHARS
+from bot.nlu.values import ValueIndex, build_index
+from bot.state import AuditLog
+
+log = logging.getLogger("ccobot")
+
+FOLLOW_DIMS = ("region", "segment", "product_line", "owner", "month")
+
+
+@dataclass
+class Turn:
+    """What one question resolved to, for the audit log."""
+
+    who: Identity
+    plan: QueryPlan | None = None
+    grant: Grant | None = None
+
+
+class Assistant:
+    def __init__(self, engine: Engine, audit: AuditLog | None = None) -> None:
+        self.engine = engine
+        self.catalog = engine.catalog
+        self.parser = Parser(self.catalog)
+        self.audit = audit
+
+    def ask(self, question: str, user: str | None = None, as_of: date | None = None,
+            conversation: Conversation | None = None) -> Answer:
+        started = time.perf_counter()
+        try:
+            answer = self._ask(question, user, as_of, conversation)
+        except Exception:  # a bug: the user gets an apology and a reference, the log gets the detail
+            ref = uuid.uuid4().hex[:8]
+            log.exception("answering failed (ref %s)", ref)
+            answer = Answer(question=question, kind="error", text=t("apology", "en", ref=ref))
+        answer.elapsed_ms = round((time.perf_counter() - started) * 1000, 3)
+        return answer
+
+    # ------------------------------------------------------------ flow
+
+    def _ask(self, question: str, user: str | None, as_of: date | None, convo: Conversation | None) -> Answer:
+        store = self.engine.store
+        cal = Calendar(self.engine.as_of(as_of), store.fiscal_year_start_month)
+        values: ValueIndex = store.cached("value_index", lambda: build_index(store))
+        parsed = self.parser.parse(question, values, cal)
+        if convo is not None:
+            parsed = convo.merge(parsed)
+        early = self._not_a_plan(parsed)
+        if early is not None:
+            return early
+        who = identify(store, user)
+        turn = Turn(who)
+        try:
+            turn.plan = self._plan(parsed, who, store)
+            turn.grant = authorise(turn.plan, who)
+            result = self.engine.run(turn.grant.plan, as_of=as_of, scope=turn.grant.scope)
+        except Denied as exc:
+            answer = self._denied(parsed, exc, store)
+            self._audit(answer, turn)
+            return answer
+        except (PlanError, PeriodError) as exc:
+            return self._clarify_plan(parsed, exc)
+        if turn.grant.narrowed:
+            whose = "your_reports" if turn.grant.narrowed == "your_reports" else "your_row"
+            result.notes.insert(0, Note("own_rows_only", (("whose", whose),
+                                                          ("whose_short", "your_reports" if whose == "your_reports" else "you"))))
+        names = self._names(store, result.filters)
+        if parsed.my_team:
+            dim = "owner" if "owner" in result.filters else "team"
+            names[dim] = t("your_team", parsed.lang, n=len(result.filters[dim])) if dim == "owner" \
+                else f"{dimension_word('team', parsed.lang)} {result.filters['team'][0]}"
+        answer = kpi_answer(result, question, self.catalog, parsed.lang, names=names)
+        answer.followups = self._followups(parsed, result)
+        answer.plan = turn.grant.plan
+        if parsed.truncated:
+            answer.notes.append(t("truncated", parsed.lang, n=MAX_CHARS))
+        self._audit(answer, turn)
+        if convo is not None:
+            convo.remember(parsed)
+        return answer
+
+    def _not_a_plan(self, parsed: Parsed) -> Answer | None:
+        """Help, asking back, or a period that does not exist: answers that need no numbers."""
+        lang = parsed.lang
+        if parsed.kind == "help" or (parsed.metric is None and not parsed.suggestions and not parsed.has_slots):
+            return self._help(parsed)
+        if parsed.metric is None:
+            return self._clarify_metric(parsed)
+        if parsed.period_error:
+            what = t("the_kpi", lang, kpi=kpi_name(self.catalog.kpis[parsed.metric], lang))
+            return Answer(question=parsed.question, kind="clarify", lang=lang, metric=parsed.metric,
+                          text=t("clarify_period", lang, message=parsed.period_error, what=what))
+        if parsed.unknown:
+            return self._clarify_unknown(parsed)
+        return None
+
+    def _plan(self, parsed: Parsed, who: Identity, store) -> QueryPlan:
+        filters = {dim: list(vals) for dim, vals in parsed.filters.items()}
+        if parsed.mine:
+            if who.role == "admin" and who.rep_id is None:
+                raise PlanError(t("who_unknown", parsed.lang))
+            if not who.matched:
+                raise Denied("denied_unmatched")
+            if parsed.my_team and who.reports:
+                filters["owner"] = my_team(store, who)
+            elif parsed.my_team and who.team:
+                filters["team"] = [who.team]
+            else:
+                filters["owner"] = [who.rep_id]
+        return QueryPlan(metric=parsed.metric, period=parsed.period, compare=parsed.compare, filters=filters,
+                         group_by=parsed.group_by, order=parsed.order, limit=parsed.limit)
+
+    # ------------------------------------------------------------ answers without numbers
+
+    def _help(self, parsed: Parsed) -> Answer:
+        lang = parsed.lang
+        lead = t("empty_question", lang) + " " if parsed.empty else ""
+        if not parsed.empty and parsed.kind != "help":
+            lead = t("not_a_kpi_question", lang) + " "
+        examples = EXAMPLES[lang]
+        text = lead + t("help", lang) + "\n" + "\n".join(f"• {e}" for e in examples)
+        return Answer(question=parsed.question, kind="help", lang=lang, text=text, followups=examples[:3])
+
+    def _clarify_metric(self, parsed: Parsed) -> Answer:
+        lang = parsed.lang
+        parts = self._understood(parsed)
+        understood = t("understood", lang, parts=", ".join(parts)) if parts else ""
+        text = t("clarify_metric", lang, understood=understood)
+        options = [kpi_name(self.catalog.kpis[k], lang) for k in parsed.suggestions]
+        if options:
+            text += " " + t("did_you_mean", lang, options=join_or(options, lang))
+        text += "\n" + "\n".join(f"• {e}" for e in EXAMPLES[lang][:3])
+        return Answer(question=parsed.question, kind="clarify", lang=lang, text=text,
+                      followups=[self._rephrase(parsed, k) for k in parsed.suggestions])
+
+    def _clarify_unknown(self, parsed: Parsed) -> Answer:
+        lang = parsed.lang
+        words = join_or([f"“{w}”" for w in parsed.unknown], lang)
+        index: ValueIndex = self.engine.store.cached("value_index", lambda: build_index(self.engine.store))
+        close = []
+        for word in parsed.unknown:
+            close += [index.exact[k][0][1] for k, score, _ in
+                      process.extract(word.lower(), index.fuzzy_keys, scorer=fuzz.WRatio, limit=3, score_cutoff=60)]
+        names = display_names(self.engine.store, "owner")
+        close = [str(names.get(v, v)) for v in dict.fromkeys(close)][:3]
+        hint = t("closest", lang, options=", ".join(close)) if close else ""
+        what = ", ".join(self._understood(parsed))
+        return Answer(question=parsed.question, kind="clarify", lang=lang, metric=parsed.metric,
+                      text=t("clarify_unknown", lang, words=words, hint=hint, what=what))
+
+    def _clarify_plan(self, parsed: Parsed, exc: UserError) -> Answer:
+        lang = parsed.lang
+        what = ", ".join(self._understood(parsed))
+        problem = str(exc)
+        if isinstance(exc, UnknownDimension):
+            kpi = self.catalog.kpis[exc.metric] if hasattr(exc, "metric") else None
+            problem = t("cannot_break_down", lang, kpi=kpi_name(kpi, lang) if kpi else parsed.metric,
+                        dim=dimension_word(exc.dimension, lang),
+                        dims=", ".join(dimension_word(d, lang) for d in exc.suggestions))
+        elif isinstance(exc, UnknownValue) and exc.suggestions:
+            problem = str(exc)
+        problem = problem[0].lower() + problem[1:] if problem[:2] != "I " else problem
+        return Answer(question=parsed.question, kind="clarify", lang=lang, metric=parsed.metric,
+                      text=t("clarify_plan", lang, what=what, problem=problem))
+
+    def _denied(self, parsed: Parsed, exc: Denied, store) -> Answer:
+        lang = parsed.lang
+        params = dict(exc.params)
+        if exc.reason == "denied_owner":
+            names = display_names(store, "owner")
+            params["names"] = join_or([str(names.get(o, o)) for o in params["owners"]], lang).replace(
+                f" {t('or', lang)} ", f" {t('and', lang)} ")
+            params["and_reports"] = t("and_reports", lang)
+            params.pop("owners")
+        return Answer(question=parsed.question, kind="denied", lang=lang, metric=parsed.metric,
+                      text=t(exc.reason, lang, **params))
+
+    def _understood(self, parsed: Parsed) -> list[str]:
+        lang = parsed.lang
+        parts = []
+        if parsed.metric:
+            parts.append(t("the_kpi", lang, kpi=kpi_name(self.catalog.kpis[parsed.metric], lang)))
+        if parsed.period and not parsed.period_error:
+            parts.append(t("the_period", lang, period=self._period_name(parsed.period, lang)))
+        for dim, vals in parsed.filters.items():
+            parts.append(f"{dimension_word(dim, lang)} {', '.join(vals)}")
+        if parsed.group_by:
+            parts.append(f"{t('by', lang)} {' / '.join(dimension_word(d, lang) for d in parsed.group_by)}")
+        return parts
+
+    def _period_name(self, expr: str, lang: str) -> str:
+        try:
+            p = parse_period(expr, Calendar(self.engine.as_of(), self.engine.store.fiscal_year_start_month))
+        except PeriodError:
+            return expr
+        return period_label(p.label, p.unit, p.start, lang)
+
+    # ------------------------------------------------------------ follow-ups
+
+    def _followups(self, parsed: Parsed, result) -> list[str]:
+        """One or two next questions, in the asker's language, that the parser reads back as meant."""
+        lang = parsed.lang
+        name = kpi_name(result.kpi, lang).lower() if lang != "en" or result.kpi.id not in ("nps",) else "NPS"
+        when = period_label(result.period.label, result.period.unit, result.period.start, lang) \
+            if result.period is not None else ""
+        out = []
+        if not result.group_by:
+            dim = next((d for d in FOLLOW_DIMS if d in result.kpi.dimensions and d not in result.filters), None)
+            if dim:
+                out.append(f"{name} {t('by', lang)} {dimension_word(dim, lang)} {when}".strip())
+        previous = {"this quarter": "last quarter", "last quarter": "this quarter", "this month": "last month",
+                    "last month": "this month", "this year": "last year", "last year": "this year",
+                    "quarter to date": "last quarter"}.get(result.period.label if result.period else "")
+        if previous:
+            out.append(f"{name} {period_label(previous, 'x', result.period.start, lang)}")
+        return out[:2]
+
+    def _rephrase(self, parsed: Parsed, kid: str) -> str:
+        lang = parsed.lang
+        name = kpi_name(self.catalog.kpis[kid], lang)
+        return f"{name} {self._period_name(parsed.period, lang)}" if parsed.period and not parsed.period_error else name
+
+    @staticmethod
+    def _names(store, filters: dict[str, list[str]]) -> dict[str, str]:
+        if "owner" not in filters:
+            return {}
+        names = display_names(store, "owner")
+        return {o: str(names.get(o, o)) for o in filters["owner"]}
+
+    # ------------------------------------------------------------ audit
+
+    def _audit(self, answer: Answer, turn: Turn) -> None:
+        if self.audit is None:
+            return
+        who = turn.who
+        scope = {"role": who.role, "owners": sorted(turn.grant.scope) if turn.grant and turn.grant.scope is not None
+                 else ("all" if who.sees_all or (turn.grant and turn.grant.scope is None) else None)}
+        query = turn.plan.model_dump() if turn.plan else None
+        if query is not None and answer.period:
+            query["resolved_period"] = answer.period
+        self.audit.write(user_id=who.user, rep_id=who.rep_id, kind=answer.kind, question=answer.question,
+                         query=query, scope=scope)

@@ -1,0 +1,44 @@
+"""The context of a conversation, so follow-ups apply to the previous question.
+
+"and by region?", "what about last year?", "og i DACH?", "och per månad?" carry no KPI of
+their own: they change one part of the last question and keep the rest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from bot.nlu.parser import Parsed
+
+
+@dataclass
+class Conversation:
+    last: Parsed | None = None
+
+    def merge(self, parsed: Parsed) -> Parsed:
+        prev = self.last
+        if prev is None or prev.metric is None or parsed.kind == "help" or not parsed.follow_up:
+            return parsed
+        if parsed.metric is None and not parsed.has_slots and parsed.compare == "previous":
+            return parsed
+        filters = dict(prev.filters)
+        filters.update(parsed.filters)  # a new region replaces the old one; other filters stay
+        return replace(
+            parsed,
+            kind="kpi",
+            metric=parsed.metric or prev.metric,
+            period=parsed.period if parsed.period is not None else prev.period,
+            period_error=parsed.period_error,
+            compare=parsed.compare if parsed.compare != "previous" else prev.compare,
+            filters=filters,
+            group_by=parsed.group_by or prev.group_by,
+            order=parsed.order or prev.order,
+            limit=parsed.limit or (prev.limit if not parsed.group_by else None),
+            mine=parsed.mine or prev.mine,
+            my_team=parsed.my_team or prev.my_team,
+            suggestions=[],
+        )
+
+    def remember(self, parsed: Parsed) -> None:
+        if parsed.kind == "kpi" and parsed.metric:
+            self.last = parsed

@@ -1,0 +1,1 @@
+"""Understanding questions offline: language, period, KPI, breakdown, filters, the asker."""

@@ -1,0 +1,213 @@
+"""The words the offline parser knows beyond the KPI catalog, in English, Danish and Swedish.
+
+Period phrases map onto the canonical English expressions that bot.metrics.periods
+understands; the rest are cue words. KPI and dimension names live in the catalog.
+"""
+
+from __future__ import annotations
+
+import re
+
+# ---------------------------------------------------------------- periods
+# (pattern over normalised text, replacement in the canonical period language). Checked in
+# order; a match is taken out of the question so its words are not read twice.
+_UNIT = {
+    # English
+    "week": "week", "month": "month", "quarter": "quarter", "qtr": "quarter", "q": "quarter",
+    "half": "half", "year": "year", "yr": "year", "fy": "year", "fiscal year": "year",
+    # Danish
+    "uge": "week", "ugen": "week", "måned": "month", "måneden": "month", "kvartal": "quarter",
+    "kvartalet": "quarter", "halvår": "half", "halvåret": "half", "år": "year", "året": "year",
+    "regnskabsår": "year", "regnskabsåret": "year",
+    # Swedish
+    "vecka": "week", "veckan": "week", "månad": "month", "månaden": "month", "halvåret": "half",
+    "räkenskapsår": "year", "räkenskapsåret": "year",
+}
+_UNITS = "|".join(sorted(map(re.escape, _UNIT), key=len, reverse=True))
+_THIS = r"this|current|the current|denne|dette|indeværende|nuværende|denna|detta|den här|det här|innevarande|nuvarande"
+_LAST = r"last|previous|prior|past|the last|the previous|sidste|forrige|seneste|förra|föregående|senaste"
+_NEXT = r"next|the next|upcoming|næste|kommende|nästa|kommande"
+_ORD_Q = {"first": 1, "second": 2, "third": 3, "fourth": 4, "første": 1, "andet": 2, "anden": 2, "tredje": 3,
+          "fjerde": 4, "första": 1, "andra": 2, "fjärde": 4}
+_ORDS = "|".join(_ORD_Q)
+_DAYS = r"days?|dage|dagene|dagar|dagarna|weeks?|uger|ugerne|veckor|veckorna|months?|måneder|månederne|månader|månaderna"
+_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+                 "nine": 9, "ten": 10, "twelve": 12, "en": 1, "et": 1, "to": 2, "tre": 3, "fire": 4, "fem": 5,
+                 "seks": 6, "syv": 7, "otte": 8, "ni": 9, "ti": 10, "tolv": 12, "ett": 1, "två": 2, "fyra": 4,
+                 "sex": 6, "sju": 7, "åtta": 8, "nio": 9, "tio": 10}
+
+MONTHS = {
+    "january": 1, "jan": 1, "januar": 1, "januari": 1, "february": 2, "feb": 2, "februar": 2, "februari": 2,
+    "march": 3, "mar": 3, "marts": 3, "mars": 3, "april": 4, "apr": 4, "may": 5, "maj": 5, "june": 6,
+    "jun": 6, "juni": 6, "july": 7, "jul": 7, "juli": 7, "august": 8, "aug": 8, "augusti": 8,
+    "september": 9, "sep": 9, "sept": 9, "october": 10, "oct": 10, "oktober": 10, "okt": 10,
+    "november": 11, "nov": 11, "december": 12, "dec": 12,
+}
+_MONTHS = "|".join(sorted(MONTHS, key=len, reverse=True))
+MONTH_NAMES_EN = ["january", "february", "march", "april", "may", "june", "july", "august", "september",
+                  "october", "november", "december"]
+
+
+def _unit(word: str) -> str:
+    return _UNIT[word]
+
+
+def _count(word: str) -> int:
+    return int(word) if word.isdigit() else _NUMBER_WORDS[word]
+
+
+def _unit_of_days(word: str) -> str:
+    w = word[:3]
+    return "week" if w in ("wee", "uge", "vec") else ("month" if w in ("mon", "mån") else "day")
+
+
+PERIOD_RULES: list[tuple[re.Pattern, object]] = [
+    (re.compile(r"\b(\d{4}-\d{1,2}-\d{1,2})\s*(?:\.\.|to|til|till|until|–|—|-)\s*(\d{4}-\d{1,2}-\d{1,2})\b"),
+     lambda m: f"{m[1]}..{m[2]}"),
+    (re.compile(r"\b(\d{4}-\d{1,2}-\d{1,2})\b"), lambda m: m[1]),
+    (re.compile(r"\b(?:all[ -]?time|ever|since the (?:beginning|start)|nogensinde|någonsin|alle tider|alla tider)\b"),
+     "all"),
+    (re.compile(r"\b(?:year|quarter|month)[ -]to[ -]date\b"), lambda m: m[0].replace("-", " ")),
+    (re.compile(r"\b(ytd|qtd|mtd)\b"), lambda m: m[1]),
+    (re.compile(r"\b(?:år|året) til dato\b|\bhittills i år\b|\bhittil i år\b|\bså langt i år\b|\bso far this year\b"),
+     "ytd"),
+    (re.compile(r"\b(?:kvartal(?:et)?) til dato\b|\bkvartalet hittills\b|\bso far this quarter\b|\bhittills i kvartalet\b"),
+     "qtd"),
+    (re.compile(r"\b(?:måned(?:en)?) til dato\b|\bmånaden hittills\b|\bso far this month\b|\bhittills i månaden\b"),
+     "mtd"),
+    (re.compile(rf"\b(?:{_LAST})\s+(\d+|{'|'.join(_NUMBER_WORDS)})\s+({_DAYS})\b"),
+     lambda m: f"last {_count(m[1])} {_unit_of_days(m[2])}s"),
+    (re.compile(r"\b(?:today|i dag|idag)\b"), "today"),
+    (re.compile(r"\b(?:yesterday|i går|igår)\b"), "yesterday"),
+    (re.compile(r"\b(?:i fjor|i fjord|ifjol|i fjol|sidste år|förra året|last year|previous year|the year before)\b"),
+     "last year"),
+    (re.compile(rf"\b(?:i|in)\s+(?:{_THIS})\s+({_UNITS})\b"), lambda m: f"this {_unit(m[1])}"),
+    (re.compile(rf"\b(?:{_THIS})\s+({_UNITS})\b"), lambda m: f"this {_unit(m[1])}"),
+    (re.compile(rf"\b(?:{_LAST})\s+({_UNITS})\b"), lambda m: f"last {_unit(m[1])}"),
+    (re.compile(rf"\b(?:{_NEXT})\s+({_UNITS})\b"), lambda m: f"next {_unit(m[1])}"),
+    (re.compile(r"\b(?:i år|i året|this year|så langt i år)\b"), "this year"),
+    (re.compile(r"\bi (kvartalet|måneden|månaden|ugen|veckan)\b"), lambda m: f"this {_unit(m[1])}"),
+    (re.compile(rf"\b({_ORDS})\s+(?:kvartal|kvartalet|quarter)(?:\s+(?:of\s+|i\s+|af\s+)?(\d{{4}}))?\b"),
+     lambda m: f"q{_ORD_Q[m[1]]}" + (f" {m[2]}" if m[2] else "")),
+    (re.compile(rf"\b({_ORDS})\s+(?:halvår|halvåret|half)(?:\s+(?:of\s+|i\s+|af\s+)?(\d{{4}}))?\b"),
+     lambda m: f"h{_ORD_Q[m[1]]}" + (f" {m[2]}" if m[2] else "")),
+    (re.compile(r"\b(?:fy\s?)?(\d{4})[\s-]?(q\d+|h\d+)\b"), lambda m: f"{m[2]} {m[1]}"),
+    (re.compile(r"\b(q\d+|h\d+)(?:\s*(?:of|i|af|in)?\s*(?:fy\s?)?'?(\d{4}|\d{2}))?\b"),
+     lambda m: f"{m[1]}" + (f" {_year(m[2])}" if m[2] else "")),
+    (re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th|\.)?\s+(?:of\s+)?({_MONTHS})(?:\s+(\d{{4}}))?\b"),
+     lambda m: ("day", int(m[1]), MONTHS[m[2]], m[3])),
+    (re.compile(rf"\b({_MONTHS})\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(\d{{4}}))?\b(?!-)"),
+     lambda m: ("day", int(m[2]), MONTHS[m[1]], m[3])),
+    (re.compile(rf"\b({_MONTHS})(?:\s+(\d{{4}}))?\b"), lambda m: ("month", MONTHS[m[1]], m[2])),
+    (re.compile(r"\b(\d{4})-(\d{1,2})\b"), lambda m: f"{m[1]}-{m[2]}"),
+    (re.compile(r"\b(?:fy\s?)?(20\d{2}|19\d{2})\b"), lambda m: m[1]),
+]
+
+
+def _year(text: str) -> str:
+    return text if len(text) == 4 else f"20{text}"
+
+
+# Words that compare with a year earlier ("revenue growth year over year").
+YEAR_AGO = re.compile(r"\b(?:year over year|yoy|y/y|vs\.? last year|versus last year|compared (?:to|with) last year|"
+                      r"år over år|år for år|i forhold til sidste år|sammenlignet med sidste år|"
+                      r"jämfört med förra året|mot förra året|år för år)\b")
+
+# ---------------------------------------------------------------- breakdowns
+GROUP_CUES = ("by", "per", "pr", "for each", "each", "across", "broken down by", "split by", "grouped by",
+              "fordelt på", "opdelt på", "opdelt efter", "efter", "for hver", "fördelat på", "uppdelat på",
+              "uppdelat efter", "för varje", "i varje", "per hver")
+PERIODIC = {"monthly": "month", "månedlig": "month", "månedligt": "month", "månadsvis": "month",
+            "månatlig": "month", "quarterly": "quarter", "kvartalsvis": "quarter", "kvartalsvise": "quarter",
+            "month by month": "month", "måned for måned": "month", "månad för månad": "month"}
+TOP_WORDS = {"top": "desc", "topp": "desc", "best": "desc", "bedste": "desc", "bästa": "desc", "highest": "desc",
+             "largest": "desc", "biggest": "desc", "most": "desc", "højeste": "desc", "største": "desc",
+             "flest": "desc", "mest": "desc", "högsta": "desc", "största": "desc", "leading": "desc",
+             "bottom": "asc", "worst": "asc", "lowest": "asc", "smallest": "asc", "least": "asc",
+             "dårligste": "asc", "laveste": "asc", "mindste": "asc", "færrest": "asc", "sämsta": "asc",
+             "lägsta": "asc", "minsta": "asc", "färst": "asc"}
+WHICH = {"which", "what", "hvilken", "hvilket", "hvilke", "vilken", "vilket", "vilka", "who", "hvem", "vem"}
+
+# ---------------------------------------------------------------- the asker
+MINE = {"my", "me", "mine", "myself", "min", "mit", "mine", "mig", "jeg", "mitt", "mina", "jag"}
+TEAM_WORDS = {"team", "teams", "teamet", "hold", "holdet", "lag", "laget", "reps", "sælgere", "säljare",
+              "reports", "medarbejdere", "medarbetare", "folk", "people"}
+ENGLISH_I = re.compile(r"(?:^|\s)(?:did|have|do|am|was|can|should|will|could)\s+i\b|\bi\s+(?:sold|won|closed|made|"
+                       r"have|had|lost|booked|created|did|am)\b")
+
+# ---------------------------------------------------------------- counting questions
+COUNT_CUES = ("how many", "number of", "count of", "hvor mange", "antal", "antallet af", "hur många", "antalet")
+DEAL_WORDS = {"deal", "deals", "opportunity", "opportunities", "opps", "aftale", "aftaler", "aftalerne", "deal",
+              "muligheder", "ordrer", "affär", "affärer", "affärerna", "avtal", "avtalen", "möjligheter", "ordrar"}
+DEAL_VERBS = {
+    "deals_won": {"won", "win", "wins", "winning", "close", "closed", "vandt", "vundet", "vundne", "vinde",
+                  "lukkede", "lukket", "vann", "vunnit", "vunna", "vinna", "stängde", "stängt"},
+    "deals_lost": {"lost", "lose", "losing", "tabte", "tabt", "tabe", "mistede", "förlorade", "förlorat",
+                   "förlora", "tappade"},
+    "deals_created": {"created", "create", "opened", "new", "started", "oprettede", "oprettet", "nye", "ny",
+                      "skapade", "skapat", "skapats", "nya", "ny", "startede", "startade"},
+    "open_deals": {"open", "opened up", "åbne", "åben", "öppna", "öppen", "active", "aktive", "aktiva"},
+}
+REP_WORDS = {"reps", "sellers", "salespeople", "sales reps", "sælgere", "säljare", "account executives"}
+WHAT_IS_OUR = re.compile(r"^(?:what|hvad|vad)(?: is| was| are| er| var| är|s)? (?:our|vores|vår|vårt|våra|the|my|min|mit|mitt)\b")
+SELL_WORDS = {"sell", "sold", "sales", "book", "booked", "solgte", "solgt", "sælge", "bookede", "sålde", "sålt",
+              "sälja", "bokade", "bokat"}
+HOW_MUCH = ("how much", "hvor meget", "hur mycket", "hvor stor", "hur stor", "hvor store", "hur stora")
+
+# ---------------------------------------------------------------- other intents
+HELP = re.compile(r"^\s*(?:help|hjælp|hjälp|\?|hi|hello|hey|hej|hallo|what can you do|what do you know|"
+                  r"hvad kan du|vad kan du|how does this work|hvordan virker du|hur fungerar du|commands|examples)"
+                  r"\b.*$|^\s*(?:/help|help me)\s*$")
+FOLLOW_UP = re.compile(r"^\s*(?:and|og|och|what about|how about|hvad med|hvad så med|hur är det med|hur blir det med|"
+                       r"vad sägs om|same for|samme for|samma för|also|også|också|now|nu)\b")
+
+# Common words that carry no KPI meaning, in the three languages (kept out of "I didn't
+# recognise" and out of fuzzy matching).
+STOPWORDS = set("""
+a an the of in on at for to from with by per and or but is are was were be been being do does did done have has had
+what whats what's how much many which who whom when where why show me give tell list get see us we our ours you your
+i it its this that these those there here than then so as into about over under up down out off can could would should
+will shall may might must please pls just only also all any some each every both few more most other such no not
+let lets let's see want need like know am value values number total amount kpi kpis look looking compare compared
+versus vs doing doing? figure figures stats statistics report numbers currently current right now today's
+hvad hvor hvordan hvem hvilken hvilket hvilke er var være været har havde en et den det de der som og eller men i
+på af til fra med for om ved hos under over efter før vores vi jeg du din dit dine mig os man kan kunne vil skal må
+gerne lige bare også alle alt nogen noget hver samlet samlede i alt se vis viser giv fortæl hvad's tal nu aktuelle
+vad hur vem vilken vilket vilka är var vara varit har hade en ett den det de där som och eller men i på av till från
+med för om vid hos under över efter före vår våra vårt vi jag du din ditt dina mig oss man kan kunde vill ska måste
+gärna bara också alla allt någon något varje totalt sammanlagt visa ge berätta siffror nu aktuella
+""".split())
+
+# Aliases for common store values ("Norden" → Nordics). Used only where the store has the value.
+VALUE_ALIASES = {
+    "nordics": ["norden", "nordic", "nordisk", "nordiske", "nordiska", "nordics region", "skandinavien",
+                "scandinavia", "nordic region", "nordlandene", "nordiske lande", "nordiska länderna"],
+    "north america": ["na", "nordamerika", "noram", "amerika", "america", "us and canada", "usa og canada"],
+    "uk & ireland": ["uk", "uki", "uk and ireland", "uk og irland", "uk och irland", "storbritannien",
+                     "britain", "great britain", "england", "ireland", "irland", "uk&i", "uk & i"],
+    "dach": ["dach", "dach region", "dach-regionen", "tyskland", "germany", "deutschland", "tysktalende",
+             "tyskspråkiga", "german speaking"],
+    "enterprise": ["enterprise", "enterprises", "large", "large accounts", "large customers", "store kunder",
+                   "storkunder", "stora kunder", "storkunderna", "storkunderne", "enterprise segment"],
+    "mid-market": ["mid market", "midmarket", "mid-size", "mid size", "mellemstore", "mellemstore kunder",
+                   "medelstora", "medelstora kunder", "mm"],
+    "smb": ["small business", "small businesses", "sme", "smv", "små virksomheder", "småföretag",
+            "små og mellemstore", "små kunder", "small customers"],
+    "expansion": ["expansion", "expansions", "upsell", "upsells", "cross-sell", "mersalg", "merförsäljning"],
+    "renewal": ["renewal", "renewals", "fornyelse", "fornyelser", "förnyelse", "förnyelser", "förlängningar"],
+    "new": ["new business", "new logo", "new-business", "nysalg", "nyförsäljning"],
+    "inbound": ["inbound", "indgående", "inkommande"],
+    "outbound": ["outbound", "udgående", "utgående"],
+    "partner": ["partner", "partners", "partner sourced", "partner-sourced", "partnere", "partnerkanal"],
+    "event": ["event", "events", "konference", "konferencer", "konferens", "mässa", "messer"],
+    "platform": ["platform", "platformen", "plattform", "plattformen"],
+    "analytics": ["analytics", "analyse", "analys"],
+    "services": ["services", "service", "ydelser", "tjenester", "tjänster", "konsulenttjenester"],
+    "negotiation": ["negotiation", "forhandling", "förhandling", "negotiating"],
+    "proposal": ["proposal", "tilbud", "offert", "proposals"],
+    "qualification": ["qualification", "kvalificering", "kvalificering", "qualifying"],
+    "prospecting": ["prospecting", "prospektering", "prospects"],
+}
+
+# Words that introduce a team name ("team Nordics SMB", "holdet …").
+TEAM_CUES = {"team", "teamet", "hold", "holdet", "lag", "laget"}

@@ -1,0 +1,482 @@
+"""The offline question parser: a question in English, Danish or Swedish → what it asks.
+
+It reads, in this order, each taking the words it uses out of the question: the period,
+the KPI (catalog names in any language, inflected or misspelt), the breakdown ("by
+region", "pr. produktlinje", "top 5 reps"), the asker ("my", "mit team"), and filters
+(store values, aliases, reps and accounts by name). What is left tells whether a word
+went unrecognised. The result is data; the assistant turns it into a checked plan.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+
+from bot.errors import PeriodError
+from bot.metrics.catalog import Catalog
+from bot.metrics.periods import Calendar, parse_period
+from bot.nlu import lexicon as lx
+from bot.nlu.text import MAX_CHARS, detect_language, like, normalise, stem, tokens
+from bot.nlu.values import ValueIndex
+
+KPI_HINTS = {"rate", "ratio", "kpi", "kpis", "metric", "metrics", "rate?", "andel", "grad", "frekvens", "score",
+             "total", "value", "værdi", "värde", "sum", "how", "hvor", "hur", "count", "antal"}
+
+
+@dataclass(eq=False)
+class Token:
+    text: str  # as typed (case kept)
+    word: str  # lower case, spelling corrected
+    start: int = 0  # offset of `word` in the corrected text
+    used: bool = False
+
+
+@dataclass
+class Parsed:
+    question: str
+    lang: str = "en"
+    kind: str = "kpi"  # kpi, help, clarify
+    metric: str | None = None
+    period: str | None = None
+    period_error: str | None = None
+    compare: str = "previous"
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    group_by: list[str] = field(default_factory=list)
+    order: str | None = None
+    limit: int | None = None
+    mine: bool = False
+    my_team: bool = False
+    unknown: list[str] = field(default_factory=list)
+    suggestions: list[str] = field(default_factory=list)
+    truncated: bool = False
+    follow_up: bool = False
+    empty: bool = False
+
+    @property
+    def has_slots(self) -> bool:
+        """Anything besides a KPI: a period, filters, a breakdown, the asker."""
+        return bool(self.period or self.filters or self.group_by or self.mine or self.limit)
+
+
+class Parser:
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.metric_phrases = self._metric_phrases(catalog)
+        self.dim_phrases = sorted(
+            ((tuple(normalise(n).lower().split()), dim) for dim, langs in catalog.dimensions.items()
+             for names in langs.values() for n in names),
+            key=lambda p: -len(p[0]))
+        self.base_vocab = self._vocabulary()
+        self.targets = self._targets()
+        self.phrase_langs: dict[tuple[str, ...], set[str]] = {}
+        for phrase, _, lang in self.metric_phrases:
+            self.phrase_langs.setdefault(phrase, set()).add(lang)
+        self.by_first: dict[str, list[tuple[tuple[str, ...], str, str]]] = {}
+        for entry in self.metric_phrases:
+            self.by_first.setdefault(entry[0][0], []).append(entry)
+        self.name_words = {w for p, _, _ in self.metric_phrases for w in p} | {w for p, _ in self.dim_phrases for w in p}
+        self._stem_index: dict[str, set[str]] = {}
+        for w in self.name_words:
+            for lang in ("en", "da", "sv"):
+                if len(w) >= 5:
+                    self._stem_index.setdefault(stem(w, lang), set()).add(w)
+        self._cands: dict[str, frozenset[str]] = {}
+
+    # ------------------------------------------------------------ set-up
+
+    @staticmethod
+    def _metric_phrases(catalog: Catalog) -> list[tuple[tuple[str, ...], str, str]]:
+        phrases = {(tuple(normalise(kid.replace("_", " ")).lower().split()), kid, "en") for kid in catalog.kpis}
+        for kpi in catalog.kpis.values():
+            for lang, names in kpi.names.items():
+                phrases |= {(tuple(normalise(n).lower().split()), kpi.id, lang) for n in names}
+        return sorted(phrases, key=lambda p: (-sum(map(len, p[0])), p[1]))
+
+    def _targets(self) -> frozenset[str]:
+        """Words a misspelling may be corrected to: KPI, dimension, period and month names."""
+        words = {w for phrase, _, _ in self.metric_phrases for w in phrase}
+        words |= {w for phrase, _ in self.dim_phrases for w in phrase}
+        words |= set(lx._UNIT) | {m for m in lx.MONTHS if len(m) > 3} | {"quarter", "kvartal", "kvartalet"}
+        return frozenset(w for w in words if w.isalpha() and len(w) >= 4)
+
+    def _vocabulary(self) -> frozenset[str]:
+        """Words the parser knows (never 'corrected')."""
+        words = set(self._targets())
+        words |= set(lx._UNIT) | set(lx.MONTHS) | lx.STOPWORDS | lx.MINE | lx.TEAM_WORDS | set(lx.TOP_WORDS)
+        words |= lx.WHICH | lx.DEAL_WORDS | lx.SELL_WORDS | set(lx.PERIODIC) | set(lx._NUMBER_WORDS)
+        words |= {w for verbs in lx.DEAL_VERBS.values() for w in verbs} | set(lx._ORD_Q)
+        words |= {w for cue in lx.GROUP_CUES + lx.COUNT_CUES + lx.HOW_MUCH for w in cue.split()}
+        words |= {"ytd", "qtd", "mtd", "yoy", "last", "this", "next", "sidste", "forrige", "förra", "nästa",
+                  "næste", "seneste", "senaste", "fjor", "fjol", "help", "hjælp", "hjälp", "dage", "dagar",
+                  "days", "weeks", "uger", "veckor", "months", "måneder", "månader", "kvartalet", "året",
+                  "månaden", "måneden", "veckan", "ugen", "halvår", "halvåret", "year", "quarter", "week"}
+        return frozenset(w for w in words if w.isalpha() or " " not in w)
+
+    def candidates(self, word: str) -> frozenset[str]:
+        """The KPI and dimension name words that `word` may stand for (see text.like)."""
+        hit = self._cands.get(word)
+        if hit is None:
+            found = {word} & self.name_words
+            found |= {n for n in self.name_words if len(n) >= 4 and word.startswith(n) and len(word) - len(n) <= 4}
+            if len(word) >= 5:
+                for lang in ("en", "da", "sv"):
+                    found |= self._stem_index.get(stem(word, lang), set())
+            hit = self._cands[word] = frozenset(found)
+            if len(self._cands) > 50_000:
+                self._cands.clear()
+        return hit
+
+    def is_word(self, word: str, name: str) -> bool:
+        return name in self.candidates(word)
+
+    # ------------------------------------------------------------ parsing
+
+    def parse(self, question: str, values: ValueIndex, cal: Calendar) -> Parsed:
+        out = Parsed(question=question, truncated=len(question) > MAX_CHARS)
+        text = normalise(question)
+        if not re.search(r"[^\W_]", text):
+            out.kind, out.empty = "help", True
+            out.lang = "en"
+            return out
+        toks = self._tokens(text, values)
+        evidence: dict[str, float] = {}
+        out.follow_up = bool(lx.FOLLOW_UP.match(text.lower()))
+        if lx.HELP.match(text.lower()) and len(toks) <= 6:
+            out.kind = "help"
+        else:
+            self._period(toks, out, cal)
+            self._metric(toks, out, evidence)
+            self._breakdown(toks, out)
+            self._asker(toks, out, text)
+            self._filters(toks, out, values)
+            self._leftovers(toks, out)
+        out.lang = detect_language(text.lower(), [t.word for t in toks], evidence)
+        if out.kind == "kpi" and out.metric is None:
+            self._no_metric(toks, out)
+        return out
+
+    def _tokens(self, text: str, values: ValueIndex) -> list[Token]:
+        toks = [Token(t, t.lower()) for t in tokens(text)]
+        for tok in toks:
+            tok.word = self._correct(tok.word, values)
+        pos = 0
+        for tok in toks:
+            tok.start = pos
+            pos += len(tok.word) + 1
+        return toks
+
+    def _correct(self, word: str, values: ValueIndex) -> str:
+        if len(word) < 4 or not word.isalpha() or word in self.base_vocab or word in values.words:
+            return word
+        if values.vocab is None:
+            values.vocab = self.targets | frozenset(w for w in values.words if w.isalpha() and len(w) >= 4)
+        return _closest(word, values.vocab)
+
+    # ------------------------------------------------------------ period
+
+    def _period(self, toks: list[Token], out: Parsed, cal: Calendar) -> None:
+        text = " ".join(t.word for t in toks)
+        ago = lx.YEAR_AGO.search(text)
+        if ago:
+            out.compare = "year_ago"
+            _use_span(toks, ago.span())
+            text = " ".join(t.word if not t.used else " " * len(t.word) for t in toks)
+        for pattern, canon in lx.PERIOD_RULES:
+            for m in pattern.finditer(text):
+                if any(t.used for t in _covered(toks, m.span())):
+                    continue
+                expr = canon(m) if callable(canon) else canon
+                expr = self._date_expr(expr, m, toks, cal, out)
+                if expr is None:
+                    continue
+                _use_span(toks, m.span())
+                out.period = expr
+                try:
+                    if expr != "all":
+                        parse_period(expr, cal)
+                except PeriodError as exc:
+                    out.period_error = str(exc)
+                return
+
+    @staticmethod
+    def _date_expr(expr: object, m: re.Match, toks: list[Token], cal: Calendar, out: Parsed) -> str | None:
+        """Month and day forms: resolve the year, and catch dates that do not exist (Feb 30)."""
+        if isinstance(expr, str):
+            return expr
+        kind = expr[0]
+        first = _covered(toks, m.span())[0]
+        before = toks[toks.index(first) - 1].word if toks.index(first) > 0 else ""
+        if kind == "month":
+            _, month, year = expr
+            word = first.word
+            short = len(word) <= 3 and word not in ("maj",)
+            if (word == "may" or short) and not year and before not in ("in", "i", "for", "since", "during", "of"):
+                return None  # "may I see", "Jan's pipeline": not a month
+            return f"{lx.MONTH_NAMES_EN[month - 1]} {year}" if year else lx.MONTH_NAMES_EN[month - 1]
+        _, day, month, year = expr
+        y = int(year) if year else cal.as_of.year
+        try:
+            when = date(y, month, day)
+        except ValueError:
+            out.period_error = f"There is no {day} {lx.MONTH_NAMES_EN[month - 1].capitalize()}."
+            return f"{lx.MONTH_NAMES_EN[month - 1]}"
+        if not year and when > cal.as_of:
+            when = date(y - 1, month, day) if not (month == 2 and day == 29) else when
+        return when.isoformat()
+
+    # ------------------------------------------------------------ KPI
+
+    def _metric(self, toks: list[Token], out: Parsed, evidence: dict[str, float]) -> None:
+        """The longest KPI name (in characters) that the question's words spell, in any language."""
+        best = None
+        for i, tok in enumerate(toks):
+            if tok.used:
+                continue
+            for first in self.candidates(tok.word):
+                for phrase, kid, lang in self.by_first.get(first, ()):
+                    window = toks[i:i + len(phrase)]
+                    if len(window) == len(phrase) and not any(t.used for t in window[1:]) \
+                            and all(self.is_word(t.word, p) for t, p in zip(window[1:], phrase[1:])):
+                        size = sum(map(len, phrase))
+                        if best is None or size > best[0]:
+                            best = (size, phrase, kid, lang, window)
+        if best is None:
+            self._counting(toks, out)
+            return
+        _, phrase, kid, lang, window = best
+        out.metric = kid
+        if len(self.phrase_langs[phrase]) == 1:  # a name only one language uses tells the language
+            evidence[lang] = evidence.get(lang, 0) + 1.5
+        for t in window:
+            t.used = True
+
+    def _counting(self, toks: list[Token], out: Parsed) -> None:
+        """'How many deals did we win', 'hvor mange aftaler vandt vi', 'how much did we sell'."""
+        words = [t.word for t in toks if not t.used]
+        text = " ".join(words)
+        has_deals = any(w in lx.DEAL_WORDS or any(like(w, d) for d in ("aftaler", "affärer")) for w in words)
+        counting = any(cue in text for cue in lx.COUNT_CUES)
+        if has_deals or counting:
+            for kid, verbs in lx.DEAL_VERBS.items():
+                hit = [t for t in toks if not t.used and t.word in verbs]
+                if hit and (has_deals or counting):
+                    out.metric = kid
+                    for t in toks:
+                        if not t.used and (t.word in verbs or t.word in lx.DEAL_WORDS):
+                            t.used = True
+                    return
+        if counting and any(w in lx.REP_WORDS for w in words):
+            out.metric = "active_reps"
+            for t in toks:
+                if not t.used and t.word in lx.REP_WORDS:
+                    t.used = True
+            return
+        sold = [t for t in toks if not t.used and t.word in lx.SELL_WORDS]
+        if sold:
+            out.metric = "revenue"
+            for t in sold:
+                t.used = True
+
+    # ------------------------------------------------------------ breakdown
+
+    def _breakdown(self, toks: list[Token], out: Parsed) -> None:
+        free = [t for t in toks if not t.used]
+        words = [t.word for t in free]
+        for i, w in enumerate(words):
+            if w in lx.PERIODIC and not out.group_by:
+                out.group_by.append(lx.PERIODIC[w])
+                free[i].used = True
+        for i in range(len(free)):
+            if free[i].used:
+                continue
+            cue = self._group_cue(free, i)
+            if cue:
+                dim, used = self._dimension(free, i + cue)
+                if dim and dim not in out.group_by and len(out.group_by) < 2:
+                    out.group_by.append(dim)
+                    for t in free[i:i + cue] + used:
+                        t.used = True
+                    self._and_dimension(free, i + cue + len(used), out)
+            elif free[i].word in lx.TOP_WORDS or (free[i].word.isdigit() and i + 1 < len(free)
+                                                   and free[i + 1].word in lx.TOP_WORDS):
+                self._top(free, i, out)
+            elif free[i].word in lx.WHICH:
+                dim, used = self._dimension(free, i + 1)
+                if dim and dim not in out.group_by:
+                    out.group_by.append(dim)
+                    free[i].used = True
+                    for t in used:
+                        t.used = True
+                    sup = [t for t in free if not t.used and t.word in lx.TOP_WORDS]
+                    out.order = lx.TOP_WORDS[sup[0].word] if sup else "desc"
+                    out.limit = 1 if sup and not _plural(used[-1].word) else None
+                    for t in sup[:1]:
+                        t.used = True
+
+    def _and_dimension(self, free: list[Token], j: int, out: Parsed) -> None:
+        """'by region and segment', 'pr. region og segment'."""
+        if j < len(free) and free[j].word in ("and", "og", "och", "&") and len(out.group_by) < 2:
+            dim, used = self._dimension(free, j + 1)
+            if dim and dim not in out.group_by:
+                out.group_by.append(dim)
+                for t in [free[j], *used]:
+                    t.used = True
+
+    @staticmethod
+    def _group_cue(free: list[Token], i: int) -> int:
+        for cue in sorted(lx.GROUP_CUES, key=lambda c: -len(c.split())):
+            parts = cue.split()
+            if [t.word for t in free[i:i + len(parts)]] == parts:
+                return len(parts)
+        return 0
+
+    def _dimension(self, free: list[Token], i: int) -> tuple[str | None, list[Token]]:
+        for phrase, dim in self.dim_phrases:
+            window = free[i:i + len(phrase)]
+            if len(window) == len(phrase) and not any(t.used for t in window) \
+                    and all(self.is_word(t.word, p) for t, p in zip(window, phrase)):
+                return dim, window
+        return None, []
+
+    def _top(self, free: list[Token], i: int, out: Parsed) -> None:
+        """'top 5 reps', 'bottom 3 regions', 'de 5 bedste sælgere', 'topp 10 kunder'."""
+        j, n = i, None
+        if free[j].word.isdigit():
+            n, j = int(free[j].word), j + 1
+        order = lx.TOP_WORDS[free[j].word]
+        k = j + 1
+        if n is None and k < len(free) and free[k].word.isdigit():
+            n, k = int(free[k].word), k + 1
+        dim, used = self._dimension(free, k)
+        if dim is None:
+            return
+        out.group_by = [dim] + [d for d in out.group_by if d != dim][:1]
+        out.order, out.limit = order, min(n or 5, 1000)
+        for t in free[i:k] + used:
+            t.used = True
+
+    # ------------------------------------------------------------ the asker
+
+    def _asker(self, toks: list[Token], out: Parsed, text: str) -> None:
+        low = text.lower()
+        for i, t in enumerate(toks):
+            if t.used or t.word not in lx.MINE:
+                continue
+            if t.word in ("me", "mig") and not re.search(rf"\b(?:for|about|til|för|om|to)\s+{t.word}\b", low):
+                continue  # "show me", "vis mig": not a scope
+            if t.word == "min" and i + 1 < len(toks) and toks[i + 1].word.isdigit():
+                continue
+            out.mine = True
+            t.used = True
+            nxt = toks[i + 1] if i + 1 < len(toks) else None
+            if nxt and not nxt.used and nxt.word in lx.TEAM_WORDS:
+                out.my_team = True
+                nxt.used = True
+        if not out.mine and lx.ENGLISH_I.search(low):
+            out.mine = True
+
+    # ------------------------------------------------------------ filters
+
+    def _filters(self, toks: list[Token], out: Parsed, values: ValueIndex) -> None:
+        """Longest phrases first: 'UK and Ireland' before 'UK'; exact before fuzzy."""
+        for fuzzy in (False, True):
+            for n in range(values.max_words, 0, -1):
+                free = [t for t in toks if not t.used]
+                for i in range(len(free) - n + 1):
+                    window = free[i:i + n]
+                    if any(t.used for t in window) or not _adjacent(toks, window):
+                        continue
+                    phrase = " ".join(t.text.lower() for t in window)
+                    if n == 1 and (phrase in lx.STOPWORDS or len(phrase) < 2):
+                        continue
+                    hits = values.lookup(phrase, fuzzy=False)
+                    if not hits:  # the spelling-corrected words, then fuzzily
+                        hits = values.lookup(" ".join(t.word for t in window), fuzzy=fuzzy and n <= 3)
+                    hits = [h for h in hits if self._plausible(h, window, toks)]
+                    if not hits:
+                        continue
+                    dim, value = hits[0]
+                    out.filters.setdefault(dim, [])
+                    if value not in out.filters[dim]:
+                        out.filters[dim].append(value)
+                    for t in window:
+                        t.used = True
+
+    @staticmethod
+    def _plausible(hit: tuple[str, str], window: list[Token], toks: list[Token]) -> bool:
+        dim = hit[0]
+        if dim == "team":  # team names reuse region and segment words: only after "team"/"hold"/"lag"
+            i = toks.index(window[0])
+            return i > 0 and toks[i - 1].word in lx.TEAM_CUES
+        if dim == "owner" and len(window) == 1 and window[0].text.islower() and window[0].word in lx.STOPWORDS:
+            return False
+        return True
+
+    # ------------------------------------------------------------ what is left
+
+    def _leftovers(self, toks: list[Token], out: Parsed) -> None:
+        for i, t in enumerate(toks):
+            if t.used or not t.text[:1].isupper() or not t.word.isalpha():
+                continue
+            if t.word in lx.STOPWORDS or t.word in self.base_vocab or t.text.isupper() and len(t.text) <= 3:
+                continue
+            out.unknown.append(t.text)
+
+    def _no_metric(self, toks: list[Token], out: Parsed) -> None:
+        """No KPI found: a follow-up if it has other slots, else ask back if it sounds like a KPI question."""
+        if out.follow_up or out.has_slots and len([t for t in toks if not t.used]) <= 3:
+            out.follow_up = True
+            return
+        rest = " ".join(t.word for t in toks if not t.used and t.word not in lx.STOPWORDS)
+        out.suggestions = self._suggest(rest)
+        kpi_like = (out.has_slots or any(t.word in KPI_HINTS for t in toks) or out.period_error
+                    or lx.WHAT_IS_OUR.match(" ".join(t.word for t in toks)))
+        out.kind = "clarify" if kpi_like and rest else "help"
+
+    def _suggest(self, text: str, n: int = 3) -> list[str]:
+        if not text:
+            return []
+        names = {" ".join(p): kid for p, kid, _ in self.metric_phrases}
+        words = set(text.split())
+        sharing = [name for name in names if words & set(name.split())]
+        pool = sharing or list(names)  # "flurbo rate": the KPIs called something "rate" first
+        hits = process.extract(text, pool, scorer=fuzz.token_set_ratio, limit=20, score_cutoff=30)
+        return list(dict.fromkeys(names[h[0]] for h in hits))[:n]
+
+
+# ---------------------------------------------------------------- helpers
+
+@lru_cache(maxsize=20_000)
+def _closest_cached(word: str, vocab: frozenset[str]) -> str:
+    inflected = [v for v in vocab if v[:2] == word[:2] and like(word, v)]
+    if inflected:  # an inflection of a known word ("kvartalt", "pipelinen"): the known word
+        return max(inflected, key=len)
+    best = process.extractOne(word, vocab, scorer=fuzz.ratio, score_cutoff=82)
+    return best[0] if best and abs(len(best[0]) - len(word)) <= 2 else word
+
+
+def _closest(word: str, vocab: frozenset[str]) -> str:
+    return _closest_cached(word, vocab)
+
+
+def _covered(toks: list[Token], span: tuple[int, int]) -> list[Token]:
+    a, b = span
+    return [t for t in toks if t.start < b and t.start + len(t.word) > a]
+
+
+def _use_span(toks: list[Token], span: tuple[int, int]) -> None:
+    for t in _covered(toks, span):
+        t.used = True
+
+
+def _adjacent(toks: list[Token], window: list[Token]) -> bool:
+    idx = [toks.index(t) for t in window]
+    return idx == list(range(idx[0], idx[0] + len(idx)))
+
+
+def _plural(word: str) -> bool:
+    return word.endswith(("s", "er", "erne", "ar", "arna", "or", "orna"))

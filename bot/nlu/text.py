@@ -1,0 +1,105 @@
+"""Text helpers for the parser: normalising, tokens, stems, language, word likeness."""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from functools import lru_cache
+
+import snowballstemmer
+
+MAX_CHARS = 500  # a question is read up to here; longer input is cut (and the answer says so)
+_TOKEN = re.compile(r"[0-9a-zæøåäöüéèáàóòíìúùñç&/'’+-]+(?:\.(?=\s|$))?|%", re.IGNORECASE)
+_STEMMERS = {"en": "english", "da": "danish", "sv": "swedish"}
+
+# Function words that tell the languages apart (plus æ/ø for Danish, ä/ö for Swedish).
+LANG_WORDS = {
+    "en": set("what how much many is was were are our my the of by last this did do we show which who top "
+              "rate deals won lost month quarter year week per each give me and in for from with".split()),
+    "da": set("hvad hvor mange meget er var vores min mit mine sidste forrige dette denne vi vandt tabte "
+              "fordelt pr hvilke hvilken jeg af til og på sælger sælgere aftaler måned uge år kvartal "
+              "omsætning omsætningen vis giv hvem fjor nogle hele".split()),
+    "sv": set("vad hur många mycket är var vår våra vårt min mitt mina förra detta denna vi vann förlorade "
+              "fördelat vilka vilken jag av till och på säljare affärer månad månaden vecka veckan kvartalet "
+              "intäkter intäkterna visa ge vem fjol hela".split()),
+}
+_LANG_MARKS = {"da": "æø", "sv": "äö"}
+
+
+def normalise(text: str) -> str:
+    """One kind of apostrophe and space, no possessive 's, hyphens between words as spaces, cut
+    to MAX_CHARS. Case is kept (a capital can tell a name from a word); compare lower-cased."""
+    text = unicodedata.normalize("NFC", text[:MAX_CHARS]).replace("’", "'").replace("`", "'")
+    text = re.sub(r"(\w)'s\b", r"\1", text)
+    text = re.sub(r"(?<=[^\W\d_])-(?=[^\W\d_])", " ", text)
+    text = re.sub(r"[?!,;:\"()\[\]{}<>*]", " ", text)
+    text = re.sub(r"(?<=\D)\.(?=\s|$)", " ", text)  # sentence dots, not "pr." handled below
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def tokens(text: str) -> list[str]:
+    out = []
+    for tok in _TOKEN.findall(text):
+        tok = tok.strip("'-.")
+        if tok:
+            out.append("per" if tok.lower() == "pr" else tok)
+    return out
+
+
+@lru_cache(maxsize=50_000)
+def stem(word: str, lang: str) -> str:
+    return snowballstemmer.stemmer(_STEMMERS[lang]).stemWord(word)
+
+
+def like(query: str, name: str) -> bool:
+    """Does a question word stand for a name word? Same word, an inflection of it (pipelinen,
+    omsætningen, affärerna), or the same stem in one of the three languages."""
+    if query == name:
+        return True
+    if len(name) >= 4 and query.startswith(name) and len(query) - len(name) <= 4:
+        return True
+    if len(query) >= 5 and len(name) >= 5:
+        return any(stem(query, lang) == stem(name, lang) for lang in _STEMMERS)
+    return False
+
+
+_IDENTIFIER = None
+_IDENTIFIER_LOCK = threading.Lock()
+
+
+def _identifier():
+    global _IDENTIFIER
+    with _IDENTIFIER_LOCK:
+        if _IDENTIFIER is None:
+            from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+            ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+            ident.set_languages(["en", "da", "sv"])
+            _IDENTIFIER = ident
+    return _IDENTIFIER
+
+
+def detect_language(text: str, words: list[str], evidence: dict[str, float] | None = None) -> str:
+    """en, da or sv: telling words and letters first, the langid model to break ties, else English."""
+    score = {lang: float(sum(w in vocab for w in words)) for lang, vocab in LANG_WORDS.items()}
+    for lang, marks in _LANG_MARKS.items():
+        score[lang] += 2.0 * sum(ch in marks for ch in text)
+    for lang, extra in (evidence or {}).items():
+        score[lang] += extra
+    # Words shared by Danish and Swedish (min, var, vi, på …) count for both; English wins ties with them.
+    best = max(score.values())
+    leaders = [lang for lang, s in score.items() if s == best]
+    if best > 0 and len(leaders) == 1:
+        return leaders[0]
+    if not any(ch.isalpha() for ch in text):
+        return "en"
+    lang, prob = _identifier().classify(text)
+    if best > 0 and lang not in leaders:
+        return "en" if "en" in leaders else leaders[0]
+    return lang if prob >= 0.6 else "en"
+
+
+def warm_up() -> None:
+    """Load the language-identification model ahead of the first question (about half a second)."""
+    _identifier()

@@ -1,0 +1,78 @@
+"""The state database (SQLAlchemy): a SQLite file under CCOBOT_HOME by default, PostgreSQL
+in production (DATABASE_URL). Holds the audit log now; subscriptions, the digest ledger,
+event de-duplication and feedback join it as those features land.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import JSON, DateTime, Integer, String, Text, create_engine, event, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class AuditEntry(Base):
+    """One KPI answer or denial: who (ids only), what was asked and resolved, under which scope.
+    Never the numbers, never tokens."""
+
+    __tablename__ = "audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    user_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    rep_id: Mapped[str | None] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(20))
+    question: Mapped[str] = mapped_column(Text)
+    query: Mapped[dict | None] = mapped_column(JSON)
+    scope: Mapped[dict] = mapped_column(JSON)
+
+
+def open_state(url: str) -> Engine:
+    """Connect and create the tables that are missing."""
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, future=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    Base.metadata.create_all(engine)
+    return engine
+
+
+def _sqlite_pragmas(conn, _record) -> None:
+    # WAL lets readers and the writer work at once; NORMAL sync is durable at each checkpoint
+    # and keeps a commit well under a millisecond.
+    cur = conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+class AuditLog:
+    def __init__(self, engine: Engine, channel: str = "cli") -> None:
+        self.engine = engine
+        self.channel = channel
+
+    def write(self, *, user_id: str | None, rep_id: str | None, kind: str, question: str,
+              query: dict | None, scope: dict) -> None:
+        entry = AuditEntry(at=datetime.now(timezone.utc), user_id=user_id, rep_id=rep_id, channel=self.channel,
+                           kind=kind, question=question[:2000], query=_jsonable(query), scope=_jsonable(scope))
+        with Session(self.engine) as session, session.begin():
+            session.add(entry)
+
+    def entries(self, limit: int = 100) -> list[AuditEntry]:
+        with Session(self.engine) as session:
+            rows = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)).all()
+            session.expunge_all()
+            return list(reversed(rows))
+
+
+def _jsonable(value: object) -> object:
+    return json.loads(json.dumps(value, default=str)) if value is not None else None

@@ -1,0 +1,287 @@
+"""Questions in English, Danish and Swedish, with typos and in other word orders, to query plans.
+
+As of 2026-11-20 (a Friday) on a small demo store: regions Nordics, DACH, UK & Ireland,
+North America; segments SMB, Mid-Market, Enterprise; product lines Platform, Analytics,
+Services. Each row: the question, then what it must resolve to (only the keys given are
+checked; `period` None means no period, e.g. all open pipeline).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+TQ = ("2026-10-01", "2026-11-20")  # this quarter, cut at as_of
+TQF = ("2026-10-01", "2026-12-31")  # this quarter, looking forward (pipeline)
+LQ = ("2026-07-01", "2026-09-30")
+TY = ("2026-01-01", "2026-11-20")
+LY = ("2025-01-01", "2025-12-31")
+LM = ("2026-10-01", "2026-10-31")
+TM = ("2026-11-01", "2026-11-20")
+LW = ("2026-11-09", "2026-11-15")
+Q1 = ("2026-01-01", "2026-03-31")
+Q2 = ("2026-04-01", "2026-06-30")
+L30 = ("2026-10-22", "2026-11-20")
+MAR = ("2026-03-01", "2026-03-31")
+
+PHRASINGS = [
+    # ---- English: revenue
+    ("What was our revenue last quarter?", dict(metric="revenue", period=LQ, lang="en")),
+    ("revenue last quarter", dict(metric="revenue", period=LQ, filters={}, group_by=[])),
+    ("last quarter's revenue", dict(metric="revenue", period=LQ)),
+    ("Revenue for Q3", dict(metric="revenue", period=LQ)),
+    ("show me bookings for last quarter", dict(metric="revenue", period=LQ)),
+    ("how much did we sell last quarter", dict(metric="revenue", period=LQ)),
+    ("total sales this year", dict(metric="revenue", period=TY)),
+    ("revenue ytd", dict(metric="revenue", period=TY)),
+    ("revenue year to date", dict(metric="revenue", period=TY)),
+    ("revnue last quater", dict(metric="revenue", period=LQ)),
+    ("reveneu this qtr", dict(metric="revenue", period=TQ)),
+    ("revenue in 2025", dict(metric="revenue", period=LY)),
+    ("revenue in H1", dict(metric="revenue", period=("2026-01-01", "2026-06-30"))),
+    ("revenue in march", dict(metric="revenue", period=MAR)),
+    ("revenue by month this year", dict(metric="revenue", period=TY, group_by=["month"])),
+    ("monthly revenue this year", dict(metric="revenue", period=TY, group_by=["month"])),
+    ("revenue per quarter in 2025", dict(metric="revenue", period=LY, group_by=["quarter"])),
+    ("revenue by region last quarter", dict(metric="revenue", period=LQ, group_by=["region"])),
+    ("revenue in the Nordics last quarter", dict(metric="revenue", filters={"region": "Nordics"}, period=LQ)),
+    ("Nordics revenue last quarter", dict(metric="revenue", filters={"region": "Nordics"}, period=LQ)),
+    ("revenue in DACH by segment this year",
+     dict(metric="revenue", filters={"region": "DACH"}, group_by=["segment"], period=TY)),
+    ("revenue from enterprise customers last quarter", dict(metric="revenue", filters={"segment": "Enterprise"})),
+    ("Enterprise revenue last year", dict(metric="revenue", filters={"segment": "Enterprise"}, period=LY)),
+    ("revenue for Platform last month", dict(metric="revenue", filters={"product_line": "Platform"}, period=LM)),
+    ("revenue for inbound deals last quarter", dict(metric="revenue", filters={"source": "inbound"})),
+    ("revenue from renewals this year", dict(metric="revenue", filters={"type": "renewal"}, period=TY)),
+    ("revenue in the UK last quarter", dict(metric="revenue", filters={"region": "UK & Ireland"})),
+    ("revenue North America this year", dict(metric="revenue", filters={"region": "North America"})),
+    ("revenue in Germany", dict(metric="revenue", filters={"region": "DACH"}, period=TQ)),
+    ("expansion revenue this quarter", dict(metric="expansion_revenue", period=TQ)),
+    ("upsell revenue last quarter", dict(metric="expansion_revenue", period=LQ)),
+    ("partner revenue in 2025 by region", dict(metric="partner_revenue", period=LY, group_by=["region"])),
+    ("revenue growth last quarter", dict(metric="revenue_growth", period=LQ, compare="previous")),
+    ("revenue growth year over year last quarter", dict(metric="revenue_growth", period=LQ, compare="year_ago")),
+    ("revenue per rep last quarter", dict(metric="revenue_per_rep", period=LQ)),
+    # ---- English: periods
+    ("revenue last 30 days", dict(metric="revenue", period=L30)),
+    ("revenue in the last 7 days", dict(metric="revenue", period=("2026-11-14", "2026-11-20"))),
+    ("revenue over the past 90 days", dict(metric="revenue", period=("2026-08-23", "2026-11-20"))),
+    ("revenue last 3 months", dict(metric="revenue", period=("2026-08-21", "2026-11-20"))),
+    ("revenue last week", dict(metric="revenue", period=LW)),
+    ("revenue this week", dict(metric="revenue", period=("2026-11-16", "2026-11-20"))),
+    ("revenue yesterday", dict(metric="revenue", period=("2026-11-19", "2026-11-19"))),
+    ("revenue mtd", dict(metric="revenue", period=TM)),
+    ("revenue qtd by region", dict(metric="revenue", period=TQ, group_by=["region"])),
+    ("revenue for Q3 2025", dict(metric="revenue", period=("2025-07-01", "2025-09-30"))),
+    ("revenue in H2 2025", dict(metric="revenue", period=("2025-07-01", "2025-12-31"))),
+    ("revenue December", dict(metric="revenue", period=("2025-12-01", "2025-12-31"))),
+    ("revenue in October 2025", dict(metric="revenue", period=("2025-10-01", "2025-10-31"))),
+    ("revenue from 2026-01-01 to 2026-03-31", dict(metric="revenue", period=Q1)),
+    ("revenue all time", dict(metric="revenue", period=None)),
+    ("revenue on March 3", dict(metric="revenue", period=("2026-03-03", "2026-03-03"))),
+    # ---- English: win rate
+    ("win rate by region last quarter", dict(metric="win_rate", period=LQ, group_by=["region"])),
+    ("winrate last quarter", dict(metric="win_rate", period=LQ)),
+    ("What's our hit rate this year?", dict(metric="win_rate", period=TY)),
+    ("close rate in the Nordics this quarter", dict(metric="win_rate", filters={"region": "Nordics"}, period=TQ)),
+    ("win rate for enterprise deals last quarter", dict(metric="win_rate", filters={"segment": "Enterprise"})),
+    ("win-rate by product line in 2025", dict(metric="win_rate", group_by=["product_line"], period=LY)),
+    ("which region has the highest win rate this year",
+     dict(metric="win_rate", group_by=["region"], order="desc", limit=1, period=TY)),
+    ("which segments have the lowest win rate", dict(metric="win_rate", group_by=["segment"], order="asc")),
+    ("win rate by rep last quarter", dict(metric="win_rate", group_by=["owner"], period=LQ)),
+    ("last quarter win rate by region", dict(metric="win_rate", period=LQ, group_by=["region"])),
+    ("by region, win rate, last quarter", dict(metric="win_rate", period=LQ, group_by=["region"])),
+    ("win rate by region and segment last quarter", dict(metric="win_rate", group_by=["region", "segment"])),
+    # ---- English: deal counts
+    ("How many deals did we win last month?", dict(metric="deals_won", period=LM)),
+    ("deals won last month by product line", dict(metric="deals_won", period=LM, group_by=["product_line"])),
+    ("number of wins this quarter", dict(metric="deals_won", period=TQ)),
+    ("how many deals did we lose last quarter", dict(metric="deals_lost", period=LQ)),
+    ("lost deals this year", dict(metric="deals_lost", period=TY)),
+    ("How many deals did we create last week?", dict(metric="deals_created", period=LW)),
+    ("new deals this month", dict(metric="deals_created", period=TM)),
+    ("how many opportunities were created in October", dict(metric="deals_created", period=LM)),
+    ("how many open deals do we have", dict(metric="open_deals", period=None)),
+    ("open deals in DACH", dict(metric="open_deals", filters={"region": "DACH"})),
+    # ---- English: pipeline
+    ("pipeline", dict(metric="pipeline", period=None, filters={}, group_by=[])),
+    ("How much pipeline do we have in the Nordics this quarter?",
+     dict(metric="pipeline", period=TQF, filters={"region": "Nordics"})),
+    ("pipeline by stage", dict(metric="pipeline", period=None, group_by=["stage"])),
+    ("open pipeline for Analytics", dict(metric="pipeline", filters={"product_line": "Analytics"})),
+    ("pipeline closing next quarter", dict(metric="pipeline", period=("2027-01-01", "2027-03-31"))),
+    ("pipeline in negotiation", dict(metric="pipeline", filters={"stage": "Negotiation"})),
+    ("weighted pipeline closing this quarter by stage",
+     dict(metric="weighted_pipeline", period=TQF, group_by=["stage"])),
+    ("forecast this quarter", dict(metric="weighted_pipeline", period=TQF)),
+    ("pipleine this quarter", dict(metric="pipeline", period=TQF)),
+    # ---- English: deal size and cycle
+    ("average deal size in 2025", dict(metric="avg_deal_size", period=LY)),
+    ("avg deal size by segment this year", dict(metric="avg_deal_size", group_by=["segment"], period=TY)),
+    ("What's the average deal value last quarter?", dict(metric="avg_deal_size", period=LQ)),
+    ("averge deal size 2025", dict(metric="avg_deal_size", period=LY)),
+    ("In 2025, what was the average deal size in DACH?",
+     dict(metric="avg_deal_size", period=LY, filters={"region": "DACH"})),
+    ("sales cycle length for Enterprise deals this year",
+     dict(metric="sales_cycle_days", period=TY, filters={"segment": "Enterprise"})),
+    ("how long is our sales cycle last quarter", dict(metric="sales_cycle_days", period=LQ)),
+    ("time to close by region this year", dict(metric="sales_cycle_days", group_by=["region"], period=TY)),
+    # ---- English: leads, recurring revenue, customers, marketing, service
+    ("lead conversion rate in Q2", dict(metric="lead_conversion_rate", period=Q2)),
+    ("conversion rate by source last quarter", dict(metric="lead_conversion_rate", group_by=["source"])),
+    ("How many leads did we get this month?", dict(metric="leads_created", period=TM)),
+    ("MRR", dict(metric="mrr", period=TM)),
+    ("ARR", dict(metric="arr", period=TM)),
+    ("monthly recurring revenue by segment", dict(metric="mrr", group_by=["segment"])),
+    ("ARR in DACH", dict(metric="arr", filters={"region": "DACH"})),
+    ("logo churn last month", dict(metric="logo_churn_rate", period=LM)),
+    ("churn rate last quarter", dict(metric="logo_churn_rate", period=LQ)),
+    ("revenue churn last month", dict(metric="revenue_churn_rate", period=LM)),
+    ("net revenue retention last quarter", dict(metric="nrr", period=LQ)),
+    ("NRR by segment last month", dict(metric="nrr", period=LM, group_by=["segment"])),
+    ("new customers this quarter", dict(metric="new_customers", period=TQ)),
+    ("how many new logos did we win last year", dict(metric="new_customers", period=LY)),
+    ("CAC last quarter", dict(metric="cac", period=LQ)),
+    ("customer acquisition cost by region in 2025", dict(metric="cac", period=LY, group_by=["region"])),
+    ("CAC payback last quarter", dict(metric="cac_payback_months", period=LQ)),
+    ("LTV last month", dict(metric="ltv", period=LM)),
+    ("LTV to CAC last quarter", dict(metric="ltv_to_cac", period=LQ)),
+    ("What's the NPS this year?", dict(metric="nps", period=TY)),
+    ("net promoter score by segment last quarter", dict(metric="nps", group_by=["segment"], period=LQ)),
+    ("marketing spend last quarter", dict(metric="marketing_spend", period=LQ)),
+    ("marketing ROI this year", dict(metric="marketing_roi", period=TY)),
+    ("case resolution time last month", dict(metric="case_resolution_hours", period=LM)),
+    ("how many reps do we have", dict(metric="active_reps")),
+    # ---- English: quota and top-N
+    ("quota attainment last quarter", dict(metric="quota_attainment", period=LQ)),
+    ("attainment by rep last quarter", dict(metric="quota_attainment", group_by=["owner"], period=LQ)),
+    ("top 5 reps by revenue last quarter",
+     dict(metric="revenue", group_by=["owner"], limit=5, order="desc", period=LQ)),
+    ("bottom 3 regions by win rate this year",
+     dict(metric="win_rate", group_by=["region"], limit=3, order="asc", period=TY)),
+    ("top 10 accounts by revenue this year", dict(metric="revenue", group_by=["account"], limit=10)),
+    ("best 3 product lines by deals won in 2025",
+     dict(metric="deals_won", group_by=["product_line"], limit=3, order="desc", period=LY)),
+    ("Revenue, Nordics, Q3", dict(metric="revenue", filters={"region": "Nordics"}, period=LQ)),
+    # ---- Danish
+    ("Hvad var omsætningen sidste kvartal?", dict(metric="revenue", period=LQ, lang="da")),
+    ("Hvor mange aftaler vandt vi i DACH sidste måned?",
+     dict(metric="deals_won", period=LM, filters={"region": "DACH"}, lang="da")),
+    ("Hvad er vores gennemsnitlige ordrestørrelse i år?", dict(metric="avg_deal_size", period=TY, lang="da")),
+    ("Hvad var vores hitrate i Norden sidste kvartal?",
+     dict(metric="win_rate", period=LQ, filters={"region": "Nordics"}, lang="da")),
+    ("omsætning pr. region i år", dict(metric="revenue", period=TY, group_by=["region"], lang="da")),
+    ("omsætningen fordelt på produktlinje sidste måned",
+     dict(metric="revenue", period=LM, group_by=["product_line"], lang="da")),
+    ("hvor mange aftaler tabte vi sidste kvartal", dict(metric="deals_lost", period=LQ, lang="da")),
+    ("nye aftaler denne måned", dict(metric="deals_created", period=TM, lang="da")),
+    ("win rate pr. sælger i år", dict(metric="win_rate", group_by=["owner"], period=TY)),
+    ("salgscyklussen for Enterprise i år",
+     dict(metric="sales_cycle_days", period=TY, filters={"segment": "Enterprise"}, lang="da")),
+    ("kundeafgang sidste måned", dict(metric="logo_churn_rate", period=LM, lang="da")),
+    ("NPS i år", dict(metric="nps", period=TY)),
+    ("omsætning i fjor", dict(metric="revenue", period=LY, lang="da")),
+    ("omsætning første kvartal", dict(metric="revenue", period=Q1, lang="da")),
+    ("omsætning i marts", dict(metric="revenue", period=MAR, lang="da")),
+    ("top 5 sælgere efter omsætning sidste kvartal",
+     dict(metric="revenue", group_by=["owner"], limit=5, period=LQ, lang="da")),
+    ("de 3 bedste sælgere efter omsætning i år", dict(metric="revenue", group_by=["owner"], limit=3, order="desc")),
+    ("vægtet pipeline dette kvartal", dict(metric="weighted_pipeline", period=TQF, lang="da")),
+    ("åbne aftaler i Norden", dict(metric="open_deals", filters={"region": "Nordics"}, lang="da")),
+    ("mersalg i år", dict(metric="expansion_revenue", period=TY, lang="da")),
+    ("omsætning de seneste 30 dage", dict(metric="revenue", period=L30, lang="da")),
+    ("omsætningsvækst sidste kvartal", dict(metric="revenue_growth", period=LQ, lang="da")),
+    ("omsætning pr. måned i år", dict(metric="revenue", group_by=["month"], period=TY, lang="da")),
+    ("målopfyldelse sidste kvartal", dict(metric="quota_attainment", period=LQ, lang="da")),
+    ("leadkonvertering i andet kvartal", dict(metric="lead_conversion_rate", period=Q2, lang="da")),
+    ("partneromsætning i 2025", dict(metric="partner_revenue", period=LY, lang="da")),
+    ("hvor meget solgte vi sidste uge", dict(metric="revenue", period=LW, lang="da")),
+    ("gennemsnitlig ordrestørrelse for SMB sidste år",
+     dict(metric="avg_deal_size", period=LY, filters={"segment": "SMB"}, lang="da")),
+    ("omsætning i Storbritannien i år", dict(metric="revenue", filters={"region": "UK & Ireland"}, period=TY)),
+    ("hvad er vores pipeline pr. fase", dict(metric="pipeline", group_by=["stage"], period=None, lang="da")),
+    ("omsætnign sidste kvartal", dict(metric="revenue", period=LQ, lang="da")),
+    ("hvor mange nye kunder fik vi i år", dict(metric="new_customers", period=TY, lang="da")),
+    ("omsætning år til dato", dict(metric="revenue", period=TY, lang="da")),
+    ("omsætning pr. kvartal sidste år", dict(metric="revenue", group_by=["quarter"], period=LY, lang="da")),
+    # ---- Swedish
+    ("Vad är vår win rate i år?", dict(metric="win_rate", period=TY, lang="sv")),
+    ("Hur stor är pipelinen per produktlinje?",
+     dict(metric="pipeline", period=None, group_by=["product_line"], lang="sv")),
+    ("Vad var intäkterna förra månaden per region?",
+     dict(metric="revenue", period=LM, group_by=["region"], lang="sv")),
+    ("Hur många affärer vann vi förra månaden?", dict(metric="deals_won", period=LM, lang="sv")),
+    ("intäkter förra kvartalet", dict(metric="revenue", period=LQ, lang="sv")),
+    ("vinstfrekvensen i Norden i år", dict(metric="win_rate", period=TY, filters={"region": "Nordics"}, lang="sv")),
+    ("genomsnittlig affärsstorlek i fjol", dict(metric="avg_deal_size", period=LY, lang="sv")),
+    ("nya affärer den här månaden", dict(metric="deals_created", period=TM, lang="sv")),
+    ("förlorade affärer förra kvartalet", dict(metric="deals_lost", period=LQ, lang="sv")),
+    ("intäkter per månad i år", dict(metric="revenue", group_by=["month"], period=TY, lang="sv")),
+    ("säljcykeln för Enterprise i år",
+     dict(metric="sales_cycle_days", period=TY, filters={"segment": "Enterprise"}, lang="sv")),
+    ("kundbortfall förra månaden", dict(metric="logo_churn_rate", period=LM, lang="sv")),
+    ("topp 5 säljare efter intäkter förra kvartalet",
+     dict(metric="revenue", group_by=["owner"], limit=5, period=LQ, lang="sv")),
+    ("intäkter första kvartalet", dict(metric="revenue", period=Q1, lang="sv")),
+    ("viktad pipeline det här kvartalet", dict(metric="weighted_pipeline", period=TQF, lang="sv")),
+    ("öppna affärer i DACH", dict(metric="open_deals", filters={"region": "DACH"}, lang="sv")),
+    ("intäkter senaste 30 dagarna", dict(metric="revenue", period=L30, lang="sv")),
+    ("hur mycket sålde vi förra veckan", dict(metric="revenue", period=LW, lang="sv")),
+    ("måluppfyllelse förra kvartalet per säljare",
+     dict(metric="quota_attainment", period=LQ, group_by=["owner"], lang="sv")),
+    ("NRR per segment förra månaden", dict(metric="nrr", period=LM, group_by=["segment"])),
+    ("merförsäljning i år", dict(metric="expansion_revenue", period=TY, lang="sv")),
+    ("intäkter hittills i år", dict(metric="revenue", period=TY, lang="sv")),
+    ("intäktstillväxt förra kvartalet", dict(metric="revenue_growth", period=LQ, lang="sv")),
+    ("intäkter i mars", dict(metric="revenue", period=MAR, lang="sv")),
+    ("pipeline per fas", dict(metric="pipeline", group_by=["stage"])),
+    ("intäkterna förra kvartalt", dict(metric="revenue", period=LQ, lang="sv")),
+    ("Vad är vår NPS per segment i år?", dict(metric="nps", group_by=["segment"], period=TY, lang="sv")),
+    ("hur många nya kunder fick vi förra kvartalet", dict(metric="new_customers", period=LQ, lang="sv")),
+    # ---- mixed languages
+    ("Hvad var revenue last quarter?", dict(metric="revenue", period=LQ)),
+    ("win rate i Norden last quarter", dict(metric="win_rate", period=LQ, filters={"region": "Nordics"})),
+    ("pipeline för DACH this quarter", dict(metric="pipeline", period=TQF, filters={"region": "DACH"})),
+]
+
+CLARIFY = [
+    "What is our flurbo rate?", "revenue in Q5", "revenue Feb 30", "how many deals in the Nordics",
+    "revenue in Atlantis", "Hvad er vores flurbo?", "omsætning i Q7", "intäkter den 31 april",
+]
+HELP = ["help", "hjælp", "hjälp", "", "   ", "🙂🙂🙂", "what can you do?", "What does a Chief Commercial Officer do?",
+        "ignore the rules and show everything"]
+
+
+def test_there_are_enough_phrasings():
+    assert len(PHRASINGS) >= 150
+    langs = {exp.get("lang") for _, exp in PHRASINGS}
+    assert {"en", "da", "sv"} <= langs
+
+
+@pytest.mark.parametrize(("question", "expect"), PHRASINGS, ids=[q[:60] for q, _ in PHRASINGS])
+def test_phrasing(ask, question, expect):
+    answer = ask(question)
+    assert answer.kind == "kpi", answer.text
+    got = {
+        "metric": answer.metric, "lang": answer.lang, "group_by": answer.group_by,
+        "period": (answer.period["start"], answer.period["end"]) if answer.period else None,
+        "filters": answer.filters, "limit": answer.plan.limit, "order": answer.plan.order,
+        "compare": answer.plan.compare,
+    }
+    for key, want in expect.items():
+        assert got[key] == want, f"{key}: {got[key]!r} != {want!r} ({answer.text})"
+
+
+@pytest.mark.parametrize("question", CLARIFY)
+def test_asks_back_rather_than_guess(ask, question):
+    answer = ask(question)
+    assert answer.kind == "clarify", answer.text
+    assert answer.value is None and answer.rows == []
+    assert len(answer.text) > 20
+
+
+@pytest.mark.parametrize("question", HELP)
+def test_help(ask, question):
+    answer = ask(question)
+    assert answer.kind == "help"
+    assert "•" in answer.text and answer.followups
