@@ -31,8 +31,11 @@ def write_store(root: Path, tables: dict[str, str], store_yml: str | None = None
 SMALL = {
     "reps.csv": """
         rep_id,name,email,slack_user_id,manager_id,team,region,timezone,role,active
-        m1,Mona Manager,mona@x.example,UM1,,A,Nordics,Europe/Copenhagen,manager,true
-        m2,Max Manager,max@x.example,UM2,,B,DACH,Europe/Berlin,manager,true
+        x1,Erin Exec,erin@x.example,UX1,,,,Europe/Copenhagen,exec,true
+        ad,Adam Admin,adam@x.example,UAD,,,,Europe/Copenhagen,admin,true
+        m0,Greta Director,greta@x.example,UM0,x1,,,Europe/Copenhagen,manager,true
+        m1,Mona Manager,mona@x.example,UM1,m0,A,Nordics,Europe/Copenhagen,manager,true
+        m2,Max Manager,max@x.example,UM2,m0,B,DACH,Europe/Berlin,manager,true
         r1,Alice Berg,alice@x.example,UR1,m1,A,Nordics,Europe/Copenhagen,rep,true
         r2,Bob Lund,bob@x.example,UR2,m1,A,Nordics,Europe/Stockholm,rep,true
         r3,Carl Weber,carl@x.example,UR3,m2,B,DACH,Europe/Berlin,rep,true

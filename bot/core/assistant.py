@@ -168,7 +168,7 @@ class Assistant:
             close += [index.exact[k][0][1] for k, score, _ in
                       process.extract(word.lower(), index.fuzzy_keys, scorer=fuzz.WRatio, limit=3, score_cutoff=60)]
         names = display_names(self.engine.store, "owner")
-        close = [str(names.get(v, v)) for v in dict.fromkeys(close)][:3]
+        close = [str(names.get(v, v)) for v in dict.fromkeys(close) if len(str(v)) > 2][:3]
         hint = t("closest", lang, options=", ".join(close)) if close else ""
         what = ", ".join(self._understood(parsed))
         return Answer(question=parsed.question, kind="clarify", lang=lang, metric=parsed.metric,

@@ -31,7 +31,8 @@ class Conversation:
             period_error=parsed.period_error,
             compare=parsed.compare if parsed.compare != "previous" else prev.compare,
             filters=filters,
-            group_by=parsed.group_by or prev.group_by,
+            # "og i DACH?" after "by region": a breakdown by what is now filtered says nothing
+            group_by=[d for d in (parsed.group_by or prev.group_by) if d not in parsed.filters],
             order=parsed.order or prev.order,
             limit=parsed.limit or (prev.limit if not parsed.group_by else None),
             mine=parsed.mine or prev.mine,

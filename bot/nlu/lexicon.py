@@ -126,6 +126,9 @@ TOP_WORDS = {"top": "desc", "topp": "desc", "best": "desc", "bedste": "desc", "b
              "bottom": "asc", "worst": "asc", "lowest": "asc", "smallest": "asc", "least": "asc",
              "dårligste": "asc", "laveste": "asc", "mindste": "asc", "færrest": "asc", "sämsta": "asc",
              "lägsta": "asc", "minsta": "asc", "färst": "asc"}
+ALL_WORDS = {"all", "every", "each", "everyone", "everybody", "samtlige", "alla", "varje", "hver", "hvert",
+             "everyone's", "everybodys"}
+EVERYONE = {"everyone", "everybody", "everyone's", "everybodys"}
 WHICH = {"which", "what", "hvilken", "hvilket", "hvilke", "vilken", "vilket", "vilka", "who", "hvem", "vem"}
 
 # ---------------------------------------------------------------- the asker

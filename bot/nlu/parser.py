@@ -304,6 +304,14 @@ class Parser:
             elif free[i].word in lx.TOP_WORDS or (free[i].word.isdigit() and i + 1 < len(free)
                                                    and free[i + 1].word in lx.TOP_WORDS):
                 self._top(free, i, out)
+            elif free[i].word in lx.ALL_WORDS:
+                dim, used = self._dimension(free, i + 1)
+                if free[i].word in lx.EVERYONE:
+                    dim, used = "owner", []
+                if dim and dim not in out.group_by and len(out.group_by) < 2:
+                    out.group_by.append(dim)
+                    for t in [free[i], *used]:
+                        t.used = True
             elif free[i].word in lx.WHICH:
                 dim, used = self._dimension(free, i + 1)
                 if dim and dim not in out.group_by:
@@ -394,6 +402,8 @@ class Parser:
                     if n == 1 and (phrase in lx.STOPWORDS or len(phrase) < 2):
                         continue
                     hits = values.lookup(phrase, fuzzy=False)
+                    if not hits and phrase.endswith("s") and len(phrase) > 3:  # Danish/Swedish genitive: "Bobs"
+                        hits = [h for h in values.lookup(phrase[:-1], fuzzy=False) if h[0] in ("owner", "account")]
                     if not hits:  # the spelling-corrected words, then fuzzily
                         hits = values.lookup(" ".join(t.word for t in window), fuzzy=fuzzy and n <= 3)
                     hits = [h for h in hits if self._plausible(h, window, toks)]

@@ -1,0 +1,106 @@
+"""ccobot ask and ccobot chat as users and scripts run them: JSON, batches, bad input, context."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXE = str(Path(sys.executable).with_name("ccobot"))
+
+
+def run(*args: str, stdin: str | None = None, home: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "CCOBOT_HOME": str(home), "NO_COLOR": "1", "COLUMNS": "200"}
+    env.pop("CCOBOT_DATA", None)
+    return subprocess.run([EXE, *args], input=stdin, capture_output=True, text=True, timeout=300, env=env)
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    return tmp_path_factory.mktemp("home")
+
+
+BAD_INPUT = [
+    "", "x" * 10_000, "🙂🔥📈", "SELECT * FROM opportunities; DROP TABLE reps; --",
+    "Hvad var revenue i Norden last quarter?", "What is our flurbo rate?", "revenue in Q5", "revenue on Feb 30",
+    "revenue in 2019", "revenue next year", "'; exec xp_cmdshell('rm -rf /') --", "<!channel> revenue <@U123>",
+    "revenue " * 2_000, "?", "\x00\x01 revenue",
+]
+
+
+def test_bad_input_gets_a_helpful_reply_and_exit_0(small_store_dir, home, tmp_path):
+    batch = tmp_path / "bad.txt"
+    batch.write_text("\n".join(q.replace("\n", " ") for q in BAD_INPUT if q.strip()) + "\n", encoding="utf-8")
+    proc = run("ask", "--batch", str(batch), "--json", "--as-of", "2026-11-20", "--data", str(small_store_dir),
+               home=home)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+    answers = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert len(answers) == len([q for q in BAD_INPUT if q.strip()])
+    for answer in answers:
+        assert answer["kind"] in ("kpi", "help", "clarify") and len(answer["text"]) > 10
+        assert answer["kind"] != "error"
+    by_q = {a["question"][:40]: a for a in answers}
+    assert by_q["revenue in Q5"]["kind"] == "clarify" and "Q5" in by_q["revenue in Q5"]["text"]
+    assert by_q["revenue on Feb 30"]["kind"] == "clarify" and "30 February" in by_q["revenue on Feb 30"]["text"]
+    no_data = by_q["revenue in 2019"]
+    assert no_data["kind"] == "kpi" and no_data["value"] == 0 and any("No matching deals" in n for n in no_data["notes"])
+    future = by_q["revenue next year"]
+    assert future["value"] is None and any("not started" in n for n in future["notes"])
+    long_one = next(a for a in answers if a["question"].startswith("x" * 100))
+    assert long_one["kind"] == "help"
+    many = next(a for a in answers if a["question"].startswith("revenue revenue"))
+    assert many["kind"] == "kpi" and any("first 500 characters" in n for n in many["notes"])
+    mixed = next(a for a in answers if a["question"].startswith("Hvad var revenue"))
+    assert mixed["kind"] == "kpi" and mixed["filters"] == {"region": "Nordics"}
+
+
+def test_empty_question_on_the_command_line(small_store_dir, home):
+    proc = run("ask", "", "--json", "--data", str(small_store_dir), home=home)
+    assert proc.returncode == 0 and json.loads(proc.stdout)["kind"] == "help"
+
+
+def test_batch_is_json_lines_in_input_order_with_elapsed(small_store_dir, home):
+    questions = "# a comment\nrevenue last quarter\n\nHvad var omsætningen sidste kvartal?\nmy pipeline\n"
+    proc = run("ask", "--batch", "-", "--json", "--user", "alice@x.example", "--as-of", "2026-11-20",
+               "--data", str(small_store_dir), stdin=questions, home=home)
+    assert proc.returncode == 0, proc.stderr
+    answers = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [a["question"] for a in answers] == ["revenue last quarter", "Hvad var omsætningen sidste kvartal?",
+                                                "my pipeline"]
+    assert [a["lang"] for a in answers] == ["en", "da", "en"]
+    assert answers[0]["value"] == 2530.0 and answers[1]["value"] == 2530.0
+    assert answers[1]["text"].startswith("Omsætning, sidste kvartal (2026-07-01 til 2026-09-30): 2.530 €")
+    assert answers[2]["filters"] == {"owner": "r1"}  # Alice's own pipeline: o7 has no amount
+    assert all(isinstance(a["elapsed_ms"], float) for a in answers)
+
+
+def test_readable_output_and_the_audit_file(small_store_dir, home):
+    proc = run("ask", "revenue by region last quarter", "--as-of", "2026-11-20", "--data", str(small_store_dir),
+               home=home)
+    assert proc.returncode == 0
+    assert "EUR 2,530 overall" in proc.stdout and "Nordics" in proc.stdout and "EUR 2,340" in proc.stdout
+    assert (home / "state.db").exists()
+
+
+def test_ask_argument_errors_exit_2(small_store_dir, home):
+    assert run("ask", "--data", str(small_store_dir), home=home).returncode == 2
+    proc = run("ask", "--batch", "/nonexistent/file", "--data", str(small_store_dir), home=home)
+    assert proc.returncode == 2 and "cannot read" in proc.stderr
+    proc = run("ask", "revenue", "--data", "/nonexistent/store", home=home)
+    assert proc.returncode == 2 and "does not exist" in proc.stderr
+
+
+def test_chat_keeps_the_context(small_store_dir, home):
+    script = "revenue last quarter\nand by region?\nwhat about last year?\nog i DACH?\nquit\n"
+    proc = run("chat", "--as-of", "2026-11-20", "--data", str(small_store_dir), stdin=script, home=home)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "Revenue, last quarter (2026-07-01 to 2026-09-30): EUR 2,530." in out
+    assert "Revenue, last quarter (2026-07-01 to 2026-09-30), by region: EUR 2,530 overall." in out
+    assert "Revenue, last year (2025-01-01 to 2025-12-31), by region: EUR 3,000 overall." in out
+    assert "Omsætning for region DACH, sidste år (2025-01-01 til 2025-12-31): 0 €." in out
