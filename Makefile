@@ -17,14 +17,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# The bot's main job on the embedded defaults. Until the chat faces land (issues 3 and 5)
-# that is: build the demo store if it is missing, check it, and answer example KPI plans.
+# The bot's main job on the embedded defaults: until Slack lands (issue 5), the terminal
+# chat over the demo store (built on first use). Questions in English, Danish or Swedish.
 run: $(STAMP)
-	$(BIN)/ccobot data check
-	$(BIN)/ccobot kpi revenue --by region --period "last quarter"
-	$(BIN)/ccobot kpi win_rate --by segment --period "this year"
-	$(BIN)/ccobot kpi pipeline --by stage --period "this quarter"
-	$(BIN)/ccobot kpi quota_attainment --by owner --top 5 --period "last quarter"
+	$(BIN)/ccobot chat
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -32,6 +28,7 @@ test: $(STAMP)
 # Benchmarks run on demand, never as part of the tests. SIZES=100000,1000000 to choose.
 bench: $(STAMP)
 	$(BIN)/python bench/bench_engine.py $(if $(SIZES),--sizes $(SIZES),)
+	$(BIN)/python bench/bench_ask.py
 
 clean:
 	rm -rf $(VENV) .ccobot .pytest_cache

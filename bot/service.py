@@ -9,7 +9,6 @@ from bot.config import get_settings
 from bot.core.assistant import Assistant
 from bot.metrics.engine import Engine
 from bot.metrics.store import StoreHolder
-from bot.nlu.text import warm_up
 from bot.state import AuditLog, open_state
 
 
@@ -18,5 +17,7 @@ def build_assistant(data: Path, channel: str) -> Assistant:
     holder = StoreHolder(data)
     holder.get()  # load now: a store that cannot load fails here, with its message
     audit = AuditLog(open_state(get_settings().state_url), channel=channel)
-    threading.Thread(target=warm_up, daemon=True).start()  # the language model loads while we wait
-    return Assistant(Engine(holder), audit)
+    assistant = Assistant(Engine(holder), audit)
+    # Value index and language model load while the user types (or the batch file is read).
+    threading.Thread(target=assistant.warm, daemon=True).start()
+    return assistant

@@ -25,7 +25,7 @@ from bot.metrics.engine import Engine, display_names
 from bot.metrics.periods import Calendar, parse_period
 from bot.metrics.plan import QueryPlan
 from bot.nlu.parser import Parsed, Parser
-from bot.nlu.text import MAX_CHARS
+from bot.nlu.text import MAX_CHARS, warm_up
 from bot.nlu.values import ValueIndex, build_index
 from bot.state import AuditLog
 
@@ -49,6 +49,12 @@ class Assistant:
         self.catalog = engine.catalog
         self.parser = Parser(self.catalog)
         self.audit = audit
+
+    def warm(self) -> None:
+        """Build the store's value index and load the language model before the first question."""
+        store = self.engine.store
+        store.cached("value_index", lambda: build_index(store))
+        warm_up()
 
     def ask(self, question: str, user: str | None = None, as_of: date | None = None,
             conversation: Conversation | None = None) -> Answer:

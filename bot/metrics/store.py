@@ -50,10 +50,16 @@ class MetricsStore:
     # Things derived from the frames once and reused by every query (arrays, lookups).
     derived: dict = field(default_factory=dict, repr=False)
 
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+
     def cached(self, key: object, make: Callable[[], T]) -> T:
-        if key not in self.derived:
-            self.derived[key] = make()
-        return self.derived[key]
+        hit = self.derived.get(key)
+        if hit is None:
+            with self._lock:  # one builder per key, even when a warm-up thread is at it too
+                hit = self.derived.get(key)
+                if hit is None:
+                    hit = self.derived[key] = make()
+        return hit
 
     @property
     def base_currency(self) -> str:

@@ -1,0 +1,109 @@
+"""What a question costs on top of the engine: `ccobot ask --batch` against engine-only runs.
+
+    python bench/bench_ask.py                      # 1,000 questions on a 1M-deal demo store
+    python bench/bench_ask.py --deals 100000 --questions 500
+
+1. Runs the real command line, `ccobot ask --batch FILE --json --as-of 2026-11-20`, over
+   the questions in bench/questions.txt cycled to --questions, and reads each answer's
+   elapsed_ms (time inside the process, start-up excluded, audit write included).
+2. In one process, for the same questions, times Engine.run on the plan each answer ran
+   (the engine-only figure) next to Assistant.ask, interleaved, and reports the
+   per-question difference: parsing, wording and the audit write.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot.core.assistant import Assistant  # noqa: E402
+from bot.metrics.demo import write_demo  # noqa: E402
+from bot.metrics.engine import Engine  # noqa: E402
+from bot.metrics.store import load_store  # noqa: E402
+from bot.state import AuditLog, open_state  # noqa: E402
+
+AS_OF = date(2026, 11, 20)
+HERE = Path(__file__).resolve().parent
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def questions(n: int) -> list[str]:
+    lines = [ln.strip() for ln in (HERE / "questions.txt").read_text(encoding="utf-8").splitlines()]
+    pool = [ln for ln in lines if ln and not ln.startswith("#")]
+    return [pool[i % len(pool)] for i in range(n)]
+
+
+def cli_batch(store: Path, qs: list[str], home: Path) -> list[dict]:
+    batch = home / "questions.txt"
+    batch.write_text("\n".join(qs) + "\n", encoding="utf-8")
+    exe = Path(sys.executable).with_name("ccobot")
+    env = {**os.environ, "CCOBOT_HOME": str(home)}
+    started = time.perf_counter()
+    proc = subprocess.run([str(exe), "ask", "--batch", str(batch), "--json", "--as-of", AS_OF.isoformat(),
+                           "--data", str(store)], capture_output=True, text=True, check=True, env=env)
+    print(f"  ccobot ask --batch: {len(qs):,} questions in {time.perf_counter() - started:.1f} s wall "
+          "(start-up and store load included)", flush=True)
+    return [json.loads(line) for line in proc.stdout.splitlines()]
+
+
+def in_process(store: Path, qs: list[str], home: Path) -> tuple[list[float], list[float], list[float]]:
+    engine = Engine(load_store(store))
+    assistant = Assistant(engine, AuditLog(open_state(f"sqlite:///{home / 'bench-state.db'}")))
+    for q in qs[:50]:  # warm the parser's caches and the value index
+        assistant.ask(q, as_of=AS_OF)
+    asks, engines, extra = [], [], []
+    for q in qs:
+        t0 = time.perf_counter()
+        answer = assistant.ask(q, as_of=AS_OF)
+        t1 = time.perf_counter()
+        if answer.plan is None:
+            continue
+        engine.run(answer.plan, as_of=AS_OF)
+        t2 = time.perf_counter()
+        asks.append((t1 - t0) * 1000)
+        engines.append((t2 - t1) * 1000)
+        extra.append(asks[-1] - engines[-1])
+    return asks, engines, extra
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--deals", type=int, default=1_000_000)
+    ap.add_argument("--questions", type=int, default=1_000)
+    ap.add_argument("--home", type=Path, default=Path(os.environ.get("CCOBOT_HOME", ".ccobot")) / "bench")
+    args = ap.parse_args()
+    store = args.home / f"demo-{args.deals}"
+    if not (store / "store.yml").exists():
+        write_demo(store, seed=7, deals=args.deals, as_of=AS_OF)
+    qs = questions(args.questions)
+    with tempfile.TemporaryDirectory() as tmp:
+        answers = cli_batch(store, qs, Path(tmp))
+        elapsed = [a["elapsed_ms"] for a in answers]
+        kinds = {k: sum(a["kind"] == k for a in answers) for k in ("kpi", "clarify", "help", "denied", "error")}
+        print(f"  answers: {kinds}")
+        print(f"  elapsed_ms over all {len(elapsed):,}: median {statistics.median(elapsed):.2f}, "
+              f"p95 {pct(elapsed, 0.95):.2f}, max {max(elapsed):.2f}")
+        asks, engines, extra = in_process(store, qs, Path(tmp))
+    print(f"  in process, {len(asks):,} KPI answers: ask median {statistics.median(asks):.2f} ms "
+          f"(p95 {pct(asks, 0.95):.2f}); engine only median {statistics.median(engines):.2f} ms "
+          f"(p95 {pct(engines, 0.95):.2f})")
+    print(f"  added by parsing, wording and audit, per question: median {statistics.median(extra):.2f} ms, "
+          f"p95 {pct(extra, 0.95):.2f} ms")
+
+
+if __name__ == "__main__":
+    main()

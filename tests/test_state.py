@@ -1,0 +1,55 @@
+"""The audit log in a real state database: SQLite (the default) and PostgreSQL (production)."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+
+import pytest
+
+from bot.core.assistant import Assistant
+from bot.metrics.engine import Engine
+from bot.metrics.store import load_store
+from bot.state import AuditLog, open_state
+from tests.pg import postgres_server
+
+AS_OF = date(2026, 11, 20)
+
+
+@pytest.fixture(scope="module")
+def pg_url():
+    try:
+        with postgres_server() as url:
+            yield url
+    except RuntimeError as exc:
+        if os.environ.get("CCOBOT_REQUIRE_POSTGRES"):
+            raise
+        pytest.skip(str(exc))
+
+
+def audited(url: str, store_dir) -> list:
+    audit = AuditLog(open_state(url), channel="slack")
+    bot = Assistant(Engine(load_store(store_dir)), audit)
+    bot.ask("revenue by region last quarter", user="UR1", as_of=AS_OF)
+    bot.ask("Carl Weber's pipeline", user="UR1", as_of=AS_OF)
+    bot.ask("help", user="UR1", as_of=AS_OF)
+    # a second connection sees what the first wrote
+    return AuditLog(open_state(url)).entries(10)
+
+
+def check(entries: list) -> None:
+    assert [e.kind for e in entries] == ["kpi", "denied"]
+    kpi, denied = entries
+    assert (kpi.user_id, kpi.rep_id, kpi.channel) == ("UR1", "r1", "slack")
+    assert kpi.query["group_by"] == ["region"] and kpi.query["resolved_period"]["start"] == "2026-07-01"
+    assert kpi.scope == {"role": "rep", "owners": "all"}
+    assert denied.query["filters"] == {"owner": ["r3"]}
+    assert kpi.at.tzinfo is not None or kpi.at.year == date.today().year
+
+
+def test_sqlite_audit(small_store_dir, tmp_path):
+    check(audited(f"sqlite:///{tmp_path / 'state.db'}", small_store_dir))
+
+
+def test_postgres_audit(small_store_dir, pg_url):
+    check(audited(pg_url, small_store_dir))
