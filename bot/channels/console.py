@@ -11,8 +11,9 @@ from rich.table import Table
 from bot.core.answer import Answer
 from bot.core.assistant import Assistant
 from bot.core.conversation import Conversation
-from bot.core.fmt import format_value, row_label
+from bot.core.fmt import format_value, kpi_name, row_label
 from bot.core.i18n import dimension_word
+from bot.metrics.catalog import load_catalog
 
 KIND_STYLE = {"kpi": "bold", "help": "cyan", "clarify": "yellow", "denied": "red", "error": "red"}
 QUIT = {"quit", "exit", "q", ":q", "bye", "farvel", "hej då"}
@@ -24,7 +25,9 @@ def render(answer: Answer, console: Console) -> None:
     head = answer.summary if answer.rows and answer.summary else answer.text
     console.print(f"[{style}]{escape(head)}[/{style}]" if style else escape(head), highlight=False)
     if answer.rows:
-        table = Table(*[dimension_word(d, answer.lang) for d in answer.group_by], answer.metric or "")
+        kpi = load_catalog().kpis.get(answer.metric or "")
+        table = Table(*[dimension_word(d, answer.lang) for d in answer.group_by],
+                      kpi_name(kpi, answer.lang) if kpi else "")
         for row in answer.rows:
             table.add_row(*row_label(row, answer.group_by, answer.lang).split(" / "),
                           format_value(row["value"], answer.unit or "", answer.currency, answer.lang))

@@ -154,13 +154,13 @@ class Parser:
             self._asker(toks, out, text)
             self._filters(toks, out, values)
             self._leftovers(toks, out)
-        out.lang = detect_language(text.lower(), [t.word for t in toks], evidence)
+        out.lang = detect_language(text.lower(), [t.text.lower() for t in toks], evidence)
         if out.kind == "kpi" and out.metric is None:
             self._no_metric(toks, out)
         return out
 
     def _tokens(self, text: str, values: ValueIndex) -> list[Token]:
-        toks = [Token(t, t.lower()) for t in tokens(text)]
+        toks = [Token(t, "per" if t.lower() == "pr" else t.lower()) for t in tokens(text)]  # Danish "pr."
         for tok in toks:
             tok.word = self._correct(tok.word, values)
         pos = 0

@@ -43,7 +43,7 @@ def tokens(text: str) -> list[str]:
     for tok in _TOKEN.findall(text):
         tok = tok.strip("'-.")
         if tok:
-            out.append("per" if tok.lower() == "pr" else tok)
+            out.append(tok)
     return out
 
 
