@@ -141,7 +141,7 @@ def bench_size(deals: int, home: Path, repeat: int) -> dict:
 def report(result: dict) -> None:
     print(f"\n{result['deals']:,} deals: load {result['load_s']} s, store in memory ~{result['store_rss_mib']:,} MiB, "
           f"peak RSS {result['peak_rss_mib']:,} MiB")
-    print(f"| plan | engine median ms | engine p95 ms | pandas floor median ms | floor p95 ms | ratio |")
+    print("| plan | engine median ms | engine p95 ms | pandas floor median ms | floor p95 ms | ratio |")
     print("|---|---:|---:|---:|---:|---:|")
     for name, r in result["plans"].items():
         print(f"| {name} | {r['engine_median_ms']} | {r['engine_p95_ms']} | {r['floor_median_ms']} | "

@@ -22,11 +22,10 @@ from rich.table import Table
 
 from bot.channels.console import chat, render
 from bot.config import get_settings
-from bot.core.answer import Answer, kpi_answer
-from bot.core.fmt import format_value, headline, row_label
+from bot.core.answer import kpi_answer
 from bot.errors import StoreError, UserError
 from bot.metrics.catalog import load_catalog
-from bot.metrics.engine import Engine, KpiResult
+from bot.metrics.engine import Engine
 from bot.metrics.formulas import required_tables
 from bot.metrics.plan import QueryPlan
 from bot.metrics.store import MetricsStore, load_store
@@ -187,7 +186,8 @@ def kpi_command(
     if as_json:
         print(json.dumps(answer.to_json(), ensure_ascii=False))
         return
-    _print_result(answer, result)
+    render(answer, out)
+    out.print(f"[dim]{answer.elapsed_ms} ms[/dim]")
 
 
 def _plan_from_options(metric: str, by: list[str], period: str | None, where: list[str], top: int | None,
@@ -219,20 +219,6 @@ def _metric_id(metric: str) -> str:
         if wanted in names:
             return kpi.id
     return metric
-
-
-def _print_result(answer: Answer, result: KpiResult) -> None:
-    out.print(f"[bold]{headline(result)}:[/bold] {format_value(result.value, result.kpi.unit, result.currency)}",
-              highlight=False)
-    if result.rows:
-        table = Table(*[d.replace("_", " ") for d in result.group_by], result.kpi.title)
-        for row in result.rows:
-            labels = row_label(row, result.group_by).split(" / ")
-            table.add_row(*labels, format_value(row["value"], result.kpi.unit, result.currency))
-        out.print(table)
-    for note in answer.notes:
-        out.print(f"[dim]• {note}[/dim]", highlight=False)
-    out.print(f"[dim]{answer.elapsed_ms} ms[/dim]")
 
 
 # ---------------------------------------------------------------- questions

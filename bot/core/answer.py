@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from bot.core.fmt import format_value, kpi_sentence, note_text
+from bot.core.fmt import kpi_sentence, note_text
 from bot.metrics.catalog import Catalog
 from bot.metrics.engine import KpiResult
 from bot.metrics.plan import QueryPlan
@@ -59,10 +59,3 @@ def kpi_answer(result: KpiResult, question: str, catalog: Catalog, lang: str = "
         group_by=result.group_by, rows=result.rows,
         notes=[note_text(n, lang, catalog) for n in result.notes],
     )
-
-
-def error_answer(question: str, message: str, kind: Kind = "clarify") -> Answer:
-    return Answer(question=question, kind=kind, text=message)
-
-
-__all__ = ["Answer", "kpi_answer", "error_answer", "format_value"]

@@ -19,7 +19,7 @@ from bot.core.answer import Answer, kpi_answer
 from bot.core.conversation import Conversation
 from bot.core.fmt import kpi_name
 from bot.core.i18n import EXAMPLES, dimension_word, join_or, period_label, t
-from bot.errors import PeriodError, PlanError, UnknownDimension, UnknownValue, UserError
+from bot.errors import PeriodError, PlanError, UnknownDimension, UserError
 from bot.metrics.context import Note
 from bot.metrics.engine import Engine, display_names
 from bot.metrics.periods import Calendar, parse_period
@@ -185,12 +185,9 @@ class Assistant:
         what = ", ".join(self._understood(parsed))
         problem = str(exc)
         if isinstance(exc, UnknownDimension):
-            kpi = self.catalog.kpis[exc.metric] if hasattr(exc, "metric") else None
-            problem = t("cannot_break_down", lang, kpi=kpi_name(kpi, lang) if kpi else parsed.metric,
+            problem = t("cannot_break_down", lang, kpi=kpi_name(self.catalog.kpis[exc.metric], lang),
                         dim=dimension_word(exc.dimension, lang),
                         dims=", ".join(dimension_word(d, lang) for d in exc.suggestions))
-        elif isinstance(exc, UnknownValue) and exc.suggestions:
-            problem = str(exc)
         problem = problem[0].lower() + problem[1:] if problem[:2] != "I " else problem
         return Answer(question=parsed.question, kind="clarify", lang=lang, metric=parsed.metric,
                       text=t("clarify_plan", lang, what=what, problem=problem))
@@ -232,7 +229,9 @@ class Assistant:
     def _followups(self, parsed: Parsed, result) -> list[str]:
         """One or two next questions, in the asker's language, that the parser reads back as meant."""
         lang = parsed.lang
-        name = kpi_name(result.kpi, lang).lower() if lang != "en" or result.kpi.id not in ("nps",) else "NPS"
+        name = kpi_name(result.kpi, lang)
+        if not name[1:2].isupper():  # "win rate …", but "NRR …" stays upper case
+            name = name[0].lower() + name[1:]
         when = period_label(result.period.label, result.period.unit, result.period.start, lang) \
             if result.period is not None else ""
         out = []

@@ -173,7 +173,7 @@ class Ctx:
     def _index(present: np.ndarray, parts: list[tuple[np.ndarray, list]], by: list[str]) -> pd.Index:
         levels = []
         rest = present
-        for codes, labels in reversed(parts):
+        for _codes, labels in reversed(parts):
             width = len(labels) + 1
             pos = rest % width
             rest = rest // width

@@ -20,7 +20,7 @@ _UNIT = {
     "kvartalet": "quarter", "halvår": "half", "halvåret": "half", "år": "year", "året": "year",
     "regnskabsår": "year", "regnskabsåret": "year",
     # Swedish
-    "vecka": "week", "veckan": "week", "månad": "month", "månaden": "month", "halvåret": "half",
+    "vecka": "week", "veckan": "week", "månad": "month", "månaden": "month",
     "räkenskapsår": "year", "räkenskapsåret": "year",
 }
 _UNITS = "|".join(sorted(map(re.escape, _UNIT), key=len, reverse=True))
@@ -132,7 +132,7 @@ EVERYONE = {"everyone", "everybody", "everyone's", "everybodys"}
 WHICH = {"which", "what", "hvilken", "hvilket", "hvilke", "vilken", "vilket", "vilka", "who", "hvem", "vem"}
 
 # ---------------------------------------------------------------- the asker
-MINE = {"my", "me", "mine", "myself", "min", "mit", "mine", "mig", "jeg", "mitt", "mina", "jag"}
+MINE = {"my", "me", "mine", "myself", "min", "mit", "mig", "jeg", "mitt", "mina", "jag"}
 TEAM_WORDS = {"team", "teams", "teamet", "hold", "holdet", "lag", "laget", "reps", "sælgere", "säljare",
               "reports", "medarbejdere", "medarbetare", "folk", "people"}
 ENGLISH_I = re.compile(r"(?:^|\s)(?:did|have|do|am|was|can|should|will|could)\s+i\b|\bi\s+(?:sold|won|closed|made|"
@@ -140,15 +140,14 @@ ENGLISH_I = re.compile(r"(?:^|\s)(?:did|have|do|am|was|can|should|will|could)\s+
 
 # ---------------------------------------------------------------- counting questions
 COUNT_CUES = ("how many", "number of", "count of", "hvor mange", "antal", "antallet af", "hur många", "antalet")
-DEAL_WORDS = {"deal", "deals", "opportunity", "opportunities", "opps", "aftale", "aftaler", "aftalerne", "deal",
-              "muligheder", "ordrer", "affär", "affärer", "affärerna", "avtal", "avtalen", "möjligheter", "ordrar"}
+DEAL_WORDS = {"deal", "deals", "opportunity", "opportunities", "opps", "aftale", "aftaler", "aftalerne", "muligheder", "ordrer", "affär", "affärer", "affärerna", "avtal", "avtalen", "möjligheter", "ordrar"}
 DEAL_VERBS = {
     "deals_won": {"won", "win", "wins", "winning", "close", "closed", "vandt", "vundet", "vundne", "vinde",
                   "lukkede", "lukket", "vann", "vunnit", "vunna", "vinna", "stängde", "stängt"},
     "deals_lost": {"lost", "lose", "losing", "tabte", "tabt", "tabe", "mistede", "förlorade", "förlorat",
                    "förlora", "tappade"},
     "deals_created": {"created", "create", "opened", "new", "started", "oprettede", "oprettet", "nye", "ny",
-                      "skapade", "skapat", "skapats", "nya", "ny", "startede", "startade"},
+                      "skapade", "skapat", "skapats", "nya", "startede", "startade"},
     "open_deals": {"open", "opened up", "åbne", "åben", "öppna", "öppen", "active", "aktive", "aktiva"},
 }
 REP_WORDS = {"reps", "sellers", "salespeople", "sales reps", "sælgere", "säljare", "account executives"}

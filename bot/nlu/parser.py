@@ -23,7 +23,7 @@ from bot.nlu import lexicon as lx
 from bot.nlu.text import MAX_CHARS, detect_language, like, normalise, stem, tokens
 from bot.nlu.values import ValueIndex
 
-KPI_HINTS = {"rate", "ratio", "kpi", "kpis", "metric", "metrics", "rate?", "andel", "grad", "frekvens", "score",
+KPI_HINTS = {"rate", "ratio", "kpi", "kpis", "metric", "metrics", "andel", "grad", "frekvens", "score",
              "total", "value", "værdi", "värde", "sum", "how", "hvor", "hur", "count", "antal"}
 
 
@@ -429,7 +429,7 @@ class Parser:
     # ------------------------------------------------------------ what is left
 
     def _leftovers(self, toks: list[Token], out: Parsed) -> None:
-        for i, t in enumerate(toks):
+        for _i, t in enumerate(toks):
             if t.used or not t.text[:1].isupper() or not t.word.isalpha():
                 continue
             if t.word in lx.STOPWORDS or t.word in self.base_vocab or t.text.isupper() and len(t.text) <= 3:
