@@ -221,6 +221,36 @@ def _metric_id(metric: str) -> str:
     return metric
 
 
+# ---------------------------------------------------------------- the playbook
+
+@app.command("index")
+def index_command(
+    knowledge: Annotated[Optional[Path], typer.Option("--knowledge", help="Folder of playbook documents.")] = None,
+) -> None:
+    """Index the playbook: embed new and changed documents, drop removed ones."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress
+
+    from bot.service import build_playbook
+
+    settings = get_settings()
+    folder = knowledge or settings.ccobot_knowledge
+    if not Path(folder).is_dir():
+        raise fail(f"--knowledge {folder} is not a folder.")
+    playbook = build_playbook(settings, Path(folder))
+    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), console=out,
+                  transient=True) as bar:
+        task = bar.add_task("documents", total=None)
+        report = playbook.index.sync(progress=lambda done, total: bar.update(task, completed=done, total=total))
+    if report.rebuilt:
+        out.print(f"[yellow]Note:[/yellow] {report.rebuilt}.")
+    out.print(f"Playbook index ({playbook.index.embedder.name}): {report.chunks} chunks from "
+              f"{len(report.added) + len(report.updated) + len(report.unchanged)} documents; "
+              f"added {len(report.added)}, updated {len(report.updated)}, removed {len(report.removed)}, "
+              f"unchanged {len(report.unchanged)}; {report.embedded} chunks embedded.")
+    for problem in report.problems:
+        out.print(f"[red]•[/red] {problem}", highlight=False)
+
+
 # ---------------------------------------------------------------- questions
 
 @app.command("ask")
@@ -263,14 +293,14 @@ def chat_command(
     data: DataOpt = None,
 ) -> None:
     """A terminal chat that keeps the conversation's context ('and by region?')."""
-    chat(_assistant(data, "console"), out, user=user, as_of=parse_day(as_of, "--as-of"))
+    chat(_assistant(data, "console", wait_for_index=False), out, user=user, as_of=parse_day(as_of, "--as-of"))
 
 
-def _assistant(data: Path | None, channel: str):
+def _assistant(data: Path | None, channel: str, wait_for_index: bool = True):
     from bot.service import build_assistant
 
     try:
-        return build_assistant(resolve_data(data), channel)
+        return build_assistant(resolve_data(data), channel, wait_for_index)
     except StoreError as exc:
         raise fail(f"cannot load the metrics store: {exc}") from None
 

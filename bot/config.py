@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -23,6 +23,14 @@ class Settings(BaseSettings):
     ccobot_demo_deals: int = Field(default=20_000, ge=100)
     # The state database (SQLAlchemy URL, e.g. postgresql+psycopg://…); empty: a SQLite file under CCOBOT_HOME.
     database_url: str | None = None
+    # The playbook documents, and where their index lives (a Chroma server, else a folder under CCOBOT_HOME).
+    ccobot_knowledge: Path = Field(default=Path("knowledge"))
+    chroma_url: str | None = None
+    # Embeddings: hashing (offline default), sentence-transformers:<model name or path>, openai:<model>.
+    ccobot_embeddings: str = "hashing"
+    # An OpenAI-compatible endpoint (OpenAI, Azure OpenAI, Ollama, vLLM …); the key is never logged.
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
 
     @property
     def demo_store(self) -> Path:

@@ -1,23 +1,37 @@
-"""Wiring: the store, engine, audit log and assistant from the settings, for every face."""
+"""Wiring: the store, engine, audit log, playbook and assistant from the settings, for every face."""
 
 from __future__ import annotations
 
 import threading
 from pathlib import Path
 
-from bot.config import get_settings
+from bot.config import Settings, get_settings
 from bot.core.assistant import Assistant
 from bot.metrics.engine import Engine
 from bot.metrics.store import StoreHolder
+from bot.playbook.embeddings import make_embedder
+from bot.playbook.index import PlaybookIndex
+from bot.playbook.service import Playbook
 from bot.state import AuditLog, open_state
 
 
-def build_assistant(data: Path, channel: str) -> Assistant:
-    """An assistant over the store at `data`, auditing to the state database."""
+def build_playbook(settings: Settings, knowledge: Path | None = None) -> Playbook:
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+    embedder = make_embedder(settings.ccobot_embeddings, api_key=key, base_url=settings.openai_base_url)
+    index = PlaybookIndex(knowledge or settings.ccobot_knowledge, settings.ccobot_home, embedder, settings.chroma_url)
+    return Playbook(index)
+
+
+def build_assistant(data: Path, channel: str, wait_for_index: bool = True) -> Assistant:
+    """An assistant over the store at `data` and the playbook, auditing to the state database.
+    The playbook is indexed first when missing or stale (in the background unless waiting)."""
+    settings = get_settings()
     holder = StoreHolder(data)
     holder.get()  # load now: a store that cannot load fails here, with its message
-    audit = AuditLog(open_state(get_settings().state_url), channel=channel)
-    assistant = Assistant(Engine(holder), audit)
+    audit = AuditLog(open_state(settings.state_url), channel=channel)
+    playbook = build_playbook(settings)
+    playbook.start(wait=wait_for_index)
+    assistant = Assistant(Engine(holder), audit, playbook)
     # Value index and language model load while the user types (or the batch file is read).
     threading.Thread(target=assistant.warm, daemon=True).start()
     return assistant

@@ -14,6 +14,7 @@ from bot.core.conversation import Conversation
 from bot.core.fmt import format_value, kpi_name, row_label
 from bot.core.i18n import dimension_word
 from bot.metrics.catalog import load_catalog
+from bot.playbook.answer import place
 
 KIND_STYLE = {"kpi": "bold", "help": "cyan", "clarify": "yellow", "denied": "red", "error": "red"}
 QUIT = {"quit", "exit", "q", ":q", "bye", "farvel", "hej då"}
@@ -32,6 +33,9 @@ def render(answer: Answer, console: Console) -> None:
             table.add_row(*row_label(row, answer.group_by, answer.lang).split(" / "),
                           format_value(row["value"], answer.unit or "", answer.currency, answer.lang))
         console.print(table)
+    for n, cite in enumerate(answer.citations, 1):
+        where = place(cite["title"], cite["section"])
+        console.print(f"[dim][{n}] {escape(where)} ({cite['lang']}, {escape(cite['source'])})[/dim]", highlight=False)
     for note in answer.notes:
         console.print(f"[dim]• {escape(note)}[/dim]", highlight=False)
     if answer.followups:

@@ -7,6 +7,7 @@ audited. It knows nothing of Slack, Teams or terminals.
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -27,11 +28,28 @@ from bot.metrics.plan import QueryPlan
 from bot.nlu.parser import Parsed, Parser
 from bot.nlu.text import MAX_CHARS, warm_up
 from bot.nlu.values import ValueIndex, build_index
+from bot.playbook.service import Playbook
 from bot.state import AuditLog
 
 log = logging.getLogger("ccobot")
 
 FOLLOW_DIMS = ("region", "segment", "product_line", "owner", "month")
+# Words that make a question (also) a playbook question.
+PLAYBOOK_CUE = re.compile(
+    r"\b(?:cco|chief|officer|role|roles|rolle|roller|rollen|roll|responsib\w*|ansvar\w*|should|ought|bør|bör|"
+    r"how (?:do|should|can|does) (?:we|i|a|an|the)|hvordan|hur (?:ska|bör|kan|gör|blir)|why|hvorfor|varför|"
+    r"what is (?:a|an)|what does|playbook|best practice\w*|organi[sz]\w*|strateg\w*|gdpr|methodolog\w*|"
+    r"commercial operations|commercial ops|kommerciel\w* drift|kommersiell\w* drift|team[s]? (?:have|need)|"
+    r"hvilke roller|vilka roller|track|følge|følges|måle|mäta|report to)\b")
+OURS = re.compile(r"\b(?:what is ours|what are ours|and ours|how are we doing|hvad er vores|hvordan går det|"
+                  r"vad är våra|vad är vårt|hur går det för oss|hvad med vores|what about ours)\b")
+CLAUSES = re.compile(r",\s*(?:and|og|och|but|men)\s+|[?;]\s+|\s+(?:and|og|och) (?=what|how|hvad|hvordan|vad|hur)")
+SNAPSHOT = {
+    "en": ["revenue this quarter", "win rate this quarter", "pipeline", "NPS this quarter"],
+    "da": ["omsætning dette kvartal", "win rate dette kvartal", "pipeline", "NPS dette kvartal"],
+    "sv": ["intäkter det här kvartalet", "win rate det här kvartalet", "pipeline", "NPS det här kvartalet"],
+}
+SNAPSHOT_LEAD = {"en": "Ours:", "da": "Vores:", "sv": "Våra:"}
 
 
 @dataclass
@@ -44,11 +62,12 @@ class Turn:
 
 
 class Assistant:
-    def __init__(self, engine: Engine, audit: AuditLog | None = None) -> None:
+    def __init__(self, engine: Engine, audit: AuditLog | None = None, playbook: Playbook | None = None) -> None:
         self.engine = engine
         self.catalog = engine.catalog
         self.parser = Parser(self.catalog)
         self.audit = audit
+        self.playbook = playbook
 
     def warm(self) -> None:
         """Build the store's value index and load the language model before the first question."""
@@ -79,7 +98,7 @@ class Assistant:
             parsed = convo.merge(parsed)
         early = self._not_a_plan(parsed)
         if early is not None:
-            return early
+            return self._maybe_playbook(parsed, early, user, as_of)
         who = identify(store, user)
         turn = Turn(who)
         try:
@@ -109,7 +128,47 @@ class Assistant:
         self._audit(answer, turn)
         if convo is not None:
             convo.remember(parsed)
+        if self.playbook is not None and PLAYBOOK_CUE.search(question.lower()):
+            self._add_playbook_part(answer, parsed)  # "which KPIs should we track, and what is our win rate?"
         return answer
+
+    # ------------------------------------------------------------ the playbook
+
+    def _maybe_playbook(self, parsed: Parsed, early: Answer, user: str | None, as_of: date | None) -> Answer:
+        """Questions that are not KPI questions go to the playbook; what it does not cover gets help."""
+        if self.playbook is None or parsed.empty or early.kind not in ("help", "clarify"):
+            return early
+        cue = PLAYBOOK_CUE.search(parsed.question.lower())
+        if early.kind == "clarify" and not cue:
+            return early  # "what is our flurbo rate?": a KPI question to ask back about
+        reply = self.playbook.ask(parsed.question, parsed.lang)
+        if not reply.covered and not reply.indexing and not cue:
+            return early
+        answer = Answer(question=parsed.question, kind="playbook", lang=parsed.lang, text=reply.text,
+                        citations=reply.citations)
+        if reply.covered and OURS.search(parsed.question.lower()):
+            self._add_snapshot(answer, user, as_of)
+        return answer
+
+    def _add_playbook_part(self, answer: Answer, parsed: Parsed) -> None:
+        clauses = [c for c in CLAUSES.split(parsed.question) if PLAYBOOK_CUE.search(c.lower())]
+        reply = self.playbook.ask(" ".join(clauses) or parsed.question, parsed.lang)
+        if reply.covered:
+            answer.text += "\n\n" + reply.text
+            answer.citations = reply.citations
+
+    def _add_snapshot(self, answer: Answer, user: str | None, as_of: date | None) -> None:
+        """'… and what is ours?': the headline KPIs for the asker, each answered (and audited) as usual."""
+        lines = []
+        for question in SNAPSHOT[answer.lang]:
+            kpi = self._ask(question, user, as_of, None)
+            if kpi.kind == "kpi":
+                lines.append(f"• {kpi.text}")
+            elif kpi.kind == "denied":
+                lines = [f"• {kpi.text}"]
+                break
+        if lines:
+            answer.text += "\n\n" + SNAPSHOT_LEAD[answer.lang] + "\n" + "\n".join(lines)
 
     def _not_a_plan(self, parsed: Parsed) -> Answer | None:
         """Help, asking back, or a period that does not exist: answers that need no numbers."""

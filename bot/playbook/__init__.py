@@ -1,0 +1,1 @@
+"""The CCO playbook: documents, chunks, embeddings, a Chroma index with BM25, cited answers."""

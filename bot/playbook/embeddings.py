@@ -1,0 +1,148 @@
+"""Embeddings: an offline default that needs no download, a local sentence-transformers model,
+or any OpenAI-compatible endpoint. An index records the embedder's name and refuses to mix."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import zlib
+from functools import lru_cache
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import yaml
+
+from bot.nlu.text import stem
+
+WORD = re.compile(r"[^\W_]+", re.UNICODE)
+STOP = set("""a an the of in on at for to and or is are was be by with as it its this that from what how who which
+do does should can we our you your i en et den det de der og i på af til for med som er var har at hvad hvordan
+hvem hvilke vad hur vem vilka och är att på av till för med som har ett""".split())
+
+
+class Embedder(Protocol):
+    name: str
+
+    def embed(self, texts: list[str]) -> np.ndarray: ...
+
+
+@lru_cache(maxsize=1)
+def glossary() -> dict[str, tuple[str, ...]]:
+    """word → the concepts it belongs to (from glossary.yml)."""
+    data = yaml.safe_load(Path(__file__).with_name("glossary.yml").read_text(encoding="utf-8"))
+    out: dict[str, list[str]] = {}
+    for concept, words in data["concepts"].items():
+        for w in words:
+            out.setdefault(str(w).lower(), []).append(concept)
+    return {w: tuple(c) for w, c in out.items()}
+
+
+def words(text: str) -> list[str]:
+    return [w for w in WORD.findall(text.lower()) if w not in STOP]
+
+
+@lru_cache(maxsize=100_000)
+def concepts(word: str) -> tuple[str, ...]:
+    """Shared concepts of a word, its inflection ('kunderne' → customer) or the parts of a
+    Danish or Swedish compound ('marknadschefen' → marketing + executive)."""
+    table = glossary()
+    if word in table:
+        return table[word]
+    stems = {stem(word, lang) for lang in ("en", "da", "sv")}
+    for s in stems:
+        if s in table:
+            return table[s]
+    found: list[str] = []
+    for n in range(len(word) - 1, 3, -1):  # the longest known head: "kundeanskaffelseskost" → kunde…
+        if word[:n] in table:
+            found += table[word[:n]]
+            break
+    for s in sorted(stems, key=len):  # the longest known tail of the stem: "marknadschef" → …chef
+        tail = next((s[i:] for i in range(1, len(s) - 3) if s[i:] in table), None)
+        if tail:
+            found += table[tail]
+            break
+    return tuple(dict.fromkeys(found))
+
+
+def _fold(word: str) -> str:
+    """æ→ae, ø→oe, å→aa, ä→ae, ö→oe: Danish and Swedish spellings meet, and English cognates nearer."""
+    word = word.replace("æ", "ae").replace("ø", "oe").replace("å", "aa").replace("ä", "ae").replace("ö", "oe")
+    return unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode()
+
+
+class HashingEmbedder:
+    """Character 3–5-grams of each word (folded), plus glossary concepts, hashed into a fixed
+    vector. Cognates (commercial / kommerciel / kommersiell) share n-grams; the glossary joins
+    the rest (customer / kunde / kund). Deterministic, no download, microseconds a text."""
+
+    def __init__(self, dim: int = 2048) -> None:
+        self.dim = dim
+        self.name = f"hashing-ngram-v1-{dim}"
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for feature, weight in self.features(text).items():
+                h = zlib.crc32(feature.encode())
+                out[row, h % self.dim] += weight if (h >> 31) & 1 else -weight
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms == 0, 1, norms)
+
+    @staticmethod
+    def features(text: str) -> dict[str, float]:
+        feats: dict[str, float] = {}
+        for w in words(text):
+            folded = f"<{_fold(w)}>"
+            for n in (3, 4, 5):
+                for i in range(max(1, len(folded) - n + 1)):
+                    g = folded[i:i + n]
+                    feats[g] = feats.get(g, 0.0) + 1.0
+            for c in concepts(w):
+                feats[f"§{c}"] = feats.get(f"§{c}", 0.0) + 6.0
+        return {f: 1.0 + np.log(v) for f, v in feats.items()}  # sublinear: a long passage does not drown
+
+
+class SentenceTransformerEmbedder:
+    """A local sentence-transformers model by name or path (pip install '.[local]')."""
+
+    def __init__(self, model: str) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        self.model = SentenceTransformer(model, device="cpu")
+        self.name = f"sentence-transformers:{Path(model).name}"
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self.model.encode(texts, normalize_embeddings=True, batch_size=32), dtype=np.float32)
+
+
+class OpenAIEmbedder:
+    """Embeddings from any OpenAI-compatible endpoint (OpenAI, Azure OpenAI, Ollama, vLLM …)."""
+
+    def __init__(self, model: str, api_key: str | None, base_url: str | None, timeout: float = 20.0) -> None:
+        from openai import OpenAI
+
+        self.client = OpenAI(api_key=api_key or "not-needed", base_url=base_url, timeout=timeout, max_retries=2)
+        self.model = model
+        self.name = f"openai:{model}"
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        out = []
+        for i in range(0, len(texts), 256):  # endpoints cap the batch size
+            resp = self.client.embeddings.create(model=self.model, input=texts[i:i + 256])
+            out.extend(d.embedding for d in sorted(resp.data, key=lambda d: d.index))
+        vecs = np.asarray(out, dtype=np.float32)
+        return vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+
+
+def make_embedder(spec: str, api_key: str | None = None, base_url: str | None = None) -> Embedder:
+    """'hashing' (default), 'sentence-transformers:<name or path>', or 'openai:<model>'."""
+    kind, _, arg = spec.partition(":")
+    if kind == "hashing":
+        return HashingEmbedder(int(arg) if arg else 2048)
+    if kind == "sentence-transformers":
+        return SentenceTransformerEmbedder(arg)
+    if kind == "openai":
+        return OpenAIEmbedder(arg or "text-embedding-3-small", api_key, base_url)
+    raise ValueError(f"CCOBOT_EMBEDDINGS '{spec}': use hashing, sentence-transformers:<model> or openai:<model>")
