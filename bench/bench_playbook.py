@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.playbook.chunks import split  # noqa: E402
-from bot.playbook.documents import load_documents  # noqa: E402
+from bot.playbook.documents import load_documents, read_document  # noqa: E402
 from bot.playbook.embeddings import HashingEmbedder  # noqa: E402
 from bot.playbook.index import PlaybookIndex  # noqa: E402
 
@@ -44,8 +44,9 @@ def build_corpus(folder: Path, chunks: int, seed: int = 7) -> None:
             body.extend(rng.sample(paragraphs, 4))
         lang = rng.choice(["en", "da", "sv"])
         text = f"---\ntitle: Synthetic {n}\nlang: {lang}\n---\n" + "\n".join(body)
-        (folder / f"doc-{n:05d}.md").write_text(text, encoding="utf-8")
-        made += len(split(load_documents(folder)[0][-1])) if n % 50 == 0 else 25
+        path = folder / f"doc-{n:05d}.md"
+        path.write_text(text, encoding="utf-8")
+        made += len(split(read_document(path, folder)))
         n += 1
 
 
