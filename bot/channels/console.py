@@ -45,8 +45,10 @@ def render(answer: Answer, console: Console) -> None:
 def chat(assistant: Assistant, console: Console, user: str | None = None, as_of: date | None = None) -> None:
     """Read questions until quit or end of input; follow-ups apply to the previous question."""
     convo = Conversation()
-    console.print("[bold]ccobot[/bold] – ask about your KPIs in English, Danish or Swedish. "
+    console.print("[bold]ccobot[/bold] – ask about your KPIs or the CCO playbook in English, Danish or Swedish. "
                   "'help' for examples, 'quit' to leave.")
+    if assistant.playbook is not None and assistant.playbook.index.state == "indexing":
+        console.print("[dim]Indexing the playbook in the background; KPI questions work already.[/dim]")
     while True:
         try:
             question = console.input("[bold green]you>[/bold green] ")

@@ -134,13 +134,16 @@ MESSAGES: dict[str, dict[str, str]] = {
     "help": {
         "en": "I answer questions about your sales KPIs from the metrics store: revenue, pipeline, win rate, deal "
               "size, sales cycle, churn, NRR, CAC, NPS, quota attainment and more, for any period, region, segment, "
-              "product line, team or rep you may see. Ask in English, Danish or Swedish, for example:",
+              "product line, team or rep you may see, and questions about the CCO playbook (the role, commercial "
+              "operations, which KPIs matter), with the passages cited. Ask in English, Danish or Swedish, for example:",
         "da": "Jeg besvarer spørgsmål om jeres salgsnøgletal fra datalageret: omsætning, pipeline, win rate, "
               "ordrestørrelse, salgscyklus, churn, NRR, CAC, NPS, målopfyldelse og mere, for enhver periode, region, "
-              "segment, produktlinje, team eller sælger, du må se. Spørg på dansk, svensk eller engelsk, f.eks.:",
+              "segment, produktlinje, team eller sælger, du må se, og spørgsmål om CCO-playbooken (rollen, kommerciel "
+              "drift, hvilke nøgletal der tæller) med kildehenvisninger. Spørg på dansk, svensk eller engelsk, f.eks.:",
         "sv": "Jag svarar på frågor om era säljnyckeltal från datalagret: intäkter, pipeline, win rate, affärsstorlek, "
               "säljcykel, churn, NRR, CAC, NPS, måluppfyllelse med mera, för valfri period, region, segment, "
-              "produktlinje, team eller säljare du får se. Fråga på svenska, danska eller engelska, till exempel:",
+              "produktlinje, team eller säljare du får se, och frågor om CCO-playbooken (rollen, kommersiell drift, "
+              "vilka nyckeltal som räknas) med källhänvisningar. Fråga på svenska, danska eller engelska, till exempel:",
     },
     "not_a_kpi_question": {
         "en": "I can't answer that from the metrics store.",
@@ -271,11 +274,11 @@ def percent(value: float, lang: str) -> str:
 
 EXAMPLES = {
     "en": ["What was our revenue last quarter?", "win rate by region this year", "my pipeline this quarter",
-           "top 5 reps by revenue last month", "NRR by segment last month"],
+           "top 5 reps by revenue last month", "Which KPIs should a CCO track?"],
     "da": ["Hvad var omsætningen sidste kvartal?", "win rate pr. region i år", "min pipeline dette kvartal",
-           "top 5 sælgere efter omsætning sidste måned", "NRR pr. segment sidste måned"],
+           "top 5 sælgere efter omsætning sidste måned", "Hvad er kommerciel drift?"],
     "sv": ["Vad var intäkterna förra kvartalet?", "win rate per region i år", "min pipeline det här kvartalet",
-           "topp 5 säljare efter intäkter förra månaden", "NRR per segment förra månaden"],
+           "topp 5 säljare efter intäkter förra månaden", "Vad gör en Chief Customer Officer?"],
 }
 
 

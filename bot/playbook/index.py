@@ -13,6 +13,7 @@ import re
 import shutil
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
@@ -32,6 +33,8 @@ log = logging.getLogger("ccobot.playbook")
 COLLECTION = "playbook"
 CANDIDATES = 20  # from each retriever, before fusion
 RRF_K = 60
+VECTOR_TIMEOUT = 3.0  # seconds
+_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="playbook-vector")
 DEFINITION = re.compile(r"^\s*(?:what is|what are|what's|hvad er|hvad betyder|vad är|vad betyder|define)\b")
 ROLE_QUESTION = re.compile(r"\bwhat does (?:a|an|the) .+ do\b|\bhvad (?:gør|laver) (?:en|et|man)\b|"
                            r"\bvad (?:gör|jobbar) (?:en|ett|man)\b|\brole of\b|\brollen som\b|\brollen för\b")
@@ -252,7 +255,7 @@ class PlaybookIndex:
         elif DEFINITION.search(question.lower()):  # "what is …": a section that defines it
             qterms.append({"§definition"})
         ranks: dict[int, float] = {}
-        for rank, idx in enumerate(self._vector(question)):
+        for rank, idx in enumerate(self._vector_bounded(question)):
             ranks[idx] = ranks.get(idx, 0.0) + self.vector_weight / (RRF_K + rank)
         for rank, idx in enumerate(self._lexical(qterms + [{p} for p in qpairs])):
             ranks[idx] = ranks.get(idx, 0.0) + 1.0 / (RRF_K + rank)
@@ -267,6 +270,16 @@ class PlaybookIndex:
             elif len(hits) < k:
                 hits.append(Hit(chunk, score, covered))
         return hits
+
+    def _vector_bounded(self, question: str) -> list[int]:
+        """Vector candidates, or none when the embedder or Chroma is slower than VECTOR_TIMEOUT:
+        an answer from BM25 alone beats no answer."""
+        future = _POOL.submit(self._vector, question)
+        try:
+            return future.result(timeout=VECTOR_TIMEOUT)
+        except Exception as exc:  # timeout, endpoint down, server gone
+            log.warning("playbook vector search skipped (%s); answering from BM25", type(exc).__name__)
+            return []
 
     def _vector(self, question: str) -> list[int]:
         vec = self.embedder.embed([question])[0]

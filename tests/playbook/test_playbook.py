@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import threading
+import time
 from datetime import date
 from pathlib import Path
 
@@ -285,3 +286,37 @@ def test_routing(bot):
     assert both.citations and "playbook" in both.text
     ours = bot.ask("Which KPIs should a CCO track, and what is ours?", user="r1", as_of=AS_OF)
     assert ours.kind == "playbook" and ours.citations and "Ours:" in ours.text and "EUR 2,000" in ours.text
+
+
+def test_a_chroma_server_when_chroma_url_is_set(tmp_path):
+    from tests.fakes.chroma_server import chroma_server
+
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, knowledge)
+    with chroma_server() as url:
+        idx = PlaybookIndex(knowledge, tmp_path / "home", HashingEmbedder(), chroma_url=url)
+        first = idx.sync()
+        assert len(first.added) == 4 and not (tmp_path / "home" / "chroma").exists()
+        assert any("reports directly to the chief executive officer" in h.chunk.text
+                   for h in idx.search("Who does the CCO report to?"))
+        (knowledge / "global-kommerciel-drift.md").unlink()
+        again = PlaybookIndex(knowledge, tmp_path / "home", HashingEmbedder(), chroma_url=url)
+        assert again.stale()
+        report = again.sync()
+        assert report.removed == ["global-kommerciel-drift.md"] and report.embedded == 0
+
+
+def test_a_slow_or_broken_vector_search_falls_back_to_bm25(index, monkeypatch):
+    from bot.playbook import index as index_module
+
+    def down(question):
+        raise ConnectionError("embedding endpoint down")
+
+    monkeypatch.setattr(index, "_vector", down)
+    hits = index.search("Who does the CCO report to?")
+    assert any("reports directly to the chief executive officer" in h.chunk.text for h in hits)
+    monkeypatch.setattr(index_module, "VECTOR_TIMEOUT", 0.05)
+    monkeypatch.setattr(index, "_vector", lambda q: time.sleep(1) or [])
+    started = time.perf_counter()
+    assert index.search("What is commercial operations?")
+    assert time.perf_counter() - started < 0.8
