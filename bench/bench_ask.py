@@ -25,7 +25,9 @@ from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from common import pct  # noqa: E402
 from bot.core.assistant import Assistant  # noqa: E402
 from bot.metrics.demo import write_demo  # noqa: E402
 from bot.metrics.engine import Engine  # noqa: E402
@@ -35,10 +37,6 @@ from bot.state import AuditLog, open_state  # noqa: E402
 AS_OF = date(2026, 11, 20)
 HERE = Path(__file__).resolve().parent
 
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
 def questions(n: int) -> list[str]:

@@ -29,7 +29,9 @@ import pandas as pd
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from common import pct  # noqa: E402
 from bot.metrics.demo import write_demo  # noqa: E402
 from bot.metrics.engine import Engine  # noqa: E402
 from bot.metrics.periods import Calendar, parse_period  # noqa: E402
@@ -100,10 +102,6 @@ def timed(fn: Callable[[], object]) -> float:
     fn()
     return (time.perf_counter_ns() - start) / 1e6
 
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
 def bench_size(deals: int, home: Path, repeat: int) -> dict:

@@ -21,7 +21,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from common import pct  # noqa: E402
 from bot.playbook.chunks import split  # noqa: E402
 from bot.playbook.documents import load_documents, read_document  # noqa: E402
 from bot.playbook.embeddings import HashingEmbedder  # noqa: E402
@@ -49,10 +51,6 @@ def build_corpus(folder: Path, chunks: int, seed: int = 7) -> None:
         made += len(split(read_document(path, folder)))
         n += 1
 
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
 def main() -> None:

@@ -167,6 +167,26 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "the_kpi": {"en": "the KPI {kpi}", "da": "nøgletallet {kpi}", "sv": "nyckeltalet {kpi}"},
     "the_period": {"en": "the period {period}", "da": "perioden {period}", "sv": "perioden {period}"},
+    # the playbook
+    "pb_from": {"en": "From the playbook", "da": "Fra playbooken", "sv": "Från playbooken"},
+    "pb_from_lang": {"en": "From the {language} playbook", "da": "Fra den {language} playbook",
+                     "sv": "Från den {language} playbooken"},
+    "lang_en": {"en": "English", "da": "engelske", "sv": "engelska"},
+    "lang_da": {"en": "Danish", "da": "danske", "sv": "danska"},
+    "lang_sv": {"en": "Swedish", "da": "svenske", "sv": "svenska"},
+    "pb_not_covered": {
+        "en": "The playbook doesn't cover that. It covers the CCO role, commercial operations and the KPIs that "
+              "matter; try asking about one of those.",
+        "da": "Det dækker playbooken ikke. Den handler om CCO-rollen, kommerciel drift og de nøgletal, der betyder "
+              "noget; prøv at spørge om et af dem.",
+        "sv": "Det täcker playbooken inte. Den handlar om CCO-rollen, kommersiell drift och de nyckeltal som spelar "
+              "roll; försök fråga om något av det.",
+    },
+    "pb_indexing": {
+        "en": "The playbook is being indexed ({done} of {total} documents); ask again in a moment.",
+        "da": "Playbooken bliver indekseret ({done} af {total} dokumenter); spørg igen om et øjeblik.",
+        "sv": "Playbooken indexeras just nu ({done} av {total} dokument); fråga igen om en stund.",
+    },
     # what the "no_data" note is about
     "what_deals": {"en": "matching deals", "da": "matchende aftaler", "sv": "matchande affärer"},
     "what_leads": {"en": "leads", "da": "leads", "sv": "leads"},

@@ -7,34 +7,13 @@ import re
 
 import numpy as np
 
+from bot.core.i18n import t
 from bot.playbook.embeddings import HashingEmbedder, words
 from bot.playbook.index import Hit, terms
 
 MIN_COVERAGE = 0.5  # below this share of the question's words in the best passage: not covered
 MAX_SENTENCES = 3
 MAX_CHARS = 600
-LANG_NAMES = {
-    "en": {"en": "English", "da": "Danish", "sv": "Swedish"},
-    "da": {"en": "engelske", "da": "danske", "sv": "svenske"},
-    "sv": {"en": "engelska", "da": "danska", "sv": "svenska"},
-}
-TEMPLATES = {
-    "from": {"en": "From the playbook", "da": "Fra playbooken", "sv": "Från playbooken"},
-    "from_lang": {"en": "From the {lang} playbook", "da": "Fra den {lang} playbook", "sv": "Från den {lang} playbooken"},
-    "not_covered": {
-        "en": "The playbook doesn't cover that. It covers the CCO role, commercial operations and the KPIs that "
-              "matter; try asking about one of those.",
-        "da": "Det dækker playbooken ikke. Den handler om CCO-rollen, kommerciel drift og de nøgletal, der betyder "
-              "noget; prøv at spørge om et af dem.",
-        "sv": "Det täcker playbooken inte. Den handlar om CCO-rollen, kommersiell drift och de nyckeltal som spelar "
-              "roll; försök fråga om något av det.",
-    },
-    "indexing": {
-        "en": "The playbook is being indexed ({done} of {total} documents); ask again in a moment.",
-        "da": "Playbooken bliver indekseret ({done} af {total} dokumenter); spørg igen om et øjeblik.",
-        "sv": "Playbooken indexeras just nu ({done} av {total} dokument); fråga igen om en stund.",
-    },
-}
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅÄÖ0-9\"“])|\n+")
 _embedder = HashingEmbedder()
 
@@ -61,8 +40,7 @@ def compose(question: str, hits: list[Hit], lang: str) -> tuple[str, list[dict]]
         used.add(rank)
     best = hits[0].chunk
     where = place(best.title, best.section)
-    lead = TEMPLATES["from"][lang] if best.lang == lang else \
-        TEMPLATES["from_lang"][lang].format(lang=LANG_NAMES[lang].get(best.lang, best.lang))
+    lead = t("pb_from", lang) if best.lang == lang else t("pb_from_lang", lang, language=t(f"lang_{best.lang}", lang))
     citations = [{"source": f"knowledge/{h.chunk.doc_id}", "title": h.chunk.title, "section": h.chunk.section,
                   "lang": h.chunk.lang, "text": h.chunk.text} for h in hits]
     return f"{lead} ({where}): {text.strip()}", citations
@@ -88,4 +66,4 @@ def _best_sentences(passage: str, qterms: set[str], qvec: np.ndarray) -> list[tu
 
 
 def message(code: str, lang: str, **params: object) -> str:
-    return TEMPLATES[code][lang].format(**params)
+    return t(f"pb_{code}", lang, **params)
