@@ -25,10 +25,10 @@ $(DEV): $(BASE)
 
 install: $(BASE)
 
-# The bot's main job on the embedded defaults: until Slack lands (issue 5), the terminal
-# chat over the demo store (built on first use). Questions in English, Danish or Swedish.
+# The bot's main job: the Slack app when SLACK_BOT_TOKEN is in the environment or .env,
+# else the terminal chat over the embedded defaults (demo store built on first use).
 run: $(BASE)
-	$(BIN)/ccobot chat
+	$(BIN)/ccobot start
 
 test: $(DEV)
 	$(BIN)/python -m pytest

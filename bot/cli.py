@@ -296,6 +296,41 @@ def chat_command(
     chat(_assistant(data, "console", wait_for_index=False), out, user=user, as_of=parse_day(as_of, "--as-of"))
 
 
+@app.command("serve")
+def serve_command(data: DataOpt = None) -> None:
+    """Run the Slack app: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on PORT at /slack/events."""
+    settings = get_settings()
+    if settings.slack_bot_token is None:
+        raise fail("SLACK_BOT_TOKEN is not set (see .env.example and the README's Slack guide).")
+    from bot.channels.slack.app import create_app
+    from bot.channels.slack.server import http_server, socket_mode
+    from bot.state import open_state
+
+    assistant = _assistant(data, "slack", wait_for_index=False)
+    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    if settings.slack_app_token is None and not secret:
+        raise fail("HTTP mode needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode).")
+    slack, _ = create_app(assistant, open_state(settings.state_url), settings.slack_bot_token.get_secret_value(),
+                          secret or "socket-mode", settings.slack_api_url)
+    if settings.slack_app_token is not None:
+        err.print("Slack: Socket Mode (SLACK_APP_TOKEN is set; no public URL needed).")
+        socket_mode(slack, settings.slack_app_token.get_secret_value()).start()
+    else:
+        err.print(f"Slack: HTTP on port {settings.port}, events at /slack/events, health at /healthz.")
+        http_server(slack, "0.0.0.0", settings.port).serve_forever()
+
+
+@app.command("start")
+def start_command(data: DataOpt = None) -> None:
+    """The main job: Slack when its tokens are configured, else the terminal chat."""
+    if get_settings().slack_bot_token is not None:
+        err.print("SLACK_BOT_TOKEN is set: starting the Slack app.")
+        serve_command(data)
+    else:
+        err.print("No SLACK_BOT_TOKEN in the environment or .env: starting the terminal chat instead.")
+        chat_command(None, None, data)
+
+
 def _assistant(data: Path | None, channel: str, wait_for_index: bool = True):
     from bot.service import build_assistant
 

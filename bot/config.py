@@ -31,6 +31,13 @@ class Settings(BaseSettings):
     # An OpenAI-compatible endpoint (OpenAI, Azure OpenAI, Ollama, vLLM …); the key is never logged.
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
+    # Slack: the bot token (xoxb-), the signing secret (HTTP), the app-level token (xapp-, Socket Mode),
+    # the Web API base URL (GovSlack, proxies, tests) and the HTTP port.
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str | None = None
+    port: int = 3000
 
     @property
     def demo_store(self) -> Path:

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import JSON, DateTime, Integer, String, Text, create_engine, event, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
@@ -33,6 +34,46 @@ class AuditEntry(Base):
     question: Mapped[str] = mapped_column(Text)
     query: Mapped[dict | None] = mapped_column(JSON)
     scope: Mapped[dict] = mapped_column(JSON)
+
+
+class SeenEvent(Base):
+    """A chat event already taken: Slack retries and a second instance must not answer twice."""
+
+    __tablename__ = "seen_events"
+
+    event_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Feedback(Base):
+    """A 👍 or 👎 on an answer (ids only)."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    user_id: Mapped[str] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(200))
+    message_ts: Mapped[str | None] = mapped_column(String(50))
+    question: Mapped[str] = mapped_column(Text)
+    vote: Mapped[str] = mapped_column(String(10))
+
+
+def claim_event(engine: Engine, event_id: str) -> bool:
+    """True the first time an event id is seen, False after (across processes: a unique key)."""
+    try:
+        with Session(engine) as session, session.begin():
+            session.add(SeenEvent(event_id=event_id, at=datetime.now(timezone.utc)))
+        return True
+    except IntegrityError:
+        return False
+
+
+def save_feedback(engine: Engine, *, user_id: str, channel: str, message_ts: str | None, question: str,
+                  vote: str) -> None:
+    with Session(engine) as session, session.begin():
+        session.add(Feedback(at=datetime.now(timezone.utc), user_id=user_id, channel=channel, message_ts=message_ts,
+                             question=question[:2000], vote=vote))
 
 
 def open_state(url: str) -> Engine:

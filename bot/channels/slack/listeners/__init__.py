@@ -1,0 +1,1 @@
+"""Listeners, one module per Slack surface, each with register(app, svc)."""

@@ -1,0 +1,45 @@
+"""Slash commands: /kpi <question>, /playbook <question>, /ccobot help (commands scope)."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.channels.slack.app import SlackBot
+from bot.channels.slack.blocks import render
+from bot.core.answer import Answer
+from bot.nlu.text import detect_language
+
+
+def register(app: App, bot: SlackBot) -> None:
+    def ack_now(ack, command: dict) -> None:  # noqa: ANN001
+        ack()  # within 3 s; the answer follows through response_url
+
+    def kpi(command: dict, respond) -> None:  # noqa: ANN001
+        _reply(bot, command, respond, command.get("text") or "help")
+
+    def playbook(command: dict, respond) -> None:  # noqa: ANN001
+        question = (command.get("text") or "").strip()
+        if bot.assistant.playbook is None or not question:
+            return _reply(bot, command, respond, "help")
+        lang = detect_language(question.lower(), question.lower().split())
+        reply = bot.assistant.playbook.ask(question, lang)
+        text, blocks = render(Answer(question=question, kind="playbook", lang=lang, text=reply.text,
+                                     citations=reply.citations))
+        respond(text=text, blocks=blocks, response_type="in_channel" if reply.covered else "ephemeral")
+
+    def ccobot(command: dict, respond) -> None:  # noqa: ANN001
+        _reply(bot, command, respond, command.get("text") or "help")
+
+    app.command("/kpi")(ack=ack_now, lazy=[kpi])
+    app.command("/playbook")(ack=ack_now, lazy=[playbook])
+    app.command("/ccobot")(ack=ack_now, lazy=[ccobot])
+
+
+def _reply(bot: SlackBot, command: dict, respond, question: str) -> None:  # noqa: ANN001
+    try:
+        answer = bot.answer(question, command["user_id"], command["channel_id"], None)
+        text, blocks = render(answer)
+        public = bot.everyone_may_see(answer, command["channel_id"], None) and answer.kind in ("kpi", "playbook")
+        respond(text=text, blocks=blocks, response_type="in_channel" if public else "ephemeral")
+    except Exception as exc:  # noqa: BLE001
+        bot.apologise(command["channel_id"], None, exc)

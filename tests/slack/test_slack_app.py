@@ -1,0 +1,361 @@
+"""The Slack app over HTTP, as Slack drives it: signed requests (../shared/fixtures/slack) to the
+real app and server, a local fake Slack Web API, assertions on the outbound calls.
+
+People in the small store: Alice (UR1, rep), Bob (UR2, rep), Mona (UM1, manager of both).
+Last quarter's revenue is EUR 2,530 (Alice 2,340).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import statistics
+import threading
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
+
+import pytest
+from slack_sdk.signature import SignatureVerifier
+
+from bot.channels.slack.app import create_app
+from bot.channels.slack.server import http_server
+from bot.core.assistant import Assistant
+from bot.metrics.engine import Engine
+from bot.metrics.store import load_store
+from bot.playbook.embeddings import HashingEmbedder
+from bot.playbook.index import PlaybookIndex
+from bot.playbook.service import Playbook
+from bot.state import Feedback, open_state
+from tests.fakes.slack_api import FakeSlack
+
+FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "slack"
+SECRET = "test-signing-secret"
+AS_OF = date(2026, 11, 20)
+
+
+def fixture(name: str) -> dict:
+    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+class Harness:
+    def __init__(self, store_dir: Path, home: Path, members: dict | None = None) -> None:
+        self.fake = FakeSlack(emails={"WEMAIL": "bob@x.example"}, members=members or {})
+        engine = Engine(load_store(store_dir))
+        playbook = Playbook(PlaybookIndex(Path(__file__).resolve().parents[2] / "knowledge", home, HashingEmbedder()))
+        playbook.start(wait=True)
+        self.assistant = Assistant(engine, playbook=playbook)
+        real_ask = self.assistant.ask
+        self.assistant.ask = lambda q, user=None, as_of=None, conversation=None: real_ask(  # a fixed "today"
+            q, user=user, as_of=AS_OF, conversation=conversation)
+        self.state = open_state(f"sqlite:///{home / 'state.db'}")
+        self.app, self.bot = create_app(self.assistant, self.state, "xoxb-test", SECRET, self.fake.api_url)
+        self.server = http_server(self.app, "127.0.0.1", 0)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self._n = 0
+
+    def post(self, body: str, content_type: str, *, secret: str = SECRET, timestamp: int | None = None,
+             headers: dict | None = None) -> tuple[int, str, float]:
+        ts = str(timestamp if timestamp is not None else int(time.time()))
+        signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+        req = urllib.request.Request(f"{self.url}/slack/events", data=body.encode(), method="POST", headers={
+            "Content-Type": content_type, "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature,
+            **(headers or {})})
+        started = time.perf_counter()
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                return resp.status, resp.read().decode(), time.perf_counter() - started
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode(), time.perf_counter() - started
+
+    def event(self, body: dict, **kw) -> tuple[int, str, float]:
+        return self.post(json.dumps(body), "application/json", **kw)
+
+    def mention(self, text: str, user: str = "UM1", channel: str = "C111", event_id: str | None = None) -> dict:
+        self._n += 1
+        body = copy.deepcopy(fixture("app_mention_event_callback.json"))
+        body["event"].update(text=f"<@W111> {text}", user=user, channel=channel, ts=f"1595926230.{self._n:06d}")
+        body["event_id"] = event_id or f"Ev{self._n:06d}-{time.time_ns()}"
+        return body
+
+    def form(self, fields: dict) -> tuple[int, str, float]:
+        return self.post(urlencode(fields), "application/x-www-form-urlencoded")
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.fake.close()
+
+
+@pytest.fixture
+def slack(small_store_dir, tmp_path):
+    h = Harness(small_store_dir, tmp_path, members={"C111": ["UM1", "UR1", "UR2"], "CMIX": ["UM1", "UNOBODY"]})
+    yield h
+    h.close()
+
+
+def texts(calls: list[dict]) -> str:
+    return "\n".join(c.get("text", "") + json.dumps(c.get("blocks", "")) for c in calls)
+
+
+# ---------------------------------------------------------------- surfaces
+
+def test_url_verification(slack):
+    status, body, _ = slack.event(fixture("url_verification.json"))
+    assert status == 200 and fixture("url_verification.json")["challenge"] in body
+
+
+def test_mention_answered_in_its_thread(slack):
+    body = slack.mention("what was our revenue last quarter?")
+    status, _, elapsed = slack.event(body)
+    assert status == 200 and elapsed < 1.0
+    post = slack.fake.wait_for("chat.postMessage")[0]
+    assert post["channel"] == "C111" and post["thread_ts"] == body["event"]["ts"]
+    assert "EUR 2,530" in post["text"]
+    kinds = [b["type"] for b in post["blocks"]]
+    assert kinds[0] == "section" and kinds[-1] == "actions"
+    buttons = post["blocks"][-1]["elements"]
+    assert [b["text"]["text"] for b in buttons[-2:]] == ["👍", "👎"] and buttons[0]["action_id"] == "followup_0"
+
+
+def test_follow_up_in_the_thread_keeps_context(slack):
+    first = slack.mention("revenue last quarter")
+    slack.event(first)
+    slack.fake.wait_for("chat.postMessage", 1)
+    follow = slack.mention("and by region?")
+    follow["event"]["thread_ts"] = first["event"]["ts"]
+    slack.event(follow)
+    post = slack.fake.wait_for("chat.postMessage", 2)[1]
+    assert "by region" in post["text"] and "Nordics" in texts([post]) and post["thread_ts"] == first["event"]["ts"]
+
+
+def test_direct_message(slack):
+    body = fixture("message_im_event_callback.json")
+    body["event"].pop("thread_ts")
+    body["event"].pop("parent_user_id")
+    body["event"].update(user="UR1", text="my revenue last quarter", channel="D999")
+    slack.event(body)
+    post = slack.fake.wait_for("chat.postMessage")[0]
+    assert post["channel"] == "D999" and "EUR 2,340" in post["text"]  # a DM may show the asker's own numbers
+
+
+def test_assistant_thread(slack):
+    status, _, _ = slack.event(fixture("assistant_thread_started_event_callback.json"))
+    assert status == 200
+    prompts = slack.fake.wait_for("assistant.threads.setSuggestedPrompts")[0]
+    assert len(prompts["prompts"]) >= 3 and prompts["thread_ts"] == "1726133698.626339"
+    assert slack.fake.wait_for("chat.postMessage")[0]["channel"] == "D111"
+    body = fixture("message_im_event_callback.json")
+    body["event"].update(user="UM1", text="win rate by region last quarter")
+    body["event_id"] = "Ev-assistant-2"
+    slack.event(body)
+    status_call = slack.fake.wait_for("assistant.threads.setStatus")[0]
+    assert status_call["channel_id"] == "D111" and status_call["status"]
+    assert slack.fake.wait_for("assistant.threads.setTitle")[0]["title"] == "win rate by region last quarter"
+    answer = slack.fake.wait_for("chat.postMessage", 2)[1]
+    assert answer["thread_ts"] == "1726133698.626339" and "66.7%" in texts([answer])
+
+
+def test_slash_command_answers_through_response_url(slack):
+    fields = dict(parse_qsl((FIXTURES / "slash_command.form.txt").read_text().strip()))
+    fields.update(command="/kpi", text="win rate by region last quarter", user_id="UM1",
+                  response_url=f"{slack.fake.base}/response/1")
+    status, _, elapsed = slack.form(fields)
+    assert status == 200 and elapsed < 1.0
+    reply = json.loads(slack.fake.wait_for("response")[0]["body"])
+    assert reply["response_type"] == "in_channel" and "Win rate" in reply["text"]
+    fields.update(command="/playbook", text="Which KPIs should a CCO track?", response_url=f"{slack.fake.base}/response/2")
+    slack.form(fields)
+    replies = [json.loads(r["body"]) for r in slack.fake.wait_for("response", 2)]
+    assert "From the Danish playbook" in replies[1]["text"] and "Sources" in json.dumps(replies[1]["blocks"])
+    fields.update(command="/ccobot", text="help", response_url=f"{slack.fake.base}/response/3")
+    slack.form(fields)
+    help_reply = json.loads(slack.fake.wait_for("response", 3)[2]["body"])
+    assert help_reply["response_type"] == "ephemeral" and "KPI" in help_reply["text"]
+
+
+def test_buttons_follow_up_and_feedback(slack):
+    body = fixture("block_actions_with_message.json")
+    body["user"]["id"] = "UM1"
+    body["actions"] = [{"type": "button", "action_id": "followup_0", "block_id": "ccobot_actions",
+                        "value": "revenue by region last quarter", "action_ts": "1"}]
+    body["response_url"] = f"{slack.fake.base}/response/9"
+    slack.form({"payload": json.dumps(body)})
+    post = slack.fake.wait_for("chat.postMessage")[0]
+    assert "by region" in post["text"] and post["channel"] == body["channel"]["id"]
+    body["actions"] = [{"type": "button", "action_id": "feedback_down", "block_id": "ccobot_actions",
+                        "value": json.dumps({"q": "revenue by region last quarter", "kind": "kpi"}), "action_ts": "2"}]
+    slack.form({"payload": json.dumps(body)})
+    assert slack.fake.wait_for("response")
+    from sqlalchemy.orm import Session
+
+    with Session(slack.state) as s:
+        rows = s.query(Feedback).all()
+    assert [(r.user_id, r.vote, r.question) for r in rows] == [("UM1", "down", "revenue by region last quarter")]
+
+
+def test_app_home_shows_the_askers_own_kpis(slack):
+    body = copy.deepcopy(fixture("app_mention_event_callback.json"))
+    body["event"] = {"type": "app_home_opened", "user": "UR1", "channel": "D111", "tab": "home",
+                     "event_ts": "1595926230.1"}
+    slack.event(body)
+    view = slack.fake.wait_for("views.publish")[0]
+    assert view["user_id"] == "UR1"
+    shown = json.dumps(view["view"])
+    assert "Alice Berg" in shown and "Pipeline" in shown
+
+
+def test_chart_upload_for_a_time_series(slack):
+    slack.event(slack.mention("revenue by month this year"))
+    slack.fake.wait_for("chat.postMessage")
+    get_url = slack.fake.wait_for("files.getUploadURLExternal")[0]
+    assert get_url["filename"] == "chart.png" and int(get_url["length"]) > 1000
+    assert slack.fake.wait_for("upload")[0]["bytes"] == int(get_url["length"])
+    done = slack.fake.wait_for("files.completeUploadExternal")[0]
+    assert done["channel_id"] == "C111" and "F123" in json.dumps(done["files"])
+
+
+def test_email_fallback_for_identity(slack):
+    slack.event(slack.mention("my revenue last quarter", user="WEMAIL", channel="D123"))
+    assert slack.fake.wait_for("users.info")[0]["user"] == "WEMAIL"
+    post = slack.fake.wait_for("chat.postMessage")[0]
+    assert "Bob Lund" in post["text"]  # matched through users.info → profile.email
+
+
+# ---------------------------------------------------------------- security
+
+def test_bad_signature_and_stale_timestamp_are_rejected(slack):
+    body = slack.mention("revenue last quarter")
+    assert slack.event(body, secret="wrong-secret")[0] == 401
+    assert slack.event(body, timestamp=int(time.time()) - 60 * 10)[0] == 401
+    time.sleep(0.5)
+    assert [m for m, _ in slack.fake.calls if m.startswith("chat.")] == []
+
+
+def test_a_retried_event_is_answered_once(slack):
+    body = slack.mention("revenue last quarter", event_id="Ev-retry-1")
+    assert slack.event(body)[0] == 200
+    assert slack.event(body, headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})[0] == 200
+    slack.fake.wait_for("chat.postMessage")
+    time.sleep(0.5)
+    assert len(slack.fake.of("chat.postMessage")) == 1
+
+
+def test_the_bots_own_messages_and_edits_get_no_reply(slack):
+    body = fixture("message_im_event_callback.json")
+    body["event"].pop("thread_ts")
+    body["event"].update(bot_id="B111", user="W111", text="revenue last quarter", channel="D999")
+    slack.event(body)
+    edit = copy.deepcopy(body)
+    edit["event_id"] = "Ev-edit"
+    edit["event"].pop("bot_id")
+    edit["event"].update(subtype="message_changed", user="UR1")
+    slack.event(edit)
+    time.sleep(0.8)
+    assert slack.fake.of("chat.postMessage") == []
+
+
+def test_numbers_outside_the_channels_common_scope_are_not_posted_to_the_channel(slack):
+    slack.event(slack.mention("my revenue last quarter", user="UR1"))
+    private = slack.fake.wait_for("chat.postEphemeral")[0]
+    assert private["user"] == "UR1" and "EUR 2,340" in private["text"]
+    assert "Only you can see this" in json.dumps(private["blocks"])
+    slack.event(slack.mention("revenue last quarter", user="UR1", channel="CMIX"))  # a member matched to no rep
+    assert len(slack.fake.wait_for("chat.postEphemeral", 2)) == 2
+    slack.event(slack.mention("revenue last quarter", user="UR1"))  # an aggregate everyone here may see
+    assert "EUR 2,530" in slack.fake.wait_for("chat.postMessage")[0]["text"]
+    assert not any("2,340" in texts([c]) for c in slack.fake.of("chat.postMessage"))
+
+
+def shown(post: dict) -> str:
+    """Everything Slack displays from a message: its text and the text fields of its blocks."""
+    out = [post.get("text", "")]
+
+    def walk(node):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k == "text" and isinstance(v, str):
+                    out.append(v)
+                elif k != "value":
+                    walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(post.get("blocks", []))
+    return "\n".join(out)
+
+
+def test_what_the_bot_posts_is_escaped(slack):
+    slack.event(slack.mention("<!channel> revenue <https://evil.example|your bank> last quarter <@U999>"))
+    post = slack.fake.wait_for("chat.postMessage")[0]
+    assert "Revenue, last quarter" in post["text"]  # Slack markup is not read as words ("channel revenue")
+    # a document or a question that carries markup is shown as text, never as a ping or a link
+    slack.event(slack.mention("What does <!channel> say about <https://evil.example|the CCO role>?"))
+    for post in slack.fake.wait_for("chat.postMessage", 2):
+        visible = shown(post)
+        assert "<!channel>" not in visible and "<https://evil" not in visible and "<@U999>" not in visible
+
+
+def test_escape_neutralises_markup():
+    from bot.channels.slack.blocks import escape, render
+    from bot.core.answer import Answer
+
+    assert escape("<!channel> & <@U1> <https://x|y>") == "&lt;!channel&gt; &amp; &lt;@U1&gt; &lt;https://x|y&gt;"
+    answer = Answer(question="q", kind="playbook", text="A passage says <!here> and <https://evil|click>.",
+                    citations=[{"source": "knowledge/x.md", "title": "T <!channel>", "section": "S", "lang": "en",
+                                "text": "t"}])
+    text, blocks = render(answer)
+    visible = shown({"text": text, "blocks": blocks})
+    assert "<!here>" not in visible and "<!channel>" not in visible and "<https://evil" not in visible
+    assert "&lt;!here&gt;" in visible
+
+
+def test_rate_limited_calls_are_retried_after_retry_after(slack):
+    slack.fake.rate_limit["chat.postMessage"] = 1
+    slack.event(slack.mention("revenue last quarter"))
+    assert slack.fake.wait_for("chat.postMessage", timeout=20)
+    assert len(slack.fake.of("chat.postMessage#429")) == 1
+
+
+def test_errors_reach_the_user_as_an_apology_with_a_reference(slack, caplog):
+    def broken(*args, **kwargs):
+        raise RuntimeError("xoxb-secret-token leaked?")
+
+    slack.bot.answer = broken
+    slack.event(slack.mention("revenue last quarter"))
+    post = slack.fake.wait_for("chat.postMessage")[0]
+    assert "Sorry, something went wrong" in post["text"] and "reference" in post["text"]
+    assert "xoxb" not in post["text"]
+
+
+def test_healthz(slack):
+    with urllib.request.urlopen(f"{slack.url}/healthz", timeout=5) as resp:
+        assert resp.status == 200 and json.loads(resp.read()) == {"ok": True}
+
+
+# ---------------------------------------------------------------- under load
+
+def test_a_hundred_concurrent_events_with_a_slow_engine(slack):
+    real = slack.bot.answer
+
+    def slow(*args, **kwargs):
+        time.sleep(0.3)  # a deliberately slow engine
+        return real(*args, **kwargs)
+
+    slack.bot.answer = slow
+    bodies = [slack.mention("revenue last quarter", event_id=f"Ev-load-{i}") for i in range(100)]
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        results = list(pool.map(slack.event, bodies))
+    acks = sorted(r[2] for r in results)
+    assert all(r[0] == 200 for r in results)
+    p50, p99 = statistics.median(acks), acks[98]
+    print(f"\nack latency over 100 concurrent signed events: p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms")
+    assert p99 < 1.0
+    posts = slack.fake.wait_for("chat.postMessage", 100, timeout=60)
+    assert len(posts) == 100
+    assert len({p["thread_ts"] for p in posts}) == 100  # every event answered once, in its own thread
