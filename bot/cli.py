@@ -314,7 +314,7 @@ def serve_command(data: DataOpt = None) -> None:
                           secret or "socket-mode", settings.slack_api_url)
     if settings.slack_app_token is not None:
         err.print("Slack: Socket Mode (SLACK_APP_TOKEN is set; no public URL needed).")
-        socket_mode(slack, settings.slack_app_token.get_secret_value()).start()
+        socket_mode(slack, settings.slack_app_token.get_secret_value(), settings.slack_api_url).start()
     else:
         err.print(f"Slack: HTTP on port {settings.port}, events at /slack/events, health at /healthz.")
         http_server(slack, "0.0.0.0", settings.port).serve_forever()

@@ -19,6 +19,7 @@ class FakeSlack:
         self.emails = emails or {}
         self.members = members or {}
         self.rate_limit: dict[str, int] = {}  # method -> how many 429s to give first
+        self.socket_url: str | None = None  # what apps.connections.open hands out
         self._lock = threading.Lock()
         self._ts = 1_700_000_000.0
         fake = self
@@ -91,6 +92,8 @@ class FakeSlack:
         if method == "conversations.members":
             return {"ok": True, "members": self.members.get(params.get("channel"), []),
                     "response_metadata": {"next_cursor": ""}}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.socket_url}
         if method == "files.getUploadURLExternal":
             return {"ok": True, "upload_url": f"http://{host}/upload/F123", "file_id": "F123"}
         if method == "files.completeUploadExternal":

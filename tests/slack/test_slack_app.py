@@ -359,3 +359,31 @@ def test_a_hundred_concurrent_events_with_a_slow_engine(slack):
     posts = slack.fake.wait_for("chat.postMessage", 100, timeout=60)
     assert len(posts) == 100
     assert len({p["thread_ts"] for p in posts}) == 100  # every event answered once, in its own thread
+
+
+# ---------------------------------------------------------------- Socket Mode
+
+def test_socket_mode_against_a_local_endpoint(small_store_dir, tmp_path):
+    from bot.channels.slack.server import socket_mode
+    from tests.fakes.socket_mode import FakeSocketMode
+
+    h = Harness(small_store_dir, tmp_path, members={"C111": ["UM1", "UR1"]})
+    with FakeSocketMode() as endpoint:
+        h.fake.socket_url = endpoint.url
+        handler = socket_mode(h.app, "xapp-test", h.fake.api_url)
+        handler.connect()
+        try:
+            assert endpoint.connected.wait(10)
+            assert h.fake.of("apps.connections.open")
+            body = h.mention("revenue last quarter")
+            endpoint.outbox.put({"envelope_id": "env-1", "type": "events_api", "accepts_response_payload": False,
+                                 "retry_attempt": 0, "retry_reason": "", "payload": body})
+            post = h.fake.wait_for("chat.postMessage")[0]
+            assert "EUR 2,530" in post["text"] and post["thread_ts"] == body["event"]["ts"]
+            deadline = time.monotonic() + 5
+            while not any(a.get("envelope_id") == "env-1" for a in endpoint.acks) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert any(a.get("envelope_id") == "env-1" for a in endpoint.acks)
+        finally:
+            handler.close()
+            h.close()

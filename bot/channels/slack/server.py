@@ -57,8 +57,11 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 512
 
 
-def socket_mode(app: App, app_token: str):
-    """A Socket Mode handler (connections:write on the app-level token)."""
+def socket_mode(app: App, app_token: str, api_url: str | None = None):
+    """A Socket Mode handler (connections:write on the app-level token). apps.connections.open
+    goes to the same Web API base URL as everything else."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_sdk import WebClient
 
-    return SocketModeHandler(app, app_token)
+    web = WebClient(token=app_token, **({"base_url": api_url} if api_url else {}))
+    return SocketModeHandler(app, app_token, web_client=web)
