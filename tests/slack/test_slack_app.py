@@ -387,3 +387,64 @@ def test_socket_mode_against_a_local_endpoint(small_store_dir, tmp_path):
         finally:
             handler.close()
             h.close()
+
+
+# ---------------------------------------------------------------- limits and the command line
+
+def test_block_kit_limits_are_kept_by_splitting_and_trimming():
+    from bot.channels.slack.blocks import render
+    from bot.core.answer import Answer
+
+    rows = [{"account": f"A-{i:05d}", "account_name": f"Account {i} " + "x" * 60, "value": float(i)}
+            for i in range(900)]
+    answer = Answer(question="revenue by account", kind="kpi", text="Revenue by account: " + "y" * 5000,
+                    summary="Revenue by account " * 20, metric="revenue", unit="currency", currency="EUR",
+                    group_by=["account"], rows=rows, notes=["n" * 2500] * 14,
+                    followups=["a very long follow-up question " * 5] * 4)
+    text, blocks = render(answer)
+    assert text and len(text) <= 3000
+    assert len(blocks) <= 50 and blocks[-1]["type"] == "actions"
+    for block in blocks:
+        if block["type"] == "section":
+            assert len(block["text"]["text"]) <= 3000
+        if block["type"] == "context":
+            assert len(block["elements"]) <= 10 and all(len(e["text"]) <= 3000 for e in block["elements"])
+    assert "trimmed" in json.dumps(blocks)
+    assert all(len(b["text"]["text"]) <= 75 for b in blocks[-1]["elements"])
+
+
+def test_serve_over_http_and_start_without_tokens(small_store_dir, tmp_path):
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    exe = str(Path(sys.executable).with_name("ccobot"))
+    fake = FakeSlack()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "CCOBOT_HOME": str(tmp_path / "home"), "SLACK_BOT_TOKEN": "xoxb-test",
+           "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake.api_url, "PORT": str(port)}
+    env.pop("SLACK_APP_TOKEN", None)
+    proc = subprocess.Popen([exe, "serve", "--data", str(small_store_dir)], env=env, stderr=subprocess.PIPE,
+                            stdout=subprocess.DEVNULL, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as resp:
+                    assert resp.status == 200
+                    break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline
+                time.sleep(0.3)
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=20)
+        fake.close()
+    assert "HTTP on port" in err and "xoxb-test" not in err
+    env = {k: v for k, v in env.items() if not k.startswith("SLACK_")}
+    started = subprocess.run([exe, "start", "--data", str(small_store_dir)], env=env, input="", text=True,
+                             capture_output=True, timeout=120)
+    assert started.returncode == 0 and "starting the terminal chat" in started.stderr

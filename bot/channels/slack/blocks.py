@@ -19,7 +19,11 @@ MAX_BLOCKS = 50
 SECTION_CHARS = 3000
 BUTTON_CHARS = 75
 MAX_FOLLOWUPS = 3
+MAX_ROWS = 40
 TRIMMED = {"en": "(trimmed to fit Slack)", "da": "(forkortet for at passe i Slack)", "sv": "(förkortat för Slack)"}
+ROWS_TRIMMED = {"en": "Showing the first {shown} of {total} rows (trimmed to fit Slack); ask for a top N to narrow it.",
+                "da": "Viser de første {shown} af {total} rækker (forkortet for at passe i Slack); spørg efter top N.",
+                "sv": "Visar de första {shown} av {total} raderna (förkortat för Slack); fråga efter topp N."}
 SOURCES = {"en": "Sources", "da": "Kilder", "sv": "Källor"}
 
 
@@ -34,7 +38,10 @@ def render(answer: Answer) -> tuple[str, list[dict]]:
     head = answer.summary if answer.rows and answer.summary else answer.text
     blocks += _sections(head, bold=answer.kind == "kpi")
     if answer.rows:
-        blocks += _sections(_table(answer), code=True)
+        blocks += _sections(_table(answer, answer.rows[:MAX_ROWS]), code=True)
+        if len(answer.rows) > MAX_ROWS:
+            lang = answer.lang if answer.lang in ROWS_TRIMMED else "en"
+            blocks.append(_context(ROWS_TRIMMED[lang].format(shown=MAX_ROWS, total=len(answer.rows))))
     if answer.citations:
         lines = [f"[{n}] {place(c['title'], c['section'])} ({c['lang']})" for n, c in enumerate(answer.citations, 1)]
         blocks += _sections(f"*{SOURCES.get(answer.lang, 'Sources')}*\n" + "\n".join(escape(x) for x in lines),
@@ -67,11 +74,11 @@ def _sections(text: str, bold: bool = False, code: bool = False, raw: bool = Fal
     return [{"type": "section", "text": {"type": "mrkdwn", "text": wrap(c)}} for c in chunks]
 
 
-def _table(answer: Answer) -> str:
+def _table(answer: Answer, shown: list[dict]) -> str:
     """A breakdown as an aligned text table (every Slack client shows a code block the same way)."""
     heads = [dimension_word(d, answer.lang) for d in answer.group_by] + [answer.metric or ""]
     rows = [row_label(r, answer.group_by, answer.lang).split(" / ")
-            + [format_value(r["value"], answer.unit or "", answer.currency, answer.lang)] for r in answer.rows]
+            + [format_value(r["value"], answer.unit or "", answer.currency, answer.lang)] for r in shown]
     widths = [max(len(str(x)) for x in col) for col in zip(heads, *rows)]
     fmt = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
     return "\n".join([fmt(heads)] + [fmt(r) for r in rows])
