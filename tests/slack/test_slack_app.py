@@ -448,3 +448,25 @@ def test_serve_over_http_and_start_without_tokens(small_store_dir, tmp_path):
     started = subprocess.run([exe, "start", "--data", str(small_store_dir)], env=env, input="", text=True,
                              capture_output=True, timeout=120)
     assert started.returncode == 0 and "starting the terminal chat" in started.stderr
+
+
+def test_two_instances_answer_an_event_once(small_store_dir, tmp_path):
+    first = Harness(small_store_dir, tmp_path, members={"C111": ["UM1"]})
+    second = Harness(small_store_dir, tmp_path, members={"C111": ["UM1"]})  # same state database
+    try:
+        body = first.mention("revenue last quarter", event_id="Ev-shared-1")
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            results = list(pool.map(lambda h: h.event(body), [first, second]))
+        assert [r[0] for r in results] == [200, 200]
+        time.sleep(1.5)
+        assert len(first.fake.of("chat.postMessage")) + len(second.fake.of("chat.postMessage")) == 1
+    finally:
+        first.close()
+        second.close()
+
+
+def test_assistant_thread_context_changed_is_taken_quietly(slack):
+    status, _, _ = slack.event(fixture("assistant_thread_context_changed_event_callback.json"))
+    assert status == 200
+    time.sleep(0.5)
+    assert slack.fake.of("chat.postMessage") == [] and slack.fake.of("chat.postEphemeral") == []
