@@ -152,13 +152,19 @@ class SlackBot:
         except SlackApiError as exc:
             log.warning("chart upload failed: %s", exc.response.get("error"))
 
-    def apologise(self, channel: str, thread_ts: str | None, exc: Exception) -> None:
+    @staticmethod
+    def apology(exc: Exception) -> str:
+        """A short apology with a reference id for the user; the detail goes to the log only."""
         ref = uuid.uuid4().hex[:8]
         log.error("slack handler failed (ref %s): %s", ref, type(exc).__name__, exc_info=exc)
+        return t("apology", "en", ref=ref)
+
+    def apologise(self, channel: str, thread_ts: str | None, exc: Exception) -> None:
+        text = self.apology(exc)
         try:
-            self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=t("apology", "en", ref=ref))
+            self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text)
         except SlackApiError:
-            log.error("could not post the apology (ref %s)", ref)
+            log.error("could not post the apology: %s", text)
 
     def handle(self, question: str, user_id: str, channel: str, thread_ts: str | None,
                channel_type: str | None = None) -> None:

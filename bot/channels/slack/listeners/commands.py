@@ -14,11 +14,11 @@ def register(app: App, bot: SlackBot) -> None:
     def ack_now(ack, command: dict) -> None:  # noqa: ANN001
         ack()  # within 3 s; the answer follows through response_url
 
-    def kpi(command: dict, respond) -> None:  # noqa: ANN001
+    def ask(command: dict, respond) -> None:  # noqa: ANN001
         _reply(bot, command, respond, command.get("text") or "help")
 
     def playbook(command: dict, respond) -> None:  # noqa: ANN001
-        question = (command.get("text") or "").strip()
+        question = bot.plain(command.get("text") or "")
         if bot.assistant.playbook is None or not question:
             return _reply(bot, command, respond, "help")
         lang = detect_language(question.lower(), question.lower().split())
@@ -27,12 +27,9 @@ def register(app: App, bot: SlackBot) -> None:
                                      citations=reply.citations))
         respond(text=text, blocks=blocks, response_type="in_channel" if reply.covered else "ephemeral")
 
-    def ccobot(command: dict, respond) -> None:  # noqa: ANN001
-        _reply(bot, command, respond, command.get("text") or "help")
-
-    app.command("/kpi")(ack=ack_now, lazy=[kpi])
+    app.command("/kpi")(ack=ack_now, lazy=[ask])
     app.command("/playbook")(ack=ack_now, lazy=[playbook])
-    app.command("/ccobot")(ack=ack_now, lazy=[ccobot])
+    app.command("/ccobot")(ack=ack_now, lazy=[ask])
 
 
 def _reply(bot: SlackBot, command: dict, respond, question: str) -> None:  # noqa: ANN001
@@ -41,5 +38,5 @@ def _reply(bot: SlackBot, command: dict, respond, question: str) -> None:  # noq
         text, blocks = render(answer)
         public = bot.everyone_may_see(answer, command["channel_id"], None) and answer.kind in ("kpi", "playbook")
         respond(text=text, blocks=blocks, response_type="in_channel" if public else "ephemeral")
-    except Exception as exc:  # noqa: BLE001
-        bot.apologise(command["channel_id"], None, exc)
+    except Exception as exc:  # noqa: BLE001 (the apology path: only to the asker, through response_url)
+        respond(text=bot.apology(exc), response_type="ephemeral")
