@@ -111,16 +111,10 @@ class Assistant:
             return answer
         except (PlanError, PeriodError) as exc:
             return self._clarify_plan(parsed, exc)
-        if turn.grant.narrowed:
-            whose = "your_reports" if turn.grant.narrowed == "your_reports" else "your_row"
-            result.notes.insert(0, Note("own_rows_only", (("whose", whose),
-                                                          ("whose_short", "your_reports" if whose == "your_reports" else "you"))))
-        names = self._names(store, result.filters)
-        if parsed.my_team:
-            dim = "owner" if "owner" in result.filters else "team"
-            names[dim] = t("your_team", parsed.lang, n=len(result.filters[dim])) if dim == "owner" \
-                else f"{dimension_word('team', parsed.lang)} {result.filters['team'][0]}"
-        answer = kpi_answer(result, question, self.catalog, parsed.lang, names=names)
+        if turn.grant.narrowed:  # a breakdown by rep limited to what the asker may see, and saying so
+            short = "your_reports" if turn.grant.narrowed == "your_reports" else "you"
+            result.notes.insert(0, Note("own_rows_only", (("whose", turn.grant.narrowed), ("whose_short", short))))
+        answer = kpi_answer(result, question, self.catalog, parsed.lang, names=self._scope_names(parsed, result))
         answer.followups = self._followups(parsed, result)
         answer.plan = turn.grant.plan
         if parsed.truncated:
@@ -310,11 +304,16 @@ class Assistant:
         name = kpi_name(self.catalog.kpis[kid], lang)
         return f"{name} {self._period_name(parsed.period, lang)}" if parsed.period and not parsed.period_error else name
 
-    @staticmethod
-    def _names(store, filters: dict[str, list[str]]) -> dict[str, str]:
+    def _scope_names(self, parsed: Parsed, result) -> dict[str, str]:
+        """How the scope reads: reps by name, and "my team" as "your team (7 people)"."""
+        filters = result.filters
+        if parsed.my_team:
+            if "owner" in filters:
+                return {"owner": t("your_team", parsed.lang, n=len(filters["owner"]))}
+            return {"team": f"{dimension_word('team', parsed.lang)} {filters['team'][0]}"}
         if "owner" not in filters:
             return {}
-        names = display_names(store, "owner")
+        names = display_names(self.engine.store, "owner")
         return {o: str(names.get(o, o)) for o in filters["owner"]}
 
     # ------------------------------------------------------------ audit
