@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 from bot.playbook.embeddings import HashingEmbedder
+from tests.fakes.http import QuietHandler
 
 
 class FakeOpenAI:
@@ -19,7 +20,7 @@ class FakeOpenAI:
         self.embedder = HashingEmbedder(dim)
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self) -> None:  # noqa: N802 (http.server's name)
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 fake.history.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
@@ -33,15 +34,7 @@ class FakeOpenAI:
                                  "usage": {"prompt_tokens": 0, "total_tokens": 0}})
 
             def _send(self, status: int, payload: dict) -> None:
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args) -> None:
-                pass
+                self.send_body(status, json.dumps(payload).encode(), "application/json")
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"

@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qsl
+
+from tests.fakes.http import QuietHandler
 
 
 class FakeSlack:
@@ -24,15 +26,13 @@ class FakeSlack:
         self._ts = 1_700_000_000.0
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
+        class Handler(QuietHandler):
             def do_POST(self) -> None:  # noqa: N802
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 path = self.path.split("?")[0]
                 if path.startswith("/upload/") or path.startswith("/response/"):
                     fake._record(path.strip("/").split("/")[0], {"bytes": len(raw), "body": raw})
-                    return self._send(200, b"OK", "text/plain")
+                    return self.send_body(200, b"OK", "text/plain")
                 method = path.removeprefix("/api/")
                 ctype = self.headers.get("Content-Type", "")
                 params = json.loads(raw or b"{}") if "json" in ctype else dict(parse_qsl(raw.decode()))
@@ -55,17 +55,8 @@ class FakeSlack:
                     return None
                 fake._record(method, params)
                 body = json.dumps(fake.reply(method, params, self.headers.get("Host"))).encode()
-                self._send(200, body, "application/json")
+                self.send_body(200, body, "application/json")
 
-            def _send(self, status: int, data: bytes, ctype: str) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args) -> None:
-                pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
