@@ -66,24 +66,35 @@ def identify(store: MetricsStore, user: str | None) -> Identity:
     """Match a chat or CLI user to a rep: Slack member id, then rep_id, then email."""
     if user is None:
         return ADMIN
-    reps = store.tables.get("reps")
-    if reps is None or not str(user).strip():
-        return Identity(user=user, rep_id=None, name=None, role="none")
     wanted = str(user).strip()
-    row = None
-    for column, value in (("slack_user_id", wanted), ("rep_id", wanted), ("email", wanted.casefold())):
-        col = reps[column].astype("string")
-        hits = reps[(col.str.casefold() if column == "email" else col) == value]
-        if len(hits):
-            row = hits.iloc[0]
-            break
-    if row is None:
+    index = rep_index(store)
+    pos = next((index[k] for k in (("slack", wanted), ("rep", wanted), ("email", wanted.casefold())) if k in index),
+               None)
+    if pos is None or not wanted:
         return Identity(user=user, rep_id=None, name=None, role="none")
+    row = store.tables["reps"].iloc[pos]
     rep_id = str(row["rep_id"])
     role = str(row["role"]) if pd.notna(row["role"]) else "rep"
     return Identity(user=user, rep_id=rep_id, name=str(row["name"]), role=role,
                     team=str(row["team"]) if pd.notna(row["team"]) else None,
                     reports=frozenset(reports_of(store, rep_id)))
+
+
+def rep_index(store: MetricsStore) -> dict[tuple[str, str], int]:
+    """(kind, key) → row of the reps table, for Slack ids, rep ids and emails (casefolded); made
+    once per store, since every question and every channel member is looked up here."""
+    def make() -> dict[tuple[str, str], int]:
+        reps = store.tables.get("reps")
+        if reps is None:
+            return {}
+        out: dict[tuple[str, str], int] = {}
+        for kind, column in (("slack", "slack_user_id"), ("rep", "rep_id"), ("email", "email")):
+            for pos, value in enumerate(reps[column].astype("string")):
+                if isinstance(value, str) and value:
+                    out.setdefault((kind, value.casefold() if kind == "email" else value), pos)
+        return out
+
+    return store.cached("rep_index", make)
 
 
 def reports_of(store: MetricsStore, rep_id: str) -> set[str]:

@@ -26,7 +26,6 @@ from bot.core.answer import Answer
 from bot.core.assistant import Assistant
 from bot.core.conversation import Conversation
 from bot.core.i18n import t
-from bot.metrics.engine import display_names
 from bot.state import claim_event
 
 log = logging.getLogger("ccobot.slack")
@@ -79,13 +78,11 @@ class SlackBot:
 
     def plain(self, text: str) -> str:
         """Slack markup as words: <@U1> → the person's name, <url|label> → label, <!here> dropped."""
-        names = display_names(self.assistant.engine.store, "owner")
-        reps = self.assistant.engine.store.tables.get("reps")
-        by_slack = dict(zip(reps["slack_user_id"].astype(str), reps["rep_id"].astype(str))) if reps is not None else {}
+        store = self.assistant.engine.store
 
         def person(m: re.Match) -> str:
-            rep = by_slack.get(m.group(1))
-            return str(names.get(rep, "")) if rep else ""
+            who = identify(store, m.group(1))
+            return who.name or "" if who.rep_id else ""
 
         text = re.sub(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>", person, text)
         text = re.sub(r"<![^>]*>", "", text)
