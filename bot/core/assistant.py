@@ -130,7 +130,7 @@ class Assistant:
 
     def _maybe_playbook(self, parsed: Parsed, early: Answer, user: str | None, as_of: date | None) -> Answer:
         """Questions that are not KPI questions go to the playbook; what it does not cover gets help."""
-        if self.playbook is None or parsed.empty or early.kind not in ("help", "clarify"):
+        if self.playbook is None or parsed.empty or parsed.asked_help or early.kind not in ("help", "clarify"):
             return early
         cue = PLAYBOOK_CUE.search(parsed.question.lower())
         if early.kind == "clarify" and not cue:

@@ -55,6 +55,7 @@ class Parsed:
     truncated: bool = False
     follow_up: bool = False
     empty: bool = False
+    asked_help: bool = False  # "help", "hjælp", "what can you do?": help itself, not a playbook question
 
     @property
     def has_slots(self) -> bool:
@@ -146,7 +147,7 @@ class Parser:
         evidence: dict[str, float] = {}
         out.follow_up = bool(lx.FOLLOW_UP.match(text.lower()))
         if lx.HELP.match(text.lower()) and len(toks) <= 6:
-            out.kind = "help"
+            out.kind, out.asked_help = "help", True
         else:
             self._period(toks, out, cal)
             self._metric(toks, out, evidence)

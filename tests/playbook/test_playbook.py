@@ -208,6 +208,7 @@ def test_questions_during_indexing_get_a_clear_answer(tmp_path, small_store_dir)
     answer = bot.ask("What does a Chief Commercial Officer do?", as_of=AS_OF)
     assert answer.kind == "playbook" and "being indexed" in answer.text and answer.citations == []
     assert bot.ask("revenue last quarter", as_of=AS_OF).value == 2530.0  # KPIs do not wait
+    assert bot.ask("hjælp", as_of=AS_OF).kind == "help"  # nor does help
     release.set()
     playbook._thread.join(30)
     assert bot.ask("What does a Chief Commercial Officer do?", as_of=AS_OF).citations
