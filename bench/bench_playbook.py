@@ -68,8 +68,8 @@ def main() -> None:
         report = index.sync()
         print(f"indexed {report.chunks:,} chunks in {time.perf_counter() - started:.1f} s")
     print(f"index: {len(index.chunks):,} chunks")
-    questions = [json.loads(line)["q"] for f in (ROOT.parent / "shared/eval/playbook_dev.jsonl",
-                                                 ROOT / "tests/playbook/playbook_eval.jsonl")
+    questions = [json.loads(line)["q"] for f in (ROOT / "tests/eval/playbook_dev.jsonl",
+                                                 ROOT / "tests/eval/playbook_own.jsonl")
                  if f.exists() for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
     for q in questions[:5]:
         index.search(q)

@@ -1,4 +1,4 @@
-"""../shared/eval/kpi_dev.jsonl on the demo store as of 2026-11-20: resolved as listed, values right.
+"""tests/eval/kpi_dev.jsonl on the demo store as of 2026-11-20: resolved as listed, values right.
 
 "Right" means the answer's value and rows equal what the engine computes for the expected
 plan, built here from the file without the parser (the engine itself is pinned by
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -21,11 +20,11 @@ from bot.metrics.store import load_store
 from bot.playbook.embeddings import HashingEmbedder
 from bot.playbook.index import PlaybookIndex
 from bot.playbook.service import Playbook
+from tests.paths import EVAL, KNOWLEDGE
 
 AS_OF = date(2026, 11, 20)
-EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval" / "kpi_dev.jsonl"
-CASES = [json.loads(line) for line in EVAL.read_text(encoding="utf-8").splitlines() if line.strip()] \
-    if EVAL.exists() else []
+DEV = EVAL / "kpi_dev.jsonl"
+CASES = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 @pytest.fixture(scope="module")
@@ -35,14 +34,14 @@ def world(tmp_path_factory):
     engine = Engine(load_store(out))
     reps = engine.store.tables["reps"]
     rep = str(reps.loc[reps["role"] == "rep", "rep_id"].iloc[0])
-    index = PlaybookIndex(Path(__file__).resolve().parents[1] / "knowledge", out / "home", HashingEmbedder())
+    index = PlaybookIndex(KNOWLEDGE, out / "home", HashingEmbedder())
     playbook = Playbook(index)
     playbook.start(wait=True)
     return Assistant(engine, playbook=playbook), engine, rep
 
 
 def test_the_eval_file_is_there():
-    assert len(CASES) >= 20, f"expected the development set at {EVAL}"
+    assert len(CASES) >= 20, f"expected the development set at {DEV}"
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["q"][:50] for c in CASES])

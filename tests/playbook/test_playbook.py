@@ -19,11 +19,10 @@ from bot.playbook.embeddings import HashingEmbedder
 from bot.playbook.index import PlaybookIndex
 from bot.playbook.service import Playbook
 from tests.fakes.openai_server import FakeOpenAI
+from tests.paths import EVAL, FIXTURES, KNOWLEDGE
 
-ROOT = Path(__file__).resolve().parents[2]
-KNOWLEDGE = ROOT / "knowledge"
-DEV = ROOT.parent / "shared" / "eval" / "playbook_dev.jsonl"
-OWN = Path(__file__).with_name("playbook_eval.jsonl")
+DEV = EVAL / "playbook_dev.jsonl"
+OWN = EVAL / "playbook_own.jsonl"
 AS_OF = date(2026, 11, 20)
 
 
@@ -75,11 +74,8 @@ def test_seed_documents_are_the_playbook():
 
 def test_seed_text_is_unchanged():
     """Every line of each seed stands in its knowledge file (headings only gained their #)."""
-    seeds = ROOT.parent / "shared" / "seeds"
-    if not seeds.exists():
-        pytest.skip("shared/seeds not beside the checkout")
     for doc in load_documents(KNOWLEDGE)[0]:
-        seed = (ROOT.parent / doc.source).read_text(encoding="utf-8")
+        seed = (FIXTURES / "seeds" / Path(doc.source).name).read_text(encoding="utf-8")
         body = "\n".join(line.lstrip("#").strip() for line in doc.text.splitlines())
         kept = [line.strip() for line in seed.splitlines() if line.strip()]
         kept = kept[:kept.index("[Avslutande vinjett]")] if "[Avslutande vinjett]" in kept else kept

@@ -1,4 +1,4 @@
-"""The Slack app over HTTP, as Slack drives it: signed requests (../shared/fixtures/slack) to the
+"""The Slack app over HTTP, as Slack drives it: signed requests (tests/fixtures/slack) to the
 real app and server, a local fake Slack Web API, assertions on the outbound calls.
 
 People in the small store: Alice (UR1, rep), Bob (UR2, rep), Mona (UM1, manager of both).
@@ -32,21 +32,22 @@ from bot.playbook.index import PlaybookIndex
 from bot.playbook.service import Playbook
 from bot.state import Feedback, open_state
 from tests.fakes.slack_api import FakeSlack
+from tests.paths import FIXTURES, KNOWLEDGE
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "slack"
+SLACK = FIXTURES / "slack"
 SECRET = "test-signing-secret"
 AS_OF = date(2026, 11, 20)
 
 
 def fixture(name: str) -> dict:
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+    return json.loads((SLACK / name).read_text(encoding="utf-8"))
 
 
 class Harness:
     def __init__(self, store_dir: Path, home: Path, members: dict | None = None) -> None:
         self.fake = FakeSlack(emails={"WEMAIL": "bob@x.example"}, members=members or {})
         engine = Engine(load_store(store_dir))
-        playbook = Playbook(PlaybookIndex(Path(__file__).resolve().parents[2] / "knowledge", home, HashingEmbedder()))
+        playbook = Playbook(PlaybookIndex(KNOWLEDGE, home, HashingEmbedder()))
         playbook.start(wait=True)
         self.assistant = Assistant(engine, playbook=playbook)
         real_ask = self.assistant.ask
@@ -161,7 +162,7 @@ def test_assistant_thread(slack):
 
 
 def test_slash_command_answers_through_response_url(slack):
-    fields = dict(parse_qsl((FIXTURES / "slash_command.form.txt").read_text().strip()))
+    fields = dict(parse_qsl((SLACK / "slash_command.form.txt").read_text().strip()))
     fields.update(command="/kpi", text="win rate by region last quarter", user_id="UM1",
                   response_url=f"{slack.fake.base}/response/1")
     status, _, elapsed = slack.form(fields)
