@@ -6,6 +6,7 @@ be loaded, with a message that says what is wrong and where.
 
 from __future__ import annotations
 
+import codecs
 import json
 import sys
 import time
@@ -23,7 +24,7 @@ from rich.table import Table
 from bot.channels.console import chat, render
 from bot.config import get_settings
 from bot.core.answer import kpi_answer
-from bot.errors import StoreError, UserError
+from bot.errors import SettingsError, StoreError, UserError
 from bot.metrics.catalog import load_catalog
 from bot.metrics.engine import Engine
 from bot.metrics.formulas import required_tables
@@ -57,15 +58,30 @@ def parse_day(text: str | None, option: str) -> date | None:
 
 
 def resolve_data(data: Path | None) -> Path:
-    """--data, else CCOBOT_DATA, else the demo store under CCOBOT_HOME (built on first use)."""
+    """--data, else CCOBOT_DATA, else the demo store under CCOBOT_HOME (built on first use, and
+    rebuilt when CCOBOT_DEMO_DEALS or CCOBOT_DEMO_AS_OF no longer match it)."""
     settings = get_settings()
     if data is not None or settings.ccobot_data is not None:
         return data or settings.data_path
-    demo = settings.demo_store
-    if not (demo / "opportunities.parquet").exists():
-        err.print(f"No store given: building the demo store ({settings.ccobot_demo_deals:,} deals) in {demo} …")
-        build_demo(demo, seed=7, deals=settings.ccobot_demo_deals, as_of=date.today(), console=err)
+    demo, deals, as_of = settings.demo_store, settings.ccobot_demo_deals, settings.ccobot_demo_as_of
+    built = _demo_built(demo)
+    if built is None or built[0] != deals or (as_of is not None and built[1] != as_of):
+        day = as_of or date.today()
+        verb = "building" if built is None else "rebuilding (CCOBOT_DEMO_DEALS or CCOBOT_DEMO_AS_OF changed)"
+        err.print(f"No store given: {verb} the demo store ({deals:,} deals, as of {day}) in {demo} …")
+        build_demo(demo, seed=7, deals=deals, as_of=day, console=err)
     return demo
+
+
+def _demo_built(folder: Path) -> tuple[int, date] | None:
+    """(deals, as_of) of the demo store in folder, from its store.yml; None when there is none."""
+    import yaml
+
+    try:
+        meta = yaml.safe_load((folder / "store.yml").read_text(encoding="utf-8"))
+        return int(meta["demo"]["deals"]), date.fromisoformat(str(meta["as_of"]))
+    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError):
+        return None
 
 
 def open_store(data: Path | None, with_history: bool = False) -> MetricsStore:
@@ -135,6 +151,45 @@ def data_check(data: DataOpt = None) -> None:
     else:
         out.print("[green]No problems found.[/green]")
     _print_kpi_availability(store)
+
+
+@app.command("users")
+def users_command(
+    role: Annotated[list[str], typer.Option("--role", help="Only these roles (rep, manager, exec, admin); repeatable.")] = [],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per person (JSON Lines).")] = False,
+    data: DataOpt = None,
+) -> None:
+    """The people in the store: who can be named with --user (rep_id, email or Slack id) and what they see."""
+    people = _people(open_store(data), role)
+    if as_json:
+        for person in people:
+            print(json.dumps(person, ensure_ascii=False))
+        return
+    columns = ("rep_id", "name", "role", "team", "email")  # --json adds Slack id, manager, region, time zone
+    table = Table(title=f"{len(people)} people" + (f" ({', '.join(role)})" if role else ""))
+    for column in columns:  # ids and emails are what people copy: never cut them
+        table.add_column(column, no_wrap=column in ("rep_id", "email"))
+    for p in people:
+        table.add_row(*(p[k] or "" for k in columns))
+    out.print(table)
+
+
+def _people(store: MetricsStore, roles: list[str]) -> list[dict[str, str | None]]:
+    reps = store.tables.get("reps")
+    if reps is None:
+        raise fail("this store has no reps table, so nobody can be named with --user.")
+    known = sorted(set(reps["role"].dropna().astype(str)))
+    if unknown := [r for r in roles if r not in known]:
+        raise fail(f"--role {', '.join(unknown)}: the store's roles are {', '.join(known)}.")
+    names = dict(zip(reps["rep_id"].astype(str), reps["name"].astype(str)))
+    text = reps.astype("string").astype(object).where(reps.notna(), None)
+    people = []
+    for row in text.to_dict("records"):
+        if roles and row["role"] not in roles:
+            continue
+        people.append({k: row.get(k) for k in ("rep_id", "name", "role", "email", "slack_user_id", "team", "region",
+                                               "timezone")} | {"manager": names.get(row["manager_id"] or "")})
+    return people
 
 
 def _print_kpi_availability(store: MetricsStore) -> None:
@@ -280,10 +335,30 @@ def ask_command(
 
 def _read_batch(source: str) -> list[str]:
     try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+        raw = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
     except OSError as exc:
         raise fail(f"cannot read --batch {source}: {exc.strerror}") from None
-    return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    lines = decode_lines(raw)
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
+def decode_lines(raw: bytes) -> list[str]:
+    """A question file in whatever encoding it was saved in: UTF-8 (with or without a BOM), UTF-16
+    with a BOM, else line by line UTF-8, then Windows-1252 (what Nordic Windows tools save), with
+    any byte that is still undecodable replaced. A file never stops a batch."""
+    for bom, codec in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if raw.startswith(bom):
+            return raw.decode(codec, errors="replace").splitlines()
+    return [_decode_line(line) for line in raw.splitlines()]
+
+
+def _decode_line(line: bytes) -> str:
+    for codec in ("utf-8", "cp1252"):
+        try:
+            return line.decode(codec)
+        except UnicodeDecodeError:
+            continue
+    return line.decode("utf-8", errors="replace")
 
 
 @app.command("chat")
@@ -343,6 +418,9 @@ def _assistant(data: Path | None, channel: str, wait_for_index: bool = True):
 def main() -> None:
     try:
         app()
+    except SettingsError as exc:
+        err.print(f"[red]ccobot:[/red] {escape(str(exc))}", highlight=False)
+        sys.exit(2)
     except Exception as exc:  # a bug: apologise with a reference; the detail goes to the log only
         ref = uuid.uuid4().hex[:8]
         log = _log_file()
@@ -355,7 +433,11 @@ def main() -> None:
 
 
 def _log_file() -> Path:
-    folder = get_settings().ccobot_home / "logs"
+    try:
+        home = get_settings().ccobot_home
+    except SettingsError:
+        home = Path(".ccobot")
+    folder = home / "logs"
     folder.mkdir(parents=True, exist_ok=True)
     return folder / "ccobot.log"
 

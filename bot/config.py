@@ -5,22 +5,28 @@ Every setting is documented in .env.example; keep the two in step.
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.errors import SettingsError
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # An empty variable (CCOBOT_DATA=) means "the default", as .env.example documents.
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
+                                      env_ignore_empty=True)
 
     # Where the bot keeps what it makes: the demo store, the Chroma index, the state database.
     ccobot_home: Path = Field(default=Path(".ccobot"))
     # A metrics-store folder or a CRM mapping file; empty means the demo store under CCOBOT_HOME.
     ccobot_data: Path | None = None
-    # Deals in the demo store built on first use.
+    # Deals in the demo store built on first use, and the day it runs up to (empty: the day it is built).
     ccobot_demo_deals: int = Field(default=20_000, ge=100)
+    ccobot_demo_as_of: date | None = None
     # The state database (SQLAlchemy URL, e.g. postgresql+psycopg://…); empty: a SQLite file under CCOBOT_HOME.
     database_url: str | None = None
     # The playbook documents, and where their index lives (a Chroma server, else a folder under CCOBOT_HOME).
@@ -54,4 +60,8 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    try:
+        return Settings()
+    except ValidationError as exc:  # name the variable and the problem, never a traceback
+        problems = "; ".join(f"{str(e['loc'][0]).upper()}={e['input']!r}: {e['msg']}" for e in exc.errors())
+        raise SettingsError(f"a setting in the environment or .env is not valid: {problems}") from None

@@ -7,7 +7,8 @@
     │   │   ├── UnknownDimension
     │   │   └── UnknownValue
     │   └── PeriodError        a period that cannot be understood or resolved
-    └── StoreError             a metrics store that cannot be loaded at all (exit 2)
+    ├── StoreError             a metrics store that cannot be loaded at all (exit 2)
+    └── SettingsError          a setting in the environment or .env that is not valid (exit 2)
 
 Anything else is a bug: faces log it with a reference id and show a short apology.
 Only a UserError's text reaches a user.
@@ -64,3 +65,7 @@ class PeriodError(UserError):
 
 class StoreError(CcobotError):
     """The metrics store cannot be loaded at all; the message says what and where."""
+
+
+class SettingsError(CcobotError):
+    """A setting (environment or .env) that cannot be read; the message names it and why."""

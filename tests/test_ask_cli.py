@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import subprocess
@@ -9,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 EXE = str(Path(sys.executable).with_name("ccobot"))
 
@@ -104,3 +106,40 @@ def test_chat_keeps_the_context(small_store_dir, home):
     assert "Revenue, last quarter (2026-07-01 to 2026-09-30), by region: EUR 2,530 overall." in out
     assert "Revenue, last year (2025-01-01 to 2025-12-31), by region: EUR 3,000 overall." in out
     assert "Omsætning for region DACH, sidste år (2025-01-01 til 2025-12-31): 0 €." in out
+
+
+def test_batch_files_in_any_encoding_are_read(small_store_dir, home, tmp_path):
+    """Windows-1252 (what Nordic Windows tools save), UTF-16 and UTF-8 with a BOM, and stray bytes:
+    every line is answered, the Danish one understood as Danish, and the exit status is 0."""
+    danish = "Hvad var omsætningen sidste kvartal?"
+    files = {
+        "cp1252.txt": danish.encode("cp1252") + b"\r\nrevenue last quarter\r\n",
+        "utf16.txt": (danish + "\nrevenue last quarter\n").encode("utf-16"),
+        "bom.txt": codecs.BOM_UTF8 + (danish + "\nrevenue last quarter\n").encode("utf-8"),
+        "mixed.txt": danish.encode("utf-8") + b"\nrevenue \x81\xff last quarter\n",
+    }
+    for name, raw in files.items():
+        (tmp_path / name).write_bytes(raw)
+        proc = run("ask", "--batch", str(tmp_path / name), "--json", "--as-of", "2026-11-20", "--data",
+                   str(small_store_dir), home=home)
+        assert proc.returncode == 0, (name, proc.stderr)
+        answers = [json.loads(line) for line in proc.stdout.splitlines()]
+        assert len(answers) == 2, name
+        assert answers[0]["question"] == danish and answers[0]["lang"] == "da", name
+        assert [a["value"] for a in answers] == [2530.0, 2530.0], name
+
+
+def test_a_question_that_is_not_utf8_or_has_control_characters(small_store_dir, home):
+    """Bytes that are not UTF-8 on the command line reach the answer and the audit log as U+FFFD."""
+    env = {**os.environ, "CCOBOT_HOME": str(home), "NO_COLOR": "1"}
+    for raw in (b"revenue \xff last quarter", b"revenue\x01\x07 last quarter\x1b[31m"):
+        proc = subprocess.run([EXE.encode(), b"ask", raw, b"--json", b"--as-of", b"2026-11-20", b"--data",
+                               str(small_store_dir).encode()], capture_output=True, timeout=120, env=env)
+        assert proc.returncode == 0, proc.stderr
+        answer = json.loads(proc.stdout)
+        assert answer["kind"] == "kpi" and answer["value"] == 2530.0, answer
+        assert not any(ord(c) < 32 or 0xD800 <= ord(c) <= 0xDFFF for c in answer["question"])
+    engine = create_engine(f"sqlite:///{home / 'state.db'}")
+    with engine.connect() as conn:
+        logged = [row[0] for row in conn.execute(text("select question from audit"))]
+    assert "revenue \ufffd last quarter" in logged

@@ -158,3 +158,51 @@ def test_a_bug_gets_an_apology_with_a_reference_not_a_traceback(small_store_dir,
     log = (tmp_path / "home" / "logs" / "ccobot.log").read_text()
     ref = err.split("reference ")[1][:8]
     assert f"ref {ref}" in log and "RuntimeError: secret internals" in log
+
+
+def test_users_lists_who_can_be_named(small_store_dir):
+    res = ccobot("users", "--role", "manager", "--json", "--data", str(small_store_dir))
+    assert res.exit_code == 0, res.output
+    people = [json.loads(line) for line in res.stdout.splitlines()]
+    # tests/conftest.py SMALL: Greta directs Mona and Max, who manage teams A and B.
+    assert [(p["rep_id"], p["name"], p["manager"], p["team"]) for p in people] == [
+        ("m0", "Greta Director", "Erin Exec", None), ("m1", "Mona Manager", "Greta Director", "A"),
+        ("m2", "Max Manager", "Greta Director", "B")]
+    assert people[1]["email"] == "mona@x.example" and people[1]["slack_user_id"] == "UM1"
+    table = runner.invoke(app, ["users", "--data", str(small_store_dir)], env={"COLUMNS": "200"})
+    assert table.exit_code == 0 and "9 people" in table.stdout and "alice@x.example" in table.stdout
+    bad = ccobot("users", "--role", "boss", "--data", str(small_store_dir))
+    assert bad.exit_code == 2 and "admin, exec, manager, rep" in bad.output
+
+
+def test_an_invalid_setting_is_named_and_exits_2(tmp_path):
+    env = {**os.environ, "CCOBOT_HOME": str(tmp_path), "CCOBOT_DEMO_AS_OF": "next tuesday", "NO_COLOR": "1"}
+    proc = subprocess.run([str(Path(sys.executable).with_name("ccobot")), "ask", "revenue"], capture_output=True,
+                          text=True, timeout=120, env=env)
+    assert proc.returncode == 2
+    assert "CCOBOT_DEMO_AS_OF='next tuesday'" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_the_demo_store_follows_its_settings(tmp_path, monkeypatch):
+    """CCOBOT_DEMO_AS_OF fixes the demo's day (so figures are reproducible); changing it or
+    CCOBOT_DEMO_DEALS rebuilds the demo instead of answering from the old one."""
+    from bot.config import get_settings
+
+    monkeypatch.setenv("CCOBOT_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("CCOBOT_DATA", raising=False)
+    store_yml = tmp_path / "home" / "demo" / "store.yml"
+    seen = []
+    for deals, as_of in (("2000", "2026-11-20"), ("2000", "2026-11-20"), ("2000", "2026-06-30"), ("3000", "")):
+        monkeypatch.setenv("CCOBOT_DEMO_DEALS", deals)
+        monkeypatch.setenv("CCOBOT_DEMO_AS_OF", as_of)
+        get_settings.cache_clear()
+        try:
+            res = ccobot("kpi", "deals_created", "--period", "all", "--json")
+        finally:
+            get_settings.cache_clear()
+        assert res.exit_code == 0, res.output
+        seen.append((json.loads(res.stdout)["value"], store_yml.stat().st_mtime_ns, "as_of: '" + (as_of or "") in
+                     store_yml.read_text()))
+    assert [s[0] for s in seen] == [2000, 2000, 2000, 3000]
+    assert seen[0][1] == seen[1][1] != seen[2][1] != seen[3][1]  # the same settings reuse the store
+    assert seen[0][2] and seen[2][2]

@@ -26,7 +26,7 @@ from bot.metrics.engine import Engine, display_names
 from bot.metrics.periods import Calendar, parse_period
 from bot.metrics.plan import QueryPlan
 from bot.nlu.parser import Parsed, Parser
-from bot.nlu.text import MAX_CHARS, warm_up
+from bot.nlu.text import MAX_CHARS, clean_question, warm_up
 from bot.nlu.values import ValueIndex, build_index
 from bot.playbook.service import Playbook
 from bot.state import AuditLog
@@ -78,6 +78,7 @@ class Assistant:
     def ask(self, question: str, user: str | None = None, as_of: date | None = None,
             conversation: Conversation | None = None) -> Answer:
         started = time.perf_counter()
+        question = clean_question(question)
         try:
             answer = self._ask(question, user, as_of, conversation)
         except Exception:  # a bug: the user gets an apology and a reference, the log gets the detail

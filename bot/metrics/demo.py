@@ -120,6 +120,10 @@ class DemoCompany:
         self.start = date(as_of.year - YEARS, as_of.month, as_of.day) + timedelta(days=1)
         self.seeds = np.random.SeedSequence(seed)
         self.rng = np.random.default_rng(self.seeds.spawn(1)[0])
+        # People and accounts get streams of their own, so that their names, emails and Slack ids
+        # depend on the seed and size alone, not on the as-of day (which sizes the fx table).
+        self.people_rng = np.random.default_rng([seed, 101])
+        self.accounts_rng = np.random.default_rng([seed, 102])
 
     # ------------------------------------------------------------ small tables
 
@@ -164,10 +168,11 @@ class DemoCompany:
         return self._name_people(frame)
 
     def _name_people(self, f: pd.DataFrame) -> pd.DataFrame:
+        rng = self.people_rng
         n = len(f)
         pool_region = f["region"].fillna("Nordics")
-        first = [FIRST_NAMES[r][i % len(FIRST_NAMES[r])] for r, i in zip(pool_region, self.rng.integers(0, 997, n))]
-        last = [LAST_NAMES[r][i % len(LAST_NAMES[r])] for r, i in zip(pool_region, self.rng.integers(0, 991, n))]
+        first = [FIRST_NAMES[r][i % len(FIRST_NAMES[r])] for r, i in zip(pool_region, rng.integers(0, 997, n))]
+        last = [LAST_NAMES[r][i % len(LAST_NAMES[r])] for r, i in zip(pool_region, rng.integers(0, 991, n))]
         names = pd.Series([f"{a} {b}" for a, b in zip(first, last)])
         # Namesakes get a middle initial ("Anna K. Berg"), as people do; a number only past Z.
         dup = names.groupby(names).cumcount().to_numpy()
@@ -175,7 +180,7 @@ class DemoCompany:
                            for n, d, a, b in zip(names, dup, first, last)])
         local = names.str.lower().str.normalize("NFKD").str.encode("ascii", "ignore").str.decode("ascii")
         alphabet = np.array(list("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"))
-        slack = ["U" + "".join(alphabet[self.rng.integers(0, len(alphabet), 10)]) for _ in range(n)]
+        slack = ["U" + "".join(alphabet[rng.integers(0, len(alphabet), 10)]) for _ in range(n)]
         rep_ids = [f"r-{i:04d}" for i in range(n)]
         return pd.DataFrame({
             "rep_id": rep_ids, "name": names,
@@ -183,27 +188,28 @@ class DemoCompany:
             "slack_user_id": slack,
             "manager_id": [rep_ids[int(m)] if pd.notna(m) else None for m in f["manager"]],
             "team": f["team"].where(f["role"].isin(["rep", "manager"])), "region": f["region"],
-            "timezone": f["timezone"], "role": f["role"], "active": self.rng.random(n) > 0.03,
+            "timezone": f["timezone"], "role": f["role"], "active": rng.random(n) > 0.03,
         })
 
     def accounts(self) -> pd.DataFrame:
+        rng = self.accounts_rng
         n = max(300, self.n_deals // 8)
-        region = _pick(self.rng, n, REGION_WEIGHTS)
+        region = _pick(rng, n, REGION_WEIGHTS)
         country = np.empty(n, dtype=object)
         for r, name in enumerate(REGIONS):
             rows = region == r
             codes, weights = COUNTRIES[name]
-            country[rows] = np.asarray(codes)[_pick(self.rng, int(rows.sum()), weights)]
+            country[rows] = np.asarray(codes)[_pick(rng, int(rows.sum()), weights)]
         suffix = pd.Series(country).map(SUFFIX)
-        base = (pd.Series(np.asarray(ACCOUNT_WORDS)[self.rng.integers(0, len(ACCOUNT_WORDS), n)]) + " "
-                + pd.Series(np.asarray(ACCOUNT_CORES)[self.rng.integers(0, len(ACCOUNT_CORES), n)]))
+        base = (pd.Series(np.asarray(ACCOUNT_WORDS)[rng.integers(0, len(ACCOUNT_WORDS), n)]) + " "
+                + pd.Series(np.asarray(ACCOUNT_CORES)[rng.integers(0, len(ACCOUNT_CORES), n)]))
         dup = base.groupby(base).cumcount()
         base = base.where(dup == 0, base + " " + (dup + 1).astype(str))
-        partner = np.where(self.rng.random(n) < 0.12, self.rng.integers(0, len(PARTNERS), n), -1)
+        partner = np.where(rng.random(n) < 0.12, rng.integers(0, len(PARTNERS), n), -1)
         return pd.DataFrame({
             "account_id": _ids("A-", 1, n, 7).to_pandas(), "name": base + " " + suffix,
-            "segment": np.asarray(SEGMENTS)[_pick(self.rng, n, SEGMENT_WEIGHTS)],
-            "industry": np.asarray(INDUSTRIES)[self.rng.integers(0, len(INDUSTRIES), n)],
+            "segment": np.asarray(SEGMENTS)[_pick(rng, n, SEGMENT_WEIGHTS)],
+            "industry": np.asarray(INDUSTRIES)[rng.integers(0, len(INDUSTRIES), n)],
             "country": country, "region": np.asarray(REGIONS)[region],
             "partner_id": pd.Series([f"P-{p + 1:02d}" if p >= 0 else None for p in partner], dtype="string"),
         })

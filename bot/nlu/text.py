@@ -27,6 +27,17 @@ LANG_WORDS = {
 _LANG_MARKS = {"da": "æø", "sv": "äö"}
 
 
+def clean_question(text: str) -> str:
+    """What anyone typed, safe to parse, store and print: bytes that were not UTF-8 (Python keeps
+    them as lone surrogates) become U+FFFD, control characters become spaces."""
+    try:
+        raw = text.encode("utf-8", errors="surrogateescape")  # a command-line argument's own bytes
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8", errors="surrogatepass")
+    text = raw.decode("utf-8", errors="replace")
+    return "".join(" " if unicodedata.category(c) in ("Cc", "Cs") else c for c in text).strip()
+
+
 def normalise(text: str) -> str:
     """One kind of apostrophe and space, no possessive 's, hyphens between words as spaces, cut
     to MAX_CHARS. Case is kept (a capital can tell a name from a word); compare lower-cased."""

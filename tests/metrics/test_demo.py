@@ -48,6 +48,17 @@ def test_same_seed_same_store_other_seed_other_store(tmp_path, demo_dir):
     assert not a["amount"].equals(b["amount"])
 
 
+def test_the_people_and_accounts_do_not_depend_on_the_day(tmp_path):
+    """A README example naming a demo person works whichever day the demo was built."""
+    for day in ("2026-11-20", "2027-03-02"):
+        demo.write_demo(tmp_path / day, seed=7, deals=1_000, as_of=date.fromisoformat(day))
+    for name in ("reps", "accounts"):
+        pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "2026-11-20" / f"{name}.parquet"),
+                                      pd.read_parquet(tmp_path / "2027-03-02" / f"{name}.parquet"))
+    deals = [pd.read_parquet(tmp_path / day / "opportunities.parquet") for day in ("2026-11-20", "2027-03-02")]
+    assert deals[0]["close_date"].max() != deals[1]["close_date"].max()  # the deals do follow the day
+
+
 def test_company_shape(store):
     deals, reps, accounts = store.deals, store.tables["reps"], store.tables["accounts"]
     assert set(deals["region"].dropna()) == {"Nordics", "DACH", "UK & Ireland", "North America"}
