@@ -1,8 +1,5 @@
-"""The engine against an independent, naive pandas computation on the demo store's raw files.
-
-The reference reads the Parquet files itself, converts currencies with merge_asof and
-joins owners and accounts with merges: none of the loader's or engine's code is used.
-"""
+"""The engine against an independent, naive pandas computation on the demo store's raw files
+(tests/reference.py: none of the loader's or engine's code is used)."""
 
 from __future__ import annotations
 
@@ -12,6 +9,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import notes
+from tests.reference import raw_deals
 
 from bot.metrics import demo
 from bot.metrics.engine import Engine
@@ -25,28 +23,7 @@ AS_OF = date(2026, 11, 20)
 def raw_and_engine(tmp_path_factory):
     out = tmp_path_factory.mktemp("ref")
     demo.write_demo(out, seed=21, deals=8_000, as_of=AS_OF)
-    deals = pd.read_parquet(out / "opportunities.parquet")
-    fx = pd.read_parquet(out / "fx_rates.parquet")
-    fx["month"] = pd.to_datetime(fx["month"]).astype("datetime64[ns]")
-    deals["when"] = pd.to_datetime(deals["close_date"]).fillna(pd.to_datetime(deals["created_date"]))
-    deals["month"] = deals["when"].dt.to_period("M").dt.to_timestamp().astype("datetime64[ns]")
-    parts = []
-    for cur, grp in deals.groupby("currency"):
-        grp = grp.sort_values("month")
-        if cur == "EUR":
-            grp["rate"] = 1.0
-        else:
-            rates = fx[fx["currency"] == cur].sort_values("month")[["month", "rate_to_base"]]
-            grp = pd.merge_asof(grp, rates, on="month", direction="backward")
-            grp["rate"] = grp["rate_to_base"].fillna(rates["rate_to_base"].iloc[0])
-        parts.append(grp)
-    deals = pd.concat(parts)
-    deals["eur"] = deals["amount"] * deals["rate"]
-    reps = pd.read_parquet(out / "reps.parquet")[["rep_id", "region"]]
-    accounts = pd.read_parquet(out / "accounts.parquet")[["account_id", "segment"]]
-    deals = deals.merge(reps, left_on="owner_id", right_on="rep_id", how="left")
-    deals = deals.merge(accounts, on="account_id", how="left")
-    deals["close_date"] = pd.to_datetime(deals["close_date"])
+    deals = raw_deals(out)
     return deals, Engine(load_store(out))
 
 
