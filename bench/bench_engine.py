@@ -4,8 +4,9 @@
     python bench/bench_engine.py --sizes 100000,1000000 --repeat 50
 
 For each size it builds (once, cached under $CCOBOT_HOME/bench) a demo store, loads it,
-and times each plan through Engine.run next to a hand-written pandas expression that
-does the same filter and group-by on the same in-memory frame. Runs are interleaved
+and times each plan through Engine.run (and each list of deals through Engine.deals) next
+to a hand-written pandas expression that does the same filter, group-by or sort on the
+same in-memory frame. Runs are interleaved
 (engine, floor, engine, floor …) so both see the same machine noise. Reported: median
 and p95 per plan, the engine/floor ratio of medians, load time, and memory.
 """
@@ -32,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import pct  # noqa: E402
+from bot.metrics.deals import DealQuery  # noqa: E402
 from bot.metrics.demo import write_demo  # noqa: E402
 from bot.metrics.engine import Engine  # noqa: E402
 from bot.metrics.periods import Calendar, parse_period  # noqa: E402
@@ -52,8 +54,40 @@ def between(col: pd.Series, text: str, forward: bool = False) -> pd.Series:
     return (col >= lo) & (col <= hi)
 
 
-# name -> (plan, the same work in bare pandas on the prepared deals frame)
-def cases(store: MetricsStore) -> dict[str, tuple[QueryPlan, Callable[[], object]]]:
+# name -> (the engine's work, the same work in bare pandas on the prepared deals frame)
+def cases(store: MetricsStore) -> dict[str, tuple[Callable[[Engine], object], Callable[[], object]]]:
+    plans = {name: (lambda e, p=plan: e.run(p, as_of=AS_OF), floor) for name, (plan, floor) in kpi_cases(store).items()}
+    return plans | deal_cases(store)
+
+
+def deal_cases(store: MetricsStore) -> dict[str, tuple[Callable[[Engine], object], Callable[[], object]]]:
+    """Lists of deals: filter, sort, the top 10, and the count of all that match."""
+    d = store.deals
+    rep = str(d["owner_id"].value_counts().index[0])
+    today = pd.Timestamp(AS_OF)
+
+    def top(mask: pd.Series, by: str, largest: bool) -> tuple[int, pd.DataFrame]:
+        rows = d.loc[mask, ["opportunity_id", "name", "account_id", "owner_id", "stage", "amount", "close_date"]]
+        return len(rows), rows.nlargest(10, by) if largest else rows.nsmallest(10, by)
+
+    def run(query: DealQuery) -> Callable[[Engine], object]:
+        return lambda e: e.deals(query, as_of=AS_OF)
+
+    return {
+        "deals: open in DACH over 100k, top 10": (
+            run(DealQuery(filters={"region": ["DACH"]}, amount_min=100_000)),
+            lambda: top(~d["is_closed"] & (d["region"] == "DACH") & (d["amount"] > 100_000), "amount", True)),
+        "deals: next 10 to close": (
+            run(DealQuery(upcoming=True, order_by="close_date", desc=False)),
+            lambda: top(~d["is_closed"] & (d["close_date"] >= today), "close_date", False)),
+        "deals: a rep's biggest closing this month": (
+            run(DealQuery(filters={"owner": [rep]}, period="this month", limit=1)),
+            lambda: top(~d["is_closed"] & (d["owner_id"] == rep) & between(d["close_date"], "this month", True),
+                        "amount", True)),
+    }
+
+
+def kpi_cases(store: MetricsStore) -> dict[str, tuple[QueryPlan, Callable[[], object]]]:
     d = store.deals
     targets = store.tables["targets"]
 
@@ -117,14 +151,14 @@ def bench_size(deals: int, home: Path, repeat: int) -> dict:
     load_s = time.perf_counter() - started
     engine = Engine(store)
     out = {"deals": deals, "load_s": round(load_s, 2), "plans": {}}
-    for name, (plan, floor) in cases(store).items():
+    for name, (work, floor) in cases(store).items():
         for _ in range(3):  # warm caches on both sides
-            engine.run(plan, as_of=AS_OF)
+            work(engine)
             floor()
         eng, flo = [], []
         gc.collect()
         for _ in range(repeat):
-            eng.append(timed(lambda: engine.run(plan, as_of=AS_OF)))
+            eng.append(timed(lambda: work(engine)))
             flo.append(timed(floor))
         out["plans"][name] = {
             "engine_median_ms": round(statistics.median(eng), 2), "engine_p95_ms": round(pct(eng, 0.95), 2),

@@ -157,3 +157,20 @@ def authorise(plan: QueryPlan, who: Identity) -> Grant:
             raise Denied("denied_breakdown")
         return Grant(plan, rows, "your_reports" if who.role == "manager" else "your_row")
     return Grant(plan, frozenset(asked) if asked else None)
+
+
+def authorise_deals(owners: list[str], who: Identity) -> tuple[frozenset[str] | None, str | None]:
+    """Lists of deals are deal-level rows (contracts/access.md): the owners whose deals the list may
+    hold, and how the answer should say it was narrowed (None: not narrowed). Naming someone
+    outside that is denied, never silently narrowed."""
+    if not who.matched:
+        raise Denied("denied_unmatched")
+    if who.sees_all:
+        return (frozenset(owners) if owners else None), None
+    allowed = who.deal_level()
+    outside = [o for o in owners if o not in allowed]
+    if outside:
+        raise Denied("denied_owner", owners=tuple(outside))
+    if owners:
+        return frozenset(owners), None
+    return allowed, "scope_own_and_reports" if who.reports else "scope_own"

@@ -177,3 +177,31 @@ def test_follow_up_keeps_scope_rules(bot, small_store_dir, tmp_path):
     assert first.value == 2340.0
     follow = assistant.ask("and by rep?", user="r1", as_of=AS_OF, conversation=convo)
     assert owners(follow) == {"r1"} and follow.kind == "kpi"
+
+
+# ---------------------------------------------------------------- lists of deals (deal-level rows)
+
+def deal_ids(answer) -> set[str]:
+    return {r["opportunity_id"] for r in answer.rows}
+
+
+def test_deal_lists_follow_the_deal_level_rule(bot):
+    # open deals in SMALL: o6 (Bob, r2), o7 (Alice, r1), o8 (Carl, r3)
+    alice = bot("show open deals", "alice@x.example")
+    assert alice.kind == "deals" and deal_ids(alice) == {"o7"} and alice.value == 1
+    assert last_audit(bot).kind == "deals" and last_audit(bot).scope == {"role": "rep", "owners": ["r1"]}
+    mona = bot("show open deals", "mona@x.example")
+    assert deal_ids(mona) == {"o6", "o7"} and any("your reports'" in n for n in mona.notes)
+    assert last_audit(bot).scope == {"role": "manager", "owners": ["m1", "r1", "r2"]}
+    erin = bot("show open deals", "erin@x.example")
+    assert deal_ids(erin) == {"o6", "o7", "o8"} and not erin.notes
+    assert last_audit(bot).scope["owners"] == "all"
+
+
+def test_someone_elses_deal_list_is_denied_and_audited(bot):
+    answer = bot("list Bob Lund's open deals", "alice@x.example")
+    assert answer.kind == "denied" and "Bob Lund" in answer.text and not answer.rows
+    assert last_audit(bot).kind == "denied"
+    assert bot("list Carl Weber's deals", "mona@x.example").kind == "denied"  # not her report
+    assert bot("list my open deals", "stranger@x.example").kind == "denied"
+    assert bot("list Carl Weber's deals", "UX1").kind == "deals"  # an exec sees everyone's

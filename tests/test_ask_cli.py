@@ -143,3 +143,18 @@ def test_a_question_that_is_not_utf8_or_has_control_characters(small_store_dir, 
     with engine.connect() as conn:
         logged = [row[0] for row in conn.execute(text("select question from audit"))]
     assert "revenue \ufffd last quarter" in logged
+
+
+def test_a_deal_list_through_the_command_line(small_store_dir, home):
+    proc = run("ask", "my biggest deal closing this quarter", "--json", "--user", "bob@x.example", "--as-of",
+               "2026-11-20", "--data", str(small_store_dir), home=home)
+    assert proc.returncode == 0, proc.stderr
+    answer = json.loads(proc.stdout)
+    # Bob's open deals: o6 only (Gamma, EUR 2,000, closing 2026-12-10)
+    assert answer["kind"] == "deals" and answer["value"] == 1 and answer["limit"] == 1
+    assert [(r["opportunity_id"], r["account"], r["owner"], r["amount"], r["close_date"]) for r in answer["rows"]] == [
+        ("o6", "Gamma", "Bob Lund", 2000.0, "2026-12-10")]
+    readable = run("ask", "which deals are closing this quarter?", "--as-of", "2026-11-20", "--data",
+                   str(small_store_dir), home=home)
+    assert readable.returncode == 0 and "2 in all" in readable.stdout  # o6 and o8 (Carl, Beta, DKK 400)
+    assert "Bob Lund" in readable.stdout and "Carl Weber" in readable.stdout

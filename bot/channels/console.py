@@ -11,8 +11,8 @@ from rich.table import Table
 from bot.core.answer import Answer
 from bot.core.assistant import Assistant
 from bot.core.conversation import Conversation
-from bot.core.fmt import format_value, kpi_name, row_label
-from bot.core.i18n import dimension_word
+from bot.core.fmt import deal_cells, format_value, kpi_name, row_label
+from bot.core.i18n import dimension_word, t
 from bot.metrics.catalog import load_catalog
 from bot.playbook.answer import place
 
@@ -25,7 +25,10 @@ def render(answer: Answer, console: Console) -> None:
     style = KIND_STYLE.get(answer.kind, "")
     head = answer.summary if answer.rows and answer.summary else answer.text
     console.print(f"[{style}]{escape(head)}[/{style}]" if style else escape(head), highlight=False)
-    if answer.rows:
+    if answer.kind == "deals":
+        if answer.rows:
+            console.print(_deal_table(answer))
+    elif answer.rows:
         kpi = load_catalog().kpis.get(answer.metric or "")
         table = Table(*[dimension_word(d, answer.lang) for d in answer.group_by],
                       kpi_name(kpi, answer.lang) if kpi else "")
@@ -40,6 +43,18 @@ def render(answer: Answer, console: Console) -> None:
         console.print(f"[dim]• {escape(note)}[/dim]", highlight=False)
     if answer.followups:
         console.print("[dim]→ " + escape(" · ".join(answer.followups)) + "[/dim]", highlight=False)
+
+
+def _deal_table(answer: Answer) -> Table:
+    """One line a deal: name, account (unless the name says it), owner, stage, amount, close date, flags."""
+    lang = answer.lang
+    heads, rows = deal_cells(answer.rows, lang)
+    table = Table()
+    for head in heads:  # amounts and dates are read whole: never wrap them
+        table.add_column(head, no_wrap=head in (t("col_amount", lang), t("col_close", lang)))
+    for cells in rows:
+        table.add_row(*(escape(c) for c in cells))
+    return table
 
 
 def chat(assistant: Assistant, console: Console, user: str | None = None, as_of: date | None = None) -> None:

@@ -8,12 +8,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from bot.core.fmt import kpi_sentence, note_text
+from bot.core.fmt import deal_line, deals_headline, kpi_sentence, note_text
 from bot.metrics.catalog import Catalog
+from bot.metrics.deals import DealResult
 from bot.metrics.engine import KpiResult
 from bot.metrics.plan import QueryPlan
 
-Kind = Literal["kpi", "playbook", "help", "clarify", "denied", "error"]
+Kind = Literal["kpi", "deals", "playbook", "help", "clarify", "denied", "error"]
 
 
 @dataclass
@@ -35,6 +36,9 @@ class Answer:
     # Suggested next questions, in the answer's language (faces show them as buttons).
     followups: list[str] = field(default_factory=list)
     elapsed_ms: float | None = None
+    # Lists of deals only: the order and how many rows were asked for (contracts/cli.md).
+    order: dict[str, Any] | None = None
+    limit: int | None = None
     # Not part of the JSON contract: the first sentence alone (for faces that show rows as a
     # table) and the plan that was run (for buttons that re-run it with a change).
     summary: str = field(default="", repr=False)
@@ -44,6 +48,9 @@ class Answer:
         out = asdict(self)
         out.pop("summary")
         out.pop("plan")
+        if self.kind != "deals":
+            out.pop("order")
+            out.pop("limit")
         return out
 
 
@@ -58,4 +65,20 @@ def kpi_answer(result: KpiResult, question: str, catalog: Catalog, lang: str = "
         filters={d: v[0] if len(v) == 1 else v for d, v in result.filters.items()},
         group_by=result.group_by, rows=result.rows,
         notes=[note_text(n, lang, catalog) for n in result.notes],
+    )
+
+
+def deals_answer(result: DealResult, question: str, catalog: Catalog, lang: str = "en",
+                 names: dict[str, str] | None = None) -> Answer:
+    """A list of deals: the headline (what was listed, how many in all), then one line a deal."""
+    head = deals_headline(result, lang, names)
+    q = result.query
+    return Answer(
+        question=question, kind="deals", lang=lang, summary=head,
+        text="\n".join([head, *(f"• {deal_line(r, lang)}" for r in result.rows)]),
+        unit="count", currency=result.currency, value=float(result.total),
+        period=result.period.as_dict() if result.period else None,
+        filters={d: v[0] if len(v) == 1 else v for d, v in result.filters.items()},
+        rows=result.rows, notes=[note_text(n, lang, catalog) for n in result.notes],
+        order={"by": q.order_by, "desc": q.desc}, limit=q.limit,
     )

@@ -15,13 +15,14 @@ from datetime import date
 
 from rapidfuzz import fuzz, process
 
-from bot.access import Denied, Grant, Identity, authorise, identify, my_team
-from bot.core.answer import Answer, kpi_answer
+from bot.access import Denied, Grant, Identity, authorise, authorise_deals, identify, my_team
+from bot.core.answer import Answer, deals_answer, kpi_answer
 from bot.core.conversation import Conversation
 from bot.core.fmt import kpi_name
 from bot.core.i18n import EXAMPLES, dimension_word, join_or, period_label, t
 from bot.errors import PeriodError, PlanError, UnknownDimension, UserError
 from bot.metrics.context import Note
+from bot.metrics.deals import DealQuery
 from bot.metrics.engine import Engine, display_names
 from bot.metrics.periods import Calendar, parse_period
 from bot.metrics.plan import QueryPlan
@@ -57,7 +58,7 @@ class Turn:
     """What one question resolved to, for the audit log."""
 
     who: Identity
-    plan: QueryPlan | None = None
+    plan: QueryPlan | DealQuery | None = None
     grant: Grant | None = None
 
 
@@ -102,6 +103,8 @@ class Assistant:
             return self._maybe_playbook(parsed, early, user, as_of)
         who = identify(store, user)
         turn = Turn(who)
+        if parsed.kind == "deals":
+            return self._deal_list(parsed, turn, as_of, convo)
         try:
             turn.plan = self._plan(parsed, who, store)
             turn.grant = authorise(turn.plan, who)
@@ -168,6 +171,11 @@ class Assistant:
     def _not_a_plan(self, parsed: Parsed) -> Answer | None:
         """Help, asking back, or a period that does not exist: answers that need no numbers."""
         lang = parsed.lang
+        if parsed.kind == "deals":
+            if parsed.period_error:
+                return Answer(question=parsed.question, kind="clarify", lang=lang, text=t(
+                    "clarify_period", lang, message=parsed.period_error, what=t("a_deal_list", lang)))
+            return self._clarify_unknown(parsed) if parsed.unknown else None
         if parsed.kind == "help" or (parsed.metric is None and not parsed.suggestions and not parsed.has_slots):
             return self._help(parsed)
         if parsed.metric is None:
@@ -180,7 +188,40 @@ class Assistant:
             return self._clarify_unknown(parsed)
         return None
 
+    def _deal_list(self, parsed: Parsed, turn: Turn, as_of: date | None, convo: Conversation | None) -> Answer:
+        """'my biggest deal closing this month': the deals themselves, within what the asker may see."""
+        store, spec = self.engine.store, parsed.deal
+        try:
+            query = DealQuery(filters=self._asker_filters(parsed, turn.who, store), status=spec.status,
+                              period=parsed.period, date_field=spec.date_field, upcoming=spec.upcoming,
+                              amount_min=spec.amount_min, amount_max=spec.amount_max, risks=spec.risks,
+                              order_by=spec.order_by, desc=spec.desc, limit=spec.limit)
+            turn.plan = query
+            scope, narrowed = authorise_deals(query.filters.get("owner", []), turn.who)
+            result = self.engine.deals(query, as_of=as_of, scope=scope)
+        except Denied as exc:
+            answer = self._denied(parsed, exc, store)
+            self._audit(answer, turn)
+            return answer
+        except (PlanError, PeriodError) as exc:
+            return self._clarify_plan(parsed, exc)
+        if narrowed:
+            result.notes.insert(0, Note("deals_your_scope", (("whose", narrowed),)))
+        turn.grant = Grant(QueryPlan(metric="open_deals"), scope)
+        answer = deals_answer(result, parsed.question, self.catalog, parsed.lang,
+                              names=self._scope_names(parsed, result))
+        self._audit(answer, turn)
+        if convo is not None:
+            convo.remember(parsed)
+        return answer
+
     def _plan(self, parsed: Parsed, who: Identity, store) -> QueryPlan:
+        return QueryPlan(metric=parsed.metric, period=parsed.period, compare=parsed.compare,
+                         filters=self._asker_filters(parsed, who, store), group_by=parsed.group_by,
+                         order=parsed.order, limit=parsed.limit)
+
+    def _asker_filters(self, parsed: Parsed, who: Identity, store) -> dict[str, list[str]]:
+        """The question's filters, with "my" and "my team" read as the asker's owners or team."""
         filters = {dim: list(vals) for dim, vals in parsed.filters.items()}
         if parsed.mine:
             if who.role == "admin" and who.rep_id is None:
@@ -193,8 +234,7 @@ class Assistant:
                 filters["team"] = [who.team]
             else:
                 filters["owner"] = [who.rep_id]
-        return QueryPlan(metric=parsed.metric, period=parsed.period, compare=parsed.compare, filters=filters,
-                         group_by=parsed.group_by, order=parsed.order, limit=parsed.limit)
+        return filters
 
     # ------------------------------------------------------------ answers without numbers
 

@@ -17,6 +17,9 @@ class Conversation:
 
     def merge(self, parsed: Parsed) -> Parsed:
         prev = self.last
+        if prev is not None and prev.kind == "deals" and parsed.follow_up and parsed.kind != "help" \
+                and parsed.metric is None and parsed.kind != "deals":
+            return self._more_deals(prev, parsed)
         if prev is None or prev.metric is None or parsed.kind == "help" or not parsed.follow_up:
             return parsed
         if parsed.metric is None and not parsed.has_slots and parsed.compare == "previous":
@@ -40,6 +43,16 @@ class Conversation:
             suggestions=[],
         )
 
+    @staticmethod
+    def _more_deals(prev: Parsed, parsed: Parsed) -> Parsed:
+        """'and in DACH?', 'what about next month?' after a list of deals: the same list, changed."""
+        filters = dict(prev.filters)
+        filters.update(parsed.filters)
+        return replace(prev, question=parsed.question, lang=parsed.lang, filters=filters,
+                       period=parsed.period if parsed.period is not None else prev.period,
+                       period_error=parsed.period_error, mine=parsed.mine or prev.mine,
+                       my_team=parsed.my_team or prev.my_team, unknown=parsed.unknown, follow_up=True)
+
     def remember(self, parsed: Parsed) -> None:
-        if parsed.kind == "kpi" and parsed.metric:
+        if (parsed.kind == "kpi" and parsed.metric) or parsed.kind == "deals":
             self.last = parsed

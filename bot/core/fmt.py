@@ -5,7 +5,9 @@ from __future__ import annotations
 from bot.core.i18n import dimension_word, money, number, percent, period_label, t
 from bot.metrics.catalog import Catalog, Kpi
 from bot.metrics.context import Note
+from bot.metrics.deals import DealResult
 from bot.metrics.engine import KpiResult
+from bot.metrics.periods import Period
 
 UNIT_WORDS = {
     "days": {"en": "days", "da": "dage", "sv": "dagar"},
@@ -34,18 +36,22 @@ def kpi_name(kpi: Kpi, lang: str) -> str:
 
 
 def period_words(result: KpiResult, lang: str = "en") -> str:
-    p = result.period
-    if p is None:
+    if result.period is None:
         return t("all_open" if result.kpi.forward else "all_time", lang)
+    return span_words(result.period, lang)
+
+
+def span_words(p: Period, lang: str) -> str:
+    """'last quarter (2026-07-01 to 2026-09-30)', in the asker's language."""
     span = f"{p.start} {t('to', lang)} {p.end}" if p.start != p.end else f"{p.start}"
     return f"{period_label(p.label, p.unit, p.start, lang)} ({span})"
 
 
-def scope_words(result: KpiResult, lang: str = "en", names: dict[str, str] | None = None) -> str:
+def scope_words(filters: dict[str, list[str]], lang: str = "en", names: dict[str, str] | None = None) -> str:
     """' for region Nordics; rep Alice Berg'. `names` maps ids to names, or a dimension to its
     whole description (e.g. "owner" → "your team (7 people)")."""
     parts = []
-    for dim, values in result.filters.items():
+    for dim, values in filters.items():
         if names and dim in names:
             parts.append(names[dim])
             continue
@@ -62,7 +68,7 @@ def headline(result: KpiResult, lang: str = "en", names: dict[str, str] | None =
     if result.group_by:
         dims = f" {t('and', lang)} ".join(dimension_word(d, lang) for d in result.group_by)
         by = f", {t('by', lang)} {dims}"
-    return f"{kpi_name(result.kpi, lang)}{scope_words(result, lang, names)}, {period_words(result, lang)}{by}"
+    return f"{kpi_name(result.kpi, lang)}{scope_words(result.filters, lang, names)}, {period_words(result, lang)}{by}"
 
 
 def kpi_sentence(result: KpiResult, lang: str = "en", names: dict[str, str] | None = None,
@@ -99,6 +105,75 @@ def note_text(note: Note, lang: str, catalog: Catalog) -> str:
     elif note.code == "no_value":
         params["kpi"] = kpi_name(catalog.kpis[params["kpi"]], lang)
         params["den"] = " + ".join(kpi_name(catalog.kpis[d], lang).lower() for d in params["den"])
+    elif note.code == "deals_your_scope":
+        params = {"whose": t(params["whose"], lang)}
     elif note.code == "own_rows_only":
         params = {"whose": t(params["whose"], lang), "whose_short": t(params["whose_short"], lang)}
     return t(note.code, lang, **params)
+
+
+# ---------------------------------------------------------------- lists of deals
+
+def deals_headline(result: DealResult, lang: str = "en", names: dict[str, str] | None = None) -> str:
+    """'Open deals for rep Freja Karlsson, closing this month (…), over EUR 100,000: 14 in all, showing
+    the first 10 by amount, largest first.'"""
+    q = result.query
+    parts = [t(f"deals_status_{q.status}", lang) + scope_words(result.filters, lang, names)]
+    if q.risks:
+        parts.append(t("deals_at_risk", lang, reasons=", ".join(t(f"risk_{r}", lang) for r in q.risks)))
+    if result.period is not None:
+        code = "deals_created_in" if q.date_field == "created" else (
+            "deals_closing" if q.status == "open" else "deals_closed_in")
+        parts.append(t(code, lang, period=span_words(result.period, lang)))
+    if q.upcoming:
+        parts.append(t("deals_upcoming", lang))
+    for bound, code in ((q.amount_min, "deals_over"), (q.amount_max, "deals_under")):
+        if bound is not None:
+            parts.append(t(code, lang, amount=money(bound, result.currency, lang)))
+    text = ", ".join(parts) + ": "
+    if not result.total:
+        return text + t("deals_none", lang)
+    text += t("deals_count", lang, n=number(result.total, lang))
+    order = t(f"order_{q.order_by}_{'desc' if q.desc else 'asc'}", lang)
+    code = "deals_all_shown" if len(result.rows) == result.total else "deals_shown"
+    return text + f", {t(code, lang, shown=number(len(result.rows), lang), order=order)}."
+
+
+def deal_line(row: dict, lang: str) -> str:
+    amount = money(row["amount"], row["currency"], lang) if row["amount"] is not None else t("no_amount", lang)
+    close = row["close_date"] or t("no_close_date", lang)
+    code = "deal_line_closed" if row.get("is_closed") else "deal_line"
+    line = t(code, lang, name=_deal_name(row), account=row["account"] or "–", owner=row["owner"] or "–",
+             stage=row["stage"] or "–", amount=amount, close=close)
+    if _names_account(row):  # "Acme A/S – Platform (Acme A/S)" says the account twice
+        line = line.replace(f" ({row['account']})", "", 1)
+    if row["reasons"]:
+        line += " — " + ", ".join(t(f"risk_{r}", lang) for r in row["reasons"])
+    return line
+
+
+def deal_cells(rows: list[dict], lang: str) -> tuple[list[str], list[list[str]]]:
+    """A table of deals for the faces: headers and cells, names not ids, the account column only
+    where a deal's name does not already say it, a 'why' column only when deals are flagged."""
+    with_account = not all(_names_account(r) for r in rows)
+    flagged = any(r["reasons"] for r in rows)
+    heads = [t("col_deal", lang), *([dimension_word("account", lang)] if with_account else []),
+             dimension_word("owner", lang), dimension_word("stage", lang), t("col_amount", lang),
+             t("col_close", lang), *([t("col_flags", lang)] if flagged else [])]
+    out = []
+    for r in rows:
+        amount = money(r["amount"], r["currency"], lang) if r["amount"] is not None else "–"
+        cells = [_deal_name(r), *([r["account"] or "–"] if with_account else []), r["owner"] or "–",
+                 r["stage"] or "–", amount, r["close_date"] or "–"]
+        if flagged:
+            cells.append(", ".join(t(f"risk_{x}", lang) for x in r["reasons"]))
+        out.append(cells)
+    return heads, out
+
+
+def _deal_name(row: dict) -> str:
+    return row["name"] or row["opportunity_id"]
+
+
+def _names_account(row: dict) -> bool:
+    return bool(row["account"]) and bool(row["name"]) and row["account"] in row["name"]

@@ -134,15 +134,18 @@ MESSAGES: dict[str, dict[str, str]] = {
     "help": {
         "en": "I answer questions about your sales KPIs from the metrics store: revenue, pipeline, win rate, deal "
               "size, sales cycle, churn, NRR, CAC, NPS, quota attainment and more, for any period, region, segment, "
-              "product line, team or rep you may see, and questions about the CCO playbook (the role, commercial "
+              "product line, team or rep you may see; list your deals (the biggest, the next to close, those at "
+              "risk); and answer questions about the CCO playbook (the role, commercial "
               "operations, which KPIs matter), with the passages cited. Ask in English, Danish or Swedish, for example:",
         "da": "Jeg besvarer spørgsmål om jeres salgsnøgletal fra datalageret: omsætning, pipeline, win rate, "
               "ordrestørrelse, salgscyklus, churn, NRR, CAC, NPS, målopfyldelse og mere, for enhver periode, region, "
-              "segment, produktlinje, team eller sælger, du må se, og spørgsmål om CCO-playbooken (rollen, kommerciel "
+              "segment, produktlinje, team eller sælger, du må se; viser dine aftaler (de største, de næste der lukker, "
+              "dem i risiko); og besvarer spørgsmål om CCO-playbooken (rollen, kommerciel "
               "drift, hvilke nøgletal der tæller) med kildehenvisninger. Spørg på dansk, svensk eller engelsk, f.eks.:",
         "sv": "Jag svarar på frågor om era säljnyckeltal från datalagret: intäkter, pipeline, win rate, affärsstorlek, "
               "säljcykel, churn, NRR, CAC, NPS, måluppfyllelse med mera, för valfri period, region, segment, "
-              "produktlinje, team eller säljare du får se, och frågor om CCO-playbooken (rollen, kommersiell drift, "
+              "produktlinje, team eller säljare du får se; visar dina affärer (de största, de närmast att stängas, de "
+              "i riskzonen); och svarar på frågor om CCO-playbooken (rollen, kommersiell drift, "
               "vilka nyckeltal som räknas) med källhänvisningar. Fråga på svenska, danska eller engelska, till exempel:",
     },
     "not_a_kpi_question": {
@@ -166,6 +169,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "sv": "Förlåt, något gick fel hos mig (referens {ref}). Försök igen om en stund.",
     },
     "the_kpi": {"en": "the KPI {kpi}", "da": "nøgletallet {kpi}", "sv": "nyckeltalet {kpi}"},
+    "a_deal_list": {"en": "a list of deals", "da": "en liste over aftaler", "sv": "en lista över affärer"},
     "the_period": {"en": "the period {period}", "da": "perioden {period}", "sv": "perioden {period}"},
     # the playbook
     "pb_from": {"en": "From the playbook", "da": "Fra playbooken", "sv": "Från playbooken"},
@@ -209,6 +213,66 @@ MESSAGES: dict[str, dict[str, str]] = {
     "your_team": {"en": "your team ({n} people)", "da": "dit team ({n} personer)", "sv": "ditt team ({n} personer)"},
     "your_reports": {"en": "your reports", "da": "dine medarbejdere", "sv": "dina medarbetare"},
     "your_row": {"en": "your own row", "da": "din egen række", "sv": "din egen rad"},
+    # lists of deals
+    "deals_status_open": {"en": "Open deals", "da": "Åbne aftaler", "sv": "Öppna affärer"},
+    "deals_status_won": {"en": "Deals won", "da": "Vundne aftaler", "sv": "Vunna affärer"},
+    "deals_status_lost": {"en": "Deals lost", "da": "Tabte aftaler", "sv": "Förlorade affärer"},
+    "deals_status_closed": {"en": "Closed deals", "da": "Lukkede aftaler", "sv": "Stängda affärer"},
+    "deals_status_any": {"en": "Deals", "da": "Aftaler", "sv": "Affärer"},
+    "deals_at_risk": {"en": "at risk ({reasons})", "da": "i risiko ({reasons})", "sv": "i riskzonen ({reasons})"},
+    "deals_closing": {"en": "closing {period}", "da": "der lukker {period}", "sv": "som stängs {period}"},
+    "deals_closed_in": {"en": "{period}", "da": "{period}", "sv": "{period}"},
+    "deals_created_in": {"en": "created {period}", "da": "oprettet {period}", "sv": "skapade {period}"},
+    "deals_upcoming": {"en": "closing from today", "da": "der lukker fra i dag", "sv": "som stängs från i dag"},
+    "deals_over": {"en": "over {amount}", "da": "over {amount}", "sv": "över {amount}"},
+    "deals_under": {"en": "under {amount}", "da": "under {amount}", "sv": "under {amount}"},
+    "deals_count": {"en": "{n} in all", "da": "{n} i alt", "sv": "{n} totalt"},
+    "deals_none": {"en": "none match.", "da": "ingen passer.", "sv": "inga matchar."},
+    "deals_shown": {"en": "showing {shown}, {order}", "da": "viser {shown}, {order}", "sv": "visar {shown}, {order}"},
+    "deals_all_shown": {"en": "{order}", "da": "{order}", "sv": "{order}"},
+    "order_amount_desc": {"en": "largest first", "da": "største først", "sv": "största först"},
+    "order_amount_asc": {"en": "smallest first", "da": "mindste først", "sv": "minsta först"},
+    "order_close_date_asc": {"en": "soonest close date first", "da": "tidligste lukkedato først",
+                             "sv": "tidigaste stängningsdatum först"},
+    "order_close_date_desc": {"en": "latest close date first", "da": "seneste lukkedato først",
+                              "sv": "senaste stängningsdatum först"},
+    "order_age_desc": {"en": "oldest first", "da": "ældste først", "sv": "äldsta först"},
+    "order_age_asc": {"en": "newest first", "da": "nyeste først", "sv": "nyaste först"},
+    "order_last_change_desc": {"en": "longest unchanged first", "da": "længst uændrede først",
+                               "sv": "längst oförändrade först"},
+    "order_last_change_asc": {"en": "most recently changed first", "da": "senest ændrede først",
+                              "sv": "senast ändrade först"},
+    "deal_line": {"en": "{name} ({account}), {owner}, {stage}, {amount}, closes {close}",
+                  "da": "{name} ({account}), {owner}, {stage}, {amount}, lukker {close}",
+                  "sv": "{name} ({account}), {owner}, {stage}, {amount}, stängs {close}"},
+    "deal_line_closed": {"en": "{name} ({account}), {owner}, {stage}, {amount}, closed {close}",
+                         "da": "{name} ({account}), {owner}, {stage}, {amount}, lukket {close}",
+                         "sv": "{name} ({account}), {owner}, {stage}, {amount}, stängd {close}"},
+    "no_amount": {"en": "no amount", "da": "intet beløb", "sv": "inget belopp"},
+    "no_close_date": {"en": "no close date", "da": "ingen lukkedato", "sv": "inget stängningsdatum"},
+    "risk_overdue": {"en": "overdue", "da": "forsinket", "sv": "försenad"},
+    "risk_stalled": {"en": "stalled", "da": "gået i stå", "sv": "har stannat av"},
+    "risk_early_stage_closing": {"en": "early stage closing soon", "da": "tidlig fase der lukker snart",
+                                 "sv": "tidig fas som stängs snart"},
+    "risk_missing_amount": {"en": "no amount", "da": "intet beløb", "sv": "inget belopp"},
+    "risk_missing_close_date": {"en": "no close date", "da": "ingen lukkedato", "sv": "inget stängningsdatum"},
+    "deals_your_scope": {
+        "en": "Only deals you may see: {whose}.",
+        "da": "Kun aftaler, du må se: {whose}.",
+        "sv": "Bara affärer du får se: {whose}.",
+    },
+    "scope_own": {"en": "your own", "da": "dine egne", "sv": "dina egna"},
+    "scope_own_and_reports": {"en": "your own and your reports'", "da": "dine egne og dine medarbejderes",
+                              "sv": "dina egna och dina medarbetares"},
+    "no_history_for_stalled": {
+        "en": "The store has no opportunity history, so I can't tell which deals have stalled.",
+        "da": "Datalageret har ingen aftalehistorik, så jeg kan ikke se, hvilke aftaler der er gået i stå.",
+        "sv": "Datalagret har ingen affärshistorik, så jag kan inte se vilka affärer som har stannat av.",
+    },
+    "col_deal": {"en": "deal", "da": "aftale", "sv": "affär"},
+    "col_amount": {"en": "amount", "da": "beløb", "sv": "belopp"},
+    "col_close": {"en": "close date", "da": "lukkedato", "sv": "stängningsdatum"},
+    "col_flags": {"en": "why", "da": "hvorfor", "sv": "varför"},
 }
 
 DIMENSION_WORDS = {
@@ -294,11 +358,12 @@ def percent(value: float, lang: str) -> str:
 
 EXAMPLES = {
     "en": ["What was our revenue last quarter?", "win rate by region this year", "my pipeline this quarter",
-           "top 5 reps by revenue last month", "Which KPIs should a CCO track?"],
+           "top 5 reps by revenue last month", "my biggest deal closing this month", "Which KPIs should a CCO track?"],
     "da": ["Hvad var omsætningen sidste kvartal?", "win rate pr. region i år", "min pipeline dette kvartal",
-           "top 5 sælgere efter omsætning sidste måned", "Hvad er kommerciel drift?"],
+           "top 5 sælgere efter omsætning sidste måned", "mine forsinkede aftaler", "Hvad er kommerciel drift?"],
     "sv": ["Vad var intäkterna förra kvartalet?", "win rate per region i år", "min pipeline det här kvartalet",
-           "topp 5 säljare efter intäkter förra månaden", "Vad gör en Chief Customer Officer?"],
+           "topp 5 säljare efter intäkter förra månaden", "vilka av mina affärer har fastnat?",
+           "Vad gör en Chief Customer Officer?"],
 }
 
 

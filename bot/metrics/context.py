@@ -92,21 +92,10 @@ class Ctx:
         return self.memo(("base", fact), lambda: self._base_mask(fact))
 
     def _base_mask(self, fact: str) -> np.ndarray:
-        table, dims = FACTS[fact]
-        n = len(self.store.tables[table])
-        mask = np.ones(n, dtype=bool)
-        for dim, values in self.filters.items():
-            mask &= self.match(fact, dims[dim], values)
-        if self.scope is not None and fact == "deals":
-            mask &= self.match(fact, "owner_id", sorted(self.scope))
-        return mask
+        return filter_mask(self.store, fact, self.filters, self.scope)
 
     def match(self, fact: str, column: str, values: list[str]) -> np.ndarray:
-        series = self.frame(fact)[column]
-        codes = self.array(fact, column)
-        wanted = series.cat.categories.get_indexer(values)
-        wanted = wanted[wanted >= 0]
-        return codes == wanted[0] if len(wanted) == 1 else np.isin(codes, wanted)
+        return _match(self.store, FACTS[fact][0], column, values)
 
     def in_period(self, fact: str, column: str, period: Period | None = None) -> np.ndarray:
         """Rows whose date column falls in the period (all rows with a date when there is none)."""
@@ -193,6 +182,25 @@ class Ctx:
 
     def grouper(self, frame: pd.DataFrame, by: list[str]):
         return frame.groupby([f"_g{i}" for i in range(len(by))], observed=True, dropna=False, sort=False)
+
+
+def filter_mask(store: MetricsStore, fact: str, filters: dict[str, list[str]],
+                scope: frozenset[str] | None) -> np.ndarray:
+    """Scope and filters over a fact's rows: the one place where rows are narrowed before any sum."""
+    table, dims = FACTS[fact]
+    mask = np.ones(len(store.tables[table]), dtype=bool)
+    for dim, values in filters.items():
+        mask &= _match(store, table, dims[dim], values)
+    if scope is not None and fact == "deals":
+        mask &= _match(store, table, "owner_id", sorted(scope))
+    return mask
+
+
+def _match(store: MetricsStore, table: str, column: str, values: list[str]) -> np.ndarray:
+    codes = store_array(store, table, column)
+    wanted = store.tables[table][column].cat.categories.get_indexer(values)
+    wanted = wanted[wanted >= 0]
+    return codes == wanted[0] if len(wanted) == 1 else np.isin(codes, wanted)
 
 
 def store_array(store: MetricsStore, table: str, column: str) -> np.ndarray:

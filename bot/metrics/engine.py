@@ -15,6 +15,7 @@ import pandas as pd
 from bot.errors import UnknownValue
 from bot.metrics.catalog import Catalog, Kpi, load_catalog
 from bot.metrics.context import FACTS, Ctx
+from bot.metrics.deals import DealQuery, DealResult, list_deals
 from bot.metrics.formulas import compute
 from bot.metrics.fx import month_index
 from bot.metrics.periods import Calendar, Period, parse_period
@@ -103,9 +104,19 @@ class Engine:
 
     # ------------------------------------------------------------ filters
 
+    def deals(self, query: DealQuery, as_of: date | None = None, scope: frozenset[str] | None = None) -> DealResult:
+        """A list of deals (contracts/cli.md, kind deals), within the asker's scope."""
+        store = self.store
+        cal = Calendar(self.as_of(as_of), store.fiscal_year_start_month)
+        filters = {dim: self.source_values(store, "deals", dim, values) for dim, values in query.filters.items()}
+        return list_deals(store, self.catalog, query, cal, filters, scope)
+
     def canonical_values(self, store: MetricsStore, kpi: Kpi, dim: str, values: list[str]) -> list[str]:
         """Filter values as the store spells them; an unknown value is a user error with suggestions."""
         source = "targets" if kpi.kind in ("target", "headcount") else KIND_FACT.get(kpi.kind, "deals")
+        return self.source_values(store, source, dim, values)
+
+    def source_values(self, store: MetricsStore, source: str, dim: str, values: list[str]) -> list[str]:
         lookup = store.cached(("lookup", source, dim), lambda: self._lookup(store, source, dim))
         out = []
         for value in values:

@@ -213,3 +213,67 @@ VALUE_ALIASES = {
 
 # Words that introduce a team name ("team Nordics SMB", "holdet …").
 TEAM_CUES = {"team", "teamet", "hold", "holdet", "lag", "laget"}
+
+# ---------------------------------------------------------------- lists of deals
+# A question about deals as items ("my biggest deal", "which deals are stuck") rather than a
+# number about them. The deal nouns above plus the inflections people type.
+DEAL_NOUNS = DEAL_WORDS | {"opp", "opportunity's", "aftalen", "affären", "affärerna", "affärsmöjlighet",
+                           "affärsmöjligheter", "salgsmulighed", "salgsmuligheder", "avtalet", "avtalen"}
+LIST_WHICH = {"which", "hvilken", "hvilket", "hvilke", "vilken", "vilket", "vilka"}
+DEAL_COUNT_KPIS = {"open_deals", "deals_won", "deals_lost", "deals_created", "pipeline", "revenue"}
+LIST_WORDS = {"list", "lists", "listing", "show", "display", "see", "vis", "liste", "visa", "lista", "se"}
+# superlative or order word → (order_by, desc)
+DEAL_ORDER = {
+    "biggest": ("amount", True), "largest": ("amount", True), "top": ("amount", True), "highest": ("amount", True),
+    "største": ("amount", True), "størst": ("amount", True), "højeste": ("amount", True),
+    "största": ("amount", True), "störst": ("amount", True), "högsta": ("amount", True), "topp": ("amount", True),
+    "smallest": ("amount", False), "lowest": ("amount", False), "mindste": ("amount", False),
+    "laveste": ("amount", False), "minsta": ("amount", False), "lägsta": ("amount", False),
+    "next": ("close_date", False), "upcoming": ("close_date", False), "soonest": ("close_date", False),
+    "næste": ("close_date", False), "kommende": ("close_date", False), "nästa": ("close_date", False),
+    "kommande": ("close_date", False),
+    "oldest": ("age", True), "ældste": ("age", True), "äldsta": ("age", True),
+    "newest": ("age", False), "latest": ("age", False), "nyeste": ("age", False), "senaste": ("age", False),
+    "nyaste": ("age", False),
+}
+UPCOMING = {"next", "upcoming", "soonest", "næste", "kommende", "nästa", "kommande"}
+RISK_WORDS = {
+    "stuck": "stalled", "stalled": "stalled", "stale": "stalled", "idle": "stalled", "inactive": "stalled",
+    "fastlåst": "stalled", "fastlåste": "stalled", "stillestående": "stalled", "fastnat": "stalled",
+    "stillastående": "stalled", "inaktive": "stalled", "inaktiva": "stalled",
+    "overdue": "overdue", "late": "overdue", "slipped": "overdue", "slipping": "overdue", "forsinket": "overdue",
+    "forsinkede": "overdue", "overskredne": "overdue", "försenad": "overdue", "försenade": "overdue",
+    "sena": "overdue", "förfallna": "overdue",
+    "risky": "*", "riskabel": "*", "risikable": "*", "riskabla": "*", "riskfyllda": "*", "flagged": "*",
+}
+RISK_PHRASES = {
+    "at risk": "*", "in danger": "*", "need attention": "*", "needs attention": "*", "i fare": "*",
+    "i risiko": "*", "i farezonen": "*", "i riskzonen": "*", "i fara": "*", "behöver uppmärksamhet": "*",
+    "past due": "overdue", "past their close date": "overdue", "not moved": "stalled", "haven't moved": "stalled",
+    "havent moved": "stalled", "gået i stå": "stalled", "står stille": "stalled", "står still": "stalled",
+    "har stået stille": "stalled", "no amount": "missing_amount", "without an amount": "missing_amount",
+    "without amount": "missing_amount", "missing amount": "missing_amount", "missing an amount": "missing_amount",
+    "uden beløb": "missing_amount", "utan belopp": "missing_amount", "no close date": "missing_close_date",
+    "without a close date": "missing_close_date", "without close date": "missing_close_date",
+    "missing close date": "missing_close_date", "uden lukkedato": "missing_close_date",
+    "utan stängningsdatum": "missing_close_date",
+}
+DEAL_STATUS = {
+    "open": "open", "åbne": "open", "åben": "open", "öppna": "open", "öppen": "open", "active": "open",
+    "aktive": "open", "aktiva": "open", "pipeline": "open", "won": "won", "vundne": "won", "vandt": "won",
+    "vundet": "won", "vunna": "won", "vann": "won", "vunnit": "won", "lost": "lost", "tabte": "lost",
+    "tabt": "lost", "förlorade": "lost", "förlorat": "lost", "closed": "closed", "lukkede": "closed",
+    "stängda": "closed",
+}
+CREATED_WORDS = {"created", "new", "opened", "oprettet", "oprettede", "nye", "skapade", "skapat", "skapats", "nya"}
+CLOSING_WORDS = {"closing", "close", "closes", "lukker", "lukkes", "lukke", "stänger", "stängs", "stänga", "due"}
+# "over 100k", "mere end 100.000", "över 1 miljon", "under 50k"
+AMOUNT = re.compile(
+    r"(?P<cmp>more than|greater than|bigger than|larger than|at least|over|above|exceeding|>=?|"
+    r"mere end|mer än|större än|større end|minst|mindst|över|under|below|less than|smaller than|<=?|"
+    r"mindre end|mindre än|højst|högst)\s*(?:eur|€|dkk|sek|usd|gbp|kr\.?)?\s*"
+    r"(?P<num>\d{1,3}(?:[ .,\u00a0]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?)\s*"
+    r"(?P<unit>k|m|mn|mio|mill|million|millioner|miljoner|miljon|thousand|tusind|tusen|t)?\b")
+AMOUNT_BELOW = {"under", "below", "less than", "smaller than", "<", "<=", "mindre end", "mindre än", "højst", "högst"}
+AMOUNT_UNITS = {"k": 1e3, "thousand": 1e3, "tusind": 1e3, "tusen": 1e3, "t": 1e3, "m": 1e6, "mn": 1e6, "mio": 1e6,
+                "mill": 1e6, "million": 1e6, "millioner": 1e6, "miljoner": 1e6, "miljon": 1e6}

@@ -18,6 +18,7 @@ from rapidfuzz import fuzz, process
 
 from bot.errors import PeriodError
 from bot.metrics.catalog import Catalog
+from bot.metrics.deals import RISKS
 from bot.metrics.periods import Calendar, parse_period
 from bot.nlu import lexicon as lx
 from bot.nlu.text import MAX_CHARS, detect_language, like, normalise, stem, tokens
@@ -36,10 +37,26 @@ class Token:
 
 
 @dataclass
+class DealSpec:
+    """What a question about deals as items asks for (besides filters, period and the asker)."""
+
+    status: str = "open"  # open, won, lost, closed, any
+    date_field: str = "close"  # the period applies to close_date, or created_date
+    upcoming: bool = False  # "next deal": close_date on or after today
+    amount_min: float | None = None
+    amount_max: float | None = None
+    risks: list[str] = field(default_factory=list)
+    order_by: str = "amount"  # amount, close_date, age, last_change
+    desc: bool = True
+    limit: int = 10
+
+
+@dataclass
 class Parsed:
     question: str
     lang: str = "en"
-    kind: str = "kpi"  # kpi, help, clarify
+    kind: str = "kpi"  # kpi, deals, help, clarify
+    deal: DealSpec | None = None
     metric: str | None = None
     period: str | None = None
     period_error: str | None = None
@@ -110,6 +127,8 @@ class Parser:
         words |= set(lx._UNIT) | set(lx.MONTHS) | lx.STOPWORDS | lx.MINE | lx.TEAM_WORDS | set(lx.TOP_WORDS)
         words |= lx.WHICH | lx.DEAL_WORDS | lx.SELL_WORDS | set(lx.PERIODIC) | set(lx._NUMBER_WORDS)
         words |= {w for verbs in lx.DEAL_VERBS.values() for w in verbs} | set(lx._ORD_Q)
+        words |= lx.DEAL_NOUNS | lx.LIST_WORDS | set(lx.DEAL_ORDER) | set(lx.RISK_WORDS) | set(lx.DEAL_STATUS)
+        words |= lx.CREATED_WORDS | lx.CLOSING_WORDS
         words |= {w for cue in lx.GROUP_CUES + lx.COUNT_CUES + lx.HOW_MUCH for w in cue.split()}
         words |= {"ytd", "qtd", "mtd", "yoy", "last", "this", "next", "sidste", "forrige", "förra", "nästa",
                   "næste", "seneste", "senaste", "fjor", "fjol", "help", "hjælp", "hjälp", "dage", "dagar",
@@ -150,10 +169,16 @@ class Parser:
             out.kind, out.asked_help = "help", True
         else:
             self._period(toks, out, cal)
-            self._metric(toks, out, evidence)
-            self._breakdown(toks, out)
+            deals = self._deal_list(toks, out, question)
+            if not deals:
+                self._metric(toks, out, evidence)
+                self._breakdown(toks, out)
             self._asker(toks, out, text)
             self._filters(toks, out, values)
+            if not deals and out.metric is None and "account" in out.filters and self._deal_nouns(toks):
+                out.kind, out.deal = "deals", DealSpec()  # "deals with Beacon Software"
+                for i in self._deal_nouns(toks):
+                    toks[i].used = True
             self._leftovers(toks, out)
         out.lang = detect_language(text.lower(), [t.text.lower() for t in toks], evidence)
         if out.kind == "kpi" and out.metric is None:
@@ -281,6 +306,120 @@ class Parser:
             out.metric = "revenue"
             for t in sold:
                 t.used = True
+
+    # ------------------------------------------------------------ lists of deals
+
+    def _deal_nouns(self, toks: list[Token]) -> list[int]:
+        return [i for i, t in enumerate(toks) if not t.used and t.word in lx.DEAL_NOUNS]
+
+    def _deal_list(self, toks: list[Token], out: Parsed, question: str) -> bool:
+        """Deals as items ("my biggest deal closing this month", "which deals are stuck", "open
+        deals over 100k") rather than a number about them ("how many deals did we win")."""
+        nouns = self._deal_nouns(toks)
+        words = [t.word for t in toks]
+        joined = " ".join(words)
+        if not nouns or any(cue in joined for cue in lx.COUNT_CUES + lx.HOW_MUCH) or self._names_a_kpi(toks):
+            return False
+        spec, used = DealSpec(), set(nouns)
+        cue = self._deal_order(toks, nouns, spec, used)
+        cue |= self._deal_risks(toks, joined, spec, used)
+        cue |= self._deal_amount(toks, question, spec, used)
+        first = nouns[0]
+        before = words[max(0, first - 3):first]
+        if any(w in lx.LIST_WORDS for w in words) or any(w in lx.LIST_WHICH | lx.MINE for w in before):
+            cue = True
+            used |= {i for i, w in enumerate(words) if w in lx.LIST_WORDS or (w in lx.LIST_WHICH and i < first)}
+            used -= {i for i, w in enumerate(words) if w in lx.MINE}  # "my" is the asker's, read later
+        if not cue:
+            return False
+        self._deal_status(toks, spec, used)
+        if len(spec.risks) == 1 and not any(toks[i].word in lx.DEAL_ORDER for i in used):  # the reason's order
+            spec.order_by, spec.desc = {"stalled": ("last_change", True),
+                                        "overdue": ("close_date", False)}.get(spec.risks[0], ("amount", True))
+        out.kind, out.deal = "deals", spec
+        for i in used:
+            toks[i].used = True
+        return True
+
+    def _names_a_kpi(self, toks: list[Token]) -> bool:
+        """'average deal value', 'deal size': a KPI whose name holds a deal word is a number, not a list
+        (the counts of deals are lists when asked as lists: 'which deals did we win')."""
+        trial = Parsed(question="")
+        self._metric([Token(t.text, t.word, t.start, t.used or t.word in lx.CLOSING_WORDS) for t in toks], trial, {})
+        return trial.metric is not None and trial.metric not in lx.DEAL_COUNT_KPIS
+
+    def _deal_order(self, toks: list[Token], nouns: list[int], spec: DealSpec, used: set[int]) -> bool:
+        """'biggest deal', 'top 5 deals', 'the 3 largest opportunities', 'next deal to close'."""
+        for n in nouns:
+            for j in range(max(0, n - 3), n):
+                word = toks[j].word
+                if toks[j].used or word not in lx.DEAL_ORDER:
+                    continue
+                spec.order_by, spec.desc = lx.DEAL_ORDER[word]
+                spec.upcoming = word in lx.UPCOMING
+                count = next((int(t.word) for t in toks[max(0, j - 1):n] if t.word.isdigit()), None)
+                plural = toks[n].word not in ("deal", "opportunity", "opp", "aftale", "aftalen", "affär", "affären",
+                                              "avtal", "avtalet", "salgsmulighed", "affärsmöjlighet")
+                spec.limit = min(count, 1000) if count else (10 if plural else 1)
+                used |= {k for k in range(j, n) if toks[k].word == word or toks[k].word.isdigit()}
+                return True
+        return False
+
+    @staticmethod
+    def _deal_risks(toks: list[Token], joined: str, spec: DealSpec, used: set[int]) -> bool:
+        found: list[str] = []
+        for phrase, risk in lx.RISK_PHRASES.items():
+            at = joined.find(phrase)
+            if at >= 0 and (at == 0 or joined[at - 1] == " "):
+                found.append(risk)
+                used |= {i for i, t in enumerate(toks) if at <= t.start < at + len(phrase)}
+        for i, t in enumerate(toks):
+            if t.word in lx.RISK_WORDS and not t.used:
+                found.append(lx.RISK_WORDS[t.word])
+                used.add(i)
+        if not found:
+            return False
+        spec.risks = list(RISKS) if "*" in found else list(dict.fromkeys(found))
+        if "*" in found:  # "at risk": every reason; the biggest deals first
+            spec.order_by, spec.desc = "amount", True
+        return True
+
+    @staticmethod
+    def _deal_amount(toks: list[Token], question: str, spec: DealSpec, used: set[int]) -> bool:
+        hit = False
+        for m in lx.AMOUNT.finditer(question.lower()):
+            value = _amount(m.group("num"), m.group("unit"))
+            if value is None:
+                continue
+            if m.group("cmp") in lx.AMOUNT_BELOW:
+                spec.amount_max = value
+            else:
+                spec.amount_min = value
+            hit = True
+            parts = tokens(normalise(m.group(0)).lower())
+            for part in parts:  # the threshold's words, wherever the tokeniser put them
+                i = next((i for i, t in enumerate(toks) if i not in used and not t.used and t.word == part), None)
+                if i is not None:
+                    used.add(i)
+        return hit
+
+    @staticmethod
+    def _deal_status(toks: list[Token], spec: DealSpec, used: set[int]) -> None:
+        for i, t in enumerate(toks):
+            if t.used or i in used:
+                continue
+            if t.word in lx.DEAL_STATUS:
+                spec.status = lx.DEAL_STATUS[t.word]
+                used.add(i)
+            elif t.word in lx.CREATED_WORDS:
+                spec.date_field = "created"
+                used.add(i)
+            elif t.word in lx.CLOSING_WORDS:
+                used.add(i)
+        if spec.status in ("won", "lost", "closed"):
+            spec.upcoming = False
+        if spec.date_field == "created" and not any(toks[i].word in lx.DEAL_STATUS for i in used):
+            spec.status = "any"  # "deals created this month": whatever became of them
 
     # ------------------------------------------------------------ breakdown
 
@@ -487,6 +626,21 @@ def _use_span(toks: list[Token], span: tuple[int, int]) -> None:
 def _adjacent(toks: list[Token], window: list[Token]) -> bool:
     idx = [toks.index(t) for t in window]
     return idx == list(range(idx[0], idx[0] + len(idx)))
+
+
+def _amount(number: str, unit: str | None) -> float | None:
+    """'100' 'k' → 100000; '100.000' → 100000; '1,5' 'm' → 1500000 (a separator before exactly
+    three digits groups thousands, otherwise it is the decimal mark)."""
+    text = number.replace("\u00a0", " ")
+    if re.fullmatch(r"\d{1,3}(?:[ .,]\d{3})+", text):
+        text = re.sub(r"[ .,]", "", text)
+    else:
+        text = text.replace(" ", "").replace(",", ".")
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value * lx.AMOUNT_UNITS.get(unit or "", 1.0)
 
 
 def _plural(word: str) -> bool:

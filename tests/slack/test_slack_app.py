@@ -475,3 +475,27 @@ def test_assistant_thread_context_changed_is_taken_quietly(slack):
     assert status == 200
     time.sleep(0.5)
     assert slack.fake.of("chat.postMessage") == [] and slack.fake.of("chat.postEphemeral") == []
+
+
+def test_a_reps_deal_list_in_a_shared_channel_goes_privately_to_them(slack):
+    """Alice's deals are deal-level rows Bob may not see, so in a channel they shared they go to her alone."""
+    slack.event(slack.mention("list my open deals", user="UR1"))
+    private = slack.fake.wait_for("chat.postEphemeral")[0]
+    assert private["user"] == "UR1"
+    shown_text = shown(private)
+    assert "Open deals for rep Alice Berg: 1 in all" in shown_text and "Acme" in shown_text  # o7, account a1
+    assert "Negotiation" in shown_text and "r1" not in shown_text.replace("UR1", "")  # names, not ids
+    assert not any("Acme" in shown(p) for p in slack.fake.of("chat.postMessage"))
+
+
+def test_a_managers_deal_list_in_a_dm_names_the_people(slack):
+    body = fixture("message_im_event_callback.json")
+    body["event"].pop("thread_ts")
+    body["event"].pop("parent_user_id")
+    body["event"].update(user="UM1", text="which deals are closing this quarter?", channel="D777")
+    slack.event(body)
+    post = slack.fake.wait_for("chat.postMessage")[0]
+    text = shown(post)
+    # Mona's reports' open deals closing in 2026-Q4: only o6 (Bob, Gamma, EUR 2,000); o8 is Carl's (not hers)
+    assert "1 in all" in text and "Bob Lund" in text and "Gamma" in text and "EUR 2,000" in text
+    assert "Carl" not in text

@@ -104,14 +104,20 @@ class SlackBot:
         particular reps, or a channel with members matched to no rep, go privately to the asker."""
         if channel_type == "im" or channel.startswith("D"):
             return True
+        if answer.kind == "deals":  # deal-level rows: only if every member may see every deal listed
+            owners = {r["owner_id"] for r in answer.rows}
+            return self._members_see(channel, lambda who: who.sees_all or owners <= who.deal_level())
         if answer.kind != "kpi":
             return answer.kind in ("playbook", "help", "clarify")
         plan = answer.plan
         if plan is None or plan.filters.get("owner") or "owner" in plan.group_by:
             return False
+        return self._members_see(channel, lambda who: who.matched)
+
+    def _members_see(self, channel: str, may_see) -> bool:
         members = self._channel_members(channel)
         store = self.assistant.engine.store
-        return bool(members) and all(identify(store, self.asker(m)).matched for m in members)
+        return bool(members) and all(may_see(identify(store, self.asker(m))) for m in members)
 
     def _channel_members(self, channel: str) -> frozenset[str]:
         hit = self._members.get(channel)

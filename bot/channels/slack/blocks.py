@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 
 from bot.core.answer import Answer
-from bot.core.fmt import format_value, row_label
+from bot.core.fmt import deal_cells, format_value, row_label
 from bot.core.i18n import dimension_word
 from bot.playbook.answer import place
 
@@ -37,7 +37,10 @@ def render(answer: Answer) -> tuple[str, list[dict]]:
     blocks: list[dict] = []
     head = answer.summary if answer.rows and answer.summary else answer.text
     blocks += _sections(head, bold=answer.kind == "kpi")
-    if answer.rows:
+    if answer.kind == "deals" and answer.rows:
+        heads, cells = deal_cells(answer.rows[:MAX_ROWS], answer.lang)
+        blocks += _sections(_aligned(heads, cells), code=True)
+    elif answer.rows:
         blocks += _sections(_table(answer, answer.rows[:MAX_ROWS]), code=True)
         if len(answer.rows) > MAX_ROWS:
             lang = answer.lang if answer.lang in ROWS_TRIMMED else "en"
@@ -79,6 +82,10 @@ def _table(answer: Answer, shown: list[dict]) -> str:
     heads = [dimension_word(d, answer.lang) for d in answer.group_by] + [answer.metric or ""]
     rows = [row_label(r, answer.group_by, answer.lang).split(" / ")
             + [format_value(r["value"], answer.unit or "", answer.currency, answer.lang)] for r in shown]
+    return _aligned(heads, rows)
+
+
+def _aligned(heads: list[str], rows: list[list[str]]) -> str:
     widths = [max(len(str(x)) for x in col) for col in zip(heads, *rows)]
     fmt = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
     return "\n".join([fmt(heads)] + [fmt(r) for r in rows])

@@ -1,0 +1,259 @@
+"""Lists of deals (contracts/cli.md, kind `deals`): filter, flag, sort and cut the opportunities.
+
+A DealQuery is validated data, like a QueryPlan: whoever fills it (the parser, a language
+model) cannot make it run anything. The asker's scope is applied to the rows first, as for
+KPIs; risk reasons follow contracts/digest.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from bot.metrics.catalog import Catalog
+from bot.metrics.context import FACTS, Note, day_seconds, filter_mask, store_array
+from bot.metrics.periods import Calendar, Period, parse_period
+from bot.metrics.store import MetricsStore
+
+RISKS = ("overdue", "stalled", "early_stage_closing", "missing_amount", "missing_close_date")
+DIMENSIONS = tuple(FACTS["deals"][1])  # what a deal list can be filtered by
+STALLED_DAYS = 30
+CLOSING_SOON_DAYS = 14
+EARLY_STAGE = 0.2
+NO_DATE = np.iinfo(np.int64).min
+DAY = 86_400
+
+
+class DealQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    filters: dict[str, list[str]] = Field(default_factory=dict)
+    status: Literal["open", "won", "lost", "closed", "any"] = "open"
+    # A period on close_date (or created_date); None: no date condition.
+    period: str | None = Field(default=None, max_length=100)
+    date_field: Literal["close", "created"] = "close"
+    upcoming: bool = False  # close_date on or after as_of: "the next deal to close"
+    amount_min: float | None = None
+    amount_max: float | None = None
+    risks: list[Literal["overdue", "stalled", "early_stage_closing", "missing_amount", "missing_close_date"]] = \
+        Field(default_factory=list)  # deals flagged for any of these; [] = no risk condition
+    order_by: Literal["amount", "close_date", "age", "last_change"] = "amount"
+    desc: bool = True
+    limit: int = Field(default=10, ge=1, le=1000)
+
+    @field_validator("filters")
+    @classmethod
+    def _known(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        unknown = sorted(set(v) - set(DIMENSIONS))
+        if unknown:
+            raise ValueError(f"deals cannot be filtered by {', '.join(unknown)}")
+        return v
+
+
+@dataclass
+class DealResult:
+    query: DealQuery
+    rows: list[dict]  # the deals shown, best first
+    total: int  # every deal that matches, not only those shown
+    period: Period | None
+    filters: dict[str, list[str]]
+    currency: str
+    as_of: date
+    notes: list[Note] = field(default_factory=list)
+
+
+def list_deals(store: MetricsStore, catalog: Catalog, query: DealQuery, cal: Calendar, filters: dict[str, list[str]],
+               scope: frozenset[str] | None) -> DealResult:
+    """The deals that match, within scope, sorted as asked; `filters` are canonical store values."""
+    period = parse_period(query.period, cal, forward=True) if query.period else None
+    mask = filter_mask(store, "deals", filters, scope) & _status(store, query.status)
+    mask &= _dates(store, query, period, cal.as_of)
+    mask &= _amounts(store, query)
+    if query.risks:
+        mask &= _flagged(store, catalog, mask, cal.as_of, query.risks)
+    pos = np.flatnonzero(mask)
+    shown = _sort(store, pos, query, cal.as_of)
+    result = DealResult(query, [], int(len(pos)), period, filters, store.base_currency, cal.as_of)
+    result.rows = _rows(store, catalog, shown, cal.as_of, with_reasons=bool(query.risks))
+    if query.risks and "stalled" in query.risks and store.history() is None:
+        result.notes.append(Note("no_history_for_stalled"))
+    return result
+
+
+# ---------------------------------------------------------------- conditions
+
+def _status(store: MetricsStore, status: str) -> np.ndarray:
+    closed = store_array(store, "opportunities", "is_closed")
+    won = store_array(store, "opportunities", "is_won")
+    return {"open": ~closed, "won": won, "lost": closed & ~won, "closed": closed,
+            "any": np.ones(len(closed), dtype=bool)}[status]
+
+
+def _dates(store: MetricsStore, query: DealQuery, period: Period | None, as_of: date) -> np.ndarray:
+    column = "close_date" if query.date_field == "close" else "created_date"
+    secs = store_array(store, "opportunities", column)
+    mask = np.ones(len(secs), dtype=bool)
+    if period is not None:
+        mask &= (secs >= day_seconds(period.start)) & (secs < day_seconds(period.end + timedelta(days=1)))
+    if query.upcoming:
+        mask &= store_array(store, "opportunities", "close_date") >= day_seconds(as_of)
+    return mask
+
+
+def _amounts(store: MetricsStore, query: DealQuery) -> np.ndarray:
+    amount = store_array(store, "opportunities", "amount")
+    mask = np.ones(len(amount), dtype=bool)
+    if query.amount_min is not None:
+        mask &= amount > query.amount_min  # NaN compares False: a deal without an amount is not "over 100k"
+    if query.amount_max is not None:
+        mask &= amount < query.amount_max
+    return mask
+
+
+def _flagged(store: MetricsStore, catalog: Catalog, mask: np.ndarray, as_of: date, risks: list[str]) -> np.ndarray:
+    pos = np.flatnonzero(mask)
+    reasons = risk_flags(store, catalog, pos, as_of)
+    hit = np.zeros(len(pos), dtype=bool)
+    for reason in risks:
+        hit |= reasons[reason]
+    out = np.zeros(len(mask), dtype=bool)
+    out[pos[hit]] = True
+    return out
+
+
+def risk_flags(store: MetricsStore, catalog: Catalog, pos: np.ndarray, as_of: date) -> dict[str, np.ndarray]:
+    """Each risk reason of contracts/digest.md as a boolean over the deals at `pos` (open deals)."""
+    today = day_seconds(as_of)
+    close = store_array(store, "opportunities", "close_date")[pos]
+    amount = store_array(store, "opportunities", "amount")[pos]
+    has_close = close != NO_DATE
+    return {
+        "overdue": has_close & (close < today),
+        "stalled": _stalled(store, pos, as_of),
+        "early_stage_closing": has_close & (close >= today) & (close < today + CLOSING_SOON_DAYS * DAY)
+        & (_stage_probability(store, catalog)[pos] <= EARLY_STAGE),
+        "missing_amount": np.isnan(amount),
+        "missing_close_date": ~has_close,
+    }
+
+
+def _stalled(store: MetricsStore, pos: np.ndarray, as_of: date) -> np.ndarray:
+    """No history row dated D−30 … D−1; a deal with no history at all: created 30 days or more before D."""
+    if store.history() is None:
+        return np.zeros(len(pos), dtype=bool)
+    start = as_of - timedelta(days=STALLED_DAYS)
+    moved = store.cached(("deal_moved", start, as_of), lambda: _moved_between(store, start, as_of))[pos]
+    never = _last_change(store)[pos] == NO_DATE
+    created = store_array(store, "opportunities", "created_date")[pos]
+    old_enough = (created != NO_DATE) & (created <= day_seconds(start))
+    return np.where(never, old_enough, ~moved)
+
+
+def _moved_between(store: MetricsStore, start: date, end: date) -> np.ndarray:
+    """Per deal: has a history row dated start … the day before end."""
+    history = store.history()
+    at = history["changed_at"].to_numpy(dtype="datetime64[s]").view("int64")
+    rows = (at >= day_seconds(start)) & (at < day_seconds(end))
+    where = _history_deal(store)[rows]
+    out = np.zeros(len(store.deals), dtype=bool)
+    out[where[where >= 0]] = True
+    return out
+
+
+def _history_deal(store: MetricsStore) -> np.ndarray:
+    """For each history row, the position of its deal (-1: a deal not in opportunities)."""
+    return store.cached("history_deal_pos", lambda: pd.Index(store.deals["opportunity_id"].astype(str)).get_indexer(
+        store.history()["opportunity_id"].astype(str)))
+
+
+def _last_change(store: MetricsStore) -> np.ndarray:
+    """Per deal, the latest history timestamp in seconds (NO_DATE when it has none)."""
+    def make() -> np.ndarray:
+        history = store.history()
+        deals = store.deals
+        out = np.full(len(deals), NO_DATE, dtype=np.int64)
+        if history is None or not len(history):
+            return out
+        at = history["changed_at"].to_numpy(dtype="datetime64[s]").view("int64")
+        where = _history_deal(store)
+        ok = (where >= 0) & (at != NO_DATE)
+        np.maximum.at(out, where[ok], at[ok])
+        return out
+
+    return store.cached("deal_last_change", make)
+
+
+def _stage_probability(store: MetricsStore, catalog: Catalog) -> np.ndarray:
+    """Each deal's stage default probability from the catalog (NaN where the stage has none)."""
+    def make() -> np.ndarray:
+        defaults = {k.lower(): float(v) for k, v in catalog.setting("stage_probability", {}).items()}
+        stage = store.deals["stage"]
+        per_code = np.array([defaults.get(str(s).lower(), np.nan) for s in stage.cat.categories] + [np.nan])
+        return per_code[stage.cat.codes.to_numpy()]  # code -1 (no stage) takes the trailing NaN
+
+    return store.cached("stage_default_probability", make)
+
+
+# ---------------------------------------------------------------- order and rows
+
+def _sort(store: MetricsStore, pos: np.ndarray, query: DealQuery, as_of: date) -> np.ndarray:
+    """The first `limit` positions in the order asked for; deals lacking the sort value come last.
+    Only the candidates for the top are fully sorted (ties broken by row), not every match."""
+    if query.order_by == "amount":
+        key = store_array(store, "opportunities", "amount")[pos]
+    elif query.order_by == "close_date":
+        key = _dates_as_float(store_array(store, "opportunities", "close_date")[pos])
+    elif query.order_by == "age":  # oldest first: the earliest created_date
+        key = -_dates_as_float(store_array(store, "opportunities", "created_date")[pos])
+    else:  # longest since the last change first
+        key = -_dates_as_float(_last_change(store)[pos])
+    signed = np.where(np.isnan(key), np.inf, -key if query.desc else key)
+    if len(signed) > query.limit:
+        cut = np.partition(signed, query.limit - 1)[query.limit - 1]
+        keep = signed <= cut
+        pos, signed = pos[keep], signed[keep]
+    return pos[np.lexsort((pos, signed))][:query.limit]
+
+
+def _dates_as_float(secs: np.ndarray) -> np.ndarray:
+    return np.where(secs == NO_DATE, np.nan, secs.astype("float64"))
+
+
+def _rows(store: MetricsStore, catalog: Catalog, pos: np.ndarray, as_of: date, with_reasons: bool) -> list[dict]:
+    deals = store.deals
+    # Column by column: taking 10 rows of one Series is cheap, of the whole wide frame it is not.
+    col = {c: deals[c].iloc[pos].tolist() if c in deals.columns else [None] * len(pos)
+           for c in ("opportunity_id", "name", "account_id", "owner_id", "stage", "amount", "close_date", "is_closed")}
+    owners, accounts = _names(store, "reps", "rep_id"), _names(store, "accounts", "account_id")
+    flags = risk_flags(store, catalog, pos, as_of) if with_reasons else {}
+    rows = []
+    for i in range(len(pos)):
+        owner, account = _text(col["owner_id"][i]), _text(col["account_id"][i])
+        amount, close = col["amount"][i], col["close_date"][i]
+        rows.append({
+            "opportunity_id": str(col["opportunity_id"][i]), "name": _text(col["name"][i]),
+            "account": accounts.get(account, account), "owner": owners.get(owner, owner), "owner_id": owner,
+            "stage": _text(col["stage"][i]),
+            "amount": None if pd.isna(amount) else round(float(amount), 2), "currency": store.base_currency,
+            "close_date": None if pd.isna(close) else close.date().isoformat(),
+            "reasons": [r for r in RISKS if r in flags and flags[r][i]],  # every reason that holds
+            "is_closed": bool(col["is_closed"][i]),
+        })
+    return rows
+
+
+def _names(store: MetricsStore, table: str, key: str) -> dict[str, str]:
+    frame = store.tables.get(table)
+    if frame is None or "name" not in frame.columns:
+        return {}
+    return store.cached(("name_map", table), lambda: {
+        str(k): str(n) for k, n in zip(frame[key].astype(str), frame["name"].astype("string")) if isinstance(n, str)})
+
+
+def _text(value: object) -> str | None:
+    return None if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)) else str(value)

@@ -1,0 +1,252 @@
+"""Lists of deals, asked the way reps and managers ask, checked against an independent pandas
+reading of the raw demo files (tests/reference.py) and the rules of contracts/digest.md
+(risk reasons) and access.md (deal-level rows)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+import pytest
+import yaml
+
+from bot.core.assistant import Assistant
+from bot.core.conversation import Conversation
+from bot.metrics import demo
+from bot.metrics.engine import Engine
+from bot.metrics.store import load_store
+from tests.paths import ROOT
+from tests.reference import raw_deals
+
+AS_OF = date(2026, 11, 20)
+D = pd.Timestamp(AS_OF)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    out = tmp_path_factory.mktemp("deals")
+    demo.write_demo(out, seed=21, deals=8_000, as_of=AS_OF)
+    deals = raw_deals(out)
+    reps = pd.read_parquet(out / "reps.parquet")
+    history = pd.read_parquet(out / "opportunity_history.parquet")
+    deals = deals.merge(_reasons(deals, history), on="opportunity_id", how="left")
+    return Assistant(Engine(load_store(out))), deals, reps
+
+
+def _reasons(deals: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
+    """digest.md's risk reasons, computed here from the raw tables and catalog.yml's stage defaults."""
+    settings = yaml.safe_load((ROOT / "bot/metrics/catalog.yml").read_text(encoding="utf-8"))["settings"]
+    early = {k for k, v in settings["stage_probability"].items() if v <= 0.2}
+    window = history[(history["changed_at"] >= D - timedelta(days=30)) & (history["changed_at"] < D)]
+    moved = set(window["opportunity_id"])
+    has_history = set(history["opportunity_id"])
+    d = deals[["opportunity_id", "close_date", "created_date", "amount", "stage"]].copy()
+    d["overdue"] = d["close_date"] < D
+    d["stalled"] = [(oid not in moved) if oid in has_history else bool(created <= D - timedelta(days=30))
+                    for oid, created in zip(d["opportunity_id"], d["created_date"])]
+    d["early_stage_closing"] = (d["close_date"] >= D) & (d["close_date"] < D + timedelta(days=14)) & \
+        d["stage"].str.lower().isin(early)
+    d["missing_amount"] = d["amount"].isna()
+    d["missing_close_date"] = d["close_date"].isna()
+    return d[["opportunity_id", "overdue", "stalled", "early_stage_closing", "missing_amount", "missing_close_date"]]
+
+
+def person(reps: pd.DataFrame, role: str, n: int = 0) -> pd.Series:
+    return reps[reps["role"] == role].iloc[n]
+
+
+def team_of(reps: pd.DataFrame, manager: str) -> set[str]:
+    out, todo = set(), [manager]
+    while todo:
+        kids = set(reps.loc[reps["manager_id"] == todo.pop(), "rep_id"]) - out
+        out |= kids
+        todo += list(kids)
+    return out | {manager}
+
+
+def ids(answer) -> list[str]:
+    return [r["opportunity_id"] for r in answer.rows]
+
+
+def by_amount(frame: pd.DataFrame) -> list[str]:
+    return list(frame.sort_values(["eur", "opportunity_id"], ascending=[False, True],
+                                  na_position="last")["opportunity_id"])
+
+
+# ---------------------------------------------------------------- what reps ask
+
+@pytest.mark.parametrize("question", [
+    "what's the biggest deal closing this month?", "my biggest deal closing this month",
+    "Hvad er min største aftale, der lukker denne måned?", "Vilken är min största affär som stängs den här månaden?",
+    "biggest deal closing this month?", "største aftale denne måned",
+])
+def test_my_biggest_deal_closing_this_month(world, question):
+    assistant, d, reps = world
+    rep = person(reps, "rep", 3)
+    answer = assistant.ask(question, user=rep["email"], as_of=AS_OF)
+    mine = d[(d["owner_id"] == rep["rep_id"]) & ~d["is_closed"] & (d["close_date"] >= "2026-11-01")
+             & (d["close_date"] <= "2026-11-30")]
+    assert answer.kind == "deals", answer.text
+    assert answer.value == len(mine) and answer.limit == 1
+    assert answer.period == {"start": "2026-11-01", "end": "2026-11-30"}
+    assert ids(answer) == by_amount(mine)[:1]
+    assert answer.order == {"by": "amount", "desc": True}
+
+
+@pytest.mark.parametrize("question", [
+    "when is my next deal closing?", "next deal to close", "min næste aftale der lukker", "nästa affär som stängs",
+])
+def test_next_deal_to_close(world, question):
+    assistant, d, reps = world
+    rep = person(reps, "rep", 5)
+    answer = assistant.ask(question, user=rep["rep_id"], as_of=AS_OF)
+    mine = d[(d["owner_id"] == rep["rep_id"]) & ~d["is_closed"] & (d["close_date"] >= D)]
+    assert answer.kind == "deals" and answer.value == len(mine)
+    assert [r["close_date"] for r in answer.rows] == [mine["close_date"].min().date().isoformat()]
+
+
+@pytest.mark.parametrize("question", [
+    "list my open deals", "my deals", "show my open deals", "vis mine åbne aftaler", "visa mina öppna affärer",
+    "mine aftaler", "which deals do I have open?",
+])
+def test_my_open_deals(world, question):
+    assistant, d, reps = world
+    rep = person(reps, "rep", 2)
+    answer = assistant.ask(question, user=rep["slack_user_id"], as_of=AS_OF)
+    mine = d[(d["owner_id"] == rep["rep_id"]) & ~d["is_closed"]]
+    assert answer.kind == "deals", answer.text
+    assert answer.value == len(mine) and ids(answer) == by_amount(mine)[:10]
+    assert {r["owner"] for r in answer.rows} == {rep["name"]}  # names, not ids
+    assert all(r["account"] and not r["account"].startswith("A-") for r in answer.rows)
+
+
+@pytest.mark.parametrize("question,reason", [
+    ("which of my deals are stuck?", "stalled"), ("my stalled deals", "stalled"),
+    ("hvilke af mine aftaler er gået i stå?", "stalled"), ("vilka av mina affärer har fastnat?", "stalled"),
+    ("which of my deals are overdue", "overdue"), ("mine forsinkede aftaler", "overdue"),
+    ("mina försenade affärer", "overdue"), ("my deals past due", "overdue"),
+])
+def test_my_deals_with_one_risk(world, question, reason):
+    assistant, d, reps = world
+    rep = person(reps, "rep", 1)
+    answer = assistant.ask(question, user=rep["rep_id"], as_of=AS_OF)
+    flagged = d[(d["owner_id"] == rep["rep_id"]) & ~d["is_closed"] & d[reason]]
+    assert answer.kind == "deals", answer.text
+    assert answer.value == len(flagged) > 0
+    assert set(ids(answer)) <= set(flagged["opportunity_id"])
+    assert all(reason in r["reasons"] for r in answer.rows)
+    for row in answer.rows:  # every reason that holds is listed
+        truth = flagged.set_index("opportunity_id").loc[row["opportunity_id"]]
+        assert row["reasons"] == [r for r in ("overdue", "stalled", "early_stage_closing", "missing_amount",
+                                              "missing_close_date") if truth[r]]
+    if reason == "overdue":  # the longest overdue first
+        assert [r["close_date"] for r in answer.rows] == sorted(r["close_date"] for r in answer.rows)
+
+
+def test_stuck_deals_in_my_team_for_a_manager(world):
+    assistant, d, reps = world
+    manager = reps[(reps["role"] == "manager") & reps["team"].notna()].iloc[1]
+    team = team_of(reps, manager["rep_id"])
+    answer = assistant.ask("stuck deals in my team", user=manager["rep_id"], as_of=AS_OF)
+    flagged = d[d["owner_id"].isin(team) & ~d["is_closed"] & d["stalled"]]
+    assert answer.kind == "deals" and answer.value == len(flagged) > 0
+    assert {r["owner_id"] for r in answer.rows} <= team
+
+
+def test_open_deals_in_dach_over_100k(world):
+    assistant, d, _ = world
+    for question in ("open deals in DACH over 100k", "åbne aftaler i DACH over 100.000", "öppna affärer i DACH över 100 000"):
+        answer = assistant.ask(question, as_of=AS_OF)
+        big = d[~d["is_closed"] & (d["region"] == "DACH") & (d["eur"] > 100_000)]
+        assert answer.kind == "deals" and answer.filters == {"region": "DACH"}, question
+        assert answer.value == len(big) and ids(answer) == by_amount(big)[:10], question
+
+
+def test_deals_at_risk_company_wide_and_deals_won_with_a_threshold(world):
+    assistant, d, _ = world
+    answer = assistant.ask("which deals are at risk?", as_of=AS_OF)
+    reasons = ["overdue", "stalled", "early_stage_closing", "missing_amount", "missing_close_date"]
+    risky = d[~d["is_closed"] & d[reasons].any(axis=1)]
+    assert answer.kind == "deals" and answer.value == len(risky)
+    won = assistant.ask("show deals won last quarter over 50k", as_of=AS_OF)
+    truth = d[d["is_won"] & (d["close_date"] >= "2026-07-01") & (d["close_date"] <= "2026-09-30") & (d["eur"] > 50_000)]
+    assert won.kind == "deals" and won.value == len(truth) and ids(won) == by_amount(truth)[:10]
+    assert "closed" in won.text  # "…, closed 2026-08-14": not "closes"
+
+
+def test_deals_with_a_named_account(world):
+    assistant, d, _ = world
+    name = d.loc[d["account_name"].notna()].groupby("account_name").size().idxmax()
+    answer = assistant.ask(f"deals with {name}", as_of=AS_OF)
+    truth = d[(d["account_name"] == name) & ~d["is_closed"]]
+    assert answer.kind == "deals", answer.text
+    assert answer.value == len(truth)
+
+
+# ---------------------------------------------------------------- who may see which deals
+
+def test_a_rep_sees_only_their_own_deals_and_is_told(world):
+    assistant, d, reps = world
+    rep = person(reps, "rep", 0)
+    answer = assistant.ask("show open deals in DACH", user=rep["rep_id"], as_of=AS_OF)
+    assert answer.kind == "deals"
+    assert {r["owner_id"] for r in answer.rows} <= {rep["rep_id"]}
+    assert answer.value == len(d[(d["owner_id"] == rep["rep_id"]) & ~d["is_closed"] & (d["region"] == "DACH")])
+    assert any("Only deals you may see: your own." in n for n in answer.notes)
+
+
+def test_someone_elses_deals_are_denied(world):
+    assistant, _, reps = world
+    rep, other = person(reps, "rep", 0), person(reps, "rep", 9)
+    answer = assistant.ask(f"list {other['name']}'s open deals", user=rep["rep_id"], as_of=AS_OF)
+    assert answer.kind == "denied" and other["name"] in answer.text
+    assert assistant.ask("list my open deals", user="nobody@nowhere.example", as_of=AS_OF).kind == "denied"
+
+
+def test_a_manager_lists_their_reports_deals(world):
+    assistant, d, reps = world
+    manager = reps[(reps["role"] == "manager") & reps["team"].notna()].iloc[2]
+    team = team_of(reps, manager["rep_id"])
+    answer = assistant.ask("top 5 deals", user=manager["rep_id"], as_of=AS_OF)
+    truth = d[d["owner_id"].isin(team) & ~d["is_closed"]]
+    assert answer.kind == "deals" and answer.limit == 5
+    assert answer.value == len(truth) and ids(answer) == by_amount(truth)[:5]
+    assert any("your own and your reports'" in n for n in answer.notes)
+
+
+# ---------------------------------------------------------------- still numbers, not lists
+
+@pytest.mark.parametrize("question,metric", [
+    ("how many deals did we win last month", "deals_won"), ("hvor mange åbne aftaler har vi", "open_deals"),
+    ("deals won last month", "deals_won"), ("open deals", "open_deals"), ("pipeline this quarter", "pipeline"),
+])
+def test_counts_stay_kpis(world, question, metric):
+    assistant, _, _ = world
+    answer = assistant.ask(question, as_of=AS_OF)
+    assert answer.kind == "kpi" and answer.metric == metric
+
+
+def test_the_json_shape(world):
+    assistant, _, reps = world
+    answer = assistant.ask("my 3 largest open deals", user=person(reps, "rep", 4)["rep_id"], as_of=AS_OF).to_json()
+    assert answer["kind"] == "deals" and answer["group_by"] == [] and answer["limit"] == 3
+    assert answer["order"] == {"by": "amount", "desc": True}
+    assert len(answer["rows"]) == 3
+    assert set(answer["rows"][0]) >= {"opportunity_id", "name", "account", "owner", "stage", "amount", "currency",
+                                      "close_date", "reasons"}
+    kpi = assistant.ask("revenue last quarter", as_of=AS_OF).to_json()
+    assert "order" not in kpi and "limit" not in kpi
+
+
+def test_follow_ups_change_one_thing_in_a_list(world):
+    assistant, d, _ = world
+    convo = Conversation()
+    open_ = d[~d["is_closed"]]
+    nov = open_[(open_["close_date"] >= "2026-11-01") & (open_["close_date"] <= "2026-11-30")]
+    dec = open_[(open_["close_date"] >= "2026-12-01") & (open_["close_date"] <= "2026-12-31")]
+    answers = [assistant.ask(q, as_of=AS_OF, conversation=convo) for q in
+               ("show open deals closing this month", "and in DACH?", "what about next month?")]
+    assert [a.kind for a in answers] == ["deals"] * 3
+    assert [a.value for a in answers] == [len(nov), int((nov["region"] == "DACH").sum()),
+                                         int((dec["region"] == "DACH").sum())]
+    assert answers[2].filters == {"region": "DACH"} and answers[2].period["start"] == "2026-12-01"
