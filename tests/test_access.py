@@ -205,3 +205,22 @@ def test_someone_elses_deal_list_is_denied_and_audited(bot):
     assert bot("list Carl Weber's deals", "mona@x.example").kind == "denied"  # not her report
     assert bot("list my open deals", "stranger@x.example").kind == "denied"
     assert bot("list Carl Weber's deals", "UX1").kind == "deals"  # an exec sees everyone's
+
+
+# ---------------------------------------------------------------- targets (kpis.md, Targets)
+
+def test_attainment_against_target_with_gap_and_pace(bot):
+    # SMALL, 2026-Q4: company target 5,000, Alice (r1) 2,000; won 2026-10-01…11-20: o9 (Bob, EUR 2,000).
+    # Pace: 51 of the quarter's 92 days have gone by 2026-11-20.
+    pace = round(51 / 92, 4)
+    for question in ("are we on target this quarter?", "hur ligger vi till mot budget?", "are we on track?",
+                     "hvor langt er vi fra budgettet?"):
+        answer = bot(question, "erin@x.example").to_json()
+        assert answer["metric"] == "quota_attainment", question
+        assert (answer["value"], answer["target"], answer["gap"], answer["pace"]) == (0.4, 5000.0, 3000.0, pace)
+        assert not answer["citations"], question  # "on track" is not a playbook question
+    alice = bot("How am I doing against quota?", "alice@x.example").to_json()
+    assert (alice["value"], alice["target"], alice["gap"]) == (0.0, 2000.0, 2000.0)
+    assert "EUR 0 booked of a EUR 2,000 target, EUR 2,000 to go" in alice["text"]
+    amount = bot("what is my quota this quarter?", "alice@x.example").to_json()
+    assert amount["metric"] == "quota" and amount["value"] == 2000.0 and "target" not in amount

@@ -30,7 +30,7 @@ BAD_INPUT = [
     "", "x" * 10_000, "🙂🔥📈", "SELECT * FROM opportunities; DROP TABLE reps; --",
     "Hvad var revenue i Norden last quarter?", "What is our flurbo rate?", "revenue in Q5", "revenue on Feb 30",
     "revenue in 2019", "revenue next year", "'; exec xp_cmdshell('rm -rf /') --", "<!channel> revenue <@U123>",
-    "revenue " * 2_000, "?", "\x00\x01 revenue",
+    "revenue " * 2_000, "?", "\x00\x01 revenue", "revenue by region top 5 reps who team",
 ]
 
 
@@ -57,6 +57,8 @@ def test_bad_input_gets_a_helpful_reply_and_exit_0(small_store_dir, home, tmp_pa
     assert long_one["kind"] == "help"
     many = next(a for a in answers if a["question"].startswith("revenue revenue"))
     assert many["kind"] == "kpi" and any("first 500 characters" in n for n in many["notes"])
+    three = by_q["revenue by region top 5 reps who team"[:40]]
+    assert three["kind"] == "clarify" and "at most two" in three["text"]
     mixed = next(a for a in answers if a["question"].startswith("Hvad var revenue"))
     assert mixed["kind"] == "kpi" and mixed["filters"] == {"region": "Nordics"}
 

@@ -39,6 +39,10 @@ class Answer:
     # Lists of deals only: the order and how many rows were asked for (contracts/cli.md).
     order: dict[str, Any] | None = None
     limit: int | None = None
+    # Attainment answers only (kpis.md, Targets): the period's whole target, what is left, and pace.
+    target: float | None = None
+    gap: float | None = None
+    pace: float | None = None
     # Not part of the JSON contract: the first sentence alone (for faces that show rows as a
     # table) and the plan that was run (for buttons that re-run it with a change).
     summary: str = field(default="", repr=False)
@@ -51,13 +55,18 @@ class Answer:
         if self.kind != "deals":
             out.pop("order")
             out.pop("limit")
+        if self.metric != "quota_attainment":
+            for name in ("target", "gap", "pace"):
+                out.pop(name)
         return out
 
 
 def kpi_answer(result: KpiResult, question: str, catalog: Catalog, lang: str = "en",
                names: dict[str, str] | None = None) -> Answer:
     kpi = result.kpi
+    parts = result.target or {}
     return Answer(
+        target=parts.get("target"), gap=parts.get("gap"), pace=parts.get("pace"),
         question=question, kind="kpi", lang=lang, text=kpi_sentence(result, lang, names),
         summary=kpi_sentence(result, lang, names, with_rows=False),
         metric=kpi.id, unit=kpi.unit, currency=result.currency, value=result.value,

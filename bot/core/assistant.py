@@ -15,7 +15,7 @@ from datetime import date
 
 from rapidfuzz import fuzz, process
 
-from bot.access import Denied, Grant, Identity, authorise, authorise_deals, identify, my_team
+from bot.access import Denied, Identity, authorise, authorise_deals, identify, my_team
 from bot.core.answer import Answer, deals_answer, kpi_answer
 from bot.core.conversation import Conversation
 from bot.core.fmt import kpi_name
@@ -26,6 +26,7 @@ from bot.metrics.deals import DealQuery
 from bot.metrics.engine import Engine, display_names
 from bot.metrics.periods import Calendar, parse_period
 from bot.metrics.plan import QueryPlan
+from bot.nlu import lexicon as lx
 from bot.nlu.parser import Parsed, Parser
 from bot.nlu.text import MAX_CHARS, clean_question, warm_up
 from bot.nlu.values import ValueIndex, build_index
@@ -59,7 +60,8 @@ class Turn:
 
     who: Identity
     plan: QueryPlan | DealQuery | None = None
-    grant: Grant | None = None
+    granted: bool = False  # access allowed the question
+    scope: frozenset[str] | None = None  # the owners it was computed over (None: everyone)
 
 
 class Assistant:
@@ -107,26 +109,27 @@ class Assistant:
             return self._deal_list(parsed, turn, as_of, convo)
         try:
             turn.plan = self._plan(parsed, who, store)
-            turn.grant = authorise(turn.plan, who)
-            result = self.engine.run(turn.grant.plan, as_of=as_of, scope=turn.grant.scope)
+            grant = authorise(turn.plan, who)
+            turn.granted, turn.scope = True, grant.scope
+            result = self.engine.run(grant.plan, as_of=as_of, scope=grant.scope)
         except Denied as exc:
             answer = self._denied(parsed, exc, store)
             self._audit(answer, turn)
             return answer
         except (PlanError, PeriodError) as exc:
             return self._clarify_plan(parsed, exc)
-        if turn.grant.narrowed:  # a breakdown by rep limited to what the asker may see, and saying so
-            short = "your_reports" if turn.grant.narrowed == "your_reports" else "you"
-            result.notes.insert(0, Note("own_rows_only", (("whose", turn.grant.narrowed), ("whose_short", short))))
+        if grant.narrowed:  # a breakdown by rep limited to what the asker may see, and saying so
+            short = "your_reports" if grant.narrowed == "your_reports" else "you"
+            result.notes.insert(0, Note("own_rows_only", (("whose", grant.narrowed), ("whose_short", short))))
         answer = kpi_answer(result, question, self.catalog, parsed.lang, names=self._scope_names(parsed, result))
         answer.followups = self._followups(parsed, result)
-        answer.plan = turn.grant.plan
+        answer.plan = grant.plan
         if parsed.truncated:
             answer.notes.append(t("truncated", parsed.lang, n=MAX_CHARS))
         self._audit(answer, turn)
         if convo is not None:
             convo.remember(parsed)
-        if self.playbook is not None and PLAYBOOK_CUE.search(question.lower()):
+        if self.playbook is not None and PLAYBOOK_CUE.search(lx.ON_TARGET.sub(" ", question.lower())):
             self._add_playbook_part(answer, parsed)  # "which KPIs should we track, and what is our win rate?"
         return answer
 
@@ -197,8 +200,9 @@ class Assistant:
                               amount_min=spec.amount_min, amount_max=spec.amount_max, risks=spec.risks,
                               order_by=spec.order_by, desc=spec.desc, limit=spec.limit)
             turn.plan = query
-            scope, narrowed = authorise_deals(query.filters.get("owner", []), turn.who)
-            result = self.engine.deals(query, as_of=as_of, scope=scope)
+            turn.scope, narrowed = authorise_deals(query.filters.get("owner", []), turn.who)
+            turn.granted = True
+            result = self.engine.deals(query, as_of=as_of, scope=turn.scope)
         except Denied as exc:
             answer = self._denied(parsed, exc, store)
             self._audit(answer, turn)
@@ -207,7 +211,6 @@ class Assistant:
             return self._clarify_plan(parsed, exc)
         if narrowed:
             result.notes.insert(0, Note("deals_your_scope", (("whose", narrowed),)))
-        turn.grant = Grant(QueryPlan(metric="open_deals"), scope)
         answer = deals_answer(result, parsed.question, self.catalog, parsed.lang,
                               names=self._scope_names(parsed, result))
         self._audit(answer, turn)
@@ -216,6 +219,10 @@ class Assistant:
         return answer
 
     def _plan(self, parsed: Parsed, who: Identity, store) -> QueryPlan:
+        if len(parsed.group_by) > 2:  # a plan holds two breakdowns: ask which, never drop one in silence
+            dims = join_or([dimension_word(d, parsed.lang) for d in parsed.group_by], parsed.lang).replace(
+                f" {t('or', parsed.lang)} ", f" {t('and', parsed.lang)} ")
+            raise PlanError(t("too_many_breakdowns", parsed.lang, dims=dims))
         return QueryPlan(metric=parsed.metric, period=parsed.period, compare=parsed.compare,
                          filters=self._asker_filters(parsed, who, store), group_by=parsed.group_by,
                          order=parsed.order, limit=parsed.limit)
@@ -240,7 +247,11 @@ class Assistant:
 
     def _help(self, parsed: Parsed) -> Answer:
         lang = parsed.lang
+        if parsed.social in ("thanks", "ack"):  # answered in kind, in the asker's language
+            return Answer(question=parsed.question, kind="help", lang=lang, text=t(f"reply_{parsed.social}", lang))
         lead = t("empty_question", lang) + " " if parsed.empty else ""
+        if parsed.social == "greeting":
+            lead = t("reply_greeting", lang) + " "
         if not parsed.empty and parsed.kind != "help":
             lead = t("not_a_kpi_question", lang) + " "
         examples = EXAMPLES[lang]
@@ -363,8 +374,8 @@ class Assistant:
         if self.audit is None:
             return
         who = turn.who
-        scope = {"role": who.role, "owners": sorted(turn.grant.scope) if turn.grant and turn.grant.scope is not None
-                 else ("all" if who.sees_all or (turn.grant and turn.grant.scope is None) else None)}
+        scope = {"role": who.role, "owners": sorted(turn.scope) if turn.scope is not None
+                 else ("all" if who.sees_all or turn.granted else None)}
         query = turn.plan.model_dump() if turn.plan else None
         if query is not None and answer.period:
             query["resolved_period"] = answer.period

@@ -17,6 +17,8 @@ class Conversation:
 
     def merge(self, parsed: Parsed) -> Parsed:
         prev = self.last
+        if not parsed.lang_known and prev is not None:  # "hej" after a Swedish question: Swedish
+            return replace(parsed, lang=prev.lang)
         if prev is not None and prev.kind == "deals" and parsed.follow_up and parsed.kind != "help" \
                 and parsed.metric is None and parsed.kind != "deals":
             return self._more_deals(prev, parsed)

@@ -77,12 +77,22 @@ def kpi_sentence(result: KpiResult, lang: str = "en", names: dict[str, str] | No
     kpi = result.kpi
     text = f"{headline(result, lang, names)}: {format_value(result.value, kpi.unit, result.currency, lang)}"
     text += f" {t('overall', lang)}." if result.group_by else "."
+    if result.target and result.target.get("target"):
+        text += " " + target_words(result.target, lang)
     if result.rows and with_rows:
         shown = [f"{row_label(r, result.group_by, lang)} {format_value(r['value'], kpi.unit, result.currency, lang)}"
                  for r in result.rows[:5]]
         more = f" (+{len(result.rows) - 5} {t('more', lang)})" if len(result.rows) > 5 else ""
         text += " " + "; ".join(shown) + more + "."
     return text
+
+
+def target_words(parts: dict, lang: str) -> str:
+    """'EUR 370,000 booked of a EUR 650,000 target, EUR 280,000 to go; 56% of the period has passed.'"""
+    cur = str(parts["currency"])
+    return t("target_parts", lang, revenue=money(parts["revenue"] or 0.0, cur, lang),
+             target=money(parts["target"], cur, lang), gap=money(parts["gap"] or 0.0, cur, lang),
+             pace=percent(parts["pace"], lang))
 
 
 def row_label(row: dict, group_by: list[str], lang: str = "en") -> str:

@@ -126,6 +126,27 @@ MESSAGES: dict[str, dict[str, str]] = {
         "da": "Jeg forstod {what}, men {problem}",
         "sv": "Jag förstod {what}, men {problem}",
     },
+    "target_parts": {
+        "en": "{revenue} booked of a {target} target, {gap} to go; {pace} of the period has passed.",
+        "da": "{revenue} booket af et mål på {target}, {gap} tilbage; {pace} af perioden er gået.",
+        "sv": "{revenue} bokat av ett mål på {target}, {gap} kvar; {pace} av perioden har gått.",
+    },
+    "reply_thanks": {
+        "en": "You're welcome! Ask me anything else about your numbers, your deals or the playbook.",
+        "da": "Selv tak! Spørg bare, hvis du vil vide mere om tallene, dine aftaler eller playbooken.",
+        "sv": "Varsågod! Fråga gärna om du vill veta mer om siffrorna, dina affärer eller playbooken.",
+    },
+    "reply_ack": {
+        "en": "Good. Ask me anything else when you need it.",
+        "da": "Godt. Spørg bare, når du har brug for mere.",
+        "sv": "Bra. Fråga gärna när du behöver mer.",
+    },
+    "reply_greeting": {"en": "Hi!", "da": "Hej!", "sv": "Hej!"},
+    "too_many_breakdowns": {
+        "en": "I can break a KPI down by at most two things at once, and you asked for {dims}. Which two?",
+        "da": "Jeg kan højst opdele et nøgletal efter to ting ad gangen, og du bad om {dims}. Hvilke to?",
+        "sv": "Jag kan dela upp ett nyckeltal efter högst två saker åt gången, och du bad om {dims}. Vilka två?",
+    },
     "cannot_break_down": {
         "en": "{kpi} can't be broken down or filtered by {dim}. It can be by: {dims}.",
         "da": "{kpi} kan ikke opdeles eller filtreres efter {dim}. Det kan efter: {dims}.",

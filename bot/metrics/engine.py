@@ -39,6 +39,8 @@ class KpiResult:
     notes: list[str] = field(default_factory=list)
     currency: str | None = None
     as_of: date | None = None
+    # Attainment against a target (kpis.md, Targets): revenue, target, gap and pace beside the ratio.
+    target: dict[str, object] | None = None
 
 
 class Engine:
@@ -71,9 +73,22 @@ class Engine:
             result.value = _clean(compute(ctx, kpi, []))
             if plan.group_by:
                 result.rows = self._rows(ctx, kpi, plan)
+            if kpi.id == "quota_attainment" and period is not None:
+                result.target = self._target_parts(ctx, period, cal)
         self._freshness_note(ctx, period, store, cal)
         result.notes = ctx.notes
         return result
+
+    def _target_parts(self, ctx: Ctx, period: Period, cal: Calendar) -> dict[str, object]:
+        """Revenue to date, the whole period's target, the gap, and pace: the share of the period's
+        days gone by as_of (what attainment would be if bookings came in evenly)."""
+        revenue = _clean(compute(ctx, self.catalog.kpis["revenue"], []))
+        target = _clean(compute(ctx, self.catalog.kpis["quota"], []))
+        days = (period.nominal_end - period.start).days + 1
+        gone = (min(cal.as_of, period.nominal_end) - period.start).days + 1
+        gap = None if revenue is None or target is None else max(target - revenue, 0.0)
+        return {"revenue": revenue, "target": target, "gap": gap, "pace": round(max(gone, 0) / days, 4),
+                "currency": ctx.store.base_currency}
 
     # ------------------------------------------------------------ periods
 

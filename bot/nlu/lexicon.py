@@ -157,7 +157,7 @@ SELL_WORDS = {"sell", "sold", "sales", "book", "booked", "solgte", "solgt", "sæ
 HOW_MUCH = ("how much", "hvor meget", "hur mycket", "hvor stor", "hur stor", "hvor store", "hur stora")
 
 # ---------------------------------------------------------------- other intents
-HELP = re.compile(r"^\s*(?:help|hjælp|hjälp|\?|hi|hello|hey|hej|hallo|what can you do|what do you know|"
+HELP = re.compile(r"^\s*(?:help|hjælp|hjälp|\?|what can you do|what do you know|"
                   r"hvad kan du|vad kan du|how does this work|hvordan virker du|hur fungerar du|commands|examples)"
                   r"\b.*$|^\s*(?:/help|help me)\s*$")
 FOLLOW_UP = re.compile(r"^\s*(?:and|og|och|what about|how about|hvad med|hvad så med|hur är det med|hur blir det med|"
@@ -277,3 +277,39 @@ AMOUNT = re.compile(
 AMOUNT_BELOW = {"under", "below", "less than", "smaller than", "<", "<=", "mindre end", "mindre än", "højst", "högst"}
 AMOUNT_UNITS = {"k": 1e3, "thousand": 1e3, "tusind": 1e3, "tusen": 1e3, "t": 1e3, "m": 1e6, "mn": 1e6, "mio": 1e6,
                 "mill": 1e6, "million": 1e6, "millioner": 1e6, "miljoner": 1e6, "miljon": 1e6}
+
+# ---------------------------------------------------------------- small talk
+# Whole messages that are thanks, greetings or a nod, with the language they are in (None:
+# Danish and Swedish alike, so the conversation's language decides). Answered in kind.
+SOCIAL: dict[str, tuple[str, str | None]] = {
+    **{w: ("thanks", "en") for w in ("thanks", "thank you", "thx", "ty", "cheers", "thanks a lot", "many thanks",
+                                     "great thanks", "perfect thanks", "thank you so much", "much appreciated")},
+    **{w: ("thanks", "da") for w in ("tak", "mange tak", "tusind tak", "tak skal du have", "super tak",
+                                     "tak for det", "fedt tak", "perfekt tak")},
+    **{w: ("thanks", "sv") for w in ("tack", "tack så mycket", "tusen tack", "stort tack", "tack ska du ha",
+                                     "tack för det", "toppen tack", "perfekt tack")},
+    **{w: ("ack", "en") for w in ("ok", "okay", "great", "perfect", "nice", "cool", "got it", "awesome")},
+    **{w: ("ack", "da") for w in ("fint", "fedt", "godt", "super", "forstået")},
+    **{w: ("ack", "sv") for w in ("bra", "toppen", "grymt", "fint så", "uppfattat")},
+    **{w: ("greeting", "en") for w in ("hi", "hello", "hey", "hi there", "hey there", "hello there", "good morning",
+                                       "good afternoon", "morning")},
+    **{w: ("greeting", "da") for w in ("hejsa", "halløj", "godmorgen", "god morgen", "goddag", "dav")},
+    **{w: ("greeting", "sv") for w in ("hejsan", "tjena", "tjenare", "hallå", "god morgon", "god dag", "morsning")},
+    **{w: ("greeting", None) for w in ("hej", "hej hej", "hejhej")},
+}
+# A greeting before a question ("Hej, hvad var omsætningen …?") is dropped before parsing.
+GREETING_PREFIX = re.compile(r"^\s*(?:hi|hello|hey|hej hej|hej|hejsa|hejsan|halløj|hallå|tjena|hallo|"
+                             r"good morning|godmorgen|god morgen|god morgon|morning|dav|goddag)\b[\s,.!:;-]+(?=\S)",
+                             re.IGNORECASE)
+
+# ---------------------------------------------------------------- targets
+# "against quota", "mod budget", "fra budgettet", "on target", "hur ligger vi till": attainment
+# (kpis.md, Targets), not the target amount that a bare "quota" asks for.
+TARGET_RELATION = {"against", "vs", "versus", "towards", "toward", "mod", "imod", "mot", "emot", "fra", "från",
+                   "ift", "relative"}
+ON_TARGET = re.compile(r"\b(?:on target|on track|on pace|ahead of (?:target|plan|quota|budget)|"
+                       r"behind (?:target|plan|quota|budget)|hit (?:my|our|the) (?:target|quota|number)|"
+                       r"på sporet|på rette spor|i mål|på rätt spår|i fas|hur ligger (?:vi|jag) till|"
+                       r"hvor(?:dan)? (?:langt|ligger) er (?:vi|jeg)|hvordan ligger (?:vi|jeg)|"
+                       r"i forhold til (?:budget|budgettet|mål|målet|kvote|kvoten)|"
+                       r"jämfört med (?:budget|budgeten|mål|målet|kvot|kvoten))\b")

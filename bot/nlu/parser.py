@@ -73,6 +73,8 @@ class Parsed:
     follow_up: bool = False
     empty: bool = False
     asked_help: bool = False  # "help", "hjælp", "what can you do?": help itself, not a playbook question
+    social: str | None = None  # "thanks", "ack" or "greeting": a whole message of small talk
+    lang_known: bool = True  # False when the words alone cannot tell Danish from Swedish ("hej")
 
     @property
     def has_slots(self) -> bool:
@@ -157,10 +159,15 @@ class Parser:
 
     def parse(self, question: str, values: ValueIndex, cal: Calendar) -> Parsed:
         out = Parsed(question=question, truncated=len(question) > MAX_CHARS)
-        text = normalise(question)
+        text = normalise(lx.GREETING_PREFIX.sub("", question, count=1))
         if not re.search(r"[^\W_]", text):
             out.kind, out.empty = "help", True
             out.lang = "en"
+            return out
+        social = lx.SOCIAL.get(re.sub(r"[^\w ]", "", text.lower()).strip())
+        if social is not None:
+            out.kind, out.asked_help, out.social = "help", True, social[0]
+            out.lang, out.lang_known = social[1] or "en", social[1] is not None
             return out
         toks = self._tokens(text, values)
         evidence: dict[str, float] = {}
@@ -271,14 +278,25 @@ class Parser:
                         if best is None or size > best[0]:
                             best = (size, phrase, kid, lang, window)
         if best is None:
+            if lx.ON_TARGET.search(" ".join(t.word for t in toks)):  # "are we on track?"
+                out.metric = "quota_attainment"
+                return
             self._counting(toks, out)
             return
         _, phrase, kid, lang, window = best
+        if kid == "quota" and self._against_target(toks, toks.index(window[0])):
+            kid = "quota_attainment"
         out.metric = kid
         if len(self.phrase_langs[phrase]) == 1:  # a name only one language uses tells the language
             evidence[lang] = evidence.get(lang, 0) + 1.5
         for t in window:
             t.used = True
+
+    @staticmethod
+    def _against_target(toks: list[Token], at: int) -> bool:
+        """'how am I doing against quota', 'mod budget', 'are we on target': attainment, not the amount."""
+        before = {t.word for t in toks[max(0, at - 3):at]}
+        return bool(before & lx.TARGET_RELATION) or bool(lx.ON_TARGET.search(" ".join(t.word for t in toks)))
 
     def _counting(self, toks: list[Token], out: Parsed) -> None:
         """'How many deals did we win', 'hvor mange aftaler vandt vi', 'how much did we sell'."""
