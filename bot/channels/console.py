@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from rich.console import Console
@@ -11,7 +12,7 @@ from rich.table import Table
 from bot.core.answer import Answer
 from bot.core.assistant import Assistant
 from bot.core.conversation import Conversation
-from bot.core.fmt import deal_cells, format_value, kpi_name, row_label
+from bot.core.fmt import answer_unit, compare_cells, deal_cells, format_value, kpi_name, row_label
 from bot.core.i18n import dimension_word, t
 from bot.metrics.catalog import load_catalog
 from bot.playbook.answer import place
@@ -22,20 +23,31 @@ QUIT = {"quit", "exit", "q", ":q", "bye", "farvel", "hej då"}
 
 def render(answer: Answer, console: Console) -> None:
     """An Answer in the terminal: the sentence, a table for breakdowns, notes and follow-ups."""
+    if answer.parts:  # each part as its own answer, the follow-ups once at the end
+        for part in answer.parts:
+            render(replace(part, followups=[]), console)
+        _extras(replace(answer, citations=[], notes=[]), console)
+        return
     style = KIND_STYLE.get(answer.kind, "")
     head = answer.summary if answer.rows and answer.summary else answer.text
     console.print(f"[{style}]{escape(head)}[/{style}]" if style else escape(head), highlight=False)
-    if answer.kind == "deals":
+    if answer.kind in ("deals", "compare"):
         if answer.rows:
-            console.print(_deal_table(answer))
+            heads, cells = deal_cells(answer.rows, answer.lang) if answer.kind == "deals" else compare_cells(answer)
+            console.print(_table(heads, cells, no_wrap=(t("col_amount", answer.lang), t("col_close", answer.lang))))
     elif answer.rows:
         kpi = load_catalog().kpis.get(answer.metric or "")
         table = Table(*[dimension_word(d, answer.lang) for d in answer.group_by],
                       kpi_name(kpi, answer.lang) if kpi else "")
         for row in answer.rows:
             table.add_row(*row_label(row, answer.group_by, answer.lang).split(" / "),
-                          format_value(row["value"], answer.unit or "", answer.currency, answer.lang))
+                          format_value(row["value"], answer_unit(answer), answer.currency, answer.lang))
         console.print(table)
+    _extras(answer, console)
+
+
+def _extras(answer: Answer, console: Console) -> None:
+    """Sources, notes and follow-ups under an answer."""
     for n, cite in enumerate(answer.citations, 1):
         where = place(cite["title"], cite["section"])
         console.print(f"[dim][{n}] {escape(where)} ({cite['lang']}, {escape(cite['source'])})[/dim]", highlight=False)
@@ -45,13 +57,10 @@ def render(answer: Answer, console: Console) -> None:
         console.print("[dim]→ " + escape(" · ".join(answer.followups)) + "[/dim]", highlight=False)
 
 
-def _deal_table(answer: Answer) -> Table:
-    """One line a deal: name, account (unless the name says it), owner, stage, amount, close date, flags."""
-    lang = answer.lang
-    heads, rows = deal_cells(answer.rows, lang)
+def _table(heads: list[str], rows: list[list[str]], no_wrap: tuple[str, ...] = ()) -> Table:
     table = Table()
     for head in heads:  # amounts and dates are read whole: never wrap them
-        table.add_column(head, no_wrap=head in (t("col_amount", lang), t("col_close", lang)))
+        table.add_column(head, no_wrap=head in no_wrap)
     for cells in rows:
         table.add_row(*(escape(c) for c in cells))
     return table

@@ -5,16 +5,17 @@ Its JSON form is the contract in contracts/cli.md.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
-from bot.core.fmt import deal_line, deals_headline, kpi_sentence, note_text
+from bot.core.fmt import compare_sentence, deal_line, deals_headline, kpi_sentence, note_text
 from bot.metrics.catalog import Catalog
 from bot.metrics.deals import DealResult
 from bot.metrics.engine import KpiResult
 from bot.metrics.plan import QueryPlan
 
-Kind = Literal["kpi", "deals", "playbook", "help", "clarify", "denied", "error"]
+Kind = Literal["kpi", "deals", "compare", "playbook", "help", "clarify", "denied", "not_covered", "error"]
+ONLY = {"order": "deals", "limit": "deals", "change": "compare"}  # fields that belong to one kind
 
 
 @dataclass
@@ -43,21 +44,29 @@ class Answer:
     target: float | None = None
     gap: float | None = None
     pace: float | None = None
+    # Comparisons only: the relative change (value is the difference).
+    change: float | None = None
+    # Content words of the question the answer did not use (named in the text too), and which
+    # understanding step read it: the bot's own parser (offline) or a language model (llm).
+    unused: list[str] = field(default_factory=list)
+    engine: str = "offline"
+    # A question with several parts: one complete answer per part, in the question's order.
+    parts: list["Answer"] = field(default_factory=list)
     # Not part of the JSON contract: the first sentence alone (for faces that show rows as a
     # table) and the plan that was run (for buttons that re-run it with a change).
     summary: str = field(default="", repr=False)
     plan: QueryPlan | None = field(default=None, repr=False)
 
     def to_json(self) -> dict[str, Any]:
-        out = asdict(self)
-        out.pop("summary")
-        out.pop("plan")
-        if self.kind != "deals":
-            out.pop("order")
-            out.pop("limit")
+        out = {k: v for k, v in asdict(self).items() if k not in ("summary", "plan", "parts")}
+        for name, kind in ONLY.items():
+            if self.kind != kind:
+                out.pop(name)
         if self.metric != "quota_attainment":
             for name in ("target", "gap", "pace"):
                 out.pop(name)
+        if self.parts:
+            out["parts"] = [p.to_json() for p in self.parts]
         return out
 
 
@@ -91,3 +100,39 @@ def deals_answer(result: DealResult, question: str, catalog: Catalog, lang: str 
         rows=result.rows, notes=[note_text(n, lang, catalog) for n in result.notes],
         order={"by": q.order_by, "desc": q.desc}, limit=q.limit,
     )
+
+
+def compare_answer(results: list[KpiResult], labels: list[str], by: str, question: str, catalog: Catalog,
+                   lang: str = "en") -> Answer:
+    """One KPI on several sides (contracts/cli.md, kind compare). With two sides, `value` is the
+    difference and `change` the relative change: by period, the later minus the earlier (relative
+    to the earlier, as growth is read); otherwise the first minus the second."""
+    kpi = results[0].kpi
+    rows = [{"label": label, "period": r.period.as_dict() if r.period else None,
+             "filters": {d: v[0] if len(v) == 1 else v for d, v in r.filters.items()}, "value": r.value}
+            for label, r in zip(labels, results)]
+    diff = change = None
+    if len(results) == 2:
+        first, second = results
+        if by == "period" and first.period and second.period and first.period.start < second.period.start:
+            first, second = second, first  # the later side first
+        if first.value is not None and second.value is not None:
+            diff = first.value - second.value
+            change = diff / second.value if second.value else None
+    notes = list(dict.fromkeys(note_text(n, lang, catalog) for r in results for n in r.notes))
+    return Answer(question=question, kind="compare", lang=lang, metric=kpi.id, unit=kpi.unit,
+                  currency=results[0].currency, value=diff, change=change, rows=rows, notes=notes,
+                  text=compare_sentence(kpi, [(r["label"], r["value"]) for r in rows], diff, change,
+                                        results[0].currency, lang))
+
+
+def with_parts(parts: list[Answer]) -> Answer:
+    """A question of several parts: the first part's fields at the top, every part's text and
+    sources together (for faces that show one message), and each part whole in `parts`."""
+    first = parts[0]
+    top = replace(first, parts=parts, text="\n\n".join(p.text for p in parts),
+                  citations=[c for p in parts for c in p.citations],
+                  notes=list(dict.fromkeys(n for p in parts for n in p.notes)))
+    top.summary = ""  # several parts: no single table stands for the answer
+    top.rows = first.rows
+    return top

@@ -10,23 +10,24 @@ import logging
 import re
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from rapidfuzz import fuzz, process
 
-from bot.access import Denied, Identity, authorise, authorise_deals, identify, my_team
-from bot.core.answer import Answer, deals_answer, kpi_answer
+from bot.access import Denied, Grant, Identity, authorise, authorise_deals, identify, my_team
+from bot.core.answer import Answer, compare_answer, deals_answer, kpi_answer, with_parts
 from bot.core.conversation import Conversation
-from bot.core.fmt import kpi_name
+from bot.core.fmt import kpi_name, scope_words, span_label
 from bot.core.i18n import EXAMPLES, dimension_word, join_or, period_label, t
 from bot.errors import PeriodError, PlanError, UnknownDimension, UserError
 from bot.metrics.context import Note
 from bot.metrics.deals import DealQuery
-from bot.metrics.engine import Engine, display_names
-from bot.metrics.periods import Calendar, parse_period
+from bot.metrics.engine import Engine, KpiResult, display_names
+from bot.metrics.periods import Calendar, parse_period, shift_year
 from bot.metrics.plan import QueryPlan
 from bot.nlu import lexicon as lx
+from bot.nlu.compare import COMPARE_WITH, SAME_AGO, YEAR_AGO_WORDS, Comparison, combine, split_sides
 from bot.nlu.parser import Parsed, Parser
 from bot.nlu.text import MAX_CHARS, clean_question, warm_up
 from bot.nlu.values import ValueIndex, build_index
@@ -45,13 +46,23 @@ PLAYBOOK_CUE = re.compile(
     r"hvilke roller|vilka roller|track|følge|følges|måle|mäta|report to)\b")
 OURS = re.compile(r"\b(?:what is ours|what are ours|and ours|how are we doing|hvad er vores|hvordan går det|"
                   r"vad är våra|vad är vårt|hur går det för oss|hvad med vores|what about ours)\b")
-CLAUSES = re.compile(r",\s*(?:and|og|och|but|men)\s+|[?;]\s+|\s+(?:and|og|och) (?=what|how|hvad|hvordan|vad|hur)")
+CLAUSES = re.compile(r",\s*(?:and|og|och|but|men)\s+|[?;]\s+|\s+(?:and|og|och) (?=what|how|which|who|hvad|hvordan|hvilke|hvem|vad|hur|vilka|vem)")
 SNAPSHOT = {
     "en": ["revenue this quarter", "win rate this quarter", "pipeline", "NPS this quarter"],
     "da": ["omsætning dette kvartal", "win rate dette kvartal", "pipeline", "NPS dette kvartal"],
     "sv": ["intäkter det här kvartalet", "win rate det här kvartalet", "pipeline", "NPS det här kvartalet"],
 }
 SNAPSHOT_LEAD = {"en": "Ours:", "da": "Vores:", "sv": "Våra:"}
+
+
+def say_unused(answer: Answer, words: list[str]) -> None:
+    """Words the answer did not use are listed (`unused`) and named in its text, never dropped."""
+    if words:
+        answer.unused = list(dict.fromkeys(words))
+        note = t("left_out", answer.lang, words=join_or([f"“{w}”" for w in answer.unused], answer.lang).replace(
+            f" {t('or', answer.lang)} ", f" {t('and', answer.lang)} "))
+        answer.text += " " + note
+        answer.summary = (answer.summary + " " + note) if answer.summary else ""
 
 
 @dataclass
@@ -94,9 +105,13 @@ class Assistant:
     # ------------------------------------------------------------ flow
 
     def _ask(self, question: str, user: str | None, as_of: date | None, convo: Conversation | None) -> Answer:
+        """The router: understand the question, then hand each kind to its handler."""
         store = self.engine.store
         cal = Calendar(self.engine.as_of(as_of), store.fiscal_year_start_month)
         values: ValueIndex = store.cached("value_index", lambda: build_index(store))
+        comparison = self._comparison(question, values, cal, convo)
+        if comparison is not None:
+            return self._compare(comparison, user, as_of, convo)
         parsed = self.parser.parse(question, values, cal)
         if convo is not None:
             parsed = convo.merge(parsed)
@@ -104,34 +119,127 @@ class Assistant:
         if early is not None:
             return self._maybe_playbook(parsed, early, user, as_of)
         who = identify(store, user)
-        turn = Turn(who)
         if parsed.kind == "deals":
-            return self._deal_list(parsed, turn, as_of, convo)
-        try:
-            turn.plan = self._plan(parsed, who, store)
-            grant = authorise(turn.plan, who)
-            turn.granted, turn.scope = True, grant.scope
-            result = self.engine.run(grant.plan, as_of=as_of, scope=grant.scope)
-        except Denied as exc:
-            answer = self._denied(parsed, exc, store)
+            return self._deal_list(parsed, Turn(who), as_of, convo)
+        if parsed.more_metrics:  # "my pipeline and win rate this quarter": one answer a KPI, in order
+            parts = [self._kpi(replace(parsed, metric=m, more_metrics=[]), who, as_of, None)
+                     for m in [parsed.metric, *parsed.more_metrics]]
+            answer = with_parts(parts)
+        else:
+            answer = self._kpi(parsed, who, as_of, convo)
+        if answer.kind == "kpi" and self.playbook is not None \
+                and PLAYBOOK_CUE.search(lx.ON_TARGET.sub(" ", question.lower())):
+            answer = self._add_playbook_part(answer, parsed)  # "which KPIs should we track, and what is our win rate?"
+        return answer
+
+    def _kpi(self, parsed: Parsed, who: Identity, as_of: date | None, convo: Conversation | None) -> Answer:
+        """One KPI question: plan, access, engine, words; audited."""
+        turn = Turn(who)
+        outcome = self._run_kpi(parsed, turn, as_of)
+        if isinstance(outcome, Answer):
+            return outcome
+        result, grant = outcome
+        outside = {d: v for d, v in grant.plan.filters.items() if d != "owner"}
+        if grant.narrowed and not result.rows and outside:  # "revenue by rep in DACH" from a Nordics manager
+            answer = Answer(question=parsed.question, kind="denied", lang=parsed.lang, metric=parsed.metric,
+                            text=t("denied_breakdown_filter", parsed.lang, whose=t(grant.narrowed, parsed.lang),
+                                   where=scope_words(outside, parsed.lang).strip().removeprefix(
+                                       t("for", parsed.lang) + " ")))
             self._audit(answer, turn)
             return answer
-        except (PlanError, PeriodError) as exc:
-            return self._clarify_plan(parsed, exc)
         if grant.narrowed:  # a breakdown by rep limited to what the asker may see, and saying so
             short = "your_reports" if grant.narrowed == "your_reports" else "you"
             result.notes.insert(0, Note("own_rows_only", (("whose", grant.narrowed), ("whose_short", short))))
-        answer = kpi_answer(result, question, self.catalog, parsed.lang, names=self._scope_names(parsed, result))
+        answer = kpi_answer(result, parsed.question, self.catalog, parsed.lang,
+                            names=self._scope_names(parsed, result))
         answer.followups = self._followups(parsed, result)
         answer.plan = grant.plan
+        say_unused(answer, parsed.unused)
         if parsed.truncated:
             answer.notes.append(t("truncated", parsed.lang, n=MAX_CHARS))
         self._audit(answer, turn)
         if convo is not None:
-            convo.remember(parsed)
-        if self.playbook is not None and PLAYBOOK_CUE.search(lx.ON_TARGET.sub(" ", question.lower())):
-            self._add_playbook_part(answer, parsed)  # "which KPIs should we track, and what is our win rate?"
+            convo.remember(parsed, answer.rows)
         return answer
+
+    def _run_kpi(self, parsed: Parsed, turn: Turn, as_of: date | None) -> tuple[KpiResult, Grant] | Answer:
+        """The engine's result within the asker's scope, or the answer that takes its place (a denial,
+        audited, or a question back)."""
+        try:
+            turn.plan = self._plan(parsed, turn.who, self.engine.store)
+            grant = authorise(turn.plan, turn.who)
+            turn.granted, turn.scope = True, grant.scope
+            return self.engine.run(grant.plan, as_of=as_of, scope=grant.scope), grant
+        except Denied as exc:
+            answer = self._denied(parsed, exc, self.engine.store)
+            self._audit(answer, turn)
+            return answer
+        except (PlanError, PeriodError) as exc:
+            return self._clarify_plan(parsed, exc)
+
+    # ------------------------------------------------------------ comparisons
+
+    def _comparison(self, question: str, values: ValueIndex, cal: Calendar,
+                    convo: Conversation | None) -> Comparison | None:
+        """'X vs Y', or 'compare with last year' after a KPI answer: the sides, each a whole question."""
+        follow = COMPARE_WITH.match(question)
+        if follow and convo is not None and convo.last is not None and convo.last.kind == "kpi":
+            other = self.parser.parse(follow.group("rest"), values, cal)
+            if YEAR_AGO_WORDS.match(follow.group("rest").strip(" ?.!")):
+                other = replace(other, period=self._year_before(convo.last, cal), kind="kpi")
+            return combine(question, [replace(convo.last, question=question), other])
+        texts = split_sides(question)
+        if texts is None:
+            return None
+        sides = [self.parser.parse(text, values, cal) for text in texts]
+        for i, text in enumerate(texts[1:], 1):  # "… jämfört med samma kvartal förra året"
+            if SAME_AGO.match(text) and sides[0].metric:
+                sides[i] = replace(sides[i], period=self._year_before(sides[0], cal))
+        comparison = combine(question, sides)
+        if comparison is not None:  # the language of the whole question, not of its first half
+            comparison.lang = self.parser.parse(question, values, cal).lang
+        return comparison
+
+    def _year_before(self, parsed: Parsed, cal: Calendar) -> str:
+        """The same period a year earlier, as an explicit range."""
+        kpi = self.catalog.kpis[parsed.metric]
+        period = self.engine.resolve_period(kpi, parsed.period, cal, self.engine.store)
+        if period is None:
+            return "last year"
+        start, end = (shift_year(d, -1) for d in (period.start, period.end))
+        return f"{start.isoformat()}..{end.isoformat()}"
+
+    def _compare(self, comparison: Comparison, user: str | None, as_of: date | None,
+                 convo: Conversation | None) -> Answer:
+        sides = comparison.sides
+        if sides[0].metric is None:
+            return self._clarify_metric(replace(sides[0], question=comparison.question))
+        who = identify(self.engine.store, user)
+        results, turns = [], []
+        for side in sides:
+            turns.append(Turn(who))
+            outcome = self._run_kpi(side, turns[-1], as_of)
+            if isinstance(outcome, Answer):
+                return replace(outcome, question=comparison.question)
+            results.append(outcome[0])
+        labels = [self._side_label(side, result, comparison.by) for side, result in zip(sides, results)]
+        answer = compare_answer(results, labels, comparison.by, comparison.question, self.catalog, comparison.lang)
+        say_unused(answer, [w for side in sides for w in side.unused])
+        for turn in turns:  # one audit row a side: each side's own query and scope
+            self._audit(answer, turn)
+        if convo is not None:
+            convo.remember(sides[0])
+        return answer
+
+    def _side_label(self, side: Parsed, result: KpiResult, by: str) -> str:
+        lang = side.lang
+        if by == "period":
+            return span_label(result, lang)
+        if by == "owner" and not result.filters.get("owner"):
+            return t("everyone", lang) if not side.mine else t("you", lang)
+        names = self._scope_names(side, result)
+        values = result.filters.get(by, [])
+        return names.get(by) or ", ".join(names.get(v, v) for v in values) or t("everyone", lang)
 
     # ------------------------------------------------------------ the playbook
 
@@ -151,12 +259,18 @@ class Assistant:
             self._add_snapshot(answer, user, as_of)
         return answer
 
-    def _add_playbook_part(self, answer: Answer, parsed: Parsed) -> None:
-        clauses = [c for c in CLAUSES.split(parsed.question) if PLAYBOOK_CUE.search(c.lower())]
-        reply = self.playbook.ask(" ".join(clauses) or parsed.question, parsed.lang)
-        if reply.covered:
-            answer.text += "\n\n" + reply.text
-            answer.citations = reply.citations
+    def _add_playbook_part(self, answer: Answer, parsed: Parsed) -> Answer:
+        """'… and which KPIs should we track?': the playbook's answer as one more part."""
+        every = [c for c in CLAUSES.split(parsed.question) if c.strip()]
+        cued = [i for i, c in enumerate(every) if PLAYBOOK_CUE.search(c.lower())]
+        reply = self.playbook.ask(" ".join(every[i] for i in cued) or parsed.question, parsed.lang)
+        if not reply.covered:
+            return answer
+        part = Answer(question=parsed.question, kind="playbook", lang=parsed.lang, text=reply.text,
+                      citations=reply.citations)
+        numbers = answer.parts or [answer]
+        first = bool(cued) and cued[0] == 0 and len(cued) < len(every)  # the question's order
+        return with_parts([part, *numbers] if first else [*numbers, part])
 
     def _add_snapshot(self, answer: Answer, user: str | None, as_of: date | None) -> None:
         """'… and what is ours?': the headline KPIs for the asker, each answered (and audited) as usual."""
@@ -213,9 +327,10 @@ class Assistant:
             result.notes.insert(0, Note("deals_your_scope", (("whose", narrowed),)))
         answer = deals_answer(result, parsed.question, self.catalog, parsed.lang,
                               names=self._scope_names(parsed, result))
+        say_unused(answer, parsed.unused)
         self._audit(answer, turn)
         if convo is not None:
-            convo.remember(parsed)
+            convo.remember(parsed, answer.rows)
         return answer
 
     def _plan(self, parsed: Parsed, who: Identity, store) -> QueryPlan:

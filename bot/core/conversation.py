@@ -14,6 +14,7 @@ from bot.nlu.parser import Parsed
 @dataclass
 class Conversation:
     last: Parsed | None = None
+    groups: tuple[str, list[str]] | None = None  # the dimension and values the last answer listed
 
     def merge(self, parsed: Parsed) -> Parsed:
         prev = self.last
@@ -22,6 +23,13 @@ class Conversation:
         if prev is not None and prev.kind == "deals" and parsed.follow_up and parsed.kind != "help" \
                 and parsed.metric is None and parsed.kind != "deals":
             return self._more_deals(prev, parsed)
+        if parsed.those and self.groups and prev is not None:  # "win rate for those?" after a top 3
+            dim, values = self.groups
+            return replace(parsed, kind="kpi", metric=parsed.metric or prev.metric,
+                           period=parsed.period if parsed.period is not None else prev.period,
+                           filters={**prev.filters, **parsed.filters, dim: list(values)},
+                           group_by=parsed.group_by or [dim],  # each of them, as the list before
+                           order=None, limit=None, mine=False, my_team=False, suggestions=[])
         if prev is None or prev.metric is None or parsed.kind == "help" or not parsed.follow_up:
             return parsed
         if parsed.metric is None and not parsed.has_slots and parsed.compare == "previous":
@@ -55,6 +63,11 @@ class Conversation:
                        period_error=parsed.period_error, mine=parsed.mine or prev.mine,
                        my_team=parsed.my_team or prev.my_team, unknown=parsed.unknown, follow_up=True)
 
-    def remember(self, parsed: Parsed) -> None:
+    def remember(self, parsed: Parsed, rows: list[dict] | None = None) -> None:
+        """Keep the question, and the groups its answer listed (for "for those")."""
         if (parsed.kind == "kpi" and parsed.metric) or parsed.kind == "deals":
             self.last = parsed
+            dims = parsed.group_by if parsed.kind == "kpi" else ["owner"]
+            keys = [r.get(dims[0] if parsed.kind == "kpi" else "owner_id") for r in rows or []] if len(dims) == 1 else []
+            self.groups = (dims[0], [k for k in dict.fromkeys(keys) if k]) if keys and dims[0] not in ("month", "quarter") \
+                else None

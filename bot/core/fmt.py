@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from bot.core.i18n import dimension_word, money, number, percent, period_label, t
-from bot.metrics.catalog import Catalog, Kpi
+import re
+
+from bot.core.i18n import country_name, dimension_word, money, number, percent, period_label, t
+from bot.metrics.catalog import Catalog, Kpi, load_catalog
 from bot.metrics.context import Note
 from bot.metrics.deals import DealResult
 from bot.metrics.engine import KpiResult
@@ -21,6 +23,8 @@ def format_value(value: float | None, unit: str, currency: str | None = None, la
         return t("no_value_word", lang)
     if unit == "currency":
         return money(value, currency or "EUR", lang)
+    if unit == "multiple":
+        return f"{number(value, lang, 1)}×"
     if unit == "ratio":
         return percent(value, lang)
     if unit == "count":
@@ -28,6 +32,15 @@ def format_value(value: float | None, unit: str, currency: str | None = None, la
     if unit == "score":
         return ("+" if value > 0 else "") + number(value, lang)
     return f"{number(value, lang, 1)} {UNIT_WORDS.get(unit, {}).get(lang, unit)}"
+
+
+def shown_unit(kpi: Kpi | None, unit: str) -> str:
+    """The unit a value is shown in: a KPI's ratio may read as a multiple (LTV to CAC 29.0×)."""
+    return "multiple" if kpi is not None and kpi.display == "multiple" else unit
+
+
+def answer_unit(answer) -> str:
+    return shown_unit(load_catalog().kpis.get(answer.metric or ""), answer.unit or "")
 
 
 def kpi_name(kpi: Kpi, lang: str) -> str:
@@ -41,9 +54,16 @@ def period_words(result: KpiResult, lang: str = "en") -> str:
     return span_words(result.period, lang)
 
 
+def span_label(result: KpiResult, lang: str) -> str:
+    """A comparison side's period: 'last quarter (2026-07-01 to 2026-09-30)', or 'all open deals'."""
+    return period_words(result, lang)
+
+
 def span_words(p: Period, lang: str) -> str:
     """'last quarter (2026-07-01 to 2026-09-30)', in the asker's language."""
     span = f"{p.start} {t('to', lang)} {p.end}" if p.start != p.end else f"{p.start}"
+    if re.match(r"\d{4}-\d{2}-\d{2}", p.label):  # a range given by its dates: say them once
+        return span
     return f"{period_label(p.label, p.unit, p.start, lang)} ({span})"
 
 
@@ -56,6 +76,8 @@ def scope_words(filters: dict[str, list[str]], lang: str = "en", names: dict[str
             parts.append(names[dim])
             continue
         shown = [names.get(v, v) for v in values] if dim == "owner" and names else values
+        if dim == "country":  # "SE" reads as Sweden, Sverige, Sverige
+            shown = [country_name(v, lang) for v in shown]
         if dim == "owner" and len(shown) > 3:
             shown = [*shown[:3], f"+{len(shown) - 3}"]
         parts.append(f"{dimension_word(dim, lang)} {', '.join(shown)}")
@@ -75,12 +97,12 @@ def kpi_sentence(result: KpiResult, lang: str = "en", names: dict[str, str] | No
                  with_rows: bool = True) -> str:
     """'Win rate, last quarter (…), by region: 29.8% overall. Nordics 31.2%; …'"""
     kpi = result.kpi
-    text = f"{headline(result, lang, names)}: {format_value(result.value, kpi.unit, result.currency, lang)}"
+    text = f"{headline(result, lang, names)}: {format_value(result.value, shown_unit(kpi, kpi.unit), result.currency, lang)}"
     text += f" {t('overall', lang)}." if result.group_by else "."
     if result.target and result.target.get("target"):
         text += " " + target_words(result.target, lang)
     if result.rows and with_rows:
-        shown = [f"{row_label(r, result.group_by, lang)} {format_value(r['value'], kpi.unit, result.currency, lang)}"
+        shown = [f"{row_label(r, result.group_by, lang)} {format_value(r['value'], shown_unit(kpi, kpi.unit), result.currency, lang)}"
                  for r in result.rows[:5]]
         more = f" (+{len(result.rows) - 5} {t('more', lang)})" if len(result.rows) > 5 else ""
         text += " " + "; ".join(shown) + more + "."
@@ -187,3 +209,29 @@ def _deal_name(row: dict) -> str:
 
 def _names_account(row: dict) -> bool:
     return bool(row["account"]) and bool(row["name"]) and row["account"] in row["name"]
+
+
+# ---------------------------------------------------------------- comparisons
+
+def compare_sentence(kpi: Kpi, sides: list[tuple[str, float | None]], diff: float | None, change: float | None,
+                     currency: str | None, lang: str) -> str:
+    """'Revenue: this quarter (…) EUR 19,109,520 vs last quarter (…) EUR 37,172,808; a difference of
+    −EUR 18,063,288 (−48.6%).'"""
+    shown = f" {t('versus', lang)} ".join(f"{label} {format_value(v, shown_unit(kpi, kpi.unit), currency, lang)}" for label, v in sides)
+    text = f"{kpi_name(kpi, lang)}: {shown}"
+    if diff is None:
+        return text + "."
+    sign = "+" if diff > 0 else ("−" if diff < 0 else "±")
+    amount = format_value(abs(diff), shown_unit(kpi, kpi.unit), currency, lang)
+    if shown_unit(kpi, kpi.unit) == "ratio":
+        amount = t("points", lang, n=number(abs(diff) * 100, lang, 1))
+    rel = f" ({'+' if change > 0 else '−' if change < 0 else '±'}{percent(abs(change), lang)})" \
+        if change is not None else ""
+    return text + "; " + t("difference", lang, diff=f"{sign}{amount}{rel}") + "."
+
+
+def compare_cells(answer) -> tuple[list[str], list[list[str]]]:
+    """A comparison as a table: one line a side, its label and value."""
+    kpi_label = answer.metric.replace("_", " ") if answer.metric else ""
+    return ["", kpi_label], [[r["label"], format_value(r["value"], answer_unit(answer), answer.currency, answer.lang)]
+                             for r in answer.rows]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal, format_percent
 
@@ -90,6 +91,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "da": "Du kan kun se tal på aftaleniveau for dig selv{and_reports}, og {names} ligger uden for det.",
         "sv": "Du kan bara se siffror på affärsnivå för dig själv{and_reports}, och {names} ligger utanför det.",
     },
+    "denied_breakdown_filter": {
+        "en": "A breakdown by rep shows only {whose}, and none of them are in that scope ({where}), so I can't "
+              "show it by rep. The total for that scope is an aggregate: ask without \"by rep\".",
+        "da": "En opdeling pr. sælger viser kun {whose}, og ingen af dem er i det udsnit ({where}), så jeg kan ikke "
+              "vise den pr. sælger. Totalen for udsnittet kan du få: spørg uden \"pr. sælger\".",
+        "sv": "En uppdelning per säljare visar bara {whose}, och ingen av dem finns i det urvalet ({where}), så jag "
+              "kan inte visa den per säljare. Totalen för urvalet kan du få: fråga utan \"per säljare\".",
+    },
     "and_reports": {"en": " and your reports", "da": " og dine medarbejdere", "sv": " och dina medarbetare"},
     "denied_breakdown": {
         "en": "A breakdown by rep shows only the people you may see, and that is nobody here.",
@@ -131,6 +140,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "da": "{revenue} booket af et mål på {target}, {gap} tilbage; {pace} af perioden er gået.",
         "sv": "{revenue} bokat av ett mål på {target}, {gap} kvar; {pace} av perioden har gått.",
     },
+    "left_out": {"en": "(I did not use {words}.)", "da": "(Jeg brugte ikke {words}.)",
+                 "sv": "(Jag använde inte {words}.)"},
+    "versus": {"en": "vs", "da": "mod", "sv": "mot"},
+    "difference": {"en": "a difference of {diff}", "da": "en forskel på {diff}", "sv": "en skillnad på {diff}"},
+    "points": {"en": "{n} percentage points", "da": "{n} procentpoint", "sv": "{n} procentenheter"},
+    "everyone": {"en": "everyone", "da": "alle", "sv": "alla"},
     "reply_thanks": {
         "en": "You're welcome! Ask me anything else about your numbers, your deals or the playbook.",
         "da": "Selv tak! Spørg bare, hvis du vil vide mere om tallene, dine aftaler eller playbooken.",
@@ -392,3 +407,10 @@ def join_or(items: list[str], lang: str) -> str:
     if len(items) <= 1:
         return "".join(items)
     return f"{', '.join(items[:-1])} {t('or', lang)} {items[-1]}"
+
+
+def country_name(value: str, lang: str) -> str:
+    """An ISO country code as the country's name in `lang` (CLDR); anything else as it is."""
+    if len(value) == 2 and value.isalpha():
+        return Locale(lang).territories.get(value.upper(), value)
+    return value

@@ -30,6 +30,8 @@ class Kpi(BaseModel):
     dimensions: tuple[str, ...]
     description: str
     names: dict[str, tuple[str, ...]]
+    # How a ratio reads: a percentage (win rate 31.2%) or a multiple (LTV to CAC 29.0×).
+    display: Literal["percent", "multiple"] = "percent"
 
     @property
     def kind(self) -> str:

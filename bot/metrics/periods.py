@@ -167,11 +167,13 @@ def _parse_last_n(t: str, cal: Calendar, forward: bool) -> Period | None:
     n, unit = int(m.group(1)), m.group(2)
     if n < 1:
         raise PeriodError("A period needs at least one day.")
-    if unit == "month":
-        start = _add_months(cal.as_of, -n) + timedelta(days=1)
-    else:
-        start = cal.as_of - timedelta(days=n * (7 if unit == "week" else 1) - 1)
-    return Period(start, cal.as_of, f"last {n} {unit}s", "days", cal.as_of)
+    if unit == "day":  # N days: as_of − N + 1 … as_of
+        return Period(cal.as_of - timedelta(days=n - 1), cal.as_of, f"last {n} days", "days", cal.as_of)
+    # N weeks or months: the N whole weeks or months before the current one (kpis.md)
+    current = cal.unit_start(cal.as_of, unit) if unit == "month" else cal.as_of - timedelta(days=cal.as_of.weekday())
+    start = _add_months(current, -n) if unit == "month" else current - timedelta(weeks=n)
+    end = current - timedelta(days=1)
+    return Period(start, end, f"last {n} {unit}s", "days", end)
 
 
 def _parse_to_date(t: str, cal: Calendar, forward: bool) -> Period | None:
@@ -266,3 +268,11 @@ def _iso(text: str) -> date:
         return date.fromisoformat("-".join(p.zfill(2) for p in text.split("-")))
     except ValueError as exc:
         raise PeriodError(f"'{text}' is not a date on the calendar.") from exc
+
+
+def shift_year(day: date, years: int) -> date:
+    """The same day `years` later (29 February becomes the 28th in a year without one)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)

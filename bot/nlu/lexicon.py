@@ -14,7 +14,8 @@ import re
 _UNIT = {
     # English
     "week": "week", "month": "month", "quarter": "quarter", "qtr": "quarter", "q": "quarter",
-    "half": "half", "year": "year", "yr": "year", "fy": "year", "fiscal year": "year",
+    "half": "half", "year": "year", "yr": "year", "fy": "year", "fiscal year": "year", "mnth": "month",
+    "mth": "month", "mo": "month", "wk": "week", "qrt": "quarter", "qtr.": "quarter",
     # Danish
     "uge": "week", "ugen": "week", "måned": "month", "måneden": "month", "kvartal": "quarter",
     "kvartalet": "quarter", "halvår": "half", "halvåret": "half", "år": "year", "året": "year",
@@ -25,8 +26,9 @@ _UNIT = {
 }
 _UNITS = "|".join(sorted(map(re.escape, _UNIT), key=len, reverse=True))
 _THIS = r"this|current|the current|denne|dette|indeværende|nuværende|denna|detta|den här|det här|innevarande|nuvarande"
-_LAST = r"last|previous|prior|past|the last|the previous|sidste|forrige|seneste|förra|föregående|senaste"
-_NEXT = r"next|the next|upcoming|næste|kommende|nästa|kommande"
+_LAST = r"last|previous|prior|past|the last|the previous|lst|prev|sidste|forrige|seneste|förra|föregående|senaste"
+_NEXT = r"next|the next|upcoming|nxt|næste|kommende|nästa|kommande"
+_LAST_YEAR = r"last year|previous year|the year before|sidste år|forrige år|i fjor|i fjol|förra året|föregående år"
 _ORD_Q = {"first": 1, "second": 2, "third": 3, "fourth": 4, "første": 1, "andet": 2, "anden": 2, "tredje": 3,
           "fjerde": 4, "första": 1, "andra": 2, "fjärde": 4}
 _ORDS = "|".join(_ORD_Q)
@@ -62,7 +64,7 @@ def _unit_of_days(word: str) -> str:
 
 
 PERIOD_RULES: list[tuple[re.Pattern, object]] = [
-    (re.compile(r"\b(\d{4}-\d{1,2}-\d{1,2})\s*(?:\.\.|to|til|till|until|–|—|-)\s*(\d{4}-\d{1,2}-\d{1,2})\b"),
+    (re.compile(r"\b(\d{4}-\d{1,2}-\d{1,2})\s*(?:\.\.|to|til|till|until|–|—|-)?\s*(\d{4}-\d{1,2}-\d{1,2})\b"),
      lambda m: f"{m[1]}..{m[2]}"),
     (re.compile(r"\b(\d{4}-\d{1,2}-\d{1,2})\b"), lambda m: m[1]),
     (re.compile(r"\b(?:all[ -]?time|ever|since the (?:beginning|start)|nogensinde|någonsin|alle tider|alla tider)\b"),
@@ -79,6 +81,24 @@ PERIOD_RULES: list[tuple[re.Pattern, object]] = [
      lambda m: f"last {_count(m[1])} {_unit_of_days(m[2])}s"),
     (re.compile(r"\b(?:today|i dag|idag)\b"), "today"),
     (re.compile(r"\b(?:yesterday|i går|igår)\b"), "yesterday"),
+    # a quarter or half of last year: "Q3 last year", "3. kvartal sidste år", "andra halvåret i fjol"
+    (re.compile(rf"\b(q[1-4]|h[12])\s+(?:of\s+|i\s+|af\s+|in\s+)?(?:{_LAST_YEAR})\b"),
+     lambda m: ("of_last_year", m[1])),
+    (re.compile(rf"\b([1-4])\.?\s+(?:kvartal|kvartalet|quarter)\s+(?:of\s+|i\s+|af\s+)?(?:{_LAST_YEAR})\b"),
+     lambda m: ("of_last_year", f"q{m[1]}")),
+    (re.compile(rf"\b({_ORDS})\s+(?:kvartal|kvartalet|quarter)\s+(?:of\s+|i\s+|af\s+)?(?:{_LAST_YEAR})\b"),
+     lambda m: ("of_last_year", f"q{_ORD_Q[m[1]]}")),
+    (re.compile(rf"\b([12])\.?\s+(?:halvår|halvåret|half)\s+(?:of\s+|i\s+|af\s+)?(?:{_LAST_YEAR})\b"),
+     lambda m: ("of_last_year", f"h{m[1]}")),
+    (re.compile(rf"\b({_ORDS})\s+(?:halvår|halvåret|half)\s+(?:of\s+|i\s+|af\s+)?(?:{_LAST_YEAR})\b"),
+     lambda m: ("of_last_year", f"h{_ORD_Q[m[1]]}")),
+    # "from March to May", "fra marts til maj", "mellan mars och maj"
+    (re.compile(rf"\b(?:from\s+|fra\s+|från\s+|between\s+|mellem\s+|mellan\s+)?({_MONTHS})(?:\s+(\d{{4}}))?\s+"
+                rf"(?:to|til|till|until|through|thru|-|–|and|og|och)\s+({_MONTHS})(?:\s+(\d{{4}}))?\b"),
+     lambda m: ("month_range", MONTHS[m[1]], m[2], MONTHS[m[3]], m[4])),
+    # "since January", "siden marts", "sedan mars", "from March" (to as_of)
+    (re.compile(rf"\b(?:since|siden|sedan|fra og med|från och med|from|fra|från)\s+({_MONTHS})(?:\s+(\d{{4}}))?\b"),
+     lambda m: ("since_month", MONTHS[m[1]], m[2])),
     (re.compile(r"\b(?:i fjor|i fjord|ifjol|i fjol|sidste år|förra året|last year|previous year|the year before)\b"),
      "last year"),
     (re.compile(rf"\b(?:i|in)\s+(?:{_THIS})\s+({_UNITS})\b"), lambda m: f"this {_unit(m[1])}"),
@@ -87,6 +107,10 @@ PERIOD_RULES: list[tuple[re.Pattern, object]] = [
     (re.compile(rf"\b(?:{_NEXT})\s+({_UNITS})\b"), lambda m: f"next {_unit(m[1])}"),
     (re.compile(r"\b(?:i år|i året|this year|så langt i år)\b"), "this year"),
     (re.compile(r"\bi (kvartalet|måneden|månaden|ugen|veckan)\b"), lambda m: f"this {_unit(m[1])}"),
+    (re.compile(r"\b([1-4])\.?\s+(?:kvartal|kvartalet)(?:\s+(?:i\s+|af\s+)?(\d{4}))?\b"),
+     lambda m: f"q{m[1]}" + (f" {m[2]}" if m[2] else "")),
+    (re.compile(r"\b([12])\.?\s+(?:halvår|halvåret)(?:\s+(?:i\s+|af\s+)?(\d{4}))?\b"),
+     lambda m: f"h{m[1]}" + (f" {m[2]}" if m[2] else "")),
     (re.compile(rf"\b({_ORDS})\s+(?:kvartal|kvartalet|quarter)(?:\s+(?:of\s+|i\s+|af\s+)?(\d{{4}}))?\b"),
      lambda m: f"q{_ORD_Q[m[1]]}" + (f" {m[2]}" if m[2] else "")),
     (re.compile(rf"\b({_ORDS})\s+(?:halvår|halvåret|half)(?:\s+(?:of\s+|i\s+|af\s+)?(\d{{4}}))?\b"),
@@ -185,10 +209,10 @@ VALUE_ALIASES = {
     "nordics": ["norden", "nordic", "nordisk", "nordiske", "nordiska", "nordics region", "skandinavien",
                 "scandinavia", "nordic region", "nordlandene", "nordiske lande", "nordiska länderna"],
     "north america": ["na", "nordamerika", "noram", "amerika", "america", "us and canada", "usa og canada"],
-    "uk & ireland": ["uk", "uki", "uk and ireland", "uk og irland", "uk och irland", "storbritannien",
-                     "britain", "great britain", "england", "ireland", "irland", "uk&i", "uk & i"],
-    "dach": ["dach", "dach region", "dach-regionen", "tyskland", "germany", "deutschland", "tysktalende",
-             "tyskspråkiga", "german speaking"],
+    "uk & ireland": ["uki", "uk and ireland", "uk og irland", "uk och irland", "uk&i", "uk & i",
+                     "the british isles", "de britiske øer", "brittiska öarna"],
+    "dach": ["dach", "dach region", "dach-regionen", "tysktalende", "tyskspråkiga", "german speaking",
+             "german-speaking", "tysktalande"],
     "enterprise": ["enterprise", "enterprises", "large", "large accounts", "large customers", "store kunder",
                    "storkunder", "stora kunder", "storkunderna", "storkunderne", "enterprise segment"],
     "mid-market": ["mid market", "midmarket", "mid-size", "mid size", "mellemstore", "mellemstore kunder",
@@ -209,6 +233,13 @@ VALUE_ALIASES = {
     "proposal": ["proposal", "tilbud", "offert", "proposals"],
     "qualification": ["qualification", "kvalificering", "kvalificering", "qualifying"],
     "prospecting": ["prospecting", "prospektering", "prospects"],
+}
+
+# Countries are found by their CLDR names in en/da/sv (bot/nlu/values.py); these are the other
+# names people use for a few of them.
+COUNTRY_ALIASES = {
+    "GB": ["uk", "the uk", "britain", "great britain", "england"], "US": ["usa", "the us", "the states"],
+    "DE": ["deutschland"], "CH": ["schweiz", "suisse"], "AT": ["österreich"], "NL": ["holland"],
 }
 
 # Words that introduce a team name ("team Nordics SMB", "holdet …").
@@ -313,3 +344,25 @@ ON_TARGET = re.compile(r"\b(?:on target|on track|on pace|ahead of (?:target|plan
                        r"hvor(?:dan)? (?:langt|ligger) er (?:vi|jeg)|hvordan ligger (?:vi|jeg)|"
                        r"i forhold til (?:budget|budgettet|mål|målet|kvote|kvoten)|"
                        r"jämfört med (?:budget|budgeten|mål|målet|kvot|kvoten))\b")
+
+# Words that join two KPIs into one question of several parts ("pipeline and win rate").
+CONJUNCTIONS = {"and", "og", "och", "&", "plus", "samt", "+", "as well as"}
+
+# Words that carry no meaning of their own in a question to the bot (besides STOPWORDS): they
+# are neither used nor reported as left out.
+FILLER = {"please", "pls", "plz", "thanks", "tak", "tack", "kindly", "hey", "hi", "hej", "bot", "ccobot", "quick",
+          "question", "tell", "know", "like", "want", "would", "could", "can", "just", "now", "currently",
+          "look", "looking", "right", "okay", "ok", "gerne", "gärna", "venligst", "snälla", "lige", "bara",
+          "kan", "du", "vil", "vill", "gerne", "mig", "me", "us", "os", "oss", "get", "got", "see", "number",
+          "figure", "figures", "numbers", "tal", "tallet", "siffran", "siffror", "siffrorna", "status", "overview",
+          "overblik", "översikt", "update", "opdatering", "uppdatering", "doing", "going", "looks", "look",
+          "much", "many", "mange", "många", "meget", "mycket", "stor", "store", "stora", "long", "lang", "lång",
+          "fik", "fick", "got", "have", "has", "had", "har", "havde", "hade", "customers", "customer", "clients",
+          "kunder", "kunderne", "kunderna", "logos", "accounts"}
+# In a KPI question, words about the rows the KPI counts ("Enterprise deals", "closing next quarter").
+KPI_CONTEXT = DEAL_NOUNS | CLOSING_WORDS | {w for verbs in DEAL_VERBS.values() for w in verbs}
+
+# "for those", "for dem", "för dem", "those reps": the groups of the previous answer.
+THOSE = {"those", "them", "these", "dem", "disse", "dessa", "dom", "de"}
+THOSE_BEFORE = {"for", "för", "of", "af", "av", "about", "om", "with", "med"}
+THOSE_ALONE = {"those", "these", "disse", "dessa"}

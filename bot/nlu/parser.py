@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 
 from rapidfuzz import fuzz, process
@@ -21,7 +21,7 @@ from bot.metrics.catalog import Catalog
 from bot.metrics.deals import RISKS
 from bot.metrics.periods import Calendar, parse_period
 from bot.nlu import lexicon as lx
-from bot.nlu.text import MAX_CHARS, detect_language, like, normalise, stem, tokens
+from bot.nlu.text import MAX_CHARS, detect_language, is_word, like, normalise, stem, tokens
 from bot.nlu.values import ValueIndex
 
 KPI_HINTS = {"rate", "ratio", "kpi", "kpis", "metric", "metrics", "andel", "grad", "frekvens", "score",
@@ -34,6 +34,7 @@ class Token:
     word: str  # lower case, spelling corrected
     start: int = 0  # offset of `word` in the corrected text
     used: bool = False
+    name: bool = False  # part of a person's or an account's name: says nothing about the language
 
 
 @dataclass
@@ -57,6 +58,8 @@ class Parsed:
     lang: str = "en"
     kind: str = "kpi"  # kpi, deals, help, clarify
     deal: DealSpec | None = None
+    more_metrics: list[str] = field(default_factory=list)  # "pipeline and win rate": the KPIs after the first
+    metric_at: object = field(default=None, repr=False)  # the token where the KPI's name starts
     metric: str | None = None
     period: str | None = None
     period_error: str | None = None
@@ -74,6 +77,8 @@ class Parsed:
     empty: bool = False
     asked_help: bool = False  # "help", "hjælp", "what can you do?": help itself, not a playbook question
     social: str | None = None  # "thanks", "ack" or "greeting": a whole message of small talk
+    unused: list[str] = field(default_factory=list)  # content words no part of the reading used
+    those: bool = False  # "for those", "for dem", "för dem": the groups of the previous answer
     lang_known: bool = True  # False when the words alone cannot tell Danish from Swedish ("hej")
 
     @property
@@ -177,17 +182,25 @@ class Parser:
         else:
             self._period(toks, out, cal)
             deals = self._deal_list(toks, out, question)
-            if not deals:
-                self._metric(toks, out, evidence)
+            if not deals:  # word pairs a comma separates ("revenue, deals won and win rate") join KPIs too
+                commas = {(a.lower(), b.lower()) for a, b in re.findall(r"(\w+)\s*,\s*(\w+)", question)}
+                self._metric(toks, out, evidence, commas)
                 self._breakdown(toks, out)
             self._asker(toks, out, text)
+            self._those(toks, out)
             self._filters(toks, out, values)
             if not deals and out.metric is None and "account" in out.filters and self._deal_nouns(toks):
                 out.kind, out.deal = "deals", DealSpec()  # "deals with Beacon Software"
                 for i in self._deal_nouns(toks):
                     toks[i].used = True
             self._leftovers(toks, out)
-        out.lang = detect_language(text.lower(), [t.text.lower() for t in toks], evidence)
+        # Names (matched, or capitalised words nobody knows) say nothing about the language:
+        # "Freja Karlsson's pipeline" is English.
+        words = [t for t in toks if not t.name and t.text not in out.unknown]
+        out.lang = detect_language(" ".join(t.text.lower() for t in words), [t.text.lower() for t in words], evidence)
+        context = lx.KPI_CONTEXT if out.kind == "kpi" else frozenset()
+        out.unused = [t.text for t in toks if not t.used and t.word not in lx.STOPWORDS and t.text not in out.unknown
+                      and t.word not in lx.FILLER and t.word not in context and not t.word.isdigit()]
         if out.kind == "kpi" and out.metric is None:
             self._no_metric(toks, out)
         return out
@@ -241,6 +254,8 @@ class Parser:
         if isinstance(expr, str):
             return expr
         kind = expr[0]
+        if kind in ("of_last_year", "since_month", "month_range"):
+            return _relative_expr(expr, cal)
         first = _covered(toks, m.span())[0]
         before = toks[toks.index(first) - 1].word if toks.index(first) > 0 else ""
         if kind == "month":
@@ -263,8 +278,26 @@ class Parser:
 
     # ------------------------------------------------------------ KPI
 
-    def _metric(self, toks: list[Token], out: Parsed, evidence: dict[str, float]) -> None:
-        """The longest KPI name (in characters) that the question's words spell, in any language."""
+    def _metric(self, toks: list[Token], out: Parsed, evidence: dict[str, float],
+                commas: frozenset[tuple[str, str]] | set = frozenset()) -> None:
+        """The longest KPI name the question spells; then more KPIs joined to it by "and", "og", "och"."""
+        self._one_metric(toks, out, evidence)
+        found = [(self._position(toks, out.metric_at), out.metric)] if out.metric else []
+        while found and len(found) < 5:
+            trial = Parsed(question="")
+            self._one_metric(toks, trial, evidence, joined=True, commas=commas)
+            if trial.metric is None:
+                break
+            if trial.metric not in {kid for _, kid in found}:
+                found.append((self._position(toks, trial.metric_at), trial.metric))
+        if len(found) > 1:  # in the question's order
+            kids = [kid for _, kid in sorted(found)]
+            out.metric, out.more_metrics = kids[0], kids[1:]
+
+    def _one_metric(self, toks: list[Token], out: Parsed, evidence: dict[str, float], joined: bool = False,
+                    commas: frozenset[tuple[str, str]] | set = frozenset()) -> None:
+        """The longest KPI name (in characters) that the question's words spell, in any language;
+        `joined`: only one that a conjunction ties to a KPI already read ("pipeline and win rate")."""
         best = None
         for i, tok in enumerate(toks):
             if tok.used:
@@ -273,10 +306,13 @@ class Parser:
                 for phrase, kid, lang in self.by_first.get(first, ()):
                     window = toks[i:i + len(phrase)]
                     if len(window) == len(phrase) and not any(t.used for t in window[1:]) \
-                            and all(self.is_word(t.word, p) for t, p in zip(window[1:], phrase[1:])):
+                            and all(self.is_word(t.word, p) for t, p in zip(window[1:], phrase[1:])) \
+                            and (not joined or self._conjoined(toks, i, len(phrase), commas)):
                         size = sum(map(len, phrase))
                         if best is None or size > best[0]:
                             best = (size, phrase, kid, lang, window)
+        if best is None and joined:
+            return
         if best is None:
             if lx.ON_TARGET.search(" ".join(t.word for t in toks)):  # "are we on track?"
                 out.metric = "quota_attainment"
@@ -286,11 +322,26 @@ class Parser:
         _, phrase, kid, lang, window = best
         if kid == "quota" and self._against_target(toks, toks.index(window[0])):
             kid = "quota_attainment"
-        out.metric = kid
+        out.metric, out.metric_at = kid, window[0]
         if len(self.phrase_langs[phrase]) == 1:  # a name only one language uses tells the language
             evidence[lang] = evidence.get(lang, 0) + 1.5
         for t in window:
             t.used = True
+
+    @staticmethod
+    def _conjoined(toks: list[Token], i: int, size: int, commas: frozenset[tuple[str, str]] | set) -> bool:
+        """Is the name at toks[i:i+size] joined by 'and' / 'og' / 'och' or a comma to a KPI name already read?"""
+        for j, k in ((i - 1, i - 2), (i + size, i + size + 1)):
+            if 0 <= k < len(toks) and 0 <= j < len(toks) and toks[j].word in lx.CONJUNCTIONS and toks[k].used:
+                return True
+        before = i - 1 >= 0 and toks[i - 1].used and (toks[i - 1].text.lower(), toks[i].text.lower()) in commas
+        end = i + size
+        after = end < len(toks) and toks[end].used and (toks[end - 1].text.lower(), toks[end].text.lower()) in commas
+        return before or after
+
+    @staticmethod
+    def _position(toks: list[Token], tok: object) -> int:
+        return next((i for i, t in enumerate(toks) if t is tok), 0)
 
     @staticmethod
     def _against_target(toks: list[Token], at: int) -> bool:
@@ -545,10 +596,28 @@ class Parser:
         if not out.mine and lx.ENGLISH_I.search(low):
             out.mine = True
 
+    @staticmethod
+    def _those(toks: list[Token], out: Parsed) -> None:
+        """'win rate for those?', 'og for dem?', 'för dessa säljare': the previous answer's groups."""
+        words = [t.word for t in toks]
+        for i, w in enumerate(words):
+            if w in lx.THOSE and not toks[i].used and (i == 0 or words[i - 1] in lx.THOSE_BEFORE or w in lx.THOSE_ALONE):
+                out.those = out.follow_up = True
+                toks[i].used = True
+                if i > 0 and words[i - 1] in lx.THOSE_BEFORE:
+                    toks[i - 1].used = True
+                if i + 1 < len(toks) and words[i + 1] in lx.TEAM_WORDS | lx.REP_WORDS | {"regions", "regioner"}:
+                    toks[i + 1].used = True
+                return
+
     # ------------------------------------------------------------ filters
 
     def _filters(self, toks: list[Token], out: Parsed, values: ValueIndex) -> None:
         """Longest phrases first: 'UK and Ireland' before 'UK'; exact before fuzzy."""
+        for t in toks:  # a country code in capitals ("SE", "DE"); in lower case it is a word ("se", "de")
+            if not t.used and len(t.text) == 2 and t.text.isupper() and t.text in values.codes:
+                out.filters.setdefault("country", []).append(values.codes[t.text])
+                t.used = True
         for fuzzy in (False, True):
             for n in range(values.max_words, 0, -1):
                 free = [t for t in toks if not t.used]
@@ -573,6 +642,7 @@ class Parser:
                         out.filters[dim].append(value)
                     for t in window:
                         t.used = True
+                        t.name = dim in ("owner", "account")
 
     @staticmethod
     def _plausible(hit: tuple[str, str], window: list[Token], toks: list[Token]) -> bool:
@@ -618,8 +688,13 @@ class Parser:
 
 # ---------------------------------------------------------------- helpers
 
+# Inflected KPI words that are common words too, still read as the KPI word ("omsætningen").
+INFLECTED_NAMES = frozenset()
+
 @lru_cache(maxsize=20_000)
 def _closest_cached(word: str, vocab: frozenset[str]) -> str:
+    if is_word(word) and word not in INFLECTED_NAMES:  # "median" is a word, not an inflected "media"
+        return word
     inflected = [v for v in vocab if v[:2] == word[:2] and like(word, v)]
     if inflected:  # an inflection of a known word ("kvartalt", "pipelinen"): the known word
         return max(inflected, key=len)
@@ -644,6 +719,31 @@ def _use_span(toks: list[Token], span: tuple[int, int]) -> None:
 def _adjacent(toks: list[Token], window: list[Token]) -> bool:
     idx = [toks.index(t) for t in window]
     return idx == list(range(idx[0], idx[0] + len(idx)))
+
+
+def _relative_expr(expr: tuple, cal: Calendar) -> str:
+    """'Q3 last year' → 'q3 2025'; 'since March' → '2026-03-01..as_of'; 'March to May' → a range.
+    A month without a year is the latest such month that has started."""
+    kind = expr[0]
+    if kind == "of_last_year":
+        return f"{expr[1]} {cal.fiscal_year_of(cal.as_of) - 1}"
+    if kind == "since_month":
+        start = _latest_month_start(expr[1], expr[2], cal)
+        return f"{start.isoformat()}..{cal.as_of.isoformat()}"
+    _, m1, y1, m2, y2 = expr
+    start = _latest_month_start(m1, y1, cal)
+    end_year = int(y2) if y2 else (start.year if m2 >= m1 else start.year + 1)
+    if not (y1 or y2) and date(end_year, m2, 1) > cal.as_of:  # "November to February": the latest begun
+        start, end_year = date(start.year - 1, m1, 1), end_year - 1
+    end = date(end_year + (m2 == 12), m2 % 12 + 1, 1) - timedelta(days=1)
+    return f"{start.isoformat()}..{end.isoformat()}"
+
+
+def _latest_month_start(month: int, year: str | None, cal: Calendar) -> date:
+    if year:
+        return date(int(year), month, 1)
+    start = date(cal.as_of.year, month, 1)
+    return start if start <= cal.as_of else date(cal.as_of.year - 1, month, 1)
 
 
 def _amount(number: str, unit: str | None) -> float | None:

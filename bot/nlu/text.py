@@ -10,6 +10,7 @@ from functools import lru_cache
 import snowballstemmer
 
 MAX_CHARS = 500  # a question is read up to here; longer input is cut (and the answer says so)
+WORD_ZIPF = 3.0  # wordfreq's Zipf scale: 3 is once per million words (tests/nlu/test_filters.py shows why)
 _TOKEN = re.compile(r"[0-9a-zæøåäöüéèáàóòíìúùñç&/'’+-]+(?:\.(?=\s|$))?|%", re.IGNORECASE)
 _STEMMERS = {"en": "english", "da": "danish", "sv": "swedish"}
 
@@ -111,6 +112,17 @@ def detect_language(text: str, words: list[str], evidence: dict[str, float] | No
     return lang if prob >= 0.6 else "en"
 
 
+@lru_cache(maxsize=50_000)
+def is_word(word: str) -> bool:
+    """Is this a word of English, Danish or Swedish (about once in a million words or more)? Such a
+    word means itself: it is not read as a misspelling of something else."""
+    from wordfreq import zipf_frequency
+
+    return any(zipf_frequency(word, lang) >= WORD_ZIPF for lang in ("en", "da", "sv"))
+
+
 def warm_up() -> None:
-    """Load the language-identification model ahead of the first question (about half a second)."""
+    """Load the language-identification model and the word lists ahead of the first question (about a
+    second)."""
     _identifier()
+    is_word("warm")

@@ -14,8 +14,10 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from bot.metrics.store import MetricsStore
-from bot.nlu.lexicon import VALUE_ALIASES
-from bot.nlu.text import normalise
+from babel import Locale
+
+from bot.nlu.lexicon import COUNTRY_ALIASES, VALUE_ALIASES
+from bot.nlu.text import is_word, normalise
 
 # dimension -> (table, column) where its values are listed
 SOURCES = {
@@ -41,6 +43,7 @@ class ValueIndex:
     exact: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     fuzzy_keys: list[str] = field(default_factory=list)
     words: set[str] = field(default_factory=set)
+    codes: dict[str, str] = field(default_factory=dict)  # ISO country code → the country as stored
     vocab: frozenset[str] | None = None  # the parser's spelling vocabulary with these words added
     max_words: int = 4
 
@@ -54,7 +57,7 @@ class ValueIndex:
 
     def lookup(self, phrase: str, fuzzy: bool = True) -> list[tuple[str, str]]:
         hits = self.exact.get(phrase)
-        if hits is None and fuzzy and len(phrase) >= 5:
+        if hits is None and fuzzy and len(phrase) >= 5 and not all(is_word(w) for w in phrase.split()):
             best = process.extractOne(phrase, self.fuzzy_keys, scorer=fuzz.ratio, score_cutoff=85)
             hits = self.exact.get(best[0]) if best else None
         return sorted(hits or [], key=lambda h: PRIORITY.index(h[0]))
@@ -65,8 +68,9 @@ def build_index(store: MetricsStore) -> ValueIndex:
     for dim, places in SOURCES.items():
         for table, column in places:
             for value in store.values(table, column):
-                if dim == "country" and COUNTRY_CODE.match(value.lower()):
-                    continue  # "us", "se", "de", "no" are words too; countries by name only
+                if dim == "country":
+                    _add_country(idx, value)
+                    continue
                 idx.add(value, dim, value)
                 for alias in VALUE_ALIASES.get(value.lower(), []):
                     idx.add(alias, dim, value)
@@ -75,6 +79,33 @@ def build_index(store: MetricsStore) -> ValueIndex:
     _add_accounts(idx, store.tables.get("accounts"))
     idx.words = {w for phrase in idx.exact for w in phrase.split()}
     return idx
+
+
+def _add_country(idx: ValueIndex, value: str) -> None:
+    """A country as the store spells it (an ISO code or a name), found by its names in English, Danish
+    and Swedish (CLDR, through Babel) and by its code typed in capitals ("SE"; "se" is a word)."""
+    code = value.upper() if COUNTRY_CODE.match(value.lower()) else _code_of(value)
+    if code is None:
+        idx.add(value, "country", value)
+        return
+    idx.codes[code] = value
+    for lang in ("en", "da", "sv"):
+        name = Locale(lang).territories.get(code)
+        if name:
+            idx.add(name, "country", value)
+    for alias in COUNTRY_ALIASES.get(code, ()):
+        idx.add(alias, "country", value)
+    if not COUNTRY_CODE.match(value.lower()):
+        idx.add(value, "country", value)
+
+
+def _code_of(name: str) -> str | None:
+    wanted = name.casefold()
+    for lang in ("en", "da", "sv"):
+        for code, label in Locale(lang).territories.items():
+            if label.casefold() == wanted and len(code) == 2:
+                return code
+    return None
 
 
 def _add_reps(idx: ValueIndex, reps: pd.DataFrame | None) -> None:

@@ -279,8 +279,13 @@ def test_routing(bot):
     assert bot.ask("What is our flurbo rate?", as_of=AS_OF).kind == "clarify"
     assert bot.ask("help", as_of=AS_OF).kind == "help"
     both = bot.ask("Which KPIs should a CCO track, and what was our win rate last quarter?", as_of=AS_OF)
-    assert both.kind == "kpi" and both.metric == "win_rate" and both.value == pytest.approx(4 / 6)
-    assert both.citations and "playbook" in both.text
+    # two parts, in the question's order; the top level repeats the first (contracts/cli.md)
+    assert [p.kind for p in both.parts] == ["playbook", "kpi"] and both.kind == "playbook"
+    kpi = both.parts[1]
+    assert kpi.metric == "win_rate" and kpi.value == pytest.approx(4 / 6)
+    assert both.citations and "playbook" in both.text and "Win rate, last quarter" in both.text
+    other_way = bot.ask("what was our win rate last quarter and which KPIs should a CCO track?", as_of=AS_OF)
+    assert [p.kind for p in other_way.parts] == ["kpi", "playbook"] and other_way.value == pytest.approx(4 / 6)
     ours = bot.ask("Which KPIs should a CCO track, and what is ours?", user="r1", as_of=AS_OF)
     assert ours.kind == "playbook" and ours.citations and "Ours:" in ours.text and "EUR 2,000" in ours.text
 

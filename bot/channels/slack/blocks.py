@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 
 from bot.core.answer import Answer
-from bot.core.fmt import deal_cells, format_value, row_label
+from bot.core.fmt import answer_unit, compare_cells, deal_cells, format_value, row_label
 from bot.core.i18n import dimension_word
 from bot.playbook.answer import place
 
@@ -35,16 +35,8 @@ def escape(text: str) -> str:
 def render(answer: Answer) -> tuple[str, list[dict]]:
     """The plain-text fallback and the blocks for an answer."""
     blocks: list[dict] = []
-    head = answer.summary if answer.rows and answer.summary else answer.text
-    blocks += _sections(head, bold=answer.kind == "kpi")
-    if answer.kind == "deals" and answer.rows:
-        heads, cells = deal_cells(answer.rows[:MAX_ROWS], answer.lang)
-        blocks += _sections(_aligned(heads, cells), code=True)
-    elif answer.rows:
-        blocks += _sections(_table(answer, answer.rows[:MAX_ROWS]), code=True)
-        if len(answer.rows) > MAX_ROWS:
-            lang = answer.lang if answer.lang in ROWS_TRIMMED else "en"
-            blocks.append(_context(ROWS_TRIMMED[lang].format(shown=MAX_ROWS, total=len(answer.rows))))
+    for part in answer.parts or [answer]:
+        blocks += _body(part)
     if answer.citations:
         lines = [f"[{n}] {place(c['title'], c['section'])} ({c['lang']})" for n, c in enumerate(answer.citations, 1)]
         blocks += _sections(f"*{SOURCES.get(answer.lang, 'Sources')}*\n" + "\n".join(escape(x) for x in lines),
@@ -56,6 +48,22 @@ def render(answer: Answer) -> tuple[str, list[dict]]:
     if len(blocks) > MAX_BLOCKS:
         blocks = blocks[:MAX_BLOCKS - 2] + [_context(TRIMMED.get(answer.lang, TRIMMED["en"])), blocks[-1]]
     return escape(answer.text)[:SECTION_CHARS], blocks
+
+
+def _body(answer: Answer) -> list[dict]:
+    """One answer's headline and its table (a breakdown, a list of deals, the sides of a comparison)."""
+    head = answer.summary if answer.rows and answer.summary else answer.text
+    blocks = _sections(head, bold=answer.kind == "kpi")
+    if answer.kind == "deals" and answer.rows:
+        blocks += _sections(_aligned(*deal_cells(answer.rows[:MAX_ROWS], answer.lang)), code=True)
+    elif answer.kind == "compare" and answer.rows:
+        blocks += _sections(_aligned(*compare_cells(answer)), code=True)
+    elif answer.rows:
+        blocks += _sections(_table(answer, answer.rows[:MAX_ROWS]), code=True)
+        if len(answer.rows) > MAX_ROWS:
+            lang = answer.lang if answer.lang in ROWS_TRIMMED else "en"
+            blocks.append(_context(ROWS_TRIMMED[lang].format(shown=MAX_ROWS, total=len(answer.rows))))
+    return blocks
 
 
 def _sections(text: str, bold: bool = False, code: bool = False, raw: bool = False) -> list[dict]:
@@ -81,7 +89,7 @@ def _table(answer: Answer, shown: list[dict]) -> str:
     """A breakdown as an aligned text table (every Slack client shows a code block the same way)."""
     heads = [dimension_word(d, answer.lang) for d in answer.group_by] + [answer.metric or ""]
     rows = [row_label(r, answer.group_by, answer.lang).split(" / ")
-            + [format_value(r["value"], answer.unit or "", answer.currency, answer.lang)] for r in shown]
+            + [format_value(r["value"], answer_unit(answer), answer.currency, answer.lang)] for r in shown]
     return _aligned(heads, rows)
 
 

@@ -1,0 +1,74 @@
+"""Comparisons: "revenue this quarter vs last quarter", "win rate Norden mod DACH", "H1 2025
+jämfört med H1 2026". The question is cut at its comparison words; each side is parsed on its
+own, and what a side leaves out (the KPI, a shared period or filter, "my") it takes from the
+others, so that every side is a whole KPI question answered as it would be on its own.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from bot.nlu.parser import Parsed
+
+# Words that set one side against another. "against" before a target word asks for attainment.
+CUE = re.compile(r"\s*(?:\bvs\b\.?|\bversus\b|\bcompared (?:with|to)\b|\bcompare(?:d)?\b(?= \S+ (?:with|to)\b)|"
+                 r"\bagainst\b(?! (?:my |our |the |vores |min |mitt |vår |vårt )?(?:quota|target|budget|plan|goal|kvote|"
+                 r"kvot|mål|budgettet|budgeten|målet)\b)|\bmod\b(?! (?:budget|budgettet|mål|målet|kvote|kvoten)\b)|"
+                 r"\bmot\b(?! (?:budget|budgeten|mål|målet|kvot|kvoten)\b)|\bkontra\b|\bjämfört med\b|"
+                 r"\bsammenlignet med\b|\bi forhold til\b(?! (?:budget|budgettet|mål|målet|kvote|kvoten)\b)|"
+                 r"\bjämfört mot\b)\s*", re.IGNORECASE)
+COMPARE_WITH = re.compile(r"^\s*(?:and\s+|og\s+|och\s+)?(?:compare (?:it |that )?(?:with|to)|sammenlign (?:det )?med|"
+                          r"jämför (?:det |med det )?(?:med|mot))\s+(?P<rest>.+?)\s*[?.!]*$", re.IGNORECASE)
+_SAME = (r"(?:the )?same (?:period|quarter|month|week|half|time) (?:last year|a year (?:ago|earlier|before))|"
+         r"(?:den |det )?samme (?:periode|kvartal|måned|uge|halvår|tid) (?:sidste år|året før|i fjor)|"
+         r"(?:samma|samme) (?:period|kvartal|månad|vecka|halvår|tid) (?:förra året|i fjol|året innan)")
+# "… vs the same quarter last year": the first side's period a year earlier.
+SAME_AGO = re.compile(rf"^(?:{_SAME})$", re.IGNORECASE)
+# After a KPI answer, "compare with last year" means the same period a year earlier too.
+YEAR_AGO_WORDS = re.compile(rf"^(?:{_SAME}|last year|the year before|a year ago|a year earlier|sidste år|året før|"
+                            r"förra året|i fjor|i fjol)$", re.IGNORECASE)
+
+
+@dataclass
+class Comparison:
+    """One KPI on two or more sides; `by` says what differs: "period" or a dimension."""
+
+    question: str
+    sides: list[Parsed]
+    by: str
+    lang: str
+
+
+def split_sides(question: str) -> list[str] | None:
+    """The question cut at its comparison words, or None when it compares nothing."""
+    parts = [p.strip(" ,?!.") for p in CUE.split(question)]
+    if len(parts) < 2 or any(not p for p in parts):
+        return None
+    return parts
+
+
+def combine(question: str, sides: list[Parsed]) -> Comparison | None:
+    """Fill each side's gaps from the others; None when the sides do not differ in anything."""
+    metric = next((s.metric for s in sides if s.metric), None)
+    periods = {s.period for s in sides if s.period}
+    shared_period = next(iter(periods)) if len(periods) == 1 else None
+    dims = {d for s in sides for d in s.filters}
+    shared = {d: next(s.filters[d] for s in sides if d in s.filters) for d in dims
+              if len({tuple(s.filters[d]) for s in sides if d in s.filters}) == 1}
+    mine = any(s.mine for s in sides) and not any(s.filters.get("owner") for s in sides)
+    whole = []
+    for s in sides:
+        filters = {**{d: v for d, v in shared.items()}, **s.filters}
+        whole.append(replace(s, kind="kpi", metric=s.metric or metric, period=s.period or shared_period,
+                             filters=filters, mine=s.mine or (mine and not s.filters),
+                             my_team=s.my_team or any(x.my_team for x in sides) and not s.filters,
+                             group_by=[], order=None, limit=None))
+    by = "period" if len({w.period for w in whole}) > 1 else next(
+        (d for d in sorted(dims) if len({tuple(w.filters.get(d, ())) for w in whole}) > 1), None)
+    if by is None and len({(w.mine, w.my_team) for w in whole}) > 1:
+        by = "owner"
+    if by is None:
+        return None
+    lang = next((s.lang for s in sides if s.metric), sides[0].lang)
+    return Comparison(question, whole, by, lang)

@@ -1,0 +1,154 @@
+"""Comparisons and questions of several parts, checked against an independent pandas reading of
+the raw demo files (tests/reference.py), with the rules of contracts/cli.md: by period, the later
+side minus the earlier relative to the earlier; otherwise the first minus the second."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from bot.core.assistant import Assistant
+from bot.core.conversation import Conversation
+from bot.metrics import demo
+from bot.metrics.engine import Engine
+from bot.metrics.store import load_store
+from tests.reference import raw_deals
+
+AS_OF = date(2026, 11, 20)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    out = tmp_path_factory.mktemp("compare")
+    demo.write_demo(out, seed=21, deals=8_000, as_of=AS_OF)
+    reps = pd.read_parquet(out / "reps.parquet")
+    return Assistant(Engine(load_store(out))), raw_deals(out), reps
+
+
+def between(d: pd.DataFrame, column: str, a: str, b: str) -> pd.Series:
+    return (d[column] >= pd.Timestamp(a)) & (d[column] <= pd.Timestamp(b))
+
+
+def revenue(d: pd.DataFrame, a: str, b: str) -> float:
+    return float(d.loc[d["is_won"] & between(d, "close_date", a, b), "eur"].sum())
+
+
+def win_rate(d: pd.DataFrame, a: str, b: str) -> float:
+    closed = d[d["is_closed"] & between(d, "close_date", a, b)]
+    return float(closed["is_won"].mean())
+
+
+def check(answer, values: list[float], later_minus_earlier: tuple[int, int] | None = (0, 1)) -> None:
+    assert answer.kind == "compare", answer.text
+    assert [r["value"] for r in answer.rows] == pytest.approx(values)
+    if later_minus_earlier is None:
+        assert answer.value is None and answer.change is None
+        return
+    a, b = later_minus_earlier
+    assert answer.value == pytest.approx(values[a] - values[b])
+    assert answer.change == pytest.approx((values[a] - values[b]) / values[b])
+
+
+@pytest.mark.parametrize("question", [
+    "revenue this quarter vs last quarter", "revenue this quarter compared with last quarter",
+    "omsætning dette kvartal mod sidste kvartal", "omsætningen dette kvartal sammenlignet med sidste kvartal",
+    "intäkter det här kvartalet jämfört med förra kvartalet", "revenue this qtr vs. last qtr",
+])
+def test_two_periods(world, question):
+    assistant, d, _ = world
+    answer = assistant.ask(question, as_of=AS_OF)
+    this, last = revenue(d, "2026-10-01", "2026-11-20"), revenue(d, "2026-07-01", "2026-09-30")
+    check(answer, [this, last])  # the later period minus the earlier, relative to the earlier
+    assert [r["period"]["start"] for r in answer.rows] == ["2026-10-01", "2026-07-01"]
+    assert answer.metric == "revenue" and answer.lang == ("en" if "revenue" in question else answer.lang)
+
+
+@pytest.mark.parametrize("question", [
+    "win rate Norden vs DACH last quarter", "win rate Nordics versus DACH last quarter",
+    "win rate i Norden mod DACH sidste kvartal", "win rate Norden jämfört med DACH förra kvartalet",
+])
+def test_two_regions(world, question):
+    assistant, d, _ = world
+    answer = assistant.ask(question, as_of=AS_OF)
+    nordics = win_rate(d[d["region"] == "Nordics"], "2026-07-01", "2026-09-30")
+    dach = win_rate(d[d["region"] == "DACH"], "2026-07-01", "2026-09-30")
+    check(answer, [nordics, dach])  # the first minus the second, relative to the second
+    assert [r["filters"] for r in answer.rows] == [{"region": "Nordics"}, {"region": "DACH"}]
+    assert all(r["period"] == {"start": "2026-07-01", "end": "2026-09-30"} for r in answer.rows)
+
+
+def test_later_minus_earlier_whatever_the_order(world):
+    assistant, d, _ = world
+    answer = assistant.ask("revenue H1 2025 compared with H1 2026", as_of=AS_OF)
+    h1_25, h1_26 = revenue(d, "2025-01-01", "2025-06-30"), revenue(d, "2026-01-01", "2026-06-30")
+    check(answer, [h1_25, h1_26], later_minus_earlier=(1, 0))
+    assert "H1 2025" in answer.text and "H1 2026" in answer.text
+
+
+def test_three_sides_have_no_single_difference(world):
+    assistant, d, _ = world
+    answer = assistant.ask("revenue DACH vs Nordics vs UK & Ireland last quarter", as_of=AS_OF)
+    values = [revenue(d[d["region"] == r], "2026-07-01", "2026-09-30") for r in ("DACH", "Nordics", "UK & Ireland")]
+    check(answer, values, later_minus_earlier=None)
+
+
+def test_the_same_quarter_last_year_and_a_follow_up(world):
+    assistant, d, _ = world
+    answer = assistant.ask("win rate last quarter vs the same quarter last year", as_of=AS_OF)
+    check(answer, [win_rate(d, "2026-07-01", "2026-09-30"), win_rate(d, "2025-07-01", "2025-09-30")])
+    convo = Conversation()
+    assistant.ask("revenue this quarter", as_of=AS_OF, conversation=convo)
+    follow = assistant.ask("compare with last year", as_of=AS_OF, conversation=convo)
+    check(follow, [revenue(d, "2026-10-01", "2026-11-20"), revenue(d, "2025-10-01", "2025-11-20")])
+
+
+def test_a_reps_own_comparison_and_someone_elses(world):
+    assistant, d, reps = world
+    rep, other = reps[reps["role"] == "rep"].iloc[1], reps[reps["role"] == "rep"].iloc[7]
+    mine = d[d["owner_id"] == rep["rep_id"]]
+    answer = assistant.ask("my revenue this year vs last year", user=rep["rep_id"], as_of=AS_OF)
+    check(answer, [revenue(mine, "2026-01-01", "2026-11-20"), revenue(mine, "2025-01-01", "2025-12-31")])
+    assert all(r["filters"] == {"owner": rep["rep_id"]} for r in answer.rows)
+    denied = assistant.ask(f"revenue {rep['name']} vs {other['name']} this year", user=rep["rep_id"], as_of=AS_OF)
+    assert denied.kind == "denied" and other["name"] in denied.text
+
+
+def test_targets_are_not_comparisons(world):
+    assistant, _, reps = world
+    rep = reps[reps["role"] == "rep"].iloc[1]
+    for question in ("how am I doing against quota?", "hur ligger jag till mot min kvot?"):
+        answer = assistant.ask(question, user=rep["rep_id"], as_of=AS_OF)
+        assert answer.kind == "kpi" and answer.metric == "quota_attainment", question
+
+
+# ---------------------------------------------------------------- several parts
+
+@pytest.mark.parametrize("question,lang", [
+    ("what's my pipeline and win rate this quarter?", "en"), ("min pipeline og win rate dette kvartal", "da"),
+    ("min pipeline och win rate det här kvartalet", "sv"),
+])
+def test_two_kpis_in_one_question(world, question, lang):
+    assistant, d, reps = world
+    rep = reps[reps["role"] == "rep"].iloc[2]
+    mine = d[d["owner_id"] == rep["rep_id"]]
+    answer = assistant.ask(question, user=rep["rep_id"], as_of=AS_OF).to_json()
+    assert [p["metric"] for p in answer["parts"]] == ["pipeline", "win_rate"]
+    assert all(p["kind"] == "kpi" and p["lang"] == lang and p["filters"] == {"owner": rep["rep_id"]}
+               for p in answer["parts"])
+    pipeline = mine.loc[~mine["is_closed"] & between(mine, "close_date", "2026-10-01", "2026-12-31"), "eur"].sum()
+    assert answer["parts"][0]["value"] == pytest.approx(pipeline)
+    assert answer["parts"][1]["value"] == pytest.approx(win_rate(mine, "2026-10-01", "2026-11-20"))
+    assert answer["metric"] == "pipeline" and answer["value"] == answer["parts"][0]["value"]  # the first part's
+
+
+def test_three_kpis_keep_the_questions_order(world):
+    assistant, d, _ = world
+    answer = assistant.ask("revenue, deals won and win rate last quarter", as_of=AS_OF)
+    assert [p.metric for p in answer.parts] == ["revenue", "deals_won", "win_rate"]
+    won = d[d["is_won"] & between(d, "close_date", "2026-07-01", "2026-09-30")]
+    answer = assistant.ask("revenue and deals won and win rate last quarter", as_of=AS_OF)
+    assert [p.metric for p in answer.parts] == ["revenue", "deals_won", "win_rate"]
+    assert [p.value for p in answer.parts] == pytest.approx([won["eur"].sum(), len(won),
+                                                             win_rate(d, "2026-07-01", "2026-09-30")])
