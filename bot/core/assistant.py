@@ -117,6 +117,8 @@ class Assistant:
             parsed = convo.merge(parsed)
         early = self._not_a_plan(parsed)
         if early is not None:
+            if early.kind == "clarify":
+                say_unused(early, parsed.unused)
             return self._maybe_playbook(parsed, early, user, as_of)
         who = identify(store, user)
         if parsed.kind == "deals":
@@ -173,9 +175,10 @@ class Assistant:
         except Denied as exc:
             answer = self._denied(parsed, exc, self.engine.store)
             self._audit(answer, turn)
-            return answer
         except (PlanError, PeriodError) as exc:
-            return self._clarify_plan(parsed, exc)
+            answer = self._clarify_plan(parsed, exc)
+        say_unused(answer, parsed.unused)
+        return answer
 
     # ------------------------------------------------------------ comparisons
 
@@ -192,6 +195,8 @@ class Assistant:
         if texts is None:
             return None
         sides = [self.parser.parse(text, values, cal) for text in texts]
+        if any(side.kind == "deals" for side in sides):  # "my deals over 100k vs …" is not one KPI on two sides
+            return None
         for i, text in enumerate(texts[1:], 1):  # "… jämfört med samma kvartal förra året"
             if SAME_AGO.match(text) and sides[0].metric:
                 sides[i] = replace(sides[i], period=self._year_before(sides[0], cal))
@@ -213,7 +218,9 @@ class Assistant:
                  convo: Conversation | None) -> Answer:
         sides = comparison.sides
         if sides[0].metric is None:
-            return self._clarify_metric(replace(sides[0], question=comparison.question))
+            answer = self._clarify_metric(replace(sides[0], question=comparison.question))
+            say_unused(answer, [w for side in sides for w in side.unused])
+            return answer
         who = identify(self.engine.store, user)
         results, turns = [], []
         for side in sides:
@@ -320,9 +327,12 @@ class Assistant:
         except Denied as exc:
             answer = self._denied(parsed, exc, store)
             self._audit(answer, turn)
+            say_unused(answer, parsed.unused)
             return answer
         except (PlanError, PeriodError) as exc:
-            return self._clarify_plan(parsed, exc)
+            answer = self._clarify_plan(parsed, exc)
+            say_unused(answer, parsed.unused)
+            return answer
         if narrowed:
             result.notes.insert(0, Note("deals_your_scope", (("whose", narrowed),)))
         answer = deals_answer(result, parsed.question, self.catalog, parsed.lang,
@@ -408,7 +418,8 @@ class Assistant:
             problem = t("cannot_break_down", lang, kpi=kpi_name(self.catalog.kpis[exc.metric], lang),
                         dim=dimension_word(exc.dimension, lang),
                         dims=", ".join(dimension_word(d, lang) for d in exc.suggestions))
-        problem = problem[0].lower() + problem[1:] if problem[:2] != "I " else problem
+        if problem[:2] != "I " and not problem[1:2].isupper():  # "NPS can't …" keeps its capitals
+            problem = problem[0].lower() + problem[1:]
         return Answer(question=parsed.question, kind="clarify", lang=lang, metric=parsed.metric,
                       text=t("clarify_plan", lang, what=what, problem=problem))
 

@@ -499,3 +499,21 @@ def test_a_managers_deal_list_in_a_dm_names_the_people(slack):
     # Mona's reports' open deals closing in 2026-Q4: only o6 (Bob, Gamma, EUR 2,000); o8 is Carl's (not hers)
     assert "1 in all" in text and "Bob Lund" in text and "Gamma" in text and "EUR 2,000" in text
     assert "Carl" not in text
+
+
+def test_a_comparison_and_a_two_part_question_in_a_channel(slack):
+    """Aggregates every member may see are posted in the thread: a comparison as a table of its sides,
+    two KPIs as two parts of one message."""
+    slack.event(slack.mention("revenue last quarter vs the same quarter last year"))
+    post = slack.fake.wait_for("chat.postMessage")[0]
+    text = shown(post)
+    # SMALL: won 2026-07-01…09-30 = EUR 2,530 (o1 1,000; o2 DKK 10,000 = 1,340; o4 USD 100 = 90; o12 100);
+    # won 2025-07-01…09-30 = nothing, so the relative change has no value
+    assert "Revenue: last quarter (2026-07-01 to 2026-09-30) EUR 2,530 vs 2025-07-01 to 2025-09-30 EUR 0" in text
+    assert "a difference of +EUR 2,530." in text and "```" in json.dumps(post["blocks"])
+    slack.event(slack.mention("revenue and win rate last quarter"))
+    second = slack.fake.wait_for("chat.postMessage", 2)[1]
+    text = shown(second)
+    assert "Revenue, last quarter (2026-07-01 to 2026-09-30): EUR 2,530." in text
+    assert "Win rate, last quarter (2026-07-01 to 2026-09-30): 66.7%." in text  # 4 won of 6 closed
+    assert text.index("Revenue, last quarter") < text.index("Win rate, last quarter")

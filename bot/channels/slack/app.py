@@ -104,6 +104,12 @@ class SlackBot:
         particular reps, or a channel with members matched to no rep, go privately to the asker."""
         if channel_type == "im" or channel.startswith("D"):
             return True
+        if answer.parts:  # a message of several parts goes where its most private part may go
+            return all(self.everyone_may_see(part, channel, channel_type) for part in answer.parts)
+        if answer.kind == "compare":  # as a KPI: no side about particular people, every member matched
+            if any("owner" in row["filters"] for row in answer.rows):
+                return False
+            return self._members_see(channel, lambda who: who.matched)
         if answer.kind == "deals":  # deal-level rows: only if every member may see every deal listed
             owners = {r["owner_id"] for r in answer.rows}
             return self._members_see(channel, lambda who: who.sees_all or owners <= who.deal_level())
