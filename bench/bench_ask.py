@@ -9,6 +9,9 @@
 2. In one process, for the same questions, times Engine.run on the plan each answer ran
    (the engine-only figure) next to Assistant.ask, interleaved, and reports the
    per-question difference: parsing, wording and the audit write.
+3. Whole questions of the other kinds next to the one-KPI question they build on,
+   interleaved: a comparison of two periods or two regions, two KPIs in one question, and
+   lists of deals (filter, sort, top 10).
 """
 
 from __future__ import annotations
@@ -78,6 +81,30 @@ def in_process(store: Path, qs: list[str], home: Path) -> tuple[list[float], lis
     return asks, engines, extra
 
 
+# (the question, the one-KPI question it is measured against)
+PAIRS = [
+    ("revenue this quarter vs last quarter", "revenue this quarter"),
+    ("win rate Nordics vs DACH last quarter", "win rate in Nordics last quarter"),
+    ("pipeline and win rate this quarter", "pipeline this quarter"),
+    ("open deals in DACH over 100k", "pipeline in DACH"),
+    ("which deals are overdue", "open deals"),
+]
+
+
+def kinds(store: Path, home: Path, repeat: int = 30) -> None:
+    engine = Engine(load_store(store))
+    assistant = Assistant(engine, AuditLog(open_state(f"sqlite:///{home / 'kinds-state.db'}")))
+    for question, single in PAIRS:
+        for q in (question, single):
+            assistant.ask(q, as_of=AS_OF)  # warm
+        full, one = [], []
+        for _ in range(repeat):
+            full.append(assistant.ask(question, as_of=AS_OF).elapsed_ms)
+            one.append(assistant.ask(single, as_of=AS_OF).elapsed_ms)
+        print(f"  {question!r}: median {statistics.median(full):.2f} ms vs {single!r} "
+              f"{statistics.median(one):.2f} ms, ratio {statistics.median(full) / statistics.median(one):.2f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--deals", type=int, default=1_000_000)
@@ -91,8 +118,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         answers = cli_batch(store, qs, Path(tmp))
         elapsed = [a["elapsed_ms"] for a in answers]
-        kinds = {k: sum(a["kind"] == k for a in answers) for k in ("kpi", "clarify", "help", "denied", "error")}
-        print(f"  answers: {kinds}")
+        counts = {k: sum(a["kind"] == k for a in answers)
+                  for k in ("kpi", "deals", "compare", "clarify", "help", "denied", "error")}
+        print(f"  answers: {counts}")
         print(f"  elapsed_ms over all {len(elapsed):,}: median {statistics.median(elapsed):.2f}, "
               f"p95 {pct(elapsed, 0.95):.2f}, max {max(elapsed):.2f}")
         asks, engines, extra = in_process(store, qs, Path(tmp))
@@ -101,6 +129,9 @@ def main() -> None:
           f"(p95 {pct(engines, 0.95):.2f})")
     print(f"  added by parsing, wording and audit, per question: median {statistics.median(extra):.2f} ms, "
           f"p95 {pct(extra, 0.95):.2f} ms")
+    print("  other kinds of question against the one-KPI question they build on (in process, elapsed_ms):")
+    with tempfile.TemporaryDirectory() as tmp:
+        kinds(store, Path(tmp))
 
 
 if __name__ == "__main__":

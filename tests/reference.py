@@ -32,7 +32,7 @@ def raw_deals(folder: Path) -> pd.DataFrame:
     deals = pd.concat(parts)
     deals["eur"] = deals["amount"] * deals["rate"]
     reps = pd.read_parquet(folder / "reps.parquet")[["rep_id", "region", "team"]]
-    accounts = pd.read_parquet(folder / "accounts.parquet")[["account_id", "segment", "name"]]
+    accounts = pd.read_parquet(folder / "accounts.parquet")[["account_id", "segment", "country", "name"]]
     deals = deals.merge(reps, left_on="owner_id", right_on="rep_id", how="left")
     deals = deals.merge(accounts.rename(columns={"name": "account_name"}), on="account_id", how="left")
     deals["close_date"] = pd.to_datetime(deals["close_date"])

@@ -351,6 +351,7 @@ CONJUNCTIONS = {"and", "og", "och", "&", "plus", "samt", "+", "as well as"}
 # Words that carry no meaning of their own in a question to the bot (besides STOPWORDS): they
 # are neither used nor reported as left out.
 FILLER = {"please", "pls", "plz", "thanks", "tak", "tack", "kindly", "hey", "hi", "hej", "bot", "ccobot", "quick",
+          "u", "ur", "ya", "yo", "vise", "vis", "visa", "show", "mig", "mej", "lige", "liige", "bare", "lige", "kort",
           "question", "tell", "know", "like", "want", "would", "could", "can", "just", "now", "currently",
           "look", "looking", "right", "okay", "ok", "gerne", "gärna", "venligst", "snälla", "lige", "bara",
           "kan", "du", "vil", "vill", "gerne", "mig", "me", "us", "os", "oss", "get", "got", "see", "number",

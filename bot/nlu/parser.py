@@ -323,10 +323,12 @@ class Parser:
         if kid == "quota" and self._against_target(toks, toks.index(window[0])):
             kid = "quota_attainment"
         out.metric, out.metric_at = kid, window[0]
-        if len(self.phrase_langs[phrase]) == 1:  # a name only one language uses tells the language
+        shared = len(self.phrase_langs[phrase]) > 1
+        if not shared:  # a name only one language uses tells the language
             evidence[lang] = evidence.get(lang, 0) + 1.5
         for t in window:
             t.used = True
+            t.name = t.name or shared  # "win rate" is said in all three: it tells nothing
 
     @staticmethod
     def _conjoined(toks: list[Token], i: int, size: int, commas: frozenset[tuple[str, str]] | set) -> bool:
