@@ -160,3 +160,18 @@ def test_a_deal_list_through_the_command_line(small_store_dir, home):
                    str(small_store_dir), home=home)
     assert readable.returncode == 0 and "2 in all" in readable.stdout  # o6 and o8 (Carl, Beta, DKK 400)
     assert "Bob Lund" in readable.stdout and "Carl Weber" in readable.stdout
+
+
+def test_a_comparison_and_a_two_part_question_through_the_command_line(small_store_dir, home):
+    args = ("--json", "--as-of", "2026-11-20", "--data", str(small_store_dir))
+    proc = run("ask", "win rate Nordics vs DACH last quarter", *args, home=home)
+    assert proc.returncode == 0, proc.stderr
+    answer = json.loads(proc.stdout)
+    # SMALL, closed 2026-07-01…09-30: Nordics (Alice, Bob) o1 o2 won, o3 lost → 2/3; DACH (Carl) o4 o12 won, o5 lost → 2/3
+    assert answer["kind"] == "compare" and [r["label"] for r in answer["rows"]] == ["Nordics", "DACH"]
+    assert [r["value"] for r in answer["rows"]] == pytest.approx([2 / 3, 2 / 3])
+    assert answer["value"] == pytest.approx(0.0) and answer["change"] == pytest.approx(0.0)
+    proc = run("ask", "revenue and win rate last quarter", *args, home=home)
+    answer = json.loads(proc.stdout)
+    assert [(p["metric"], p["value"]) for p in answer["parts"]] == [("revenue", 2530.0), ("win_rate", pytest.approx(4 / 6))]
+    assert answer["metric"] == "revenue" and answer["value"] == 2530.0

@@ -18,6 +18,7 @@ from rapidfuzz import fuzz, process
 from bot.access import Denied, Grant, Identity, authorise, authorise_deals, identify, my_team
 from bot.core.answer import Answer, compare_answer, deals_answer, kpi_answer, with_parts
 from bot.core.conversation import Conversation
+from bot.core.understanding import Clarify, DealList, Help, Parts, understand
 from bot.core.fmt import kpi_name, scope_words, span_label
 from bot.core.i18n import EXAMPLES, dimension_word, join_or, period_label, t
 from bot.errors import PeriodError, PlanError, UnknownDimension, UserError
@@ -27,7 +28,7 @@ from bot.metrics.engine import Engine, KpiResult, display_names
 from bot.metrics.periods import Calendar, parse_period, shift_year
 from bot.metrics.plan import QueryPlan
 from bot.nlu import lexicon as lx
-from bot.nlu.compare import COMPARE_WITH, SAME_AGO, YEAR_AGO_WORDS, Comparison, combine, split_sides
+from bot.nlu.compare import Comparison
 from bot.nlu.parser import Parsed, Parser
 from bot.nlu.text import MAX_CHARS, clean_question, warm_up
 from bot.nlu.values import ValueIndex, build_index
@@ -105,28 +106,24 @@ class Assistant:
     # ------------------------------------------------------------ flow
 
     def _ask(self, question: str, user: str | None, as_of: date | None, convo: Conversation | None) -> Answer:
-        """The router: understand the question, then hand each kind to its handler."""
+        """The router: one typed understanding of the question, then its handler."""
         store = self.engine.store
         cal = Calendar(self.engine.as_of(as_of), store.fiscal_year_start_month)
         values: ValueIndex = store.cached("value_index", lambda: build_index(store))
-        comparison = self._comparison(question, values, cal, convo)
-        if comparison is not None:
-            return self._compare(comparison, user, as_of, convo)
-        parsed = self.parser.parse(question, values, cal)
-        if convo is not None:
-            parsed = convo.merge(parsed)
-        early = self._not_a_plan(parsed)
-        if early is not None:
+        reading = understand(self.parser, question, values, cal, convo, self._year_before)
+        if isinstance(reading, Comparison):
+            return self._compare(reading, user, as_of, convo)
+        parsed = reading.parsed
+        if isinstance(reading, (Help, Clarify)):
+            early = self._without_numbers(reading)
             if early.kind == "clarify":
                 say_unused(early, parsed.unused)
             return self._maybe_playbook(parsed, early, user, as_of)
         who = identify(store, user)
-        if parsed.kind == "deals":
+        if isinstance(reading, DealList):
             return self._deal_list(parsed, Turn(who), as_of, convo)
-        if parsed.more_metrics:  # "my pipeline and win rate this quarter": one answer a KPI, in order
-            parts = [self._kpi(replace(parsed, metric=m, more_metrics=[]), who, as_of, None)
-                     for m in [parsed.metric, *parsed.more_metrics]]
-            answer = with_parts(parts)
+        if isinstance(reading, Parts):  # "my pipeline and win rate this quarter": one answer a KPI, in order
+            answer = with_parts([self._kpi(part.parsed, who, as_of, None) for part in reading.parts])
         else:
             answer = self._kpi(parsed, who, as_of, convo)
         if answer.kind == "kpi" and self.playbook is not None \
@@ -181,29 +178,6 @@ class Assistant:
         return answer
 
     # ------------------------------------------------------------ comparisons
-
-    def _comparison(self, question: str, values: ValueIndex, cal: Calendar,
-                    convo: Conversation | None) -> Comparison | None:
-        """'X vs Y', or 'compare with last year' after a KPI answer: the sides, each a whole question."""
-        follow = COMPARE_WITH.match(question)
-        if follow and convo is not None and convo.last is not None and convo.last.kind == "kpi":
-            other = self.parser.parse(follow.group("rest"), values, cal)
-            if YEAR_AGO_WORDS.match(follow.group("rest").strip(" ?.!")):
-                other = replace(other, period=self._year_before(convo.last, cal), kind="kpi")
-            return combine(question, [replace(convo.last, question=question), other])
-        texts = split_sides(question)
-        if texts is None:
-            return None
-        sides = [self.parser.parse(text, values, cal) for text in texts]
-        if any(side.kind == "deals" for side in sides):  # "my deals over 100k vs …" is not one KPI on two sides
-            return None
-        for i, text in enumerate(texts[1:], 1):  # "… jämfört med samma kvartal förra året"
-            if SAME_AGO.match(text) and sides[0].metric:
-                sides[i] = replace(sides[i], period=self._year_before(sides[0], cal))
-        comparison = combine(question, sides)
-        if comparison is not None:  # the language of the whole question, not of its first half
-            comparison.lang = self.parser.parse(question, values, cal).lang
-        return comparison
 
     def _year_before(self, parsed: Parsed, cal: Calendar) -> str:
         """The same period a year earlier, as an explicit range."""
@@ -292,25 +266,20 @@ class Assistant:
         if lines:
             answer.text += "\n\n" + SNAPSHOT_LEAD[answer.lang] + "\n" + "\n".join(lines)
 
-    def _not_a_plan(self, parsed: Parsed) -> Answer | None:
-        """Help, asking back, or a period that does not exist: answers that need no numbers."""
+    def _without_numbers(self, reading: Help | Clarify) -> Answer:
+        """Help, or the question back: no period that exists, no KPI, words not understood."""
+        parsed = reading.parsed
         lang = parsed.lang
-        if parsed.kind == "deals":
-            if parsed.period_error:
-                return Answer(question=parsed.question, kind="clarify", lang=lang, text=t(
-                    "clarify_period", lang, message=parsed.period_error, what=t("a_deal_list", lang)))
-            return self._clarify_unknown(parsed) if parsed.unknown else None
-        if parsed.kind == "help" or (parsed.metric is None and not parsed.suggestions and not parsed.has_slots):
+        if isinstance(reading, Help):
             return self._help(parsed)
-        if parsed.metric is None:
+        if reading.reason == "metric":
             return self._clarify_metric(parsed)
-        if parsed.period_error:
-            what = t("the_kpi", lang, kpi=kpi_name(self.catalog.kpis[parsed.metric], lang))
-            return Answer(question=parsed.question, kind="clarify", lang=lang, metric=parsed.metric,
-                          text=t("clarify_period", lang, message=parsed.period_error, what=what))
-        if parsed.unknown:
+        if reading.reason == "unknown":
             return self._clarify_unknown(parsed)
-        return None
+        what = t("a_deal_list", lang) if parsed.kind == "deals" else \
+            t("the_kpi", lang, kpi=kpi_name(self.catalog.kpis[parsed.metric], lang))
+        return Answer(question=parsed.question, kind="clarify", lang=lang, metric=parsed.metric,
+                      text=t("clarify_period", lang, message=parsed.period_error, what=what))
 
     def _deal_list(self, parsed: Parsed, turn: Turn, as_of: date | None, convo: Conversation | None) -> Answer:
         """'my biggest deal closing this month': the deals themselves, within what the asker may see."""

@@ -77,6 +77,7 @@ class Parsed:
     empty: bool = False
     asked_help: bool = False  # "help", "hjælp", "what can you do?": help itself, not a playbook question
     social: str | None = None  # "thanks", "ack" or "greeting": a whole message of small talk
+    used: list[str] = field(default_factory=list)  # the words the reading is made of
     unused: list[str] = field(default_factory=list)  # content words no part of the reading used
     those: bool = False  # "for those", "for dem", "för dem": the groups of the previous answer
     lang_known: bool = True  # False when the words alone cannot tell Danish from Swedish ("hej")
@@ -198,6 +199,7 @@ class Parser:
         # "Freja Karlsson's pipeline" is English.
         words = [t for t in toks if not t.name and t.text not in out.unknown]
         out.lang = detect_language(" ".join(t.text.lower() for t in words), [t.text.lower() for t in words], evidence)
+        out.used = [t.text for t in toks if t.used]
         context = lx.KPI_CONTEXT if out.kind == "kpi" else frozenset()
         out.unused = [t.text for t in toks if not t.used and t.word not in lx.STOPWORDS and t.text not in out.unknown
                       and t.word not in lx.FILLER and t.word not in context and not t.word.isdigit()]

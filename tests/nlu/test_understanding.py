@@ -118,3 +118,31 @@ def test_names_do_not_decide_the_language(demo_assistant, question, lang):
 def test_ltv_to_cac_reads_as_a_multiple(ask):
     answer = ask("LTV to CAC this year")
     assert answer.unit == "ratio" and "×" in answer.text and "%" not in answer.text.split(":")[1]
+
+
+# ---------------------------------------------------------------- the typed understanding
+
+
+@pytest.mark.parametrize("question,kind", [
+    ("win rate by region last quarter", "KpiQuestion"), ("my biggest deal closing this month", "DealList"),
+    ("revenue this quarter vs last quarter", "Comparison"), ("pipeline and win rate this quarter", "Parts"),
+    ("help", "Help"), ("tak", "Help"), ("what is our flurbo rate?", "Clarify"), ("revenue on Feb 30", "Clarify"),
+    ("revenue in Nordcis", "Clarify"), ("What does a Chief Commercial Officer do?", "Help"),
+])
+def test_one_typed_reading_per_question(demo_assistant, question, kind):
+    from datetime import date as day
+
+    from bot.core.understanding import understand
+    from bot.metrics.periods import Calendar
+    from bot.nlu.values import build_index
+
+    store = demo_assistant.engine.store
+    reading = understand(demo_assistant.parser, question, build_index(store), Calendar(day(2026, 11, 20), 1), None,
+                         demo_assistant._year_before)
+    assert type(reading).__name__ == kind
+    if kind == "KpiQuestion":
+        assert reading.parsed.used == ["win", "rate", "by", "region", "last", "quarter"] and reading.parsed.unused == []
+    if kind == "Parts":
+        assert [p.parsed.metric for p in reading.parts] == ["pipeline", "win_rate"]
+    if kind == "Comparison":
+        assert reading.by == "period" and [s.period for s in reading.sides] == ["this quarter", "last quarter"]
