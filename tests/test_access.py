@@ -219,6 +219,7 @@ def test_attainment_against_target_with_gap_and_pace(bot):
         assert answer["metric"] == "quota_attainment", question
         assert (answer["value"], answer["target"], answer["gap"], answer["pace"]) == (0.4, 5000.0, 3000.0, pace)
         assert not answer["citations"], question  # "on track" is not a playbook question
+        assert answer["unused"] == [], question  # the words that asked for attainment were used
     alice = bot("How am I doing against quota?", "alice@x.example").to_json()
     assert (alice["value"], alice["target"], alice["gap"]) == (0.0, 2000.0, 2000.0)
     assert "EUR 0 booked of a EUR 2,000 target, EUR 2,000 to go" in alice["text"]

@@ -30,7 +30,7 @@ BAD_INPUT = [
     "", "x" * 10_000, "🙂🔥📈", "SELECT * FROM opportunities; DROP TABLE reps; --",
     "Hvad var revenue i Norden last quarter?", "What is our flurbo rate?", "revenue in Q5", "revenue on Feb 30",
     "revenue in 2019", "revenue next year", "'; exec xp_cmdshell('rm -rf /') --", "<!channel> revenue <@U123>",
-    "revenue " * 2_000, "?", "\x00\x01 revenue", "revenue by region top 5 reps who team",
+    "revenue " * 2_000, "?", "\x00\x01 revenue", "revenue by region top 5 reps who team", "y" * 100_000,
 ]
 
 

@@ -20,8 +20,8 @@ class Conversation:
         prev = self.last
         if not parsed.lang_known and prev is not None:  # "hej" after a Swedish question: Swedish
             return replace(parsed, lang=prev.lang)
-        if prev is not None and prev.kind == "deals" and parsed.follow_up and parsed.kind != "help" \
-                and parsed.metric is None and parsed.kind != "deals":
+        if prev is not None and prev.kind == "deals" and parsed.follow_up and parsed.metric is None \
+                and parsed.kind not in ("help", "deals"):
             return self._more_deals(prev, parsed)
         if parsed.those and self.groups and prev is not None:  # "win rate for those?" after a top 3
             dim, values = self.groups

@@ -21,6 +21,7 @@ from bot.core.conversation import Conversation
 from bot.metrics.periods import Calendar
 from bot.nlu.compare import COMPARE_WITH, SAME_AGO, YEAR_AGO_WORDS, Comparison, combine, split_sides
 from bot.nlu.parser import Parsed, Parser
+from bot.nlu.text import MAX_CHARS
 from bot.nlu.values import ValueIndex
 
 
@@ -89,13 +90,13 @@ def classify(parsed: Parsed) -> Understanding:
 def _comparison(parser: Parser, question: str, values: ValueIndex, cal: Calendar, convo: Conversation | None,
                 year_before: YearBefore) -> Comparison | None:
     """'X vs Y', or 'compare with last year' after a KPI answer: the sides, each a whole question."""
-    follow = COMPARE_WITH.match(question)
+    follow = COMPARE_WITH.match(question[:MAX_CHARS])
     if follow and convo is not None and convo.last is not None and convo.last.kind == "kpi":
         other = parser.parse(follow.group("rest"), values, cal)
         if YEAR_AGO_WORDS.match(follow.group("rest").strip(" ?.!")):
             other = replace(other, period=year_before(convo.last, cal), kind="kpi")
         return combine(question, [replace(convo.last, question=question), other])
-    texts = split_sides(question)
+    texts = split_sides(question[:MAX_CHARS])
     if texts is None:
         return None
     sides = [parser.parse(text, values, cal) for text in texts]

@@ -359,7 +359,7 @@ FILLER = {"please", "pls", "plz", "thanks", "tak", "tack", "kindly", "hey", "hi"
           "overblik", "översikt", "update", "opdatering", "uppdatering", "doing", "going", "looks", "look",
           "much", "many", "mange", "många", "meget", "mycket", "stor", "store", "stora", "long", "lang", "lång",
           "fik", "fick", "got", "have", "has", "had", "har", "havde", "hade", "customers", "customer", "clients",
-          "kunder", "kunderne", "kunderna", "logos", "accounts"}
+          "kunder", "kunderne", "kunderna", "logos", "accounts", "ligger", "står", "går", "gør", "gör"}
 # In a KPI question, words about the rows the KPI counts ("Enterprise deals", "closing next quarter").
 KPI_CONTEXT = DEAL_NOUNS | CLOSING_WORDS | {w for verbs in DEAL_VERBS.values() for w in verbs}
 

@@ -165,7 +165,8 @@ class Parser:
 
     def parse(self, question: str, values: ValueIndex, cal: Calendar) -> Parsed:
         out = Parsed(question=question, truncated=len(question) > MAX_CHARS)
-        text = normalise(lx.GREETING_PREFIX.sub("", question, count=1))
+        head = question[:MAX_CHARS]  # what is read; the rest is cut (and the answer says so)
+        text = normalise(lx.GREETING_PREFIX.sub("", head, count=1))
         if not re.search(r"[^\W_]", text):
             out.kind, out.empty = "help", True
             out.lang = "en"
@@ -182,9 +183,9 @@ class Parser:
             out.kind, out.asked_help = "help", True
         else:
             self._period(toks, out, cal)
-            deals = self._deal_list(toks, out, question)
+            deals = self._deal_list(toks, out, head)
             if not deals:  # word pairs a comma separates ("revenue, deals won and win rate") join KPIs too
-                commas = {(a.lower(), b.lower()) for a, b in re.findall(r"(\w+)\s*,\s*(\w+)", question)}
+                commas = {(a.lower(), b.lower()) for a, b in re.findall(r"(\w+)\s*,\s*(\w+)", head)}
                 self._metric(toks, out, evidence, commas)
                 self._breakdown(toks, out)
             self._asker(toks, out, text)
@@ -316,8 +317,11 @@ class Parser:
         if best is None and joined:
             return
         if best is None:
-            if lx.ON_TARGET.search(" ".join(t.word for t in toks)):  # "are we on track?"
+            phrase = lx.ON_TARGET.search(" ".join(t.word for t in toks))
+            if phrase:  # "are we on track?"
                 out.metric = "quota_attainment"
+                for t in toks:
+                    t.used = t.used or phrase.start() <= t.start < phrase.end()
                 return
             self._counting(toks, out)
             return
@@ -349,9 +353,14 @@ class Parser:
 
     @staticmethod
     def _against_target(toks: list[Token], at: int) -> bool:
-        """'how am I doing against quota', 'mod budget', 'are we on target': attainment, not the amount."""
-        before = {t.word for t in toks[max(0, at - 3):at]}
-        return bool(before & lx.TARGET_RELATION) or bool(lx.ON_TARGET.search(" ".join(t.word for t in toks)))
+        """'how am I doing against quota', 'mod budget', 'are we on target': attainment, not the amount.
+        The words that said so are used."""
+        relation = [t for t in toks[max(0, at - 3):at] if t.word in lx.TARGET_RELATION]
+        phrase = lx.ON_TARGET.search(" ".join(t.word for t in toks))
+        said = relation + ([t for t in toks if phrase.start() <= t.start < phrase.end()] if phrase else [])
+        for t in said:
+            t.used = True
+        return bool(said)
 
     def _counting(self, toks: list[Token], out: Parsed) -> None:
         """'How many deals did we win', 'hvor mange aftaler vandt vi', 'how much did we sell'."""
