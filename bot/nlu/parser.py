@@ -34,7 +34,7 @@ class Token:
     word: str  # lower case, spelling corrected
     start: int = 0  # offset of `word` in the corrected text
     used: bool = False
-    name: bool = False  # part of a person's or an account's name: says nothing about the language
+    neutral: bool = False  # a name, or a KPI name said alike in all three languages: tells no language
 
 
 @dataclass
@@ -198,7 +198,7 @@ class Parser:
             self._leftovers(toks, out)
         # Names (matched, or capitalised words nobody knows) say nothing about the language:
         # "Freja Karlsson's pipeline" is English.
-        words = [t for t in toks if not t.name and t.text not in out.unknown]
+        words = [t for t in toks if not t.neutral and t.text not in out.unknown]
         out.lang = detect_language(" ".join(t.text.lower() for t in words), [t.text.lower() for t in words], evidence)
         out.used = [t.text for t in toks if t.used]
         context = lx.KPI_CONTEXT if out.kind == "kpi" else frozenset()
@@ -334,7 +334,7 @@ class Parser:
             evidence[lang] = evidence.get(lang, 0) + 1.5
         for t in window:
             t.used = True
-            t.name = t.name or shared  # "win rate" is said in all three: it tells nothing
+            t.neutral = t.neutral or shared  # "win rate" is said in all three: it tells nothing
 
     @staticmethod
     def _conjoined(toks: list[Token], i: int, size: int, commas: frozenset[tuple[str, str]] | set) -> bool:
@@ -655,7 +655,7 @@ class Parser:
                         out.filters[dim].append(value)
                     for t in window:
                         t.used = True
-                        t.name = dim in ("owner", "account")
+                        t.neutral = dim in ("owner", "account")
 
     @staticmethod
     def _plausible(hit: tuple[str, str], window: list[Token], toks: list[Token]) -> bool:

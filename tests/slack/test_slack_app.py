@@ -84,6 +84,14 @@ class Harness:
         body["event_id"] = event_id or f"Ev{self._n:06d}-{time.time_ns()}"
         return body
 
+    def dm(self, text: str, user: str, channel: str) -> dict:
+        """A direct message to the bot (the assistant-thread fixture, outside a thread)."""
+        body = copy.deepcopy(fixture("message_im_event_callback.json"))
+        body["event"].pop("thread_ts")
+        body["event"].pop("parent_user_id")
+        body["event"].update(user=user, text=text, channel=channel)
+        return body
+
     def form(self, fields: dict) -> tuple[int, str, float]:
         return self.post(urlencode(fields), "application/x-www-form-urlencoded")
 
@@ -135,11 +143,7 @@ def test_follow_up_in_the_thread_keeps_context(slack):
 
 
 def test_direct_message(slack):
-    body = fixture("message_im_event_callback.json")
-    body["event"].pop("thread_ts")
-    body["event"].pop("parent_user_id")
-    body["event"].update(user="UR1", text="my revenue last quarter", channel="D999")
-    slack.event(body)
+    slack.event(slack.dm("my revenue last quarter", user="UR1", channel="D999"))
     post = slack.fake.wait_for("chat.postMessage")[0]
     assert post["channel"] == "D999" and "EUR 2,340" in post["text"]  # a DM may show the asker's own numbers
 
@@ -489,11 +493,7 @@ def test_a_reps_deal_list_in_a_shared_channel_goes_privately_to_them(slack):
 
 
 def test_a_managers_deal_list_in_a_dm_names_the_people(slack):
-    body = fixture("message_im_event_callback.json")
-    body["event"].pop("thread_ts")
-    body["event"].pop("parent_user_id")
-    body["event"].update(user="UM1", text="which deals are closing this quarter?", channel="D777")
-    slack.event(body)
+    slack.event(slack.dm("which deals are closing this quarter?", user="UM1", channel="D777"))
     post = slack.fake.wait_for("chat.postMessage")[0]
     text = shown(post)
     # Mona's reports' open deals closing in 2026-Q4: only o6 (Bob, Gamma, EUR 2,000); o8 is Carl's (not hers)
