@@ -21,6 +21,20 @@ def ccobot(*args: str):
     return runner.invoke(app, list(args), catch_exceptions=False)
 
 
+def ccobot_with(monkeypatch, env: dict[str, str], *args: str):
+    """The command line under these settings (the cached settings are read afresh around the call)."""
+    from bot.config import get_settings
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("CCOBOT_DATA", raising=False)
+    get_settings.cache_clear()
+    try:
+        return ccobot(*args)
+    finally:
+        get_settings.cache_clear()
+
+
 def test_kpi_json_answer(small_store_dir):
     res = ccobot("kpi", "win_rate", "--by", "region", "--period", "last quarter", "--json",
                  "--as-of", "2026-11-20", "--data", str(small_store_dir))
@@ -110,16 +124,8 @@ def test_data_demo_then_check(tmp_path):
 
 
 def test_default_store_is_the_demo_built_on_first_use(tmp_path, monkeypatch):
-    from bot.config import get_settings
-
-    monkeypatch.setenv("CCOBOT_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("CCOBOT_DEMO_DEALS", "2000")
-    monkeypatch.delenv("CCOBOT_DATA", raising=False)
-    get_settings.cache_clear()
-    try:
-        res = ccobot("kpi", "deals_created", "--period", "all", "--json")
-    finally:
-        get_settings.cache_clear()
+    res = ccobot_with(monkeypatch, {"CCOBOT_HOME": str(tmp_path / "home"), "CCOBOT_DEMO_DEALS": "2000"},
+                      "kpi", "deals_created", "--period", "all", "--json")
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["value"] == 2000
     assert (tmp_path / "home" / "demo" / "store.yml").exists()
@@ -186,20 +192,11 @@ def test_an_invalid_setting_is_named_and_exits_2(tmp_path):
 def test_the_demo_store_follows_its_settings(tmp_path, monkeypatch):
     """CCOBOT_DEMO_AS_OF fixes the demo's day (so figures are reproducible); changing it or
     CCOBOT_DEMO_DEALS rebuilds the demo instead of answering from the old one."""
-    from bot.config import get_settings
-
-    monkeypatch.setenv("CCOBOT_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("CCOBOT_DATA", raising=False)
     store_yml = tmp_path / "home" / "demo" / "store.yml"
     seen = []
     for deals, as_of in (("2000", "2026-11-20"), ("2000", "2026-11-20"), ("2000", "2026-06-30"), ("3000", "")):
-        monkeypatch.setenv("CCOBOT_DEMO_DEALS", deals)
-        monkeypatch.setenv("CCOBOT_DEMO_AS_OF", as_of)
-        get_settings.cache_clear()
-        try:
-            res = ccobot("kpi", "deals_created", "--period", "all", "--json")
-        finally:
-            get_settings.cache_clear()
+        env = {"CCOBOT_HOME": str(tmp_path / "home"), "CCOBOT_DEMO_DEALS": deals, "CCOBOT_DEMO_AS_OF": as_of}
+        res = ccobot_with(monkeypatch, env, "kpi", "deals_created", "--period", "all", "--json")
         assert res.exit_code == 0, res.output
         seen.append((json.loads(res.stdout)["value"], store_yml.stat().st_mtime_ns, "as_of: '" + (as_of or "") in
                      store_yml.read_text()))

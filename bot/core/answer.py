@@ -134,5 +134,4 @@ def with_parts(parts: list[Answer]) -> Answer:
                   citations=[c for p in parts for c in p.citations],
                   notes=list(dict.fromkeys(n for p in parts for n in p.notes)))
     top.summary = ""  # several parts: no single table stands for the answer
-    top.rows = first.rows
     return top

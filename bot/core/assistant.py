@@ -19,7 +19,7 @@ from bot.access import Denied, Grant, Identity, authorise, authorise_deals, iden
 from bot.core.answer import Answer, compare_answer, deals_answer, kpi_answer, with_parts
 from bot.core.conversation import Conversation
 from bot.core.understanding import Clarify, DealList, Help, Parts, understand
-from bot.core.fmt import kpi_name, scope_words, span_label
+from bot.core.fmt import kpi_name, period_words, scope_words
 from bot.core.i18n import EXAMPLES, dimension_word, join_or, period_label, t
 from bot.errors import PeriodError, PlanError, UnknownDimension, UserError
 from bot.metrics.context import Note
@@ -215,7 +215,7 @@ class Assistant:
     def _side_label(self, side: Parsed, result: KpiResult, by: str) -> str:
         lang = side.lang
         if by == "period":
-            return span_label(result, lang)
+            return period_words(result, lang)
         if by == "owner" and not result.filters.get("owner"):
             return t("everyone", lang) if not side.mine else t("you", lang)
         names = self._scope_names(side, result)

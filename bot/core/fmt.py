@@ -54,11 +54,6 @@ def period_words(result: KpiResult, lang: str = "en") -> str:
     return span_words(result.period, lang)
 
 
-def span_label(result: KpiResult, lang: str) -> str:
-    """A comparison side's period: 'last quarter (2026-07-01 to 2026-09-30)', or 'all open deals'."""
-    return period_words(result, lang)
-
-
 def span_words(p: Period, lang: str) -> str:
     """'last quarter (2026-07-01 to 2026-09-30)', in the asker's language."""
     span = f"{p.start} {t('to', lang)} {p.end}" if p.start != p.end else f"{p.start}"
