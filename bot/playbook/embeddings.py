@@ -3,6 +3,7 @@ or any OpenAI-compatible endpoint. An index records the embedder's name and refu
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 import zlib
@@ -15,10 +16,19 @@ import yaml
 
 from bot.nlu.text import stem
 
+GLOSSARY = Path(__file__).with_name("glossary.yml")
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
 STOP = set("""a an the of in on at for to and or is are was be by with as it its this that from what how who which
 do does should can we our you your i en et den det de der og i på af til for med som er var har at hvad hvordan
-hvem hvilke vad hur vem vilka och är att på av till för med som har ett""".split())
+hvem hvilke vad hur vem vilka och är att på av till för med som har ett
+playbook playbooken playbookens say says said siger sagt säger sägs according ifølge enligt
+why when where would could will just also even really actually about into there their they them he she
+hvorfor hvornår hvor vi vores jeg mig du dig man skal kan vil også være bliver blive om sig sin sit sine ikke
+bare lige nu så
+varför när var vi vår våra vårt jag mig du dig ska kan vill också vara blir bli om sig sin sitt sina inte
+bara just nu så
+whats hows whos wheres isn aren don doesn didn re ll ve""".split())
+# (every passage is the playbook, so "what does the playbook say about X" is a question about X)
 
 
 class Embedder(Protocol):
@@ -30,7 +40,7 @@ class Embedder(Protocol):
 @lru_cache(maxsize=1)
 def glossary() -> dict[str, tuple[str, ...]]:
     """word → the concepts it belongs to (from glossary.yml)."""
-    data = yaml.safe_load(Path(__file__).with_name("glossary.yml").read_text(encoding="utf-8"))
+    data = yaml.safe_load(GLOSSARY.read_text(encoding="utf-8"))
     out: dict[str, list[str]] = {}
     for concept, words in data["concepts"].items():
         for w in words:
@@ -38,8 +48,38 @@ def glossary() -> dict[str, tuple[str, ...]]:
     return {w: tuple(c) for w, c in out.items()}
 
 
+# Titles and terms written out in one text and abbreviated in another: the written-out form also
+# counts as its abbreviation, so "CCO" finds "Chief Commercial Officer" and the other way round.
+ACRONYMS = {
+    # "CCO" stands for both; each written-out title also keeps its own token, so that a question
+    # about the Chief Customer Officer prefers the passages about that one
+    ("chief", "commercial", "officer"): "cco cco_commercial", ("chief", "customer", "officer"): "cco cco_customer",
+    ("chief", "marketing", "officer"): "cmo", ("chief", "executive", "officer"): "ceo",
+    ("chief", "financial", "officer"): "cfo", ("chief", "operating", "officer"): "coo",
+    ("chief", "information", "officer"): "cio", ("chief", "sales", "officer"): "cso",
+    ("chief", "revenue", "officer"): "cro", ("customer", "relationship", "management"): "crm",
+    ("key", "performance", "indicator"): "kpi", ("key", "performance", "indicators"): "kpi",
+    ("net", "promoter", "score"): "nps", ("return", "on", "investment"): "roi",
+    ("customer", "lifetime", "value"): "ltv", ("customer", "acquisition", "cost"): "cac",
+    ("revenue", "operations"): "revops", ("commercial", "operations"): "commercial_ops",
+    ("commercial", "ops"): "commercial_ops", ("sales", "operations"): "sales_ops", ("sales", "ops"): "sales_ops",
+}
+
+
+def glossary_version() -> str:
+    """A short hash of the glossary: an index built with another glossary is rebuilt."""
+    return hashlib.sha256(GLOSSARY.read_bytes()).hexdigest()[:12]
+
+
 def words(text: str) -> list[str]:
-    return [w for w in WORD.findall(text.lower()) if w not in STOP]
+    """Content words, and the abbreviation of a title written out; one-letter tokens ("what's" →
+    "s") say nothing."""
+    raw = WORD.findall(text.lower())
+    out = [w for w in raw if len(w) > 1 and w not in STOP]
+    for n in (2, 3):
+        for i in range(len(raw) - n + 1):
+            out += ACRONYMS.get(tuple(raw[i:i + n]), "").split()
+    return out
 
 
 @lru_cache(maxsize=100_000)
@@ -55,15 +95,26 @@ def concepts(word: str) -> tuple[str, ...]:
             return table[s]
     found: list[str] = []
     for n in range(len(word) - 1, 3, -1):  # the longest known head: "kundeanskaffelseskost" → kunde…
-        if word[:n] in table:
+        if word[:n] in table and _part_ok(word[:n], word[n:]):
             found += table[word[:n]]
             break
     for s in sorted(stems, key=len):  # the longest known tail of the stem: "marknadschef" → …chef
-        tail = next((s[i:] for i in range(1, len(s) - 3) if s[i:] in table), None)
+        tail = next((s[i:] for i in range(1, len(s) - 3) if s[i:] in table and _part_ok(s[i:], s[:i])), None)
         if tail:
             found += table[tail]
             break
     return tuple(dict.fromkeys(found))
+
+
+def _part_ok(part: str, rest: str) -> bool:
+    """A glossary word inside a compound counts when it is long enough not to be there by chance,
+    or when the rest is a word too ("marknads|chef", but not "fro|kost")."""
+    if len(part) >= 5:
+        return True
+    from wordfreq import zipf_frequency
+
+    rest = rest[:-1] if rest.endswith("s") and len(rest) > 4 else rest
+    return any(zipf_frequency(rest, lang) >= 2.5 for lang in ("da", "sv"))
 
 
 def _fold(word: str) -> str:

@@ -12,9 +12,10 @@ import logging
 import re
 import shutil
 import threading
+from functools import lru_cache
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 from urllib.parse import urlparse
@@ -24,20 +25,30 @@ import chromadb
 import numpy as np
 from chromadb.config import Settings as ChromaSettings
 
+from bot.nlu.forms import question_form
 from bot.nlu.text import stem
 from bot.playbook.chunks import Chunk, split
 from bot.playbook.documents import load_documents
-from bot.playbook.embeddings import Embedder, concepts, words
+from bot.playbook.embeddings import Embedder, concepts, glossary_version, words
 
 log = logging.getLogger("ccobot.playbook")
 COLLECTION = "playbook"
+PASSAGES_VERSION = 2  # raise when chunking or the stored text changes
 CANDIDATES = 20  # from each retriever, before fusion
-RRF_K = 60
+RRF_K = 5
+INDIRECT = 0.5  # what a word found only through a concept or a compound's part counts for in coverage
 VECTOR_TIMEOUT = 3.0  # seconds
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="playbook-vector")
-DEFINITION = re.compile(r"^\s*(?:what is|what are|what's|hvad er|hvad betyder|vad är|vad betyder|define)\b")
-ROLE_QUESTION = re.compile(r"\bwhat does (?:a|an|the) .+ do\b|\bhvad (?:gør|laver) (?:en|et|man)\b|"
-                           r"\bvad (?:gör|jobbar) (?:en|ett|man)\b|\brole of\b|\brollen som\b|\brollen för\b")
+# Headings that say what kind of answer their section gives: "What is …?", "Why …", "Best practice …".
+HEADING_FORMS = {
+    "definition": re.compile(r"^\s*(?:what is|what are|what's|hvad er|hvad betyder|vad är|vad betyder|define)\b"),
+    "why": re.compile(r"\b(?:why|hvorfor|varför)\b"),
+    "advice": re.compile(r"\b(?:best practices?|bedste praksis|bästa praxis|tips|råd|how to|sådan|så här|"
+                         r"praktiske skridt|løsninger|solutions)\b"),
+}
+# The forms a question shares with such headings, and the terms that find them.
+FORM_TERMS = {"definition": {"§definition"}, "why": {"§why"}, "advice": {"§advice"},
+              "role": {"§role", "§responsibility", "§executive"}}
 
 
 @dataclass
@@ -57,13 +68,36 @@ class Hit:
     chunk: Chunk
     score: float  # reciprocal-rank fusion score
     coverage: float  # share of the question's words the passage speaks of
+    telling: bool = True  # it speaks of the question's most telling word ("vacation" in "vacation policy")
 
 
-def terms(word: str, langs: tuple[str, ...]) -> set[str]:
-    """A word's search terms: its stems in the given languages and its shared concepts."""
+@lru_cache(maxsize=200_000)
+def terms(word: str, langs: tuple[str, ...]) -> frozenset[str]:
+    """A word's search terms: its stems in the given languages, the stems of its parts when it is
+    a Danish or Swedish compound ("kundepleje" → kunde, pleje), and its shared concepts."""
     out = {stem(word, lang) for lang in langs}
+    for lang in langs:
+        out |= {stem(part, lang) for part in compound_parts(word, lang)}
     out |= {f"§{c}" for c in concepts(word)}
-    return out
+    return frozenset(out)
+
+
+@lru_cache(maxsize=200_000)
+def compound_parts(word: str, lang: str) -> tuple[str, ...]:
+    """The two words a Danish or Swedish compound is made of, when both are words of the language
+    ("ingeniørteamene" → ingeniør, teamene; "kundepleje" → kunde, pleje; a linking s is dropped)."""
+    if lang not in ("da", "sv") or len(word) < 8 or not word.isalpha():
+        return ()
+    from wordfreq import zipf_frequency
+
+    for i in range(len(word) - 4, 3, -1):  # the longest head that leaves a word
+        head, tail = word[:i], word[i:]
+        if zipf_frequency(tail, lang) < 2.5:
+            continue
+        for h in (head[:-1], head) if head.endswith("s") else (head,):
+            if len(h) >= 4 and zipf_frequency(h, lang) >= 2.5:
+                return (h, tail)
+    return ()
 
 
 def pairs(ws: list[str]) -> list[str]:
@@ -74,18 +108,29 @@ def pairs(ws: list[str]) -> list[str]:
     return out
 
 
+def text_terms(text: str, lang: str) -> list[str]:
+    """Search terms of a text in its language, and the concept pairs of neighbouring words."""
+    ws = words(text)
+    langs = (lang,) if lang in ("en", "da", "sv") else ("en",)
+    return [t for w in ws for t in terms(w, langs)] + pairs(ws) + bigrams(ws, langs)
+
+
+def bigrams(ws: list[str], langs: tuple[str, ...]) -> list[str]:
+    """Neighbouring words as one term: "chief customer officer" is not "chief commercial officer"."""
+    return list(dict.fromkeys(f"{stem(a, lang)}+{stem(b, lang)}" for a, b in zip(ws, ws[1:]) for lang in langs))
+
+
 def chunk_terms(chunk: Chunk, common: set[str] = frozenset()) -> list[str]:
     """BM25 terms of a chunk: its own headings twice (they say what it is about), then its text.
     Not the document title nor a heading over most of the document (`common`): those repeat in
     every chunk and would blur them."""
     own = " ".join(part for part in chunk.section.split(" › ") if part not in common)
-    ws = words(f"{own} {own} {chunk.text}")
-    out: list[str] = []
-    for w in ws:
-        out.extend(terms(w, (chunk.lang,) if chunk.lang in ("en", "da", "sv") else ("en",)))
-    if DEFINITION.search(chunk.section.split(" › ")[-1].lower()):
-        out += ["§definition", "§definition"]  # a section headed "What is …?" defines its subject
-    return out + pairs(ws)
+    out = text_terms(f"{own} {own} {chunk.text}", chunk.lang)
+    heading = chunk.section.split(" › ")[-1].lower()
+    for form, pattern in HEADING_FORMS.items():
+        if pattern.search(heading):  # a section headed "What is …?" defines its subject, "Why …" argues
+            out += [f"§{form}", f"§{form}"]
+    return out
 
 
 class PlaybookIndex:
@@ -93,6 +138,9 @@ class PlaybookIndex:
         self.knowledge = Path(knowledge)
         self.folder = Path(home) / "chroma"
         self.embedder = embedder
+        # What built the index: the embedder, the way documents are cut into passages and the
+        # glossary the offline vectors use; a change in any rebuilds it, even when no document changed.
+        self.signature = f"{embedder.name}; passages v{PASSAGES_VERSION}; glossary {glossary_version()}"
         self.chroma_url = chroma_url
         self.state = "unloaded"  # unloaded, indexing, ready, failed
         self.progress = (0, 0)  # documents done, documents to do
@@ -102,10 +150,16 @@ class PlaybookIndex:
         self._by_id: dict[str, int] = {}
         self._bm25: bm25s.BM25 | None = None
         self._terms: list[set[str]] = []
+        self._df: dict[str, int] = {}
+        self._heading_terms: list[set[str]] = []
+        self._heading_words: list[list[set[str]]] = []
+        self._heading_index: dict[str, list[int]] = {}
+        self._vocabulary: list[str] = []
+        self._by_doc: dict[str, list[Chunk]] = {}
         self._collection_ref = None
         # The offline hashing vectors mostly repeat what BM25 sees, so they count for less in the
         # fusion; a semantic model (sentence-transformers, OpenAI) counts as much as BM25.
-        self.vector_weight = 0.5 if embedder.name.startswith("hashing") else 1.0
+        self.vector_weight = 0.25 if embedder.name.startswith("hashing") else 1.0
 
     # ------------------------------------------------------------ Chroma
 
@@ -125,13 +179,13 @@ class PlaybookIndex:
         """The collection, made by this embedder; a different embedder's or an unreadable one is rebuilt."""
         try:
             client = self._connect()
-            col = client.get_or_create_collection(COLLECTION, metadata={"embedder": self.embedder.name,
+            col = client.get_or_create_collection(COLLECTION, metadata={"embedder": self.signature,
                                                                         "hnsw:space": "cosine"})
             built_by = (col.metadata or {}).get("embedder")
-            if built_by != self.embedder.name:
-                report.rebuilt = f"the index was built with {built_by}; rebuilding it with {self.embedder.name}"
+            if built_by != self.signature:
+                report.rebuilt = f"the index was built with {built_by}; rebuilding it with {self.signature}"
                 client.delete_collection(COLLECTION)
-                col = client.create_collection(COLLECTION, metadata={"embedder": self.embedder.name,
+                col = client.create_collection(COLLECTION, metadata={"embedder": self.signature,
                                                                      "hnsw:space": "cosine"})
             col.count()
             return col
@@ -141,7 +195,7 @@ class PlaybookIndex:
             report.rebuilt = f"the index in {self.folder} was unreadable ({type(exc).__name__}); rebuilt it"
             log.warning("playbook index unreadable, rebuilding: %s", exc)
             self._reset_folder()
-            return self._connect().get_or_create_collection(COLLECTION, metadata={"embedder": self.embedder.name,
+            return self._connect().get_or_create_collection(COLLECTION, metadata={"embedder": self.signature,
                                                                                   "hnsw:space": "cosine"})
 
     def _reset_folder(self) -> None:
@@ -213,7 +267,26 @@ class PlaybookIndex:
             bm25.index(corpus, show_progress=False)
         self._chunks, self._bm25 = chunks, bm25
         self._by_id = {c.id: i for i, c in enumerate(chunks)}
-        self._terms = [set(t) for t in corpus]
+        # What a passage speaks of, for coverage: its text with every heading over it and its title.
+        self._terms = [set(text_terms(f"{c.title} {c.section} {c.text}", c.lang)) for c in chunks]
+        # A passage's own heading; not one over most of its document (the title), which says nothing
+        # about which passage of it answers.
+        headings = [(c.section.split(" › ")[-1] or c.title) for c in chunks]
+        headings = ["" if h in common.get(c.doc_id, set()) or h == c.title else h for h, c in zip(headings, chunks)]
+        self._heading_terms = [set(text_terms(h, c.lang)) for h, c in zip(headings, chunks)]
+        self._heading_words = [[terms(w, (c.lang,)) for w in words(h)] for h, c in zip(headings, chunks)]
+        self._heading_index = {}
+        for idx, ts in enumerate(self._heading_terms):
+            for t in ts:
+                self._heading_index.setdefault(t, []).append(idx)
+        self._df = {}
+        for ts in self._terms:
+            for t in ts:
+                self._df[t] = self._df.get(t, 0) + 1
+        self._vocabulary = sorted({w for c in chunks for w in words(f"{c.section} {c.text}")})
+        self._by_doc = {}
+        for c in chunks:
+            self._by_doc.setdefault(c.doc_id, []).append(c)
         self._collection_ref = col
 
     def stale(self) -> bool:
@@ -221,7 +294,7 @@ class PlaybookIndex:
         docs, _ = load_documents(self.knowledge)
         try:
             col = self._connect().get_collection(COLLECTION)
-            if (col.metadata or {}).get("embedder") != self.embedder.name:
+            if (col.metadata or {}).get("embedder") != self.signature:
                 return True
             have = {m["doc_id"]: m["sha"] for m in col.get(include=["metadatas"])["metadatas"]}
         except Exception:
@@ -244,32 +317,103 @@ class PlaybookIndex:
         return self._chunks
 
     def search(self, question: str, k: int = 3) -> list[Hit]:
-        """Vector search fused with BM25 (reciprocal rank fusion), overlapping passages removed."""
+        """Vector search fused with BM25 (reciprocal rank fusion); each hit with its coverage."""
         if not self._chunks:
             return []
-        qwords = words(question)
+        qwords = self.spell(words(question))
         qterms = [terms(w, ("en", "da", "sv")) for w in qwords]
-        qpairs = pairs(qwords)
-        if ROLE_QUESTION.search(question.lower()):  # "what does a … do": the role and what it is responsible for
-            qterms.append({"§role", "§responsibility", "§executive"})
-        elif DEFINITION.search(question.lower()):  # "what is …": a section that defines it
-            qterms.append({"§definition"})
+        form_terms = [FORM_TERMS[form]] if (form := question_form(question)) in FORM_TERMS else []
         ranks: dict[int, float] = {}
         for rank, idx in enumerate(self._vector_bounded(question)):
             ranks[idx] = ranks.get(idx, 0.0) + self.vector_weight / (RRF_K + rank)
-        for rank, idx in enumerate(self._lexical(qterms + [{p} for p in qpairs])):
+        weights = self.weights(qwords, qterms)
+        phrases = pairs(qwords) + bigrams(qwords, ("en", "da", "sv"))
+        groups = list(zip(qterms, weights)) + [(ts, max(weights, default=1.0)) for ts in form_terms] + [({p}, 0.5) for p in phrases]
+        for rank, idx in enumerate(self._lexical(groups)):
             ranks[idx] = ranks.get(idx, 0.0) + 1.0 / (RRF_K + rank)
-        hits: list[Hit] = []
-        for idx, score in sorted(ranks.items(), key=lambda kv: -kv[1]):
-            chunk = self._chunks[idx]
-            covered = sum(bool(t & self._terms[idx]) for t in qterms) / max(len(qterms), 1)
-            near = next((i for i, h in enumerate(hits) if _neighbours(chunk, h.chunk)), None)
-            if near is not None:  # the next piece of a passage already found: one passage, not two
-                kept = hits[near]
-                hits[near] = Hit(_join(kept.chunk, chunk), kept.score, max(kept.coverage, covered))
-            elif len(hits) < k:
-                hits.append(Hit(chunk, score, covered))
-        return hits
+        for rank, idx in enumerate(self._by_heading(qterms, weights)):  # a question that names a section
+            ranks[idx] = ranks.get(idx, 0.0) + 0.5 / (RRF_K + rank)
+        best = sorted(ranks.items(), key=lambda kv: -kv[1])[:k]
+        top = max(range(len(weights)), key=weights.__getitem__, default=None)
+        return [Hit(self._chunks[idx], score, self._coverage(idx, qwords, qterms, weights),
+                    top is not None and bool(qterms[top] & self._terms[idx])) for idx, score in best]
+
+    def weights(self, qwords: list[str], qterms: list[set[str]]) -> list[float]:
+        """How much each question word says about the topic: a rare word more than a common one
+        ("vacation" more than "good"), and a word found in most passages ("CCO") less than one
+        found in few."""
+        from wordfreq import zipf_frequency
+
+        out = []
+        for word, ts in zip(qwords, qterms):
+            common = max(zipf_frequency(word, lang) for lang in ("en", "da", "sv"))
+            share = max((self._df.get(t, 0) for t in ts), default=0) / max(len(self._chunks), 1)
+            out.append(min(max(6.5 - common, 0.3), 4.0) * (1.0 - 0.7 * share))
+        return out
+
+    def _by_heading(self, qterms: list[set[str]], weights: list[float]) -> list[int]:
+        """Passages whose own heading speaks of most of the question and of little else, best first
+        (a section's first passage before its next ones)."""
+        total = sum(weights) or 1.0
+        share: dict[int, float] = {}
+        for ts, w in zip(qterms, weights):  # through the heading index: only headings sharing a word
+            for idx in {i for t in ts for i in self._heading_index.get(t, ())}:
+                share[idx] = share.get(idx, 0.0) + w / total
+        asked = set().union(*qterms) if qterms else set()
+        scored = []
+        for idx, part in share.items():
+            if part < 0.6:
+                continue
+            heading = self._heading_words[idx]
+            precision = sum(1 for h in heading if h & asked) / max(len(heading), 1)  # how little else it is about
+            if precision >= 0.6:
+                scored.append((-(part + precision), self._chunks[idx].position, idx))
+        return [idx for _, _, idx in sorted(scored)[:CANDIDATES]]
+
+    def _coverage(self, idx: int, qwords: list[str], qterms: list[set[str]], weights: list[float]) -> float:
+        """The weighted share of the question's words that a passage (with its headings) speaks of.
+        A word found as itself counts fully; found only through a shared concept or a part of a
+        compound ("mødelokale" → lokale) it counts for less: that is weaker evidence."""
+        total = sum(weights)
+        if not total:
+            return 0.0
+        have = self._terms[idx]
+        found = 0.0
+        for word, ts, w in zip(qwords, qterms, weights):
+            if any(stem(word, lang) in have for lang in ("en", "da", "sv")):
+                found += w
+            elif ts & have:
+                found += INDIRECT * w
+        return found / total
+
+    def spell(self, qwords: list[str]) -> list[str]:
+        """A misspelt word ("onbaording") becomes the playbook's word it is closest to; real words
+        and words the playbook uses stay as they are."""
+        from rapidfuzz import fuzz, process
+
+        from bot.nlu.text import is_word
+
+        out = []
+        for w in qwords:
+            if len(w) >= 5 and w not in self._vocabulary and not is_word(w):
+                match = process.extractOne(w, self._vocabulary, scorer=fuzz.ratio, score_cutoff=84)
+                w = match[0] if match else w
+            out.append(w)
+        return out
+
+    def passages(self, chunk: Chunk) -> list[Chunk]:
+        """Every passage of a chunk's section, in order."""
+        return [c for c in self._by_doc.get(chunk.doc_id, []) if c.section == chunk.section]
+
+    def subsections(self, chunk: Chunk) -> list[Chunk]:
+        """The first passage of each section directly under a chunk's section, in order."""
+        depth = chunk.section.count(" › ") + 1 if chunk.section else 0
+        out: dict[str, Chunk] = {}
+        for c in self._by_doc.get(chunk.doc_id, []):
+            if c.section.startswith(f"{chunk.section} › " if chunk.section else "") \
+                    and c.section.count(" › ") == depth and c.section not in out:
+                out[c.section] = c
+        return list(out.values())
 
     def _vector_bounded(self, question: str) -> list[int]:
         """Vector candidates, or none when the embedder or Chroma is slower than VECTOR_TIMEOUT:
@@ -287,11 +431,14 @@ class PlaybookIndex:
                                          include=[])
         return [self._by_id[i] for i in res["ids"][0] if i in self._by_id]
 
-    def _lexical(self, qterms: list[set[str]]) -> list[int]:
-        flat = sorted({t for ts in qterms for t in ts})
-        if not flat or self._bm25 is None:
+    def _lexical(self, groups: list[tuple[set[str], float]]) -> list[int]:
+        """BM25, each question word's terms weighted as the word is telling: the topic ("kundepleje")
+        decides, not the title every passage repeats ("Chief Commercial Officer")."""
+        if self._bm25 is None or not groups:
             return []
-        scores = self._bm25.get_scores(flat)
+        scores = np.zeros(len(self._chunks))
+        for ts, weight in groups:
+            scores += weight * self._bm25.get_scores(sorted(ts))
         top = np.argsort(-scores)[:CANDIDATES]
         return [int(i) for i in top if scores[i] > 0]
 
@@ -309,17 +456,3 @@ def _common_headings(chunks: list[Chunk]) -> dict[str, set[str]]:
                 counts[part] = counts.get(part, 0) + 1
         out[doc_id] = {p for p, n in counts.items() if n > len(cs) / 2 and len(cs) > 2}
     return out
-
-
-def _neighbours(a: Chunk, b: Chunk) -> bool:
-    """Pieces of one section next to each other (they share OVERLAP_CHARS of text)."""
-    return a.doc_id == b.doc_id and a.section == b.section and abs(a.position - b.position) == 1
-
-
-def _join(a: Chunk, b: Chunk) -> Chunk:
-    """Two neighbouring pieces as one passage, their shared overlap once."""
-    first, second = (a, b) if a.position < b.position else (b, a)
-    k = next((n for n in range(min(len(first.text), len(second.text), 400), 20, -1)
-              if first.text.endswith(second.text[:n])), 0)
-    text = first.text + (second.text[k:] if k else " … " + second.text)
-    return replace(first, text=text)
