@@ -17,7 +17,8 @@ from bot.core.i18n import dimension_word, t
 from bot.metrics.catalog import load_catalog
 from bot.playbook.answer import place
 
-KIND_STYLE = {"kpi": "bold", "help": "cyan", "clarify": "yellow", "denied": "red", "error": "red"}
+KIND_STYLE = {"kpi": "bold", "help": "cyan", "clarify": "yellow", "not_covered": "yellow", "denied": "red",
+              "error": "red"}
 QUIT = {"quit", "exit", "q", ":q", "bye", "farvel", "hej då"}
 
 

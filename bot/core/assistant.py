@@ -7,7 +7,6 @@ audited. It knows nothing of Slack, Teams or terminals.
 from __future__ import annotations
 
 import logging
-import re
 import time
 import uuid
 from dataclasses import dataclass, replace
@@ -18,7 +17,7 @@ from rapidfuzz import fuzz, process
 from bot.access import Denied, Grant, Identity, authorise, authorise_deals, identify, my_team
 from bot.core.answer import Answer, compare_answer, deals_answer, kpi_answer, with_parts
 from bot.core.conversation import Conversation
-from bot.core.understanding import Clarify, DealList, Help, Parts, understand
+from bot.core.understanding import Clarify, DealList, Help, Parts, PlaybookQuestion, Understanding, understand
 from bot.core.fmt import kpi_name, period_words, scope_words
 from bot.core.i18n import EXAMPLES, dimension_word, join_or, period_label, t
 from bot.errors import PeriodError, PlanError, UnknownDimension, UserError
@@ -27,7 +26,6 @@ from bot.metrics.deals import DealQuery
 from bot.metrics.engine import Engine, KpiResult, display_names
 from bot.metrics.periods import Calendar, parse_period, shift_year
 from bot.metrics.plan import QueryPlan
-from bot.nlu import lexicon as lx
 from bot.nlu.compare import Comparison
 from bot.nlu.parser import Parsed, Parser
 from bot.nlu.text import MAX_CHARS, clean_question, warm_up
@@ -38,16 +36,6 @@ from bot.state import AuditLog
 log = logging.getLogger("ccobot")
 
 FOLLOW_DIMS = ("region", "segment", "product_line", "owner", "month")
-# Words that make a question (also) a playbook question.
-PLAYBOOK_CUE = re.compile(
-    r"\b(?:cco|chief|officer|role|roles|rolle|roller|rollen|roll|responsib\w*|ansvar\w*|should|ought|bør|bör|"
-    r"how (?:do|should|can|does) (?:we|i|a|an|the)|hvordan|hur (?:ska|bör|kan|gör|blir)|why|hvorfor|varför|"
-    r"what is (?:a|an)|what does|playbook|best practice\w*|organi[sz]\w*|strateg\w*|gdpr|methodolog\w*|"
-    r"commercial operations|commercial ops|kommerciel\w* drift|kommersiell\w* drift|team[s]? (?:have|need)|"
-    r"hvilke roller|vilka roller|track|følge|følges|måle|mäta|report to)\b")
-OURS = re.compile(r"\b(?:what is ours|what are ours|and ours|how are we doing|hvad er vores|hvordan går det|"
-                  r"vad är våra|vad är vårt|hur går det för oss|hvad med vores|what about ours)\b")
-CLAUSES = re.compile(r",\s*(?:and|og|och|but|men)\s+|[?;]\s+|\s+(?:and|og|och) (?=what|how|which|who|hvad|hvordan|hvilke|hvem|vad|hur|vilka|vem)")
 SNAPSHOT = {
     "en": ["revenue this quarter", "win rate this quarter", "pipeline", "NPS this quarter"],
     "da": ["omsætning dette kvartal", "win rate dette kvartal", "pipeline", "NPS dette kvartal"],
@@ -110,26 +98,31 @@ class Assistant:
         store = self.engine.store
         cal = Calendar(self.engine.as_of(as_of), store.fiscal_year_start_month)
         values: ValueIndex = store.cached("value_index", lambda: build_index(store))
-        reading = understand(self.parser, question, values, cal, convo, self._year_before)
+        reading = understand(self.parser, question, values, cal, convo, self._year_before,
+                             self.playbook.evidence if self.playbook is not None else None)
         if isinstance(reading, Comparison):
             return self._compare(reading, user, as_of, convo)
+        if isinstance(reading, Parts):  # in the question's order: "pipeline and win rate", "which KPIs …, and ours?"
+            if len(reading.parts) == 1:
+                return self._part(reading.parts[0], user, as_of, None)
+            return with_parts([self._part(part, user, as_of, None) for part in reading.parts])
+        return self._part(reading, user, as_of, convo)
+
+    def _part(self, reading: Understanding, user: str | None, as_of: date | None,
+              convo: Conversation | None) -> Answer:
+        """One reading to its handler."""
         parsed = reading.parsed
+        if isinstance(reading, PlaybookQuestion):
+            return self._playbook(reading, user, as_of)
         if isinstance(reading, (Help, Clarify)):
-            early = self._without_numbers(reading)
-            if early.kind == "clarify":
-                say_unused(early, parsed.unused)
-            return self._maybe_playbook(parsed, early, user, as_of)
-        who = identify(store, user)
+            answer = self._without_numbers(reading)
+            if answer.kind == "clarify":
+                say_unused(answer, parsed.unused)
+            return answer
+        who = identify(self.engine.store, user)
         if isinstance(reading, DealList):
             return self._deal_list(parsed, Turn(who), as_of, convo)
-        if isinstance(reading, Parts):  # "my pipeline and win rate this quarter": one answer a KPI, in order
-            answer = with_parts([self._kpi(part.parsed, who, as_of, None) for part in reading.parts])
-        else:
-            answer = self._kpi(parsed, who, as_of, convo)
-        if answer.kind == "kpi" and self.playbook is not None \
-                and PLAYBOOK_CUE.search(lx.ON_TARGET.sub(" ", question.lower())):
-            answer = self._add_playbook_part(answer, parsed)  # "which KPIs should we track, and what is our win rate?"
-        return answer
+        return self._kpi(parsed, who, as_of, convo)
 
     def _kpi(self, parsed: Parsed, who: Identity, as_of: date | None, convo: Conversation | None) -> Answer:
         """One KPI question: plan, access, engine, words; audited."""
@@ -224,34 +217,16 @@ class Assistant:
 
     # ------------------------------------------------------------ the playbook
 
-    def _maybe_playbook(self, parsed: Parsed, early: Answer, user: str | None, as_of: date | None) -> Answer:
-        """Questions that are not KPI questions go to the playbook; what it does not cover gets help."""
-        if self.playbook is None or parsed.empty or parsed.asked_help or early.kind not in ("help", "clarify"):
-            return early
-        cue = PLAYBOOK_CUE.search(parsed.question.lower())
-        if early.kind == "clarify" and not cue:
-            return early  # "what is our flurbo rate?": a KPI question to ask back about
-        reply = self.playbook.ask(parsed.question, parsed.lang)
-        if not reply.covered and not reply.indexing and not cue:
-            return early
-        answer = Answer(question=parsed.question, kind="playbook", lang=parsed.lang, text=reply.text,
+    def _playbook(self, reading: PlaybookQuestion, user: str | None, as_of: date | None) -> Answer:
+        """The playbook's answer, cited, or a plain 'not covered' that names the nearest topics."""
+        parsed = reading.parsed
+        reply = self.playbook.ask(reading.text, parsed.lang)
+        kind = "playbook" if reply.covered or reply.indexing else "not_covered"
+        answer = Answer(question=parsed.question, kind=kind, lang=parsed.lang, text=reply.text,
                         citations=reply.citations)
-        if reply.covered and OURS.search(parsed.question.lower()):
+        if reply.covered and reading.ours:
             self._add_snapshot(answer, user, as_of)
         return answer
-
-    def _add_playbook_part(self, answer: Answer, parsed: Parsed) -> Answer:
-        """'… and which KPIs should we track?': the playbook's answer as one more part."""
-        every = [c for c in CLAUSES.split(parsed.question) if c.strip()]
-        cued = [i for i, c in enumerate(every) if PLAYBOOK_CUE.search(c.lower())]
-        reply = self.playbook.ask(" ".join(every[i] for i in cued) or parsed.question, parsed.lang)
-        if not reply.covered:
-            return answer
-        part = Answer(question=parsed.question, kind="playbook", lang=parsed.lang, text=reply.text,
-                      citations=reply.citations)
-        numbers = answer.parts or [answer]
-        first = bool(cued) and cued[0] == 0 and len(cued) < len(every)  # the question's order
-        return with_parts([part, *numbers] if first else [*numbers, part])
 
     def _add_snapshot(self, answer: Answer, user: str | None, as_of: date | None) -> None:
         """'… and what is ours?': the headline KPIs for the asker, each answered (and audited) as usual."""

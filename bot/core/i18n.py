@@ -222,6 +222,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "sv": "Det täcker playbooken inte. Den handlar om CCO-rollen, kommersiell drift och de nyckeltal som spelar "
               "roll; försök fråga om något av det.",
     },
+    "pb_not_covered_near": {
+        "en": "The playbook doesn't cover that. The closest topics it does cover are {topics}.",
+        "da": "Det dækker playbooken ikke. De nærmeste emner, den dækker, er {topics}.",
+        "sv": "Det täcker playbooken inte. De närmaste ämnena den tar upp är {topics}.",
+    },
+    "pb_in_en": {"en": "in English", "da": "på engelsk", "sv": "på engelska"},
+    "pb_in_da": {"en": "in Danish", "da": "på dansk", "sv": "på danska"},
+    "pb_in_sv": {"en": "in Swedish", "da": "på svensk", "sv": "på svenska"},
     "pb_indexing": {
         "en": "The playbook is being indexed ({done} of {total} documents); ask again in a moment.",
         "da": "Playbooken bliver indekseret ({done} af {total} dokumenter); spørg igen om et øjeblik.",

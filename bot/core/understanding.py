@@ -3,9 +3,17 @@
     KpiQuestion   one KPI over a period and a scope          ("win rate by region last quarter")
     DealList      deals as items                             ("my biggest deal closing this month")
     Comparison    one KPI on two or more sides               ("revenue this quarter vs last quarter")
-    Parts         several KPIs in one question, in order     ("pipeline and win rate this quarter")
-    Help          help, small talk, or a question for the playbook
+    Parts         several parts in one question, in order    ("pipeline and win rate this quarter",
+                  "which KPIs should a CCO track, and what is our win rate?")
+    PlaybookQuestion  a question the playbook answers, or says it does not cover
+                                                             ("how do we reduce churn?")
+    Help          help or small talk
     Clarify       what to ask back: no KPI, a period that does not exist, words not understood
+
+Playbook or numbers is decided by evidence, not by cue words: the form of the question (how,
+why, should, what is … against how much, how many, by region), the KPI slots it fills (a
+period, filters, a breakdown, "my"), and how well the playbook answers it. A question with a
+clause of each kind is both, one part each.
 
 Each carries the parse it came from (`Parsed`: the words it used and those it did not, in
 `used` and `unused`). The offline parser fills these types today; a language model that
@@ -14,15 +22,18 @@ reads the long tail must return the same ones, so nothing after this step change
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from typing import Callable
 
 from bot.core.conversation import Conversation
 from bot.metrics.periods import Calendar
+from bot.nlu.forms import question_form
 from bot.nlu.compare import COMPARE_WITH, SAME_AGO, YEAR_AGO_WORDS, Comparison, combine, split_sides
 from bot.nlu.parser import Parsed, Parser
 from bot.nlu.text import MAX_CHARS
 from bot.nlu.values import ValueIndex
+from bot.playbook.answer import COVERED
 
 
 @dataclass
@@ -38,7 +49,14 @@ class DealList:
 @dataclass
 class Parts:
     parsed: Parsed
-    parts: list[KpiQuestion]
+    parts: list[KpiQuestion | DealList | Clarify | PlaybookQuestion]
+
+
+@dataclass
+class PlaybookQuestion:
+    parsed: Parsed
+    text: str  # what to look up: the question, or its clauses that are for the playbook
+    ours: bool = False  # "… and what is ours?" with no KPI named: the headline figures beside it
 
 
 @dataclass
@@ -52,19 +70,126 @@ class Clarify:
     reason: str  # "metric" (which KPI?), "period" (no such period), "unknown" (words not understood)
 
 
-Understanding = KpiQuestion | DealList | Comparison | Parts | Help | Clarify
+Understanding = KpiQuestion | DealList | Comparison | Parts | PlaybookQuestion | Help | Clarify
 YearBefore = Callable[[Parsed, Calendar], str]  # the same period a year earlier, as an expression
+Evidence = Callable[[str], float]  # how much of a text the playbook's best passages speak of (0–1)
+
+SURE = 0.75  # playbook evidence that outweighs a KPI name in the question
+PROSE = ("advice", "why", "role", "definition", "list", "comparison")  # forms that want words, not a number
+NAMES_PLAYBOOK = re.compile(r"\b(?:playbook\w*|best practices?|bedste praksis|bästa praxis)\b", re.I)
+OURS = re.compile(r"\b(?:what is ours|what are ours|and ours|what about ours|how about ours|hvad er vores|"
+                  r"hvad med vores|og vores|vad är våra|vad är vårt|och våra|och vårt|hur ser våra ut)\s*\??$", re.I)
+OWN = re.compile(r"\b(?:our|my|vores|min|mit|mine|vår|vårt|våra|mitt|mina)\b", re.I)
+CLAUSES = re.compile(r",\s*(?:and|og|och|but|men)\s+|[?;]\s+|\s+[–-]\s+|\s+(?:and|og|och|,) (?=(?:what|how|which|who|"
+                     r"why|hvad|hvordan|hvilke|hvem|hvorfor|vad|hur|vilka|vem|varför)\b)", re.I)
 
 
 def understand(parser: Parser, question: str, values: ValueIndex, cal: Calendar, convo: Conversation | None,
-               year_before: YearBefore) -> Understanding:
+               year_before: YearBefore, evidence: Evidence | None = None) -> Understanding:
+    """`evidence` is the playbook's say; without a playbook every question is read for numbers."""
     comparison = _comparison(parser, question, values, cal, convo, year_before)
-    if comparison is not None:
+    if comparison is not None and (evidence is None or comparison.sides[0].metric):
         return comparison
     parsed = parser.parse(question, values, cal)
     if convo is not None:
         parsed = convo.merge(parsed)
-    return classify(parsed)
+    reading = classify(parsed)
+    if evidence is None or isinstance(reading, Help) and (parsed.asked_help or parsed.social or parsed.empty):
+        return reading
+    return _mixed(parser, question, parsed, values, cal, evidence) or _route(parser, parsed, reading, question, evidence)
+
+
+def _route(parser: Parser, parsed: Parsed, reading: Understanding, text: str, evidence: Evidence) -> Understanding:
+    """One clause: numbers, the playbook, or both."""
+    side = side_of(parser, parsed, reading, text, evidence)
+    if side == "playbook":
+        return PlaybookQuestion(parsed, text)
+    if side == "both":  # "how can I improve my win rate this quarter?": the advice and the number
+        return Parts(parsed, [PlaybookQuestion(parsed, text), reading])
+    return reading
+
+
+def side_of(parser: Parser, parsed: Parsed, reading: Understanding, text: str, evidence: Evidence) -> str:
+    """'numbers', 'playbook' or 'both', from the question's form, the KPI slots it fills and what
+    the playbook finds."""
+    form = question_form(text)
+    metric = parsed.metric is not None or parsed.kind == "deals"
+    slots = parsed.has_slots or parsed.kind == "deals"
+    if NAMES_PLAYBOOK.search(text):
+        return "both" if metric and slots else "playbook"
+    if isinstance(reading, Help):  # no KPI, no slot: the playbook answers it or says it does not cover it
+        return "playbook" if _content(parsed) else "numbers"
+    if _about_something_else(parser, parsed, reading, slots):
+        return "playbook"  # "how many vacation days do I get?": not a KPI we lack a name for
+    if form == "number" or (metric and slots and form not in ("advice", "why")):
+        return "numbers"
+    if form in ("advice", "why") and metric and slots:  # unless the numbers use too little of it
+        return "playbook" if len(_foreign(parser, parsed)) >= 2 else "both"
+    if form in PROSE and not (isinstance(reading, Clarify) and OWN.search(text)):
+        if metric and form == "definition":  # "what is win rate?": the figure, unless the playbook is about it
+            return "playbook" if evidence(text) >= SURE else "numbers"
+        return "playbook"
+    if not metric and evidence(text) >= COVERED:
+        return "playbook"
+    return "numbers"
+
+
+def _about_something_else(parser: Parser, parsed: Parsed, reading: Understanding, slots: bool) -> bool:
+    """A KPI reading made of too little of the question: "Do sales reps get a company car?" is not
+    about revenue, and "how many vacation days do I get?" is not a KPI whose name we missed.
+    Real words the reading left unused say so; a made-up one ("flurbo rate") is asked about."""
+    foreign = _foreign(parser, parsed)
+    if isinstance(reading, Clarify) and reading.reason == "metric":
+        return len(foreign) >= 1
+    if isinstance(reading, Clarify) and reading.reason == "unknown" or isinstance(reading, KpiQuestion) and not slots:
+        return len(foreign) >= 2 and len(foreign) >= len(parsed.used)
+    return False
+
+
+def _foreign(parser: Parser, parsed: Parsed) -> list[str]:
+    """Real words of the question that the KPI reading did not use, and that are no part of a KPI's
+    or a dimension's name ("rate" in "flurbo rate" is)."""
+    from bot.nlu.text import is_word
+
+    return [w for w in parsed.unused if len(w) > 2 and w not in parser.name_words and is_word(w)]
+
+
+def _content(parsed: Parsed) -> bool:
+    """Does a question with no KPI in it ask about something (not 'asdf', not 'ok')?"""
+    from bot.nlu.text import is_word
+
+    return any(is_word(w) for w in parsed.unused + parsed.used if len(w) > 2) or bool(question_form(parsed.question))
+
+
+def _mixed(parser: Parser, question: str, parsed: Parsed, values: ValueIndex, cal: Calendar,
+           evidence: Evidence) -> Parts | None:
+    """'Which KPIs should a CCO track, and what is our win rate?': a part for each side, in order."""
+    clauses = [c.strip(" ,?") for c in CLAUSES.split(question[:MAX_CHARS]) if c and c.strip(" ,?")]
+    if len(clauses) < 2:
+        return None
+    ours = [c for c in clauses if OURS.search(c + "?")]
+    rest = [c for c in clauses if c not in ours]
+    sides = []
+    for clause in rest:
+        p = parser.parse(clause, values, cal)
+        sides.append((clause, p, side_of(parser, p, classify(p), clause, evidence)))
+    book = [c for c, _, side in sides if side == "playbook"]
+    numbers = [c for c, _, side in sides if side == "numbers"]
+    if not book or not (numbers or ours):
+        return None
+    book_part = PlaybookQuestion(parsed, " ".join(book))
+    if numbers:
+        number_part = classify(replace(parser.parse(" ".join(numbers), values, cal), question=question))
+    else:  # "what does the playbook say about churn, and what is ours?": churn, now
+        named = next((p for _, p, _ in sides if p.metric), None)
+        if named is None:
+            return Parts(parsed, [replace(book_part, ours=True)])
+        number_part = classify(replace(named, question=question, unused=[]))
+    if isinstance(number_part, (Help, PlaybookQuestion)):
+        return None
+    first_book = min(question.find(c) for c in book) < min(question.find(c) for c in numbers or ours)
+    numbers_parts = number_part.parts if isinstance(number_part, Parts) else [number_part]
+    return Parts(parsed, [book_part, *numbers_parts] if first_book else [*numbers_parts, book_part])
 
 
 def classify(parsed: Parsed) -> Understanding:

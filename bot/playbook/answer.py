@@ -1,49 +1,286 @@
-"""Playbook answers without a language model: the most relevant sentences of the best passages,
-with citations, and a plain statement when the playbook does not cover the question."""
+"""Playbook answers without a language model, shaped like the question: a definition gets the
+defining sentences, a list question the list (whole items), an advice question the
+recommendations, a comparison the sentences that contrast the two. Whole sentences only, best
+passage first, nothing off topic, one citation per quoted passage, and each quote labelled with
+its language when it differs from the question's."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
-import numpy as np
+from bot.core.i18n import join_or, t
+from bot.nlu.forms import question_form
+from bot.playbook.chunks import Chunk
+from bot.playbook.embeddings import words
+from bot.playbook.index import Hit, PlaybookIndex, terms, text_terms
+from bot.playbook.sentences import Unit, units
 
-from bot.core.i18n import t
-from bot.playbook.embeddings import HashingEmbedder, words
-from bot.playbook.index import Hit, terms
+COVERED = 0.3  # weighted share of the question's words a top passage must speak of (calibrated: see README) …
+TELLING = 0.45  # … and of its most telling word, unless it speaks of this much of the question
+MAX_SENTENCES = 4
+MAX_ITEMS = 10
+MAX_PROSE_CHARS = 700
+CITATION_CHARS = 500
+ON_TOPIC = 0.55  # a sentence is quoted only when it scores this share of the best one
+MARKERS = {
+    "definition": r"\b(?:is|are|refers? to|means|er|betyder|dækker|omfatter|handler om|är|innebär|avser)\b",
+    "role": r"\b(?:responsib\w*|in charge|oversees|owns|reports|ansvar\w*|leder|ejer|rapporterer|ansvarar|äger|"
+            r"leder|rapporterar|executive|position|role|rolle|roll)\b",
+    "advice": r"\b(?:should|must|need to|important|key|ensure|recommend\w*|best|focus|consider|start|bør|skal|"
+              r"vigtigt|afgørende|sikre|fokus\w*|sørg|start\w*|bör|ska|måste|viktigt|avgörande|säkerställ\w*|"
+              r"se till|börja|kræver|kräver|requires?)\b",
+    "why": r"\b(?:because|so that|helps?|enables?|ensures?|allows?|important|benefit\w*|leads? to|results? in|"
+           r"causes?|due to|fordi|derfor|hjælper|sikrer|gør det muligt|gør at|fører til|på grund af|giver|vigtig\w*|"
+           r"fordel\w*|eftersom|därför|hjälper|gör det möjligt|gör att|leder till|medför|på grund av|ger|"
+           r"viktig\w*|fördel\w*)\b",
+    "comparison": r"\b(?:while|whereas|unlike|but|rather|vs\.?|mens|hvorimod|derimod|men|kontra|medan|däremot|"
+                  r"snarare|forskel\w*|skillnad\w*)\b",
+}
+# What a sentence in the asked-for shape adds: for "what is / what does X do" the name of X is in
+# every sentence about X, so the sentence that says what it is or does must stand out more.
+SHAPE_BONUS = {"definition": 0.35, "role": 0.35}
+FORM_HEADING = {"why": r"\b(?:why|hvorfor|varför)\b", "advice": r"\b(?:best\w*|bedste|bästa|praksis|praxis|tips|råd)\b"}
 
-MIN_COVERAGE = 0.5  # below this share of the question's words in the best passage: not covered
-MAX_SENTENCES = 3
-MAX_CHARS = 600
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅÄÖ0-9\"“])|\n+")
-_embedder = HashingEmbedder()
+
+@dataclass
+class Quote:
+    """What is quoted from one passage: prose sentences, or a list with the sentence leading to it."""
+
+    chunk: Chunk
+    sentences: list[Unit] = field(default_factory=list)
+    items: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Question:
+    text: str
+    lang: str
+    form: str | None
+    terms: list[set[str]]
+    weights: list[float]
+
+    def relevance(self, text: str, lang: str) -> float:
+        """The weighted share of the question's words that a sentence speaks of."""
+        have = set(text_terms(text, lang))
+        total = sum(self.weights) or 1.0
+        return sum(w for ts, w in zip(self.terms, self.weights) if ts & have) / total
+
+    def matched(self, text: str, lang: str, but: frozenset[str] = frozenset()) -> list[int]:
+        """Which of the question's words a text speaks of, not counting the terms in `but`."""
+        have = set(text_terms(text, lang)) - but
+        return [i for i, ts in enumerate(self.terms) if ts & have]
+
+
+def read_question(question: str, lang: str, index: PlaybookIndex) -> Question:
+    ws = index.spell(words(question))
+    ts = [terms(w, ("en", "da", "sv")) for w in ws]
+    return Question(question, lang, question_form(question), ts, index.weights(ws, ts))
 
 
 def covered(hits: list[Hit]) -> bool:
-    return bool(hits) and hits[0].coverage >= MIN_COVERAGE
+    """Does one of the top passages speak of enough of the question? (Not only the first: the
+    answer is often the second or third.)"""
+    best = max((h.coverage for h in hits), default=0.0)
+    return best >= TELLING or (best >= COVERED and any(h.telling for h in hits))
 
 
-def compose(question: str, hits: list[Hit], lang: str) -> tuple[str, list[dict]]:
-    """The answer text and its citations (best first). Call only when `covered(hits)`."""
-    qterms = set().union(*(terms(w, ("en", "da", "sv")) for w in words(question))) if words(question) else set()
-    qvec = _embedder.embed([question])[0]
-    picked: list[tuple[int, int, str, float]] = []  # (hit rank, order in passage, sentence, score)
-    for rank, hit in enumerate(hits[:2]):
-        for order, sentence, score in _best_sentences(hit.chunk.text, qterms, qvec):
-            picked.append((rank, order, sentence, score))
-    picked = sorted(picked, key=lambda p: -p[3])[:MAX_SENTENCES]
-    picked.sort(key=lambda p: (p[0], p[1]))
-    text, used = "", set()
-    for rank, _, sentence, _ in picked:
-        if len(text) + len(sentence) > MAX_CHARS and text:
+def compose(question: str, hits: list[Hit], lang: str, index: PlaybookIndex) -> tuple[str, list[dict]] | None:
+    """The answer text and its citations (one per quoted passage, in order), or None when no
+    passage has a sentence on the question's topic."""
+    q = read_question(question, lang, index)
+    hits = [h for h in hits if h.coverage >= COVERED * 0.6] or hits[:1]
+    quotes = _list_quotes(q, hits, index) if q.form in ("list", "why", "advice") else []
+    if not quotes:
+        quotes = _prose_quotes(q, hits, index)
+    if not quotes:
+        return None
+    return _render(quotes, lang), [_citation(quote) for quote in quotes]
+
+
+# ---------------------------------------------------------------- choosing what to quote
+
+def _prose_quotes(q: Question, hits: list[Hit], index: PlaybookIndex) -> list[Quote]:
+    """The best whole sentences of the best passages, grouped by passage, best passage first."""
+    passages = [units(hit.chunk.text, hit.chunk.lang) for hit in hits]
+    scored = [(score, rank, i) for rank, (hit, us) in enumerate(zip(hits, passages))
+              for i, score in enumerate(_scores(q, us, hit, rank)) if score > 0]
+    if not scored:
+        return []
+    best = max(s for s, _, _ in scored)
+    picked = sorted((x for x in scored if x[0] >= ON_TOPIC * best), key=lambda x: -x[0])[:MAX_SENTENCES]
+    by_rank: dict[int, set[int]] = {}
+    for _, rank, i in picked:
+        by_rank.setdefault(rank, set()).update(_with_answer(passages[rank], i))
+    order = list(dict.fromkeys(rank for _, rank, _ in picked))  # the passage of the best sentence first
+    quotes, length = [], 0
+    for rank in order[:2]:
+        sentences = [passages[rank][i] for i in sorted(by_rank[rank])]
+        length += sum(len(u.text) for u in sentences)
+        if quotes and length > MAX_PROSE_CHARS:
             break
-        text += f"{sentence} [{rank + 1}] "
-        used.add(rank)
-    best = hits[0].chunk
-    where = place(best.title, best.section)
-    lead = t("pb_from", lang) if best.lang == lang else t("pb_from_lang", lang, language=t(f"lang_{best.lang}", lang))
-    citations = [{"source": f"knowledge/{h.chunk.doc_id}", "title": h.chunk.title, "section": h.chunk.section,
-                  "lang": h.chunk.lang, "text": h.chunk.text} for h in hits]
-    return f"{lead} ({where}): {text.strip()}", citations
+        quote = Quote(hits[rank].chunk, sentences=sentences)
+        if sentences[-1].text.endswith(":") and sentences[-1] == passages[rank][-1]:  # "… key components:"
+            if q.form in ("definition", "role", "comparison"):
+                quote.sentences = sentences[:-1]  # a list of parts is not what it is
+            else:
+                quote.items = (_subsections(hits[rank], index) or quote).items  # its sub-sections follow
+        if quote.sentences or quote.items:
+            quotes.append(quote)
+    return quotes
+
+
+def _with_answer(passage: list[Unit], i: int) -> list[int]:
+    """A sentence that asks ("Men vad gör en CCO?") is quoted with the sentence that answers it;
+    one that leads in ("… inkluderer:") with the list that follows, or the words that follow; a
+    list item's later sentence with the item's first ("Kulturelle forskelle: …")."""
+    if passage[i].bullet and not passage[i].first:
+        head = next(j for j in range(i, -1, -1) if passage[j].first)
+        return [head, i]
+    if passage[i].text.endswith(":"):
+        items = [j for j in range(i + 1, len(passage)) if passage[j].bullet and passage[j].first][:MAX_ITEMS]
+        return [i] + (items or list(range(i + 1, min(i + 2, len(passage)))))
+    out = [i]
+    while passage[out[-1]].text.endswith("?") and out[-1] + 1 < len(passage):
+        out.append(out[-1] + 1)
+    return out
+
+
+def _scores(q: Question, passage: list[Unit], hit: Hit, rank: int) -> list[float]:
+    """Each sentence's score; a sentence also counts half of its most relevant neighbour in the same
+    paragraph ("Ved køb af komplekse produkter …" is followed by what to do about it)."""
+    own = [q.relevance(u.text, hit.chunk.lang) for u in passage]
+    out = []
+    for i, unit in enumerate(passage):
+        near = max((own[j] for j in (i - 1, i + 1) if 0 <= j < len(passage) and passage[j].line == unit.line),
+                   default=0.0)
+        out.append(_score(q, unit, hit, rank, own[i], near))
+    if q.form == "comparison":  # a sentence that speaks of both sides, if there is one, over one that does not
+        sides = [len(q.matched(u.text, hit.chunk.lang, but=frozenset({"§difference"}))) for u in passage]
+        out = [s if n >= min(max(sides, default=0), 2) else 0.0 for s, n in zip(out, sides)]
+    return out
+
+
+def _score(q: Question, unit: Unit, hit: Hit, rank: int, own: float, near: float) -> float:
+    """A sentence's relevance, its neighbours', its passage's, and whether it has the shape the
+    question asks for."""
+    marker = MARKERS.get(q.form or "")
+    shaped = bool(marker and re.search(marker, unit.text.lower()))
+    if own == 0 and not (shaped and near > 0) and not (unit.first and hit.coverage >= COVERED and rank == 0):
+        return 0.0  # a sentence about nothing the question asks about is off topic
+    score = own + 0.4 * near + 0.5 * hit.coverage - 0.08 * rank + (SHAPE_BONUS.get(q.form, 0.15) if shaped else 0.0)
+    if q.form not in ("list", None) and unit.bullet and not unit.text.endswith((".", "!", "?")):
+        score *= 0.7  # a list item without a verb ("Kunde-tilfredshed (NPS), churn-rate") explains little
+    if unit.text.endswith("?"):
+        score *= 0.6  # the text asking the same question is not yet its answer
+    if q.form in ("definition", "role") and unit.first and unit.line == 0:
+        score += 0.15  # a passage opens with what its subject is
+    head = unit.text.split(":", 1)[0] if unit.bullet and ":" in unit.text[:60] else ""
+    if head and q.relevance(head, hit.chunk.lang) >= 0.3:
+        score += 0.3  # "A/B-testning: …" is what the item says about A/B testing
+    return score
+
+
+def _list_quotes(q: Question, hits: list[Hit], index: PlaybookIndex) -> list[Quote]:
+    """A list answer: the list (whole items) or the sub-sections of the passage whose list speaks
+    most of the question."""
+    candidates = []
+    for rank, hit in enumerate(hits):
+        quote = _bullets(hit, index) or _subsections(hit, index)
+        if quote is None or not (q.form == "list" or _list_fits(q, hit)):
+            continue
+        about = " ".join([hit.chunk.section.split(" › ")[-1], *(u.text for u in quote.sentences), *quote.items])
+        candidates.append((q.relevance(about, hit.chunk.lang) + hit.coverage - 0.05 * rank, rank, quote))
+    if not candidates:
+        return []
+    score, _, quote = max(candidates, key=lambda c: (c[0], -c[1]))
+    return [quote] if score >= COVERED * 1.5 else []
+
+
+def _list_fits(q: Question, hit: Hit) -> bool:
+    """For a why or advice question a list answers only when its section is about that."""
+    pattern = FORM_HEADING.get(q.form or "")
+    return bool(pattern and re.search(pattern, hit.chunk.section.lower()))
+
+
+def _bullets(hit: Hit, index: PlaybookIndex) -> Quote | None:
+    """The list in a passage's section (all its passages: a list may run over two), with the
+    sentence that leads to it."""
+    section = index.passages(hit.chunk)
+    block = [u for c in section for u in units(c.text, c.lang)]
+    items = [u.text for u in block if u.bullet and u.first]
+    if len(items) < 2:
+        return None
+    intro = [u for u in block if not u.bullet]
+    lead = [u for u in intro if u.text.endswith(":")][-1:] or intro[:1]
+    return Quote(hit.chunk, sentences=lead, items=items[:MAX_ITEMS])
+
+
+def _subsections(hit: Hit, index: PlaybookIndex) -> Quote | None:
+    """'Key components:' followed by one sub-section each: the sub-sections' headings are the list."""
+    below = [c for c in index.subsections(hit.chunk) if c.section.split(" › ")[-1].strip()]
+    if not hit.chunk.section or len(below) < 2:  # a document's sections are its contents, not a list
+        return None
+    lead = [u for u in units(hit.chunk.text, hit.chunk.lang)][:2]
+    items = []
+    for c in below[:MAX_ITEMS]:
+        heading = c.section.split(" › ")[-1]
+        first = units(c.text, c.lang)[:1]
+        items.append(f"{heading}: {first[0].text}" if first and len(below) <= 6 else heading)
+    return Quote(hit.chunk, sentences=lead, items=items)
+
+
+def _position(chunk: Chunk, unit: Unit) -> int:
+    return chunk.text.find(unit.text)
+
+
+# ---------------------------------------------------------------- words
+
+def _render(quotes: list[Quote], lang: str) -> str:
+    lines = [f"{t('pb_from', lang)}:"]
+    for n, quote in enumerate(quotes, 1):
+        label = "" if quote.chunk.lang == lang else f" ({t('pb_in_' + quote.chunk.lang, lang)})"
+        if quote.items:  # a list: its lead (or the heading over it), then each item on its own line
+            lead = " ".join(u.text for u in quote.sentences) or quote.chunk.section.split(" › ")[-1]
+            lines.append(f"{lead} [{n}]{label}")
+            lines += [f"• {item}" for item in quote.items]
+        else:
+            lines.append(f"“{_prose(quote.sentences)}” [{n}]{label}")
+    return "\n".join(lines)
+
+
+def _prose(sentences: list[Unit]) -> str:
+    """Sentences as the passage has them: running text, list items each on a line."""
+    out = ""
+    for i, u in enumerate(sentences):
+        new_line = i > 0 and (u.line != sentences[i - 1].line) and (u.bullet or sentences[i - 1].bullet)
+        out += ("\n• " if new_line and u.bullet else "\n" if new_line else " " if out else "") + u.text
+    return out
+
+
+def _citation(quote: Quote) -> dict:
+    """Where a quote comes from: the passage, cut to the sentences used with a little context."""
+    c = quote.chunk
+    return {"source": f"knowledge/{c.doc_id}", "title": c.title, "section": c.section, "lang": c.lang,
+            "text": _excerpt(c, quote), "link": f"knowledge/{c.doc_id}#{anchor(c.section.split(' › ')[-1])}"
+            if c.section else f"knowledge/{c.doc_id}"}
+
+
+def _excerpt(chunk: Chunk, quote: Quote) -> str:
+    """The quoted sentences with the sentence before and after them, as the passage has them."""
+    if len(chunk.text) <= CITATION_CHARS or not quote.sentences or quote.items:
+        return chunk.text[:CITATION_CHARS * 2]
+    passage = units(chunk.text, chunk.lang)
+    at = [i for i, u in enumerate(passage) if u in quote.sentences]
+    first, last = passage[max(at[0] - 1, 0)], passage[min(at[-1] + 1, len(passage) - 1)]
+    start, end = _position(chunk, first), _position(chunk, last) + len(last.text)
+    text = chunk.text[start:end][:CITATION_CHARS * 2]
+    return ("… " if start > 0 else "") + text + (" …" if start + len(text) < len(chunk.text) else "")
+
+
+def anchor(heading: str) -> str:
+    """A heading's anchor as Markdown renderers make it: lower case, punctuation out, spaces to hyphens."""
+    return re.sub(r"\s", "-", re.sub(r"[^\w\s-]", "", heading.lower().strip()))
 
 
 def place(title: str, section: str) -> str:
@@ -52,17 +289,12 @@ def place(title: str, section: str) -> str:
     return title if not heading or heading == title else f"{title} › {heading}"
 
 
-def _best_sentences(passage: str, qterms: set[str], qvec: np.ndarray) -> list[tuple[int, str, float]]:
-    sentences = [s.strip(" -•\t") for s in _SENTENCE.split(passage) if len(s.strip()) > 25]
-    if not sentences:
-        return []
-    vecs = _embedder.embed(sentences)
-    out = []
-    for i, (sentence, vec) in enumerate(zip(sentences, vecs)):
-        sterms = set().union(*(terms(w, ("en", "da", "sv")) for w in words(sentence))) if words(sentence) else set()
-        score = len(qterms & sterms) + 2.0 * float(vec @ qvec)
-        out.append((i, sentence, score))
-    return sorted(out, key=lambda x: -x[2])[:2]
+def not_covered(hits: list[Hit], lang: str) -> str:
+    """Plainly: not covered, and the nearest topics the playbook does cover."""
+    topics = list(dict.fromkeys(h.chunk.section.split(" › ")[-1] or h.chunk.title for h in hits))[:3]
+    if not topics:
+        return t("pb_not_covered", lang)
+    return t("pb_not_covered_near", lang, topics=join_or([f"“{x}”" for x in topics], lang))
 
 
 def message(code: str, lang: str, **params: object) -> str:

@@ -26,6 +26,7 @@ class Playbook:
         self.index = index
         self.last_report: SyncReport | None = None
         self._thread: threading.Thread | None = None
+        self._recent: dict[tuple[str, int, int], list[Hit]] = {}
 
     def start(self, wait: bool) -> None:
         """Open the index, or (re)build it: now when `wait`, else in the background."""
@@ -47,14 +48,27 @@ class Playbook:
             log.exception("playbook indexing failed")
 
     def search(self, question: str, k: int = 3) -> list[Hit]:
-        return self.index.search(question, k)
+        """The best passages; the last few searches are remembered (routing and answering look up
+        the same text)."""
+        key = (question, k, id(self.index.chunks))
+        if key not in self._recent:
+            self._recent[key] = self.index.search(question, k)
+            while len(self._recent) > 64:
+                self._recent.pop(next(iter(self._recent)))
+        return self._recent[key]
+
+    def evidence(self, text: str) -> float:
+        """How much of a text the best passages speak of (0–1): the playbook's say in routing. While
+        the index is being built it claims nothing, so numbers are still answered."""
+        hits = self.search(text) if self.index.chunks else []
+        return max((h.coverage for h in hits), default=0.0)
 
     def ask(self, question: str, lang: str) -> PlaybookReply:
         if self.index.state == "indexing" and not self.index.chunks:
             done, total = self.index.progress
             return PlaybookReply(compose.message("indexing", lang, done=done, total=max(total, done)), [], False, True)
         hits = self.search(question)
-        if not compose.covered(hits):
-            return PlaybookReply(compose.message("not_covered", lang), [], False)
-        text, citations = compose.compose(question, hits, lang)
-        return PlaybookReply(text, citations, True)
+        composed = compose.compose(question, hits, lang, self.index) if compose.covered(hits) else None
+        if composed is None:
+            return PlaybookReply(compose.not_covered(hits, lang), [], False)
+        return PlaybookReply(*composed, True)

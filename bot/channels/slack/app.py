@@ -114,7 +114,7 @@ class SlackBot:
             owners = {r["owner_id"] for r in answer.rows}
             return self._members_see(channel, lambda who: who.sees_all or owners <= who.deal_level())
         if answer.kind != "kpi":
-            return answer.kind in ("playbook", "help", "clarify")
+            return answer.kind in ("playbook", "not_covered", "help", "clarify")
         plan = answer.plan
         if plan is None or plan.filters.get("owner") or "owner" in plan.group_by:
             return False

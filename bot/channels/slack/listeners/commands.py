@@ -23,7 +23,8 @@ def register(app: App, bot: SlackBot) -> None:
             return _reply(bot, command, respond, "help")
         lang = detect_language(question.lower(), question.lower().split())
         reply = bot.assistant.playbook.ask(question, lang)
-        text, blocks = render(Answer(question=question, kind="playbook", lang=lang, text=reply.text,
+        kind = "playbook" if reply.covered or reply.indexing else "not_covered"
+        text, blocks = render(Answer(question=question, kind=kind, lang=lang, text=reply.text,
                                      citations=reply.citations))
         respond(text=text, blocks=blocks, response_type="in_channel" if reply.covered else "ephemeral")
 
