@@ -176,7 +176,7 @@ def test_slash_command_answers_through_response_url(slack):
     fields.update(command="/playbook", text="Which KPIs should a CCO track?", response_url=f"{slack.fake.base}/response/2")
     slack.form(fields)
     replies = [json.loads(r["body"]) for r in slack.fake.wait_for("response", 2)]
-    assert "From the Danish playbook" in replies[1]["text"] and "Sources" in json.dumps(replies[1]["blocks"])
+    assert "(in Danish)" in replies[1]["text"] and "Sources" in json.dumps(replies[1]["blocks"])
     fields.update(command="/ccobot", text="help", response_url=f"{slack.fake.base}/response/3")
     slack.form(fields)
     help_reply = json.loads(slack.fake.wait_for("response", 3)[2]["body"])
