@@ -105,7 +105,10 @@ def _route(parser: Parser, parsed: Parsed, reading: Understanding, text: str, ev
     if side == "playbook":
         return PlaybookQuestion(parsed, text)
     if side == "both":  # "how can I improve my win rate this quarter?": the advice and the number
-        return Parts(parsed, [PlaybookQuestion(parsed, text), reading])
+        numbers = reading.parts if isinstance(reading, Parts) else [reading]
+        # the words the numbers leave ("improve") are the playbook part's, not unused
+        return Parts(parsed, [PlaybookQuestion(parsed, text),
+                              *(replace(n, parsed=replace(n.parsed, unused=[])) for n in numbers)])
     return reading
 
 

@@ -26,7 +26,7 @@ ON_TOPIC = 0.55  # a sentence is quoted only when it scores this share of the be
 MARKERS = {
     "definition": r"\b(?:is|are|refers? to|means|er|betyder|dækker|omfatter|handler om|är|innebär|avser)\b",
     "role": r"\b(?:responsib\w*|in charge|oversees|owns|reports|ansvar\w*|leder|ejer|rapporterer|ansvarar|äger|"
-            r"leder|rapporterar|executive|position|role|rolle|roll)\b",
+            r"rapporterar|executive|position|role|rolle|roll)\b",
     "advice": r"\b(?:should|must|need to|important|key|ensure|recommend\w*|best|focus|consider|start|bør|skal|"
               r"vigtigt|afgørende|sikre|fokus\w*|sørg|start\w*|bör|ska|måste|viktigt|avgörande|säkerställ\w*|"
               r"se till|börja|kræver|kräver|requires?)\b",
@@ -147,7 +147,7 @@ def _with_answer(passage: list[Unit], i: int) -> list[int]:
 
 
 def _scores(q: Question, passage: list[Unit], hit: Hit, rank: int) -> list[float]:
-    """Each sentence's score; a sentence also counts half of its most relevant neighbour in the same
+    """Each sentence's score; a sentence also counts part of its most relevant neighbour in the same
     paragraph ("Ved køb af komplekse produkter …" is followed by what to do about it)."""
     own = [q.relevance(u.text, hit.chunk.lang) for u in passage]
     out = []

@@ -27,7 +27,11 @@ hvorfor hvornår hvor vi vores jeg mig du dig man skal kan vil også være blive
 bare lige nu så
 varför när var vi vår våra vårt jag mig du dig ska kan vill också vara blir bli om sig sin sitt sina inte
 bara just nu så
-whats hows whos wheres isn aren don doesn didn re ll ve""".split())
+whats hows whos wheres isn aren don doesn didn re ll ve
+quarter quarters month months year years week weeks today yesterday ytd qtd mtd kvartal kvartalet kvartaler måned
+måneden måneder uge ugen år året månad månaden månader vecka veckan denne dette sidste næste detta förra nästa
+""".split())
+# (the period of a question's KPI part is no part of what the playbook is asked)
 # (every passage is the playbook, so "what does the playbook say about X" is a question about X)
 
 

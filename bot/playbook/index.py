@@ -154,7 +154,7 @@ class PlaybookIndex:
         self._heading_terms: list[set[str]] = []
         self._heading_words: list[list[set[str]]] = []
         self._heading_index: dict[str, list[int]] = {}
-        self._vocabulary: list[str] = []
+        self._vocabulary: frozenset[str] = frozenset()
         self._by_doc: dict[str, list[Chunk]] = {}
         self._collection_ref = None
         # The offline hashing vectors mostly repeat what BM25 sees, so they count for less in the
@@ -283,7 +283,7 @@ class PlaybookIndex:
         for ts in self._terms:
             for t in ts:
                 self._df[t] = self._df.get(t, 0) + 1
-        self._vocabulary = sorted({w for c in chunks for w in words(f"{c.section} {c.text}")})
+        self._vocabulary = frozenset(w for c in chunks for w in words(f"{c.section} {c.text}"))
         self._by_doc = {}
         for c in chunks:
             self._by_doc.setdefault(c.doc_id, []).append(c)
@@ -327,8 +327,9 @@ class PlaybookIndex:
         for rank, idx in enumerate(self._vector_bounded(question)):
             ranks[idx] = ranks.get(idx, 0.0) + self.vector_weight / (RRF_K + rank)
         weights = self.weights(qwords, qterms)
-        phrases = pairs(qwords) + bigrams(qwords, ("en", "da", "sv"))
-        groups = list(zip(qterms, weights)) + [(ts, max(weights, default=1.0)) for ts in form_terms] + [({p}, 0.5) for p in phrases]
+        groups = list(zip(qterms, weights))  # each word as telling as it is; the form as the most telling word
+        groups += [(ts, max(weights, default=1.0)) for ts in form_terms]
+        groups += [({p}, 0.5) for p in pairs(qwords) + bigrams(qwords, ("en", "da", "sv"))]
         for rank, idx in enumerate(self._lexical(groups)):
             ranks[idx] = ranks.get(idx, 0.0) + 1.0 / (RRF_K + rank)
         for rank, idx in enumerate(self._by_heading(qterms, weights)):  # a question that names a section
@@ -396,7 +397,7 @@ class PlaybookIndex:
         out = []
         for w in qwords:
             if len(w) >= 5 and w not in self._vocabulary and not is_word(w):
-                match = process.extractOne(w, self._vocabulary, scorer=fuzz.ratio, score_cutoff=84)
+                match = process.extractOne(w, sorted(self._vocabulary), scorer=fuzz.ratio, score_cutoff=84)
                 w = match[0] if match else w
             out.append(w)
         return out

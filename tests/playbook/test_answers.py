@@ -164,6 +164,7 @@ def test_a_question_in_a_passage_is_quoted_with_its_answer(bot):
     ("What does a good onboarding plan for a new sales rep look like?", ["playbook"]),
     ("hvorfor er kommerciel drift vigtigt?", ["playbook"]),
     ("win rate by region last quarter", ["kpi"]),
+    ("how can we improve our win rate this quarter?", ["playbook", "kpi"]),  # the advice and the figure
     ("Which KPIs should a CCO track, and what was our win rate last quarter?", ["playbook", "kpi"]),
     ("vad säger playbooken om att korta säljcykeln, och hur lång var vår säljcykel förra månaden?",
      ["playbook", "kpi"]),
