@@ -51,7 +51,8 @@ def _extras(answer: Answer, console: Console) -> None:
     """Sources, notes and follow-ups under an answer."""
     for n, cite in enumerate(answer.citations, 1):
         where = place(cite["title"], cite["section"])
-        console.print(f"[dim][{n}] {escape(where)} ({cite['lang']}, {escape(cite['source'])})[/dim]", highlight=False)
+        link = cite.get("link") or cite["source"]  # the section itself, where there is one
+        console.print(f"[dim][{n}] {escape(where)} ({cite['lang']}, {escape(link)})[/dim]", highlight=False)
     for note in answer.notes:
         console.print(f"[dim]• {escape(note)}[/dim]", highlight=False)
     if answer.followups:

@@ -194,7 +194,13 @@ def _list_quotes(q: Question, hits: list[Hit], index: PlaybookIndex) -> list[Quo
     if not candidates:
         return []
     score, _, quote = max(candidates, key=lambda c: (c[0], -c[1]))
-    return [quote] if score >= COVERED * 1.5 else []
+    if score < COVERED * 1.5:
+        return []
+    if q.form in ("advice", "why"):  # the items that speak to this question, not every best practice
+        scored = [(q.relevance(item, quote.chunk.lang), item) for item in quote.items]
+        top = max(r for r, _ in scored)
+        quote.items = [item for r, item in scored if top and r >= 0.6 * top][:4] or quote.items
+    return [quote]
 
 
 def _list_fits(q: Question, hit: Hit) -> bool:
