@@ -137,7 +137,9 @@ def _with_answer(passage: list[Unit], i: int) -> list[int]:
     if passage[i].bullet and not passage[i].first:
         head = next(j for j in range(i, -1, -1) if passage[j].first)
         return [head, i]
-    if passage[i].text.endswith(":"):
+    leads_in = passage[i].text.endswith(":") or (not passage[i].bullet and i + 1 < len(passage)
+                                                 and passage[i + 1].bullet)  # "I min fria tolkning säger han"
+    if leads_in:
         items = [j for j in range(i + 1, len(passage)) if passage[j].bullet and passage[j].first][:MAX_ITEMS]
         return [i] + (items or list(range(i + 1, min(i + 2, len(passage)))))
     out = [i]
