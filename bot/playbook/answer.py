@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
 
 from bot.core.i18n import join_or, t
 from bot.nlu.forms import question_form
 from bot.playbook.chunks import Chunk
-from bot.playbook.embeddings import words
+from bot.playbook.embeddings import HashingEmbedder, words
 from bot.playbook.index import Hit, PlaybookIndex, terms, text_terms
 from bot.playbook.sentences import Unit, units
 
@@ -22,7 +25,9 @@ MAX_SENTENCES = 4
 MAX_ITEMS = 10
 MAX_PROSE_CHARS = 700
 CITATION_CHARS = 500
-ON_TOPIC = 0.55  # a sentence is quoted only when it scores this share of the best one
+ON_TOPIC = 0.55
+SIMILAR = 1.0  # what the letter n-gram likeness of sentence and question adds to a sentence's relevance
+_EMBEDDER = HashingEmbedder()  # a sentence is quoted only when it scores this share of the best one
 MARKERS = {
     "definition": r"\b(?:is|are|refers? to|means|er|betyder|dækker|omfatter|handler om|är|innebär|avser)\b",
     "role": r"\b(?:responsib\w*|in charge|oversees|owns|reports|ansvar\w*|leder|ejer|rapporterer|ansvarar|äger|"
@@ -152,6 +157,9 @@ def _scores(q: Question, passage: list[Unit], hit: Hit, rank: int) -> list[float
     """Each sentence's score; a sentence also counts part of its most relevant neighbour in the same
     paragraph ("Ved køb af komplekse produkter …" is followed by what to do about it)."""
     own = [q.relevance(u.text, hit.chunk.lang) for u in passage]
+    if passage:  # and how alike they look, letter by letter ("konkret" / "konkreta", "test" / "testning")
+        sims = _vectors(hit.chunk.text, hit.chunk.lang) @ _EMBEDDER.embed([q.text])[0]
+        own = [o + SIMILAR * max(float(x), 0.0) for o, x in zip(own, sims)]
     out = []
     for i, unit in enumerate(passage):
         near = max((own[j] for j in (i - 1, i + 1) if 0 <= j < len(passage) and passage[j].line == unit.line),
@@ -161,6 +169,12 @@ def _scores(q: Question, passage: list[Unit], hit: Hit, rank: int) -> list[float
         sides = [len(q.matched(u.text, hit.chunk.lang, but=frozenset({"§difference"}))) for u in passage]
         out = [s if n >= min(max(sides, default=0), 2) else 0.0 for s, n in zip(out, sides)]
     return out
+
+
+@lru_cache(maxsize=4096)
+def _vectors(passage: str, lang: str) -> np.ndarray:
+    """The letter n-gram vectors of a passage's sentences (remembered, as its sentences are)."""
+    return _EMBEDDER.embed([u.text for u in units(passage, lang)])
 
 
 def _score(q: Question, unit: Unit, hit: Hit, rank: int, own: float, near: float) -> float:

@@ -52,8 +52,10 @@ def split_sentences(text: str, lang: str) -> list[str]:
     return [s.strip() for s in _tokenizer(lang).tokenize(text.strip()) if s.strip()]
 
 
-def units(passage: str, lang: str) -> list[Unit]:
-    """Every sentence of a passage, line by line; a list item's marker ("- ", "1. ") is dropped."""
+@lru_cache(maxsize=4096)
+def units(passage: str, lang: str) -> tuple[Unit, ...]:
+    """Every sentence of a passage, line by line; a list item's marker ("- ", "1. ") is dropped.
+    (Remembered: the same passages answer many questions.)"""
     out = []
     lines = [line.strip() for line in passage.splitlines() if line.strip()]
     for n, line in enumerate(lines):
@@ -61,4 +63,4 @@ def units(passage: str, lang: str) -> list[Unit]:
         body = BULLET.sub("", line, count=1) if bullet else line
         for i, sentence in enumerate(s for s in split_sentences(body, lang) if LETTER.search(s)):
             out.append(Unit(sentence, n, i == 0, bullet))
-    return out
+    return tuple(out)

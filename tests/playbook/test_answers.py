@@ -250,4 +250,4 @@ def test_the_evaluation_set_offline(bot, index):
     # Below the targets (every not-covered question, 80% of phrases): what is reached today,
     # so that a change that loses ground fails. The README says what is missing.
     assert len(wrong_route) <= 7, wrong_route
-    assert phrased / n >= 0.65
+    assert phrased / n >= 0.7
