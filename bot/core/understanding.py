@@ -80,7 +80,7 @@ NAMES_PLAYBOOK = re.compile(r"\b(?:playbook\w*|best practices?|bedste praksis|b�
 OURS = re.compile(r"\b(?:what is ours|what are ours|and ours|what about ours|how about ours|hvad er vores|"
                   r"hvad med vores|og vores|vad är våra|vad är vårt|och våra|och vårt|hur ser våra ut)\s*\??$", re.I)
 OWN = re.compile(r"\b(?:our|my|vores|min|mit|mine|vår|vårt|våra|mitt|mina)\b", re.I)
-CLAUSES = re.compile(r",\s*(?:and|og|och|but|men)\s+|[?;]\s+|\s+[–-]\s+|\s+(?:and|og|och|,) (?=(?:what|how|which|who|"
+CLAUSES = re.compile(r",\s*(?:and|og|och|but|men)\s+|[?;]\s+|\s+(?:and|og|och|,) (?=(?:what|how|which|who|"
                      r"why|hvad|hvordan|hvilke|hvem|hvorfor|vad|hur|vilka|vem|varför)\b)", re.I)
 
 

@@ -45,7 +45,8 @@ MARKERS = {
 # What a sentence in the asked-for shape adds: for "what is / what does X do" the name of X is in
 # every sentence about X, so the sentence that says what it is or does must stand out more.
 SHAPE_BONUS = {"definition": 0.35, "role": 0.35}
-FORM_HEADING = {"why": r"\b(?:why|hvorfor|varför)\b", "advice": r"\b(?:best\w*|bedste|bästa|praksis|praxis|tips|råd)\b"}
+FORM_HEADING = {"why": r"\b(?:why|hvorfor|varför)\b",
+                "advice": r"\b(?:best\w*|bedste|bästa|praksis|praxis|tips|råd|how to|sådan|så här|skridt|steg|steps)\b"}
 
 
 @dataclass
