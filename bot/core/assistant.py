@@ -17,7 +17,8 @@ from rapidfuzz import fuzz, process
 from bot.access import Denied, Grant, Identity, authorise, authorise_deals, identify, my_team
 from bot.core.answer import Answer, compare_answer, deals_answer, kpi_answer, with_parts
 from bot.core.conversation import Conversation
-from bot.core.understanding import Clarify, DealList, Help, Parts, PlaybookQuestion, Understanding, understand
+from bot.core.understanding import (SNAPSHOT, Clarify, DealList, Help, Parts, PlaybookQuestion, Understanding,
+                                     understand)
 from bot.core.fmt import kpi_name, period_words, scope_words
 from bot.core.i18n import EXAMPLES, dimension_word, join_or, period_label, t
 from bot.errors import PeriodError, PlanError, UnknownDimension, UserError
@@ -36,11 +37,6 @@ from bot.state import AuditLog
 log = logging.getLogger("ccobot")
 
 FOLLOW_DIMS = ("region", "segment", "product_line", "owner", "month")
-SNAPSHOT = {
-    "en": ["revenue this quarter", "win rate this quarter", "pipeline", "NPS this quarter"],
-    "da": ["omsætning dette kvartal", "win rate dette kvartal", "pipeline", "NPS dette kvartal"],
-    "sv": ["intäkter det här kvartalet", "win rate det här kvartalet", "pipeline", "NPS det här kvartalet"],
-}
 SNAPSHOT_LEAD = {"en": "Ours:", "da": "Vores:", "sv": "Våra:"}
 
 

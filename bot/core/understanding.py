@@ -74,6 +74,14 @@ Understanding = KpiQuestion | DealList | Comparison | Parts | PlaybookQuestion |
 YearBefore = Callable[[Parsed, Calendar], str]  # the same period a year earlier, as an expression
 Evidence = Callable[[str], float]  # how much of a text the playbook's best passages speak of (0–1)
 
+# The headline figures: what "how are we doing?" and "…, and what is ours?" are answered with.
+SNAPSHOT = {
+    "en": ["revenue this quarter", "win rate this quarter", "pipeline", "NPS this quarter"],
+    "da": ["omsætning dette kvartal", "win rate dette kvartal", "pipeline", "NPS dette kvartal"],
+    "sv": ["intäkter det här kvartalet", "win rate det här kvartalet", "pipeline", "NPS det här kvartalet"],
+}
+STATUS = re.compile(r"\b(?:how are we doing|how'?s it going|how is it going|where do we stand|how do we stand|"
+                    r"hvordan går det|hvordan ligger vi|hvor står vi|hur går det|hur ligger vi|var står vi)\b", re.I)
 SURE = 0.75  # playbook evidence that outweighs a KPI name in the question
 PROSE = ("advice", "why", "role", "definition", "list", "comparison")  # forms that want words, not a number
 NAMES_PLAYBOOK = re.compile(r"\b(?:playbook\w*|best practices?|bedste praksis|bästa praxis)\b", re.I)
@@ -94,6 +102,8 @@ def understand(parser: Parser, question: str, values: ValueIndex, cal: Calendar,
     if convo is not None:
         parsed = convo.merge(parsed)
     reading = classify(parsed)
+    if isinstance(reading, (Help, Clarify)) and parsed.metric is None and STATUS.search(question[:MAX_CHARS]):
+        return _status(parser, parsed, values, cal)  # "how are we doing?": the headline figures
     if evidence is None or isinstance(reading, Help) and (parsed.asked_help or parsed.social or parsed.empty):
         return reading
     return _mixed(parser, question, parsed, values, cal, evidence) or _route(parser, parsed, reading, question, evidence)
@@ -135,6 +145,13 @@ def side_of(parser: Parser, parsed: Parsed, reading: Understanding, text: str, e
     if not metric and evidence(text) >= COVERED:
         return "playbook"
     return "numbers"
+
+
+def _status(parser: Parser, parsed: Parsed, values: ValueIndex, cal: Calendar) -> Parts:
+    """The headline KPIs, each read as its own question, for the asker's scope."""
+    parts = [classify(replace(parser.parse(q, values, cal), question=parsed.question))
+             for q in SNAPSHOT[parsed.lang]]
+    return Parts(parsed, [p for p in parts if isinstance(p, KpiQuestion)])
 
 
 def _about_something_else(parser: Parser, parsed: Parsed, reading: Understanding, slots: bool) -> bool:

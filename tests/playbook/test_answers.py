@@ -173,6 +173,8 @@ def test_a_question_in_a_passage_is_quoted_with_its_answer(bot):
     ("whats the wifi password in the office", ["not_covered"]),
     ("hur beställer jag en ny laptop?", ["not_covered"]),
     ("What is our flurbo rate?", ["clarify"]),
+    ("how are we doing?", ["kpi"] * 4),  # the headline figures, not a playbook quote
+    ("hur går det för oss?", ["kpi"] * 4),
 ])
 def test_routing_follows_the_evidence(bot, question, kinds):
     answer = bot.ask(question, as_of=AS_OF)
