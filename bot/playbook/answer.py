@@ -204,8 +204,8 @@ def _list_quotes(q: Question, hits: list[Hit], index: PlaybookIndex) -> list[Quo
     candidates = []
     for rank, hit in enumerate(hits):
         quote = _bullets(hit, index) or _subsections(hit, index)
-        if quote is None or not (q.form == "list" or _list_fits(q, hit)):
-            continue
+        if quote is None or not (q.form == "list" or rank == 0 and _list_fits(q, hit)):
+            continue  # advice or why from a list only when the best passage is that list's
         about = " ".join([hit.chunk.section.split(" › ")[-1], *(u.text for u in quote.sentences), *quote.items])
         candidates.append((q.relevance(about, hit.chunk.lang) + hit.coverage - 0.05 * rank, rank, quote))
     if not candidates:
