@@ -126,11 +126,14 @@ def _prose_quotes(q: Question, hits: list[Hit], index: PlaybookIndex) -> list[Qu
         if quotes and length > MAX_PROSE_CHARS:
             break
         quote = Quote(hits[rank].chunk, sentences=sentences)
-        if sentences[-1].text.endswith(":") and sentences[-1] == passages[rank][-1]:  # "… key components:"
+        ends = sentences[-1] == passages[rank][-1]  # the passage's last words lead into its sub-sections
+        if ends and sentences[-1].text.endswith(":"):  # "… key components:"
             if q.form in ("definition", "role", "comparison"):
                 quote.sentences = sentences[:-1]  # a list of parts is not what it is
             else:
-                quote.items = (_subsections(hits[rank], index) or quote).items  # its sub-sections follow
+                quote.items = (_subsections(hits[rank], index) or quote).items
+        elif ends and q.form in ("advice", "list"):  # "Her er en praktisk guide …": the steps that follow
+            quote.items = (_subsections(hits[rank], index) or quote).items
         if quote.sentences or quote.items:
             quotes.append(quote)
     return quotes
