@@ -7,7 +7,7 @@ its language when it differs from the question's."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
@@ -26,6 +26,7 @@ MAX_ITEMS = 10
 MAX_PROSE_CHARS = 700
 CITATION_CHARS = 500
 ON_TOPIC = 0.55
+TITLE_WORD = 0.2  # what a question word that is in the document's title counts for in choosing its sentences
 SIMILAR = 1.0  # what the letter n-gram likeness of sentence and question adds to a sentence's relevance
 _EMBEDDER = HashingEmbedder()  # a sentence is quoted only when it scores this share of the best one
 MARKERS = {
@@ -71,6 +72,13 @@ class Question:
         have = set(text_terms(text, lang))
         total = sum(self.weights) or 1.0
         return sum(w for ts, w in zip(self.terms, self.weights) if ts & have) / total
+
+    def within(self, title: str) -> Question:
+        """The question as the sentences of one document see it: a word in the document's title
+        ("Chief Customer Officer" in "Dags att bli Chief Customer Officer") tells which document,
+        not which of its sentences, so it counts for little there."""
+        named = set(text_terms(title, "en")) | set(text_terms(title, "da")) | set(text_terms(title, "sv"))
+        return replace(self, weights=[w * (TITLE_WORD if ts & named else 1.0) for ts, w in zip(self.terms, self.weights)])
 
     def matched(self, text: str, lang: str, but: frozenset[str] = frozenset()) -> list[int]:
         """Which of the question's words a text speaks of, not counting the terms in `but`."""
@@ -160,6 +168,7 @@ def _with_answer(passage: list[Unit], i: int) -> list[int]:
 def _scores(q: Question, passage: list[Unit], hit: Hit, rank: int) -> list[float]:
     """Each sentence's score; a sentence also counts part of its most relevant neighbour in the same
     paragraph ("Ved køb af komplekse produkter …" is followed by what to do about it)."""
+    q = q.within(hit.chunk.title)
     own = [q.relevance(u.text, hit.chunk.lang) for u in passage]
     if passage:  # and how alike they look, letter by letter ("konkret" / "konkreta", "test" / "testning")
         sims = _vectors(hit.chunk.text, hit.chunk.lang) @ _EMBEDDER.embed([q.text])[0]
