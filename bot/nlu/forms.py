@@ -37,7 +37,9 @@ LIST = re.compile(
     r"\bwhat \w+s (?:should|do|does|are|matter)\b|"
     r"\b(?:key|main|typical|important) (?:components?|parts?|elements?|steps?|areas?|skills?|kpis?|metrics?|"
     r"responsibilities|traits|qualities|challenges|trends)\b|"
-    r"\b(?:hvad|vad) (?:er|är) (?:de )?(?:vigtigste|viktigaste|typiske|typiska|centrale|centrala)\b")
+    r"\b(?:hvad|vad) (?:er|är) (?:de )?(?:vigtigste|viktigaste|typiske|typiska|centrale|centrala)\b|"
+    r"\bwhat (?:should|do|must) (?:we|i|you|a|an|the \w+) (?:track|measure|monitor|follow)\b|"
+    r"\bhvad (?:skal|bør) (?:vi|jeg|man) (?:måle|følge|spore)\b|\bvad (?:ska|bör) (?:vi|jag|man) (?:mäta|följa)\b")
 LIST_NOUN = re.compile(
     r"\b(?:blocks|pillars|building blocks|byggesten|byggstenar|components?|komponenter|steps|skridt|steg|elements|elementer|element|kpi'?s|kpi’er|nøgletal|"
     r"nyckeltal|skills|kompetencer|kompetenser|færdigheder|färdigheter|egenskaber|egenskaper|"

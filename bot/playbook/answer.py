@@ -125,7 +125,7 @@ def _prose_quotes(q: Question, hits: list[Hit], index: PlaybookIndex) -> list[Qu
     picked = sorted((x for x in scored if x[0] >= ON_TOPIC * best), key=lambda x: -x[0])[:MAX_SENTENCES]
     by_rank: dict[int, set[int]] = {}
     for _, rank, i in picked:
-        by_rank.setdefault(rank, set()).update(_with_answer(passages[rank], i))
+        by_rank.setdefault(rank, set()).update(_with_answer(passages[rank], i, q.form))
     order = list(dict.fromkeys(rank for _, rank, _ in picked))  # the passage of the best sentence first
     quotes, length = [], 0
     for rank in order[:2]:
@@ -147,10 +147,13 @@ def _prose_quotes(q: Question, hits: list[Hit], index: PlaybookIndex) -> list[Qu
     return quotes
 
 
-def _with_answer(passage: list[Unit], i: int) -> list[int]:
+def _with_answer(passage: list[Unit], i: int, form: str | None = None) -> list[int]:
     """A sentence that asks ("Men vad gör en CCO?") is quoted with the sentence that answers it;
     one that leads in ("… inkluderer:") with the list that follows, or the words that follow; a
-    list item's later sentence with the item's first ("Kulturelle forskelle: …")."""
+    list item's later sentence with the item's first ("Kulturelle forskelle: …"); for advice, the
+    whole item (its advice is often its last sentence: "Det er vigtigt at …")."""
+    if passage[i].bullet and form in ("advice", "why"):
+        return [j for j, u in enumerate(passage) if u.line == passage[i].line]
     if passage[i].bullet and not passage[i].first:
         head = next(j for j in range(i, -1, -1) if passage[j].first)
         return [head, i]
@@ -213,6 +216,10 @@ def _score(q: Question, unit: Unit, hit: Hit, rank: int, own: float, near: float
 def _list_quotes(q: Question, hits: list[Hit], index: PlaybookIndex) -> list[Quote]:
     """A list answer: the list (whole items) or the sub-sections of the passage whose list speaks
     most of the question."""
+    first = hits[0].chunk
+    if _bullets(hits[0], index) is None and _subsections(hits[0], index) is None \
+            and q.relevance(first.section.split(" › ")[-1], first.lang) >= 0.5:
+        return []  # the best passage is the section the question names, and it answers in prose
     candidates = []
     for rank, hit in enumerate(hits):
         quote = _bullets(hit, index) or _subsections(hit, index)
