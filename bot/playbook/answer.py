@@ -161,7 +161,9 @@ def _with_answer(passage: list[Unit], i: int, form: str | None = None) -> list[i
                                                  and passage[i + 1].bullet)  # "I min fria tolkning säger han"
     if leads_in:
         items = [j for j in range(i + 1, len(passage)) if passage[j].bullet and passage[j].first][:MAX_ITEMS]
-        return [i] + (items or list(range(i + 1, min(i + 2, len(passage)))))
+        said = [j for j in range(i + 1, len(passage)) if passage[j].line == passage[i + 1].line] if i + 1 < len(
+            passage) else []  # or what follows, whole: "… säger: – Jag är nog benägen … Mod är en bristvara …"
+        return [i] + (items or said[:4])
     out = [i]
     while passage[out[-1]].text.endswith("?") and out[-1] + 1 < len(passage):
         out.append(out[-1] + 1)
