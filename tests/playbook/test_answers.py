@@ -252,4 +252,4 @@ def test_the_evaluation_set_offline(bot, index):
     # Below the targets (every not-covered question, 80% of phrases): what is reached today,
     # so that a change that loses ground fails. The README says what is missing.
     assert len(wrong_route) <= 4, wrong_route
-    assert phrased / n >= 0.78
+    assert phrased / n >= 0.79
