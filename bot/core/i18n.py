@@ -209,11 +209,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "the_period": {"en": "the period {period}", "da": "perioden {period}", "sv": "perioden {period}"},
     # the playbook
     "pb_from": {"en": "From the playbook", "da": "Fra playbooken", "sv": "Från playbooken"},
-    "pb_from_lang": {"en": "From the {language} playbook", "da": "Fra den {language} playbook",
-                     "sv": "Från den {language} playbooken"},
-    "lang_en": {"en": "English", "da": "engelske", "sv": "engelska"},
-    "lang_da": {"en": "Danish", "da": "danske", "sv": "danska"},
-    "lang_sv": {"en": "Swedish", "da": "svenske", "sv": "svenska"},
     "pb_not_covered": {
         "en": "The playbook doesn't cover that. It covers the CCO role, commercial operations and the KPIs that "
               "matter; try asking about one of those.",

@@ -31,7 +31,7 @@ from bot.metrics.periods import Calendar
 from bot.nlu.forms import question_form
 from bot.nlu.compare import COMPARE_WITH, SAME_AGO, YEAR_AGO_WORDS, Comparison, combine, split_sides
 from bot.nlu.parser import Parsed, Parser
-from bot.nlu.text import MAX_CHARS
+from bot.nlu.text import MAX_CHARS, is_word
 from bot.nlu.values import ValueIndex
 from bot.playbook.answer import COVERED
 
@@ -169,15 +169,11 @@ def _about_something_else(parser: Parser, parsed: Parsed, reading: Understanding
 def _foreign(parser: Parser, parsed: Parsed) -> list[str]:
     """Real words of the question that the KPI reading did not use, and that are no part of a KPI's
     or a dimension's name ("rate" in "flurbo rate" is)."""
-    from bot.nlu.text import is_word
-
     return [w for w in parsed.unused if len(w) > 2 and w not in parser.name_words and is_word(w)]
 
 
 def _content(parsed: Parsed) -> bool:
     """Does a question with no KPI in it ask about something (not 'asdf', not 'ok')?"""
-    from bot.nlu.text import is_word
-
     return any(is_word(w) for w in parsed.unused + parsed.used if len(w) > 2) or bool(question_form(parsed.question))
 
 

@@ -69,7 +69,7 @@ class Question:
 
     def relevance(self, text: str, lang: str) -> float:
         """The weighted share of the question's words that a sentence speaks of."""
-        have = set(text_terms(text, lang))
+        have = _terms_of(text, lang)
         total = sum(self.weights) or 1.0
         return sum(w for ts, w in zip(self.terms, self.weights) if ts & have) / total
 
@@ -77,13 +77,19 @@ class Question:
         """The question as the sentences of one document see it: a word in the document's title
         ("Chief Customer Officer" in "Dags att bli Chief Customer Officer") tells which document,
         not which of its sentences, so it counts for little there."""
-        named = set(text_terms(title, "en")) | set(text_terms(title, "da")) | set(text_terms(title, "sv"))
+        named = _terms_of(title, "en") | _terms_of(title, "da") | _terms_of(title, "sv")
         return replace(self, weights=[w * (TITLE_WORD if ts & named else 1.0) for ts, w in zip(self.terms, self.weights)])
 
     def matched(self, text: str, lang: str, but: frozenset[str] = frozenset()) -> list[int]:
         """Which of the question's words a text speaks of, not counting the terms in `but`."""
-        have = set(text_terms(text, lang)) - but
+        have = _terms_of(text, lang) - but
         return [i for i, ts in enumerate(self.terms) if ts & have]
+
+
+@lru_cache(maxsize=16384)
+def _terms_of(text: str, lang: str) -> frozenset[str]:
+    """A sentence's search terms (remembered: the same sentences are weighed for many questions)."""
+    return frozenset(text_terms(text, lang))
 
 
 def read_question(question: str, lang: str, index: PlaybookIndex) -> Question:
@@ -218,13 +224,12 @@ def _score(q: Question, unit: Unit, hit: Hit, rank: int, own: float, near: float
 def _list_quotes(q: Question, hits: list[Hit], index: PlaybookIndex) -> list[Quote]:
     """A list answer: the list (whole items) or the sub-sections of the passage whose list speaks
     most of the question."""
+    lists = [_bullets(hit, index) or _subsections(hit, index) for hit in hits]
     first = hits[0].chunk
-    if _bullets(hits[0], index) is None and _subsections(hits[0], index) is None \
-            and q.relevance(first.section.split(" › ")[-1], first.lang) >= 0.5:
+    if lists[0] is None and q.relevance(first.section.split(" › ")[-1], first.lang) >= 0.5:
         return []  # the best passage is the section the question names, and it answers in prose
     candidates = []
-    for rank, hit in enumerate(hits):
-        quote = _bullets(hit, index) or _subsections(hit, index)
+    for rank, (hit, quote) in enumerate(zip(hits, lists)):
         if quote is None or not (q.form == "list" or rank == 0 and _list_fits(q, hit)):
             continue  # advice or why from a list only when the best passage is that list's
         about = " ".join([hit.chunk.section.split(" › ")[-1], *(u.text for u in quote.sentences), *quote.items])
