@@ -31,7 +31,7 @@ from bot.metrics.periods import Calendar
 from bot.nlu.forms import question_form
 from bot.nlu.compare import COMPARE_WITH, SAME_AGO, YEAR_AGO_WORDS, Comparison, combine, split_sides
 from bot.nlu.parser import Parsed, Parser
-from bot.nlu.text import MAX_CHARS, is_word
+from bot.nlu.text import MAX_CHARS, known_word
 from bot.nlu.values import ValueIndex
 from bot.playbook.answer import COVERED
 
@@ -87,6 +87,7 @@ PROSE = ("advice", "why", "role", "definition", "list", "comparison")  # forms t
 NAMES_PLAYBOOK = re.compile(r"\b(?:playbook\w*|best practices?|bedste praksis|bästa praxis)\b", re.I)
 OURS = re.compile(r"\b(?:what is ours|what are ours|and ours|what about ours|how about ours|hvad er vores|"
                   r"hvad med vores|og vores|vad är våra|vad är vårt|och våra|och vårt|hur ser våra ut)\s*\??$", re.I)
+MY = re.compile(r"\b(?:my|min|mit|mine|mitt|mina)\b", re.I)
 OWN = re.compile(r"\b(?:our|my|vores|min|mit|mine|vår|vårt|våra|mitt|mina)\b", re.I)
 CLAUSES = re.compile(r",\s*(?:and|og|och|but|men)\s+|[?;]\s+|\s+(?:and|og|och|,) (?=(?:what|how|which|who|"
                      r"why|hvad|hvordan|hvilke|hvem|hvorfor|vad|hur|vilka|vem|varför)\b)", re.I)
@@ -136,7 +137,7 @@ def side_of(parser: Parser, parsed: Parsed, reading: Understanding, text: str, e
         return "playbook"  # "how many vacation days do I get?": not a KPI we lack a name for
     if form == "number" or (metric and slots and form not in ("advice", "why")):
         return "numbers"
-    if form in ("advice", "why") and metric and slots:  # unless the numbers use too little of it
+    if form in ("advice", "why") and metric and _figure_asked(parsed, text):  # unless the numbers use too little of it
         return "playbook" if len(_foreign(parser, parsed)) >= 2 else "both"
     if form in PROSE and not (isinstance(reading, Clarify) and OWN.search(text)):
         if metric and form == "definition":  # "what is win rate?": the figure, unless the playbook is about it
@@ -154,6 +155,14 @@ def _status(parser: Parser, parsed: Parsed, values: ValueIndex, cal: Calendar) -
     return Parts(parsed, [p for p in parts if isinstance(p, KpiQuestion)])
 
 
+def _figure_asked(parsed: Parsed, text: str) -> bool:
+    """Does advice name a figure of its own: a period, a filter, a breakdown, or "my"? ("how can I
+    improve my win rate?" does; in "how do I build a pipeline?" the "I" only asks how, and "our
+    reps" in "what should enablement include for our reps?" is no figure.)"""
+    return bool(parsed.period or parsed.filters or parsed.group_by or parsed.limit or MY.search(text)) \
+        or parsed.kind == "deals"
+
+
 def _about_something_else(parser: Parser, parsed: Parsed, reading: Understanding, slots: bool) -> bool:
     """A KPI reading made of too little of the question: "Do sales reps get a company car?" is not
     about revenue, and "how many vacation days do I get?" is not a KPI whose name we missed.
@@ -169,12 +178,12 @@ def _about_something_else(parser: Parser, parsed: Parsed, reading: Understanding
 def _foreign(parser: Parser, parsed: Parsed) -> list[str]:
     """Real words of the question that the KPI reading did not use, and that are no part of a KPI's
     or a dimension's name ("rate" in "flurbo rate" is)."""
-    return [w for w in parsed.unused if len(w) > 2 and w not in parser.name_words and is_word(w)]
+    return [w for w in parsed.unused if (len(w) > 2 or w.isupper()) and w not in parser.name_words and known_word(w)]
 
 
 def _content(parsed: Parsed) -> bool:
     """Does a question with no KPI in it ask about something (not 'asdf', not 'ok')?"""
-    return any(is_word(w) for w in parsed.unused + parsed.used if len(w) > 2) or bool(question_form(parsed.question))
+    return any(known_word(w) for w in parsed.unused + parsed.used if len(w) > 2) or bool(question_form(parsed.question))
 
 
 def _mixed(parser: Parser, question: str, parsed: Parsed, values: ValueIndex, cal: Calendar,

@@ -30,7 +30,9 @@ ADVICE = re.compile(
     r"hvad (?:skal|bør|kan|gør) (?:jeg|vi|man)|vad (?:gör) (?:jag|vi|man)|what (?:do|can|should) (?:i|we) do|hur (?:kan|ska|bör|får|gör|bygger|undviker|blir|hanterar|kommer)|"
     r"vad (?:ska|bör|kan) (?:jag|vi|man)|bedste (?:måde|praksis)|bästa (?:sättet|praxis)|gode råd|goda råd|"
     r"råd om|ways? to|in order to|what (?:does|do) .* look like|hvordan ser .* ud|hur ser .* ut|"
-    r"improve|forbedre|förbättra|reduce|reducere|nedbringe|minska|increase|øge|öka|avoid|undgå|undvika)\b")
+    r"improve|forbedre|förbättra|reduce|reducere|nedbringe|minska|increase|øge|öka|avoid|undgå|undvika)\b|"
+    # "hvordan booker jeg …", "hur söker jag …": how-to in any present-tense verb
+    r"\b(?:hvordan \w{2,}r (?:jeg|vi|man|du)|hur \w{2,}r (?:jag|vi|man|du))\b")
 LIST = re.compile(
     r"^(?:\W*\w+\W+){0,3}?(?:which|hvilke|vilka|list|name|nævn|nämn)\b|"
     r"\bwhat (?:are|were) (?:the )?(?:main |key |typical |most important |important |basic |core |)(?:\w+ )?\w+s\b|"

@@ -121,6 +121,30 @@ def is_word(word: str) -> bool:
     return any(zipf_frequency(word, lang) >= WORD_ZIPF for lang in ("en", "da", "sv"))
 
 
+@lru_cache(maxsize=200_000)
+def compound_parts(word: str, lang: str) -> tuple[str, ...]:
+    """The two words a Danish or Swedish compound is made of, when both are words of the language
+    ("ingeniørteamene" → ingeniør, teamene; "kundepleje" → kunde, pleje; a linking s is dropped)."""
+    if lang not in ("da", "sv") or len(word) < 8 or not word.isalpha():
+        return ()
+    from wordfreq import zipf_frequency
+
+    for i in range(len(word) - 4, 3, -1):  # the longest head that leaves a word
+        head, tail = word[:i], word[i:]
+        if zipf_frequency(tail, lang) < 2.5:
+            continue
+        for h in (head[:-1], head) if head.endswith("s") else (head,):
+            if len(h) >= 4 and zipf_frequency(h, lang) >= 2.5:
+                return (h, tail)
+    return ()
+
+
+def known_word(word: str) -> bool:
+    """A word of the languages, or a Danish or Swedish compound of two ("mødelokale",
+    "friskvårdsbidrag"): compounds are made up freely and few are in any word list."""
+    return is_word(word) or any(compound_parts(word.lower(), lang) for lang in ("da", "sv"))
+
+
 def warm_up() -> None:
     """Load the language-identification model and the word lists ahead of the first question (about a
     second)."""

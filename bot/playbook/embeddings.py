@@ -90,13 +90,11 @@ def words(text: str) -> list[str]:
 def concepts(word: str) -> tuple[str, ...]:
     """Shared concepts of a word, its inflection ('kunderne' → customer) or the parts of a
     Danish or Swedish compound ('marknadschefen' → marketing + executive)."""
+    whole = word_concepts(word)
+    if whole:
+        return whole
     table = glossary()
-    if word in table:
-        return table[word]
     stems = {stem(word, lang) for lang in ("en", "da", "sv")}
-    for s in stems:
-        if s in table:
-            return table[s]
     found: list[str] = []
     for n in range(len(word) - 1, 3, -1):  # the longest known head: "kundeanskaffelseskost" → kunde…
         if word[:n] in table and _part_ok(word[:n], word[n:]):
@@ -108,6 +106,15 @@ def concepts(word: str) -> tuple[str, ...]:
             found += table[tail]
             break
     return tuple(dict.fromkeys(found))
+
+
+@lru_cache(maxsize=100_000)
+def word_concepts(word: str) -> tuple[str, ...]:
+    """Shared concepts of the word itself or its inflection, not of a compound's parts."""
+    table = glossary()
+    if word in table:
+        return table[word]
+    return next((table[s] for s in (stem(word, lang) for lang in ("en", "da", "sv")) if s in table), ())
 
 
 def _part_ok(part: str, rest: str) -> bool:

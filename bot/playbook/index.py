@@ -26,10 +26,10 @@ import numpy as np
 from chromadb.config import Settings as ChromaSettings
 
 from bot.nlu.forms import question_form
-from bot.nlu.text import stem
+from bot.nlu.text import compound_parts, stem
 from bot.playbook.chunks import Chunk, split
 from bot.playbook.documents import load_documents
-from bot.playbook.embeddings import Embedder, concepts, glossary_version, words
+from bot.playbook.embeddings import Embedder, concepts, glossary_version, word_concepts, words
 
 log = logging.getLogger("ccobot.playbook")
 COLLECTION = "playbook"
@@ -80,24 +80,6 @@ def terms(word: str, langs: tuple[str, ...]) -> frozenset[str]:
         out |= {stem(part, lang) for part in compound_parts(word, lang)}
     out |= {f"§{c}" for c in concepts(word)}
     return frozenset(out)
-
-
-@lru_cache(maxsize=200_000)
-def compound_parts(word: str, lang: str) -> tuple[str, ...]:
-    """The two words a Danish or Swedish compound is made of, when both are words of the language
-    ("ingeniørteamene" → ingeniør, teamene; "kundepleje" → kunde, pleje; a linking s is dropped)."""
-    if lang not in ("da", "sv") or len(word) < 8 or not word.isalpha():
-        return ()
-    from wordfreq import zipf_frequency
-
-    for i in range(len(word) - 4, 3, -1):  # the longest head that leaves a word
-        head, tail = word[:i], word[i:]
-        if zipf_frequency(tail, lang) < 2.5:
-            continue
-        for h in (head[:-1], head) if head.endswith("s") else (head,):
-            if len(h) >= 4 and zipf_frequency(h, lang) >= 2.5:
-                return (h, tail)
-    return ()
 
 
 def pairs(ws: list[str]) -> list[str]:
@@ -328,7 +310,8 @@ class PlaybookIndex:
             ranks[idx] = ranks.get(idx, 0.0) + self.vector_weight / (RRF_K + rank)
         weights = self.weights(qwords, qterms)
         groups = list(zip(qterms, weights))  # each word as telling as it is; the form as the most telling word
-        groups += [(ts, max(weights, default=1.0)) for ts in form_terms]
+        present = [w for w, ts in zip(weights, qterms) if any(t in self._df for t in ts)]  # of those it can find
+        groups += [(ts, max(present, default=1.0)) for ts in form_terms]
         groups += [({p}, 0.5) for p in pairs(qwords) + bigrams(qwords, ("en", "da", "sv"))]
         for rank, idx in enumerate(self._lexical(groups)):
             ranks[idx] = ranks.get(idx, 0.0) + 1.0 / (RRF_K + rank)
@@ -336,8 +319,9 @@ class PlaybookIndex:
             ranks[idx] = ranks.get(idx, 0.0) + 0.5 / (RRF_K + rank)
         best = sorted(ranks.items(), key=lambda kv: -kv[1])[:k]
         top = max(range(len(weights)), key=weights.__getitem__, default=None)
-        return [Hit(self._chunks[idx], score, self._coverage(idx, qwords, qterms, weights),
-                    top is not None and bool(qterms[top] & self._terms[idx])) for idx, score in best]
+        return [Hit(self._chunks[idx], score, self._coverage(idx, qwords, weights),
+                    top is not None and self._found(idx, qwords[top]) >= INDIRECT)
+                for idx, score in best]
 
     def weights(self, qwords: list[str], qterms: list[set[str]]) -> list[float]:
         """How much each question word says about the topic: a rare word more than a common one
@@ -371,21 +355,33 @@ class PlaybookIndex:
                 scored.append((-(part + precision), self._chunks[idx].position, idx))
         return [idx for _, _, idx in sorted(scored)[:CANDIDATES]]
 
-    def _coverage(self, idx: int, qwords: list[str], qterms: list[set[str]], weights: list[float]) -> float:
-        """The weighted share of the question's words that a passage (with its headings) speaks of.
-        A word found as itself counts fully; found only through a shared concept or a part of a
-        compound ("mødelokale" → lokale) it counts for less: that is weaker evidence."""
+    def _coverage(self, idx: int, qwords: list[str], weights: list[float]) -> float:
+        """The weighted share of the question's words that a passage (with its headings) speaks of."""
         total = sum(weights)
         if not total:
             return 0.0
+        return sum(w * self._found(idx, word) for word, w in zip(qwords, weights)) / total
+
+    def _found(self, idx: int, word: str) -> float:
+        """How surely a passage speaks of a question word: fully when it has the word itself; less
+        through a shared concept or a compound's parts (weaker evidence); little when it has only
+        one part of a compound: "bidrag" is not "friskvårdsbidrag", nor "lokale" "mødelokale"."""
         have = self._terms[idx]
-        found = 0.0
-        for word, ts, w in zip(qwords, qterms, weights):
-            if any(stem(word, lang) in have for lang in ("en", "da", "sv")):
-                found += w
-            elif ts & have:
-                found += INDIRECT * w
-        return found / total
+        if any(stem(word, lang) in have for lang in ("en", "da", "sv")):
+            return 1.0
+        if any(f"§{c}" in have for c in word_concepts(word)):
+            return INDIRECT
+        parts = [p for lang in ("da", "sv") for p in compound_parts(word, lang)]
+        found = [self._speaks_of(idx, p) for p in parts] or [f"§{c}" in have for c in concepts(word)]
+        if found and all(found):
+            return INDIRECT
+        return INDIRECT / 2 if any(found) else 0.0
+
+    def _speaks_of(self, idx: int, word: str) -> bool:
+        """Does a passage have a word, or one of the word's own concepts?"""
+        have = self._terms[idx]
+        return any(stem(word, lang) in have for lang in ("en", "da", "sv")) or \
+            any(f"§{c}" in have for c in word_concepts(word))
 
     def spell(self, qwords: list[str]) -> list[str]:
         """A misspelt word ("onbaording") becomes the playbook's word it is closest to; real words

@@ -172,6 +172,11 @@ def test_a_question_in_a_passage_is_quoted_with_its_answer(bot):
     ("What's our vacation policy?", ["not_covered"]),
     ("whats the wifi password in the office", ["not_covered"]),
     ("hur beställer jag en ny laptop?", ["not_covered"]),
+    # a compound the playbook has only half of is not covered: "bidrag" is not "träningsbidrag"
+    ("Kan jag få träningsbidrag från jobbet?", ["not_covered"]),
+    ("hvordan bestiller jeg et mødelokale i København?", ["not_covered"]),
+    ("how do I build a sales pipeline?", ["playbook"]),  # "I" asks how; no figure of mine is asked for
+    ("is AI just a fad for sales teams?", ["playbook"]),  # not revenue: "AI" and "fad" are left over
     ("What is our flurbo rate?", ["clarify"]),
     ("how are we doing?", ["kpi"] * 4),  # the headline figures, not a playbook quote
     ("hur går det för oss?", ["kpi"] * 4),
@@ -249,7 +254,7 @@ def test_the_evaluation_set_offline(bot, index):
     print(f"\nplaybook eval: passage@3 {found}/{n} = {found / n:.2f}; phrase in answer {phrased}/{n} = "
           f"{phrased / n:.2f}; wrong route {wrong_route}; missed {misses}")
     assert found / n >= 0.9
-    # Below the targets (every not-covered question, 80% of phrases): what is reached today,
-    # so that a change that loses ground fails. The README says what is missing.
-    assert len(wrong_route) <= 4, wrong_route
-    assert phrased / n >= 0.79
+    # Below the target of every not-covered question: "Do sales reps get a company car?" is
+    # still answered from the playbook (README: what is missing), so that a change that loses ground fails.
+    assert len(wrong_route) <= 1, wrong_route
+    assert phrased / n >= 0.8
