@@ -59,6 +59,33 @@ class Feedback(Base):
     vote: Mapped[str] = mapped_column(String(10))
 
 
+class PostedAnswer(Base):
+    """An answer the bot posted, keyed by where it went: buttons on the message (👍/👎, Chart)
+    find the question and the answer here instead of carrying them in the button's value."""
+
+    __tablename__ = "posted_answers"
+
+    channel: Mapped[str] = mapped_column(String(200), primary_key=True)
+    ts: Mapped[str] = mapped_column(String(50), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    user_id: Mapped[str] = mapped_column(String(200))
+    question: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(20))
+    answer: Mapped[dict] = mapped_column(JSON)
+
+
+def remember_post(engine: Engine, *, channel: str, ts: str, user_id: str, question: str, kind: str,
+                  answer: dict) -> None:
+    with Session(engine) as session, session.begin():
+        session.merge(PostedAnswer(channel=channel, ts=ts, at=datetime.now(timezone.utc), user_id=user_id,
+                                   question=question[:2000], kind=kind, answer=_jsonable(answer)))
+
+
+def posted_answer(engine: Engine, channel: str, ts: str) -> PostedAnswer | None:
+    with Session(engine) as session:
+        return session.get(PostedAnswer, (channel, ts))
+
+
 def claim_event(engine: Engine, event_id: str) -> bool:
     """True the first time an event id is seen, False after (across processes: a unique key)."""
     try:

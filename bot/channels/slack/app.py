@@ -26,7 +26,7 @@ from bot.core.answer import Answer
 from bot.core.assistant import Assistant
 from bot.core.conversation import Conversation
 from bot.core.i18n import t
-from bot.state import claim_event
+from bot.state import claim_event, remember_post
 
 log = logging.getLogger("ccobot.slack")
 PRIVATE_NOTE = {
@@ -143,13 +143,20 @@ class SlackBot:
                 channel_type: str | None = None) -> None:
         text, blocks = render(answer)
         if self.everyone_may_see(answer, channel, channel_type):
-            self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text, blocks=blocks,
-                                         unfurl_links=False, unfurl_media=False)
+            resp = self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text, blocks=blocks,
+                                                unfurl_links=False, unfurl_media=False)
             self._upload_chart(answer, channel, thread_ts)
         else:
             note = {"type": "context", "elements": [{"type": "mrkdwn", "text": PRIVATE_NOTE[answer.lang]}]}
-            self.client.chat_postEphemeral(channel=channel, user=user_id, thread_ts=thread_ts, text=text,
-                                           blocks=[note, *blocks])
+            resp = self.client.chat_postEphemeral(channel=channel, user=user_id, thread_ts=thread_ts, text=text,
+                                                  blocks=[note, *blocks])
+        self.remember(answer, channel, resp.get("ts") or resp.get("message_ts"), user_id)
+
+    def remember(self, answer: Answer, channel: str, ts: str | None, user_id: str) -> None:
+        """Keep the answer by the message it became, for the buttons on it (feedback, chart)."""
+        if ts:
+            remember_post(self.state, channel=channel, ts=ts, user_id=user_id, question=answer.question,
+                          kind=answer.kind, answer=answer.to_json())
 
     def _upload_chart(self, answer: Answer, channel: str, thread_ts: str | None) -> None:
         png = chart_png(answer)
