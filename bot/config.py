@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = None
     slack_api_url: str | None = None
     port: int = 3000
+    # Threads answering Slack events (each answer runs on one; acks never wait for them).
+    slack_workers: int = Field(default=16, ge=1, le=256)
 
     @property
     def demo_store(self) -> Path:

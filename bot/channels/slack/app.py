@@ -53,6 +53,9 @@ class SlackBot:
         self._askers: dict[str, tuple[float, str]] = {}
         self._members: dict[str, tuple[float, frozenset[str]]] = {}
         self._threads: OrderedDict[tuple[str, str], Conversation] = OrderedDict()
+        # Why the token no longer works ("invalid_auth", "token_revoked"), once Slack has said so:
+        # /readyz reports it, and nothing more is attempted with it.
+        self.auth_error: str | None = None
 
     # ------------------------------------------------------------ who and what
 
@@ -145,7 +148,7 @@ class SlackBot:
         if self.everyone_may_see(answer, channel, channel_type):
             resp = self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text, blocks=blocks,
                                                 unfurl_links=False, unfurl_media=False)
-            self._upload_chart(answer, channel, thread_ts)
+            self.upload_chart(answer, channel, thread_ts)
         else:
             note = {"type": "context", "elements": [{"type": "mrkdwn", "text": PRIVATE_NOTE[answer.lang]}]}
             resp = self.client.chat_postEphemeral(channel=channel, user=user_id, thread_ts=thread_ts, text=text,
@@ -158,7 +161,7 @@ class SlackBot:
             remember_post(self.state, channel=channel, ts=ts, user_id=user_id, question=answer.question,
                           kind=answer.kind, answer=answer.to_json())
 
-    def _upload_chart(self, answer: Answer, channel: str, thread_ts: str | None) -> None:
+    def upload_chart(self, answer: Answer, channel: str, thread_ts: str | None) -> None:
         png = chart_png(answer)
         if png is None:
             return
