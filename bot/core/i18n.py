@@ -417,3 +417,25 @@ def country_name(value: str, lang: str) -> str:
     if len(value) == 2 and value.isalpha():
         return Locale(lang).territories.get(value.upper(), value)
     return value
+
+
+# Slack answers (bot/channels/slack/blocks.py, listeners/actions.py): table headers, buttons, replies.
+MESSAGES.update({
+    "col_period": {"en": "period", "da": "periode", "sv": "period"},
+    "col_compared": {"en": "compared", "da": "sammenlignet", "sv": "jämfört"},
+    "chart_button": {"en": "Chart", "da": "Graf", "sv": "Diagram"},
+    "chart_button_label": {"en": "Post this answer as a chart in the thread",
+                           "da": "Vis svaret som en graf i tråden",
+                           "sv": "Visa svaret som ett diagram i tråden"},
+    "chart_gone": {"en": "I can no longer find that answer; ask again and press Chart.",
+                   "da": "Jeg kan ikke længere finde det svar; spørg igen, og tryk på Graf.",
+                   "sv": "Jag hittar inte det svaret längre; fråga igen och tryck på Diagram."},
+    "chart_nothing": {"en": "There is nothing in that answer to chart.",
+                      "da": "Der er intet i det svar at vise som graf.",
+                      "sv": "Det finns inget i det svaret att visa som diagram."},
+    "feedback_good": {"en": "This answer was helpful", "da": "Svaret var nyttigt", "sv": "Svaret var till hjälp"},
+    "feedback_bad": {"en": "This answer was not helpful", "da": "Svaret var ikke nyttigt",
+                     "sv": "Svaret var inte till hjälp"},
+    "feedback_thanks": {"en": "Thanks for the feedback.", "da": "Tak for din feedback.",
+                        "sv": "Tack för din feedback."},
+})
