@@ -144,3 +144,23 @@ class AuditLog:
 
 def _jsonable(value: object) -> object:
     return json.loads(json.dumps(value, default=str)) if value is not None else None
+
+
+SEEN_EVENTS_KEPT_DAYS = 1  # Slack retries within minutes; a day covers any retry or second instance
+POSTED_ANSWERS_KEPT_DAYS = 30  # buttons on answers older than this find nothing and say so
+
+
+def prune(engine: Engine, now: datetime | None = None) -> dict[str, int]:
+    """Delete answered event ids older than a day and posted answers older than 30 days; return
+    how many rows of each table went. Run at start and hourly while serving."""
+    from datetime import timedelta
+
+    from sqlalchemy import delete
+
+    now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    gone = {}
+    with Session(engine) as session, session.begin():
+        for model, days in ((SeenEvent, SEEN_EVENTS_KEPT_DAYS), (PostedAnswer, POSTED_ANSWERS_KEPT_DAYS)):
+            result = session.execute(delete(model).where(model.at < now - timedelta(days=days)))
+            gone[model.__tablename__] = result.rowcount or 0
+    return gone

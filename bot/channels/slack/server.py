@@ -1,60 +1,39 @@
-"""Running the Slack app: Socket Mode with an app token (no public URL), else HTTP.
+"""Running the Slack app: Socket Mode with an app token (no public URL), else over HTTP through
+the web app (bot/web.py: /slack/events, /healthz, /readyz under uvicorn).
 
-HTTP serves events, slash commands and interactivity at /slack/events (signatures checked by
-Bolt with the signing secret: a bad signature or a stale timestamp is a 401 and no listener
-runs) and GET /healthz for load balancers.
+Both ways, logs name the event they belong to (`log_context`).
 """
 
 from __future__ import annotations
 
-import json
 import logging
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import weakref
 
-from slack_bolt import App, BoltRequest
+from slack_bolt import App
+
+from bot.logs import EVENT_ID, carry_context
 
 log = logging.getLogger("ccobot.slack")
-EVENTS_PATH = "/slack/events"
+_with_context: weakref.WeakSet[App] = weakref.WeakSet()
 
 
-def http_server(app: App, host: str, port: int) -> ThreadingHTTPServer:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_GET(self) -> None:  # noqa: N802
-            if self.path.split("?")[0] == "/healthz":
-                return self._send(200, json.dumps({"ok": True}).encode(), {"Content-Type": "application/json"})
-            self._send(404, b"not found", {})
-
-        def do_POST(self) -> None:  # noqa: N802
-            if self.path.split("?")[0] != EVENTS_PATH:
-                return self._send(404, b"not found", {})
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8")
-            headers = {k.lower(): [v] for k, v in self.headers.items()}
-            resp = app.dispatch(BoltRequest(body=body, query=self.path.partition("?")[2], headers=headers))
-            out = {k: v[0] if isinstance(v, list) else v for k, v in resp.headers.items()}
-            self._send(resp.status, (resp.body or "").encode("utf-8"), out)
-
-        def _send(self, status: int, data: bytes, headers: dict) -> None:
-            self.send_response(status)
-            for k, v in headers.items():
-                if k.lower() != "content-length":
-                    self.send_header(k, v)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, fmt: str, *args) -> None:  # requests are logged without bodies or tokens
-            log.debug("%s %s", self.command, self.path.split("?")[0])
-
-    server = _Server((host, port), Handler)
-    server.daemon_threads = True
-    return server
+def log_context(app: App) -> App:
+    """Every log line written for an event carries its event_id: a middleware sets it for the
+    listeners, and the listener executor carries it to the lazy listener that answers."""
+    if app not in _with_context:
+        _with_context.add(app)
+        app.middleware(_event_id)
+        runner = app.listener_runner
+        for executor in (runner.listener_executor, getattr(runner.lazy_listener_runner, "executor", None)):
+            if executor is not None:  # usually one executor for both; carry_context is idempotent
+                carry_context(executor)
+    return app
 
 
-class _Server(ThreadingHTTPServer):
-    # The default listen backlog of 5 makes bursts wait for TCP's 1 s SYN retry; Slack sends bursts.
-    request_queue_size = 512
+def _event_id(body: dict, next) -> None:  # noqa: A002 (Bolt injects by name)
+    # Set for every request (None when it has none): a Socket Mode thread serves many requests.
+    EVENT_ID.set(body.get("event_id") if isinstance(body, dict) else None)
+    return next()
 
 
 def socket_mode(app: App, app_token: str, api_url: str | None = None):
