@@ -373,33 +373,52 @@ def chat_command(
 
 @app.command("serve")
 def serve_command(data: DataOpt = None) -> None:
-    """Run the Slack app: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on PORT at /slack/events."""
+    """Run the Slack app: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on PORT (uvicorn):
+    /slack/events, /healthz and /readyz. Logs go to $CCOBOT_HOME/logs/serve.jsonl and stderr."""
     settings = get_settings()
-    if settings.slack_bot_token is None:
-        raise fail("SLACK_BOT_TOKEN is not set (see .env.example and the README's Slack guide).")
+    if settings.slack_bot_token is None and not settings.slack_client_id:
+        raise fail("Set SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET "
+                   "(several; see the README's Slack guide).")
     from bot.channels.slack.app import create_app
-    from bot.channels.slack.server import http_server, socket_mode
+    from bot.channels.slack.oauth import oauth_from_settings
+    from bot.channels.slack.server import log_context, socket_mode
+    from bot.logs import secrets_of, setup_logging
     from bot.state import open_state
+    from bot.web import create_web_app, serve, start_pruning, verify_token
 
+    logs = setup_logging(settings.ccobot_home, "serve", secrets=secrets_of(settings))
     assistant = _assistant(data, "slack", wait_for_index=False)
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
     if settings.slack_app_token is None and not secret:
         raise fail("HTTP mode needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode).")
-    slack, _ = create_app(assistant, open_state(settings.state_url), settings.slack_bot_token.get_secret_value(),
-                          secret or "socket-mode", settings.slack_api_url)
+    state = open_state(settings.state_url)
+    oauth = oauth_from_settings(settings, state)  # None: one bot token; an error names what half is missing
+    if oauth and settings.slack_app_token is not None:
+        raise fail("Installing in several workspaces serves its pages over HTTP: leave SLACK_APP_TOKEN out.")
+    token = None if oauth else settings.slack_bot_token.get_secret_value()
+    slack, bot = create_app(assistant, state, token, secret or "socket-mode", settings.slack_api_url,
+                            workers=settings.slack_workers, oauth_settings=oauth)
+    problem = verify_token(bot)  # auth.test; a rejected token is said here, and /readyz answers 503
+    if problem:
+        err.print(f"[red]Slack rejected SLACK_BOT_TOKEN[/red] (auth.test: {escape(problem)}); serving anyway, "
+                  "and /readyz answers 503 until the token is replaced.", highlight=False)
     if settings.slack_app_token is not None:
-        err.print("Slack: Socket Mode (SLACK_APP_TOKEN is set; no public URL needed).")
+        err.print(f"Slack: Socket Mode (SLACK_APP_TOKEN is set; no public URL needed). Logs: {logs.path}")
+        log_context(slack)
+        start_pruning(state)
         socket_mode(slack, settings.slack_app_token.get_secret_value(), settings.slack_api_url).start()
     else:
-        err.print(f"Slack: HTTP on port {settings.port}, events at /slack/events, health at /healthz.")
-        http_server(slack, "0.0.0.0", settings.port).serve_forever()
+        err.print(f"Slack: HTTP on port {settings.port}, events at /slack/events, health at /healthz and /readyz. "
+                  f"Logs: {logs.path}")
+        serve(create_web_app(slack, bot), "0.0.0.0", settings.port)
 
 
 @app.command("start")
 def start_command(data: DataOpt = None) -> None:
     """The main job: Slack when its tokens are configured, else the terminal chat."""
-    if get_settings().slack_bot_token is not None:
-        err.print("SLACK_BOT_TOKEN is set: starting the Slack app.")
+    settings = get_settings()
+    if settings.slack_bot_token is not None or settings.slack_client_id:
+        err.print("Slack is configured: starting the Slack app.")
         serve_command(data)
     else:
         err.print("No SLACK_BOT_TOKEN in the environment or .env: starting the terminal chat instead.")

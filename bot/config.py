@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     slack_api_url: str | None = None
+    # Installable in several workspaces (Bolt's OAuth flow, bot/channels/slack/oauth.py): the app's
+    # client id and secret turn it on (no SLACK_BOT_TOKEN then: each workspace's token is kept in the
+    # state database); the redirect URL, when the app registers more than one.
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    slack_redirect_uri: str | None = None
     port: int = 3000
     # Threads answering Slack events (each answer runs on one; acks never wait for them).
     slack_workers: int = Field(default=16, ge=1, le=256)
