@@ -203,7 +203,8 @@ class Parser:
         out.used = [t.text for t in toks if t.used]
         context = lx.KPI_CONTEXT if out.kind == "kpi" else frozenset()
         out.unused = [t.text for t in toks if not t.used and t.word not in lx.STOPWORDS and t.text not in out.unknown
-                      and t.word not in lx.FILLER and t.word not in context and not t.word.isdigit()]
+                      and t.word not in lx.FILLER and t.word not in context and not t.word.isdigit()
+                      and t.word not in lx.CONJUNCTIONS]  # "revenue & win rate": "&" joins, it asks nothing
         if out.kind == "kpi" and out.metric is None:
             self._no_metric(toks, out)
         return out

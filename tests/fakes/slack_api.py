@@ -6,6 +6,7 @@ response_url posts, and can answer 429 with Retry-After to exercise the retry ha
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import time
@@ -21,7 +22,18 @@ class FakeSlack:
         self.emails = emails or {}
         self.members = members or {}
         self.rate_limit: dict[str, int] = {}  # method -> how many 429s to give first
+        self.limit_share: dict[str, float] = {}  # method -> share of calls answered 429 (a storm)
+        self.errors: dict[str, str] = {}  # method -> the error Slack answers it with
+        self.bots: set[str] = set()  # user ids that are bots (users.info is_bot)
+        self.locales: dict[str, str] = {}  # user id -> Slack locale ("da-DK")
+        self.ims: dict[str, str] = {}  # the bot's own DM channel -> the person in it
+        self.channel_errors: dict[str, str] = {}  # channel -> the error posts to it get
+        self.reject_blocks = False  # answer posts with blocks by invalid_blocks
+        self.times: list[float] = []  # when each call in `calls` came (time.monotonic)
+        self._random = __import__("random").Random(7)
         self.socket_url: str | None = None  # what apps.connections.open hands out
+        self.installs: dict[str, dict] = {}  # bot token -> auth.test's answer for it (oauth.v2.access issues them)
+        self._codes_used: set[str] = set()
         self._lock = threading.Lock()
         self._ts = 1_700_000_000.0
         fake = self
@@ -36,6 +48,7 @@ class FakeSlack:
                 method = path.removeprefix("/api/")
                 ctype = self.headers.get("Content-Type", "")
                 params = json.loads(raw or b"{}") if "json" in ctype else dict(parse_qsl(raw.decode()))
+                fake._credentials(self.headers.get("Authorization", ""), params)
                 for key in ("blocks", "prompts", "view", "files"):
                     if isinstance(params.get(key), str):
                         try:
@@ -46,6 +59,8 @@ class FakeSlack:
                     left = fake.rate_limit.get(method, 0)
                     if left:
                         fake.rate_limit[method] = left - 1
+                    elif fake._random.random() < fake.limit_share.get(method, 0.0):
+                        left = 1
                 if left:
                     fake._record(f"{method}#429", params)
                     self.send_response(429)
@@ -67,8 +82,47 @@ class FakeSlack:
     def _record(self, method: str, params: dict) -> None:
         with self._lock:
             self.calls.append((method, params))
+            self.times.append(time.monotonic())
+
+    @staticmethod
+    def _credentials(authorization: str, params: dict) -> None:
+        """Who called, as a param: the token (Bearer), or the app's client id and secret (Basic, oauth.v2.access)."""
+        kind, _, value = authorization.partition(" ")
+        if kind == "Bearer":
+            params.setdefault("token", value)
+        elif kind == "Basic":
+            client_id, _, secret = base64.b64decode(value).decode().partition(":")
+            params.setdefault("client_id", client_id)
+            params.setdefault("client_secret", secret)
+
+    def _oauth_access(self, code: str) -> dict:
+        """oauth.v2.access: "code-T1" installs workspace T1 (token xoxb-T1); "code-E1" installs the app
+        org-wide in Enterprise Grid org E1 (no team). A code works once."""
+        kind, _, ident = code.partition("-")
+        if kind != "code" or not ident or code in self._codes_used:
+            return {"ok": False, "error": "invalid_code"}
+        self._codes_used.add(code)
+        token, org = f"xoxb-{ident}", ident.startswith("E")
+        where = {"id": ident, "name": f"Org {ident}" if org else f"Workspace {ident}"}
+        self.installs[token] = {"url": f"https://{ident.lower()}.slack.com/", "team": where["name"], "user": "ccobot",
+                                "team_id": ident, "user_id": f"UBOT{ident}", "bot_id": f"BBOT{ident}",
+                                "is_enterprise_install": org, **({"enterprise_id": ident} if org else {})}
+        return {"ok": True, "app_id": "A111", "authed_user": {"id": f"UADMIN{ident}"}, "token_type": "bot",
+                "scope": "app_mentions:read,chat:write,commands", "access_token": token,
+                "bot_user_id": f"UBOT{ident}", "team": None if org else where, "enterprise": where if org else None,
+                "is_enterprise_install": org}
 
     def reply(self, method: str, params: dict, host: str) -> dict:
+        if method in self.errors:
+            return {"ok": False, "error": self.errors[method]}
+        if method.startswith("chat.post") and params.get("channel") in self.channel_errors:
+            return {"ok": False, "error": self.channel_errors[params["channel"]]}
+        if method.startswith("chat.post") and params.get("blocks") and self.reject_blocks:
+            return {"ok": False, "error": "invalid_blocks"}
+        if method == "oauth.v2.access":
+            return self._oauth_access(params.get("code", ""))
+        if method == "auth.test" and params.get("token") in self.installs:  # a token oauth.v2.access issued
+            return {"ok": True, **self.installs[params["token"]]}
         if method == "auth.test":
             return {"ok": True, "user_id": "W111", "bot_id": "B111", "team_id": "T111", "user": "ccobot",
                     "url": "https://test.slack.com/"}
@@ -79,10 +133,26 @@ class FakeSlack:
                         "message_ts": f"{self._ts:.6f}"}
         if method == "users.info":
             user = params.get("user")
-            return {"ok": True, "user": {"id": user, "profile": {"email": self.emails.get(user)}}}
-        if method == "conversations.members":
-            return {"ok": True, "members": self.members.get(params.get("channel"), []),
-                    "response_metadata": {"next_cursor": ""}}
+            return {"ok": True, "user": {"id": user, "is_bot": user in self.bots, "locale": self.locales.get(user),
+                                         "profile": {"email": self.emails.get(user)}}}
+        if method == "conversations.members":  # pages of `limit` (Slack: under 1000), then a cursor
+            members = self.members.get(params.get("channel"), [])
+            start, size = int(params.get("cursor") or 0), min(int(params.get("limit") or 100), 999)
+            more = start + size < len(members)
+            return {"ok": True, "members": members[start:start + size],
+                    "response_metadata": {"next_cursor": str(start + size) if more else ""}}
+        if method == "conversations.info":
+            channel = params.get("channel", "")
+            if channel in self.ims:
+                return {"ok": True, "channel": {"id": channel, "is_im": True, "user": self.ims[channel]}}
+            if channel in self.members:
+                return {"ok": True, "channel": {"id": channel, "is_im": False, "is_channel": True}}
+            return {"ok": False, "error": "channel_not_found"}
+        if method == "conversations.open":
+            user = params.get("users", "")
+            dm = next((c for c, u in self.ims.items() if u == user), f"D{user}")
+            self.ims.setdefault(dm, user)
+            return {"ok": True, "channel": {"id": dm}}
         if method == "apps.connections.open":
             return {"ok": True, "url": self.socket_url}
         if method == "files.getUploadURLExternal":

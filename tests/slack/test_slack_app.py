@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import copy
 import json
-import statistics
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -23,7 +21,7 @@ import pytest
 from slack_sdk.signature import SignatureVerifier
 
 from bot.channels.slack.app import create_app
-from bot.channels.slack.server import http_server
+from bot.web import LocalServer, create_web_app
 from bot.core.assistant import Assistant
 from bot.metrics.engine import Engine
 from bot.metrics.store import load_store
@@ -55,9 +53,8 @@ class Harness:
             q, user=user, as_of=AS_OF, conversation=conversation)
         self.state = open_state(f"sqlite:///{home / 'state.db'}")
         self.app, self.bot = create_app(self.assistant, self.state, "xoxb-test", SECRET, self.fake.api_url)
-        self.server = http_server(self.app, "127.0.0.1", 0)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.web = LocalServer(create_web_app(self.app, self.bot))  # uvicorn on 127.0.0.1, a free port
+        self.url = self.web.url
         self._n = 0
 
     def post(self, body: str, content_type: str, *, secret: str = SECRET, timestamp: int | None = None,
@@ -96,7 +93,7 @@ class Harness:
         return self.post(urlencode(fields), "application/x-www-form-urlencoded")
 
     def close(self) -> None:
-        self.server.shutdown()
+        self.web.stop()
         self.fake.close()
 
 
@@ -126,9 +123,10 @@ def test_mention_answered_in_its_thread(slack):
     assert post["channel"] == "C111" and post["thread_ts"] == body["event"]["ts"]
     assert "EUR 2,530" in post["text"]
     kinds = [b["type"] for b in post["blocks"]]
-    assert kinds[0] == "section" and kinds[-1] == "actions"
-    buttons = post["blocks"][-1]["elements"]
-    assert [b["text"]["text"] for b in buttons[-2:]] == ["👍", "👎"] and buttons[0]["action_id"] == "followup_0"
+    assert kinds[0] == "section" and kinds[-2:] == ["actions", "context_actions"]
+    feedback = post["blocks"][-1]["elements"][0]
+    assert (feedback["positive_button"]["value"], feedback["negative_button"]["value"]) == ("up", "down")
+    assert post["blocks"][-2]["elements"][0]["action_id"] == "followup_0"
 
 
 def test_follow_up_in_the_thread_keeps_context(slack):
@@ -184,6 +182,22 @@ def test_slash_command_answers_through_response_url(slack):
 
 
 def test_buttons_follow_up_and_feedback(slack):
+    """A follow-up button asks its question in the thread; 👍/👎 carry only "up"/"down", and the
+    question is found by the message they are on (also an ephemeral one, known by its container)."""
+    from sqlalchemy.orm import Session
+
+    from bot.state import PostedAnswer
+
+    def posted(question: str) -> PostedAnswer:
+        deadline = time.monotonic() + 15
+        while True:
+            with Session(slack.state) as s:
+                row = s.query(PostedAnswer).filter_by(question=question).first()
+            if row is not None or time.monotonic() > deadline:
+                assert row is not None, f"no posted answer for {question!r}"
+                return row
+            time.sleep(0.05)
+
     body = fixture("block_actions_with_message.json")
     body["user"]["id"] = "UM1"
     body["actions"] = [{"type": "button", "action_id": "followup_0", "block_id": "ccobot_actions",
@@ -192,15 +206,31 @@ def test_buttons_follow_up_and_feedback(slack):
     slack.form({"payload": json.dumps(body)})
     post = slack.fake.wait_for("chat.postMessage")[0]
     assert "by region" in post["text"] and post["channel"] == body["channel"]["id"]
-    body["actions"] = [{"type": "button", "action_id": "feedback_down", "block_id": "ccobot_actions",
-                        "value": json.dumps({"q": "revenue by region last quarter", "kind": "kpi"}), "action_ts": "2"}]
+    assert post["thread_ts"] == body["message"]["ts"]  # in the thread of the message the button is on
+    feedback = post["blocks"][-1]
+    assert feedback["type"] == "context_actions" and feedback["elements"][0]["type"] == "feedback_buttons"
+    buttons = feedback["elements"][0]
+    assert (buttons["positive_button"]["value"], buttons["negative_button"]["value"]) == ("up", "down")
+    ts = posted("revenue by region last quarter").ts
+    body["message"]["ts"] = body["container"]["message_ts"] = ts
+    body["actions"] = [{"type": "feedback_buttons", "action_id": "feedback", "block_id": "ccobot_feedback",
+                        "value": "down", "text": {"type": "plain_text", "text": "👎"}, "action_ts": "2"}]
     slack.form({"payload": json.dumps(body)})
-    assert slack.fake.wait_for("response")
-    from sqlalchemy.orm import Session
-
+    reply = json.loads(slack.fake.wait_for("response")[0]["body"])
+    assert reply["text"] == "Thanks for the feedback." and reply["response_type"] == "ephemeral"
+    slack.event(slack.mention("my revenue last quarter", user="UR1"))  # only Alice sees her own figures
+    slack.fake.wait_for("chat.postEphemeral")
+    private = posted("my revenue last quarter")
+    ephemeral = {k: v for k, v in body.items() if k != "message"}  # Slack sends no message for an ephemeral one
+    ephemeral.update(user={"id": "UR1"}, container={"type": "message", "message_ts": private.ts, "channel_id": "C111",
+                                                    "is_ephemeral": True})
+    ephemeral["actions"] = [dict(body["actions"][0], value="up", action_ts="3")]
+    slack.form({"payload": json.dumps(ephemeral)})
+    slack.fake.wait_for("response", 2)
     with Session(slack.state) as s:
-        rows = s.query(Feedback).all()
-    assert [(r.user_id, r.vote, r.question) for r in rows] == [("UM1", "down", "revenue by region last quarter")]
+        rows = s.query(Feedback).order_by(Feedback.at).all()
+    assert [(r.user_id, r.vote, r.question, r.message_ts) for r in rows] == [
+        ("UM1", "down", "revenue by region last quarter", ts), ("UR1", "up", "my revenue last quarter", private.ts)]
 
 
 def test_app_home_shows_the_askers_own_kpis(slack):
@@ -215,16 +245,62 @@ def test_app_home_shows_the_askers_own_kpis(slack):
 
 
 def test_chart_upload_for_a_time_series(slack):
-    slack.event(slack.mention("revenue by month this year"))
-    slack.fake.wait_for("chat.postMessage")
-    get_url = slack.fake.wait_for("files.getUploadURLExternal")[0]
+    """Charts come on request: Chart on an answer uploads it in the answer's thread, drawn from the
+    answer kept for that message; on an answer only the asker saw, the chart goes to them alone."""
+    from sqlalchemy.orm import Session
+
+    from bot.state import PostedAnswer
+
+    def posted(question: str) -> PostedAnswer:
+        deadline = time.monotonic() + 15
+        while True:
+            with Session(slack.state) as s:
+                row = s.query(PostedAnswer).filter_by(question=question).first()
+            if row is not None or time.monotonic() > deadline:
+                assert row is not None, f"no posted answer for {question!r}"
+                return row
+            time.sleep(0.05)
+
+    def press(user: str, ts: str, thread: str | None, ephemeral: bool = False) -> None:
+        body = fixture("block_actions_with_message.json")
+        body["user"]["id"] = user
+        body["message"].update(ts=ts, thread_ts=thread)
+        body["container"].update(message_ts=ts, is_ephemeral=ephemeral)
+        if ephemeral:
+            body.pop("message")
+        body["actions"] = [{"type": "button", "action_id": "chart", "block_id": "ccobot_actions", "value": "chart",
+                            "text": {"type": "plain_text", "text": "Chart"}, "action_ts": "1"}]
+        slack.form({"payload": json.dumps(body)})
+
+    mention = slack.mention("revenue by month this year")
+    slack.event(mention)
+    post = slack.fake.wait_for("chat.postMessage")[0]
+    chart = [e for b in post["blocks"] if b["type"] == "actions" for e in b["elements"] if e["action_id"] == "chart"]
+    assert [c["text"]["text"] for c in chart] == ["Chart"]
+    row = posted("revenue by month this year")
+    assert slack.bot.outbox.join(10)
+    assert slack.fake.of("files.completeUploadExternal") == []  # no chart as a second message unasked
+    before = 0
+    press("UR2", row.ts, mention["event"]["ts"])  # anyone in the channel may ask for the chart
+    done = slack.fake.wait_for("files.completeUploadExternal", before + 1)[-1]
+    assert done["channel_id"] == "C111" and done.get("thread_ts") == mention["event"]["ts"]
+    assert "F123" in json.dumps(done["files"])
+    get_url = slack.fake.of("files.getUploadURLExternal")[-1]
     assert get_url["filename"] == "chart.png" and int(get_url["length"]) > 1000
-    assert slack.fake.wait_for("upload")[0]["bytes"] == int(get_url["length"])
-    done = slack.fake.wait_for("files.completeUploadExternal")[0]
-    assert done["channel_id"] == "C111" and "F123" in json.dumps(done["files"])
+    assert slack.fake.of("upload")[-1]["bytes"] == int(get_url["length"])
+    slack.event(slack.mention("my revenue by month this year", user="UR1"))  # Alice's own: only she sees it
+    slack.fake.wait_for("chat.postEphemeral")
+    press("UR1", posted("my revenue by month this year").ts, None, ephemeral=True)
+    deadline = time.monotonic() + 15
+    while not [c for c in slack.fake.of("files.completeUploadExternal") if c["channel_id"] != "C111"] \
+            and time.monotonic() < deadline:
+        time.sleep(0.05)
+    private = [c["channel_id"] for c in slack.fake.of("files.completeUploadExternal") if c["channel_id"] != "C111"]
+    assert slack.fake.of("conversations.open")[-1]["users"] == "UR1" and private == ["DUR1"]  # her DM, not C111
 
 
 def test_email_fallback_for_identity(slack):
+    slack.fake.ims["D123"] = "WEMAIL"  # the bot's own DM with this person
     slack.event(slack.mention("my revenue last quarter", user="WEMAIL", channel="D123"))
     assert slack.fake.wait_for("users.info")[0]["user"] == "WEMAIL"
     post = slack.fake.wait_for("chat.postMessage")[0]
@@ -277,11 +353,18 @@ def test_numbers_outside_the_channels_common_scope_are_not_posted_to_the_channel
 
 
 def shown(post: dict) -> str:
-    """Everything Slack displays from a message: its text and the text fields of its blocks."""
+    """What Slack reads for markup in a message: its text and the text fields of its blocks. A
+    table's raw_text cells are shown literally (never read as links or mentions), so they count as
+    their escaped form."""
+    from bot.channels.slack.blocks import escape
+
     out = [post.get("text", "")]
 
     def walk(node):
         if isinstance(node, dict):
+            if node.get("type") == "raw_text":
+                out.append(escape(node.get("text", "")))
+                return
             for k, v in node.items():
                 if k == "text" and isinstance(v, str):
                     out.append(v)
@@ -296,18 +379,22 @@ def shown(post: dict) -> str:
 
 
 def test_what_the_bot_posts_is_escaped(slack):
-    slack.event(slack.mention("<!channel> revenue <https://evil.example|your bank> last quarter <@U999>"))
+    from tests.slack.test_blocks import check
+
+    slack.event(slack.mention("<!channel> revenue by region <https://evil.example|your bank> last quarter <@U999>"))
     post = slack.fake.wait_for("chat.postMessage")[0]
     assert "Revenue, last quarter" in post["text"]  # Slack markup is not read as words ("channel revenue")
+    assert any(b["type"] == "table" for b in post["blocks"])
     # a document or a question that carries markup is shown as text, never as a ping or a link
     slack.event(slack.mention("What does <!channel> say about <https://evil.example|the CCO role>?"))
     for post in slack.fake.wait_for("chat.postMessage", 2):
         visible = shown(post)
         assert "<!channel>" not in visible and "<https://evil" not in visible and "<@U999>" not in visible
+        check(post["text"], post["blocks"])  # and Slack takes it
 
 
 def test_escape_neutralises_markup():
-    from bot.channels.slack.blocks import escape, render
+    from bot.channels.slack.blocks import escape, plain_text, render
     from bot.core.answer import Answer
 
     assert escape("<!channel> & <@U1> <https://x|y>") == "&lt;!channel&gt; &amp; &lt;@U1&gt; &lt;https://x|y&gt;"
@@ -318,6 +405,16 @@ def test_escape_neutralises_markup():
     visible = shown({"text": text, "blocks": blocks})
     assert "<!here>" not in visible and "<!channel>" not in visible and "<https://evil" not in visible
     assert "&lt;!here&gt;" in visible
+    plain = plain_text(answer)
+    assert "&lt;!here&gt;" in plain and "<!channel>" not in plain
+    rows = [{"region": "<!channel> & Co", "value": 1.0}, {"region": "Nordics", "value": 2.0}]
+    table = Answer(question="q", kind="kpi", text="Revenue by region <@U1>: EUR 3.", metric="revenue", unit="currency",
+                   currency="EUR", group_by=["region"], rows=rows)
+    text, blocks = render(table)
+    cells = [c["text"] for b in blocks if b["type"] == "table" for r in b["rows"] for c in r]
+    assert "<!channel> & Co" in cells  # raw_text: shown as it is, never a ping
+    visible = shown({"text": text, "blocks": blocks})
+    assert "<!channel>" not in visible and "<@U1>" not in visible
 
 
 def test_rate_limited_calls_are_retried_after_retry_after(slack):
@@ -344,27 +441,6 @@ def test_healthz(slack):
 
 
 # ---------------------------------------------------------------- under load
-
-def test_a_hundred_concurrent_events_with_a_slow_engine(slack):
-    real = slack.bot.answer
-
-    def slow(*args, **kwargs):
-        time.sleep(0.3)  # a deliberately slow engine
-        return real(*args, **kwargs)
-
-    slack.bot.answer = slow
-    bodies = [slack.mention("revenue last quarter", event_id=f"Ev-load-{i}") for i in range(100)]
-    with ThreadPoolExecutor(max_workers=50) as pool:
-        results = list(pool.map(slack.event, bodies))
-    acks = sorted(r[2] for r in results)
-    assert all(r[0] == 200 for r in results)
-    p50, p99 = statistics.median(acks), acks[98]
-    print(f"\nack latency over 100 concurrent signed events: p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms")
-    assert p99 < 1.0
-    posts = slack.fake.wait_for("chat.postMessage", 100, timeout=60)
-    assert len(posts) == 100
-    assert len({p["thread_ts"] for p in posts}) == 100  # every event answered once, in its own thread
-
 
 # ---------------------------------------------------------------- Socket Mode
 
@@ -397,8 +473,9 @@ def test_socket_mode_against_a_local_endpoint(small_store_dir, tmp_path):
 # ---------------------------------------------------------------- limits and the command line
 
 def test_block_kit_limits_are_kept_by_splitting_and_trimming():
-    from bot.channels.slack.blocks import render
+    from bot.channels.slack.blocks import render, units
     from bot.core.answer import Answer
+    from tests.slack.test_blocks import check, table_of
 
     rows = [{"account": f"A-{i:05d}", "account_name": f"Account {i} " + "x" * 60, "value": float(i)}
             for i in range(900)]
@@ -407,15 +484,12 @@ def test_block_kit_limits_are_kept_by_splitting_and_trimming():
                     group_by=["account"], rows=rows, notes=["n" * 2500] * 14,
                     followups=["a very long follow-up question " * 5] * 4)
     text, blocks = render(answer)
-    assert text and len(text) <= 3000
-    assert len(blocks) <= 50 and blocks[-1]["type"] == "actions"
-    for block in blocks:
-        if block["type"] == "section":
-            assert len(block["text"]["text"]) <= 3000
-        if block["type"] == "context":
-            assert len(block["elements"]) <= 10 and all(len(e["text"]) <= 3000 for e in block["elements"])
-    assert "trimmed" in json.dumps(blocks)
-    assert all(len(b["text"]["text"]) <= 75 for b in blocks[-1]["elements"])
+    check(text, blocks)  # slack_sdk's models and Block Kit's limits, with room for the private note
+    assert text and units(text) <= 3000
+    assert [b["type"] for b in blocks[-2:]] == ["actions", "context_actions"]
+    assert 1 < len(table_of(blocks)) <= 100
+    assert "Showing the first 40 of 900 rows (trimmed to fit Slack)" in json.dumps(blocks)
+    assert all(units(b["text"]["text"]) < 75 and units(b["value"]) <= 2000 for b in blocks[-2]["elements"])
 
 
 def test_serve_over_http_and_start_without_tokens(small_store_dir, tmp_path):
@@ -436,19 +510,24 @@ def test_serve_over_http_and_start_without_tokens(small_store_dir, tmp_path):
                             stdout=subprocess.DEVNULL, text=True)
     try:
         deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as resp:
-                    assert resp.status == 200
-                    break
-            except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline
-                time.sleep(0.3)
+        for path in ("/healthz", "/readyz"):  # alive at once; ready when the playbook is indexed
+            while True:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2) as resp:
+                        assert resp.status == 200 and json.loads(resp.read())["ok"] is True
+                        break
+                except OSError:
+                    assert proc.poll() is None and time.monotonic() < deadline
+                    time.sleep(0.3)
+        assert fake.of("auth.test")  # the token was checked at start
     finally:
         proc.terminate()
         _, err = proc.communicate(timeout=20)
         fake.close()
-    assert "HTTP on port" in err and "xoxb-test" not in err
+    assert "Finished server process" in err  # SIGTERM: uvicorn finished what it had, then stopped
+    assert "HTTP on port" in err and "/readyz" in err and "xoxb-test" not in err
+    log_lines = (tmp_path / "home" / "logs" / "serve.jsonl").read_text(encoding="utf-8").splitlines()
+    assert log_lines and all(json.loads(line)["level"] for line in log_lines)
     env = {k: v for k, v in env.items() if not k.startswith("SLACK_")}
     started = subprocess.run([exe, "start", "--data", str(small_store_dir)], env=env, input="", text=True,
                              capture_output=True, timeout=120)
@@ -510,7 +589,7 @@ def test_a_comparison_and_a_two_part_question_in_a_channel(slack):
     # SMALL: won 2026-07-01…09-30 = EUR 2,530 (o1 1,000; o2 DKK 10,000 = 1,340; o4 USD 100 = 90; o12 100);
     # won 2025-07-01…09-30 = nothing, so the relative change has no value
     assert "Revenue: last quarter (2026-07-01 to 2026-09-30) EUR 2,530 vs 2025-07-01 to 2025-09-30 EUR 0" in text
-    assert "a difference of +EUR 2,530." in text and "```" in json.dumps(post["blocks"])
+    assert "a difference of +EUR 2,530." in text and any(b["type"] == "table" for b in post["blocks"])
     slack.event(slack.mention("revenue and win rate last quarter"))
     second = slack.fake.wait_for("chat.postMessage", 2)[1]
     text = shown(second)

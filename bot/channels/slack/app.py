@@ -9,19 +9,27 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 import uuid
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
+from typing import Iterator
 
 from slack_bolt import App, BoltResponse
+from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from sqlalchemy.engine import Engine as SqlEngine
 
 from bot.access import identify
-from bot.channels.slack.blocks import escape, render
-from bot.channels.slack.charts import chart_png
+from bot.channels.slack.blocks import plain_text, render
+from bot.channels.slack.charts import asked_for, chart_png, chart_title
+from bot.channels.slack.outbox import Outbox, Post
 from bot.core.answer import Answer
 from bot.core.assistant import Assistant
 from bot.core.conversation import Conversation
@@ -29,6 +37,15 @@ from bot.core.i18n import t
 from bot.state import claim_event, remember_post
 
 log = logging.getLogger("ccobot.slack")
+_CLIENT: ContextVar[WebClient | None] = ContextVar("slack_client", default=None)
+AUTH_ERRORS = {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"}
+BLOCK_ERRORS = {"invalid_blocks", "invalid_blocks_format", "msg_blocks_too_long", "invalid_attachments"}
+MAX_TEXT = 39_000  # Slack truncates a message's text at 40,000 characters
+UNDELIVERED = {
+    "en": "I couldn't post my answer in <#{channel}> (Slack said: {error}), so here it is. Reference: {ref}.",
+    "da": "Jeg kunne ikke poste mit svar i <#{channel}> (Slack svarede: {error}), så her er det. Reference: {ref}.",
+    "sv": "Jag kunde inte posta mitt svar i <#{channel}> (Slack svarade: {error}), så här är det. Referens: {ref}.",
+}
 PRIVATE_NOTE = {
     "en": "Only you can see this: it shows numbers not everyone in this channel may see.",
     "da": "Kun du kan se dette: det viser tal, som ikke alle i kanalen må se.",
@@ -36,7 +53,7 @@ PRIVATE_NOTE = {
 }
 
 
-def make_client(token: str, api_url: str | None) -> WebClient:
+def make_client(token: str | None, api_url: str | None) -> WebClient:
     """A Web API client that waits out 429s (Retry-After) and retries dropped connections."""
     kwargs = {"base_url": api_url} if api_url else {}
     return WebClient(token=token, retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3),
@@ -46,16 +63,33 @@ def make_client(token: str, api_url: str | None) -> WebClient:
 class SlackBot:
     """What every listener calls: who is asking, the answer, and where it may be posted."""
 
-    def __init__(self, assistant: Assistant, state: SqlEngine, client: WebClient) -> None:
+    def __init__(self, assistant: Assistant, state: SqlEngine, client: WebClient, outbox: Outbox | None = None) -> None:
         self.assistant = assistant
         self.state = state
-        self.client = client
+        self._default_client = client
+        self.outbox = outbox or Outbox()
+        self._people: dict[str, tuple[float, dict]] = {}
         self._askers: dict[str, tuple[float, str]] = {}
         self._members: dict[str, tuple[float, frozenset[str]]] = {}
+        self._dms: dict[tuple[str, str], bool] = {}
         self._threads: OrderedDict[tuple[str, str], Conversation] = OrderedDict()
         # Why the token no longer works ("invalid_auth", "token_revoked"), once Slack has said so:
         # /readyz reports it, and nothing more is attempted with it.
         self.auth_error: str | None = None
+
+    @property
+    def client(self) -> WebClient:
+        """The client of the workspace being served (Bolt's, per request), else the app's own."""
+        return _CLIENT.get() or self._default_client
+
+    @contextmanager
+    def using(self, client: WebClient | None) -> Iterator[None]:
+        """Serve one request with the client Bolt authorised for its workspace."""
+        token = _CLIENT.set(client)
+        try:
+            yield
+        finally:
+            _CLIENT.reset(token)
 
     # ------------------------------------------------------------ who and what
 
@@ -67,15 +101,38 @@ class SlackBot:
             return hit[1]
         who = user_id
         if not identify(self.assistant.engine.store, user_id).matched:
-            try:
-                email = self.client.users_info(user=user_id)["user"]["profile"].get("email")
-                who = email or user_id
-            except (SlackApiError, KeyError, TypeError) as exc:
-                log.info("users.info for %s failed: %s", user_id, type(exc).__name__)
+            who = (self._person(user_id).get("profile") or {}).get("email") or user_id
         self._askers[user_id] = (time.monotonic(), who)
         return who
 
+    def _person(self, user_id: str) -> dict:
+        """users.info, cached for ten minutes ({} when Slack does not say)."""
+        hit = self._people.get(user_id)
+        if hit and time.monotonic() - hit[0] < 600:
+            return hit[1]
+        try:
+            person = self.client.users_info(user=user_id, include_locale=True)["user"] or {}
+        except (SlackApiError, KeyError, TypeError) as exc:
+            log.info("users.info for %s failed: %s", user_id, type(exc).__name__)
+            person = {}
+        self._people[user_id] = (time.monotonic(), person)
+        return person
+
+    def language_of(self, user_id: str) -> str:
+        """The person's Slack locale ("da-DK") as one of our languages; English otherwise."""
+        locale = str(self._person(user_id).get("locale") or "")[:2]
+        return locale if locale in ("da", "sv") else "en"
+
+    def role_of(self, user_id: str) -> str:
+        """admin, exec, manager, rep or none (contracts/access.md)."""
+        return identify(self.assistant.engine.store, self.asker(user_id)).role
+
+    def is_bot(self, user_id: str) -> bool:
+        """Bots (this one too) are members of channels but read no numbers: they do not count."""
+        return bool(self._person(user_id).get("is_bot"))
+
     def answer(self, question: str, user_id: str, channel: str, thread_ts: str | None) -> Answer:
+        """The assistant's answer for this person; Slack markup and entities read as plain words."""
         convo = self._conversation(channel, thread_ts) if thread_ts else None
         return self.assistant.ask(self.plain(question), user=self.asker(user_id), conversation=convo)
 
@@ -90,7 +147,9 @@ class SlackBot:
         text = re.sub(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>", person, text)
         text = re.sub(r"<![^>]*>", "", text)
         text = re.sub(r"<(?:[^>|]*)\|([^>]*)>", r"\1", text)
-        return re.sub(r"<([^>]*)>", r"\1", text).strip()
+        text = re.sub(r"<([^>]*)>", r"\1", text)
+        # Slack sends &, < and > as entities, and only those; "&amp;lt;" stays "&lt;" (decoded once)
+        return re.sub(r"&(amp|lt|gt);", lambda m: {"amp": "&", "lt": "<", "gt": ">"}[m.group(1)], text).strip()
 
     def _conversation(self, channel: str, thread_ts: str) -> Conversation:
         key = (channel, thread_ts)
@@ -102,13 +161,16 @@ class SlackBot:
 
     # ------------------------------------------------------------ where it may go
 
-    def everyone_may_see(self, answer: Answer, channel: str, channel_type: str | None) -> bool:
-        """In a DM, yes. In a channel, only an aggregate that every member may see: numbers about
-        particular reps, or a channel with members matched to no rep, go privately to the asker."""
-        if channel_type == "im" or channel.startswith("D"):
+    def everyone_may_see(self, answer: Answer, channel: str, channel_type: str | None,
+                         user_id: str | None = None) -> bool:
+        """In the asker's own DM with the bot, yes. In a channel, only an aggregate that every
+        member may see: numbers about particular reps, or a channel with members matched to no
+        rep, go privately to the asker. A DM between two people (a slash command works there) is
+        not the bot's: nothing private is posted in it."""
+        if channel_type == "im" or channel.startswith("D") and user_id and self._own_dm(channel, user_id):
             return True
         if answer.parts:  # a message of several parts goes where its most private part may go
-            return all(self.everyone_may_see(part, channel, channel_type) for part in answer.parts)
+            return all(self.everyone_may_see(part, channel, channel_type, user_id) for part in answer.parts)
         if answer.kind == "compare":  # as a KPI: no side about particular people, every member matched
             if any("owner" in row["filters"] for row in answer.rows):
                 return False
@@ -123,43 +185,94 @@ class SlackBot:
             return False
         return self._members_see(channel, lambda who: who.matched)
 
+    def _own_dm(self, channel: str, user_id: str) -> bool:
+        """Is this the DM between the bot and this person? (conversations.info: the bot sees its
+        own DMs, with `user` the person; a DM between two people is not found.)"""
+        key = (channel, user_id)
+        if key not in self._dms:
+            try:
+                info = self.client.conversations_info(channel=channel)["channel"]
+                self._dms[key] = bool(info.get("is_im")) and info.get("user") == user_id
+            except (SlackApiError, KeyError, TypeError):
+                self._dms[key] = False
+        return self._dms[key]
+
     def _members_see(self, channel: str, may_see) -> bool:
-        members = self._channel_members(channel)
+        people = [m for m in self._channel_members(channel) if not self.is_bot(m)]
         store = self.assistant.engine.store
-        return bool(members) and all(may_see(identify(store, self.asker(m))) for m in members)
+        return bool(people) and all(may_see(identify(store, self.asker(m))) for m in people)
 
     def _channel_members(self, channel: str) -> frozenset[str]:
+        """Every member, page by page (Slack asks for pages under 1000), cached for five minutes;
+        none when Slack will not say, so nothing private is posted."""
         hit = self._members.get(channel)
         if hit and time.monotonic() - hit[0] < 300:
             return hit[1]
+        members: set[str] = set()
+        cursor = None
         try:
-            members = frozenset(self.client.conversations_members(channel=channel, limit=1000)["members"])
+            while True:
+                page = self.client.conversations_members(channel=channel, limit=200, cursor=cursor)
+                members |= set(page["members"])
+                cursor = (page.get("response_metadata") or {}).get("next_cursor")
+                if not cursor:
+                    break
         except SlackApiError as exc:
             log.info("conversations.members for %s failed: %s", channel, exc.response.get("error"))
-            members = frozenset()
-        self._members[channel] = (time.monotonic(), members)
-        return members
+            members = set()
+        self._members[channel] = (time.monotonic(), frozenset(members))
+        return frozenset(members)
 
     # ------------------------------------------------------------ posting
 
     def deliver(self, answer: Answer, channel: str, user_id: str, thread_ts: str | None,
                 channel_type: str | None = None) -> None:
+        """Hand the answer to the outbox: in the thread when everyone there may see it, else to the
+        asker alone, with a note saying why."""
         text, blocks = render(answer)
-        if self.everyone_may_see(answer, channel, channel_type):
-            resp = self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text, blocks=blocks,
-                                                unfurl_links=False, unfurl_media=False)
-            self.upload_chart(answer, channel, thread_ts)
+        where = Delivery(answer, channel, user_id, thread_ts, self.client)
+        if self.everyone_may_see(answer, channel, channel_type, user_id):
+            self._post(where, "chat_postMessage", dict(channel=channel, thread_ts=thread_ts, text=text, blocks=blocks,
+                                                       unfurl_links=False, unfurl_media=False))
         else:
             note = {"type": "context", "elements": [{"type": "mrkdwn", "text": PRIVATE_NOTE[answer.lang]}]}
-            resp = self.client.chat_postEphemeral(channel=channel, user=user_id, thread_ts=thread_ts, text=text,
-                                                  blocks=[note, *blocks])
-        self.remember(answer, channel, resp.get("ts") or resp.get("message_ts"), user_id)
+            self._post(where, "chat_postEphemeral", dict(channel=channel, user=user_id, thread_ts=thread_ts, text=text,
+                                                         blocks=[note, *blocks]))
 
-    def remember(self, answer: Answer, channel: str, ts: str | None, user_id: str) -> None:
+    def _post(self, where: Delivery, method: str, kwargs: dict) -> None:
+        self.outbox.put(Post(where.client, method, kwargs, sent=lambda resp: self._sent(where, method, resp),
+                             failed=lambda error: self._refused(where, method, kwargs, error)))
+
+    def _sent(self, where: Delivery, method: str, resp: dict) -> None:
         """Keep the answer by the message it became, for the buttons on it (feedback, chart)."""
-        if ts:
-            remember_post(self.state, channel=channel, ts=ts, user_id=user_id, question=answer.question,
-                          kind=answer.kind, answer=answer.to_json())
+        ts = resp.get("ts") or resp.get("message_ts")
+        if ts and where.answer.kind != "error":
+            remember_post(self.state, channel=where.channel, ts=ts, user_id=where.user_id,
+                          question=where.answer.question, kind=where.answer.kind, answer=where.answer.to_json())
+        if method == "chat_postMessage" and asked_for(where.answer):  # else on request: the Chart button
+            with self.using(where.client):
+                self.upload_chart(where.answer, where.channel, where.thread_ts)
+
+    def _refused(self, where: Delivery, method: str, kwargs: dict, error: str) -> None:
+        """Slack would not take a post: blocks it rejects become plain text; a place the bot cannot
+        post to (archived, not a member, gone, or rate-limited for too long) becomes a DM to the
+        asker with a reference id; a dead token is reported (/readyz) and logged."""
+        ref = uuid.uuid4().hex[:8]
+        log.error("slack refused %s (ref %s): %s", method, ref, error, extra={"ref": ref})
+        if error in AUTH_ERRORS:
+            if self._default_client.token:  # one workspace's uninstall is no outage of the app
+                self.auth_error = error
+            return
+        if error in BLOCK_ERRORS and kwargs.get("blocks"):
+            plain = {k: v for k, v in kwargs.items() if k != "blocks"} | {"text": plain_text(where.answer)}
+            return self._post(where, method, plain)
+        if where.is_dm:
+            return  # the DM to the asker was the last resort; the log has the reference
+        dm = where.client.conversations_open(users=where.user_id)["channel"]["id"]
+        lang = where.answer.lang if where.answer.lang in UNDELIVERED else "en"
+        text = UNDELIVERED[lang].format(channel=where.channel, error=error, ref=ref) + "\n\n" + plain_text(where.answer)
+        self._post(replace(where, channel=dm, thread_ts=None, is_dm=True), "chat_postMessage",
+                   dict(channel=dm, text=text[:MAX_TEXT]))
 
     def upload_chart(self, answer: Answer, channel: str, thread_ts: str | None) -> None:
         png = chart_png(answer)
@@ -167,7 +280,7 @@ class SlackBot:
             return
         try:  # files.getUploadURLExternal → upload → files.completeUploadExternal (files:write)
             self.client.files_upload_v2(channel=channel, thread_ts=thread_ts, content=png, filename="chart.png",
-                                        title=escape(answer.summary or answer.text)[:200])
+                                        title=chart_title(answer))
         except SlackApiError as exc:
             log.warning("chart upload failed: %s", exc.response.get("error"))
 
@@ -175,47 +288,83 @@ class SlackBot:
     def apology(exc: Exception) -> str:
         """A short apology with a reference id for the user; the detail goes to the log only."""
         ref = uuid.uuid4().hex[:8]
-        log.error("slack handler failed (ref %s): %s", ref, type(exc).__name__, exc_info=exc)
+        log.error("slack handler failed (ref %s): %s", ref, type(exc).__name__, exc_info=exc, extra={"ref": ref})
         return t("apology", "en", ref=ref)
 
-    def apologise(self, channel: str, thread_ts: str | None, exc: Exception) -> None:
+    def apologise(self, channel: str, thread_ts: str | None, exc: Exception, user_id: str) -> None:
         text = self.apology(exc)
-        try:
-            self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text)
-        except SlackApiError:
-            log.error("could not post the apology: %s", text)
+        where = Delivery(Answer(question="", kind="error", text=text), channel, user_id, thread_ts, self.client)
+        self._post(where, "chat_postMessage", dict(channel=channel, thread_ts=thread_ts, text=text))
 
     def handle(self, question: str, user_id: str, channel: str, thread_ts: str | None,
-               channel_type: str | None = None) -> None:
-        """Answer one question in a thread; errors reach the user as an apology with a reference."""
-        try:
-            self.deliver(self.answer(question, user_id, channel, thread_ts), channel, user_id, thread_ts, channel_type)
-        except Exception as exc:  # noqa: BLE001 (the apology path)
-            self.apologise(channel, thread_ts, exc)
+               channel_type: str | None = None, client: WebClient | None = None, event_id: str | None = None) -> None:
+        """Answer one question in a thread, once per Slack event whichever instance got it; errors
+        reach the user as an apology with a reference."""
+        if event_id and not claim_event(self.state, event_id):
+            log.info("event %s already answered by another instance", event_id)
+            return
+        with self.using(client):
+            try:
+                answer = self.answer(question, user_id, channel, thread_ts)
+                self.deliver(answer, channel, user_id, thread_ts, channel_type)
+            except Exception as exc:  # noqa: BLE001 (the apology path)
+                self.apologise(channel, thread_ts, exc, user_id)
 
 
-def create_app(assistant: Assistant, state: SqlEngine, token: str, signing_secret: str,
-               api_url: str | None = None) -> tuple[App, SlackBot]:
+@dataclass(frozen=True)
+class Delivery:
+    """Where an answer goes, and who asked it (to reach them when Slack refuses the post)."""
+
+    answer: Answer
+    channel: str
+    user_id: str
+    thread_ts: str | None
+    client: WebClient
+    is_dm: bool = False
+
+
+def create_app(assistant: Assistant, state: SqlEngine, token: str | None, signing_secret: str,
+               api_url: str | None = None, workers: int = 16,
+               oauth_settings: OAuthSettings | None = None) -> tuple[App, SlackBot]:
+    """The Bolt app and its SlackBot. Acks never wait for an answer: answers run on `workers`
+    threads (Bolt's lazy listeners), so a slow engine delays answers, not acks.
+
+    With `oauth_settings` (bot/channels/slack/oauth.py) the app is installable in several workspaces:
+    no token, Bolt finds each workspace's in the installation store; the client then carries only the
+    Web API base URL (oauth.v2.access goes there too)."""
     from bot.channels.slack.listeners import actions, assistant_pane, commands, events, home
 
-    client = make_client(token, api_url)
+    client = make_client(None if oauth_settings else token, api_url)
     app = App(client=client, signing_secret=signing_secret, token_verification_enabled=False,
-              process_before_response=False)
+              oauth_settings=oauth_settings, process_before_response=False,
+              listener_executor=ThreadPoolExecutor(max_workers=workers, thread_name_prefix="slack-answer"))
+    if oauth_settings:  # app_uninstalled / tokens_revoked: the workspace's tokens leave the installation store
+        app.enable_token_revocation_listeners()
     bot = SlackBot(assistant, state, client)
-    app.middleware(_once(state))
+    app.middleware(_once())
     for module in (assistant_pane, events, commands, actions, home):
         module.register(app, bot)
     return app, bot
 
 
-def _once(state: SqlEngine):
-    """Drop an event that was already taken (a Slack retry, or another instance's)."""
+def _once():
+    """Drop a Slack retry of an event this instance has already taken, before any work. (The
+    database claim, which also covers another instance, is made in `SlackBot.handle`: off the
+    ack's path, where 200 events at once would queue on the database's write lock.)"""
+    seen: OrderedDict[str, None] = OrderedDict()
+    lock = threading.Lock()
 
     def middleware(body: dict, next, logger) -> BoltResponse | None:  # noqa: A002 (Bolt injects by name)
         event_id = body.get("event_id") if isinstance(body, dict) else None
-        if event_id and not claim_event(state, event_id):
-            logger.info("event %s already answered; ignoring", event_id)
-            return BoltResponse(status=200, body="")
+        if event_id:
+            with lock:
+                again = event_id in seen
+                seen[event_id] = None
+                while len(seen) > 20_000:
+                    seen.popitem(last=False)
+            if again:
+                logger.info("event %s already taken; ignoring", event_id)
+                return BoltResponse(status=200, body="")
         return next()
 
     return middleware

@@ -1,28 +1,99 @@
-"""Slack's AI-assistant pane (bolt's Assistant): suggested prompts, status while working, a title."""
+"""Slack's AI-assistant pane (bolt's Assistant): suggested prompts for the person's role in their
+language, a status with loading messages while working, the thread's title set once."""
 
 from __future__ import annotations
 
+import logging
+from collections import OrderedDict
+
 from slack_bolt import App, Assistant
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.channels.slack.app import SlackBot
-from bot.core.i18n import EXAMPLES
 
-GREETING = "Hi! Ask me about your KPIs or the CCO playbook, in English, Danish or Swedish."
+log = logging.getLogger("ccobot.slack")
+GREETING = {
+    "en": "Hi! Ask me about your KPIs and deals, or the CCO playbook, in English, Danish or Swedish.",
+    "da": "Hej! Spørg mig om dine nøgletal og aftaler eller om CCO-playbooken, på dansk, svensk eller engelsk.",
+    "sv": "Hej! Fråga mig om dina nyckeltal och affärer eller om CCO-playbooken, på svenska, danska eller engelska.",
+}
+PROMPTS_TITLE = {"en": "Try asking", "da": "Prøv at spørge", "sv": "Testa att fråga"}
+STATUS = {"en": "is looking that up…", "da": "slår det op…", "sv": "tar reda på det…"}
+LOADING = {
+    "en": ["Reading the numbers…", "Checking who may see what…", "Looking in the playbook…"],
+    "da": ["Læser tallene…", "Tjekker hvem der må se hvad…", "Kigger i playbooken…"],
+    "sv": ["Läser siffrorna…", "Kollar vem som får se vad…", "Tittar i playbooken…"],
+}
+# What each role asks most, in each language (each is answered, in its language: a test checks).
+PROMPTS = {
+    "manager": {
+        "en": ["my team's pipeline this quarter", "my team's win rate by rep this quarter", "my team's deals at risk",
+               "What does a good onboarding plan for a new sales rep look like?"],
+        "da": ["mit teams pipeline dette kvartal", "mit teams win rate pr. sælger dette kvartal",
+               "mit teams aftaler i risiko", "Hvad er en god onboardingplan for en ny sælger?"],
+        "sv": ["mitt teams pipeline det här kvartalet", "mitt teams win rate per säljare det här kvartalet",
+               "mitt teams affärer i riskzonen", "Hur ser en bra onboardingplan för en ny säljare ut?"],
+    },
+    "rep": {
+        "en": ["my pipeline this quarter", "my biggest deal closing this month", "my win rate this year",
+               "How do I shorten my sales cycle?"],
+        "da": ["min pipeline dette kvartal", "min største aftale der lukker denne måned", "min win rate i år",
+               "Hvordan forkorter jeg min salgscyklus?"],
+        "sv": ["min pipeline det här kvartalet", "min största affär som stänger den här månaden",
+               "hur stor är min vinstandel i år?", "Hur kortar jag min säljcykel?"],
+    },
+    "exec": {
+        "en": ["revenue this quarter vs last quarter", "win rate by region this year", "pipeline by segment this quarter",
+               "Which KPIs should a CCO track?"],
+        "da": ["omsætning dette kvartal mod sidste kvartal", "win rate pr. region i år",
+               "pipeline pr. segment dette kvartal", "Hvilke KPI'er bør en CCO følge?"],
+        "sv": ["intäkter det här kvartalet jämfört med förra kvartalet", "Vilken vinstandel har vi per region i år?",
+               "pipeline per segment det här kvartalet", "Vilka KPI:er bör en CCO följa?"],
+    },
+}
+ROLE_PROMPTS = {"admin": "exec", "exec": "exec", "manager": "manager"}  # anyone else: a rep's questions
 
 
 def register(app: App, bot: SlackBot) -> None:
     pane = Assistant()
+    titled: OrderedDict[tuple[str, str], None] = OrderedDict()  # threads whose title is set
 
     @pane.thread_started
-    def started(say, set_suggested_prompts) -> None:  # noqa: ANN001 (assistant:write)
-        say(GREETING)
-        set_suggested_prompts(prompts=[{"title": q, "message": q} for q in EXAMPLES["en"][:4]])
+    def started(payload: dict, say, set_suggested_prompts, client: WebClient) -> None:  # noqa: ANN001
+        user = (payload.get("assistant_thread") or {}).get("user_id") or payload.get("user", "")
+        with bot.using(client):
+            lang, prompts = prompts_for(bot, user)
+        say(GREETING[lang])
+        set_suggested_prompts(prompts=[{"title": q, "message": q} for q in prompts], title=PROMPTS_TITLE[lang])
 
     @pane.user_message
-    def message(payload: dict, set_status, set_title) -> None:  # noqa: ANN001
-        question = payload.get("text", "")
-        set_status("is looking that up…")
-        set_title(question[:60] or "ccobot")
-        bot.handle(question, payload["user"], payload["channel"], payload.get("thread_ts"), "im")
+    def message(body: dict, payload: dict, set_status, set_title, client: WebClient) -> None:  # noqa: ANN001
+        question, user = payload.get("text", ""), payload["user"]
+        with bot.using(client):
+            lang = bot.language_of(user)
+        # Status and title are niceties: when Slack refuses them, the answer still comes.
+        _quietly(set_status, status=STATUS[lang], loading_messages=LOADING[lang])
+        key = (payload["channel"], payload.get("thread_ts") or "")
+        if key not in titled:
+            _quietly(set_title, question[:60] or "ccobot")
+            titled[key] = None
+            while len(titled) > 5000:
+                titled.popitem(last=False)
+        bot.handle(question, user, payload["channel"], payload.get("thread_ts"), "im", client, body.get("event_id"))
 
     app.use(pane)
+
+
+def prompts_for(bot: SlackBot, user_id: str) -> tuple[str, list[str]]:
+    """The person's language (their Slack locale) and the questions their role asks most."""
+    lang = bot.language_of(user_id)
+    role = ROLE_PROMPTS.get(bot.role_of(user_id), "rep")
+    return lang, PROMPTS[role][lang]
+
+
+def _quietly(call, *args, **kwargs) -> None:  # noqa: ANN001
+    try:
+        call(*args, **kwargs)
+    except SlackApiError as exc:
+        log.info("assistant pane call failed: %s", exc.response.get("error"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from slack_bolt import App
+from slack_sdk import WebClient
 
 from bot.channels.slack.app import SlackBot
 from bot.channels.slack.blocks import render
@@ -14,8 +15,9 @@ def register(app: App, bot: SlackBot) -> None:
     def ack_now(ack, command: dict) -> None:  # noqa: ANN001
         ack()  # within 3 s; the answer follows through response_url
 
-    def ask(command: dict, respond) -> None:  # noqa: ANN001
-        _reply(bot, command, respond, command.get("text") or "help")
+    def ask(command: dict, respond, client: WebClient) -> None:  # noqa: ANN001
+        with bot.using(client):
+            _reply(bot, command, respond, command.get("text") or "help")
 
     def playbook(command: dict, respond) -> None:  # noqa: ANN001
         question = bot.plain(command.get("text") or "")
@@ -37,7 +39,8 @@ def _reply(bot: SlackBot, command: dict, respond, question: str) -> None:  # noq
     try:
         answer = bot.answer(question, command["user_id"], command["channel_id"], None)
         text, blocks = render(answer)
-        public = bot.everyone_may_see(answer, command["channel_id"], None) and answer.kind in ("kpi", "playbook")
+        public = bot.everyone_may_see(answer, command["channel_id"], None, command["user_id"]) \
+            and answer.kind in ("kpi", "playbook")
         respond(text=text, blocks=blocks, response_type="in_channel" if public else "ephemeral")
     except Exception as exc:  # noqa: BLE001 (the apology path: only to the asker, through response_url)
         respond(text=bot.apology(exc), response_type="ephemeral")
