@@ -30,6 +30,7 @@ class FakeSlack:
         self.channel_errors: dict[str, str] = {}  # channel -> the error posts to it get
         self.reject_blocks = False  # answer posts with blocks by invalid_blocks
         self.times: list[float] = []  # when each call in `calls` came (time.monotonic)
+        self.invalid: list[tuple[str, list[str]]] = []  # payloads Slack would refuse, and why
         self._random = __import__("random").Random(7)
         self.socket_url: str | None = None  # what apps.connections.open hands out
         self.installs: dict[str, dict] = {}  # bot token -> auth.test's answer for it (oauth.v2.access issues them)
@@ -44,6 +45,10 @@ class FakeSlack:
                 path = self.path.split("?")[0]
                 if path.startswith("/upload/") or path.startswith("/response/"):
                     fake._record(path.strip("/").split("/")[0], {"bytes": len(raw), "body": raw})
+                    if path.startswith("/response/"):  # a response_url post is checked like a message
+                        sent = json.loads(raw or b"{}")
+                        if sent.get("blocks") and fake.refuses("response_url", sent.get("text") or "-", sent["blocks"]):
+                            return self.send_body(400, b"invalid_blocks", "text/plain")
                     return self.send_body(200, b"OK", "text/plain")
                 method = path.removeprefix("/api/")
                 ctype = self.headers.get("Content-Type", "")
@@ -119,6 +124,9 @@ class FakeSlack:
             return {"ok": False, "error": self.channel_errors[params["channel"]]}
         if method.startswith("chat.post") and params.get("blocks") and self.reject_blocks:
             return {"ok": False, "error": "invalid_blocks"}
+        blocks = params.get("blocks") or (params.get("view") or {}).get("blocks")
+        if blocks and self.refuses(method, params.get("text") or "-", blocks):
+            return {"ok": False, "error": "invalid_blocks"}
         if method == "oauth.v2.access":
             return self._oauth_access(params.get("code", ""))
         if method == "auth.test" and params.get("token") in self.installs:  # a token oauth.v2.access issued
@@ -160,6 +168,16 @@ class FakeSlack:
         if method == "files.completeUploadExternal":
             return {"ok": True, "files": [{"id": "F123", "title": "chart"}]}
         return {"ok": True}
+
+    def refuses(self, where: str, text: str, blocks: list) -> bool:
+        """Check a payload as Slack does (tests/fakes/block_kit.py); remember what it would refuse."""
+        from tests.fakes.block_kit import problems
+
+        found = problems(text, blocks) if isinstance(blocks, list) else ["blocks are not a list"]
+        if found:
+            with self._lock:
+                self.invalid.append((where, found))
+        return bool(found)
 
     def of(self, method: str) -> list[dict]:
         with self._lock:

@@ -292,3 +292,21 @@ def test_two_hundred_signed_events_at_once_with_a_slow_engine(slack, capsys, tmp
         print(f"\n200 signed events at once: ack p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms; "
               f"all answered in {answered:.1f} s")
     assert p99 < 0.5
+
+
+# shutdown -----------------------------------------------------------------------------------
+
+def test_answers_taken_before_shutdown_are_still_posted(slack):
+    real = slack.bot.answer
+
+    def slow(*args, **kwargs):
+        time.sleep(1.0)  # still computing when the shutdown comes
+        return real(*args, **kwargs)
+
+    slack.bot.answer = slow
+    bodies = [slack.mention("revenue last quarter", channel="C111") for _ in range(3)]
+    for body in bodies:
+        assert slack.event(body)[0] == 200
+    slack.web.stop()  # what SIGTERM does: uvicorn stops, the web app's lifespan drains the bot
+    posted = [p.get("thread_ts") for p in slack.fake.of("chat.postMessage")]
+    assert sorted(posted) == sorted(b["event"]["ts"] for b in bodies)

@@ -111,6 +111,7 @@ class Installs:
     def close(self) -> None:
         self.web.stop()
         self.fake.close()
+        assert not self.fake.invalid, self.fake.invalid  # every payload one Slack takes
 
 
 class Page(NamedTuple):

@@ -95,6 +95,8 @@ class Harness:
     def close(self) -> None:
         self.web.stop()
         self.fake.close()
+        # every payload the bot sent was one Slack takes (tests/fakes/block_kit.py)
+        assert not self.fake.invalid, self.fake.invalid
 
 
 @pytest.fixture

@@ -68,6 +68,7 @@ class SlackBot:
         self.state = state
         self._default_client = client
         self.outbox = outbox or Outbox()
+        self.workers: ThreadPoolExecutor | None = None  # where answers are computed (create_app's pool)
         self._people: dict[str, tuple[float, dict]] = {}
         self._askers: dict[str, tuple[float, str]] = {}
         self._members: dict[str, tuple[float, frozenset[str]]] = {}
@@ -239,6 +240,20 @@ class SlackBot:
             self._post(where, "chat_postEphemeral", dict(channel=channel, user=user_id, thread_ts=thread_ts, text=text,
                                                          blocks=[note, *blocks]))
 
+    def drain(self, timeout: float = 20.0) -> bool:
+        """On shutdown: finish the answers being computed and post them, within `timeout`; False
+        when some did not make it (they are logged by the outbox)."""
+        deadline = time.monotonic() + timeout
+        if self.workers is not None:
+            done = threading.Thread(target=self.workers.shutdown, kwargs={"wait": True}, daemon=True)
+            done.start()
+            done.join(timeout)
+        finished = self.outbox.join(max(deadline - time.monotonic(), 0.0))
+        self.outbox.close(0)
+        if not finished:
+            log.error("shutting down with %d answers not yet posted", self.outbox.pending)
+        return finished
+
     def _post(self, where: Delivery, method: str, kwargs: dict) -> None:
         self.outbox.put(Post(where.client, method, kwargs, sent=lambda resp: self._sent(where, method, resp),
                              failed=lambda error: self._refused(where, method, kwargs, error)))
@@ -335,12 +350,13 @@ def create_app(assistant: Assistant, state: SqlEngine, token: str | None, signin
     from bot.channels.slack.listeners import actions, assistant_pane, commands, events, home
 
     client = make_client(None if oauth_settings else token, api_url)
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="slack-answer")
     app = App(client=client, signing_secret=signing_secret, token_verification_enabled=False,
-              oauth_settings=oauth_settings, process_before_response=False,
-              listener_executor=ThreadPoolExecutor(max_workers=workers, thread_name_prefix="slack-answer"))
+              oauth_settings=oauth_settings, process_before_response=False, listener_executor=pool)
     if oauth_settings:  # app_uninstalled / tokens_revoked: the workspace's tokens leave the installation store
         app.enable_token_revocation_listeners()
     bot = SlackBot(assistant, state, client)
+    bot.workers = pool
     app.middleware(_once())
     for module in (assistant_pane, events, commands, actions, home):
         module.register(app, bot)

@@ -14,6 +14,7 @@ A 429 or a refusal means Slack did not post the message, so a retry never posts 
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 import time
@@ -45,6 +46,8 @@ class Post:
     failed: Callable[[str], None] = lambda error: None
     tries: int = 0  # retries after a dropped connection or a 5xx
     queued_at: float = field(default_factory=time.monotonic)
+    # the asker's context (the event id the logs carry), for the callbacks run on other threads
+    context: contextvars.Context = field(default_factory=contextvars.copy_context)
 
     @property
     def channel(self) -> str:
@@ -167,10 +170,10 @@ class Outbox:
         if kind == "sent":
             self.stats["sent"] += 1
             self._pace(chan, now)
-            self._callback(post.sent, detail)
+            self._callback(post, post.sent, detail)
         else:
             self.stats["failed"] += 1
-            self._callback(post.failed, "ratelimited" if kind == "later" else str(detail))
+            self._callback(post, post.failed, "ratelimited" if kind == "later" else str(detail))
 
     def _pace(self, chan: _Channel, now: float) -> None:
         """A token bucket: BURST posts at once, then one per `pace` seconds."""
@@ -179,11 +182,11 @@ class Outbox:
         if chan.tokens < 1:
             chan.not_before = now + (1 - chan.tokens) * self.pace
 
-    def _callback(self, fn: Callable, arg: object) -> None:
+    def _callback(self, post: Post, fn: Callable, arg: object) -> None:
         # Callbacks write to the database and may post again (a fallback, a DM): they run on their
         # own threads, and the post counts as pending until its callback is done, so join() means
         # "all settled".
-        self._callbacks.submit(self._settled, fn, arg)
+        self._callbacks.submit(post.context.run, self._settled, fn, arg)
 
     def _settled(self, fn: Callable, arg: object) -> None:
         try:
