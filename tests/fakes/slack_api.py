@@ -26,6 +26,7 @@ class FakeSlack:
         self.errors: dict[str, str] = {}  # method -> the error Slack answers it with
         self.bots: set[str] = set()  # user ids that are bots (users.info is_bot)
         self.locales: dict[str, str] = {}  # user id -> Slack locale ("da-DK")
+        self.names: dict[str, str] = {}  # channel id -> its name ("sales-nordics")
         self.ims: dict[str, str] = {}  # the bot's own DM channel -> the person in it
         self.channel_errors: dict[str, str] = {}  # channel -> the error posts to it get
         self.reject_blocks = False  # answer posts with blocks by invalid_blocks
@@ -153,8 +154,9 @@ class FakeSlack:
             channel = params.get("channel", "")
             if channel in self.ims:
                 return {"ok": True, "channel": {"id": channel, "is_im": True, "user": self.ims[channel]}}
-            if channel in self.members:
-                return {"ok": True, "channel": {"id": channel, "is_im": False, "is_channel": True}}
+            if channel in self.members or channel in self.names:
+                return {"ok": True, "channel": {"id": channel, "is_im": False, "is_channel": True,
+                                                "name": self.names.get(channel, channel.lower())}}
             return {"ok": False, "error": "channel_not_found"}
         if method == "conversations.open":
             user = params.get("users", "")

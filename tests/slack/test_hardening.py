@@ -310,3 +310,21 @@ def test_answers_taken_before_shutdown_are_still_posted(slack):
     slack.web.stop()  # what SIGTERM does: uvicorn stops, the web app's lifespan drains the bot
     posted = [p.get("thread_ts") for p in slack.fake.of("chat.postMessage")]
     assert sorted(posted) == sorted(b["event"]["ts"] for b in bodies)
+
+
+def test_the_channel_being_viewed_is_offered_as_the_scope(slack):
+    slack.fake.names["C222"] = "sales-nordics"  # the fixture's thread context: the person views C222
+    slack.fake.locales["UX1"] = "da-DK"
+    prompts = [p["message"] for p in thread_started(slack, "UX1")]
+    assert prompts[:2] == ["pipeline i Nordics dette kvartal", "win rate i Nordics dette kvartal"]
+    answer = slack.assistant.ask(prompts[0], user="UX1", as_of=AS_OF)
+    assert answer.filters == {"region": ["Nordics"]} or answer.filters.get("region") in ("Nordics", ["Nordics"])
+    assert answer.lang == "da" and "2.000" in answer.text  # o6, Bob's open EUR 2,000 in the Nordics
+    slack.fake.names["C333"] = "random"  # a channel that names no scope: the role's prompts alone
+    slack.fake.calls.clear()
+    body = json.loads((SLACK / "assistant_thread_context_changed_event_callback.json").read_text())
+    body["event"]["assistant_thread"].update(user_id="UX1", context={"channel_id": "C333"})
+    body["event_id"] = "EvCTX-C333"
+    slack.event(body)
+    prompts = [p["message"] for p in slack.fake.wait_for("assistant.threads.setSuggestedPrompts")[-1]["prompts"]]
+    assert prompts == PROMPTS["exec"]["da"]

@@ -34,12 +34,14 @@ from bot.core.answer import Answer
 from bot.core.assistant import Assistant
 from bot.core.conversation import Conversation
 from bot.core.i18n import t
+from bot.nlu.values import build_index
 from bot.state import claim_event, remember_post
 
 log = logging.getLogger("ccobot.slack")
 _CLIENT: ContextVar[WebClient | None] = ContextVar("slack_client", default=None)
 AUTH_ERRORS = {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"}
 BLOCK_ERRORS = {"invalid_blocks", "invalid_blocks_format", "msg_blocks_too_long", "invalid_attachments"}
+SCOPE_DIMS = ("region", "country", "segment", "team", "product_line")  # what a channel's name may name
 MAX_TEXT = 39_000  # Slack truncates a message's text at 40,000 characters
 UNDELIVERED = {
     "en": "I couldn't post my answer in <#{channel}> (Slack said: {error}), so here it is. Reference: {ref}.",
@@ -127,6 +129,23 @@ class SlackBot:
     def role_of(self, user_id: str) -> str:
         """admin, exec, manager, rep or none (contracts/access.md)."""
         return identify(self.assistant.engine.store, self.asker(user_id)).role
+
+    def channel_scope(self, channel: str | None) -> tuple[str, str] | None:
+        """The scope a channel's name names ("#sales-nordics" → region Nordics), or None: the
+        assistant pane offers it to someone viewing that channel, never applies it unasked."""
+        if not channel:
+            return None
+        try:
+            name = str(self.client.conversations_info(channel=channel)["channel"].get("name") or "")
+        except (SlackApiError, KeyError, TypeError):
+            return None
+        store = self.assistant.engine.store
+        values = store.cached("value_index", lambda: build_index(store))
+        for word in re.split(r"[-_.\s]+", name.lower()):
+            hits = [h for h in values.lookup(word, fuzzy=False) if h[0] in SCOPE_DIMS] if len(word) >= 2 else []
+            if hits:
+                return hits[0]
+        return None
 
     def is_bot(self, user_id: str) -> bool:
         """Bots (this one too) are members of channels but read no numbers: they do not count."""

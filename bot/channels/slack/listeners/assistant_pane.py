@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.channels.slack.app import SlackBot
+from bot.core.i18n import country_name
 
 log = logging.getLogger("ccobot.slack")
 GREETING = {
@@ -53,6 +54,10 @@ PROMPTS = {
     },
 }
 ROLE_PROMPTS = {"admin": "exec", "exec": "exec", "manager": "manager"}  # anyone else: a rep's questions
+# Offered first when the channel the person is viewing names a scope ("#sales-nordics").
+SCOPED = {"en": ["pipeline in {scope} this quarter", "win rate in {scope} this quarter"],
+          "da": ["pipeline i {scope} dette kvartal", "win rate i {scope} dette kvartal"],
+          "sv": ["pipeline i {scope} det här kvartalet", "win rate i {scope} det här kvartalet"]}
 
 
 def register(app: App, bot: SlackBot) -> None:
@@ -61,11 +66,21 @@ def register(app: App, bot: SlackBot) -> None:
 
     @pane.thread_started
     def started(payload: dict, say, set_suggested_prompts, client: WebClient) -> None:  # noqa: ANN001
-        user = (payload.get("assistant_thread") or {}).get("user_id") or payload.get("user", "")
+        thread = payload.get("assistant_thread") or {}
         with bot.using(client):
-            lang, prompts = prompts_for(bot, user)
+            lang, prompts = prompts_for(bot, thread.get("user_id", ""), (thread.get("context") or {}).get("channel_id"))
         say(GREETING[lang])
         set_suggested_prompts(prompts=[{"title": q, "message": q} for q in prompts], title=PROMPTS_TITLE[lang])
+
+    @pane.thread_context_changed
+    def context_changed(payload: dict, set_suggested_prompts, save_thread_context, client: WebClient) -> None:  # noqa: ANN001
+        """The person moved to another channel with the pane open: prompts for what it names."""
+        thread = payload.get("assistant_thread") or {}
+        save_thread_context(thread.get("context") or {})
+        with bot.using(client):
+            lang, prompts = prompts_for(bot, thread.get("user_id", ""), (thread.get("context") or {}).get("channel_id"))
+        _quietly(set_suggested_prompts, prompts=[{"title": q, "message": q} for q in prompts],
+                 title=PROMPTS_TITLE[lang])
 
     @pane.user_message
     def message(body: dict, payload: dict, set_status, set_title, client: WebClient) -> None:  # noqa: ANN001
@@ -85,11 +100,17 @@ def register(app: App, bot: SlackBot) -> None:
     app.use(pane)
 
 
-def prompts_for(bot: SlackBot, user_id: str) -> tuple[str, list[str]]:
-    """The person's language (their Slack locale) and the questions their role asks most."""
+def prompts_for(bot: SlackBot, user_id: str, viewing: str | None = None) -> tuple[str, list[str]]:
+    """The person's language (their Slack locale) and the questions their role asks most; first,
+    when the channel they are viewing names a scope, that scope's pipeline and win rate."""
     lang = bot.language_of(user_id)
     role = ROLE_PROMPTS.get(bot.role_of(user_id), "rep")
-    return lang, PROMPTS[role][lang]
+    scope = bot.channel_scope(viewing)
+    if scope is None:
+        return lang, PROMPTS[role][lang]
+    dim, value = scope
+    name = country_name(value, lang) if dim == "country" else value
+    return lang, [q.format(scope=name) for q in SCOPED[lang]] + PROMPTS[role][lang][:2]
 
 
 def _quietly(call, *args, **kwargs) -> None:  # noqa: ANN001
