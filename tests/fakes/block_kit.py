@@ -10,6 +10,14 @@ rows of at most 20 cells and 10,000 characters of cell text, markdown blocks 12,
 in all, the message text 40,000. Lengths are UTF-16 code units, the stricter count ("👍" is one
 character in Python, two in UTF-16). slack_sdk 3.48's models know table, markdown,
 context_actions and feedback_buttons, but check none of the table's limits.
+
+rich_text: the Rich text block reference names rich_text_section, rich_text_list (style bullet or
+ordered, its items rich_text_section), rich_text_quote and rich_text_preformatted, and the rich text
+elements inside them; a `text` element's style is a set of booleans. slack_sdk's models parse each
+of these but keep an unknown one as nothing, so the types are checked here too. The reference gives
+no length for a text element or a block: the checker keeps the renderer's cap, the 3,000 characters
+of a section or text object, for each text element and for a block's text in all. Rich text is shown
+literally (no mrkdwn parsing), so the "unescaped mrkdwn" check is for mrkdwn text objects only.
 """
 
 from __future__ import annotations
@@ -109,6 +117,8 @@ def _limits(text: str, blocks: list[dict], extra_blocks: int = 0) -> list[str]:
                     _button(most, f"[{i}] {side}", element[side])
         elif kind == "table":
             _table(bad, i, block)
+        elif kind == "rich_text":
+            _rich_text(bad, i, block)
         elif kind == "header":
             most(f"[{i}] header", block["text"]["text"], 150, 1)
         elif kind != "markdown":
@@ -143,6 +153,49 @@ def _table(bad: list[str], i: int, block: dict) -> None:
         bad.append(f"[{i}] an empty raw_text cell")
     if sum(units(x) for x in text) > 10_000:
         bad.append(f"[{i}] table cells hold {sum(units(x) for x in text)} characters > 10,000")
+
+
+RICH_PARTS = {"rich_text_section", "rich_text_list", "rich_text_quote", "rich_text_preformatted"}
+RICH_ELEMENTS = {"text", "link", "emoji", "user", "usergroup", "channel", "broadcast", "date", "color", "team"}
+RICH_STYLES = {"bold", "italic", "strike", "code", "underline", "highlight", "client_highlight", "unlink"}
+RICH_CHARS = 3000  # a text element, and a block's text in all (the section's limit; the reference gives none)
+
+
+def _rich_text(bad: list[str], i: int, block: dict) -> None:
+    """A rich_text block's structure and text lengths (slack_sdk parsed it; see the module's notes)."""
+    parts = block.get("elements") or []
+    if not parts:
+        bad.append(f"[{i}] rich_text has no elements")
+    total = 0
+    for part in parts:
+        kind = part.get("type")
+        if kind not in RICH_PARTS:
+            bad.append(f"[{i}] rich_text holds {kind}")
+            continue
+        if kind == "rich_text_list":
+            if part.get("style") not in ("bullet", "ordered"):
+                bad.append(f"[{i}] rich_text_list style {part.get('style')!r}")
+            if not part.get("elements") or any(e.get("type") != "rich_text_section" for e in part["elements"]):
+                bad.append(f"[{i}] rich_text_list items must be rich_text_section (at least one)")
+            inline = [e for item in part.get("elements") or [] for e in item.get("elements") or []]
+        else:
+            inline = part.get("elements") or []
+        if not inline:
+            bad.append(f"[{i}] an empty {kind}")
+        for element in inline:
+            if element.get("type") not in RICH_ELEMENTS:
+                bad.append(f"[{i}] {kind} holds {element.get('type')}")
+                continue
+            style = element.get("style") or {}
+            if not set(style) <= RICH_STYLES or not all(isinstance(v, bool) for v in style.values()):
+                bad.append(f"[{i}] text style {style}")
+            if element["type"] == "text":
+                n = units(element.get("text") or "")
+                total += n
+                if not 1 <= n <= RICH_CHARS:
+                    bad.append(f"[{i}] rich text element: {n} characters (allowed 1–{RICH_CHARS})")
+    if total > RICH_CHARS:
+        bad.append(f"[{i}] rich_text holds {total} characters of text > {RICH_CHARS}")
 
 
 def _escaped(bad: list[str], i: int, text_object: dict) -> None:

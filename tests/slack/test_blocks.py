@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -41,6 +42,29 @@ def table_of(blocks: list[dict]) -> list[list[str]]:
     tables = [b for b in blocks if b["type"] == "table"]
     assert len(tables) == 1
     return [[c["text"] for c in row] for row in tables[0]["rows"]]
+
+
+def rich_parts(blocks: list[dict]) -> list[dict]:
+    """The sections, lists, quotes of every rich_text block, in order."""
+    return [part for b in blocks if b["type"] == "rich_text" for part in b["elements"]]
+
+
+def said(section: dict) -> str:
+    """A rich_text_section's text, as Slack shows it (its text elements one after another)."""
+    return "".join(e["text"] for e in section["elements"])
+
+
+def sections_of(blocks: list[dict]) -> list[str]:
+    return [said(p) for p in rich_parts(blocks) if p["type"] == "rich_text_section"]
+
+
+def lists_of(blocks: list[dict]) -> list[list[str]]:
+    return [[said(item) for item in p["elements"]] for p in rich_parts(blocks) if p["type"] == "rich_text_list"]
+
+
+def text_elements(blocks: list[dict]) -> list[dict]:
+    return [e for p in rich_parts(blocks) for s in (p["elements"] if p["type"] == "rich_text_list" else [p])
+            for e in s["elements"]]
 
 
 # ---------------------------------------------------------------- answers, as the product makes them
@@ -104,7 +128,7 @@ def test_an_answer_that_fails_is_a_payload_too(assistant):
     assert answer.kind == "error"
     text, blocks = render(answer)
     check(text, blocks)
-    assert [b["type"] for b in blocks] == ["section"]
+    assert [b["type"] for b in blocks] == ["rich_text"]
 
 
 def test_breakdowns_are_tables_with_named_headers_in_the_answers_language(assistant):
@@ -143,10 +167,13 @@ def test_a_second_table_in_one_message_becomes_lines(assistant):
     text, blocks = render(answer)
     check(text, blocks)
     assert table_of(blocks)[0] == ["Region", "Revenue"]  # the first part's table; one table a message
-    sections = [b["text"]["text"] for b in blocks if b["type"] == "section"]
-    assert "• *DACH*: 66.7%\n• *Nordics*: 66.7%" in sections
-    second = next(i for i, s in enumerate(sections) if s.startswith("*Win rate"))
-    assert sections[second + 1].startswith("• *DACH*")  # each part's rows under its own headline
+    assert lists_of(blocks) == [["DACH: 66.7%", "Nordics: 66.7%"]]  # the second part's rows, one item a row
+    parts = rich_parts(blocks)
+    second = next(i for i, p in enumerate(parts) if p["type"] == "rich_text_section" and said(p).startswith("Win rate"))
+    rows = parts[second + 1]  # each part's rows under its own headline
+    assert rows["type"] == "rich_text_list" and rows["style"] == "bullet"
+    assert rows["elements"][0]["elements"] == [{"type": "text", "text": "DACH", "style": {"bold": True}},
+                                               {"type": "text", "text": ": 66.7%"}]
 
 
 def test_emoji_never_push_a_value_or_label_over_slacks_limits(assistant):
@@ -180,7 +207,7 @@ def test_big_breakdowns_are_trimmed_to_slacks_table_limits_with_a_note():
     assert len(table_of(render(wide)[1])[0]) == 20
 
 
-def test_table_cells_are_literal_and_mrkdwn_is_escaped():
+def test_table_cells_and_rich_text_are_literal_and_mrkdwn_is_escaped():
     rows = [{"region": "<!channel> UK & Ireland", "value": 1.0}, {"region": "Nordics", "value": 2.0},
             {"region": "DACH", "value": 3.0}]
     part = Answer(question="q", kind="kpi", text="Revenue for <@U1> by region: 6.", summary="Revenue <@U1>: 6.",
@@ -188,12 +215,13 @@ def test_table_cells_are_literal_and_mrkdwn_is_escaped():
     text, blocks = render(part)
     check(text, blocks)
     assert table_of(blocks)[1][0] == "<!channel> UK & Ireland"  # raw_text: Slack shows it as it is
-    assert "&lt;@U1&gt;" in json.dumps(blocks) and "&lt;@U1&gt;" in text
+    assert sections_of(blocks)[0] == "Revenue <@U1>: 6."  # a rich_text text element: shown as it is too
+    assert "&lt;" not in json.dumps(blocks) and "&lt;@U1&gt;" in text  # the notification text is mrkdwn
     both = Answer(question="q", kind="kpi", text="two", parts=[part, part])
     text, blocks = render(both)
     check(text, blocks)
-    lines = json.dumps(blocks, ensure_ascii=False)  # the second part's rows, as lines
-    assert "• *&lt;!channel&gt; UK &amp; Ireland*: EUR 1" in lines
+    assert lists_of(blocks)[0][0] == "<!channel> UK & Ireland: EUR 1"  # the second part's rows, as a list
+    assert "&amp;" not in json.dumps(blocks)
     plain = plain_text(both)
     assert "&lt;!channel&gt; UK &amp; Ireland" in plain and "<!channel>" not in plain
 
@@ -220,6 +248,87 @@ def test_too_many_blocks_are_trimmed_leaving_room_for_the_private_note():
     check(text, blocks)  # at most 49 blocks
     assert "trimmed to fit Slack" in json.dumps(blocks)
     assert [b["type"] for b in blocks[-2:]] == ["actions", "context_actions"]
+
+
+# ---------------------------------------------------------------- rich text
+
+def test_a_kpi_headline_is_a_bold_rich_text_element(assistant):
+    answer = ask(assistant, "what was our revenue last quarter?")
+    text, blocks = render(answer)
+    check(text, blocks)
+    assert blocks[0] == {"type": "rich_text", "elements": [{"type": "rich_text_section", "elements": [
+        {"type": "text", "text": answer.text, "style": {"bold": True}}]}]}
+    _, blocks = render(ask(assistant, "revenue by region last quarter"))  # a breakdown: its headline, bold
+    assert [b["type"] for b in blocks[:2]] == ["rich_text", "table"]
+    assert all(e.get("style") == {"bold": True} for e in text_elements(blocks[:1]))
+    _, blocks = render(ask(assistant, "What does a CCO own?"))  # a playbook answer is not bold
+    assert not any(e.get("style") for e in text_elements(blocks[:1]))
+
+
+def test_a_playbook_lists_lines_become_a_rich_text_list_one_item_a_line(assistant):
+    answer = ask(assistant, "Hvilke KPI'er skal en CCO følge?")
+    assert answer.kind == "playbook"
+    lines = [line[2:] for line in answer.text.split("\n") if line.startswith("• ")]
+    assert len(lines) >= 3
+    text, blocks = render(answer)
+    check(text, blocks)
+    lists = [p for p in rich_parts(blocks) if p["type"] == "rich_text_list"]
+    assert len(lists) == 1 and lists[0]["style"] == "bullet"
+    assert [said(item) for item in lists[0]["elements"]] == lines  # "• " is Slack's bullet now, not text
+    assert not any(s.startswith("• ") or "\n• " in s for s in sections_of(blocks))
+    # the [n] markers and "(in Danish)" labels exactly as the text has them
+    marks = r"\[\d+\](?: \((?:in|på) [^)]*\))?"
+    for question in ("Hvilke KPI'er skal en CCO følge?", "What does a CCO own?"):
+        answer = ask(assistant, question)
+        body = render(replace(answer, citations=[]))[1]  # without the Sources list (it names [n] too)
+        shown = "\n".join(said(s) for p in rich_parts(body) for s in (p["elements"] if "style" in p else [p]))
+        assert re.findall(marks, shown) == re.findall(marks, answer.text) != []
+    assert "[1] (in Danish)" in shown
+
+
+def test_markup_in_a_question_is_literal_rich_text_never_a_mention_or_an_entity(assistant):
+    question = "what is <!channel> & <@U1> <https://evil.example|click>?"
+    check(*render(ask(assistant, question)))  # the product's own answer to it
+    echo = Answer(question=question, kind="not_covered", notes=["<!channel> & <@U1>"],
+                  text=f"The playbook doesn't cover “{question}”.\n• <!here> & <@U2>")
+    text, blocks = render(echo)
+    check(text, blocks)  # Slack takes it: rich text is not mrkdwn
+    assert sections_of(blocks)[0] == f"The playbook doesn't cover “{question}”."  # as typed, not &amp;
+    assert lists_of(blocks) == [["<!here> & <@U2>"]]
+    assert {e["type"] for e in text_elements(blocks)} == {"text"}  # never a user, broadcast or link element
+    assert not re.search(r"&(amp|lt|gt);", json.dumps([b for b in blocks if b["type"] == "rich_text"]))
+    note = next(b for b in blocks if b["type"] == "context")["elements"][0]
+    assert note == {"type": "mrkdwn", "text": "&lt;!channel&gt; &amp; &lt;@U1&gt;"}  # mrkdwn stays escaped
+    assert "&lt;!channel&gt; &amp; &lt;@U1&gt;" in text and "<!channel>" not in text  # and the notification text
+    assert "<!channel>" not in plain_text(echo)
+
+
+def test_a_20000_character_playbook_answer_is_split_into_blocks_within_limits():
+    quote = ("“The CCO owns the whole commercial result: revenue & growth, <pricing>, retention and the "
+             "partner channel, from the first lead to the renewal.” [{n}] (in Danish) ")
+    lines = ["From the playbook:"]
+    n = 0
+    while sum(map(len, lines)) < 19_000:
+        n += 1
+        lines.append((quote * 4).format(n=n).strip())
+        lines += [f"• Item {n}.{i}: win rate, pipeline coverage and NRR by region 👍" for i in range(4)]
+    lines.append("A line longer than a block: " + " ".join(f"word{i}" for i in range(700)))
+    lines.append("• " + "A list item longer than a block " * 100)
+    text = "\n".join(lines)
+    assert len(text) >= 20_000
+    answer = Answer(question="q", kind="playbook", text=text, citations=[
+        {"source": "k.md", "title": "T", "section": "S", "lang": "da", "text": "x"}])
+    out, blocks = render(answer)
+    check(out, blocks)  # slack_sdk's models and the limits: 3,000 characters a text element and a block
+    rich = [b for b in blocks if b["type"] == "rich_text"]
+    assert len(rich) >= 8 and len(blocks) <= 49
+    assert all(sum(units(e["text"]) for e in text_elements([b])) <= 3000 for b in rich)
+    # nothing lost and no word cut: the words, markers and labels in order, "• " now Slack's bullets
+    shown = " ".join(e["text"] for e in text_elements(rich[:-1]))  # the last block is the Sources
+    assert shown.split() == text.replace("\n• ", "\n").split()
+    items = [item for items in lists_of(blocks) for item in items]
+    assert [i for i in items if i.startswith("Item ")] == [line[2:] for line in lines if line.startswith("• Item")]
+    assert sections_of(rich[-1:]) == ["Sources\n[1] T › S (da)"]
 
 
 # ---------------------------------------------------------------- charts on request
@@ -282,8 +391,28 @@ def test_the_checker_refuses_what_slack_refuses():
         [old_feedback],
         [{"type": "section", "text": {"type": "mrkdwn", "text": "x"}, "colour": "red"}],  # a field Slack lacks
         [{"type": "no_such_block"}],
+        [rich_text({"type": "rich_text_sectoin", "elements": [{"type": "text", "text": "x"}]})],
+        [rich_text({"type": "rich_text_list", "style": "dashed", "elements": [paragraph("x")]})],
+        [rich_text({"type": "rich_text_list", "style": "bullet", "elements": [{"type": "text", "text": "x"}]})],
+        [rich_text(paragraph("x") | {"elements": [{"type": "text", "text": "x", "colour": "red"}]})],
+        [rich_text(paragraph("x") | {"elements": [{"type": "text", "text": "x", "style": {"bold": "yes"}}]})],
+        [rich_text(paragraph("x") | {"elements": [{"type": "txt", "text": "x"}]})],
     ]
     for blocks in bad:
         with pytest.raises((AssertionError, Exception)):
             check("text", blocks)
     check("text", [section] * 49)
+    check("text", [rich_text(paragraph("<!channel> & <@U1>"))] * 49)  # literal: the mrkdwn check is not for it
+    # the renderer's own cap (the reference names no length for rich text): 3,000 an element and a block
+    for texts in (["y" * 3001], ["y" * 2000, "👍" * 501]):
+        with pytest.raises(AssertionError):
+            check("text", [rich_text({"type": "rich_text_section", "elements": [{"type": "text", "text": t}
+                                                                                 for t in texts]})])
+
+
+def rich_text(*parts: dict) -> dict:
+    return {"type": "rich_text", "elements": list(parts)}
+
+
+def paragraph(text: str) -> dict:
+    return {"type": "rich_text_section", "elements": [{"type": "text", "text": text}]}

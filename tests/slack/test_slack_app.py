@@ -125,7 +125,7 @@ def test_mention_answered_in_its_thread(slack):
     assert post["channel"] == "C111" and post["thread_ts"] == body["event"]["ts"]
     assert "EUR 2,530" in post["text"]
     kinds = [b["type"] for b in post["blocks"]]
-    assert kinds[0] == "section" and kinds[-2:] == ["actions", "context_actions"]
+    assert kinds[0] == "rich_text" and kinds[-2:] == ["actions", "context_actions"]
     feedback = post["blocks"][-1]["elements"][0]
     assert (feedback["positive_button"]["value"], feedback["negative_button"]["value"]) == ("up", "down")
     assert post["blocks"][-2]["elements"][0]["action_id"] == "followup_0"
@@ -364,7 +364,7 @@ def shown(post: dict) -> str:
 
     def walk(node):
         if isinstance(node, dict):
-            if node.get("type") == "raw_text":
+            if node.get("type") in ("raw_text", "text"):  # table cells and rich_text elements are shown literally
                 out.append(escape(node.get("text", "")))
                 return
             for k, v in node.items():

@@ -1,25 +1,37 @@
-"""Answers as Block Kit, within Slack's limits, with everything escaped.
+"""Answers as Block Kit, within Slack's limits, with no way for a question, a document or the data
+to ping anyone or show a fake link.
 
 Which blocks, and why (docs.slack.dev, Block Kit reference):
-- Text is `section` mrkdwn, split at 3,000 characters. The `markdown` block takes standard
-  Markdown instead, shares one 12,000-character budget across a message, and may turn into
-  several blocks once Slack translates it, so the 50-block count could not be kept; Slack's
-  escaping rules (&amp; &lt; &gt;) are written for mrkdwn.
+- Text is `rich_text` (Rich text block): each paragraph a `rich_text_section` of `text` elements,
+  lines starting "• " or "- " a `rich_text_list` (style bullet) with one item a line, a KPI's
+  headline `text` with style bold. Slack's reference says rich_text "is strongly preferred" to
+  mrkdwn for formatted text. The `markdown` block takes standard Markdown instead, shares one
+  12,000-character budget across a message, and may turn into several blocks once Slack
+  translates it, so the 50-block count could not be kept.
 - Breakdowns, deal lists and comparisons are a `table` block: a header row, then one row per
   group, deal or side; numbers right-aligned through `column_settings`. Slack allows one table
   per message (100 rows with the header, 20 cells a row, 10,000 characters of cell text), so
-  the second table of a multi-part answer is a list of lines instead.
+  the second table of a multi-part answer is a bullet list instead (the label bold).
+- Notes are `context` mrkdwn (a context block holds text objects, not rich text).
 - 👍/👎 are a `context_actions` block with a `feedback_buttons` element whose values are just
   "up" and "down": the listener finds the question by the message (state.posted_answer).
 - Follow-up questions and Chart are `actions` buttons.
 
-Slack treats <…> in mrkdwn as links and mentions (<!channel>, <@U…>, <https://x|label>), so every
-piece of mrkdwn that comes from a question, a document or the data is escaped before it is posted:
-a question or a passage can never make the bot ping a channel or show a fake link. Table cells
-are `raw_text`, which Slack shows literally (no links, no mentions), so they carry the data as it is.
+Literal and escaped text. Slack uses &, < and > as control characters "for special parsing in text
+objects" (Formatting message text) — mrkdwn text objects, where <!channel>, <@U…> and
+<https://x|label> are a broadcast, a mention and a link. A rich_text `text` element is not a text
+object: its `text` is "the text shown to the user" and its style a set of booleans, while mentions
+and links are elements of their own (`broadcast`, `user`, `channel`, `link`) that this module never
+emits. So text elements, like a table's `raw_text` cells, carry the question, the passage and the
+data as they are (escaping them would show "&amp;"), and every piece of mrkdwn (context notes, the
+notification `text`, plain_text()) is escaped.
 
-Lengths are counted in UTF-16 code units, the stricter count: "👍" is one character in Python and
-two in UTF-16, so a limit kept in UTF-16 is kept however Slack counts.
+Lengths. The Rich text block reference gives no length for a `text` element or a block (only
+block_id's 255), so each rich_text block holds at most SECTION_CHARS (3,000) characters of text, what
+a section or text object may hold: a payload is never bigger than the section version was. Longer
+text goes on in the next block, split at a line break or a space (inside a word only when a word
+alone is longer than a block). Lengths are counted in UTF-16 code units, the stricter count: "👍" is
+one character in Python and two in UTF-16, so a limit kept in UTF-16 is kept however Slack counts.
 """
 
 from __future__ import annotations
@@ -53,6 +65,9 @@ ROWS_TRIMMED = {"en": "Showing the first {shown} of {total} rows (trimmed to fit
                 "da": "Viser de første {shown} af {total} rækker (forkortet for at passe i Slack); spørg efter top N.",
                 "sv": "Visar de första {shown} av {total} raderna (förkortat för Slack); fråga efter topp N."}
 SOURCES = {"en": "Sources", "da": "Kilder", "sv": "Källor"}
+RICH_CHARS = SECTION_CHARS  # text in one rich_text block (and so in one text element); see above
+BULLETS = ("• ", "- ")  # a line starting so is a list item
+BOLD = {"bold": True}
 
 
 def escape(text: str) -> str:
@@ -89,7 +104,8 @@ def render(answer: Answer) -> tuple[str, list[dict]]:
         blocks, table_free = _body(part, table_free)
         body += blocks
     if answer.citations:
-        body += _sections(f"*{_word(SOURCES, answer.lang)}*\n" + escape("\n".join(_sources(answer))), raw=True)
+        sources = [(_word(SOURCES, answer.lang), BOLD), ("\n" + "\n".join(_sources(answer)), None)]
+        body += _rich([("section", [sources])])
     notes = [cut(escape(n), SECTION_CHARS) for n in answer.notes][:CONTEXT_ELEMENTS]
     if notes:
         body.append({"type": "context", "elements": [{"type": "mrkdwn", "text": n} for n in notes]})
@@ -101,9 +117,9 @@ def render(answer: Answer) -> tuple[str, list[dict]]:
 
 
 def _body(answer: Answer, table_free: bool) -> tuple[list[dict], bool]:
-    """One answer's headline, then its rows: the message's table while it has none, else lines."""
+    """One answer's headline, then its rows: the message's table while it has none, else a list."""
     head = answer.summary if answer.rows and answer.summary else answer.text
-    blocks = _sections(head, bold=answer.kind == "kpi")
+    blocks = _rich(_paragraphs(head, BOLD if answer.kind == "kpi" else None))
     grid = _grid(answer)
     if grid is None:
         return blocks, table_free
@@ -112,9 +128,9 @@ def _body(answer: Answer, table_free: bool) -> tuple[list[dict], bool]:
         table, shown = _table(heads, rows, right)
         blocks.append(table)
     else:
-        lines = [_line(cells, labels) for cells in rows[:MAX_ROWS]]
-        blocks += _sections("\n".join(lines), raw=True)
-        shown = len(lines)
+        items = [_item(cells, labels) for cells in rows[:MAX_ROWS]]
+        blocks += _rich([("list", items)])
+        shown = len(items)
     if shown < len(rows):
         blocks.append(_context(_word(ROWS_TRIMMED, answer.lang).format(shown=shown, total=len(rows))))
     return blocks, False
@@ -140,33 +156,113 @@ def _cell(text: str) -> dict:
     return {"type": "raw_text", "text": cut(str(text).strip() or "–", CELL_CHARS)}
 
 
-def _line(cells: list[str], labels: int) -> str:
-    """A row as one mrkdwn line, for a table a message has no room for: '• *Nordics*: EUR 2,340'."""
-    return f"• *{escape(' / '.join(cells[:labels]))}*: " + escape(" · ".join(cells[labels:]))
+def _item(cells: list[str], labels: int) -> list[tuple[str, dict | None]]:
+    """A row as one list item, for a table a message has no room for: '*Nordics*: EUR 2,340'."""
+    return [(" / ".join(cells[:labels]) or "–", BOLD), (": " + " · ".join(cells[labels:]), None)]
 
 
-def _sections(text: str, bold: bool = False, raw: bool = False) -> list[dict]:
-    """Section blocks of at most 3,000 characters each (split on lines, never failing)."""
-    body = text if raw else escape(text)
-    chunks = _chunks(body, SECTION_CHARS - 10)
-    wrap = (lambda c: f"*{c}*") if bold and len(chunks) == 1 and "\n" not in chunks[0] else (lambda c: c)
-    return [{"type": "section", "text": {"type": "mrkdwn", "text": wrap(c)}} for c in chunks]
+# ---------------------------------------------------------------- rich text
+
+Runs = list[tuple[str, dict | None]]  # the pieces of one paragraph or list item: text and style
 
 
-def _chunks(text: str, limit: int) -> list[str]:
-    chunks, current = [], ""
+def _paragraphs(text: str, style: dict | None = None) -> list[tuple[str, list[Runs]]]:
+    """Text as rich text's parts: ("section", [runs]) for a paragraph (its lines kept, "\n" between
+    them), ("list", [runs per item]) for a run of lines starting "• " or "- ". Nothing is escaped."""
+    parts: list[tuple[str, list]] = []
     for line in text.split("\n"):
-        while units(line) > limit:
-            head = cut(line, limit, "")
-            chunks.append(head)
-            line = line[len(head):]
-        if current and units(current) + units(line) + 1 > limit:
-            chunks.append(current)
-            current = ""
-        current += ("\n" if current else "") + line
-    if current.strip():
-        chunks.append(current)
-    return chunks or ["–"]
+        if line.startswith(BULLETS):
+            item = line[len(BULLETS[0]):].strip()
+            if not item:
+                continue
+            if parts and parts[-1][0] == "list":
+                parts[-1][1].append([(item, style)])
+            else:
+                parts.append(("list", [[(item, style)]]))
+        elif parts and parts[-1][0] == "lines":
+            parts[-1][1].append(line)
+        else:
+            parts.append(("lines", [line]))
+    out: list[tuple[str, list[Runs]]] = []
+    for kind, items in parts:
+        if kind == "list":
+            out.append((kind, items))
+        elif "\n".join(items).strip():
+            out.append(("section", [[("\n".join(items).strip("\n"), style)]]))
+    return out or [("section", [[("–", style)]])]
+
+
+def _rich(parts: list[tuple[str, list[Runs]]]) -> list[dict]:
+    """`rich_text` blocks holding the parts in order, each block at most RICH_CHARS of text. A
+    paragraph or list item that fits in a block is never split: it starts the next block when this
+    one has no room for it (a list goes on there in a new rich_text_list). One longer than a block
+    fills this block and goes on in the next as a rich_text_section (never a bullet the text did not
+    have), split at a line break or space."""
+    blocks: list[dict] = []
+    elements: list[dict] = []
+    room = RICH_CHARS
+
+    def close() -> None:
+        nonlocal elements, room
+        if elements:
+            blocks.append({"type": "rich_text", "elements": elements})
+        elements, room = [], RICH_CHARS
+
+    for kind, items in parts:
+        list_open = False  # this part's rich_text_list is the last element of the block
+        for runs in items:
+            need = sum(units(text) for text, _ in runs)
+            if elements and room < need <= RICH_CHARS:  # a paragraph or item a block can hold stays whole
+                close()
+                list_open = False
+            target: list[dict] | None = None  # the text elements of the section being written
+            started = False
+            for text, style in runs:
+                while text:
+                    head, text = _take(text, room, whole_words=bool(elements))
+                    if not head:  # not one word fits in what is left of this block
+                        close()
+                        list_open, target = False, None
+                        continue
+                    if target is None:
+                        if kind == "list" and not started:
+                            if not list_open:
+                                elements.append({"type": "rich_text_list", "style": "bullet", "elements": []})
+                                list_open = True
+                            elements[-1]["elements"].append({"type": "rich_text_section", "elements": []})
+                            target = elements[-1]["elements"][-1]["elements"]
+                        else:
+                            elements.append({"type": "rich_text_section", "elements": []})
+                            target = elements[-1]["elements"]
+                            list_open = False
+                        started = True
+                    target.append({"type": "text", "text": head} | ({"style": dict(style)} if style else {}))
+                    room -= units(head)
+                    if text:  # the rest goes on in the next block
+                        close()
+                        list_open, target = False, None
+    close()
+    return blocks
+
+
+def _take(text: str, limit: int, whole_words: bool) -> tuple[str, str]:
+    """The longest head of `text` within `limit` UTF-16 units, and the rest. When `text` is longer,
+    the head ends before the last line break or space that fits (the separator dropped); without
+    one, the head is "" if `whole_words`, else cut at the limit (a word longer than a block)."""
+    if units(text) <= limit:
+        return text, ""
+    n, end = 0, 0
+    for i, ch in enumerate(text):
+        n += 2 if ord(ch) > 0xFFFF else 1
+        if n > limit:
+            end = i
+            break
+    fits = text[:end + 1]  # a separator just past the limit may end the head too
+    line, space = fits.rfind("\n"), max(fits.rfind(" "), fits.rfind("\t"))
+    cut_at = line if line > end // 2 else max(line, space)
+    if cut_at > 0 and text[:cut_at].strip():
+        return text[:cut_at].rstrip(), text[cut_at + 1:].lstrip()
+    return ("", text) if whole_words else (text[:end], text[end:])
 
 
 def _context(text: str) -> dict:
