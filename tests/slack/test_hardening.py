@@ -99,6 +99,16 @@ def test_members_are_read_page_by_page(slack):
     assert [p["channel"] for p in slack.fake.of("chat.postEphemeral")] == ["CPAGED2"]
 
 
+# 4 ------------------------------------------------------------------------------------------
+
+def test_a_question_full_of_emoji_is_answered_with_blocks_slack_takes(slack):
+    slack.event(slack.mention("revenue last quarter " + "🎉" * 1500))
+    settle(slack)
+    post = slack.fake.of("chat.postMessage")[0]
+    assert "2,530" in post["text"] and post.get("blocks")  # the blocks went through, not a fallback
+    assert slack.fake.invalid == []  # the fake checks every payload as Slack does
+
+
 # 5 ------------------------------------------------------------------------------------------
 
 def test_a_failing_assistant_status_does_not_drop_the_answer(slack):

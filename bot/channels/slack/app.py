@@ -76,8 +76,8 @@ class SlackBot:
         self._members: dict[str, tuple[float, frozenset[str]]] = {}
         self._dms: dict[tuple[str, str], bool] = {}
         self._threads: OrderedDict[tuple[str, str], Conversation] = OrderedDict()
-        # Why the token no longer works ("invalid_auth", "token_revoked"), once Slack has said so:
-        # /readyz reports it, and nothing more is attempted with it.
+        # Why the app's token no longer works ("invalid_auth", "token_revoked"), once Slack has
+        # said so (auth.test at start, or a post): /readyz answers 503 while it is set.
         self.auth_error: str | None = None
 
     @property
