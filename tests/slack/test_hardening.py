@@ -13,6 +13,8 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 from urllib.parse import parse_qsl
 
@@ -189,6 +191,11 @@ def test_a_revoked_token_is_noticed(slack):
     slack.event(slack.mention("revenue last quarter"))
     settle(slack)
     assert slack.bot.auth_error == "token_revoked"
+    try:  # and /readyz says so (a load balancer takes the instance out)
+        urllib.request.urlopen(f"{slack.url}/readyz", timeout=5)
+        raise AssertionError("/readyz answered 200 with a revoked token")
+    except urllib.error.HTTPError as exc:
+        assert exc.code == 503 and "token_revoked" in exc.read().decode()
 
 
 # 10 -----------------------------------------------------------------------------------------
