@@ -207,6 +207,47 @@ MESSAGES: dict[str, dict[str, str]] = {
     "the_kpi": {"en": "the KPI {kpi}", "da": "nøgletallet {kpi}", "sv": "nyckeltalet {kpi}"},
     "a_deal_list": {"en": "a list of deals", "da": "en liste over aftaler", "sv": "en lista över affärer"},
     "the_period": {"en": "the period {period}", "da": "perioden {period}", "sv": "perioden {period}"},
+    # Slack (bot/channels/slack/): notes, table headers, buttons, replies, the assistant pane
+    "slack_private": {"en": "Only you can see this: it shows numbers not everyone in this channel may see.",
+                      "da": "Kun du kan se dette: det viser tal, som ikke alle i kanalen må se.",
+                      "sv": "Bara du kan se det här: det visar siffror som inte alla i kanalen får se."},
+    "slack_undelivered": {
+        "en": "I couldn't post my answer in <#{channel}> (Slack said: {error}), so here it is. Reference: {ref}.",
+        "da": "Jeg kunne ikke poste mit svar i <#{channel}> (Slack svarede: {error}), så her er det. Reference: {ref}.",
+        "sv": "Jag kunde inte posta mitt svar i <#{channel}> (Slack svarade: {error}), så här är det. Referens: {ref}.",
+    },
+    "slack_trimmed": {"en": "(trimmed to fit Slack)", "da": "(forkortet for at passe i Slack)",
+                      "sv": "(förkortat för Slack)"},
+    "slack_rows_trimmed": {
+        "en": "Showing the first {shown} of {total} rows (trimmed to fit Slack); ask for a top N to narrow it.",
+        "da": "Viser de første {shown} af {total} rækker (forkortet for at passe i Slack); spørg efter top N.",
+        "sv": "Visar de första {shown} av {total} raderna (förkortat för Slack); fråga efter topp N.",
+    },
+    "slack_sources": {"en": "Sources", "da": "Kilder", "sv": "Källor"},
+    "slack_greeting": {
+        "en": "Hi! Ask me about your KPIs and deals, or the CCO playbook, in English, Danish or Swedish.",
+        "da": "Hej! Spørg mig om dine nøgletal og aftaler eller om CCO-playbooken, på dansk, svensk eller engelsk.",
+        "sv": "Hej! Fråga mig om dina nyckeltal och affärer eller om CCO-playbooken, på svenska, danska eller engelska.",
+    },
+    "slack_prompts_title": {"en": "Try asking", "da": "Prøv at spørge", "sv": "Testa att fråga"},
+    "slack_status": {"en": "is looking that up…", "da": "slår det op…", "sv": "tar reda på det…"},
+    "col_period": {"en": "period", "da": "periode", "sv": "period"},
+    "col_compared": {"en": "compared", "da": "sammenlignet", "sv": "jämfört"},
+    "chart_button": {"en": "Chart", "da": "Graf", "sv": "Diagram"},
+    "chart_button_label": {"en": "Post this answer as a chart in the thread",
+                           "da": "Vis svaret som en graf i tråden",
+                           "sv": "Visa svaret som ett diagram i tråden"},
+    "chart_gone": {"en": "I can no longer find that answer; ask again and press Chart.",
+                   "da": "Jeg kan ikke længere finde det svar; spørg igen, og tryk på Graf.",
+                   "sv": "Jag hittar inte det svaret längre; fråga igen och tryck på Diagram."},
+    "chart_nothing": {"en": "There is nothing in that answer to chart.",
+                      "da": "Der er intet i det svar at vise som graf.",
+                      "sv": "Det finns inget i det svaret att visa som diagram."},
+    "feedback_good": {"en": "This answer was helpful", "da": "Svaret var nyttigt", "sv": "Svaret var till hjälp"},
+    "feedback_bad": {"en": "This answer was not helpful", "da": "Svaret var ikke nyttigt",
+                     "sv": "Svaret var inte till hjälp"},
+    "feedback_thanks": {"en": "Thanks for the feedback.", "da": "Tak for din feedback.",
+                        "sv": "Tack för din feedback."},
     # the playbook
     "pb_from": {"en": "From the playbook", "da": "Fra playbooken", "sv": "Från playbooken"},
     "pb_not_covered": {
@@ -417,25 +458,3 @@ def country_name(value: str, lang: str) -> str:
     if len(value) == 2 and value.isalpha():
         return Locale(lang).territories.get(value.upper(), value)
     return value
-
-
-# Slack answers (bot/channels/slack/blocks.py, listeners/actions.py): table headers, buttons, replies.
-MESSAGES.update({
-    "col_period": {"en": "period", "da": "periode", "sv": "period"},
-    "col_compared": {"en": "compared", "da": "sammenlignet", "sv": "jämfört"},
-    "chart_button": {"en": "Chart", "da": "Graf", "sv": "Diagram"},
-    "chart_button_label": {"en": "Post this answer as a chart in the thread",
-                           "da": "Vis svaret som en graf i tråden",
-                           "sv": "Visa svaret som ett diagram i tråden"},
-    "chart_gone": {"en": "I can no longer find that answer; ask again and press Chart.",
-                   "da": "Jeg kan ikke længere finde det svar; spørg igen, og tryk på Graf.",
-                   "sv": "Jag hittar inte det svaret längre; fråga igen och tryck på Diagram."},
-    "chart_nothing": {"en": "There is nothing in that answer to chart.",
-                      "da": "Der er intet i det svar at vise som graf.",
-                      "sv": "Det finns inget i det svaret att visa som diagram."},
-    "feedback_good": {"en": "This answer was helpful", "da": "Svaret var nyttigt", "sv": "Svaret var till hjälp"},
-    "feedback_bad": {"en": "This answer was not helpful", "da": "Svaret var ikke nyttigt",
-                     "sv": "Svaret var inte till hjälp"},
-    "feedback_thanks": {"en": "Thanks for the feedback.", "da": "Tak for din feedback.",
-                        "sv": "Tack för din feedback."},
-})

@@ -19,16 +19,17 @@ from urllib.parse import parse_qsl, urlencode
 
 import pytest
 from slack_sdk.signature import SignatureVerifier
+from sqlalchemy.orm import Session
 
 from bot.channels.slack.app import create_app
-from bot.web import LocalServer, create_web_app
 from bot.core.assistant import Assistant
 from bot.metrics.engine import Engine
 from bot.metrics.store import load_store
 from bot.playbook.embeddings import HashingEmbedder
 from bot.playbook.index import PlaybookIndex
 from bot.playbook.service import Playbook
-from bot.state import Feedback, open_state
+from bot.state import Feedback, PostedAnswer, open_state
+from bot.web import LocalServer, create_web_app
 from tests.fakes.slack_api import FakeSlack
 from tests.paths import FIXTURES, KNOWLEDGE
 
@@ -183,23 +184,21 @@ def test_slash_command_answers_through_response_url(slack):
     assert help_reply["response_type"] == "ephemeral" and "KPI" in help_reply["text"]
 
 
+def posted_answer_of(slack: Harness, question: str) -> PostedAnswer:
+    """The answer to `question` as the bot kept it by its message, once it has been posted."""
+    deadline = time.monotonic() + 15
+    while True:
+        with Session(slack.state) as s:
+            row = s.query(PostedAnswer).filter_by(question=question).first()
+        if row is not None or time.monotonic() > deadline:
+            assert row is not None, f"no posted answer for {question!r}"
+            return row
+        time.sleep(0.05)
+
+
 def test_buttons_follow_up_and_feedback(slack):
     """A follow-up button asks its question in the thread; 👍/👎 carry only "up"/"down", and the
     question is found by the message they are on (also an ephemeral one, known by its container)."""
-    from sqlalchemy.orm import Session
-
-    from bot.state import PostedAnswer
-
-    def posted(question: str) -> PostedAnswer:
-        deadline = time.monotonic() + 15
-        while True:
-            with Session(slack.state) as s:
-                row = s.query(PostedAnswer).filter_by(question=question).first()
-            if row is not None or time.monotonic() > deadline:
-                assert row is not None, f"no posted answer for {question!r}"
-                return row
-            time.sleep(0.05)
-
     body = fixture("block_actions_with_message.json")
     body["user"]["id"] = "UM1"
     body["actions"] = [{"type": "button", "action_id": "followup_0", "block_id": "ccobot_actions",
@@ -213,7 +212,7 @@ def test_buttons_follow_up_and_feedback(slack):
     assert feedback["type"] == "context_actions" and feedback["elements"][0]["type"] == "feedback_buttons"
     buttons = feedback["elements"][0]
     assert (buttons["positive_button"]["value"], buttons["negative_button"]["value"]) == ("up", "down")
-    ts = posted("revenue by region last quarter").ts
+    ts = posted_answer_of(slack, "revenue by region last quarter").ts
     body["message"]["ts"] = body["container"]["message_ts"] = ts
     body["actions"] = [{"type": "feedback_buttons", "action_id": "feedback", "block_id": "ccobot_feedback",
                         "value": "down", "text": {"type": "plain_text", "text": "👎"}, "action_ts": "2"}]
@@ -222,7 +221,7 @@ def test_buttons_follow_up_and_feedback(slack):
     assert reply["text"] == "Thanks for the feedback." and reply["response_type"] == "ephemeral"
     slack.event(slack.mention("my revenue last quarter", user="UR1"))  # only Alice sees her own figures
     slack.fake.wait_for("chat.postEphemeral")
-    private = posted("my revenue last quarter")
+    private = posted_answer_of(slack, "my revenue last quarter")
     ephemeral = {k: v for k, v in body.items() if k != "message"}  # Slack sends no message for an ephemeral one
     ephemeral.update(user={"id": "UR1"}, container={"type": "message", "message_ts": private.ts, "channel_id": "C111",
                                                     "is_ephemeral": True})
@@ -249,20 +248,6 @@ def test_app_home_shows_the_askers_own_kpis(slack):
 def test_chart_upload_for_a_time_series(slack):
     """Charts come on request: Chart on an answer uploads it in the answer's thread, drawn from the
     answer kept for that message; on an answer only the asker saw, the chart goes to them alone."""
-    from sqlalchemy.orm import Session
-
-    from bot.state import PostedAnswer
-
-    def posted(question: str) -> PostedAnswer:
-        deadline = time.monotonic() + 15
-        while True:
-            with Session(slack.state) as s:
-                row = s.query(PostedAnswer).filter_by(question=question).first()
-            if row is not None or time.monotonic() > deadline:
-                assert row is not None, f"no posted answer for {question!r}"
-                return row
-            time.sleep(0.05)
-
     def press(user: str, ts: str, thread: str | None, ephemeral: bool = False) -> None:
         body = fixture("block_actions_with_message.json")
         body["user"]["id"] = user
@@ -279,7 +264,7 @@ def test_chart_upload_for_a_time_series(slack):
     post = slack.fake.wait_for("chat.postMessage")[0]
     chart = [e for b in post["blocks"] if b["type"] == "actions" for e in b["elements"] if e["action_id"] == "chart"]
     assert [c["text"]["text"] for c in chart] == ["Chart"]
-    row = posted("revenue by month this year")
+    row = posted_answer_of(slack, "revenue by month this year")
     assert slack.bot.outbox.join(10)
     assert slack.fake.of("files.completeUploadExternal") == []  # no chart as a second message unasked
     before = 0
@@ -292,7 +277,7 @@ def test_chart_upload_for_a_time_series(slack):
     assert slack.fake.of("upload")[-1]["bytes"] == int(get_url["length"])
     slack.event(slack.mention("my revenue by month this year", user="UR1"))  # Alice's own: only she sees it
     slack.fake.wait_for("chat.postEphemeral")
-    press("UR1", posted("my revenue by month this year").ts, None, ephemeral=True)
+    press("UR1", posted_answer_of(slack, "my revenue by month this year").ts, None, ephemeral=True)
     deadline = time.monotonic() + 15
     while not [c for c in slack.fake.of("files.completeUploadExternal") if c["channel_id"] != "C111"] \
             and time.monotonic() < deadline:

@@ -43,20 +43,11 @@ AUTH_ERRORS = {"invalid_auth", "not_authed", "token_revoked", "token_expired", "
 BLOCK_ERRORS = {"invalid_blocks", "invalid_blocks_format", "msg_blocks_too_long", "invalid_attachments"}
 SCOPE_DIMS = ("region", "country", "segment", "team", "product_line")  # what a channel's name may name
 MAX_TEXT = 39_000  # Slack truncates a message's text at 40,000 characters
-UNDELIVERED = {
-    "en": "I couldn't post my answer in <#{channel}> (Slack said: {error}), so here it is. Reference: {ref}.",
-    "da": "Jeg kunne ikke poste mit svar i <#{channel}> (Slack svarede: {error}), så her er det. Reference: {ref}.",
-    "sv": "Jag kunde inte posta mitt svar i <#{channel}> (Slack svarade: {error}), så här är det. Referens: {ref}.",
-}
-PRIVATE_NOTE = {
-    "en": "Only you can see this: it shows numbers not everyone in this channel may see.",
-    "da": "Kun du kan se dette: det viser tal, som ikke alle i kanalen må se.",
-    "sv": "Bara du kan se det här: det visar siffror som inte alla i kanalen får se.",
-}
 
 
 def make_client(token: str | None, api_url: str | None) -> WebClient:
-    """A Web API client that waits out 429s (Retry-After) and retries dropped connections."""
+    """A Web API client that waits out 429s (Retry-After) and retries dropped connections. Posts
+    leave through the Outbox instead, which waits per channel without holding a thread."""
     kwargs = {"base_url": api_url} if api_url else {}
     return WebClient(token=token, retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3),
                                                   ConnectionErrorRetryHandler(max_retry_count=2)], **kwargs)
@@ -255,7 +246,7 @@ class SlackBot:
             self._post(where, "chat_postMessage", dict(channel=channel, thread_ts=thread_ts, text=text, blocks=blocks,
                                                        unfurl_links=False, unfurl_media=False))
         else:
-            note = {"type": "context", "elements": [{"type": "mrkdwn", "text": PRIVATE_NOTE[answer.lang]}]}
+            note = {"type": "context", "elements": [{"type": "mrkdwn", "text": t("slack_private", answer.lang)}]}
             self._post(where, "chat_postEphemeral", dict(channel=channel, user=user_id, thread_ts=thread_ts, text=text,
                                                          blocks=[note, *blocks]))
 
@@ -303,8 +294,8 @@ class SlackBot:
         if where.is_dm:
             return  # the DM to the asker was the last resort; the log has the reference
         dm = where.client.conversations_open(users=where.user_id)["channel"]["id"]
-        lang = where.answer.lang if where.answer.lang in UNDELIVERED else "en"
-        text = UNDELIVERED[lang].format(channel=where.channel, error=error, ref=ref) + "\n\n" + plain_text(where.answer)
+        text = t("slack_undelivered", where.answer.lang, channel=where.channel, error=error, ref=ref) \
+            + "\n\n" + plain_text(where.answer)
         self._post(replace(where, channel=dm, thread_ts=None, is_dm=True), "chat_postMessage",
                    dict(channel=dm, text=text[:MAX_TEXT]))
 

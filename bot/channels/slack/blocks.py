@@ -50,7 +50,6 @@ BLOCKS = MAX_BLOCKS - 1  # one left for the note deliver puts above an answer on
 SECTION_CHARS = 3000
 CONTEXT_ELEMENTS = 10
 BUTTON_CHARS = 75
-VALUE_CHARS = 2000
 FOLLOWUP_VALUE_CHARS = 1000  # a follow-up's value is its question: well under Slack's 2,000
 MAX_FOLLOWUPS = 3
 TEXT_CHARS = 3000  # the notification text beside the blocks
@@ -60,11 +59,6 @@ TABLE_ROWS = 100  # Slack: rows of a table, the header row included
 TABLE_COLUMNS = 20  # Slack: cells in a row
 TABLE_CHARS = 10_000  # Slack: cell text of the table in one message
 CELL_CHARS = 200
-TRIMMED = {"en": "(trimmed to fit Slack)", "da": "(forkortet for at passe i Slack)", "sv": "(förkortat för Slack)"}
-ROWS_TRIMMED = {"en": "Showing the first {shown} of {total} rows (trimmed to fit Slack); ask for a top N to narrow it.",
-                "da": "Viser de første {shown} af {total} rækker (forkortet for at passe i Slack); spørg efter top N.",
-                "sv": "Visar de första {shown} av {total} raderna (förkortat för Slack); fråga efter topp N."}
-SOURCES = {"en": "Sources", "da": "Kilder", "sv": "Källor"}
 RICH_CHARS = SECTION_CHARS  # text in one rich_text block (and so in one text element); see above
 BULLETS = ("• ", "- ")  # a line starting so is a list item
 BOLD = {"bold": True}
@@ -104,7 +98,7 @@ def render(answer: Answer) -> tuple[str, list[dict]]:
         blocks, table_free = _body(part, table_free)
         body += blocks
     if answer.citations:
-        sources = [(_word(SOURCES, answer.lang), BOLD), ("\n" + "\n".join(_sources(answer)), None)]
+        sources = [(t("slack_sources", answer.lang), BOLD), ("\n" + "\n".join(_sources(answer)), None)]
         body += _rich([("section", [sources])])
     notes = [cut(escape(n), SECTION_CHARS) for n in answer.notes][:CONTEXT_ELEMENTS]
     if notes:
@@ -112,7 +106,7 @@ def render(answer: Answer) -> tuple[str, list[dict]]:
     tail = _actions(answer) + ([_feedback(answer)] if answer.kind != "error" else [])
     room = BLOCKS - len(tail)
     if len(body) > room:
-        body = body[:room - 1] + [_context(_word(TRIMMED, answer.lang))]
+        body = body[:room - 1] + [_context(t("slack_trimmed", answer.lang))]
     return cut(escape(answer.text), TEXT_CHARS), body + tail
 
 
@@ -132,7 +126,7 @@ def _body(answer: Answer, table_free: bool) -> tuple[list[dict], bool]:
         blocks += _rich([("list", items)])
         shown = len(items)
     if shown < len(rows):
-        blocks.append(_context(_word(ROWS_TRIMMED, answer.lang).format(shown=shown, total=len(rows))))
+        blocks.append(_context(t("slack_rows_trimmed", answer.lang, shown=shown, total=len(rows))))
     return blocks, False
 
 
@@ -345,10 +339,6 @@ def _capital(word: str) -> str:
     return word[:1].upper() + word[1:]
 
 
-def _word(table: dict[str, str], lang: str) -> str:
-    return table.get(lang, table["en"])
-
-
 def _sources(answer: Answer) -> list[str]:
     return [f"[{n}] {place(c['title'], c['section'])} ({c['lang']})" for n, c in enumerate(answer.citations, 1)]
 
@@ -370,9 +360,9 @@ def plain_text(answer: Answer) -> str:
         out.append(escape(part.summary or part.text))
         out.append("```" + escape(_aligned(heads, rows[:MAX_ROWS * 5], right)) + "```")
         if len(rows) > MAX_ROWS * 5:
-            out.append(escape(_word(ROWS_TRIMMED, lang).format(shown=MAX_ROWS * 5, total=len(rows))))
+            out.append(escape(t("slack_rows_trimmed", lang, shown=MAX_ROWS * 5, total=len(rows))))
     if answer.citations:
-        out.append(f"*{_word(SOURCES, lang)}*\n" + escape("\n".join(_sources(answer))))
+        out.append(f"*{t('slack_sources', lang)}*\n" + escape("\n".join(_sources(answer))))
     out += [escape(f"• {n}") for n in answer.notes]
     if answer.followups:
         out.append(escape("→ " + " · ".join(answer.followups[:MAX_FOLLOWUPS])))

@@ -129,9 +129,19 @@ class Outbox:
                 self._cond.notify_all()
 
     def _next(self) -> _Channel | None:
-        """The channel that has waited longest among those free to post now."""
+        """The channel that has waited longest among those free to post now. A channel that has
+        been quiet long enough to post a whole burst again is forgotten (it would start afresh)."""
         now = time.monotonic()
-        ready = [c for c in self._channels.values() if c.posts and not c.busy and c.not_before <= now]
+        ready, quiet = [], []
+        for name, c in self._channels.items():
+            if c.busy or c.not_before > now:
+                continue
+            if c.posts:
+                ready.append(c)
+            elif now - c.refilled >= BURST * self.pace:
+                quiet.append(name)
+        for name in quiet:
+            del self._channels[name]
         return min(ready, key=lambda c: c.posts[0].queued_at, default=None)
 
     def _wait_time(self) -> float | None:

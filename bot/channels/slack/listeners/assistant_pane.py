@@ -11,16 +11,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.channels.slack.app import SlackBot
-from bot.core.i18n import country_name
+from bot.core.i18n import country_name, t
 
 log = logging.getLogger("ccobot.slack")
-GREETING = {
-    "en": "Hi! Ask me about your KPIs and deals, or the CCO playbook, in English, Danish or Swedish.",
-    "da": "Hej! Spørg mig om dine nøgletal og aftaler eller om CCO-playbooken, på dansk, svensk eller engelsk.",
-    "sv": "Hej! Fråga mig om dina nyckeltal och affärer eller om CCO-playbooken, på svenska, danska eller engelska.",
-}
-PROMPTS_TITLE = {"en": "Try asking", "da": "Prøv at spørge", "sv": "Testa att fråga"}
-STATUS = {"en": "is looking that up…", "da": "slår det op…", "sv": "tar reda på det…"}
 LOADING = {
     "en": ["Reading the numbers…", "Checking who may see what…", "Looking in the playbook…"],
     "da": ["Læser tallene…", "Tjekker hvem der må se hvad…", "Kigger i playbooken…"],
@@ -69,8 +62,8 @@ def register(app: App, bot: SlackBot) -> None:
         thread = payload.get("assistant_thread") or {}
         with bot.using(client):
             lang, prompts = prompts_for(bot, thread.get("user_id", ""), (thread.get("context") or {}).get("channel_id"))
-        say(GREETING[lang])
-        set_suggested_prompts(prompts=[{"title": q, "message": q} for q in prompts], title=PROMPTS_TITLE[lang])
+        say(t("slack_greeting", lang))
+        set_suggested_prompts(prompts=[{"title": q, "message": q} for q in prompts], title=t("slack_prompts_title", lang))
 
     @pane.thread_context_changed
     def context_changed(payload: dict, set_suggested_prompts, save_thread_context, client: WebClient) -> None:  # noqa: ANN001
@@ -80,7 +73,7 @@ def register(app: App, bot: SlackBot) -> None:
         with bot.using(client):
             lang, prompts = prompts_for(bot, thread.get("user_id", ""), (thread.get("context") or {}).get("channel_id"))
         _quietly(set_suggested_prompts, prompts=[{"title": q, "message": q} for q in prompts],
-                 title=PROMPTS_TITLE[lang])
+                 title=t("slack_prompts_title", lang))
 
     @pane.user_message
     def message(body: dict, payload: dict, set_status, set_title, client: WebClient) -> None:  # noqa: ANN001
@@ -88,7 +81,7 @@ def register(app: App, bot: SlackBot) -> None:
         with bot.using(client):
             lang = bot.language_of(user)
         # Status and title are niceties: when Slack refuses them, the answer still comes.
-        _quietly(set_status, status=STATUS[lang], loading_messages=LOADING[lang])
+        _quietly(set_status, status=t("slack_status", lang), loading_messages=LOADING[lang])
         key = (payload["channel"], payload.get("thread_ts") or "")
         if key not in titled:
             _quietly(set_title, question[:60] or "ccobot")
