@@ -434,6 +434,16 @@ def _assistant(data: Path | None, channel: str, wait_for_index: bool = True):
         raise fail(f"cannot load the metrics store: {exc}") from None
 
 
+def _digest_commands() -> None:
+    from bot.digest.cli import digest_app, scheduler
+
+    app.add_typer(digest_app, name="digest")
+    app.command("scheduler")(scheduler)
+
+
+_digest_commands()
+
+
 def main() -> None:
     try:
         app()

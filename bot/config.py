@@ -52,6 +52,13 @@ class Settings(BaseSettings):
     port: int = 3000
     # Threads answering Slack events (each answer runs on one; acks never wait for them).
     slack_workers: int = Field(default=16, ge=1, le=256)
+    # Morning digests (contracts/digest.md): how late a missed digest may still go out, how long a
+    # run's claim on one lasts before another run may take it over, and the chart in its thread.
+    ccobot_digest_grace_minutes: int = Field(default=120, ge=1, le=24 * 60)
+    ccobot_digest_lease_seconds: int = Field(default=300, ge=1, le=3600)
+    ccobot_digest_chart: bool = True
+    # Run the digest scheduler inside `ccobot serve` (only the instance holding the lock ticks).
+    ccobot_scheduler_in_serve: bool = True
 
     @property
     def demo_store(self) -> Path:

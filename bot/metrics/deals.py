@@ -79,7 +79,7 @@ def list_deals(store: MetricsStore, catalog: Catalog, query: DealQuery, cal: Cal
     pos = np.flatnonzero(mask)
     shown = _sort(store, pos, query, cal.as_of)
     result = DealResult(query, [], int(len(pos)), period, filters, store.base_currency, cal.as_of)
-    result.rows = _rows(store, catalog, shown, cal.as_of, with_reasons=bool(query.risks))
+    result.rows = deal_rows(store, catalog, shown, cal.as_of, with_reasons=bool(query.risks))
     if query.risks and "stalled" in query.risks and store.history() is None:
         result.notes.append(Note("no_history_for_stalled"))
     return result
@@ -224,7 +224,8 @@ def _dates_as_float(secs: np.ndarray) -> np.ndarray:
     return np.where(secs == NO_DATE, np.nan, secs.astype("float64"))
 
 
-def _rows(store: MetricsStore, catalog: Catalog, pos: np.ndarray, as_of: date, with_reasons: bool) -> list[dict]:
+def deal_rows(store: MetricsStore, catalog: Catalog, pos: np.ndarray, as_of: date, with_reasons: bool) -> list[dict]:
+    """The deals at `pos` as answer rows (names, owner, stage, base-currency amount, close date; reasons if asked)."""
     deals = store.deals
     # Column by column: taking 10 rows of one Series is cheap, of the whole wide frame it is not.
     col = {c: deals[c].iloc[pos].tolist() if c in deals.columns else [None] * len(pos)

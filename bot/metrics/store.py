@@ -191,13 +191,14 @@ def _currencies(frame: pd.DataFrame, base: str) -> pd.Series:
 
 
 def _convert_money(name: str, frame: pd.DataFrame, currency: pd.Series, fx: FxTable, report: LoadReport) -> None:
-    """Convert a table's money column to the base currency in place (deals keep the original)."""
+    """Convert a table's money column to the base currency in place (deals and their history keep the original)."""
     if name not in MONEY:
         return
     column, date_col = MONEY[name]
     dates = frame[date_col]
     if name == "opportunities":
         dates = dates.fillna(frame["created_date"])  # open deals without a close date
+    if name in ("opportunities", "opportunity_history"):  # digests compare amounts in the deal's own currency
         frame["amount_local"] = frame[column]
     converted, unknown = fx.convert(frame[column].to_numpy(dtype="float64", na_value=np.nan),
                                     currency, month_index(dates))

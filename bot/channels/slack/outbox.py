@@ -44,6 +44,8 @@ class Post:
     kwargs: dict
     sent: Callable[[dict], None] = lambda response: None
     failed: Callable[[str], None] = lambda error: None
+    # Asked right before each attempt; False drops the post (a digest whose claim another run took over).
+    before: Callable[[], bool] | None = None
     tries: int = 0  # retries after a dropped connection or a 5xx
     queued_at: float = field(default_factory=time.monotonic)
     # the asker's context (the event id the logs carry), for the callbacks run on other threads
@@ -150,6 +152,8 @@ class Outbox:
 
     def _send(self, post: Post) -> tuple[str, dict | float | str]:
         """("sent", response) | ("later", seconds) | ("retry", error) | ("failed", error)."""
+        if post.before is not None and not post.before():
+            return "failed", "superseded"
         try:
             response = getattr(self._client(post.client), post.method)(**post.kwargs)
             return "sent", dict(response.data) if isinstance(response.data, dict) else {}

@@ -1,0 +1,113 @@
+"""Digests to Slack: the Sender of bot/digest/run.py over the Web API and the outbound queue.
+
+A digest goes to the person's DM (chat.postMessage to their user id) or to the channel they
+chose, carrying message metadata (event_type ccobot_digest, recipient and date), so that a
+run taking over a dead run's claim can see in the conversation whether it was already posted.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta, timezone
+from typing import Callable
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.channels.slack.digest_blocks import digest_chart, digest_message
+from bot.channels.slack.outbox import Outbox, Post
+from bot.digest.model import Digest
+from bot.digest.subscriptions import Subscription, rep_value
+from bot.metrics.store import MetricsStore
+
+log = logging.getLogger("ccobot.digest")
+EVENT_TYPE = "ccobot_digest"
+
+
+def metadata(digest: Digest) -> dict:
+    return {"event_type": EVENT_TYPE, "event_payload": {"recipient": digest.rep_id, "date": digest.date.isoformat()}}
+
+
+class SlackDigests:
+    def __init__(self, client: WebClient, outbox: Outbox, store: MetricsStore, chart: bool = True) -> None:
+        self.client, self.outbox, self.store, self.chart = client, outbox, store, chart
+        self._users: dict[str, str | None] = {}
+        self._zones: dict[str, str | None] = {}
+
+    def user_id(self, rep_id: str) -> str | None:
+        """The person's Slack member id: reps.slack_user_id, else looked up by their email."""
+        if rep_id not in self._users:
+            found = rep_value(self.store, rep_id, "slack_user_id")
+            email = rep_value(self.store, rep_id, "email")
+            if not found and email:
+                try:
+                    found = self.client.users_lookupByEmail(email=email)["user"]["id"]
+                except SlackApiError as exc:
+                    log.info("no Slack user for a rep", extra={"rep": rep_id, "error": exc.response.get("error")})
+            self._users[rep_id] = found
+        return self._users[rep_id]
+
+    def zone(self, sub: Subscription) -> str | None:
+        if sub.rep_id not in self._zones:
+            user, zone = self.user_id(sub.rep_id), None
+            if user:
+                try:
+                    zone = self.client.users_info(user=user)["user"].get("tz")
+                except SlackApiError as exc:
+                    log.info("users.info failed", extra={"rep": sub.rep_id, "error": exc.response.get("error")})
+            self._zones[sub.rep_id] = zone
+        return self._zones[sub.rep_id]
+
+    def _where(self, sub: Subscription) -> str | None:
+        return sub.channel or self.user_id(sub.rep_id)  # a user id posts to the app's DM with them
+
+    def post(self, sub: Subscription, digest: Digest, before: Callable[[], bool],
+             sent: Callable[[str, str], None], failed: Callable[[str], None]) -> None:
+        where = self._where(sub)
+        if where is None:
+            failed("no Slack user for this rep (no slack_user_id, and no match by email)")
+            return
+        text, blocks = digest_message(digest)
+
+        def done(resp: dict) -> None:
+            sent(str(resp.get("channel") or where), str(resp["ts"]))
+            if self.chart:
+                self._chart(digest, str(resp.get("channel") or where), str(resp["ts"]))
+
+        self.outbox.put(Post(self.client, "chat_postMessage",
+                             dict(channel=where, text=text, blocks=blocks, metadata=metadata(digest),
+                                  unfurl_links=False, unfurl_media=False),
+                             sent=done, failed=failed, before=before))
+
+    def _chart(self, digest: Digest, channel: str, ts: str) -> None:
+        png = digest_chart(digest)
+        if png is None:
+            return
+        try:
+            self.client.files_upload_v2(channel=channel, thread_ts=ts, content=png, filename="pipeline.png",
+                                        title=digest_message(digest)[0][:200])
+        except SlackApiError as exc:  # the digest is out; a missing chart is logged, not retried
+            log.warning("digest chart upload failed", extra={"error": exc.response.get("error")})
+
+    def already_sent(self, sub: Subscription, digest: Digest) -> tuple[str, str] | None:
+        where = self._where(sub)
+        if where is None:
+            return None
+        channel = where
+        if not sub.channel:
+            channel = self.client.conversations_open(users=where)["channel"]["id"]
+        since = datetime.combine(digest.date, datetime.min.time(), timezone.utc) - timedelta(days=1)
+        cursor = None
+        while True:
+            page = self.client.conversations_history(channel=channel, oldest=str(since.timestamp()), limit=200,
+                                                     include_all_metadata=True, cursor=cursor)
+            for message in page.get("messages", []):
+                meta = message.get("metadata") or {}
+                if meta.get("event_type") == EVENT_TYPE and meta.get("event_payload") == metadata(digest)["event_payload"]:
+                    return channel, str(message["ts"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+
+    def wait(self, timeout: float) -> bool:
+        return self.outbox.join(timeout)

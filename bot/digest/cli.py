@@ -1,0 +1,134 @@
+"""`ccobot digest preview|run` and `ccobot scheduler` (contracts/digest.md)."""
+
+from __future__ import annotations
+
+import json
+import signal
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from bot.access import identify
+from bot.config import Settings, get_settings
+from bot.digest.content import DigestBuilder
+from bot.digest.model import Recipient
+from bot.digest.render import digest_text
+from bot.digest.run import DigestRun, RunReport
+from bot.digest.subscriptions import Subscriptions, language_of
+from bot.metrics.engine import Engine
+from bot.state import open_state
+
+digest_app = typer.Typer(no_args_is_help=True, help="Morning pipeline digests.")
+DataOpt = Annotated[Optional[Path], typer.Option("--data", help="Store folder or mapping file (*.yml).")]
+
+
+@digest_app.command("preview")
+def preview(
+    who: Annotated[str, typer.Option("--for", help="rep_id, email or Slack id of the recipient.")],
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="The morning (YYYY-MM-DD); default the store's as_of.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="The digest object of contracts/digest.md.")] = False,
+    data: DataOpt = None,
+) -> None:
+    """The digest ID would get on that morning."""
+    from bot.cli import fail, open_store, out, parse_day
+
+    store = open_store(data, with_history=True)
+    person = identify(store, who)
+    if not person.matched:
+        raise fail(f"no rep matches '{who}' (a rep_id, email or Slack id from the reps table).")
+    engine = Engine(store)
+    day = parse_day(as_of, "--as-of") or engine.as_of()
+    sub = Subscriptions(open_state(get_settings().state_url)).get(store, person.rep_id)
+    recipient = Recipient(person.rep_id, day, sub.previous_due_day(day), language_of(store, sub))
+    digest = DigestBuilder(engine).build([recipient])[0]
+    text = digest_text(digest, store.fiscal_year_start_month)
+    if as_json:
+        out.print_json(json.dumps(digest.as_json(text), ensure_ascii=False))
+    else:
+        out.print(text, highlight=False, markup=False)
+
+
+@digest_app.command("run")
+def run(
+    at: Annotated[Optional[str], typer.Option("--at", help="The instant (ISO 8601 with an offset); default now.")] = None,
+    data: DataOpt = None,
+) -> None:
+    """Send, once, every digest due at that instant and not sent yet."""
+    from bot.cli import err, fail
+
+    instant = _instant(at) if at else datetime.now(timezone.utc)
+    runner, close = _runner(get_settings(), data)
+    try:
+        report = runner(instant)
+    finally:
+        close()
+    err.print(_summary(report), highlight=False)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def scheduler(data: DataOpt = None) -> None:
+    """Run the digest scheduler: a tick every minute while this process holds the lock."""
+    from bot.cli import err
+    from bot.digest.scheduler import DigestScheduler, LeaderLock
+
+    settings = get_settings()
+    runner, close = _runner(settings, data)
+    sched = DigestScheduler(LeaderLock(runner.state), lambda now: runner(now, wait=50.0), blocking=True)
+    signal.signal(signal.SIGTERM, lambda *_: sched.stop())
+    err.print("Digest scheduler running: a tick every minute while this process holds the lock (Ctrl-C stops).")
+    try:
+        sched.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        sched.stop()
+        close()
+
+
+def _instant(text: str) -> datetime:
+    from bot.cli import fail
+
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise fail(f"--at '{text}' is not an ISO 8601 timestamp (like 2026-11-20T08:00:00+01:00).") from None
+    if value.tzinfo is None:
+        raise fail(f"--at '{text}' has no UTC offset; add one (like +01:00 or Z).")
+    return value
+
+
+def _runner(settings: Settings, data: Path | None):
+    """A DigestRun delivering to Slack, and how to close it (the outbound queue finishes first)."""
+    from bot.channels.slack.app import make_client
+    from bot.channels.slack.digests import SlackDigests
+    from bot.channels.slack.outbox import Outbox
+    from bot.cli import fail, resolve_data
+    from bot.metrics.store import StoreHolder
+
+    if settings.slack_bot_token is None:
+        raise fail("digests are delivered through Slack: set SLACK_BOT_TOKEN (and SLACK_API_URL for another "
+                   "Web API base URL). `ccobot digest preview --for ID` shows one without sending.")
+    holder = StoreHolder(resolve_data(data))
+    store = holder.get()
+    store.history()
+    engine = Engine(holder)
+    client = make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+    outbox = Outbox()
+    sender = SlackDigests(client, outbox, store, chart=settings.ccobot_digest_chart)
+    runner = DigestRun(engine, open_state(settings.state_url), sender,
+                       grace=timedelta(minutes=settings.ccobot_digest_grace_minutes),
+                       lease=timedelta(seconds=settings.ccobot_digest_lease_seconds))
+    return runner, lambda: outbox.close(timeout=30.0)
+
+
+def _summary(r: RunReport) -> str:
+    parts = [f"{r.due} due", f"{len(r.sent)} sent", f"{len(r.late)} sent late", f"{len(r.found)} found already posted",
+             f"{r.others} taken by another run or already sent", f"{len(r.quiet)} quiet (off)",
+             f"{len(r.skipped)} skipped (grace passed)", f"{len(r.failed)} failed"]
+    text = "digest run: " + ", ".join(parts)
+    if r.failed:
+        text += "\n" + "\n".join(f"  {rep}: {error}" for rep, error in sorted(r.failed.items()))
+    return text

@@ -1,0 +1,341 @@
+"""What each digest holds (contracts/digest.md), for every recipient of a tick together.
+
+The store is read once per local date, not once per recipient: the engine computes each
+figure grouped by owner, changes, risks and closing deals are worked out for every deal and
+indexed by owner, and each recipient's digest is then summed or gathered over the owners in
+their access scope. Figures come from the engine's KPIs and the deal rows and risk reasons
+from the deal-list code, so a digest and an answer to "my pipeline this quarter" agree.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+
+from bot.access import Identity, identify
+from bot.errors import PlanError
+from bot.digest.model import CHANGE_KINDS, Digest, Recipient
+from bot.metrics.context import day_seconds, store_array
+from bot.metrics.deals import NO_DATE, deal_rows, risk_flags
+from bot.metrics.engine import Engine
+from bot.metrics.loader import LOST_STAGE_RE, WON_STAGE_RE
+from bot.metrics.periods import Calendar, Period
+from bot.metrics.plan import QueryPlan
+from bot.metrics.store import MetricsStore
+
+CLOSING_SHOWN = 10
+OPEN, WON, LOST = 0, 1, 2
+ADDITIVE = {"pipeline": "pipeline", "weighted_pipeline": "weighted_pipeline", "bookings_qtd": "revenue"}
+
+
+def scope_kind(who: Identity) -> str:
+    return "company" if who.sees_all else "team" if who.reports else "own"
+
+
+class DigestBuilder:
+    """Builds digests for many recipients over one engine's store."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def build(self, recipients: Iterable[Recipient]) -> list[Digest]:
+        """One Digest per recipient, in order. Recipients who match no rep raise KeyError."""
+        recipients = list(recipients)
+        store = self.engine.store
+        people = {r.rep_id: identify(store, r.rep_id) for r in recipients}
+        missing = [r for r, who in people.items() if not who.matched]
+        if missing:
+            raise KeyError(", ".join(missing))
+        out: dict[int, Digest] = {}
+        by_day: dict[date, list[int]] = defaultdict(list)
+        for i, r in enumerate(recipients):
+            by_day[r.date].append(i)
+        for day, members in by_day.items():
+            day_parts = _Day(self.engine, day)
+            windows: dict[date, _Entries] = {}
+            for i in members:
+                r = recipients[i]
+                if r.window_start not in windows:
+                    windows[r.window_start] = day_parts.changes(r.window_start)
+                out[i] = day_parts.digest(r, people[r.rep_id], windows[r.window_start])
+        return [out[i] for i in range(len(recipients))]
+
+
+@dataclass
+class _Entries:
+    """Deal entries in one order for everyone, indexed by owner so a scope gathers them cheaply."""
+
+    all: list[dict]
+    by_owner: dict[str, list[int]]
+
+    @classmethod
+    def of(cls, entries: list[dict]) -> "_Entries":
+        by_owner: dict[str, list[int]] = defaultdict(list)
+        for i, e in enumerate(entries):
+            by_owner[e["owner_id"]].append(i)
+        return cls(entries, by_owner)
+
+    def within(self, owners: frozenset[str] | None, limit: int | None = None) -> list[dict]:
+        if owners is None:
+            return self.all[:limit] if limit else list(self.all)
+        picked = sorted(i for o in owners for i in self.by_owner.get(o, ())[:limit or None])
+        return [self.all[i] for i in picked[:limit or None]]
+
+
+class _Day:
+    """Everything of one local date D that does not depend on the recipient."""
+
+    def __init__(self, engine: Engine, day: date) -> None:
+        self.engine, self.store, self.day = engine, engine.store, day
+        cal = Calendar(day, self.store.fiscal_year_start_month)
+        start = cal.unit_start(day, "quarter")
+        self.quarter: Period = cal.unit(start, "quarter", "this quarter", forward=True)
+        self.figures = self._figures()
+        self.targets = self._targets()
+        open_pos = np.flatnonzero(~store_array(self.store, "opportunities", "is_closed"))
+        self.risks = _Entries.of(self._risks(open_pos))
+        self.closing = _Entries.of(self._closing(open_pos))
+
+    # ------------------------------------------------------------ per recipient
+
+    def digest(self, r: Recipient, who: Identity, changes: _Entries) -> Digest:
+        owners = who.deal_level()
+        figures = {name: self._sum(name, owners) for name in ADDITIVE}
+        target = self._target(who, owners)
+        booked, pipeline = figures["bookings_qtd"], figures["pipeline"]
+        left = None if target is None else target - booked
+        q = self.quarter
+        figures.update(
+            target_quarter=target,
+            attainment=booked / target if target else None,
+            pace=round(((self.day - q.start).days + 1) / ((q.nominal_end - q.start).days + 1), 6),
+            coverage=pipeline / left if left is not None and left > 0 else None)
+        return Digest(rep_id=who.rep_id or r.rep_id, name=who.name or r.rep_id, date=self.day, lang=r.lang,
+                      scope=scope_kind(who), currency=self.store.base_currency, period=(q.start, q.nominal_end),
+                      window=(r.window_start, self.day - timedelta(days=1)), figures=figures,
+                      changes=changes.within(owners), risks=self.risks.within(owners),
+                      closing_this_week=self.closing.within(owners, CLOSING_SHOWN), late=r.late)
+
+    def _sum(self, name: str, owners: frozenset[str] | None) -> float:
+        total, per_owner = self.figures[name]
+        if owners is None:
+            return total
+        return float(sum(per_owner.get(o, 0.0) for o in owners))
+
+    def _target(self, who: Identity, owners: frozenset[str] | None) -> float | None:
+        """digest.md: a rep their own rows; a manager their team's row when the targets table has
+        one, else the sum of their reps' rows; everyone else the company-wide rows."""
+        if self.targets is None:
+            return None
+        company, by_team, by_owner = self.targets
+        if owners is None:
+            return company
+        if who.reports and who.team is not None and who.team in by_team:
+            return by_team[who.team]
+        rows = [by_owner[o] for o in owners if o in by_owner]
+        return float(sum(rows)) if rows else None
+
+    # ------------------------------------------------------------ once per day
+
+    def _run(self, metric: str, period: Period, by: list[str]):
+        plan = QueryPlan(metric=metric, period=f"{period.start.isoformat()}..{period.nominal_end.isoformat()}",
+                         group_by=by)
+        return self.engine.run(plan, as_of=self.day)
+
+    def _figures(self) -> dict[str, tuple[float, dict[str, float]]]:
+        """Each additive figure for the whole company and per owner: one pass each."""
+        q = self.quarter
+        to_date = Period(q.start, self.day, "quarter to date", "range", self.day)
+        out = {}
+        for name, metric in ADDITIVE.items():
+            period = to_date if name == "bookings_qtd" else q
+            total = self._run(metric, period, []).value or 0.0
+            rows = self._run(metric, period, ["owner"]).rows
+            out[name] = (total, {r["owner"]: r["value"] or 0.0 for r in rows if r["owner"] is not None})
+        return out
+
+    def _targets(self) -> tuple[float | None, dict[str, float], dict[str, float]] | None:
+        """Targets within the quarter: company-wide, per team (team rows), per rep (rep rows)."""
+        if not self.store.has("targets"):
+            return None
+        try:
+            company = self._run("quota", self.quarter, [])
+            teams = self._run("quota", self.quarter, ["team"]).rows
+            owners = self._run("quota", self.quarter, ["owner"]).rows
+        except PlanError:
+            return None
+        t = self.store.tables["targets"]
+        start, end = pd.Timestamp(self.quarter.start), pd.Timestamp(self.quarter.nominal_end)
+        level = t["rep_id"].isna() & t["team"].isna() & t["region"].isna()
+        has_company = bool((level & (t["period_start"] >= start) & (t["period_end"] <= end)).any())
+        return ((company.value if has_company else None),
+                {r["team"]: r["value"] for r in teams if r["team"] is not None and r["value"] is not None},
+                {r["owner"]: r["value"] for r in owners if r["owner"] is not None and r["value"] is not None})
+
+    def _risks(self, open_pos: np.ndarray) -> list[dict]:
+        """Open deals with at least one risk reason, largest amount first."""
+        flags = risk_flags(self.store, self.engine.catalog, open_pos, self.day)
+        any_reason = np.logical_or.reduce(list(flags.values()))
+        return deal_rows(self.store, self.engine.catalog, _by_amount(self.store, open_pos[any_reason]), self.day,
+                         with_reasons=True)
+
+    def _closing(self, open_pos: np.ndarray) -> list[dict]:
+        """Open deals closing Monday to Sunday of D's week, largest amount first."""
+        monday = self.day - timedelta(days=self.day.weekday())
+        close = store_array(self.store, "opportunities", "close_date")[open_pos]
+        week = (close >= day_seconds(monday)) & (close < day_seconds(monday + timedelta(days=7)))
+        return deal_rows(self.store, self.engine.catalog, _by_amount(self.store, open_pos[week]), self.day,
+                         with_reasons=False)
+
+    def changes(self, first: date) -> _Entries:
+        """What changed from the window's first day to D − 1 (whole UTC days), deal by deal."""
+        return _Entries.of(deal_changes(self.store, self.engine.catalog, first, self.day - timedelta(days=1),
+                                        self.quarter.nominal_end))
+
+
+def _by_amount(store: MetricsStore, pos: np.ndarray) -> np.ndarray:
+    """Positions sorted by amount, largest first, deals without an amount last (ties: store order)."""
+    amount = store_array(store, "opportunities", "amount")[pos]
+    key = np.where(np.isnan(amount), np.inf, -amount)
+    return pos[np.lexsort((pos, key))]
+
+
+# ---------------------------------------------------------------- changes
+
+def deal_changes(store: MetricsStore, catalog, first: date, last: date, quarter_end: date) -> list[dict]:
+    """One entry per kind of change per deal (digest.md, Changes), in CHANGE_KINDS order and
+    largest amount first within a kind."""
+    hist = _sorted_history(store)
+    if hist is None or last < first:
+        return []
+    deal, at = hist["deal"], hist["at"]
+    lo, hi = day_seconds(first), day_seconds(last + timedelta(days=1))
+    end_rows = _last_per_deal(deal, (deal >= 0) & (at >= lo) & (at < hi))
+    if not len(end_rows):
+        return []
+    start_of = np.full(len(store.deals), -1, dtype=np.int64)
+    before = _last_per_deal(deal, (deal >= 0) & (at < lo))
+    start_of[deal[before]] = before
+    pos, s = deal[end_rows], start_of[deal[end_rows]]
+    kinds = _kinds(store, catalog, hist, s, end_rows, day_seconds(quarter_end + timedelta(days=1)))
+    rows = deal_rows(store, catalog, pos, last, with_reasons=False)
+    entries: list[tuple[int, float, int, dict]] = []
+    for i, row in enumerate(rows):
+        for kind in CHANGE_KINDS:
+            if kinds[kind][i]:
+                entry = _entry(row, kind, hist, int(s[i]), int(end_rows[i]), store, quarter_end)
+                amount = row["amount"] if row["amount"] is not None else -1.0
+                entries.append((CHANGE_KINDS.index(kind), -amount, int(pos[i]), entry))
+    entries.sort(key=lambda e: e[:3])
+    return [e[3] for e in entries]
+
+
+def _kinds(store: MetricsStore, catalog, hist: dict, s: np.ndarray, e: np.ndarray,
+           after_quarter: int) -> dict[str, np.ndarray]:
+    outcome, prob = _stage_tables(store, catalog, hist["stage_names"])
+    existed = s >= 0
+    s0 = np.where(existed, s, 0)
+    st0, st1 = hist["stage"][s0], hist["stage"][e]
+    out0 = np.where(existed & (st0 >= 0), outcome[st0], OPEN)
+    out1 = np.where(st1 >= 0, outcome[st1], OPEN)
+    new = ~existed
+    closed_now = existed & (out0 == OPEN) & (out1 != OPEN)
+    rest = existed & ~closed_now
+    p0, p1 = prob[st0], prob[st1]
+    moved = rest & (out0 == OPEN) & (out1 == OPEN) & (st0 != st1) & (st0 >= 0) & (st1 >= 0)
+    c0, c1 = hist["close"][s0], hist["close"][e]
+    both_dates = rest & (c0 != NO_DATE) & (c1 != NO_DATE)
+    a0, a1 = hist["amount_local"][s0], hist["amount_local"][e]
+    both_amounts = rest & ~np.isnan(a0) & ~np.isnan(a1)
+    return {
+        "new": new, "won": closed_now & (out1 == WON), "lost": closed_now & (out1 == LOST),
+        "stage_forward": moved & (p1 > p0), "stage_back": moved & (p1 < p0),
+        "pushed": both_dates & (c1 > c0), "pulled": both_dates & (c1 < c0),
+        "amount_up": both_amounts & (a1 > a0), "amount_down": both_amounts & (a1 < a0),
+    }
+
+
+def _entry(row: dict, kind: str, hist: dict, s: int, e: int, store: MetricsStore, quarter_end: date) -> dict:
+    entry = {"opportunity_id": row["opportunity_id"], "owner_id": row["owner_id"], "change": kind,
+             "name": row["name"], "account": row["account"], "owner": row["owner"]}
+    names = hist["stage_names"]
+    if kind in ("new", "won", "lost"):  # the deal's figures at the end of the window
+        amount = hist["amount"][e]
+        entry.update(amount=None if np.isnan(amount) else round(float(amount), 2), currency=store.base_currency,
+                     close_date=_iso(hist["close"][e]), stage=names[hist["stage"][e]] if hist["stage"][e] >= 0 else None)
+    elif kind.startswith("stage"):
+        entry.update({"from": names[hist["stage"][s]], "to": names[hist["stage"][e]]})
+    elif kind in ("pushed", "pulled"):
+        end = day_seconds(quarter_end + timedelta(days=1))
+        c0, c1 = int(hist["close"][s]), int(hist["close"][e])
+        entry.update({"from": _iso(c0), "to": _iso(c1), "out_of_quarter": c0 < end <= c1,
+                      "into_quarter": c1 < end <= c0})
+    else:  # amounts in the deal's own currency: a rate change is not a revised deal
+        entry.update({"from": float(hist["amount_local"][s]), "to": float(hist["amount_local"][e]),
+                      "currency": hist["currency"][e]})
+    return entry
+
+
+def _iso(secs: int) -> str | None:
+    return None if secs == NO_DATE else (date(1970, 1, 1) + timedelta(seconds=int(secs))).isoformat()
+
+
+def _last_per_deal(deal: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """In history sorted by (deal, time): the last masked row of each deal that has one."""
+    idx = np.flatnonzero(mask)
+    if not len(idx):
+        return idx
+    d = deal[idx]
+    return idx[np.append(d[1:] != d[:-1], True)]
+
+
+def _sorted_history(store: MetricsStore) -> dict | None:
+    """History as arrays sorted by deal position then time, made once per store."""
+    def make() -> dict | None:
+        history = store.history()
+        if history is None or not len(history):
+            return None
+        deal = pd.Index(store.deals["opportunity_id"].astype(str)).get_indexer(history["opportunity_id"].astype(str))
+        at = history["changed_at"].to_numpy(dtype="datetime64[s]").view("int64")
+        order = np.lexsort((at, deal))
+        stage = history["stage"]
+        currency = history["currency"].astype(str).to_numpy() if "currency" in history else \
+            np.full(len(history), store.base_currency)
+        return {
+            "deal": deal[order], "at": at[order],
+            "stage": stage.cat.codes.to_numpy()[order], "stage_names": [str(c) for c in stage.cat.categories],
+            "close": history["close_date"].to_numpy(dtype="datetime64[s]").view("int64")[order],
+            "amount": history["amount"].to_numpy(dtype="float64", na_value=np.nan)[order],
+            "amount_local": history["amount_local"].to_numpy(dtype="float64", na_value=np.nan)[order],
+            "currency": currency[order],
+        }
+
+    return store.cached("digest_history", make)
+
+
+def _stage_tables(store: MetricsStore, catalog, names: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Per history stage name: won/lost/open (from how the opportunities table closes deals in that
+    stage, else the loader's recognisers) and the catalog's default probability (NaN: none)."""
+    def make() -> tuple[np.ndarray, np.ndarray]:
+        deals = store.deals
+        closed = store_array(store, "opportunities", "is_closed")
+        won = store_array(store, "opportunities", "is_won")
+        stage = deals["stage"].astype("string").fillna("")
+        seen = pd.DataFrame({"stage": stage, "won": won, "lost": closed & ~won}).groupby("stage").mean()
+        defaults = {k.lower(): float(v) for k, v in catalog.setting("stage_probability", {}).items()}
+        outcome = np.zeros(len(names), dtype=np.int64)
+        for i, name in enumerate(names):
+            if name in seen.index:
+                outcome[i] = WON if seen.at[name, "won"] > 0.5 else LOST if seen.at[name, "lost"] > 0.5 else OPEN
+            else:
+                outcome[i] = WON if WON_STAGE_RE.search(name) else LOST if LOST_STAGE_RE.search(name) else OPEN
+        prob = np.array([defaults.get(n.lower(), np.nan) for n in names] + [np.nan])  # code -1 → NaN
+        return outcome, prob
+
+    outcome, prob = store.cached(("digest_stages", tuple(names)), make)
+    return np.append(outcome, OPEN), prob

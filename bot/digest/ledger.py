@@ -1,0 +1,135 @@
+"""Exactly once: one ledger row per (recipient, local date), claimed before anything is sent.
+
+A claim is an INSERT that only one process can win (the primary key). The winner renews its
+lease right before each attempt to post, and marks the row sent with Slack's ts after. A claim
+whose lease ran out (its process died) may be taken over by another run, which first looks in
+the destination for a message carrying this digest's metadata: a process killed after Slack
+accepted the post but before it marked the row must not cause a second post.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+from sqlalchemy import Boolean, DateTime, Integer, String, Text, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from bot.state import Base
+
+log = logging.getLogger("ccobot.digest")
+CLAIMED, SENT, FAILED, SKIPPED, QUIET = "claimed", "sent", "failed", "skipped", "quiet"
+
+
+class LedgerRow(Base):
+    __tablename__ = "digest_ledger"
+
+    rep_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    local_date: Mapped[str] = mapped_column(String(10), primary_key=True)
+    status: Mapped[str] = mapped_column(String(10), index=True)
+    holder: Mapped[str] = mapped_column(String(40))  # the run that holds the claim
+    lease_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    taken_over: Mapped[bool] = mapped_column(Boolean, default=False)
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    channel: Mapped[str | None] = mapped_column(String(200))
+    ts: Mapped[str | None] = mapped_column(String(50))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+@dataclass(frozen=True)
+class Claim:
+    rep_id: str
+    day: date
+    holder: str
+    taken_over: bool  # a previous holder died: look for its post before sending
+
+
+def _utc(d: datetime) -> datetime:
+    return d if d.tzinfo else d.replace(tzinfo=timezone.utc)
+
+
+class Ledger:
+    def __init__(self, state: Engine, lease: timedelta = timedelta(minutes=5)) -> None:
+        self.state = state
+        self.lease = lease
+        self.holder = uuid.uuid4().hex
+
+    def claim(self, rep_id: str, day: date, due_at: datetime, now: datetime) -> Claim | None:
+        """This run's claim on the digest, or None when another run has it or it is done."""
+        key = day.isoformat()
+        values = dict(rep_id=rep_id, local_date=key, status=CLAIMED, holder=self.holder,
+                      lease_until=now + self.lease, due_at=due_at, attempts=0, taken_over=False, late=False)
+        insert = pg_insert if self.state.dialect.name == "postgresql" else sqlite_insert
+        with Session(self.state) as s, s.begin():
+            won = s.execute(insert(LedgerRow).values(**values).on_conflict_do_nothing()).rowcount
+        if won:
+            return Claim(rep_id, day, self.holder, taken_over=False)
+        # Taken over: a claim whose holder stopped renewing it, or a send that failed (retried within grace).
+        with Session(self.state) as s, s.begin():
+            row = s.get(LedgerRow, (rep_id, key))
+            if row is None or row.status not in (CLAIMED, FAILED):
+                return None
+            if row.status == CLAIMED and _utc(row.lease_until) > now:
+                return None
+            # A dead holder may have posted before it died; a failed send may have too (a timeout).
+            taken_over = True
+            took = s.execute(update(LedgerRow).where(
+                LedgerRow.rep_id == rep_id, LedgerRow.local_date == key, LedgerRow.holder == row.holder,
+                LedgerRow.status == row.status).values(
+                status=CLAIMED, holder=self.holder, lease_until=now + self.lease,
+                taken_over=taken_over)).rowcount
+        if not took:
+            return None
+        log.info("digest claim taken over", extra={"recipient": rep_id, "date": key, "was": row.status})
+        return Claim(rep_id, day, self.holder, taken_over=taken_over)
+
+    def renew(self, claim: Claim, now: datetime | None = None) -> bool:
+        """Right before an attempt to post: still ours? (False: another run took it over.)"""
+        now = now or datetime.now(timezone.utc)
+        return self._set(claim, lease_until=now + self.lease, attempts=LedgerRow.attempts + 1)
+
+    def sent(self, claim: Claim, channel: str, ts: str, late: bool) -> bool:
+        return self._set(claim, status=SENT, channel=channel, ts=ts, late=late,
+                         sent_at=datetime.now(timezone.utc), error=None)
+
+    def failed(self, claim: Claim, error: str) -> bool:
+        return self._set(claim, status=FAILED, error=error[:500])
+
+    def _set(self, claim: Claim, **values: object) -> bool:
+        with Session(self.state) as s, s.begin():
+            return bool(s.execute(update(LedgerRow).where(
+                LedgerRow.rep_id == claim.rep_id, LedgerRow.local_date == claim.day.isoformat(),
+                LedgerRow.holder == claim.holder, LedgerRow.status == CLAIMED).values(**values)).rowcount)
+
+    def record(self, rep_id: str, day: date, due_at: datetime, status: str, error: str | None = None) -> bool:
+        """A digest that will not be sent (grace passed, or a quiet day the person turned off),
+        written once so it is logged once and never sent later."""
+        insert = pg_insert if self.state.dialect.name == "postgresql" else sqlite_insert
+        with Session(self.state) as s, s.begin():
+            return bool(s.execute(insert(LedgerRow).values(
+                rep_id=rep_id, local_date=day.isoformat(), status=status, holder=self.holder,
+                lease_until=datetime.now(timezone.utc), due_at=due_at, attempts=0, taken_over=False, late=False,
+                error=error).on_conflict_do_nothing()).rowcount)
+
+    def give_up(self, rep_id: str, day: date) -> bool:
+        """A failed digest whose grace has passed: reported, never retried."""
+        with Session(self.state) as s, s.begin():
+            return bool(s.execute(update(LedgerRow).where(
+                LedgerRow.rep_id == rep_id, LedgerRow.local_date == day.isoformat(),
+                LedgerRow.status.in_((FAILED, CLAIMED)), LedgerRow.lease_until < datetime.now(timezone.utc)).values(
+                status=SKIPPED)).rowcount)
+
+    def rows(self, day: date | None = None) -> list[LedgerRow]:
+        with Session(self.state) as s:
+            q = select(LedgerRow)
+            if day is not None:
+                q = q.where(LedgerRow.local_date == day.isoformat())
+            return list(s.scalars(q))

@@ -1,0 +1,131 @@
+"""The digest in words, in the recipient's language: the lines every face shows.
+
+`lines` gives the pieces (title, figures, one line per entry) that the Slack blocks and the
+plain text share; `digest_text` joins them for the CLI, notifications and Teams.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from babel.dates import format_date
+
+from bot.core.i18n import LOCALE, money, number, percent, t
+from bot.digest.model import Digest
+from bot.metrics.periods import Calendar
+
+SHOWN = 5  # entries shown per section before "… and N more"
+
+
+@dataclass
+class Section:
+    title: str
+    lines: list[str]
+    more: int = 0  # entries not shown
+
+
+@dataclass
+class DigestWords:
+    title: str
+    figures: str
+    late: str | None
+    sections: list[Section] = field(default_factory=list)
+    quiet: str | None = None
+
+
+def day(d, lang: str) -> str:
+    return format_date(d, "d MMM y" if lang == "en" else "d. MMM y" if lang == "da" else "d MMM y",
+                       locale=LOCALE[lang])
+
+
+def words(d: Digest, shown: int = SHOWN, fiscal_year_start_month: int = 1) -> DigestWords:
+    lang = d.lang
+    out = DigestWords(title=t("digest_title", lang, name=d.name, date=day(d.date, lang)),
+                      figures=figures_line(d, fiscal_year_start_month),
+                      late=t("digest_late", lang) if d.late else None)
+    if d.quiet:
+        out.quiet = t("digest_quiet", lang)
+    else:
+        window = day(d.window[0], lang) if d.window[0] == d.window[1] else \
+            f"{day(d.window[0], lang)} – {day(d.window[1], lang)}"
+        if d.changes:
+            out.sections.append(_section(t("digest_changes", lang, window=window), d.changes, change_line, lang, shown))
+        if d.risks:
+            out.sections.append(_section(t("digest_risks", lang), d.risks, risk_line, lang, shown))
+    closing = _section(t("digest_closing", lang), d.closing_this_week, closing_line, lang, shown)
+    if closing.lines:
+        out.sections.append(closing)
+    return out
+
+
+def _section(title: str, entries: list[dict], line, lang: str, shown: int) -> Section:
+    return Section(title, [line(e, lang) for e in entries[:shown]], max(len(entries) - shown, 0))
+
+
+def figures_line(d: Digest, fiscal_year_start_month: int = 1) -> str:
+    lang, f, cur = d.lang, d.figures, d.currency
+    quarter = Calendar(d.date, fiscal_year_start_month).quarter_label(d.period[0])
+    text = t("digest_figures", lang, quarter=quarter, scope=t(f"digest_scope_{d.scope}", lang),
+             pipeline=money(f["pipeline"], cur, lang), weighted=money(f["weighted_pipeline"], cur, lang),
+             bookings=money(f["bookings_qtd"], cur, lang))
+    if f["target_quarter"] is None:
+        return text + t("digest_no_target", lang) + "."
+    text += t("digest_against", lang, target=money(f["target_quarter"], cur, lang),
+              attainment=percent(f["attainment"], lang) if f["attainment"] is not None else "–",
+              pace=percent(f["pace"], lang))
+    if f["coverage"] is not None:
+        text += t("digest_coverage", lang, coverage=number(f["coverage"], lang, 1))
+    return text + "."
+
+
+def _deal(e: dict) -> str:
+    name = e.get("name") or e["opportunity_id"]
+    return f"{name} ({e['owner']})" if e.get("owner") else name
+
+
+def change_line(e: dict, lang: str) -> str:
+    kind = e["change"]
+    head = f"{t('change_' + kind, lang)}: {_deal(e)}"
+    if kind in ("new", "won", "lost"):
+        amount = money(e["amount"], e["currency"], lang) if e.get("amount") is not None else t("no_amount", lang)
+        return f"{head}, {amount}" + (f", {day_iso(e['close_date'], lang)}" if e.get("close_date") else "")
+    if kind.startswith("stage"):
+        return f"{head}, {e['from']} → {e['to']}"
+    if kind in ("pushed", "pulled"):
+        crossed = " (" + t("change_out_of_quarter", lang) + ")" if e["out_of_quarter"] else \
+            " (" + t("change_into_quarter", lang) + ")" if e["into_quarter"] else ""
+        return f"{head}, {day_iso(e['from'], lang)} → {day_iso(e['to'], lang)}{crossed}"
+    return f"{head}, {money(e['from'], e['currency'], lang)} → {money(e['to'], e['currency'], lang)}"
+
+
+def risk_line(e: dict, lang: str) -> str:
+    reasons = ", ".join(t(f"risk_{r}", lang) for r in e["reasons"])
+    return f"{_deal(e)}: {reasons}" + _amount_close(e, lang)
+
+
+def closing_line(e: dict, lang: str) -> str:
+    return f"{_deal(e)}, {e['stage'] or '–'}" + _amount_close(e, lang)
+
+
+def _amount_close(e: dict, lang: str) -> str:
+    amount = money(e["amount"], e["currency"], lang) if e.get("amount") is not None else t("no_amount", lang)
+    close = day_iso(e["close_date"], lang) if e.get("close_date") else t("no_close_date", lang)
+    return f" — {amount}, {close}"
+
+
+def day_iso(text: str, lang: str) -> str:
+    return day(date.fromisoformat(text), lang)
+
+
+def digest_text(d: Digest, fiscal_year_start_month: int = 1) -> str:
+    w = words(d, fiscal_year_start_month=fiscal_year_start_month)
+    parts = [w.title, *([w.late] if w.late else []), w.figures]
+    if w.quiet:
+        parts.append(w.quiet)
+    for s in w.sections:
+        block = [s.title + ":"] + [f"• {line}" for line in s.lines]
+        if s.more:
+            block.append(t("digest_more", d.lang, n=number(s.more, d.lang)))
+        parts.append("\n".join(block))
+    return "\n\n".join(parts)

@@ -1,0 +1,155 @@
+"""`digest run`: send, once, every digest due at an instant (contracts/digest.md).
+
+due → claim in the ledger → build every claimed digest together → hand each to the sender
+(the chat platform's outbound queue) → mark sent with the platform's id. Several runs may
+do this at once against one state database; the ledger decides who sends what.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, timezone
+from typing import Callable, Protocol
+
+from sqlalchemy.engine import Engine as SqlEngine
+
+from bot.access import identify
+from bot.digest.content import DigestBuilder
+from bot.digest.ledger import QUIET, SKIPPED, Claim, Ledger
+from bot.digest.model import Digest, Recipient
+from bot.digest.subscriptions import Due, Subscription, Subscriptions, due, rep_value
+from bot.metrics.engine import Engine
+
+log = logging.getLogger("ccobot.digest")
+GRACE = timedelta(hours=2)
+LATE_AFTER = timedelta(minutes=10)  # later than this after its time, a digest says it is late
+
+
+class Sender(Protocol):
+    """Where digests go: the Slack face (bot/channels/slack/digests.py), a console, a test fake."""
+
+    def zone(self, sub: Subscription) -> str | None:
+        """The person's time zone as the chat platform knows it (None: unknown)."""
+
+    def post(self, sub: Subscription, digest: Digest, before: Callable[[], bool],
+             sent: Callable[[str, str], None], failed: Callable[[str], None]) -> None:
+        """Queue the post; call `before()` right before each attempt (False: drop it), then
+        `sent(channel, ts)` or `failed(error)`."""
+
+    def already_sent(self, sub: Subscription, digest: Digest) -> tuple[str, str] | None:
+        """(channel, ts) of a message already posted for this digest (its metadata), else None."""
+
+    def wait(self, timeout: float) -> bool:
+        """Until every queued post has settled."""
+
+
+@dataclass
+class RunReport:
+    due: int = 0
+    sent: list[str] = field(default_factory=list)
+    late: list[str] = field(default_factory=list)
+    found: list[str] = field(default_factory=list)  # posted by a run that died before marking it
+    others: int = 0  # claimed or sent by another run
+    quiet: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # grace passed
+    failed: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+class DigestRun:
+    def __init__(self, engine: Engine, state: SqlEngine, sender: Sender, grace: timedelta = GRACE,
+                 lease: timedelta = timedelta(minutes=5)) -> None:
+        self.engine, self.state, self.sender, self.grace = engine, state, sender, grace
+        self.subs = Subscriptions(state)
+        self.ledger = Ledger(state, lease)
+
+    def __call__(self, at: datetime, wait: float = 900.0) -> RunReport:
+        store = self.engine.store
+        report = RunReport()
+        ready, missed = due(store, self._with_zones(self.subs.all(store)), at, self.grace)
+        ready = [d for d in ready if identify(store, d.sub.rep_id).matched]
+        report.due = len(ready)
+        self._skip(missed, report)
+        claims = self._claim(ready, report)
+        digests = DigestBuilder(self.engine).build(
+            Recipient(d.sub.rep_id, d.day, d.sub.previous_due_day(d.day), d.lang, d.late(at, LATE_AFTER))
+            for d, _ in claims)
+        for (d, claim), digest in zip(claims, digests):
+            self._send(d, claim, _without_muted(digest, d.sub.muted), report)
+        self.sender.wait(wait)
+        for d, claim in claims:
+            self._check(d, claim, report)
+        return report
+
+    def _with_zones(self, subs: list[Subscription]) -> list[Subscription]:
+        """Fill in the chat platform's zone for people the store gives none (asked once, then kept)."""
+        out = []
+        store = self.engine.store
+        for sub in subs:
+            if sub.tz is None and not rep_value(store, sub.rep_id, "timezone"):
+                zone = self.sender.zone(sub)
+                if zone:
+                    sub = self.subs.update(store, sub.rep_id, tz=zone)
+            out.append(sub)
+        return out
+
+    def _skip(self, missed: list[Due], report: RunReport) -> None:
+        for d in missed:
+            if self.ledger.record(d.sub.rep_id, d.day, d.due_at, SKIPPED, "grace passed before it could be sent") \
+                    or self.ledger.give_up(d.sub.rep_id, d.day):
+                log.warning("digest skipped: grace passed", extra={"recipient": d.sub.rep_id, "date": str(d.day)})
+                report.skipped.append(d.sub.rep_id)
+
+    def _claim(self, ready: list[Due], report: RunReport) -> list[tuple[Due, Claim]]:
+        out = []
+        for d in ready:
+            claim = self.ledger.claim(d.sub.rep_id, d.day, d.due_at, datetime.now(timezone.utc))
+            if claim is None:
+                report.others += 1
+            else:
+                out.append((d, claim))
+        return out
+
+    def _send(self, d: Due, claim: Claim, digest: Digest, report: RunReport) -> None:
+        rep = d.sub.rep_id
+        if digest.quiet and not d.sub.quiet_days:
+            self.ledger._set(claim, status=QUIET)
+            report.quiet.append(rep)
+            return
+        if claim.taken_over:  # its previous holder may have posted it before dying
+            found = self.sender.already_sent(d.sub, digest)
+            if found:
+                self.ledger.sent(claim, found[0], found[1], digest.late)
+                report.found.append(rep)
+                return
+        self.sender.post(d.sub, digest, before=lambda: self.ledger.renew(claim),
+                         sent=lambda channel, ts: self._sent(claim, channel, ts, digest, report),
+                         failed=lambda error: self._failed(claim, error, report))
+
+    def _sent(self, claim: Claim, channel: str, ts: str, digest: Digest, report: RunReport) -> None:
+        if self.ledger.sent(claim, channel, ts, digest.late):
+            (report.late if digest.late else report.sent).append(claim.rep_id)
+
+    def _failed(self, claim: Claim, error: str, report: RunReport) -> None:
+        if self.ledger.failed(claim, error):  # retried by a later tick while within grace
+            log.warning("digest not delivered", extra={"recipient": claim.rep_id, "error": error})
+            report.failed[claim.rep_id] = error
+
+    def _check(self, d: Due, claim: Claim, report: RunReport) -> None:
+        """A post still queued when the wait ran out counts as failed (a later tick retries)."""
+        rep = d.sub.rep_id
+        done = rep in report.sent or rep in report.late or rep in report.found or rep in report.quiet
+        if not done and rep not in report.failed:
+            report.failed[rep] = "not settled in time"
+
+
+def _without_muted(digest: Digest, muted: tuple[str, ...]) -> Digest:
+    if not muted:
+        return digest
+    keep = lambda entries: [e for e in entries if e["opportunity_id"] not in muted]  # noqa: E731
+    return replace(digest, changes=keep(digest.changes), risks=keep(digest.risks),
+                   closing_this_week=keep(digest.closing_this_week))
