@@ -3,8 +3,11 @@
 Nordics, DACH, UK & Ireland and North America sell Platform, Analytics and Services to
 SMB, Mid-Market and Enterprise accounts. Deals are created with seasonality and growth,
 move through stages, close after a segment-typical cycle, and convert from the owner's
-local currency; some lack an amount or a close date, as in real CRMs. Deals are written
-in chunks so ten million fit in a few GiB.
+local currency; some lack an amount or a close date, as in real CRMs. Their history moves
+as real pipelines do: stages go back, close dates slip (out of the quarter too) or are pulled
+in, amounts are revised, lost deals reopen, some deals go quiet for weeks, and every working
+day before the as-of day has its share of changes. Deals are written in chunks so ten million
+fit in a few GiB.
 """
 
 from __future__ import annotations
@@ -92,6 +95,19 @@ PARTNERS = [("Nordic Channel Partners", "Gold"), ("Alpine Solutions", "Gold"), (
             ("Crestline Integrators", "Silver"), ("Datawise Partners", "Gold"), ("Elm Street Advisory", "Bronze"),
             ("Fjordline IT", "Silver"), ("Greenfield Resellers", "Bronze"), ("Helix Digital", "Silver"),
             ("Insight Alliance", "Gold"), ("Juniper Services", "Bronze"), ("Keystone Channel", "Bronze")]
+# How an open deal's latest change brought it to its current state, mixed as in real pipelines;
+# one row of weights per open stage (Prospecting cannot have come forward, Negotiation not back).
+MOVES = ["forward", "back", "pushed", "pulled", "amount_up", "amount_down", "reopened", "untouched"]
+FORWARD, BACK, PUSHED, PULLED, UP, DOWN, REOPENED, UNTOUCHED = range(len(MOVES))
+CLOSE = -1  # a closed deal's latest change is its close
+MOVE_WEIGHTS = np.array([
+    [0.00, 0.30, 0.10, 0.08, 0.08, 0.06, 0.04, 0.34],  # many new Prospecting deals are not touched again
+    [0.24, 0.24, 0.16, 0.12, 0.10, 0.08, 0.06, 0.00],
+    [0.24, 0.24, 0.16, 0.12, 0.10, 0.08, 0.06, 0.00],
+    [0.36, 0.00, 0.22, 0.14, 0.12, 0.10, 0.06, 0.00],
+])
+DAY = 86_400
+NO_DAY = np.iinfo(np.int64).min  # NaT, as days since 1970
 
 
 @dataclass
@@ -112,6 +128,28 @@ def _ids(prefix: str, start: int, n: int, width: int = 8) -> pa.Array:
 
 def _month_starts(first: date, last: date) -> pd.DatetimeIndex:
     return pd.date_range(pd.Timestamp(first).to_period("M").start_time, pd.Timestamp(last), freq="MS")
+
+
+def _last_moves(stage: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One of MOVES per open deal, drawn with its stage's weights."""
+    cum = np.cumsum(MOVE_WEIGHTS / MOVE_WEIGHTS.sum(axis=1, keepdims=True), axis=1)
+    return np.minimum((rng.random(len(stage))[:, None] >= cum[stage]).sum(axis=1), len(MOVES) - 1)
+
+
+def _on_weekdays(day: np.ndarray, lo: np.ndarray, hi: np.ndarray, shift: tuple[int, int],
+                 rng: np.random.Generator) -> np.ndarray:
+    """Days since 1970, most Saturdays and Sundays moved by `shift` days (CRMs rest at weekends),
+    where that stays within lo … hi."""
+    weekday = (day + 3) % 7  # 1970-01-01 was a Thursday; Monday is 0
+    moved = day + np.select([weekday == 5, weekday == 6], list(shift), 0)
+    ok = (moved >= lo) & (moved <= hi) & (rng.random(len(day)) < 0.85)
+    return np.where(ok, moved, day)
+
+
+def _quarter_end(day: np.ndarray) -> np.ndarray:
+    """The last day of each day's calendar quarter, in days since 1970."""
+    month = day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    return (month - month % 3 + 3).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) - 1
 
 
 # Letters that NFKD does not take apart, written the way Nordic and German mailboxes do.
@@ -310,36 +348,101 @@ class DemoCompany:
         plain = _pick(rng, len(has_partner), [0.36, 0.32, 0.14, 0.18])
         return np.where(has_partner & (rng.random(len(has_partner)) < 0.55), 2, plain)
 
+    # ------------------------------------------------------------ history
+
     def _history(self, deals: pd.DataFrame, cycle: np.ndarray, rng: np.random.Generator) -> pd.DataFrame:
-        """Stage changes: created, then each open stage reached, then the close."""
-        stage = deals["stage"].cat.codes.to_numpy()
+        """One row per change, the state after it: created in Prospecting, a climb through the open
+        stages on first estimates, then the latest change into the deal's current state (a close; for
+        open deals a step forward or back, a push or pull, a revised amount, a reopening), so that
+        each deal's last row is what opportunities says, for open and closed deals alike."""
+        n = len(deals)
+        stage = deals["stage"].cat.codes.to_numpy().astype(np.int64)
         closed = deals["is_closed"].to_numpy()
-        reached = np.where(closed, rng.integers(1, 4, len(deals)), stage)  # open stages after the first
-        count = 1 + reached + closed
-        idx = np.repeat(np.arange(len(deals)), count)
-        step = np.arange(len(idx)) - np.repeat(np.cumsum(count) - count, count)
-        created = deals["created_date"].to_numpy()[idx].astype("datetime64[s]")
-        close = deals["close_date"].to_numpy()[idx]
-        end = np.minimum(np.where(np.isnat(close), np.datetime64(self.as_of), close), np.datetime64(self.as_of))
-        end = end.astype("datetime64[s]")
-        last = step == (count[idx] - 1)
-        is_close_row = last & closed[idx]
-        span = (end - created).astype("int64")
-        frac = np.where(is_close_row, 1.0, step / np.maximum(count[idx], 1))
-        jitter = rng.integers(8 * 3600, 18 * 3600, len(idx))
-        changed = created + (span * frac).astype("int64").astype("timedelta64[s]")
-        changed = changed + np.where(is_close_row, 12 * 3600, jitter).astype("timedelta64[s]")
-        row_stage = np.where(is_close_row, stage[idx], np.minimum(step, 3))
-        amount = deals["amount"].to_numpy()[idx]
-        estimate = np.round(amount * np.where(last, 1.0, rng.uniform(0.7, 1.3, len(idx))), -2)
-        first_close = close - (cycle[idx] * 0.2).astype("timedelta64[D]")
+        move = np.full(n, CLOSE)
+        move[~closed] = _last_moves(stage[~closed], rng)
+        top = np.select([closed, move == FORWARD, move == BACK, move == REOPENED, move == UNTOUCHED],
+                        [rng.integers(1, 4, n), stage - 1, stage + 1, rng.integers(0, 4, n), 0], stage)
+        # the climb (stages 0 … top), a Closed Lost row before a reopening, the latest change
+        count = top + np.select([move == UNTOUCHED, move == REOPENED], [1, 3], 2)
+        created = deals["created_date"].to_numpy().astype("datetime64[D]").view("int64")
+        close = deals["close_date"].to_numpy().astype("datetime64[D]").view("int64")  # NaT: NO_DAY
+        t0, t_prev, t_last = self._times(created, close, closed, move, rng)
+        amount = deals["amount"].to_numpy()
+        prev_amount, prev_close = self._before_last(amount, close, move, cycle, t_prev, t_last, rng)
+        # first estimates, revised once somewhere along the climb
+        first_amount = np.round(prev_amount * rng.uniform(0.7, 1.3, n), -2)
+        slip = (cycle * rng.uniform(-0.1, 0.3, n)).astype(np.int64)  # first close dates were optimistic
+        first_close = np.where(close == NO_DAY, NO_DAY, prev_close - slip)
+        spread = np.maximum(count - 2, 1)
+        amount_from = 1 + (rng.random(n) * spread).astype(np.int64)
+        close_from = 1 + (rng.random(n) * spread).astype(np.int64)
+
+        idx = np.repeat(np.arange(n), count)
+        j = np.arange(len(idx)) - np.repeat(np.cumsum(count) - count, count)
+        c = count[idx]
+        last, before = j == c - 1, j == c - 2
+        at = np.where(last, t_last[idx], t0[idx] + (t_prev - t0)[idx] * j // spread[idx])
+        row_stage = np.where(last, stage[idx], np.where(j <= top[idx], j, 5))
+        row_amount = np.where(last, amount[idx], np.where(before | (j >= amount_from[idx]), prev_amount[idx],
+                                                          first_amount[idx]))
+        row_close = np.where(last, close[idx], np.where(before | (j >= close_from[idx]), prev_close[idx],
+                                                        first_close[idx]))
         return pd.DataFrame({
-            "opportunity_id": deals["opportunity_id"].to_numpy()[idx],
-            "changed_at": changed,
-            "stage": pd.Categorical.from_codes(row_stage, STAGES),
-            "amount": estimate,
-            "close_date": np.where(last, close, first_close).astype("datetime64[D]"),
+            "opportunity_id": deals["opportunity_id"].array.take(idx),
+            "changed_at": at.view("datetime64[s]"),
+            "stage": pd.Categorical.from_codes(row_stage.astype(np.int8), STAGES),
+            "amount": row_amount,
+            "close_date": row_close.view("datetime64[D]").astype("datetime64[s]"),
         })
+
+    def _times(self, created: np.ndarray, close: np.ndarray, closed: np.ndarray, move: np.ndarray,
+               rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Seconds of each deal's first, second-last and last row; the last is the close for
+        closed deals and the latest touch for open ones, never after the as-of day."""
+        n = len(created)
+        as_of = np.datetime64(self.as_of, "D").astype(np.int64)
+        t0 = created * DAY + rng.integers(7 * 3600, 11 * 3600, n)
+        # a weekend close is mostly recorded on the Monday after
+        closed_on = _on_weekdays(np.where(closed, close, as_of), created, as_of, (2, 1), rng)
+        day = np.where(closed, closed_on, self._last_touch(created, close, as_of, rng))
+        t_last = np.maximum(day * DAY + rng.integers(8 * 3600, 18 * 3600, n), t0 + 1800)
+        t_last = np.where(move == UNTOUCHED, t0, t_last)
+        t_prev = t0 + ((t_last - t0) * rng.uniform(0.35, 0.9, n)).astype(np.int64)
+        return t0, t_prev, t_last
+
+    @staticmethod
+    def _last_touch(created: np.ndarray, close: np.ndarray, as_of: int, rng: np.random.Generator) -> np.ndarray:
+        """The day an open deal last changed: mostly in the last week or two, on a weekday; some,
+        most overdue deals among them, left alone for over a month (stalled)."""
+        n = len(created)
+        age = as_of - created
+        overdue = (close != NO_DAY) & (close < as_of)
+        stalled = (rng.random(n) < np.where(overdue, 0.6, 0.15)) & (age > 31)
+        quiet = created + (rng.random(n) * (age - 30)).astype(np.int64)  # at most as_of - 31
+        recent = as_of - rng.exponential(9, n).astype(np.int64) % (np.minimum(age, 30) + 1)
+        day = np.where(stalled, quiet, recent)
+        return _on_weekdays(day, created, np.where(stalled, quiet, as_of), (-1, 1), rng)
+
+    @staticmethod
+    def _before_last(amount: np.ndarray, close: np.ndarray, move: np.ndarray, cycle: np.ndarray,
+                     t_prev: np.ndarray, t_last: np.ndarray,
+                     rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """Amount and close date just before the latest change, which that change then revised."""
+        n = len(amount)
+        up = np.maximum(np.minimum(np.round(amount * rng.uniform(0.6, 0.92, n), -2), amount - 100), 0)
+        down = np.maximum(np.round(amount * rng.uniform(1.08, 1.5, n), -2), amount + 100)
+        haggled = np.round(amount * rng.uniform(0.85, 1.2, n), -2)  # a close settles the final figure
+        prev_amount = np.select([move == UP, move == DOWN, move == CLOSE], [up, down, haggled], amount)
+        # end-of-quarter deals slip into the next quarter, as forecasts do
+        q_end = _quarter_end(t_last // DAY)
+        slips = (close > q_end) & (rng.random(n) < 0.5)
+        pushed = np.where(slips, q_end - rng.integers(0, 21, n), close - rng.integers(7, 61, n))
+        pulled = close + rng.integers(7, 46, n)
+        expected = close + (cycle * rng.uniform(-0.15, 0.25, n)).astype(np.int64)
+        lost_on = t_prev // DAY  # marking a deal lost sets its close date to that day
+        prev_close = np.select([move == PUSHED, move == PULLED, move == CLOSE, move == REOPENED],
+                               [pushed, pulled, expected, lost_on], close)
+        return prev_amount, np.where(close == NO_DAY, NO_DAY, prev_close)
 
     # ------------------------------------------------------------ monthly facts
 
