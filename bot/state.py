@@ -1,6 +1,6 @@
 """The state database (SQLAlchemy): a SQLite file under CCOBOT_HOME by default, PostgreSQL
-in production (DATABASE_URL). Holds the audit log now; subscriptions, the digest ledger,
-event de-duplication and feedback join it as those features land.
+in production (DATABASE_URL). Holds the audit log, seen events, feedback, posted answers,
+and the digests' subscriptions, delivery ledger and scheduler lock (bot/digest/).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import JSON, DateTime, Integer, String, Text, create_engine, event, select
+from sqlalchemy import JSON, DateTime, Integer, String, Text, create_engine, event, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
@@ -110,8 +110,23 @@ def open_state(url: str) -> Engine:
     engine = create_engine(url, future=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-    Base.metadata.create_all(engine)
+    _register_tables()
+    if engine.dialect.name == "postgresql":
+        # Several processes starting at once (digest runs, bot instances) would race to create
+        # the same tables; a transaction-scoped advisory lock lets one create them at a time.
+        with engine.begin() as conn:
+            conn.execute(text("SELECT pg_advisory_xact_lock(4242001)"))
+            Base.metadata.create_all(conn)
+    else:
+        Base.metadata.create_all(engine)
     return engine
+
+
+def _register_tables() -> None:
+    """The digest tables live with their code; importing it adds them to Base.metadata."""
+    import bot.digest.ledger  # noqa: F401
+    import bot.digest.scheduler  # noqa: F401
+    import bot.digest.subscriptions  # noqa: F401
 
 
 def _sqlite_pragmas(conn, _record) -> None:

@@ -24,6 +24,7 @@ from bot.state import Base
 
 log = logging.getLogger("ccobot.digest")
 CLAIMED, SENT, FAILED, SKIPPED, QUIET = "claimed", "sent", "failed", "skipped", "quiet"
+FINAL = (SENT, SKIPPED, QUIET)  # nothing more will ever be sent for these
 
 
 class LedgerRow(Base):
@@ -69,7 +70,9 @@ class Ledger:
                       lease_until=now + self.lease, due_at=due_at, attempts=0, taken_over=False, late=False)
         insert = pg_insert if self.state.dialect.name == "postgresql" else sqlite_insert
         with Session(self.state) as s, s.begin():
-            won = s.execute(insert(LedgerRow).values(**values).on_conflict_do_nothing()).rowcount
+            # RETURNING, not rowcount: a driver may report -1 for an INSERT that did nothing.
+            won = s.execute(insert(LedgerRow).values(**values).on_conflict_do_nothing()
+                            .returning(LedgerRow.rep_id)).first() is not None
         if won:
             return Claim(rep_id, day, self.holder, taken_over=False)
         # Taken over: a claim whose holder stopped renewing it, or a send that failed (retried within grace).
@@ -77,6 +80,7 @@ class Ledger:
             row = s.get(LedgerRow, (rep_id, key))
             if row is None or row.status not in (CLAIMED, FAILED):
                 return None
+            was = row.status
             if row.status == CLAIMED and _utc(row.lease_until) > now:
                 return None
             # A dead holder may have posted before it died; a failed send may have too (a timeout).
@@ -88,7 +92,7 @@ class Ledger:
                 taken_over=taken_over)).rowcount
         if not took:
             return None
-        log.info("digest claim taken over", extra={"recipient": rep_id, "date": key, "was": row.status})
+        log.info("digest claim taken over", extra={"recipient": rep_id, "date": key, "was": was})
         return Claim(rep_id, day, self.holder, taken_over=taken_over)
 
     def renew(self, claim: Claim, now: datetime | None = None) -> bool:
@@ -114,10 +118,10 @@ class Ledger:
         written once so it is logged once and never sent later."""
         insert = pg_insert if self.state.dialect.name == "postgresql" else sqlite_insert
         with Session(self.state) as s, s.begin():
-            return bool(s.execute(insert(LedgerRow).values(
+            return s.execute(insert(LedgerRow).values(
                 rep_id=rep_id, local_date=day.isoformat(), status=status, holder=self.holder,
                 lease_until=datetime.now(timezone.utc), due_at=due_at, attempts=0, taken_over=False, late=False,
-                error=error).on_conflict_do_nothing()).rowcount)
+                error=error).on_conflict_do_nothing().returning(LedgerRow.rep_id)).first() is not None
 
     def give_up(self, rep_id: str, day: date) -> bool:
         """A failed digest whose grace has passed: reported, never retried."""
@@ -126,6 +130,17 @@ class Ledger:
                 LedgerRow.rep_id == rep_id, LedgerRow.local_date == day.isoformat(),
                 LedgerRow.status.in_((FAILED, CLAIMED)), LedgerRow.lease_until < datetime.now(timezone.utc)).values(
                 status=SKIPPED)).rowcount)
+
+    def statuses(self, keys: list[tuple[str, date]]) -> dict[tuple[str, str], tuple[str, datetime]]:
+        """(rep_id, local date) → (status, lease_until) for those of `keys` that have a row."""
+        if not keys:
+            return {}
+        days = sorted({d.isoformat() for _, d in keys})
+        with Session(self.state) as s:
+            rows = s.execute(select(LedgerRow.rep_id, LedgerRow.local_date, LedgerRow.status, LedgerRow.lease_until)
+                             .where(LedgerRow.local_date.in_(days)))
+            wanted = {(r, d.isoformat()) for r, d in keys}
+            return {(r, d): (st, _utc(lease)) for r, d, st, lease in rows if (r, d) in wanted}
 
     def rows(self, day: date | None = None) -> list[LedgerRow]:
         with Session(self.state) as s:

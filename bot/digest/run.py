@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine as SqlEngine
 
 from bot.access import identify
 from bot.digest.content import DigestBuilder
-from bot.digest.ledger import QUIET, SKIPPED, Claim, Ledger
+from bot.digest.ledger import CLAIMED, FAILED, FINAL, QUIET, SKIPPED, Claim, Ledger
 from bot.digest.model import Digest, Recipient
 from bot.digest.subscriptions import Due, Subscription, Subscriptions, due, rep_value
 from bot.metrics.engine import Engine
@@ -66,14 +66,17 @@ class DigestRun:
         self.engine, self.state, self.sender, self.grace = engine, state, sender, grace
         self.subs = Subscriptions(state)
         self.ledger = Ledger(state, lease)
+        # (rep, local date) this process knows are finished (sent, skipped, quiet): a scheduler's
+        # ticks then cost one read of the subscriptions when nothing is due.
+        self._done: set[tuple[str, str]] = set()
 
     def __call__(self, at: datetime, wait: float = 900.0) -> RunReport:
         store = self.engine.store
         report = RunReport()
         ready, missed = due(store, self._with_zones(self.subs.all(store)), at, self.grace)
-        ready = [d for d in ready if identify(store, d.sub.rep_id).matched]
+        ready = [d for d in ready if _key(d) not in self._done and identify(store, d.sub.rep_id).matched]
         report.due = len(ready)
-        self._skip(missed, report)
+        self._skip([d for d in missed if _key(d) not in self._done], report)
         claims = self._claim(ready, report)
         digests = DigestBuilder(self.engine).build(
             Recipient(d.sub.rep_id, d.day, d.sub.previous_due_day(d.day), d.lang, d.late(at, LATE_AFTER))
@@ -83,6 +86,8 @@ class DigestRun:
         self.sender.wait(wait)
         for d, claim in claims:
             self._check(d, claim, report)
+        finished = {*report.sent, *report.late, *report.found, *report.quiet}
+        self._done.update(_key(d) for d, _ in claims if d.sub.rep_id in finished)
         return report
 
     def _with_zones(self, subs: list[Subscription]) -> list[Subscription]:
@@ -98,20 +103,37 @@ class DigestRun:
         return out
 
     def _skip(self, missed: list[Due], report: RunReport) -> None:
+        """Digests whose grace passed today: recorded as skipped once (one query per tick finds
+        those already recorded), a failed or abandoned one given up."""
+        now = datetime.now(timezone.utc)
+        known = self.ledger.statuses([(d.sub.rep_id, d.day) for d in missed])
         for d in missed:
-            if self.ledger.record(d.sub.rep_id, d.day, d.due_at, SKIPPED, "grace passed before it could be sent") \
-                    or self.ledger.give_up(d.sub.rep_id, d.day):
+            status = known.get((d.sub.rep_id, d.day.isoformat()))
+            if status is not None and status[0] in FINAL:
+                self._done.add(_key(d))
+                continue
+            if status is None:
+                done = self.ledger.record(d.sub.rep_id, d.day, d.due_at, SKIPPED, "grace passed before it was sent")
+            elif status[0] == FAILED or (status[0] == CLAIMED and status[1] < now):
+                done = self.ledger.give_up(d.sub.rep_id, d.day)
+            else:
+                continue
+            if done:
+                self._done.add(_key(d))
                 log.warning("digest skipped: grace passed", extra={"recipient": d.sub.rep_id, "date": str(d.day)})
                 report.skipped.append(d.sub.rep_id)
 
     def _claim(self, ready: list[Due], report: RunReport) -> list[tuple[Due, Claim]]:
-        out = []
+        out, lost = [], []
         for d in ready:
             claim = self.ledger.claim(d.sub.rep_id, d.day, d.due_at, datetime.now(timezone.utc))
             if claim is None:
                 report.others += 1
+                lost.append(d)
             else:
                 out.append((d, claim))
+        known = self.ledger.statuses([(d.sub.rep_id, d.day) for d in lost])
+        self._done.update(_key(d) for d in lost if known.get(_key(d), ("",))[0] in FINAL)
         return out
 
     def _send(self, d: Due, claim: Claim, digest: Digest, report: RunReport) -> None:
@@ -145,6 +167,10 @@ class DigestRun:
         done = rep in report.sent or rep in report.late or rep in report.found or rep in report.quiet
         if not done and rep not in report.failed:
             report.failed[rep] = "not settled in time"
+
+
+def _key(d: Due) -> tuple[str, str]:
+    return d.sub.rep_id, d.day.isoformat()
 
 
 def _without_muted(digest: Digest, muted: tuple[str, ...]) -> Digest:

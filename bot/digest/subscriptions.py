@@ -144,14 +144,17 @@ def _from_row(r: SubscriptionRow) -> Subscription:
                         tuple(r.muted or ()))
 
 
-def default_subscribers(store: MetricsStore) -> set[str]:
+def default_subscribers(store: MetricsStore) -> frozenset[str]:
     """Active reps whose role is manager."""
-    reps = store.tables.get("reps")
-    if reps is None:
-        return set()
-    active = reps["active"].astype("boolean").fillna(True) if "active" in reps else True
-    managers = reps["role"].astype("string") == "manager"
-    return set(reps.loc[managers & active, "rep_id"].astype(str))
+    def make() -> frozenset[str]:
+        reps = store.tables.get("reps")
+        if reps is None:
+            return frozenset()
+        active = reps["active"].astype("boolean").fillna(True) if "active" in reps else True
+        managers = reps["role"].astype("string") == "manager"
+        return frozenset(reps.loc[managers & active, "rep_id"].astype(str))
+
+    return store.cached("digest_default_subscribers", make)
 
 
 def zone_of(store: MetricsStore, sub: Subscription) -> ZoneInfo:
@@ -170,12 +173,16 @@ def language_of(store: MetricsStore, sub: Subscription) -> str:
 
 
 def rep_value(store: MetricsStore, rep_id: str, column: str) -> str | None:
-    reps = store.tables.get("reps")
-    if reps is None or column not in reps:
-        return None
-    hit = reps.loc[reps["rep_id"].astype(str) == rep_id, column]
-    value = hit.iloc[0] if len(hit) else None
-    return None if value is None or pd.isna(value) else str(value)
+    """One column of the reps table for one rep (None: empty or no such rep); looked up in a
+    dict made once per store, since every tick asks for every subscriber's time zone."""
+    def make() -> dict[str, str]:
+        reps = store.tables.get("reps")
+        if reps is None or column not in reps:
+            return {}
+        return {str(r): str(v) for r, v in zip(reps["rep_id"].astype(str), reps[column].astype("string"))
+                if isinstance(v, str) and v}
+
+    return store.cached(("rep_column", column), make).get(rep_id)
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,9 @@ class FakeSlack:
         self.ims: dict[str, str] = {}  # the bot's own DM channel -> the person in it
         self.channel_errors: dict[str, str] = {}  # channel -> the error posts to it get
         self.reject_blocks = False  # answer posts with blocks by invalid_blocks
+        self.zones: dict[str, str] = {}  # user id -> users.info tz ("America/New_York")
+        self.messages: dict[str, list[dict]] = {}  # channel -> messages posted there (ts, text, metadata)
+        self.hang: dict[str, float] = {}  # method -> seconds to wait after taking a call, before answering
         self.times: list[float] = []  # when each call in `calls` came (time.monotonic)
         self.invalid: list[tuple[str, list[str]]] = []  # payloads Slack would refuse, and why
         self._random = __import__("random").Random(7)
@@ -76,6 +79,8 @@ class FakeSlack:
                     return None
                 fake._record(method, params)
                 body = json.dumps(fake.reply(method, params, self.headers.get("Host"))).encode()
+                if fake.hang.get(method):  # Slack took it; the answer is slow (or never read: a crash)
+                    time.sleep(fake.hang[method])
                 self.send_body(200, body, "application/json")
 
 
@@ -136,13 +141,32 @@ class FakeSlack:
             return {"ok": True, "user_id": "W111", "bot_id": "B111", "team_id": "T111", "user": "ccobot",
                     "url": "https://test.slack.com/"}
         if method in ("chat.postMessage", "chat.postEphemeral"):
+            channel = params.get("channel") or ""
+            if method == "chat.postMessage" and channel[:1] in ("U", "W"):  # a user id: the app's DM with them
+                channel = self._dm(channel)
             with self._lock:
                 self._ts += 1
-                return {"ok": True, "channel": params.get("channel"), "ts": f"{self._ts:.6f}",
-                        "message_ts": f"{self._ts:.6f}"}
+                ts = f"{self._ts:.6f}"
+                if method == "chat.postMessage":
+                    meta = params.get("metadata")
+                    self.messages.setdefault(channel, []).append(
+                        {"ts": ts, "text": params.get("text"), "metadata": json.loads(meta) if isinstance(meta, str) else meta})
+                return {"ok": True, "channel": channel, "ts": ts, "message_ts": ts}
+        if method == "conversations.history":
+            oldest = float(params.get("oldest") or 0)
+            with self._lock:
+                found = [m for m in self.messages.get(params.get("channel"), []) if float(m["ts"]) >= oldest]
+            show_meta = str(params.get("include_all_metadata")).lower() in ("1", "true")
+            return {"ok": True, "messages": [{"type": "message", "ts": m["ts"], "text": m["text"],
+                                              **({"metadata": m["metadata"]} if show_meta and m["metadata"] else {})}
+                                             for m in reversed(found)], "has_more": False}
+        if method == "users.lookupByEmail":
+            user = next((u for u, e in self.emails.items() if e == params.get("email")), None)
+            return {"ok": True, "user": {"id": user}} if user else {"ok": False, "error": "users_not_found"}
         if method == "users.info":
             user = params.get("user")
             return {"ok": True, "user": {"id": user, "is_bot": user in self.bots, "locale": self.locales.get(user),
+                                         "tz": self.zones.get(user),
                                          "profile": {"email": self.emails.get(user)}}}
         if method == "conversations.members":  # pages of `limit` (Slack: under 1000), then a cursor
             members = self.members.get(params.get("channel"), [])
@@ -159,10 +183,7 @@ class FakeSlack:
                                                 "name": self.names.get(channel, channel.lower())}}
             return {"ok": False, "error": "channel_not_found"}
         if method == "conversations.open":
-            user = params.get("users", "")
-            dm = next((c for c, u in self.ims.items() if u == user), f"D{user}")
-            self.ims.setdefault(dm, user)
-            return {"ok": True, "channel": {"id": dm}}
+            return {"ok": True, "channel": {"id": self._dm(params.get("users", ""))}}
         if method == "apps.connections.open":
             return {"ok": True, "url": self.socket_url}
         if method == "files.getUploadURLExternal":
@@ -170,6 +191,18 @@ class FakeSlack:
         if method == "files.completeUploadExternal":
             return {"ok": True, "files": [{"id": "F123", "title": "chart"}]}
         return {"ok": True}
+
+    def _dm(self, user: str) -> str:
+        """The bot's DM channel with a person (made on first use, as Slack does)."""
+        with self._lock:
+            dm = next((c for c, u in self.ims.items() if u == user), f"D{user}")
+            self.ims.setdefault(dm, user)
+            return dm
+
+    def posts_to(self, channel: str) -> list[dict]:
+        """chat.postMessage calls to a channel or user id (a user's DM counts as theirs)."""
+        dm = self.ims.get(channel)
+        return [p for p in self.of("chat.postMessage") if p.get("channel") in (channel, dm)]
 
     def refuses(self, where: str, text: str, blocks: list) -> bool:
         """Check a payload as Slack does (tests/fakes/block_kit.py); remember what it would refuse."""

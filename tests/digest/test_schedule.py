@@ -1,0 +1,209 @@
+"""When digests go out: 08:00 local on due days, across DST changes, once, late within grace,
+skipped after it; the ledger and the scheduler lock on SQLite and on a real PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.digest.ledger import QUIET, SENT, SKIPPED, Ledger
+from bot.digest.run import DigestRun
+from bot.digest.scheduler import DigestScheduler, LeaderLock
+from bot.digest.subscriptions import Subscriptions, parse_days, parse_time
+from bot.metrics.engine import Engine
+from bot.metrics.store import load_store
+from bot.state import open_state
+from tests.digest.stores import people_store
+
+UTC = timezone.utc
+# Four zones with different DST rules: Europe leaves summer time on 2026-10-25, the US on
+# 2026-11-01, Tokyo has none; one person has no reps.timezone and Slack says Chicago.
+PEOPLE = [("cph", "Europe/Copenhagen"), ("nyc", "America/New_York"), ("lax", "America/Los_Angeles"),
+          ("tyo", "Asia/Tokyo"), ("chi", "")]
+SLACK_ZONES = {"chi": "America/Chicago"}
+
+
+class Recorder:
+    """A Sender that records what would be posted (the Slack sender has its own tests)."""
+
+    def __init__(self, now: list[datetime] | None = None) -> None:
+        self.posts: list[tuple[str, date, bool, datetime | None]] = []
+        self.clock = now
+        self._ts = 0
+        self.lock = threading.Lock()
+
+    def zone(self, sub):
+        return SLACK_ZONES.get(sub.rep_id)
+
+    def post(self, sub, digest, before, sent, failed) -> None:
+        if not before():
+            return failed("superseded")
+        with self.lock:
+            self._ts += 1
+            self.posts.append((sub.rep_id, digest.date, digest.late, self.clock[0] if self.clock else None))
+        sent(f"D{sub.rep_id}", str(self._ts))
+
+    def already_sent(self, sub, digest):
+        return None
+
+    def wait(self, timeout: float) -> bool:
+        return True
+
+
+@pytest.fixture()
+def store_dir(tmp_path):
+    return people_store(tmp_path / "store", PEOPLE)
+
+
+def test_two_weeks_over_both_dst_changes_one_digest_per_weekday_at_eight_local(store_dir, tmp_path):
+    engine = Engine(load_store(store_dir))
+    start = datetime(2026, 10, 18, 20, tzinfo=UTC)  # Monday 05:00 in Tokyo, Sunday everywhere else
+    clock = [start]
+    sender = Recorder(clock)
+    run = DigestRun(engine, open_state(f"sqlite:///{tmp_path / 's.db'}"), sender)
+    end = datetime(2026, 11, 3, tzinfo=UTC)
+    while clock[0] < end:  # a tick every five minutes (every zone here is a whole number of hours off UTC)
+        run(clock[0])
+        clock[0] += timedelta(minutes=5)
+    expected = set()
+    for rep, zone in PEOPLE:
+        tz = ZoneInfo(zone or SLACK_ZONES[rep])
+        for n in range(-1, 16):
+            d = date(2026, 10, 19) + timedelta(days=n)
+            at = datetime.combine(d, time(8), tz).astimezone(UTC)
+            if d.weekday() < 5 and start <= at < end:
+                expected.add((rep, d, at))
+    got = {(rep, d, at) for rep, d, late, at in sender.posts}
+    assert len(sender.posts) == len(got)  # none twice
+    assert got == expected
+    # The DST weeks moved the UTC hour, not the local one.
+    cph = sorted(at for rep, d, at in got if rep == "cph")
+    assert {a.hour for a in cph if a < datetime(2026, 10, 25, tzinfo=UTC)} == {6}
+    assert {a.hour for a in cph if a > datetime(2026, 10, 26, tzinfo=UTC)} == {7}
+    nyc = sorted(at for rep, d, at in got if rep == "nyc")
+    assert {a.hour for a in nyc if a < datetime(2026, 11, 1, tzinfo=UTC)} == {12}
+    assert {a.hour for a in nyc if a > datetime(2026, 11, 2, tzinfo=UTC)} == {13}
+    assert not any(late for _, _, late, _ in sender.posts)
+
+
+def test_own_time_and_days_and_a_subscribed_rep(store_dir, tmp_path):
+    store = load_store(store_dir)
+    state = open_state(f"sqlite:///{tmp_path / 's.db'}")
+    subs = Subscriptions(state)
+    subs.update(store, "tyo", local_time=parse_time("7.30"), days=parse_days("mon,wed,fri"))
+    subs.update(store, "cph-r0", active=True)  # a rep on request
+    subs.update(store, "lax", active=False)  # a manager who unsubscribed
+    sender = Recorder()
+    run = DigestRun(Engine(store), state, sender)
+    at = datetime(2026, 11, 2, tzinfo=UTC)  # Monday 2 – Sunday 8 November
+    while at < datetime(2026, 11, 8, 12, tzinfo=UTC):  # before Monday 9 starts in Tokyo
+        run(at)
+        at += timedelta(minutes=15)
+    days = lambda rep: sorted(d.isoformat() for r, d, *_ in sender.posts if r == rep)  # noqa: E731
+    assert days("tyo") == ["2026-11-02", "2026-11-04", "2026-11-06"]
+    assert days("lax") == []
+    assert days("cph-r0") == [f"2026-11-0{d}" for d in range(2, 7)]
+
+
+def test_late_within_grace_is_marked_late_and_after_grace_skipped(store_dir, tmp_path):
+    state = open_state(f"sqlite:///{tmp_path / 's.db'}")
+    engine = Engine(load_store(store_dir))
+    sender = Recorder()
+    run = DigestRun(engine, state, sender, grace=timedelta(hours=2))
+    # Copenhagen 08:00 on Tuesday 2026-11-03 is 07:00 UTC. The bot comes back at 08:30 UTC.
+    report = run(datetime(2026, 11, 3, 8, 30, tzinfo=UTC))
+    assert "cph" in report.late and ("cph", date(2026, 11, 3), True, None) in sender.posts
+    # New York's 08:00 is 13:00 UTC; the bot is down until 15:30 UTC: skipped, and never sent later.
+    report = run(datetime(2026, 11, 3, 15, 30, tzinfo=UTC))
+    assert "nyc" in report.skipped
+    run(datetime(2026, 11, 3, 15, 35, tzinfo=UTC))
+    assert not [p for p in sender.posts if p[0] == "nyc"]
+    rows = {(r.rep_id, r.local_date): r for r in Ledger(state).rows()}
+    assert rows[("nyc", "2026-11-03")].status == SKIPPED
+    assert rows[("cph", "2026-11-03")].status == SENT and rows[("cph", "2026-11-03")].late
+
+
+def test_quiet_days_off_sends_nothing_on_a_quiet_day(tmp_path):
+    store_dir = people_store(tmp_path / "store", [("cph", "Europe/Copenhagen")], reps_per_manager=0)
+    store = load_store(store_dir)
+    state = open_state(f"sqlite:///{tmp_path / 's.db'}")
+    Subscriptions(state).update(store, "cph", quiet_days=False)
+    sender = Recorder()
+    report = DigestRun(Engine(store), state, sender)(datetime(2026, 11, 3, 7, 0, tzinfo=UTC))
+    assert report.quiet == ["cph"] and sender.posts == []
+    assert Ledger(state).rows()[0].status == QUIET
+    Subscriptions(state).update(store, "cph", quiet_days=True)  # on: a one-line quiet digest the next day
+    DigestRun(Engine(store), state, sender)(datetime(2026, 11, 4, 7, 0, tzinfo=UTC))
+    assert [p[0] for p in sender.posts] == ["cph"]
+
+
+def test_subscription_settings_parse_or_say_what_is_wrong():
+    assert parse_time("7:30") == "07:30" and parse_time("0730") == "07:30" and parse_time("8") == "08:00"
+    assert parse_days("weekdays") == "mon,tue,wed,thu,fri"
+    assert parse_days("fri-mon") == "mon,fri,sat,sun"
+    for bad in ("25:00", "soon"):
+        with pytest.raises(Exception, match="not a time"):
+            parse_time(bad)
+    with pytest.raises(Exception, match="not a list of days"):
+        parse_days("someday")
+
+
+# ---------------------------------------------------------------- the ledger, on both databases
+
+def test_one_claim_wins_and_a_dead_claim_is_taken_over_after_its_lease(state_url):
+    state = open_state(state_url)
+    due_at = datetime(2026, 11, 3, 7, tzinfo=UTC)
+    now = datetime.now(UTC)
+    a, b = Ledger(state, lease=timedelta(seconds=30)), Ledger(state, lease=timedelta(seconds=30))
+    first = a.claim("cph", date(2026, 11, 3), due_at, now)
+    assert first is not None and not first.taken_over
+    assert b.claim("cph", date(2026, 11, 3), due_at, now) is None  # held
+    later = now + timedelta(seconds=31)
+    taken = b.claim("cph", date(2026, 11, 3), due_at, later)
+    assert taken is not None and taken.taken_over  # a's lease ran out: b looks for a's post first
+    assert not a.renew(first)  # a, waking up, finds the claim gone and does not post
+    assert not a.sent(first, "D1", "1.0", False)
+    assert b.sent(taken, "D1", "2.0", False)
+    assert b.claim("cph", date(2026, 11, 3), due_at, later + timedelta(hours=1)) is None  # sent: never again
+
+
+def test_claims_race_from_many_threads_one_winner(state_url):
+    state = open_state(state_url)
+    due_at, now = datetime(2026, 11, 3, 7, tzinfo=UTC), datetime.now(UTC)
+    ledgers = [Ledger(state) for _ in range(8)]
+    wins: list[int] = []
+    barrier = threading.Barrier(len(ledgers))
+
+    def go(i: int) -> None:
+        barrier.wait()
+        for k in range(20):
+            if ledgers[i].claim(f"r{k}", date(2026, 11, 3), due_at, now):
+                wins.append(k)
+
+    threads = [threading.Thread(target=go, args=(i,)) for i in range(len(ledgers))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(wins) == list(range(20))
+
+
+def test_one_scheduler_holds_the_lock_and_ticks(state_url):
+    state = open_state(state_url)
+    ticks: list[str] = []
+    one, two = LeaderLock(state), LeaderLock(state)
+    s1 = DigestScheduler(one, lambda now: ticks.append("one"))
+    s2 = DigestScheduler(two, lambda now: ticks.append("two"))
+    s1._tick()
+    s2._tick()
+    s1._tick()
+    assert ticks == ["one", "one"]
+    s1.stop()  # releases the lock: the other instance takes over at its next tick
+    s2._tick()
+    assert ticks[-1] == "two"
+    s2.stop()
+    job = s1.scheduler.get_job("digest-tick")
+    assert job is not None and "second='0'" in str(job.trigger)
