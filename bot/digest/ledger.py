@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import Boolean, DateTime, Integer, String, Text, select, update
+from sqlalchemy import Boolean, DateTime, Integer, String, Text, and_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
@@ -128,7 +128,8 @@ class Ledger:
         with Session(self.state) as s, s.begin():
             return bool(s.execute(update(LedgerRow).where(
                 LedgerRow.rep_id == rep_id, LedgerRow.local_date == day.isoformat(),
-                LedgerRow.status.in_((FAILED, CLAIMED)), LedgerRow.lease_until < datetime.now(timezone.utc)).values(
+                or_(LedgerRow.status == FAILED,
+                    and_(LedgerRow.status == CLAIMED, LedgerRow.lease_until < datetime.now(timezone.utc)))).values(
                 status=SKIPPED)).rowcount)
 
     def statuses(self, keys: list[tuple[str, date]]) -> dict[tuple[str, str], tuple[str, datetime]]:

@@ -86,6 +86,7 @@ class FakeSlack:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        self.server.handle_error = lambda request, address: None  # a client killed mid-answer is expected here
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.api_url = f"{self.base}/api/"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
@@ -144,8 +145,8 @@ class FakeSlack:
             channel = params.get("channel") or ""
             if method == "chat.postMessage" and channel[:1] in ("U", "W"):  # a user id: the app's DM with them
                 channel = self._dm(channel)
-            with self._lock:
-                self._ts += 1
+            with self._lock:  # message ids are the time they were posted, as Slack's are, and unique
+                self._ts = max(self._ts + 0.000001, time.time())
                 ts = f"{self._ts:.6f}"
                 if method == "chat.postMessage":
                     meta = params.get("metadata")
