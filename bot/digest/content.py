@@ -21,7 +21,7 @@ from bot.access import Identity, identify
 from bot.errors import PlanError
 from bot.digest.model import CHANGE_KINDS, Digest, Recipient
 from bot.metrics.context import day_seconds, store_array
-from bot.metrics.deals import NO_DATE, deal_rows, risk_flags
+from bot.metrics.deals import NO_DATE, deal_rows, history_deal, risk_flags
 from bot.metrics.engine import Engine
 from bot.metrics.loader import LOST_STAGE_RE, WON_STAGE_RE
 from bot.metrics.periods import Calendar, Period
@@ -180,9 +180,10 @@ class _Day:
     def _risks(self, open_pos: np.ndarray) -> list[dict]:
         """Open deals with at least one risk reason, largest amount first."""
         flags = risk_flags(self.store, self.engine.catalog, open_pos, self.day)
-        any_reason = np.logical_or.reduce(list(flags.values()))
-        return deal_rows(self.store, self.engine.catalog, _by_amount(self.store, open_pos[any_reason]), self.day,
-                         with_reasons=True)
+        pick = np.flatnonzero(np.logical_or.reduce(list(flags.values())))
+        pick = pick[_amount_order(self.store, open_pos[pick])]
+        return deal_rows(self.store, self.engine.catalog, open_pos[pick], self.day, with_reasons=True,
+                         flags={reason: hit[pick] for reason, hit in flags.items()})
 
     def _closing(self, open_pos: np.ndarray) -> list[dict]:
         """Open deals closing Monday to Sunday of D's week, largest amount first."""
@@ -200,9 +201,12 @@ class _Day:
 
 def _by_amount(store: MetricsStore, pos: np.ndarray) -> np.ndarray:
     """Positions sorted by amount, largest first, deals without an amount last (ties: store order)."""
+    return pos[_amount_order(store, pos)]
+
+
+def _amount_order(store: MetricsStore, pos: np.ndarray) -> np.ndarray:
     amount = store_array(store, "opportunities", "amount")[pos]
-    key = np.where(np.isnan(amount), np.inf, -amount)
-    return pos[np.lexsort((pos, key))]
+    return np.lexsort((pos, np.where(np.isnan(amount), np.inf, -amount)))
 
 
 # ---------------------------------------------------------------- changes
@@ -277,7 +281,7 @@ def _entry(row: dict, kind: str, hist: dict, s: int, e: int, store: MetricsStore
                       "into_quarter": c1 < end <= c0})
     else:  # amounts in the deal's own currency: a rate change is not a revised deal
         entry.update({"from": float(hist["amount_local"][s]), "to": float(hist["amount_local"][e]),
-                      "currency": hist["currency"][e]})
+                      "currency": hist["currency_names"][hist["currency"][e]]})
     return entry
 
 
@@ -295,27 +299,40 @@ def _last_per_deal(deal: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 
 def _sorted_history(store: MetricsStore) -> dict | None:
-    """History as arrays sorted by deal position then time, made once per store."""
+    """History as arrays sorted by deal position then time, made once per store (views of the
+    loaded columns when the file is in that order already, as CRM exports usually are)."""
     def make() -> dict | None:
         history = store.history()
         if history is None or not len(history):
             return None
-        deal = pd.Index(store.deals["opportunity_id"].astype(str)).get_indexer(history["opportunity_id"].astype(str))
-        at = history["changed_at"].to_numpy(dtype="datetime64[s]").view("int64")
-        order = np.lexsort((at, deal))
+        deal = history_deal(store)
+        at = store_array(store, "opportunity_history", "changed_at")
+        order = _deal_time_order(deal, at)
+        take = (lambda a: a) if order is None else (lambda a: a[order])  # noqa: E731
         stage = history["stage"]
-        currency = history["currency"].astype(str).to_numpy() if "currency" in history else \
-            np.full(len(history), store.base_currency)
+        currency = history["currency"].astype("category")  # codes, not millions of strings
         return {
-            "deal": deal[order], "at": at[order],
-            "stage": stage.cat.codes.to_numpy()[order], "stage_names": [str(c) for c in stage.cat.categories],
-            "close": history["close_date"].to_numpy(dtype="datetime64[s]").view("int64")[order],
-            "amount": history["amount"].to_numpy(dtype="float64", na_value=np.nan)[order],
-            "amount_local": history["amount_local"].to_numpy(dtype="float64", na_value=np.nan)[order],
-            "currency": currency[order],
+            "deal": take(deal), "at": take(at),
+            "stage": take(stage.cat.codes.to_numpy()), "stage_names": [str(c) for c in stage.cat.categories],
+            "close": take(store_array(store, "opportunity_history", "close_date")),
+            "amount": take(store_array(store, "opportunity_history", "amount")),
+            "amount_local": take(store_array(store, "opportunity_history", "amount_local")),
+            "currency": take(currency.cat.codes.to_numpy()),
+            "currency_names": [str(c) for c in currency.cat.categories],
         }
 
     return store.cached("digest_history", make)
+
+
+def _deal_time_order(deal: np.ndarray, at: np.ndarray) -> np.ndarray | None:
+    """Row order by deal, then time; None when the rows are in that order already (one pass
+    checks it before anything is sorted)."""
+    known = at != NO_DATE
+    base = at[known].min() if known.any() else 0
+    key = (deal + 1).astype(np.int64) << 33 | np.where(known, at - base, 0).clip(0, (1 << 33) - 1)
+    if len(key) < 2 or bool((key[1:] >= key[:-1]).all()):
+        return None
+    return np.argsort(key, kind="stable")
 
 
 def _stage_tables(store: MetricsStore, catalog, names: list[str]) -> tuple[np.ndarray, np.ndarray]:

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from bot.metrics.catalog import Catalog
 from bot.metrics.context import FACTS, Note, day_seconds, filter_mask, store_array
 from bot.metrics.periods import Calendar, Period, parse_period
-from bot.metrics.store import MetricsStore
+from bot.metrics.store import MetricsStore, positions
 
 RISKS = ("overdue", "stalled", "early_stage_closing", "missing_amount", "missing_close_date")
 DIMENSIONS = tuple(FACTS["deals"][1])  # what a deal list can be filtered by
@@ -157,18 +157,19 @@ def _stalled(store: MetricsStore, pos: np.ndarray, as_of: date) -> np.ndarray:
 def _moved_between(store: MetricsStore, start: date, end: date) -> np.ndarray:
     """Per deal: has a history row dated start … the day before end."""
     history = store.history()
-    at = history["changed_at"].to_numpy(dtype="datetime64[s]").view("int64")
+    at = store_array(store, "opportunity_history", "changed_at")
     rows = (at >= day_seconds(start)) & (at < day_seconds(end))
-    where = _history_deal(store)[rows]
+    where = history_deal(store)[rows]
     out = np.zeros(len(store.deals), dtype=bool)
     out[where[where >= 0]] = True
     return out
 
 
-def _history_deal(store: MetricsStore) -> np.ndarray:
-    """For each history row, the position of its deal (-1: a deal not in opportunities)."""
-    return store.cached("history_deal_pos", lambda: pd.Index(store.deals["opportunity_id"].astype(str)).get_indexer(
-        store.history()["opportunity_id"].astype(str)))
+def history_deal(store: MetricsStore) -> np.ndarray:
+    """For each history row, the position of its deal (-1: a deal not in opportunities); made
+    when the history loads."""
+    return store.cached("history_deal_pos", lambda: positions(store.deals["opportunity_id"],
+                                                              store.history()["opportunity_id"]))
 
 
 def _last_change(store: MetricsStore) -> np.ndarray:
@@ -179,8 +180,8 @@ def _last_change(store: MetricsStore) -> np.ndarray:
         out = np.full(len(deals), NO_DATE, dtype=np.int64)
         if history is None or not len(history):
             return out
-        at = history["changed_at"].to_numpy(dtype="datetime64[s]").view("int64")
-        where = _history_deal(store)
+        at = store_array(store, "opportunity_history", "changed_at")
+        where = history_deal(store)
         ok = (where >= 0) & (at != NO_DATE)
         np.maximum.at(out, where[ok], at[ok])
         return out
@@ -224,14 +225,16 @@ def _dates_as_float(secs: np.ndarray) -> np.ndarray:
     return np.where(secs == NO_DATE, np.nan, secs.astype("float64"))
 
 
-def deal_rows(store: MetricsStore, catalog: Catalog, pos: np.ndarray, as_of: date, with_reasons: bool) -> list[dict]:
+def deal_rows(store: MetricsStore, catalog: Catalog, pos: np.ndarray, as_of: date, with_reasons: bool,
+              flags: dict[str, np.ndarray] | None = None) -> list[dict]:
     """The deals at `pos` as answer rows (names, owner, stage, base-currency amount, close date; reasons if asked)."""
     deals = store.deals
     # Column by column: taking 10 rows of one Series is cheap, of the whole wide frame it is not.
     col = {c: deals[c].iloc[pos].tolist() if c in deals.columns else [None] * len(pos)
            for c in ("opportunity_id", "name", "account_id", "owner_id", "stage", "amount", "close_date", "is_closed")}
     owners, accounts = _names(store, "reps", "rep_id"), _names(store, "accounts", "account_id")
-    flags = risk_flags(store, catalog, pos, as_of) if with_reasons else {}
+    if flags is None:  # the caller may have them already, over the same positions
+        flags = risk_flags(store, catalog, pos, as_of) if with_reasons else {}
     rows = []
     for i in range(len(pos)):
         owner, account = _text(col["owner_id"][i]), _text(col["account_id"][i])

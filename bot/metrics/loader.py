@@ -225,7 +225,8 @@ def read_table(src: TableSource, cfg: StoreConfig, report: LoadReport) -> pd.Dat
         if col.name in frame.columns:
             frame[col.name], bad = _coerce(frame[col.name], col, spec, fname, report, from_csv)
             keep &= ~bad
-    frame = frame[keep]
+    if not keep.all():  # a boolean take copies every column: only when a row is set aside
+        frame = frame[keep]
     frame = _drop_duplicate_keys(frame, spec, fname, report)
     tr.rows_loaded = len(frame)
     return frame
@@ -259,7 +260,7 @@ def _select_columns(raw: pd.DataFrame, src: TableSource, spec: TableSpec, fname:
         if col.name not in out and not col.required:
             # Absent optional columns exist, empty, so later code need not ask.
             out[col.name] = pd.Series(pd.NA, index=raw.index, dtype="string")
-    return pd.DataFrame(out, index=raw.index)
+    return pd.DataFrame(out, index=raw.index, copy=False)  # the file's columns as they are: no second copy
 
 
 def _coerce(s: pd.Series, col: Column, spec: TableSpec, fname: str, report: LoadReport,
@@ -360,7 +361,7 @@ def _drop_duplicate_keys(frame: pd.DataFrame, spec: TableSpec, fname: str, repor
         report.add(fname, "/".join(spec.key), f"{int(dup.sum())} duplicate {'/'.join(spec.key)} "
                    "(the first occurrence is kept)", "row set aside", rows, keys.head(EXAMPLES_KEPT),
                    count=int(dup.sum()))
-    return frame[~dup]
+    return frame[~dup] if dup.any() else frame
 
 
 # ---------------------------------------------------------------- stages
