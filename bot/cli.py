@@ -6,6 +6,7 @@ be loaded, with a message that says what is wrong and where.
 
 from __future__ import annotations
 
+import atexit
 import codecs
 import json
 import sys
@@ -402,6 +403,12 @@ def serve_command(data: DataOpt = None) -> None:
     if problem:
         err.print(f"[red]Slack rejected SLACK_BOT_TOKEN[/red] (auth.test: {escape(problem)}); serving anyway, "
                   "and /readyz answers 503 until the token is replaced.", highlight=False)
+    from bot.digest.cli import start_in_serve
+
+    digests = start_in_serve(settings, bot)
+    if digests is not None:
+        atexit.register(digests.stop)  # releases the scheduler lock for the next instance
+        err.print("Digests: the scheduler ticks every minute while this instance holds the lock.")
     if settings.slack_app_token is not None:
         err.print(f"Slack: Socket Mode (SLACK_APP_TOKEN is set; no public URL needed). Logs: {logs.path}")
         log_context(slack)

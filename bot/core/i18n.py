@@ -391,6 +391,149 @@ MESSAGES: dict[str, dict[str, str]] = {
     "change_amount_down": {"en": "Amount down", "da": "Beløb ned", "sv": "Belopp ned"},
     "change_out_of_quarter": {"en": "out of the quarter", "da": "ud af kvartalet", "sv": "ut ur kvartalet"},
     "change_into_quarter": {"en": "into the quarter", "da": "ind i kvartalet", "sv": "in i kvartalet"},
+    # the morning digest in Slack: its blocks, /ccobot digest, App Home (bot/channels/slack/digest_blocks.py)
+    "digest_ui_fig_value": {"en": "Value", "da": "Værdi", "sv": "Värde"},
+    "digest_ui_fig_pipeline": {"en": "Pipeline", "da": "Pipeline", "sv": "Pipeline"},
+    "digest_ui_fig_weighted_pipeline": {"en": "Weighted pipeline", "da": "Vægtet pipeline", "sv": "Viktad pipeline"},
+    "digest_ui_fig_bookings_qtd": {"en": "Bookings, quarter to date", "da": "Bookinger, kvartalet til dato",
+                                   "sv": "Bokningar, kvartalet hittills"},
+    "digest_ui_fig_target_quarter": {"en": "Target for the quarter", "da": "Mål for kvartalet",
+                                     "sv": "Mål för kvartalet"},
+    "digest_ui_fig_attainment": {"en": "Attainment", "da": "Målopfyldelse", "sv": "Måluppfyllelse"},
+    "digest_ui_fig_pace": {"en": "Pace (share of the quarter gone)", "da": "Tempo (andel af kvartalet gået)",
+                           "sv": "Takt (andel av kvartalet som gått)"},
+    "digest_ui_fig_coverage": {"en": "Coverage", "da": "Dækning", "sv": "Täckning"},
+    "digest_ui_ask": {"en": "Ask about this deal", "da": "Spørg om denne aftale", "sv": "Fråga om den här affären"},
+    "digest_ui_mute": {"en": "Mute this deal", "da": "Skjul denne aftale", "sv": "Dölj den här affären"},
+    "digest_ui_change_time": {"en": "Change time", "da": "Skift tidspunkt", "sv": "Ändra tid"},
+    "digest_ui_subscribe": {"en": "Subscribe", "da": "Abonnér", "sv": "Prenumerera"},
+    "digest_ui_unsubscribe": {"en": "Unsubscribe", "da": "Afmeld", "sv": "Avsluta prenumerationen"},
+    "digest_ui_preview": {"en": "Preview", "da": "Forhåndsvis", "sv": "Förhandsgranska"},
+    "digest_ui_settings_title": {"en": "Morning digest", "da": "Morgenoverblik", "sv": "Morgonöversikt"},
+    "digest_ui_save": {"en": "Save", "da": "Gem", "sv": "Spara"},
+    "digest_ui_cancel": {"en": "Cancel", "da": "Annuller", "sv": "Avbryt"},
+    "digest_ui_time_label": {"en": "Time of day (your time zone)", "da": "Tidspunkt (din tidszone)",
+                             "sv": "Tid på dagen (din tidszon)"},
+    "digest_ui_days_label": {"en": "Days", "da": "Dage", "sv": "Dagar"},
+    "digest_ui_pick_time": {"en": "Pick a time", "da": "Vælg et tidspunkt", "sv": "Välj en tid"},
+    "digest_ui_modal_hint": {"en": "The digest comes at this time on the days you tick.",
+                             "da": "Overblikket kommer på dette tidspunkt de dage, du sætter hak ved.",
+                             "sv": "Översikten kommer vid den här tiden de dagar du kryssar i."},
+    "digest_ui_no_days": {"en": "Tick at least one day (or unsubscribe instead).",
+                          "da": "Sæt hak ved mindst én dag (eller afmeld i stedet).",
+                          "sv": "Kryssa i minst en dag (eller avsluta prenumerationen i stället)."},
+    "digest_ui_home_hint": {"en": "Or type /ccobot digest help for every setting.",
+                            "da": "Eller skriv /ccobot digest help for alle indstillinger.",
+                            "sv": "Eller skriv /ccobot digest help för alla inställningar."},
+    "digest_ui_status": {"en": "Your morning digest is {state}: {time} ({zone}), {days},",
+                         "da": "Dit morgenoverblik er {state}: {time} ({zone}), {days},",
+                         "sv": "Din morgonöversikt är {state}: {time} ({zone}), {days},"},
+    "digest_ui_on": {"en": "on", "da": "slået til", "sv": "på"},
+    "digest_ui_off": {"en": "off", "da": "slået fra", "sv": "av"},
+    "digest_ui_where_dm": {"en": "as a direct message", "da": "som direkte besked", "sv": "som direktmeddelande"},
+    "digest_ui_where_channel": {"en": "in {channel}", "da": "i {channel}", "sv": "i {channel}"},
+    "digest_ui_status_tail": {"en": "Quiet days: {quiet}.", "da": "Stille dage: {quiet}.", "sv": "Lugna dagar: {quiet}."},
+    "digest_ui_quiet_sent": {"en": "a one-line digest", "da": "et overblik på én linje", "sv": "en översikt på en rad"},
+    "digest_ui_quiet_skipped": {"en": "no digest", "da": "intet overblik", "sv": "ingen översikt"},
+    "digest_ui_muted_count": {"en": " Muted deals: {n}.", "da": " Skjulte aftaler: {n}.", "sv": " Dolda affärer: {n}."},
+    "digest_ui_subscribed": {"en": "You are subscribed to the morning digest.",
+                             "da": "Du abonnerer nu på morgenoverblikket.",
+                             "sv": "Du prenumererar nu på morgonöversikten."},
+    "digest_ui_unsubscribed": {"en": "You are unsubscribed: no more morning digests.",
+                               "da": "Du er afmeldt: ikke flere morgenoverblik.",
+                               "sv": "Du har avslutat prenumerationen: inga fler morgonöversikter."},
+    "digest_ui_time_set": {"en": "Your digest now comes at {time}.", "da": "Dit overblik kommer nu kl. {time}.",
+                           "sv": "Din översikt kommer nu kl. {time}."},
+    "digest_ui_days_set": {"en": "Your digest now comes on {days}.", "da": "Dit overblik kommer nu {days}.",
+                           "sv": "Din översikt kommer nu {days}."},
+    "digest_ui_settings_saved": {"en": "Saved: your digest comes at {time} on {days}.",
+                                 "da": "Gemt: dit overblik kommer kl. {time}, {days}.",
+                                 "sv": "Sparat: din översikt kommer kl. {time}, {days}."},
+    "digest_ui_channel_set": {"en": "Your digest now goes to {channel}.", "da": "Dit overblik sendes nu til {channel}.",
+                              "sv": "Din översikt skickas nu till {channel}."},
+    "digest_ui_dm_set": {"en": "Your digest now comes as a direct message.",
+                         "da": "Dit overblik kommer nu som direkte besked.",
+                         "sv": "Din översikt kommer nu som direktmeddelande."},
+    "digest_ui_quiet_on": {"en": "On quiet days (nothing changed, nothing needs attention) you get a one-line digest.",
+                           "da": "På stille dage (intet ændret, intet kræver opmærksomhed) får du et overblik på én linje.",
+                           "sv": "Lugna dagar (inget har ändrats, inget behöver uppmärksamhet) får du en översikt på en rad."},
+    "digest_ui_quiet_off": {"en": "On quiet days (nothing changed, nothing needs attention) you get no digest.",
+                            "da": "På stille dage (intet ændret, intet kræver opmærksomhed) får du intet overblik.",
+                            "sv": "Lugna dagar (inget har ändrats, inget behöver uppmärksamhet) får du ingen översikt."},
+    "digest_ui_unmuted": {"en": "Every muted deal is back in your digests.",
+                          "da": "Alle skjulte aftaler er tilbage i dine overblik.",
+                          "sv": "Alla dolda affärer är tillbaka i dina översikter."},
+    "digest_ui_muted": {"en": "Muted {deal}: it no longer appears in your digests. (/ccobot digest unmute brings "
+                              "muted deals back.)",
+                        "da": "{deal} er skjult: den vises ikke længere i dine overblik. (/ccobot digest unmute "
+                              "henter skjulte aftaler tilbage.)",
+                        "sv": "{deal} är dold: den visas inte längre i dina översikter. (/ccobot digest unmute "
+                              "tar tillbaka dolda affärer.)"},
+    "digest_ui_bad_time": {"en": "'{value}' is not a time of day. Write it like 07:30 (24-hour clock).",
+                           "da": "'{value}' er ikke et tidspunkt. Skriv det som 07:30 (24-timers ur).",
+                           "sv": "'{value}' är inte en tid på dagen. Skriv den som 07:30 (24-timmarsklocka)."},
+    "digest_ui_bad_days": {"en": "'{value}' is not a list of days. Write it like mon-fri or mon,wed,fri.",
+                           "da": "'{value}' er ikke en liste af dage. Skriv den som man-fre eller man,ons,fre.",
+                           "sv": "'{value}' är inte en lista med dagar. Skriv den som mån-fre eller mån,ons,fre."},
+    "digest_ui_bad_channel": {"en": "'{value}' is not a channel. Pick the channel from Slack's list as you type #, "
+                                    "or write dm for a direct message.",
+                              "da": "'{value}' er ikke en kanal. Vælg kanalen på Slacks liste, når du skriver #, "
+                                    "eller skriv dm for en direkte besked.",
+                              "sv": "'{value}' är inte en kanal. Välj kanalen i Slacks lista när du skriver #, "
+                                    "eller skriv dm för ett direktmeddelande."},
+    "digest_ui_bad_quiet": {"en": "Write quiet on (a one-line digest on quiet days) or quiet off (none).",
+                            "da": "Skriv quiet on (et overblik på én linje på stille dage) eller quiet off (intet).",
+                            "sv": "Skriv quiet on (en översikt på en rad lugna dagar) eller quiet off (ingen)."},
+    "digest_ui_unknown": {"en": "I don't know '{value}'.", "da": "Jeg kender ikke '{value}'.",
+                          "sv": "Jag känner inte till '{value}'."},
+    "digest_ui_usage": {
+        "en": "Morning digest settings:\n• /ccobot digest – your settings\n• /ccobot digest subscribe | unsubscribe\n"
+              "• /ccobot digest time 07:30\n• /ccobot digest days mon-fri (or mon,wed,fri)\n"
+              "• /ccobot digest channel #channel (or dm)\n• /ccobot digest quiet on | off\n"
+              "• /ccobot digest preview – the digest you would get today\n• /ccobot digest unmute – muted deals back",
+        "da": "Indstillinger for morgenoverblikket:\n• /ccobot digest – dine indstillinger\n"
+              "• /ccobot digest subscribe | unsubscribe\n• /ccobot digest time 07:30\n"
+              "• /ccobot digest days man-fre (eller man,ons,fre)\n• /ccobot digest channel #kanal (eller dm)\n"
+              "• /ccobot digest quiet on | off\n• /ccobot digest preview – det overblik, du ville få i dag\n"
+              "• /ccobot digest unmute – skjulte aftaler tilbage",
+        "sv": "Inställningar för morgonöversikten:\n• /ccobot digest – dina inställningar\n"
+              "• /ccobot digest subscribe | unsubscribe\n• /ccobot digest time 07:30\n"
+              "• /ccobot digest days mån-fre (eller mån,ons,fre)\n• /ccobot digest channel #kanal (eller dm)\n"
+              "• /ccobot digest quiet on | off\n• /ccobot digest preview – översikten du skulle få i dag\n"
+              "• /ccobot digest unmute – dolda affärer tillbaka"},
+    "digest_ui_not_rep": {"en": "I can't find you among the sales team (the reps table), so there is no digest for you. "
+                                "Ask an admin to add your Slack id or email there.",
+                          "da": "Jeg kan ikke finde dig i salgsteamet (tabellen reps), så der er intet overblik til dig. "
+                                "Bed en administrator om at tilføje dit Slack-id eller din e-mail dér.",
+                          "sv": "Jag hittar dig inte i säljteamet (tabellen reps), så det finns ingen översikt för dig. "
+                                "Be en administratör lägga till ditt Slack-id eller din e-post där."},
+    "digest_ui_channel_unknown": {"en": "I can't see who is in {channel}: invite me there first (/invite @ccobot), "
+                                        "then try again.",
+                                  "da": "Jeg kan ikke se, hvem der er i {channel}: invitér mig først (/invite @ccobot), "
+                                        "og prøv så igen.",
+                                  "sv": "Jag kan inte se vilka som är med i {channel}: bjud in mig först "
+                                        "(/invite @ccobot) och försök sedan igen."},
+    "digest_ui_channel_refused": {"en": "Your digest can't go to {channel}: it shows {scope}, and not everyone there "
+                                        "may see that. Pick a channel where everyone may, or keep the direct message.",
+                                  "da": "Dit overblik kan ikke sendes til {channel}: det viser {scope}, og ikke alle "
+                                        "dér må se det. Vælg en kanal, hvor alle må, eller behold den direkte besked.",
+                                  "sv": "Din översikt kan inte skickas till {channel}: den visar {scope}, och alla där "
+                                        "får inte se det. Välj en kanal där alla får det, eller behåll direktmeddelandet."},
+    "digest_ui_deal_gone": {"en": "That deal is no longer in the data.", "da": "Den aftale findes ikke længere i data.",
+                            "sv": "Den affären finns inte längre i data."},
+    "digest_ui_deal_denied": {"en": "That deal is outside what you may see.", "da": "Den aftale må du ikke se.",
+                              "sv": "Den affären får du inte se."},
+    "digest_ui_deal_head": {"en": "{name}, as the data stands on {date}", "da": "{name}, som data ser ud {date}",
+                            "sv": "{name}, enligt data per {date}"},
+    "digest_ui_preview_sent": {"en": "Your preview is in your direct messages with me.",
+                               "da": "Din forhåndsvisning ligger i dine direkte beskeder med mig.",
+                               "sv": "Din förhandsgranskning finns i dina direktmeddelanden med mig."},
+    "digest_ui_chart_title": {"en": "Bookings against target, {quarter}, {scope}",
+                              "da": "Bookinger mod mål, {quarter}, {scope}",
+                              "sv": "Bokningar mot mål, {quarter}, {scope}"},
+    "digest_ui_chart_bookings": {"en": "Bookings", "da": "Bookinger", "sv": "Bokningar"},
+    "digest_ui_chart_target": {"en": "Target", "da": "Mål", "sv": "Mål"},
+    "digest_ui_chart_pace": {"en": "Even pace", "da": "Jævnt tempo", "sv": "Jämn takt"},
 }
 
 DIMENSION_WORDS = {

@@ -102,26 +102,42 @@ def _instant(text: str) -> datetime:
 
 def _runner(settings: Settings, data: Path | None):
     """A DigestRun delivering to Slack, and how to close it (the outbound queue finishes first)."""
-    from bot.channels.slack.app import make_client
-    from bot.channels.slack.digests import SlackDigests
+    from bot.channels.slack.app import SlackBot, make_client
     from bot.channels.slack.outbox import Outbox
     from bot.cli import fail, resolve_data
+    from bot.core.assistant import Assistant
     from bot.metrics.store import StoreHolder
 
     if settings.slack_bot_token is None:
         raise fail("digests are delivered through Slack: set SLACK_BOT_TOKEN (and SLACK_API_URL for another "
                    "Web API base URL). `ccobot digest preview --for ID` shows one without sending.")
     holder = StoreHolder(resolve_data(data))
-    store = holder.get()
-    store.history()
-    engine = Engine(holder)
+    holder.get().history()  # load it now: a store that cannot load fails here, with its message
     client = make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
-    outbox = Outbox()
-    sender = SlackDigests(client, outbox, store, chart=settings.ccobot_digest_chart)
-    runner = DigestRun(engine, open_state(settings.state_url), sender,
-                       grace=timedelta(minutes=settings.ccobot_digest_grace_minutes),
-                       lease=timedelta(seconds=settings.ccobot_digest_lease_seconds))
-    return runner, lambda: outbox.close(timeout=30.0)
+    bot = SlackBot(Assistant(Engine(holder)), open_state(settings.state_url), client, Outbox())
+    return slack_digest_run(settings, bot), lambda: bot.outbox.close(timeout=30.0)
+
+
+def slack_digest_run(settings: Settings, bot) -> DigestRun:
+    """Digests for the bot's store, sent through its client and outbound queue."""
+    from bot.channels.slack.digests import SlackDigests
+
+    return DigestRun(bot.assistant.engine, bot.state, SlackDigests(bot, chart=settings.ccobot_digest_chart),
+                     grace=timedelta(minutes=settings.ccobot_digest_grace_minutes),
+                     lease=timedelta(seconds=settings.ccobot_digest_lease_seconds))
+
+
+def start_in_serve(settings: Settings, bot) -> object | None:
+    """`ccobot serve`'s own scheduler (CCOBOT_SCHEDULER_IN_SERVE): ticks only while this instance
+    holds the lock, so any number of instances send each digest once. Returns it, to stop."""
+    from bot.digest.scheduler import DigestScheduler, LeaderLock
+
+    if not settings.ccobot_scheduler_in_serve or settings.slack_bot_token is None:
+        return None  # installed in several workspaces: digests need one token (see the README)
+    runner = slack_digest_run(settings, bot)
+    sched = DigestScheduler(LeaderLock(bot.state), lambda now: runner(now, wait=50.0))
+    sched.start()
+    return sched
 
 
 def _summary(r: RunReport) -> str:

@@ -82,7 +82,7 @@ class DigestRun:
             Recipient(d.sub.rep_id, d.day, d.sub.previous_due_day(d.day), d.lang, d.late(at, LATE_AFTER))
             for d, _ in claims)
         for (d, claim), digest in zip(claims, digests):
-            self._send(d, claim, _without_muted(digest, d.sub.muted), report)
+            self._send(d, claim, without_muted(digest, d.sub.muted), report)
         self.sender.wait(wait)
         for d, claim in claims:
             self._check(d, claim, report)
@@ -173,7 +173,8 @@ def _key(d: Due) -> tuple[str, str]:
     return d.sub.rep_id, d.day.isoformat()
 
 
-def _without_muted(digest: Digest, muted: tuple[str, ...]) -> Digest:
+def without_muted(digest: Digest, muted: tuple[str, ...]) -> Digest:
+    """The digest without the deals this person muted."""
     if not muted:
         return digest
     keep = lambda entries: [e for e in entries if e["opportunity_id"] not in muted]  # noqa: E731

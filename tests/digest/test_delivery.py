@@ -16,10 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.channels.slack.app import make_client
+from bot.channels.slack.app import SlackBot, make_client
 from bot.channels.slack.digests import EVENT_TYPE, SlackDigests
 from bot.channels.slack.outbox import Outbox
+from bot.core.assistant import Assistant
 from bot.digest.ledger import SENT, Ledger
+from bot.digest.subscriptions import Subscriptions
 from bot.digest.run import DigestRun
 from bot.metrics.engine import Engine
 from bot.metrics.store import load_store
@@ -50,11 +52,12 @@ def fake():
     slack.close()
 
 
-def slack_run(store_dir: Path, state_url: str, fake: FakeSlack, lease: float = 300) -> tuple[DigestRun, Outbox]:
-    store = load_store(store_dir)
-    outbox = Outbox()
-    sender = SlackDigests(make_client("xoxb-test", fake.api_url), outbox, store, chart=False)
-    return DigestRun(Engine(store), open_state(state_url), sender, lease=timedelta(seconds=lease)), outbox
+def slack_run(store_dir: Path, state_url: str, fake: FakeSlack, lease: float = 300,
+              chart: bool = False) -> tuple[DigestRun, Outbox]:
+    engine = Engine(load_store(store_dir))
+    bot = SlackBot(Assistant(engine), open_state(state_url), make_client("xoxb-test", fake.api_url), Outbox())
+    sender = SlackDigests(bot, chart=chart)
+    return DigestRun(engine, bot.state, sender, lease=timedelta(seconds=lease)), bot.outbox
 
 
 def test_a_digest_carries_its_metadata_and_goes_to_the_persons_dm(tmp_path, fake):
@@ -189,3 +192,26 @@ def test_a_failing_dm_is_retried_within_grace_and_reported_after(tmp_path, fake)
     assert posts_per_user(fake) == Counter({"Um0000": 1, "Um0001": 1})
     status = {r.rep_id: r.status for r in Ledger(run.state).rows()}
     assert status == {"m0000": SENT, "m0001": SENT, "m0002": "skipped"}
+
+
+def test_a_channel_digest_goes_there_only_while_every_member_may_see_it_with_its_chart(tmp_path, fake):
+    store_dir = people_store(tmp_path / "store", managers(2))
+    state_url = f"sqlite:///{tmp_path / 's.db'}"
+    run, outbox = slack_run(store_dir, state_url, fake, chart=True)
+    store = run.engine.store
+    Subscriptions(run.state).update(store, "m0000", channel="CTEAM")
+    # m0000 and the exec may see m0000's team; m0001, a peer manager, may not.
+    fake.members["CTEAM"] = ["Um0000", "UX1"]
+    run(AT)
+    outbox.close()
+    fake.members["CTEAM"] = ["Um0000", "UX1", "Um0001"]  # by the next morning a peer manager has joined
+    run, outbox = slack_run(store_dir, state_url, fake, chart=True)
+    run(AT + timedelta(days=1))
+    outbox.close()
+    to_channel = [p for p in fake.of("chat.postMessage") if p["channel"] == "CTEAM"]
+    assert [p["metadata"]["event_payload"]["date"] for p in to_channel] == ["2026-11-03"]
+    assert [p["metadata"]["event_payload"]["date"] for p in fake.posts_to("Um0000")] == ["2026-11-04"]
+    # each digest's chart (bookings against target and pace) went up in its thread
+    threads = sorted(u["thread_ts"] for u in fake.of("files.completeUploadExternal"))
+    posted = sorted(m["ts"] for found in fake.messages.values() for m in found)
+    assert threads == posted and len(posted) == 4 and len(fake.of("upload")) == 4

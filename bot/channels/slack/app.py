@@ -26,7 +26,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from sqlalchemy.engine import Engine as SqlEngine
 
-from bot.access import identify
+from bot.access import Identity, identify
 from bot.channels.slack.blocks import plain_text, render
 from bot.channels.slack.charts import asked_for, chart_png, chart_title
 from bot.channels.slack.outbox import Outbox, Post
@@ -95,11 +95,11 @@ class SlackBot:
             return hit[1]
         who = user_id
         if not identify(self.assistant.engine.store, user_id).matched:
-            who = (self._person(user_id).get("profile") or {}).get("email") or user_id
+            who = (self.person(user_id).get("profile") or {}).get("email") or user_id
         self._askers[user_id] = (time.monotonic(), who)
         return who
 
-    def _person(self, user_id: str) -> dict:
+    def person(self, user_id: str) -> dict:
         """users.info, cached for ten minutes ({} when Slack does not say)."""
         hit = self._people.get(user_id)
         if hit and time.monotonic() - hit[0] < 600:
@@ -114,7 +114,7 @@ class SlackBot:
 
     def language_of(self, user_id: str) -> str:
         """The person's Slack locale ("da-DK") as one of our languages; English otherwise."""
-        locale = str(self._person(user_id).get("locale") or "")[:2]
+        locale = str(self.person(user_id).get("locale") or "")[:2]
         return locale if locale in ("da", "sv") else "en"
 
     def role_of(self, user_id: str) -> str:
@@ -140,7 +140,7 @@ class SlackBot:
 
     def is_bot(self, user_id: str) -> bool:
         """Bots (this one too) are members of channels but read no numbers: they do not count."""
-        return bool(self._person(user_id).get("is_bot"))
+        return bool(self.person(user_id).get("is_bot"))
 
     def answer(self, question: str, user_id: str, channel: str, thread_ts: str | None) -> Answer:
         """The assistant's answer for this person; Slack markup and entities read as plain words."""
@@ -207,6 +207,19 @@ class SlackBot:
             except (SlackApiError, KeyError, TypeError):
                 self._dms[key] = False
         return self._dms[key]
+
+    def members_see_scope(self, who: Identity, channel: str) -> bool | None:
+        """May every person in `channel` see everything `who` may see? (A digest holds its
+        recipient's whole scope.) None when Slack does not say who is there."""
+        people = [m for m in self._channel_members(channel) if not self.is_bot(m)]
+        if not people:
+            return None
+        owners, store = who.deal_level(), self.assistant.engine.store
+        for member in people:
+            other = identify(store, self.asker(member))
+            if not other.sees_all and (owners is None or not owners <= (other.deal_level() or frozenset())):
+                return False
+        return True
 
     def _members_see(self, channel: str, may_see) -> bool:
         people = [m for m in self._channel_members(channel) if not self.is_bot(m)]

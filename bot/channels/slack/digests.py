@@ -11,14 +11,14 @@ import logging
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.access import identify
+from bot.channels.slack.app import SlackBot
 from bot.channels.slack.digest_blocks import digest_chart, digest_message
-from bot.channels.slack.outbox import Outbox, Post
+from bot.channels.slack.outbox import Post
 from bot.digest.model import Digest
 from bot.digest.subscriptions import Subscription, rep_value
-from bot.metrics.store import MetricsStore
 
 log = logging.getLogger("ccobot.digest")
 EVENT_TYPE = "ccobot_digest"
@@ -29,10 +29,17 @@ def metadata(digest: Digest) -> dict:
 
 
 class SlackDigests:
-    def __init__(self, client: WebClient, outbox: Outbox, store: MetricsStore, chart: bool = True) -> None:
-        self.client, self.outbox, self.store, self.chart = client, outbox, store, chart
+    """Sends through the SlackBot's client and outbound queue (`ccobot serve`'s own, or one made
+    for `digest run`), and uses it to check who is in a digest's channel."""
+
+    def __init__(self, bot: SlackBot, chart: bool = True) -> None:
+        self.bot, self.client, self.outbox, self.chart = bot, bot.client, bot.outbox, chart
         self._users: dict[str, str | None] = {}
         self._zones: dict[str, str | None] = {}
+
+    @property
+    def store(self):  # noqa: ANN201 (the store as it is now: it reloads when its files change)
+        return self.bot.assistant.engine.store
 
     def user_id(self, rep_id: str) -> str | None:
         """The person's Slack member id: reps.slack_user_id, else looked up by their email."""
@@ -59,7 +66,14 @@ class SlackDigests:
         return self._zones[sub.rep_id]
 
     def _where(self, sub: Subscription) -> str | None:
-        return sub.channel or self.user_id(sub.rep_id)  # a user id posts to the app's DM with them
+        """The subscription's channel while every member there may see the whole digest (checked
+        at each send: people join channels), else the person's DM (a user id posts there)."""
+        if sub.channel:
+            if self.bot.members_see_scope(identify(self.store, sub.rep_id), sub.channel):
+                return sub.channel
+            log.warning("digest sent to the DM: not every member of its channel may see it",
+                        extra={"recipient": sub.rep_id, "channel": sub.channel})
+        return self.user_id(sub.rep_id)
 
     def post(self, sub: Subscription, digest: Digest, before: Callable[[], bool],
              sent: Callable[[str, str], None], failed: Callable[[str], None]) -> None:
@@ -67,7 +81,7 @@ class SlackDigests:
         if where is None:
             failed("no Slack user for this rep (no slack_user_id, and no match by email)")
             return
-        text, blocks = digest_message(digest)
+        text, blocks = digest_message(digest, self.store.fiscal_year_start_month)
 
         def done(resp: dict) -> None:
             sent(str(resp.get("channel") or where), str(resp["ts"]))
@@ -80,12 +94,12 @@ class SlackDigests:
                              sent=done, failed=failed, before=before))
 
     def _chart(self, digest: Digest, channel: str, ts: str) -> None:
-        png = digest_chart(digest)
+        png = digest_chart(digest, self.store.fiscal_year_start_month)
         if png is None:
             return
         try:
             self.client.files_upload_v2(channel=channel, thread_ts=ts, content=png, filename="pipeline.png",
-                                        title=digest_message(digest)[0][:200])
+                                        title=digest_message(digest, self.store.fiscal_year_start_month)[0][:200])
         except SlackApiError as exc:  # the digest is out; a missing chart is logged, not retried
             log.warning("digest chart upload failed", extra={"error": exc.response.get("error")})
 
@@ -94,7 +108,7 @@ class SlackDigests:
         if where is None:
             return None
         channel = where
-        if not sub.channel:
+        if where != sub.channel:  # a user id: their DM's channel id
             channel = self.client.conversations_open(users=where)["channel"]["id"]
         since = datetime.combine(digest.date, datetime.min.time(), timezone.utc) - timedelta(days=1)
         cursor = None

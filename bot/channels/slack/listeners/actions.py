@@ -1,4 +1,6 @@
-"""Buttons on an answer: a follow-up question, 👍/👎 feedback, a chart.
+"""Buttons on an answer: a follow-up question, 👍/👎 feedback, a chart; buttons on a morning
+digest: ask about a deal, mute a deal, change the time (the settings modal, also opened from the
+App Home, and its submission).
 
 Feedback and Chart carry no question: the answer is found by the message it became
 (`state.posted_answer`, keyed by channel and message ts, saved by `SlackBot.deliver`).
@@ -16,9 +18,15 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.channels.slack.app import SlackBot
+from bot.channels.slack.blocks import escape
 from bot.channels.slack.charts import chartable
+from bot.channels.slack.digest_blocks import CALLBACK_ID, days_text, settings_from_state, settings_view
+from bot.channels.slack.listeners.commands import DigestUser, deal_row, may_see_deal
+from bot.channels.slack.listeners.home import publish
 from bot.core.answer import Answer
+from bot.core.fmt import deal_line
 from bot.core.i18n import t
+from bot.digest.render import day
 from bot.state import PostedAnswer, posted_answer, save_feedback
 
 log = logging.getLogger("ccobot.slack")
@@ -57,6 +65,126 @@ def register(app: App, bot: SlackBot) -> None:
     app.action(re.compile(r"^followup_\d+$"))(ack=ack_now, lazy=[follow_up])
     app.action(re.compile(r"^feedback(_up|_down)?$"))(ack=ack_now, lazy=[feedback])  # _up/_down: older messages
     app.action("chart")(ack=ack_now, lazy=[chart])
+    register_digest(app, bot, ack_now)
+
+
+# ---------------------------------------------------------------- the digest's buttons and modal
+
+def register_digest(app: App, bot: SlackBot, ack_now) -> None:  # noqa: ANN001
+    def ask(body: dict, action: dict, respond, client: WebClient) -> None:  # noqa: ANN001
+        """The deal's row (names, owner, stage, amount, close date, why it needs attention), posted
+        as an answer in the digest's thread: where everyone may see it, else to the person alone.
+        (The assistant has no question for one deal by id, so the row comes from the store.)"""
+        user = body["user"]["id"]
+        with bot.using(client):
+            person = DigestUser.of(bot, user)
+            lang = person.lang
+            if not person.matched:
+                return _tell(body, respond, client, t("digest_ui_not_rep", lang))
+            row = deal_row(bot, str(action.get("value") or ""))
+            if row is None:
+                return _tell(body, respond, client, t("digest_ui_deal_gone", lang))
+            if not may_see_deal(person.who, row):
+                return _tell(body, respond, client, t("digest_ui_deal_denied", lang))
+            name = row["name"] or row["opportunity_id"]
+            head = t("digest_ui_deal_head", lang, name=name, date=day(bot.assistant.engine.as_of(), lang))
+            answer = Answer(question=f"deal {row['opportunity_id']}", kind="deals", lang=lang, summary=head,
+                            text=f"{head}\n• {deal_line(row, lang)}", unit="count", currency=row["currency"],
+                            value=1.0, rows=[row])
+            channel, _ = message_of(body)
+            if (body.get("container") or {}).get("is_ephemeral") or not channel:  # a preview only they saw
+                dm = client.conversations_open(users=user)["channel"]["id"]
+                return bot.deliver(answer, dm, user, None, "im")
+            bot.deliver(answer, channel, user, thread_of(body))
+
+    def mute(body: dict, action: dict, respond, client: WebClient) -> None:  # noqa: ANN001
+        """Leave the deal out of this person's digests from now on."""
+        user = body["user"]["id"]
+        oid = str(action.get("value") or "")
+        with bot.using(client):
+            person = DigestUser.of(bot, user)
+            lang = person.lang
+            if not person.matched or person.sub is None:
+                return _tell(body, respond, client, t("digest_ui_not_rep", lang))
+            row = deal_row(bot, oid)
+            if oid and oid not in person.sub.muted:
+                person.save(muted=(*person.sub.muted, oid))
+            name = (row["name"] or oid) if row and may_see_deal(person.who, row) else oid
+            _tell(body, respond, client, t("digest_ui_muted", lang, deal=name))
+
+    def change_time(body: dict, action: dict, respond, client: WebClient) -> None:  # noqa: ANN001
+        """The settings modal (time and days), from a digest or from the App Home."""
+        user = body["user"]["id"]
+        with bot.using(client):
+            person = DigestUser.of(bot, user)
+            if not person.matched or person.sub is None:
+                return _tell(body, respond, client, t("digest_ui_not_rep", person.lang))
+            home = (body.get("view") or {}).get("type") == "home"
+            channel, _ = message_of(body)
+            meta = json.dumps({"home": home, "channel": None if home else channel or None})
+            client.views_open(trigger_id=body["trigger_id"], view=settings_view(person.sub, person.lang, meta))
+
+    def check_settings(ack, body: dict, view: dict) -> None:  # noqa: ANN001
+        """Ack the submission at once: a modal with no day ticked stays open, saying so."""
+        _, days = settings_from_state(view)
+        if days == "":
+            person = DigestUser.of(bot, body["user"]["id"])
+            if person.sub is not None:
+                return ack(response_action="update", view=settings_view(
+                    person.sub, person.lang, view.get("private_metadata") or "", t("digest_ui_no_days", person.lang)))
+        ack()
+
+    def save_settings(body: dict, view: dict, client: WebClient) -> None:
+        picked_time, days = settings_from_state(view)
+        if days == "":
+            return
+        user = body["user"]["id"]
+        with bot.using(client):
+            person = DigestUser.of(bot, user)
+            if not person.matched or person.sub is None:
+                return
+            changes = {k: v for k, v in (("local_time", picked_time), ("days", days)) if v}
+            sub = person.save(**changes) if changes else person.sub
+            try:
+                meta = json.loads(view.get("private_metadata") or "{}")
+            except ValueError:
+                meta = {}
+            if meta.get("home"):
+                publish(bot, client, user)
+            elif meta.get("channel"):
+                text = t("digest_ui_settings_saved", person.lang, time=sub.local_time,
+                         days=days_text(sub.days, person.lang))
+                client.chat_postEphemeral(channel=meta["channel"], user=user, text=escape(text))
+
+    def safely(work):  # noqa: ANN001, ANN202
+        """A failure reaches the person as an apology with a reference, never as silence."""
+        def run(body: dict, action: dict, respond, client: WebClient) -> None:  # noqa: ANN001
+            try:
+                work(body, action, respond, client)
+            except Exception as exc:  # noqa: BLE001 (the apology path)
+                _tell(body, respond, client, bot.apology(exc))
+
+        run.__name__ = work.__name__  # Bolt tells lazy listeners apart by name
+        return run
+
+    app.action(re.compile(r"^digest_ask(_\d+)?$"))(ack=ack_now, lazy=[safely(ask)])
+    app.action(re.compile(r"^digest_mute(_\d+)?$"))(ack=ack_now, lazy=[safely(mute)])
+    app.action("digest_time")(ack=ack_now, lazy=[safely(change_time)])
+    app.action(re.compile(r"^digest_pick_(time|days)$"))(ack_now)  # changes inside the modal: read on submit
+    app.view(CALLBACK_ID)(ack=check_settings, lazy=[save_settings])
+
+
+def _tell(body: dict, respond, client: WebClient, text: str) -> None:  # noqa: ANN001
+    """A short reply only the person sees: through the button's response_url, else ephemeral in the
+    channel the button is in, else in their DM."""
+    user = body["user"]["id"]
+    if respond is not None and body.get("response_url"):
+        return respond(text=escape(text), response_type="ephemeral", replace_original=False)
+    channel, _ = message_of(body)
+    if channel:
+        client.chat_postEphemeral(channel=channel, user=user, text=escape(text))
+    else:
+        client.chat_postMessage(channel=user, text=escape(text))
 
 
 def message_of(body: dict) -> tuple[str, str | None]:
