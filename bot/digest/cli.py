@@ -64,7 +64,7 @@ def run(
         report = runner(instant)
     finally:
         close()
-    err.print(_summary(report), highlight=False)
+    err.print(_summary(report), highlight=False, soft_wrap=True)
     if not report.ok:
         raise typer.Exit(1)
 
@@ -77,7 +77,7 @@ def scheduler(data: DataOpt = None) -> None:
     settings = get_settings()
     runner, close = _runner(settings, data)
     sched = DigestScheduler(LeaderLock(runner.state), lambda now: runner(now, wait=50.0), blocking=True)
-    signal.signal(signal.SIGTERM, lambda *_: sched.stop())
+    signal.signal(signal.SIGTERM, _exit)  # a stop from the process manager: like Ctrl-C, then release the lock
     err.print("Digest scheduler running: a tick every minute while this process holds the lock (Ctrl-C stops).")
     try:
         sched.start()
@@ -86,6 +86,10 @@ def scheduler(data: DataOpt = None) -> None:
     finally:
         sched.stop()
         close()
+
+
+def _exit(*_: object) -> None:
+    raise SystemExit(0)
 
 
 def _instant(text: str) -> datetime:

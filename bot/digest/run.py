@@ -142,15 +142,20 @@ class DigestRun:
             self.ledger._set(claim, status=QUIET)
             report.quiet.append(rep)
             return
-        if claim.taken_over:  # its previous holder may have posted it before dying
-            found = self.sender.already_sent(d.sub, digest)
-            if found:
-                self.ledger.sent(claim, found[0], found[1], digest.late)
-                report.found.append(rep)
-                return
-        self.sender.post(d.sub, digest, before=lambda: self.ledger.renew(claim),
-                         sent=lambda channel, ts: self._sent(claim, channel, ts, digest, report),
-                         failed=lambda error: self._failed(claim, error, report))
+        try:
+            if claim.taken_over:  # its previous holder may have posted it before dying
+                found = self.sender.already_sent(d.sub, digest)
+                if found:
+                    self.ledger.sent(claim, found[0], found[1], digest.late)
+                    report.found.append(rep)
+                    return
+            self.sender.post(d.sub, digest, before=lambda: self.ledger.renew(claim),
+                             sent=lambda channel, ts: self._sent(claim, channel, ts, digest, report),
+                             failed=lambda error: self._failed(claim, error, report))
+        except Exception as exc:  # noqa: BLE001 (one recipient's trouble never holds up the rest)
+            # Not knowing whether an earlier run posted it, nothing is sent: retried within grace.
+            error = getattr(getattr(exc, "response", None), "get", lambda _k: None)("error") or type(exc).__name__
+            self._failed(claim, f"could not send: {error}", report)
 
     def _sent(self, claim: Claim, channel: str, ts: str, digest: Digest, report: RunReport) -> None:
         if self.ledger.sent(claim, channel, ts, digest.late):

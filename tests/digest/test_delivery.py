@@ -215,3 +215,34 @@ def test_a_channel_digest_goes_there_only_while_every_member_may_see_it_with_its
     threads = sorted(u["thread_ts"] for u in fake.of("files.completeUploadExternal"))
     posted = sorted(m["ts"] for found in fake.messages.values() for m in found)
     assert threads == posted and len(posted) == 4 and len(fake.of("upload")) == 4
+
+
+def test_a_takeover_that_cannot_check_for_an_earlier_post_sends_nothing(tmp_path, fake):
+    store_dir = people_store(tmp_path / "store", managers(2))
+    state_url = f"sqlite:///{tmp_path / 's.db'}"
+    Ledger(open_state(state_url), lease=timedelta(seconds=0)).claim("m0000", date(2026, 11, 3), AT, datetime.now(UTC))
+    fake.errors["conversations.history"] = "missing_scope"
+    run, outbox = slack_run(store_dir, state_url, fake)
+    report = run(AT)
+    outbox.close()
+    assert report.sent == ["m0001"] and "missing_scope" in report.failed["m0000"]
+    assert posts_per_user(fake) == Counter({"Um0001": 1})
+
+
+def test_serve_runs_its_own_scheduler_unless_told_not_to(tmp_path, fake):
+    from bot.config import Settings
+    from bot.digest.cli import start_in_serve
+
+    store_dir = people_store(tmp_path / "store", managers(1))
+    run, outbox = slack_run(store_dir, f"sqlite:///{tmp_path / 's.db'}", fake)
+    bot = run.sender.bot
+    sched = start_in_serve(Settings(slack_bot_token="xoxb-test", _env_file=None), bot)
+    try:
+        assert sched is not None and sched.scheduler.running and sched.scheduler.get_job("digest-tick")
+        sched._tick()  # a tick now: this instance takes the lock
+        assert sched.lock.holder() == sched.lock.me
+    finally:
+        sched.stop()
+        outbox.close()
+    assert start_in_serve(Settings(slack_bot_token="xoxb-test", ccobot_scheduler_in_serve=False, _env_file=None),
+                          bot) is None

@@ -33,8 +33,9 @@ STATE_SECONDS = 600  # how long an install link stays good
 # The bot scopes of deploy/slack/manifest.json (tests keep the two equal; deploy/slack/README.md says
 # which call or event needs each).
 BOT_SCOPES = (
-    "app_mentions:read", "assistant:write", "channels:read", "chat:write", "commands", "files:write",
-    "groups:read", "im:history", "im:read", "im:write", "mpim:read", "users:read", "users:read.email",
+    "app_mentions:read", "assistant:write", "channels:history", "channels:read", "chat:write", "commands",
+    "files:write", "groups:history", "groups:read", "im:history", "im:read", "im:write", "mpim:read", "users:read",
+    "users:read.email",
 )
 
 
