@@ -3,7 +3,9 @@
     python bench/bench_digest.py                       # 1,000,000 deals, 1,000 recipients
     python bench/bench_digest.py --deals 100000 --recipients 200 --repeat 5
 
-The store is built once (cached under $CCOBOT_HOME/bench). Each repeat builds every digest
+The store is built once (cached under $CCOBOT_HOME/bench) and loaded as `ccobot digest run` and
+`ccobot scheduler` load it: the tables digests read (--whole-store: every table, as in
+`ccobot serve`). Each repeat builds every digest
 of the tick with a fresh DigestBuilder: one engine pass per figure grouped by owner, one pass
 over the history for the window, one over the open deals for risks and closing deals, then a
 sum or gather per recipient over the owners in their scope. The first repeat also pays for
@@ -35,7 +37,7 @@ from bot.digest.content import DigestBuilder  # noqa: E402
 from bot.digest.model import Recipient  # noqa: E402
 from bot.metrics.demo import write_demo  # noqa: E402
 from bot.metrics.engine import Engine  # noqa: E402
-from bot.metrics.store import load_store  # noqa: E402
+from bot.metrics.store import DIGEST_TABLES, load_store  # noqa: E402
 
 DAY = date(2026, 11, 20)  # a Friday: the window is Thursday 19
 AS_OF = DAY
@@ -77,6 +79,8 @@ def main() -> None:
     ap.add_argument("--deals", type=int, default=1_000_000)
     ap.add_argument("--recipients", type=int, default=1_000)
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--whole-store", action="store_true",
+                    help="load every table (as `ccobot serve` does), not only those digests read")
     ap.add_argument("--home", type=Path, default=Path(os.environ.get("CCOBOT_HOME", ".ccobot")) / "bench")
     args = ap.parse_args()
     folder = args.home / f"digest-{args.deals}"
@@ -85,7 +89,7 @@ def main() -> None:
         write_demo(folder, seed=7, deals=args.deals, as_of=AS_OF)
     proc = psutil.Process()
     started = time.perf_counter()
-    store = load_store(folder, with_history=True)
+    store = load_store(folder, with_history=True, only=None if args.whole_store else DIGEST_TABLES)
     load_s = time.perf_counter() - started
     rss_loaded = proc.memory_info().rss / 2**20
     engine = Engine(store)

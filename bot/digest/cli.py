@@ -110,12 +110,12 @@ def _runner(settings: Settings, data: Path | None):
     from bot.channels.slack.outbox import Outbox
     from bot.cli import fail, resolve_data
     from bot.core.assistant import Assistant
-    from bot.metrics.store import StoreHolder
+    from bot.metrics.store import DIGEST_TABLES, StoreHolder
 
     if settings.slack_bot_token is None:
         raise fail("digests are delivered through Slack: set SLACK_BOT_TOKEN (and SLACK_API_URL for another "
                    "Web API base URL). `ccobot digest preview --for ID` shows one without sending.")
-    holder = StoreHolder(resolve_data(data))
+    holder = StoreHolder(resolve_data(data), only=DIGEST_TABLES)  # a digest process needs no more
     holder.get().history()  # load it now: a store that cannot load fails here, with its message
     client = make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
     bot = SlackBot(Assistant(Engine(holder)), open_state(settings.state_url), client, Outbox())

@@ -234,7 +234,8 @@ def read_table(src: TableSource, cfg: StoreConfig, report: LoadReport) -> pd.Dat
 
 def _read_file(path: Path) -> tuple[pd.DataFrame, int]:
     if path.suffix.lower() == ".parquet":
-        return pd.read_parquet(path), 1
+        # Arrow frees each column as pandas takes it over: the file is not held twice at once.
+        return pd.read_parquet(path, to_pandas_kwargs={"self_destruct": True, "split_blocks": True}), 1
     # Everything as text first: types are decided per column so bad cells can be reported.
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], skipinitialspace=True)
     frame.columns = [c.strip() for c in frame.columns]

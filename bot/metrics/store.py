@@ -125,15 +125,20 @@ def positions(keys: pd.Series, rows: pd.Series) -> np.ndarray:
     return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
-def load_store(path: Path | str, with_history: bool = False) -> MetricsStore:
+# What digests read (bot/digest): the processes that only send digests load no more.
+DIGEST_TABLES = frozenset({"opportunities", "reps", "accounts", "targets", "fx_rates"})
+
+
+def load_store(path: Path | str, with_history: bool = False, only: frozenset[str] | None = None) -> MetricsStore:
     """Load a store folder or mapping. opportunity_history, needed only by digests, loads
-    on first use (MetricsStore.history) unless with_history asks for it now."""
+    on first use (MetricsStore.history) unless with_history asks for it now; `only` names the
+    tables to load (None: all), for a process that needs a few of them."""
     cfg = read_config(Path(path))
     if "opportunities" not in cfg.sources:
         raise StoreError(f"{cfg.root}: no opportunities table (opportunities.csv or .parquet, "
                          "or 'opportunities:' in the mapping). It is the one table a store needs.")
     report = LoadReport()
-    names = [n for n in cfg.sources if n != "opportunity_history"]
+    names = [n for n in cfg.sources if n != "opportunity_history" and (only is None or n in only)]
     raw = {name: read_table(cfg.sources[name], cfg, report) for name in names}
     tables = {name: frame for name, frame in raw.items() if frame is not None}
     if "opportunities" not in tables:
@@ -160,9 +165,25 @@ def load_store(path: Path | str, with_history: bool = False) -> MetricsStore:
 
 
 def _give_back() -> None:
-    """Return what loading freed to the system: Arrow's allocator keeps freed pages for reuse,
-    and the next table's load would otherwise peak on top of them."""
+    """Return what loading freed to the system: Arrow's allocator and glibc's keep freed pages
+    for reuse, and the next table's load (the history) would otherwise peak on top of them."""
     pa.default_memory_pool().release_unused()
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _libc():
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return libc if hasattr(libc, "malloc_trim") else None  # glibc only (not musl, not macOS)
+    except OSError:
+        return None
+
+
+_LIBC = _libc()
 
 
 def signature_of(cfg: StoreConfig) -> tuple:
@@ -352,9 +373,10 @@ def _prepare_monthly(tables: dict[str, pd.DataFrame], report: LoadReport) -> Non
 class StoreHolder:
     """Keeps one loaded store and reloads it when its files change (checked at most every second)."""
 
-    def __init__(self, path: Path | str, check_every: float = 1.0) -> None:
+    def __init__(self, path: Path | str, check_every: float = 1.0, only: frozenset[str] | None = None) -> None:
         self.path = Path(path)
         self.check_every = check_every
+        self.only = only
         self._store: MetricsStore | None = None
         self._checked = 0.0
         self._lock = threading.Lock()
@@ -367,5 +389,5 @@ class StoreHolder:
         with self._lock:
             self._checked = now
             if self._store is None or signature_of(self._store.config) != self._store.signature:
-                self._store = load_store(self.path)
+                self._store = load_store(self.path, only=self.only)
             return self._store
