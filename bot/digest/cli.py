@@ -41,7 +41,8 @@ def preview(
     engine = Engine(store)
     day = parse_day(as_of, "--as-of") or engine.as_of()
     sub = Subscriptions(open_state(get_settings().state_url)).get(store, person.rep_id)
-    recipient = Recipient(person.rep_id, day, sub.previous_due_day(day), language_of(store, sub))
+    recipient = Recipient(person.rep_id, day, sub.previous_due_day(day), language_of(store, sub),
+                          muted=frozenset(sub.muted))
     digest = DigestBuilder(engine).build([recipient])[0]
     text = digest_text(digest, store.fiscal_year_start_month)
     if as_json:

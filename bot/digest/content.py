@@ -80,11 +80,14 @@ class _Entries:
             by_owner[e["owner_id"]].append(i)
         return cls(entries, by_owner)
 
-    def within(self, owners: frozenset[str] | None, limit: int | None = None) -> list[dict]:
+    def within(self, owners: frozenset[str] | None, muted: frozenset[str], limit: int | None = None) -> list[dict]:
+        """The entries of these owners (None: all), muted deals left out, in the common order."""
         if owners is None:
-            return self.all[:limit] if limit else list(self.all)
-        picked = sorted(i for o in owners for i in self.by_owner.get(o, ())[:limit or None])
-        return [self.all[i] for i in picked[:limit or None]]
+            picked = range(len(self.all))
+        else:  # each owner's first `limit` beyond the muted are enough to fill the list
+            picked = sorted(i for o in owners for i in self.by_owner.get(o, ())[:(limit + len(muted)) if limit else None])
+        out = [self.all[i] for i in picked if not muted or self.all[i]["opportunity_id"] not in muted]
+        return out[:limit] if limit else out
 
 
 class _Day:
@@ -118,8 +121,8 @@ class _Day:
         return Digest(rep_id=who.rep_id or r.rep_id, name=who.name or r.rep_id, date=self.day, lang=r.lang,
                       scope=scope_kind(who), currency=self.store.base_currency, period=(q.start, q.nominal_end),
                       window=(r.window_start, self.day - timedelta(days=1)), figures=figures,
-                      changes=changes.within(owners), risks=self.risks.within(owners),
-                      closing_this_week=self.closing.within(owners, CLOSING_SHOWN), late=r.late)
+                      changes=changes.within(owners, r.muted), risks=self.risks.within(owners, r.muted),
+                      closing_this_week=self.closing.within(owners, r.muted, CLOSING_SHOWN), late=r.late)
 
     def _sum(self, name: str, owners: frozenset[str] | None) -> float:
         total, per_owner = self.figures[name]

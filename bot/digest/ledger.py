@@ -49,8 +49,12 @@ class LedgerRow(Base):
 class Claim:
     rep_id: str
     day: date
-    holder: str
-    taken_over: bool  # a previous holder died: look for its post before sending
+    holder: str  # this claim's own token: a run never mistakes an old claim of its own for this one
+    deadline: datetime  # wall-clock time when the grace runs out: no attempt to post after it
+    # An earlier holder attempted to post (it died, or its send failed): look for its post first,
+    # where it was going (`channel`, as recorded before its attempt).
+    taken_over: bool = False
+    channel: str | None = None
 
 
 def _utc(d: datetime) -> datetime:
@@ -58,47 +62,51 @@ def _utc(d: datetime) -> datetime:
 
 
 class Ledger:
-    def __init__(self, state: Engine, lease: timedelta = timedelta(minutes=5)) -> None:
-        self.state = state
-        self.lease = lease
-        self.holder = uuid.uuid4().hex
+    def __init__(self, state: Engine, lease: timedelta = timedelta(minutes=5),
+                 grace: timedelta = timedelta(hours=2)) -> None:
+        self.state, self.lease, self.grace = state, lease, grace
+        self._insert = pg_insert if state.dialect.name == "postgresql" else sqlite_insert
 
-    def claim(self, rep_id: str, day: date, due_at: datetime, now: datetime) -> Claim | None:
-        """This run's claim on the digest, or None when another run has it or it is done."""
-        key = day.isoformat()
-        values = dict(rep_id=rep_id, local_date=key, status=CLAIMED, holder=self.holder,
-                      lease_until=now + self.lease, due_at=due_at, attempts=0, taken_over=False, late=False)
-        insert = pg_insert if self.state.dialect.name == "postgresql" else sqlite_insert
+    def claim(self, rep_id: str, day: date, due_at: datetime, now: datetime, at: datetime | None = None) -> Claim | None:
+        """This run's claim on the digest, or None when another run has it or it is done. `now`
+        is the wall clock (leases), `at` the instant the run is for (`digest run --at`; default
+        now): the grace left at `at` is how long attempts may go on from now."""
+        key, token = day.isoformat(), uuid.uuid4().hex
+        deadline = now + (due_at + self.grace - (at or now))
+        values = dict(rep_id=rep_id, local_date=key, status=CLAIMED, holder=token, lease_until=now + self.lease,
+                      due_at=due_at, attempts=0, taken_over=False, late=False)
         with Session(self.state) as s, s.begin():
             # RETURNING, not rowcount: a driver may report -1 for an INSERT that did nothing.
-            won = s.execute(insert(LedgerRow).values(**values).on_conflict_do_nothing()
+            won = s.execute(self._insert(LedgerRow).values(**values).on_conflict_do_nothing()
                             .returning(LedgerRow.rep_id)).first() is not None
         if won:
-            return Claim(rep_id, day, self.holder, taken_over=False)
+            return Claim(rep_id, day, token, deadline)
         # Taken over: a claim whose holder stopped renewing it, or a send that failed (retried within grace).
         with Session(self.state) as s, s.begin():
             row = s.get(LedgerRow, (rep_id, key))
             if row is None or row.status not in (CLAIMED, FAILED):
                 return None
-            was = row.status
             if row.status == CLAIMED and _utc(row.lease_until) > now:
                 return None
-            # A dead holder may have posted before it died; a failed send may have too (a timeout).
-            taken_over = True
+            was, tried, channel = row.status, bool(row.attempts), row.channel
+            # The same conditions again in the UPDATE: a holder renewing in between keeps its claim.
             took = s.execute(update(LedgerRow).where(
                 LedgerRow.rep_id == rep_id, LedgerRow.local_date == key, LedgerRow.holder == row.holder,
-                LedgerRow.status == row.status).values(
-                status=CLAIMED, holder=self.holder, lease_until=now + self.lease,
-                taken_over=taken_over)).rowcount
+                LedgerRow.status == was, or_(LedgerRow.status == FAILED, LedgerRow.lease_until <= now)).values(
+                status=CLAIMED, holder=token, lease_until=now + self.lease, taken_over=tried)
+                .execution_options(synchronize_session=False)).rowcount  # the row read above is not reused
         if not took:
             return None
         log.info("digest claim taken over", extra={"recipient": rep_id, "date": key, "was": was})
-        return Claim(rep_id, day, self.holder, taken_over=taken_over)
+        return Claim(rep_id, day, token, deadline, taken_over=tried, channel=channel)
 
-    def renew(self, claim: Claim, now: datetime | None = None) -> bool:
-        """Right before an attempt to post: still ours? (False: another run took it over.)"""
+    def renew(self, claim: Claim, channel: str, now: datetime | None = None) -> bool:
+        """Right before an attempt to post to `channel`: still ours, and within grace? The
+        destination is recorded, for a run that has to look for this post after a crash."""
         now = now or datetime.now(timezone.utc)
-        return self._set(claim, lease_until=now + self.lease, attempts=LedgerRow.attempts + 1)
+        if now >= claim.deadline:
+            return False
+        return self._set(claim, lease_until=now + self.lease, attempts=LedgerRow.attempts + 1, channel=channel)
 
     def sent(self, claim: Claim, channel: str, ts: str, late: bool) -> bool:
         return self._set(claim, status=SENT, channel=channel, ts=ts, late=late,
@@ -107,6 +115,11 @@ class Ledger:
     def failed(self, claim: Claim, error: str) -> bool:
         return self._set(claim, status=FAILED, error=error[:500])
 
+    def close(self, claim: Claim, status: str, error: str | None = None) -> bool:
+        """Finish a claim without sending: a quiet day the person turned off, a person Slack
+        does not know (SKIPPED: retrying would not help)."""
+        return self._set(claim, status=status, error=error)
+
     def _set(self, claim: Claim, **values: object) -> bool:
         with Session(self.state) as s, s.begin():
             return bool(s.execute(update(LedgerRow).where(
@@ -114,12 +127,11 @@ class Ledger:
                 LedgerRow.holder == claim.holder, LedgerRow.status == CLAIMED).values(**values)).rowcount)
 
     def record(self, rep_id: str, day: date, due_at: datetime, status: str, error: str | None = None) -> bool:
-        """A digest that will not be sent (grace passed, or a quiet day the person turned off),
-        written once so it is logged once and never sent later."""
-        insert = pg_insert if self.state.dialect.name == "postgresql" else sqlite_insert
+        """A digest that will not be sent (grace passed), written once so it is logged once and
+        never sent later."""
         with Session(self.state) as s, s.begin():
-            return s.execute(insert(LedgerRow).values(
-                rep_id=rep_id, local_date=day.isoformat(), status=status, holder=self.holder,
+            return s.execute(self._insert(LedgerRow).values(
+                rep_id=rep_id, local_date=day.isoformat(), status=status, holder=uuid.uuid4().hex,
                 lease_until=datetime.now(timezone.utc), due_at=due_at, attempts=0, taken_over=False, late=False,
                 error=error).on_conflict_do_nothing().returning(LedgerRow.rep_id)).first() is not None
 

@@ -22,6 +22,7 @@ class Recipient:
     window_start: date  # the previous due day; the window ends on D − 1
     lang: str = "en"
     late: bool = False  # sent after its due time (within the grace period)
+    muted: frozenset[str] = frozenset()  # opportunity ids this person muted: in no section
 
 
 @dataclass

@@ -8,7 +8,7 @@ do this at once against one state database; the ledger decides who sends what.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Protocol
 
@@ -19,11 +19,14 @@ from bot.digest.content import DigestBuilder
 from bot.digest.ledger import CLAIMED, FAILED, FINAL, QUIET, SKIPPED, Claim, Ledger
 from bot.digest.model import Digest, Recipient
 from bot.digest.subscriptions import Due, Subscription, Subscriptions, due, rep_value
+from bot.state import AuditLog
 from bot.metrics.engine import Engine
 
 log = logging.getLogger("ccobot.digest")
 GRACE = timedelta(hours=2)
 LATE_AFTER = timedelta(minutes=10)  # later than this after its time, a digest says it is late
+# Errors no retry will mend: the digest is closed as skipped and reported once, not retried all morning.
+PERMANENT = ("no_slack_user", "user_not_found", "user_disabled", "account_inactive", "cannot_dm_bot")
 
 
 class Sender(Protocol):
@@ -32,13 +35,15 @@ class Sender(Protocol):
     def zone(self, sub: Subscription) -> str | None:
         """The person's time zone as the chat platform knows it (None: unknown)."""
 
-    def post(self, sub: Subscription, digest: Digest, before: Callable[[], bool],
+    def post(self, sub: Subscription, digest: Digest, before: Callable[[str], bool],
              sent: Callable[[str, str], None], failed: Callable[[str], None]) -> None:
-        """Queue the post; call `before()` right before each attempt (False: drop it), then
-        `sent(channel, ts)` or `failed(error)`."""
+        """Queue the post; call `before(destination)` right before each attempt (False: drop it),
+        then `sent(channel, ts)` or `failed(error)`. A post whose fate is unknown (a timeout) is
+        reported failed, never retried blindly: a later run looks for it first."""
 
-    def already_sent(self, sub: Subscription, digest: Digest) -> tuple[str, str] | None:
-        """(channel, ts) of a message already posted for this digest (its metadata), else None."""
+    def already_sent(self, sub: Subscription, digest: Digest, where: str | None) -> tuple[str, str] | None:
+        """(channel, ts) of a message already posted for this digest (its metadata), looked for
+        where an earlier attempt went (`where`, else where it would go now); None if there is none."""
 
     def wait(self, timeout: float) -> bool:
         """Until every queued post has settled."""
@@ -65,7 +70,8 @@ class DigestRun:
                  lease: timedelta = timedelta(minutes=5)) -> None:
         self.engine, self.state, self.sender, self.grace = engine, state, sender, grace
         self.subs = Subscriptions(state)
-        self.ledger = Ledger(state, lease)
+        self.ledger = Ledger(state, lease, grace)
+        self.audit = AuditLog(state, channel="digest")
         # (rep, local date) this process knows are finished (sent, skipped, quiet): a scheduler's
         # ticks then cost one read of the subscriptions when nothing is due.
         self._done: set[tuple[str, str]] = set()
@@ -77,12 +83,13 @@ class DigestRun:
         ready = [d for d in ready if _key(d) not in self._done and identify(store, d.sub.rep_id).matched]
         report.due = len(ready)
         self._skip([d for d in missed if _key(d) not in self._done], report)
-        claims = self._claim(ready, report)
+        claims = self._claim(ready, at, report)
         digests = DigestBuilder(self.engine).build(
-            Recipient(d.sub.rep_id, d.day, d.sub.previous_due_day(d.day), d.lang, d.late(at, LATE_AFTER))
+            Recipient(d.sub.rep_id, d.day, d.sub.previous_due_day(d.day), d.lang, d.late(at, LATE_AFTER),
+                      frozenset(d.sub.muted))
             for d, _ in claims)
         for (d, claim), digest in zip(claims, digests):
-            self._send(d, claim, without_muted(digest, d.sub.muted), report)
+            self._send(d, claim, digest, report)
         self.sender.wait(wait)
         for d, claim in claims:
             self._check(d, claim, report)
@@ -123,10 +130,10 @@ class DigestRun:
                 log.warning("digest skipped: grace passed", extra={"recipient": d.sub.rep_id, "date": str(d.day)})
                 report.skipped.append(d.sub.rep_id)
 
-    def _claim(self, ready: list[Due], report: RunReport) -> list[tuple[Due, Claim]]:
+    def _claim(self, ready: list[Due], at: datetime, report: RunReport) -> list[tuple[Due, Claim]]:
         out, lost = [], []
         for d in ready:
-            claim = self.ledger.claim(d.sub.rep_id, d.day, d.due_at, datetime.now(timezone.utc))
+            claim = self.ledger.claim(d.sub.rep_id, d.day, d.due_at, datetime.now(timezone.utc), at)
             if claim is None:
                 report.others += 1
                 lost.append(d)
@@ -139,17 +146,17 @@ class DigestRun:
     def _send(self, d: Due, claim: Claim, digest: Digest, report: RunReport) -> None:
         rep = d.sub.rep_id
         if digest.quiet and not d.sub.quiet_days:
-            self.ledger._set(claim, status=QUIET)
+            self.ledger.close(claim, QUIET)
             report.quiet.append(rep)
             return
         try:
-            if claim.taken_over:  # its previous holder may have posted it before dying
-                found = self.sender.already_sent(d.sub, digest)
+            if claim.taken_over:  # an earlier holder attempted it: it may be in Slack already
+                found = self.sender.already_sent(d.sub, digest, claim.channel)
                 if found:
                     self.ledger.sent(claim, found[0], found[1], digest.late)
                     report.found.append(rep)
                     return
-            self.sender.post(d.sub, digest, before=lambda: self.ledger.renew(claim),
+            self.sender.post(d.sub, digest, before=lambda where: self.ledger.renew(claim, where),
                              sent=lambda channel, ts: self._sent(claim, channel, ts, digest, report),
                              failed=lambda error: self._failed(claim, error, report))
         except Exception as exc:  # noqa: BLE001 (one recipient's trouble never holds up the rest)
@@ -160,9 +167,17 @@ class DigestRun:
     def _sent(self, claim: Claim, channel: str, ts: str, digest: Digest, report: RunReport) -> None:
         if self.ledger.sent(claim, channel, ts, digest.late):
             (report.late if digest.late else report.sent).append(claim.rep_id)
+            self.audit.write(user_id=None, rep_id=claim.rep_id, kind="digest", question=f"digest {digest.date}",
+                             query={"date": digest.date.isoformat(), "window": [str(w) for w in digest.window],
+                                    "changes": len(digest.changes), "risks": len(digest.risks), "late": digest.late},
+                             scope={"scope": digest.scope, "channel": channel})
 
     def _failed(self, claim: Claim, error: str, report: RunReport) -> None:
-        if self.ledger.failed(claim, error):  # retried by a later tick while within grace
+        if error in PERMANENT:  # reported once; a new setting or a fixed reps table helps, not a retry
+            done = self.ledger.close(claim, SKIPPED, error)
+        else:  # retried by a later tick while within grace
+            done = self.ledger.failed(claim, error)
+        if done:
             log.warning("digest not delivered", extra={"recipient": claim.rep_id, "error": error})
             report.failed[claim.rep_id] = error
 
@@ -176,12 +191,3 @@ class DigestRun:
 
 def _key(d: Due) -> tuple[str, str]:
     return d.sub.rep_id, d.day.isoformat()
-
-
-def without_muted(digest: Digest, muted: tuple[str, ...]) -> Digest:
-    """The digest without the deals this person muted."""
-    if not muted:
-        return digest
-    keep = lambda entries: [e for e in entries if e["opportunity_id"] not in muted]  # noqa: E731
-    return replace(digest, changes=keep(digest.changes), risks=keep(digest.risks),
-                   closing_this_week=keep(digest.closing_this_week))

@@ -58,9 +58,10 @@ class LeaderLock:
                 return True
             except Exception:  # noqa: BLE001 (a dropped connection lost the lock with it)
                 self._conn = None
-        conn = self.state.connect()
+        # Autocommit: a session-level lock needs no transaction, and an open one would sit "idle in
+        # transaction" (a server's idle_in_transaction_session_timeout would end it, and the lock).
+        conn = self.state.connect().execution_options(isolation_level="AUTOCOMMIT")
         got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_KEY}).scalar()
-        conn.commit()
         if got:
             self._conn = conn
             return True

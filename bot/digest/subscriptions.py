@@ -8,6 +8,7 @@ changes and new subscribers need no scheduled jobs.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -21,6 +22,7 @@ from bot.errors import UserError
 from bot.metrics.store import MetricsStore
 from bot.state import Base
 
+log = logging.getLogger("ccobot.digest")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_DAYS = "mon,tue,wed,thu,fri"
 DEFAULT_TIME = "08:00"
@@ -32,7 +34,8 @@ class SubscriptionRow(Base):
     __tablename__ = "digest_subscriptions"
 
     rep_id: Mapped[str] = mapped_column(String(200), primary_key=True)
-    active: Mapped[bool] = mapped_column(Boolean)
+    # None: as by default (on for managers); a row kept only for a time zone or language stays so
+    active: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     channel: Mapped[str | None] = mapped_column(String(200))  # None: a DM to the person
     local_time: Mapped[str] = mapped_column(String(5))
     days: Mapped[str] = mapped_column(String(40))
@@ -46,7 +49,7 @@ class SubscriptionRow(Base):
 @dataclass(frozen=True)
 class Subscription:
     rep_id: str
-    active: bool = True
+    active: bool | None = True  # None only in a stored row: follow the default
     channel: str | None = None
     local_time: str = DEFAULT_TIME
     days: str = DEFAULT_DAYS
@@ -118,25 +121,31 @@ class Subscriptions:
             return {r.rep_id: _from_row(r) for r in s.query(SubscriptionRow)}
 
     def get(self, store: MetricsStore, rep_id: str) -> Subscription:
-        """This person's settings: their row, else the default (active for managers)."""
-        found = self.explicit().get(rep_id)
-        return found or Subscription(rep_id, active=rep_id in default_subscribers(store))
+        """This person's settings: their row over the default, on or off decided (managers are on
+        by default; someone no longer active in the reps table is off)."""
+        return self._resolved(store, self.explicit().get(rep_id) or Subscription(rep_id, active=None))
 
     def all(self, store: MetricsStore) -> list[Subscription]:
-        """Every active subscription: default managers, then explicit rows over them."""
-        rows = self.explicit()
-        subs = {r: Subscription(r) for r in default_subscribers(store)}
-        subs.update(rows)
-        return [s for s in subs.values() if s.active]
+        """Every subscription that is on: default managers, then explicit rows over them."""
+        subs = {r: Subscription(r, active=None) for r in default_subscribers(store)}
+        subs.update(self.explicit())
+        return [sub for sub in (self._resolved(store, s) for s in subs.values()) if sub.active]
+
+    @staticmethod
+    def _resolved(store: MetricsStore, sub: Subscription) -> Subscription:
+        if not is_active_rep(store, sub.rep_id):
+            return replace(sub, active=False)
+        return sub if sub.active is not None else replace(sub, active=sub.rep_id in default_subscribers(store))
 
     def update(self, store: MetricsStore, rep_id: str, **changes: object) -> Subscription:
-        """Change some settings (subscribing is `active=True`); writes the person's row."""
-        sub = replace(self.get(store, rep_id), **changes)  # type: ignore[arg-type]
+        """Change some settings (subscribing is `active=True`) and write the person's row. What is
+        not changed stays as stored: keeping someone's Slack time zone does not subscribe them."""
+        raw = replace(self.explicit().get(rep_id) or Subscription(rep_id, active=None), **changes)  # type: ignore[arg-type]
         with Session(self.state) as s, s.begin():
-            s.merge(SubscriptionRow(rep_id=sub.rep_id, active=sub.active, channel=sub.channel,
-                                    local_time=sub.local_time, days=sub.days, quiet_days=sub.quiet_days, tz=sub.tz,
-                                    lang=sub.lang, muted=list(sub.muted), updated_at=datetime.now(timezone.utc)))
-        return sub
+            s.merge(SubscriptionRow(rep_id=raw.rep_id, active=raw.active, channel=raw.channel,
+                                    local_time=raw.local_time, days=raw.days, quiet_days=raw.quiet_days, tz=raw.tz,
+                                    lang=raw.lang, muted=list(raw.muted), updated_at=datetime.now(timezone.utc)))
+        return self._resolved(store, raw)
 
 
 def _from_row(r: SubscriptionRow) -> Subscription:
@@ -155,6 +164,13 @@ def default_subscribers(store: MetricsStore) -> frozenset[str]:
         return frozenset(reps.loc[managers & active, "rep_id"].astype(str))
 
     return store.cached("digest_default_subscribers", make)
+
+
+def is_active_rep(store: MetricsStore, rep_id: str) -> bool:
+    """In the reps table and not marked inactive: someone who left gets no more digests."""
+    value = rep_value(store, rep_id, "active")
+    known = rep_value(store, rep_id, "rep_id") is not None
+    return known and (value is None or value.strip().lower() not in ("false", "0", "no", "f"))
 
 
 def zone_of(store: MetricsStore, sub: Subscription) -> ZoneInfo:
@@ -203,6 +219,11 @@ def due(store: MetricsStore, subs: list[Subscription], at: datetime, grace: time
     passed today (to be skipped and logged). 08:00 local stays 08:00 local across DST."""
     ready, missed = [], []
     for sub in subs:
+        try:
+            sub.at
+        except ValueError:  # a row written by hand or an old version: that person only is left out
+            log.warning("digest subscription with a bad time", extra={"recipient": sub.rep_id})
+            continue
         zone = zone_of(store, sub)
         local = at.astimezone(zone)
         for day in (local.date(), local.date() - timedelta(days=1)):  # a late evening time seen after midnight

@@ -93,8 +93,10 @@ def test_a_run_taking_over_a_dead_claim_looks_for_its_post_first(tmp_path, fake)
     store_dir = people_store(tmp_path / "store", managers(2))
     state_url = f"sqlite:///{tmp_path / 's.db'}"
     dead = Ledger(open_state(state_url), lease=timedelta(seconds=0))
-    for rep in ("m0000", "m0001"):  # a run claimed both, posted m0000's, and died before marking it
-        dead.claim(rep, date(2026, 11, 3), AT, datetime.now(UTC))
+    # A run claimed both, posted m0000's and died before marking it; it died before m0001's attempt.
+    claim = dead.claim("m0000", date(2026, 11, 3), AT, datetime.now(UTC))
+    dead.renew(claim, "Um0000", AT)
+    dead.claim("m0001", date(2026, 11, 3), AT, datetime.now(UTC))
     fake.messages["DUm0000"] = [{"ts": "1800000000.000100", "text": "digest", "metadata": {
         "event_type": EVENT_TYPE, "event_payload": {"recipient": "m0000", "date": "2026-11-03"}}}]
     run, outbox = slack_run(store_dir, state_url, fake)
@@ -102,8 +104,9 @@ def test_a_run_taking_over_a_dead_claim_looks_for_its_post_first(tmp_path, fake)
     outbox.close()
     assert report.found == ["m0000"] and report.sent == ["m0001"]
     assert posts_per_user(fake) == Counter({"Um0000": 1, "Um0001": 1})  # m0000: only the dead run's post
-    history = fake.of("conversations.history")
-    assert history and all(str(h.get("include_all_metadata")).lower() in ("1", "true") for h in history)
+    history = fake.of("conversations.history")  # only where an attempt was made, with the metadata
+    assert [h["channel"] for h in history] == ["DUm0000"]
+    assert all(str(h.get("include_all_metadata")).lower() in ("1", "true") for h in history)
     row = next(r for r in Ledger(run.state).rows() if r.rep_id == "m0000")
     assert row.status == SENT and row.ts == "1800000000.000100"
 
@@ -220,7 +223,8 @@ def test_a_channel_digest_goes_there_only_while_every_member_may_see_it_with_its
 def test_a_takeover_that_cannot_check_for_an_earlier_post_sends_nothing(tmp_path, fake):
     store_dir = people_store(tmp_path / "store", managers(2))
     state_url = f"sqlite:///{tmp_path / 's.db'}"
-    Ledger(open_state(state_url), lease=timedelta(seconds=0)).claim("m0000", date(2026, 11, 3), AT, datetime.now(UTC))
+    dead = Ledger(open_state(state_url), lease=timedelta(seconds=0))
+    dead.renew(dead.claim("m0000", date(2026, 11, 3), AT, datetime.now(UTC)), "Um0000", AT)
     fake.errors["conversations.history"] = "missing_scope"
     run, outbox = slack_run(store_dir, state_url, fake)
     report = run(AT)
@@ -246,3 +250,38 @@ def test_serve_runs_its_own_scheduler_unless_told_not_to(tmp_path, fake):
         outbox.close()
     assert start_in_serve(Settings(slack_bot_token="xoxb-test", ccobot_scheduler_in_serve=False, _env_file=None),
                           bot) is None
+
+
+def test_a_post_whose_answer_times_out_is_not_sent_again_blindly(tmp_path, fake):
+    from slack_sdk import WebClient
+
+    store_dir = people_store(tmp_path / "store", managers(1))
+    state_url = f"sqlite:///{tmp_path / 's.db'}"
+    engine = Engine(load_store(store_dir))
+    slow = WebClient(token="xoxb-test", base_url=fake.api_url, timeout=1)
+    bot = SlackBot(Assistant(engine), open_state(state_url), slow, Outbox())
+    run = DigestRun(engine, bot.state, SlackDigests(bot, chart=False))
+    fake.hang["chat.postMessage"] = 1.5  # Slack posts it, and answers after the client gave up
+    first = run(AT)
+    assert "m0000" in first.failed and posts_per_user(fake) == Counter({"Um0000": 1})
+    fake.hang.clear()
+    second = run(AT + timedelta(minutes=1))  # the next tick looks before it posts
+    bot.outbox.close()
+    assert second.found == ["m0000"] and posts_per_user(fake) == Counter({"Um0000": 1})
+    assert len(fake.of("chat.postMessage")) == 1
+
+
+def test_an_archived_channel_sends_the_digest_to_the_dm_and_every_digest_is_audited(tmp_path, fake):
+    from bot.state import AuditLog
+
+    store_dir = people_store(tmp_path / "store", managers(1))
+    run, outbox = slack_run(store_dir, f"sqlite:///{tmp_path / 's.db'}", fake)
+    Subscriptions(run.state).update(run.engine.store, "m0000", channel="CTEAM")
+    fake.members["CTEAM"] = ["Um0000", "UX1"]
+    fake.channel_errors["CTEAM"] = "is_archived"
+    report = run(AT)
+    outbox.close()
+    assert report.sent == ["m0000"] and posts_per_user(fake) == Counter({"Um0000": 1})
+    entries = [e for e in AuditLog(run.state).entries() if e.kind == "digest"]
+    assert [(e.rep_id, e.channel, e.scope["scope"]) for e in entries] == [("m0000", "digest", "team")]
+    assert "Manager" not in str(entries[0].query)  # ids and counts, never the digest's words

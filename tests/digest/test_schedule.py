@@ -39,14 +39,14 @@ class Recorder:
         return SLACK_ZONES.get(sub.rep_id)
 
     def post(self, sub, digest, before, sent, failed) -> None:
-        if not before():
+        if not before(f"U{sub.rep_id}"):
             return failed("superseded")
         with self.lock:
             self._ts += 1
             self.posts.append((sub.rep_id, digest.date, digest.late, self.clock[0] if self.clock else None))
         sent(f"D{sub.rep_id}", str(self._ts))
 
-    def already_sent(self, sub, digest):
+    def already_sent(self, sub, digest, where):
         return None
 
     def wait(self, timeout: float) -> bool:
@@ -155,19 +155,34 @@ def test_subscription_settings_parse_or_say_what_is_wrong():
 
 def test_one_claim_wins_and_a_dead_claim_is_taken_over_after_its_lease(state_url):
     state = open_state(state_url)
-    due_at = datetime(2026, 11, 3, 7, tzinfo=UTC)
     now = datetime.now(UTC)
+    due_at = now  # due now: the grace runs from here
     a, b = Ledger(state, lease=timedelta(seconds=30)), Ledger(state, lease=timedelta(seconds=30))
     first = a.claim("cph", date(2026, 11, 3), due_at, now)
     assert first is not None and not first.taken_over
     assert b.claim("cph", date(2026, 11, 3), due_at, now) is None  # held
+    assert a.renew(first, "Ucph", now)  # a is about to post to Ucph
     later = now + timedelta(seconds=31)
     taken = b.claim("cph", date(2026, 11, 3), due_at, later)
-    assert taken is not None and taken.taken_over  # a's lease ran out: b looks for a's post first
-    assert not a.renew(first)  # a, waking up, finds the claim gone and does not post
+    # a's lease ran out after an attempt: b looks for a's post first, where a was posting
+    assert taken is not None and taken.taken_over and taken.channel == "Ucph"
+    assert not a.renew(first, "Ucph", later)  # a, waking up, finds the claim gone and does not post
     assert not a.sent(first, "D1", "1.0", False)
     assert b.sent(taken, "D1", "2.0", False)
     assert b.claim("cph", date(2026, 11, 3), due_at, later + timedelta(hours=1)) is None  # sent: never again
+
+
+def test_a_run_never_mistakes_its_own_old_claim_for_a_new_one(state_url):
+    state = open_state(state_url)
+    now = datetime.now(UTC)
+    due_at = now
+    ledger = Ledger(state, lease=timedelta(seconds=10))
+    old = ledger.claim("cph", date(2026, 11, 3), due_at, now)
+    again = ledger.claim("cph", date(2026, 11, 3), due_at, now + timedelta(seconds=11))  # its own post is slow
+    assert again is not None and again.holder != old.holder and not again.taken_over  # nothing attempted yet
+    assert not ledger.renew(old, "Ucph", now + timedelta(seconds=12))  # the slow post is dropped
+    assert ledger.renew(again, "Ucph", now + timedelta(seconds=12))
+    assert not ledger.renew(again, "Ucph", again.deadline)  # past grace: no attempt
 
 
 def test_claims_race_from_many_threads_one_winner(state_url):
@@ -207,3 +222,31 @@ def test_one_scheduler_holds_the_lock_and_ticks(state_url):
     s2.stop()
     job = s1.scheduler.get_job("digest-tick")
     assert job is not None and "second='0'" in str(job.trigger)
+
+
+def test_a_kept_time_zone_does_not_subscribe_and_someone_who_left_gets_nothing(store_dir, tmp_path):
+    store = load_store(store_dir)
+    subs = Subscriptions(open_state(f"sqlite:///{tmp_path / 's.db'}"))
+    subs.update(store, "chi", tz="America/Chicago")  # kept from Slack, as a run does
+    subs.update(store, "cph-r0", tz="Europe/Copenhagen")
+    assert subs.get(store, "chi").active and not subs.get(store, "cph-r0").active  # manager on, rep off
+    reps = (store_dir / "reps.csv").read_text()
+    changed = reps.replace("chi,Manager chi,chi@x.example,Uchi,x1,T4,Nordics,,manager,true",
+                           "chi,Manager chi,chi@x.example,Uchi,x1,T4,Nordics,,rep,true")
+    changed = changed.replace("nyc,Manager nyc,nyc@x.example,Unyc,x1,T1,Nordics,America/New_York,manager,true",
+                              "nyc,Manager nyc,nyc@x.example,Unyc,x1,T1,Nordics,America/New_York,manager,false")
+    assert changed.count("rep,true") > reps.count("rep,true") and "manager,false" in changed
+    (store_dir / "reps.csv").write_text(changed)
+    store = load_store(store_dir)
+    subs.update(store, "nyc", active=True)  # even subscribed by hand
+    on = {s.rep_id for s in subs.all(store)}
+    assert "chi" not in on and "nyc" not in on and "cph" in on
+
+
+def test_one_bad_subscription_row_leaves_only_that_person_out(store_dir, tmp_path):
+    store = load_store(store_dir)
+    state = open_state(f"sqlite:///{tmp_path / 's.db'}")
+    Subscriptions(state).update(store, "cph", local_time="25:99")  # written by hand, not through the parser
+    sender = Recorder()
+    report = DigestRun(Engine(store), state, sender)(datetime(2026, 11, 3, 13, 0, tzinfo=UTC))
+    assert report.sent == ["nyc"] and [p[0] for p in sender.posts] == ["nyc"]

@@ -77,3 +77,32 @@ def test_a_storm_of_429s_loses_nothing_and_repeats_nothing(fake):
     got = [p["text"] for _, p in delivered(fake)]
     assert sorted(got) == sorted(texts)  # every one, once
     assert len(fake.of("chat.postMessage#429")) > 30 and box.stats["failed"] == 0
+
+
+def test_a_failing_pre_send_check_drops_that_post_and_the_senders_keep_going(fake):
+    outbox = Outbox(senders=1)
+    client = WebClient(token="xoxb-test", base_url=fake.api_url)
+    failed: list[str] = []
+
+    def broken() -> bool:
+        raise RuntimeError("database is locked")
+
+    outbox.put(Post(client, "chat_postMessage", {"channel": "C1", "text": "digest"}, failed=failed.append,
+                    before=broken))
+    outbox.put(Post(client, "chat_postMessage", {"channel": "C2", "text": "answer"}))
+    assert outbox.join(10)
+    outbox.close()
+    assert failed == ["claim not confirmed (RuntimeError)"]
+    assert [p["text"] for p in fake.of("chat.postMessage")] == ["answer"]
+
+
+def test_a_post_that_must_not_repeat_is_reported_failed_instead_of_retried(fake):
+    outbox = Outbox()
+    client = WebClient(token="xoxb-test", base_url=fake.api_url)
+    fake.errors["chat.postMessage"] = "internal_error"  # a 5xx-like answer: Slack may have posted it
+    failed: list[str] = []
+    outbox.put(Post(client, "chat_postMessage", {"channel": "C1", "text": "x"}, failed=failed.append,
+                    blind_retry=False))
+    assert outbox.join(10)
+    outbox.close()
+    assert failed == ["internal_error"] and len(fake.of("chat.postMessage")) == 1

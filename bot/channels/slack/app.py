@@ -211,15 +211,11 @@ class SlackBot:
     def members_see_scope(self, who: Identity, channel: str) -> bool | None:
         """May every person in `channel` see everything `who` may see? (A digest holds its
         recipient's whole scope.) None when Slack does not say who is there."""
-        people = [m for m in self._channel_members(channel) if not self.is_bot(m)]
-        if not people:
+        if not any(not self.is_bot(m) for m in self._channel_members(channel)):
             return None
-        owners, store = who.deal_level(), self.assistant.engine.store
-        for member in people:
-            other = identify(store, self.asker(member))
-            if not other.sees_all and (owners is None or not owners <= (other.deal_level() or frozenset())):
-                return False
-        return True
+        owners = who.deal_level()
+        return self._members_see(channel, lambda other: other.sees_all or (
+            owners is not None and owners <= (other.deal_level() or frozenset())))
 
     def _members_see(self, channel: str, may_see) -> bool:
         people = [m for m in self._channel_members(channel) if not self.is_bot(m)]

@@ -33,7 +33,7 @@ from bot.channels.slack.blocks import BUTTON_CHARS, CELL_CHARS, MAX_BLOCKS, RICH
 from bot.core.i18n import LOCALE, money, number, percent, t
 from bot.digest.model import Digest
 from bot.digest.render import SHOWN, words  # its lines: change_line, risk_line, closing_line, figures_line
-from bot.digest.subscriptions import WEEKDAYS, Subscription
+from bot.digest.subscriptions import WEEKDAYS, Subscription, SubscriptionError, parse_time
 from bot.metrics.periods import Calendar
 
 HEADER_CHARS = 150
@@ -281,6 +281,10 @@ def settings_from_state(view: dict) -> tuple[str | None, str | None]:
     "" when every box was unticked."""
     values = (view.get("state") or {}).get("values") or {}
     picked_time = (values.get(TIME_BLOCK) or {}).get(TIME_ACTION, {}).get("selected_time")
+    try:  # what a client sends is input like any other: only a real time of day is kept
+        picked_time = parse_time(picked_time) if picked_time else None
+    except SubscriptionError:
+        picked_time = None
     box = (values.get(DAYS_BLOCK) or {}).get(DAYS_ACTION)
     days = None
     if box is not None:

@@ -18,10 +18,12 @@ from bot.channels.slack.app import SlackBot
 from bot.channels.slack.digest_blocks import digest_chart, digest_message
 from bot.channels.slack.outbox import Post
 from bot.digest.model import Digest
+from bot.digest.render import words
 from bot.digest.subscriptions import Subscription, rep_value
 
 log = logging.getLogger("ccobot.digest")
 EVENT_TYPE = "ccobot_digest"
+CHANNEL_GONE = {"channel_not_found", "not_in_channel", "is_archived", "restricted_action"}
 
 
 def metadata(digest: Digest) -> dict:
@@ -75,23 +77,34 @@ class SlackDigests:
                         extra={"recipient": sub.rep_id, "channel": sub.channel})
         return self.user_id(sub.rep_id)
 
-    def post(self, sub: Subscription, digest: Digest, before: Callable[[], bool],
+    def post(self, sub: Subscription, digest: Digest, before: Callable[[str], bool],
              sent: Callable[[str, str], None], failed: Callable[[str], None]) -> None:
         where = self._where(sub)
         if where is None:
-            failed("no Slack user for this rep (no slack_user_id, and no match by email)")
+            failed("no_slack_user")  # no slack_user_id, and no match by email: retrying will not help
             return
+        self._put(where, digest, before, sent, failed, fallback=self.user_id(sub.rep_id) if where == sub.channel else None)
+
+    def _put(self, where: str, digest: Digest, before: Callable[[str], bool], sent: Callable[[str, str], None],
+             failed: Callable[[str], None], fallback: str | None) -> None:
         text, blocks = digest_message(digest, self.store.fiscal_year_start_month)
 
         def done(resp: dict) -> None:
-            sent(str(resp.get("channel") or where), str(resp["ts"]))
+            channel = str(resp.get("channel") or where)
+            sent(channel, str(resp["ts"]))
             if self.chart:
-                self._chart(digest, str(resp.get("channel") or where), str(resp["ts"]))
+                self._chart(digest, channel, str(resp["ts"]))
+
+        def refused(error: str) -> None:
+            if fallback and error in CHANNEL_GONE:  # the channel went away: the person still gets it
+                log.warning("digest channel unusable, sent to the DM", extra={"recipient": digest.rep_id, "error": error})
+                return self._put(fallback, digest, before, sent, failed, fallback=None)
+            failed(error)
 
         self.outbox.put(Post(self.client, "chat_postMessage",
                              dict(channel=where, text=text, blocks=blocks, metadata=metadata(digest),
                                   unfurl_links=False, unfurl_media=False),
-                             sent=done, failed=failed, before=before))
+                             sent=done, failed=refused, before=lambda: before(where), blind_retry=False))
 
     def _chart(self, digest: Digest, channel: str, ts: str) -> None:
         png = digest_chart(digest, self.store.fiscal_year_start_month)
@@ -99,25 +112,28 @@ class SlackDigests:
             return
         try:
             self.client.files_upload_v2(channel=channel, thread_ts=ts, content=png, filename="pipeline.png",
-                                        title=digest_message(digest, self.store.fiscal_year_start_month)[0][:200])
+                                        title=words(digest).title[:200])
         except SlackApiError as exc:  # the digest is out; a missing chart is logged, not retried
             log.warning("digest chart upload failed", extra={"error": exc.response.get("error")})
 
-    def already_sent(self, sub: Subscription, digest: Digest) -> tuple[str, str] | None:
-        where = self._where(sub)
+    def already_sent(self, sub: Subscription, digest: Digest, where: str | None) -> tuple[str, str] | None:
+        """Looks where the earlier attempt went (recorded before it), else where it would go now;
+        a few recent messages per page, since history calls are rate-limited hard."""
+        where = where or self._where(sub)
         if where is None:
             return None
         channel = where
-        if where != sub.channel:  # a user id: their DM's channel id
+        if where[:1] in ("U", "W"):  # a user id: their DM's channel id
             channel = self.client.conversations_open(users=where)["channel"]["id"]
         since = datetime.combine(digest.date, datetime.min.time(), timezone.utc) - timedelta(days=1)
+        wanted = metadata(digest)["event_payload"]
         cursor = None
         while True:
-            page = self.client.conversations_history(channel=channel, oldest=str(since.timestamp()), limit=200,
+            page = self.client.conversations_history(channel=channel, oldest=str(since.timestamp()), limit=15,
                                                      include_all_metadata=True, cursor=cursor)
             for message in page.get("messages", []):
                 meta = message.get("metadata") or {}
-                if meta.get("event_type") == EVENT_TYPE and meta.get("event_payload") == metadata(digest)["event_payload"]:
+                if meta.get("event_type") == EVENT_TYPE and meta.get("event_payload") == wanted:
                     return channel, str(message["ts"])
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:

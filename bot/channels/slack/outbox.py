@@ -46,6 +46,9 @@ class Post:
     failed: Callable[[str], None] = lambda error: None
     # Asked right before each attempt; False drops the post (a digest whose claim another run took over).
     before: Callable[[], bool] | None = None
+    # A timeout or a 5xx may come after Slack posted the message: retried for answers; for digests
+    # (False) reported failed instead, and the next run looks for the message before sending again.
+    blind_retry: bool = True
     tries: int = 0  # retries after a dropped connection or a 5xx
     queued_at: float = field(default_factory=time.monotonic)
     # the asker's context (the event id the logs carry), for the callbacks run on other threads
@@ -72,7 +75,7 @@ class Outbox:
         self._cond = threading.Condition()
         self._pending = 0
         self._closed = False
-        self._no_wait: dict[tuple[str | None, str], WebClient] = {}
+        self._no_wait: dict[tuple[str | None, str, bool], WebClient] = {}
         self.stats = {"sent": 0, "429": 0, "retried": 0, "failed": 0}
         self._callbacks = ThreadPoolExecutor(max_workers=4, thread_name_prefix="slack-sent")
         self._threads = [threading.Thread(target=self._run, name=f"slack-send-{i}", daemon=True)
@@ -152,10 +155,13 @@ class Outbox:
 
     def _send(self, post: Post) -> tuple[str, dict | float | str]:
         """("sent", response) | ("later", seconds) | ("retry", error) | ("failed", error)."""
-        if post.before is not None and not post.before():
-            return "failed", "superseded"
         try:
-            response = getattr(self._client(post.client), post.method)(**post.kwargs)
+            if post.before is not None and not post.before():
+                return "failed", "superseded"
+        except Exception as exc:  # noqa: BLE001 (the state database away: do not post what may not be ours)
+            return "failed", f"claim not confirmed ({type(exc).__name__})"
+        try:
+            response = getattr(self._client(post.client, post.blind_retry), post.method)(**post.kwargs)
             return "sent", dict(response.data) if isinstance(response.data, dict) else {}
         except SlackApiError as exc:
             if exc.response.status_code == 429:
@@ -175,7 +181,7 @@ class Outbox:
             chan.not_before = now + float(detail)  # type: ignore[arg-type]
             chan.posts.appendleft(post)
             return
-        if kind == "retry" and post.tries < TRANSIENT_TRIES and not given_up:
+        if kind == "retry" and post.tries < TRANSIENT_TRIES and not given_up and post.blind_retry:
             post.tries += 1
             self.stats["retried"] += 1
             chan.not_before = now + 0.5 * 2 ** post.tries
@@ -212,12 +218,14 @@ class Outbox:
                 self._pending -= 1
                 self._cond.notify_all()
 
-    def _client(self, client: WebClient) -> WebClient:
-        """The same token and URL without the client's own 429 handler: the outbox waits, not the thread."""
-        key = (client.token, client.base_url)
+    def _client(self, client: WebClient, retry_connection: bool = True) -> WebClient:
+        """The same token and URL without the client's own 429 handler: the outbox waits, not the
+        thread. Without a connection retry too, for posts that must not be sent blindly twice."""
+        key = (client.token, client.base_url, retry_connection)
         found = self._no_wait.get(key)
         if found is None:
+            handlers = [ConnectionErrorRetryHandler(max_retry_count=1)] if retry_connection else []
             found = WebClient(token=client.token, base_url=client.base_url, timeout=client.timeout,
-                              retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1)])
+                              retry_handlers=handlers)
             self._no_wait[key] = found
         return found

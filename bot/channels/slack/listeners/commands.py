@@ -26,7 +26,6 @@ from bot.core.answer import Answer
 from bot.core.i18n import LANGS, t
 from bot.digest.content import DigestBuilder, scope_kind
 from bot.digest.model import Digest, Recipient
-from bot.digest.run import without_muted
 from bot.digest.subscriptions import Subscription, SubscriptionError, Subscriptions, language_of, parse_days, \
     parse_time, rep_value, zone_of
 from bot.metrics.deals import deal_rows
@@ -152,9 +151,9 @@ class DigestUser:
         engine = self.bot.assistant.engine
         store = engine.store
         day = store.config.as_of or datetime.now(zone_of(store, self.sub)).date()
-        recipient = Recipient(self.sub.rep_id, day, self.sub.previous_due_day(day), self.lang)
-        digest = DigestBuilder(engine).build([recipient])[0]
-        return without_muted(digest, self.sub.muted)
+        recipient = Recipient(self.sub.rep_id, day, self.sub.previous_due_day(day), self.lang,
+                              muted=frozenset(self.sub.muted))
+        return DigestBuilder(engine).build([recipient])[0]
 
     def preview_message(self) -> tuple[str, list[dict]]:
         return digest_message(self.preview(), self.store.fiscal_year_start_month)
