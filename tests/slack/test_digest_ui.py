@@ -423,6 +423,9 @@ def test_mute_stores_the_deal(slack):
 
 
 def test_ask_posts_the_deal_in_the_digests_thread(slack):
+    from bot.state import AuditLog
+
+    slack.assistant.audit = AuditLog(slack.state, channel="slack")
     press(slack, "digest_ask_0", "d01", ts="1700000002.000200")
     post = slack.fake.wait_for("chat.postMessage")[0]
     assert post["channel"] == "DUM1" and post["thread_ts"] == "1700000002.000200"
@@ -434,6 +437,8 @@ def test_ask_posts_the_deal_in_the_digests_thread(slack):
     reply = json.loads(slack.fake.wait_for("response")[0]["body"])
     assert reply["response_type"] == "ephemeral" and "outside what you may see" in reply["text"]
     assert len(slack.fake.of("chat.postMessage")) == 1
+    audited = sorted((e.user_id, e.kind, e.question) for e in slack.assistant.audit.entries())
+    assert audited == [("UM1", "deals", "deal d01"), ("UR1", "denied", "deal o8")]
 
 
 def test_change_time_from_a_digest_opens_the_modal_and_confirms(slack):

@@ -84,7 +84,13 @@ def register_digest(app: App, bot: SlackBot, ack_now) -> None:  # noqa: ANN001
             row = deal_row(bot, str(action.get("value") or ""))
             if row is None:
                 return _tell(body, respond, client, t("digest_ui_deal_gone", lang))
-            if not may_see_deal(person.who, row):
+            allowed = may_see_deal(person.who, row)
+            if bot.assistant.audit is not None:  # like any answer or denial: ids, never the deal's figures
+                bot.assistant.audit.write(user_id=user, rep_id=person.who.rep_id,
+                                          kind="deals" if allowed else "denied", question=f"deal {row['opportunity_id']}",
+                                          query={"opportunity_id": row["opportunity_id"]},
+                                          scope={"role": person.who.role, "owners": [row["owner_id"]]})
+            if not allowed:
                 return _tell(body, respond, client, t("digest_ui_deal_denied", lang))
             name = row["name"] or row["opportunity_id"]
             head = t("digest_ui_deal_head", lang, name=name, date=day(bot.assistant.engine.as_of(), lang))
