@@ -250,3 +250,17 @@ def test_one_bad_subscription_row_leaves_only_that_person_out(store_dir, tmp_pat
     sender = Recorder()
     report = DigestRun(Engine(store), state, sender)(datetime(2026, 11, 3, 13, 0, tzinfo=UTC))
     assert report.sent == ["nyc"] and [p[0] for p in sender.posts] == ["nyc"]
+
+
+def test_subscriptions_are_kept_on_both_databases(state_url, store_dir):
+    store = load_store(store_dir)
+    subs = Subscriptions(open_state(state_url))
+    subs.update(store, "cph", local_time="07:30", days="mon,wed", channel="CTEAM", quiet_days=False,
+                muted=("o-cph-r0",), lang="sv")
+    subs.update(store, "lax", active=False)
+    subs.update(store, "cph-r0", active=True)
+    again = Subscriptions(open_state(state_url))  # another connection, as another process
+    cph = again.get(store, "cph")
+    assert (cph.active, cph.local_time, cph.days, cph.channel, cph.quiet_days, cph.muted, cph.lang) == \
+        (True, "07:30", "mon,wed", "CTEAM", False, ("o-cph-r0",), "sv")
+    assert {s.rep_id for s in again.all(store)} == {"cph", "nyc", "tyo", "chi", "cph-r0"}
