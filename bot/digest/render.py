@@ -16,6 +16,9 @@ from bot.digest.model import Digest
 from bot.metrics.periods import Calendar
 
 SHOWN = 5  # entries shown per section before "… and N more"
+# What a manager reads first among the changes: money won and lost, then what slipped (out of the
+# quarter first), what went backwards; new deals last (many a day, each small news).
+PRIORITY = ("won", "lost", "pushed", "stage_back", "amount_down", "pulled", "amount_up", "stage_forward", "new")
 
 
 @dataclass
@@ -23,6 +26,8 @@ class Section:
     title: str
     lines: list[str]
     more: int = 0  # entries not shown
+    entries: list[dict] = field(default_factory=list)  # those shown, in the order of `lines`
+    summary: str | None = None  # how many of each kind, when there are more than are shown
 
 
 @dataclass
@@ -50,7 +55,10 @@ def words(d: Digest, shown: int = SHOWN, fiscal_year_start_month: int = 1) -> Di
         window = day(d.window[0], lang) if d.window[0] == d.window[1] else \
             f"{day(d.window[0], lang)} – {day(d.window[1], lang)}"
         if d.changes:
-            out.sections.append(_section(t("digest_changes", lang, window=window), d.changes, change_line, lang, shown))
+            section = _section(t("digest_changes", lang, window=window), by_priority(d.changes), change_line, lang,
+                               shown)
+            section.summary = change_summary(d.changes, lang) if section.more else None
+            out.sections.append(section)
         if d.risks:
             out.sections.append(_section(t("digest_risks", lang), d.risks, risk_line, lang, shown))
     closing = _section(t("digest_closing", lang), d.closing_this_week, closing_line, lang, shown)
@@ -60,7 +68,29 @@ def words(d: Digest, shown: int = SHOWN, fiscal_year_start_month: int = 1) -> Di
 
 
 def _section(title: str, entries: list[dict], line, lang: str, shown: int) -> Section:
-    return Section(title, [line(e, lang) for e in entries[:shown]], max(len(entries) - shown, 0))
+    return Section(title, [line(e, lang) for e in entries[:shown]], max(len(entries) - shown, 0), entries[:shown])
+
+
+def by_priority(changes: list[dict]) -> list[dict]:
+    """Changes in reading order (PRIORITY; pushes out of the quarter first); the content's order
+    (largest amount first) within a kind is kept."""
+    return sorted(changes, key=lambda e: (PRIORITY.index(e["change"]), not e.get("out_of_quarter")))
+
+
+def change_summary(changes: list[dict], lang: str) -> str:
+    """"Won 2 · Lost 3 · Close date pushed 5 (2 out of the quarter) · New 64"."""
+    counts = {kind: 0 for kind in PRIORITY}
+    out_of_quarter = 0
+    for e in changes:
+        counts[e["change"]] += 1
+        out_of_quarter += bool(e.get("out_of_quarter"))
+    parts = []
+    for kind, n in counts.items():
+        if n:
+            extra = f" ({number(out_of_quarter, lang)} {t('change_out_of_quarter', lang)})" \
+                if kind == "pushed" and out_of_quarter else ""
+            parts.append(f"{t('change_' + kind, lang)} {number(n, lang)}{extra}")
+    return " · ".join(parts)
 
 
 def figures_line(d: Digest, fiscal_year_start_month: int = 1) -> str:
@@ -124,7 +154,7 @@ def digest_text(d: Digest, fiscal_year_start_month: int = 1) -> str:
     if w.quiet:
         parts.append(w.quiet)
     for s in w.sections:
-        block = [s.title + ":"] + [f"• {line}" for line in s.lines]
+        block = [s.title + ":"] + ([s.summary] if s.summary else []) + [f"• {line}" for line in s.lines]
         if s.more:
             block.append(t("digest_more", d.lang, n=number(s.more, d.lang)))
         parts.append("\n".join(block))

@@ -56,14 +56,13 @@ def digest_message(digest: Digest, fiscal_year_start_month: int = 1) -> tuple[st
     blocks.append(figures_table(digest, fiscal_year_start_month))
     if w.quiet:
         blocks.append(_rich_line(w.quiet))
-    # words() makes a section for each non-empty list, in this order (quiet: closing only)
-    lists = ([] if digest.quiet else [x for x in (digest.changes, digest.risks) if x]) + \
-        ([digest.closing_this_week] if digest.closing_this_week else [])
     tail = [_time_button(lang)]
     n = 0
-    for section, entries in zip(w.sections, lists):
+    for section in w.sections:
         blocks.append(_rich_line(section.title, bold=True))
-        for line, entry in zip(section.lines, entries[:SHOWN]):
+        if section.summary:
+            blocks.append(_context(section.summary))
+        for line, entry in zip(section.lines, section.entries):
             blocks.append(_rich_line(line, bullet=True))
             buttons = _deal_buttons(entry, n, lang)
             if buttons:
