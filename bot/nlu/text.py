@@ -146,7 +146,10 @@ def known_word(word: str) -> bool:
 
 
 def warm_up() -> None:
-    """Load the language-identification model and the word lists ahead of the first question (about a
-    second)."""
+    """Load the language-identification model, the word lists and the English lexicon of parts of
+    speech (the playbook's) ahead of the first question (about a second and a half)."""
+    from lemminflect import getAllLemmas
+
     _identifier()
     is_word("warm")
+    getAllLemmas("warm")

@@ -29,7 +29,7 @@ from bot.nlu.forms import question_form
 from bot.nlu.text import compound_parts, stem
 from bot.playbook.chunks import Chunk, split
 from bot.playbook.documents import load_documents
-from bot.playbook.embeddings import Embedder, concepts, glossary_version, word_concepts, words
+from bot.playbook.embeddings import STOP, WORD, Embedder, concepts, glossary_version, word_concepts, words
 
 log = logging.getLogger("ccobot.playbook")
 COLLECTION = "playbook"
@@ -38,6 +38,9 @@ CANDIDATES = 20  # from each retriever, before fusion
 RRF_K = 5
 INDIRECT = 0.5  # what a word found only through a concept or a compound's part counts for in coverage
 VECTOR_TIMEOUT = 3.0  # seconds
+# Words before a noun that say how much of it, not what it is ("all day", "every quarter").
+QUANTIFIERS = frozenset({"all", "every", "each", "any", "some", "no", "other", "such", "own", "whole", "many", "much",
+                         "few", "more", "most", "several", "both", "either", "neither", "half"})
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="playbook-vector")
 # Headings that say what kind of answer their section gives: "What is …?", "Why …", "Best practice …".
 HEADING_FORMS = {
@@ -382,6 +385,25 @@ class PlaybookIndex:
         have = self._terms[idx]
         return any(stem(word, lang) in have for lang in ("en", "da", "sv")) or \
             any(f"§{c}" in have for c in word_concepts(word))
+
+    def unknown_thing(self, question: str) -> str | None:
+        """An English question ending on a thing named with a modifier ("a company car", "a new
+        laptop") whose head noun the playbook never uses, in any language or concept: it asks about
+        something the playbook does not cover, however many of its other words it knows ("sales
+        reps"). Only a noun counts (a word the English lexicon knows as a noun and not as a verb),
+        so "… should a CCO own?" or "… does sales enablement include?" are not read so."""
+        from lemminflect import getAllLemmas
+
+        raw = WORD.findall(question.lower())
+        if len(raw) < 2 or raw[-2] in STOP | QUANTIFIERS or raw[-1] in STOP or len(raw[-1]) < 3:
+            return None
+        head = self.spell([raw[-1]])[0]
+        kinds, modifier = getAllLemmas(head), getAllLemmas(raw[-2])
+        if "NOUN" not in kinds or "VERB" in kinds or not {"NOUN", "ADJ"} & set(modifier):
+            return None
+        if any(t in self._df for t in terms(head, ("en", "da", "sv"))):
+            return None
+        return f"{raw[-2]} {head}"
 
     def spell(self, qwords: list[str]) -> list[str]:
         """A misspelt word ("onbaording") becomes the playbook's word it is closest to; real words

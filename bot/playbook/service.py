@@ -68,7 +68,9 @@ class Playbook:
             done, total = self.index.progress
             return PlaybookReply(compose.message("indexing", lang, done=done, total=max(total, done)), [], False, True)
         hits = self.search(question)
-        composed = compose.compose(question, hits, lang, self.index) if compose.covered(hits) else None
+        asks_other = lang == "en" and self.index.unknown_thing(question) is not None  # "a company car"
+        composed = compose.compose(question, hits, lang, self.index) \
+            if compose.covered(hits) and not asks_other else None
         if composed is None:
             return PlaybookReply(compose.not_covered(hits, lang), [], False)
         return PlaybookReply(*composed, True)
