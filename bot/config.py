@@ -37,6 +37,12 @@ class Settings(BaseSettings):
     # An OpenAI-compatible endpoint (OpenAI, Azure OpenAI, Ollama, vLLM …); the key is never logged.
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
+    # The language model (bot/llm): none without a key (then everything is offline). Chat Completions,
+    # as local servers implement it; per-call timeout and retries; a monthly token budget (0: none).
+    ccobot_model: str = "gpt-4o-mini"
+    ccobot_llm_timeout: float = Field(default=8.0, gt=0, le=120)
+    ccobot_llm_retries: int = Field(default=2, ge=0, le=10)
+    ccobot_llm_monthly_tokens: int = Field(default=2_000_000, ge=0)
     # Slack: the bot token (xoxb-), the signing secret (HTTP), the app-level token (xapp-, Socket Mode),
     # the Web API base URL (GovSlack, proxies, tests) and the HTTP port.
     slack_bot_token: SecretStr | None = None

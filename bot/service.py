@@ -7,6 +7,8 @@ from pathlib import Path
 
 from bot.config import Settings, get_settings
 from bot.core.assistant import Assistant
+from bot.llm.model import LanguageModel
+from bot.llm.playbook import PlaybookWriter
 from bot.metrics.engine import Engine
 from bot.metrics.store import StoreHolder
 from bot.playbook.embeddings import make_embedder
@@ -15,11 +17,13 @@ from bot.playbook.service import Playbook
 from bot.state import AuditLog, open_state
 
 
-def build_playbook(settings: Settings, knowledge: Path | None = None) -> Playbook:
+def build_playbook(settings: Settings, knowledge: Path | None = None, state=None) -> Playbook:
+    """The playbook index, and a language model writing its answers when OPENAI_API_KEY is set."""
     key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
     embedder = make_embedder(settings.ccobot_embeddings, api_key=key, base_url=settings.openai_base_url)
     index = PlaybookIndex(knowledge or settings.ccobot_knowledge, settings.ccobot_home, embedder, settings.chroma_url)
-    return Playbook(index)
+    model = LanguageModel.from_settings(settings, state)
+    return Playbook(index, PlaybookWriter(model) if model is not None else None)
 
 
 def build_assistant(data: Path, channel: str, wait_for_index: bool = True) -> Assistant:
@@ -28,8 +32,9 @@ def build_assistant(data: Path, channel: str, wait_for_index: bool = True) -> As
     settings = get_settings()
     holder = StoreHolder(data)
     holder.get()  # load now: a store that cannot load fails here, with its message
-    audit = AuditLog(open_state(settings.state_url), channel=channel)
-    playbook = build_playbook(settings)
+    state = open_state(settings.state_url)
+    audit = AuditLog(state, channel=channel)
+    playbook = build_playbook(settings, state=state)
     playbook.start(wait=wait_for_index)
     assistant = Assistant(Engine(holder), audit, playbook)
     # Value index and language model load while the user types (or the batch file is read).

@@ -123,10 +123,11 @@ def open_state(url: str) -> Engine:
 
 
 def _register_tables() -> None:
-    """The digest tables live with their code; importing it adds them to Base.metadata."""
+    """The digest and model-usage tables live with their code; importing it adds them to Base.metadata."""
     import bot.digest.ledger  # noqa: F401
     import bot.digest.scheduler  # noqa: F401
     import bot.digest.subscriptions  # noqa: F401
+    import bot.llm.model  # noqa: F401
 
 
 def _sqlite_pragmas(conn, _record) -> None:

@@ -219,7 +219,7 @@ class Assistant:
         reply = self.playbook.ask(reading.text, parsed.lang)
         kind = "playbook" if reply.covered or reply.indexing else "not_covered"
         answer = Answer(question=parsed.question, kind=kind, lang=parsed.lang, text=reply.text,
-                        citations=reply.citations)
+                        citations=reply.citations, notes=list(reply.notes), engine=reply.engine)
         if reply.covered and reading.ours:
             self._add_snapshot(answer, user, as_of)
         return answer

@@ -353,6 +353,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "col_amount": {"en": "amount", "da": "beløb", "sv": "belopp"},
     "col_close": {"en": "close date", "da": "lukkedato", "sv": "stängningsdatum"},
     "col_flags": {"en": "why", "da": "hvorfor", "sv": "varför"},
+    "llm_unavailable": {"en": "The language model did not answer in time; this is the offline answer.",
+                        "da": "Sprogmodellen svarede ikke i tide; dette er svaret uden den.",
+                        "sv": "Språkmodellen svarade inte i tid; det här är svaret utan den."},
     # the morning digest (bot/digest/render.py)
     "digest_title": {"en": "Pipeline digest for {name}, {date}", "da": "Pipelineoverblik for {name}, {date}",
                      "sv": "Pipelineöversikt för {name}, {date}"},

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from bot.core.i18n import t
+from bot.llm.model import ModelUnavailable
+from bot.llm.playbook import PlaybookWriter
 from bot.playbook import answer as compose
 from bot.playbook.index import Hit, PlaybookIndex, SyncReport
 
@@ -19,11 +22,14 @@ class PlaybookReply:
     citations: list[dict]
     covered: bool
     indexing: bool = False
+    engine: str = "offline"  # llm: the language model wrote it from the passages
+    notes: list[str] = field(default_factory=list)
 
 
 class Playbook:
-    def __init__(self, index: PlaybookIndex) -> None:
+    def __init__(self, index: PlaybookIndex, writer: PlaybookWriter | None = None) -> None:
         self.index = index
+        self.writer = writer  # a language model that writes answers from the passages; None: offline
         self.last_report: SyncReport | None = None
         self._thread: threading.Thread | None = None
         self._recent: dict[tuple[str, int, int], list[Hit]] = {}
@@ -69,8 +75,18 @@ class Playbook:
             return PlaybookReply(compose.message("indexing", lang, done=done, total=max(total, done)), [], False, True)
         hits = self.search(question)
         asks_other = lang == "en" and self.index.unknown_thing(question) is not None  # "a company car"
-        composed = compose.compose(question, hits, lang, self.index) \
-            if compose.covered(hits) and not asks_other else None
+        covered = compose.covered(hits) and not asks_other
+        notes: list[str] = []
+        if covered and self.writer is not None:
+            try:
+                written = self.writer.write(question, lang, hits)
+            except (ModelUnavailable, ValueError):  # down, slow, over budget, or an answer citing nothing
+                notes.append(t("llm_unavailable", lang))
+            else:
+                if written is None:  # the model read the passages and found no answer in them
+                    return PlaybookReply(compose.not_covered(hits, lang), [], False, engine="llm")
+                return PlaybookReply(*written, True, engine="llm")
+        composed = compose.compose(question, hits, lang, self.index) if covered else None
         if composed is None:
-            return PlaybookReply(compose.not_covered(hits, lang), [], False)
-        return PlaybookReply(*composed, True)
+            return PlaybookReply(compose.not_covered(hits, lang), [], False, notes=notes)
+        return PlaybookReply(*composed, True, notes=notes)

@@ -1,13 +1,16 @@
 """A local OpenAI-compatible server on 127.0.0.1 for tests: the real openai client talks to it.
 
 It implements POST /v1/embeddings (vectors from the offline hashing embedder, so search
-still works) and keeps every request it received in `history`, like simonw/llm's fake model.
+still works) and POST /v1/chat/completions, answered from a script (`replies`: a text, or
+{"status": 500}, {"hang": seconds}), and keeps every request it received in `history`, like
+simonw/llm's fake model.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import ThreadingHTTPServer
 
 from bot.playbook.embeddings import HashingEmbedder
@@ -17,6 +20,7 @@ from tests.fakes.http import QuietHandler
 class FakeOpenAI:
     def __init__(self, dim: int = 256) -> None:
         self.history: list[dict] = []
+        self.replies: list[str | dict] = []  # the chat completions to give, in order (the last repeats)
         self.embedder = HashingEmbedder(dim)
         fake = self
 
@@ -24,6 +28,8 @@ class FakeOpenAI:
             def do_POST(self) -> None:  # noqa: N802 (http.server's name)
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 fake.history.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
+                if self.path == "/v1/chat/completions":
+                    return self._chat(body)
                 if self.path != "/v1/embeddings":
                     return self._send(404, {"error": {"message": "not found"}})
                 texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
@@ -33,10 +39,23 @@ class FakeOpenAI:
                                           for i, v in enumerate(vecs)],
                                  "usage": {"prompt_tokens": 0, "total_tokens": 0}})
 
+            def _chat(self, body: dict) -> None:
+                script = fake.replies.pop(0) if len(fake.replies) > 1 else (fake.replies or ["NOT_COVERED"])[0]
+                if isinstance(script, dict) and "hang" in script:
+                    time.sleep(script["hang"])
+                    script = script.get("then", "NOT_COVERED")
+                if isinstance(script, dict) and "status" in script:
+                    return self._send(script["status"], {"error": {"message": "scripted", "type": "server_error"}})
+                self._send(200, {"id": "chatcmpl-1", "object": "chat.completion", "created": 0, "model": body["model"],
+                                 "choices": [{"index": 0, "finish_reason": "stop",
+                                              "message": {"role": "assistant", "content": script}}],
+                                 "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120}})
+
             def _send(self, status: int, payload: dict) -> None:
                 self.send_body(status, json.dumps(payload).encode(), "application/json")
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.handle_error = lambda request, address: None  # a client that gave up on a hang
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 

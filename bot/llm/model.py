@@ -1,0 +1,115 @@
+"""One door to the language model: LangChain's ChatOpenAI over the Chat Completions API (what
+OpenAI, Azure OpenAI and local servers such as Ollama, vLLM and LM Studio implement), with a
+per-call timeout and retries, a monthly token budget kept in the state database, and a circuit
+breaker, so a model that is down costs one timeout, not one per question.
+
+Logs hold token counts and latency, never prompts or answers.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+
+from sqlalchemy import Integer, String, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from bot.config import Settings
+from bot.state import Base
+
+log = logging.getLogger("ccobot.llm")
+BREAK_AFTER = 3  # failures in a row that open the breaker
+BREAK_FOR = 60.0  # seconds the model is not asked after that
+BUDGET = 10.0  # seconds a question may wait for the model, retries included
+_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="llm")
+
+
+class ModelUnavailable(Exception):
+    """The model did not answer usefully: down, slow, over budget, or the breaker is open."""
+
+
+class TokenUsage(Base):
+    __tablename__ = "llm_usage"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # "2026-11"
+    tokens: Mapped[int] = mapped_column(Integer)
+
+
+class LanguageModel:
+    def __init__(self, chat, state: Engine | None = None, monthly_tokens: int = 0, name: str = "") -> None:
+        self.chat, self.state, self.monthly_tokens, self.name = chat, state, monthly_tokens, name
+        self._failures = 0
+        self._open_until = 0.0
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings, state: Engine | None) -> "LanguageModel | None":
+        """None without OPENAI_API_KEY: the offline path is the product's default."""
+        if settings.openai_api_key is None:
+            return None
+        from langchain_openai import ChatOpenAI
+
+        chat = ChatOpenAI(model=settings.ccobot_model, api_key=settings.openai_api_key.get_secret_value(),
+                          base_url=settings.openai_base_url, timeout=settings.ccobot_llm_timeout,
+                          max_retries=settings.ccobot_llm_retries, temperature=0,
+                          use_responses_api=False)  # Chat Completions: what OpenAI-compatible servers speak
+        return cls(chat, state, settings.ccobot_llm_monthly_tokens, settings.ccobot_model)
+
+    def complete(self, system: str, user: str, budget: float = BUDGET) -> str:
+        """The model's text for these messages within `budget` seconds, or ModelUnavailable."""
+        with self._lock:
+            if time.monotonic() < self._open_until:
+                raise ModelUnavailable("breaker open")
+        if self.monthly_tokens and self.used() >= self.monthly_tokens:
+            raise ModelUnavailable("monthly token budget spent")
+        started = time.perf_counter()
+        call = _POOL.submit(self.chat.invoke, [("system", system), ("human", user)])
+        try:  # the whole budget, retries included: past it the answer goes out without the model
+            reply = call.result(timeout=budget)
+        except Exception as exc:  # noqa: BLE001 (timeouts, 429s and 5xx after retries, bad JSON: all alike)
+            self._failed()
+            log.warning("model call failed", extra={"error": type(exc).__name__,
+                                                    "ms": round((time.perf_counter() - started) * 1000)})
+            raise ModelUnavailable(type(exc).__name__) from None
+        with self._lock:
+            self._failures = 0
+        usage = getattr(reply, "usage_metadata", None) or {}
+        tokens = int(usage.get("total_tokens") or 0)
+        self._count(tokens)
+        log.info("model call", extra={"model": self.name, "tokens": tokens,
+                                      "ms": round((time.perf_counter() - started) * 1000)})
+        return str(reply.content or "")
+
+    def _failed(self) -> None:
+        with self._lock:
+            self._failures += 1
+            if self._failures >= BREAK_AFTER:
+                self._open_until = time.monotonic() + BREAK_FOR
+                self._failures = 0
+
+    # ------------------------------------------------------------ the budget
+
+    def used(self) -> int:
+        if self.state is None:
+            return 0
+        with Session(self.state) as s:
+            return int(s.scalar(select(TokenUsage.tokens).where(TokenUsage.month == _month())) or 0)
+
+    def _count(self, tokens: int) -> None:
+        if self.state is None or not tokens:
+            return
+        insert = pg_insert if self.state.dialect.name == "postgresql" else sqlite_insert
+        stmt = insert(TokenUsage).values(month=_month(), tokens=tokens)
+        with Session(self.state) as s, s.begin():
+            s.execute(stmt.on_conflict_do_update(index_elements=["month"],
+                                                 set_={"tokens": TokenUsage.tokens + tokens}))
+
+
+def _month() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m")
