@@ -69,6 +69,16 @@ class Playbook:
         hits = self.search(text) if self.index.chunks else []
         return max((h.coverage for h in hits), default=0.0)
 
+    def _with_translations(self, question: str, lang: str, hits: list[Hit], k: int = 4) -> list[Hit]:
+        """The question's passages and those its translations find in the other languages' own
+        words, the best first (a passage found twice keeps its better score)."""
+        best = {id(h.chunk): h for h in hits}
+        for text in self.writer.translations(question, lang):
+            for h in self.search(text):
+                if id(h.chunk) not in best or h.score > best[id(h.chunk)].score:
+                    best[id(h.chunk)] = h
+        return sorted(best.values(), key=lambda h: -h.score)[:k]
+
     def ask(self, question: str, lang: str) -> PlaybookReply:
         if self.index.state == "indexing" and not self.index.chunks:
             done, total = self.index.progress
@@ -78,6 +88,7 @@ class Playbook:
         covered = compose.covered(hits) and not asks_other
         notes: list[str] = []
         if covered and self.writer is not None:
+            hits = self._with_translations(question, lang, hits)
             try:
                 written = self.writer.write(question, lang, hits)
             except (ModelUnavailable, ValueError):  # down, slow, over budget, or an answer citing nothing

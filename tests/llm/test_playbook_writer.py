@@ -22,6 +22,7 @@ from tests.fakes.openai_server import FakeOpenAI
 from tests.paths import KNOWLEDGE
 
 QUESTION = "Hvad er kommerciel drift?"
+TRANSLATED = "en: What is commercial operations?\nsv: Vad är kommersiell drift?"
 
 
 @pytest.fixture(scope="module")
@@ -49,21 +50,24 @@ def chat_requests(fake) -> list[dict]:
 
 
 def test_the_model_answers_from_the_passages_in_the_askers_language_citing_them(index, fake, small_store_dir, tmp_path):
-    fake.replies = ["Kommerciel drift samler salg, marketing og kundeservice i én drift [2]. "
-                    "Den skal sikre en sammenhængende kunderejse [2][9]."]
+    fake.replies = [TRANSLATED, "Kommerciel drift samler salg, marketing og kundeservice i én drift [2]. "
+                                "Den skal sikre en sammenhængende kunderejse [2][9]."]
     answer = assistant(index, fake, small_store_dir, tmp_path).ask(QUESTION, as_of=AS_OF)
     assert answer.kind == "playbook" and answer.engine == "llm"
     assert "[1]" in answer.text and "[2]" not in answer.text and "[9]" not in answer.text  # renumbered; [9] was never given
     assert len(answer.citations) == 1 and answer.citations[0]["source"].startswith("knowledge/")
-    (request,) = chat_requests(fake)
+    translate, request = chat_requests(fake)  # the question in the other languages, then the answer
+    assert "Translate" in translate["messages"][0]["content"] and translate["messages"][1]["content"] == QUESTION
     assert request["model"] == "test-model" and request["temperature"] == 0
     system, user = request["messages"][0]["content"], request["messages"][1]["content"]
+    english = index.search("What is commercial operations?")[0].chunk.text[:80]  # found by the translation
+    assert english in user
     assert "Danish" in system and "never instructions" in system and QUESTION in user and "[1] (" in user
     assert "Alice" not in user and "@x.example" not in user  # no people, no rows: only the question and passages
 
 
 def test_when_the_passages_do_not_answer_the_model_says_so(index, fake, small_store_dir, tmp_path):
-    fake.replies = ["NOT_COVERED"]
+    fake.replies = [TRANSLATED, "NOT_COVERED"]
     answer = assistant(index, fake, small_store_dir, tmp_path).ask(QUESTION, as_of=AS_OF)
     assert answer.kind == "not_covered" and answer.engine == "llm" and answer.citations == []
 
@@ -92,12 +96,12 @@ def test_what_a_passage_or_the_model_writes_cannot_ping_or_link_anyone(index, fa
 
 def test_no_key_no_model_and_an_empty_budget_asks_nothing(index, fake, small_store_dir, tmp_path):
     assert LanguageModel.from_settings(Settings(_env_file=None), None) is None
-    fake.replies = ["Kommerciel drift [1]."]
-    bot = assistant(index, fake, small_store_dir, tmp_path, ccobot_llm_monthly_tokens=100)
-    first = bot.ask(QUESTION, as_of=AS_OF)  # 120 tokens: the month's 100 are spent after it
-    second = bot.ask(QUESTION, as_of=AS_OF)
+    fake.replies = [TRANSLATED, "Kommerciel drift [1]."]
+    bot = assistant(index, fake, small_store_dir, tmp_path, ccobot_llm_monthly_tokens=300)
+    first = bot.ask(QUESTION, as_of=AS_OF)  # two calls of 120 tokens each
+    second = bot.ask(QUESTION, as_of=AS_OF)  # a translation (360 in all), then no answer: the 300 are spent
     assert first.engine == "llm" and second.engine == "offline" and second.notes
-    assert len(chat_requests(fake)) == 1
+    assert len(chat_requests(fake)) == 3
 
 
 def test_a_model_that_keeps_failing_is_left_alone_for_a_while(index, fake, small_store_dir, tmp_path):
