@@ -150,3 +150,20 @@ def notes(result) -> list[str]:
     from bot.metrics.catalog import load_catalog
 
     return [note_text(n, "en", load_catalog()) for n in result.notes]
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A real PostgreSQL server on 127.0.0.1 for the session (tests/pg.py); its URL. Skipped only when
+    PostgreSQL is not installed and CCOBOT_REQUIRE_POSTGRES is not set, as .ci/run sets it."""
+    import os
+
+    from tests.pg import postgres_server
+
+    try:
+        with postgres_server() as url:
+            yield url
+    except RuntimeError as exc:
+        if os.environ.get("CCOBOT_REQUIRE_POSTGRES"):
+            raise
+        pytest.skip(str(exc))

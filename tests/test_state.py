@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import date
 
 import pytest
@@ -11,20 +10,8 @@ from bot.core.assistant import Assistant
 from bot.metrics.engine import Engine
 from bot.metrics.store import load_store
 from bot.state import AuditLog, open_state
-from tests.pg import postgres_server
 
 AS_OF = date(2026, 11, 20)
-
-
-@pytest.fixture(scope="module")
-def pg_url():
-    try:
-        with postgres_server() as url:
-            yield url
-    except RuntimeError as exc:
-        if os.environ.get("CCOBOT_REQUIRE_POSTGRES"):
-            raise
-        pytest.skip(str(exc))
 
 
 def audited(url: str, store_dir) -> list:
@@ -51,5 +38,5 @@ def test_sqlite_audit(small_store_dir, tmp_path):
     check(audited(f"sqlite:///{tmp_path / 'state.db'}", small_store_dir))
 
 
-def test_postgres_audit(small_store_dir, pg_url):
-    check(audited(pg_url, small_store_dir))
+def test_postgres_audit(small_store_dir, pg_server):
+    check(audited(pg_server, small_store_dir))

@@ -1,26 +1,11 @@
-"""State databases for the digest tests: a SQLite file, and a fresh database on a real PostgreSQL
-server (started once per session by tests/pg.py; skipped only when PostgreSQL is not installed
-and CCOBOT_REQUIRE_POSTGRES is not set, as .ci/run sets it)."""
+"""State databases for the digest tests: a SQLite file, and a fresh database on the session's real
+PostgreSQL server (tests/conftest.py, pg_server)."""
 
 from __future__ import annotations
 
-import os
 import uuid
 
 import pytest
-
-from tests.pg import postgres_server
-
-
-@pytest.fixture(scope="session")
-def pg_server():
-    try:
-        with postgres_server() as url:
-            yield url
-    except RuntimeError as exc:
-        if os.environ.get("CCOBOT_REQUIRE_POSTGRES"):
-            raise
-        pytest.skip(str(exc))
 
 
 def fresh_pg_database(server_url: str) -> str:
