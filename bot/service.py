@@ -9,6 +9,7 @@ from bot.config import Settings, get_settings
 from bot.core.assistant import Assistant
 from bot.llm.model import LanguageModel
 from bot.llm.playbook import PlaybookWriter
+from bot.llm.understand import ModelReader
 from bot.metrics.engine import Engine
 from bot.metrics.store import StoreHolder
 from bot.playbook.embeddings import make_embedder
@@ -17,12 +18,11 @@ from bot.playbook.service import Playbook
 from bot.state import AuditLog, open_state
 
 
-def build_playbook(settings: Settings, knowledge: Path | None = None, state=None) -> Playbook:
-    """The playbook index, and a language model writing its answers when OPENAI_API_KEY is set."""
+def build_playbook(settings: Settings, knowledge: Path | None = None, model: LanguageModel | None = None) -> Playbook:
+    """The playbook index, and the language model writing its answers when there is one."""
     key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
     embedder = make_embedder(settings.ccobot_embeddings, api_key=key, base_url=settings.openai_base_url)
     index = PlaybookIndex(knowledge or settings.ccobot_knowledge, settings.ccobot_home, embedder, settings.chroma_url)
-    model = LanguageModel.from_settings(settings, state)
     return Playbook(index, PlaybookWriter(model) if model is not None else None)
 
 
@@ -34,9 +34,11 @@ def build_assistant(data: Path, channel: str, wait_for_index: bool = True) -> As
     holder.get()  # load now: a store that cannot load fails here, with its message
     state = open_state(settings.state_url)
     audit = AuditLog(state, channel=channel)
-    playbook = build_playbook(settings, state=state)
+    model = LanguageModel.from_settings(settings, state)  # None without OPENAI_API_KEY: all offline
+    playbook = build_playbook(settings, model=model)
     playbook.start(wait=wait_for_index)
-    assistant = Assistant(Engine(holder), audit, playbook)
+    engine = Engine(holder)
+    assistant = Assistant(engine, audit, playbook, ModelReader(model, engine) if model is not None else None)
     # Value index and language model load while the user types (or the batch file is read).
     threading.Thread(target=assistant.warm, daemon=True).start()
     return assistant

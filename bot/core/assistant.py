@@ -22,6 +22,7 @@ from bot.core.understanding import (SNAPSHOT, Clarify, DealList, Help, Parts, Pl
 from bot.core.fmt import kpi_name, period_words, scope_words
 from bot.core.i18n import EXAMPLES, dimension_word, join_or, period_label, t
 from bot.errors import PeriodError, PlanError, UnknownDimension, UserError
+from bot.llm.understand import ModelReader
 from bot.metrics.context import Note
 from bot.metrics.deals import DealQuery
 from bot.metrics.engine import Engine, KpiResult, display_names
@@ -61,8 +62,10 @@ class Turn:
 
 
 class Assistant:
-    def __init__(self, engine: Engine, audit: AuditLog | None = None, playbook: Playbook | None = None) -> None:
+    def __init__(self, engine: Engine, audit: AuditLog | None = None, playbook: Playbook | None = None,
+                 reader: ModelReader | None = None) -> None:
         self.engine = engine
+        self.reader = reader  # a language model reading what the offline parser could not (bot/llm)
         self.catalog = engine.catalog
         self.parser = Parser(self.catalog)
         self.audit = audit
@@ -110,6 +113,12 @@ class Assistant:
         parsed = reading.parsed
         if isinstance(reading, PlaybookQuestion):
             return self._playbook(reading, user, as_of)
+        if isinstance(reading, Clarify) and reading.reason == "metric" and self.reader is not None:
+            read = self.reader.read(parsed)  # which KPI? the model may know; its reading is checked
+            if read is not None:
+                answer = self._kpi(read, identify(self.engine.store, user), as_of, convo)
+                answer.engine = "llm"
+                return answer
         if isinstance(reading, (Help, Clarify)):
             answer = self._without_numbers(reading)
             if answer.kind == "clarify":

@@ -62,29 +62,43 @@ class LanguageModel:
         return cls(chat, state, settings.ccobot_llm_monthly_tokens, settings.ccobot_model)
 
     def complete(self, system: str, user: str, budget: float = BUDGET) -> str:
-        """The model's text for these messages within `budget` seconds, or ModelUnavailable."""
+        """The model's text for these messages within `budget` seconds (retries included), or
+        ModelUnavailable."""
+        reply = self._call(self.chat.invoke, [("system", system), ("human", user)], budget)
+        self._count(int(((getattr(reply, "usage_metadata", None) or {}).get("total_tokens")) or 0))
+        return str(reply.content or "")
+
+    def structured(self, system: str, user: str, schema: dict, budget: float = BUDGET) -> dict:
+        """The model's reading as a dict matching `schema` (LangChain's with_structured_output,
+        json_schema, strict), or ModelUnavailable."""
+        reader = self.chat.with_structured_output(schema, method="json_schema", strict=True, include_raw=True)
+        out = self._call(reader.invoke, [("system", system), ("human", user)], budget)
+        raw = out.get("raw")
+        self._count(int(((getattr(raw, "usage_metadata", None) or {}).get("total_tokens")) or 0))
+        if out.get("parsed") is None:  # not JSON, or not the schema: a failed call like any other
+            self._failed()
+            raise ModelUnavailable("unparsable reading")
+        return out["parsed"]
+
+    def _call(self, fn, messages, budget: float):
         with self._lock:
             if time.monotonic() < self._open_until:
                 raise ModelUnavailable("breaker open")
         if self.monthly_tokens and self.used() >= self.monthly_tokens:
             raise ModelUnavailable("monthly token budget spent")
         started = time.perf_counter()
-        call = _POOL.submit(self.chat.invoke, [("system", system), ("human", user)])
-        try:  # the whole budget, retries included: past it the answer goes out without the model
-            reply = call.result(timeout=budget)
-        except Exception as exc:  # noqa: BLE001 (timeouts, 429s and 5xx after retries, bad JSON: all alike)
+        call = _POOL.submit(fn, messages)
+        try:
+            result = call.result(timeout=budget)
+        except Exception as exc:  # noqa: BLE001 (timeouts, 429s and 5xx after retries: all alike)
             self._failed()
             log.warning("model call failed", extra={"error": type(exc).__name__,
                                                     "ms": round((time.perf_counter() - started) * 1000)})
             raise ModelUnavailable(type(exc).__name__) from None
         with self._lock:
             self._failures = 0
-        usage = getattr(reply, "usage_metadata", None) or {}
-        tokens = int(usage.get("total_tokens") or 0)
-        self._count(tokens)
-        log.info("model call", extra={"model": self.name, "tokens": tokens,
-                                      "ms": round((time.perf_counter() - started) * 1000)})
-        return str(reply.content or "")
+        log.info("model call", extra={"model": self.name, "ms": round((time.perf_counter() - started) * 1000)})
+        return result
 
     def _failed(self) -> None:
         with self._lock:
