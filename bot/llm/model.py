@@ -46,6 +46,7 @@ class LanguageModel:
         self.chat, self.state, self.monthly_tokens, self.name = chat, state, monthly_tokens, name
         self._failures = 0
         self._open_until = 0.0
+        self._last_ms = 0
         self._lock = threading.Lock()
 
     @classmethod
@@ -65,7 +66,7 @@ class LanguageModel:
         """The model's text for these messages within `budget` seconds (retries included), or
         ModelUnavailable."""
         reply = self._call(self.chat.invoke, [("system", system), ("human", user)], budget)
-        self._count(int(((getattr(reply, "usage_metadata", None) or {}).get("total_tokens")) or 0))
+        self._count(reply)
         return str(reply.content or "")
 
     def structured(self, system: str, user: str, schema: dict, budget: float = BUDGET) -> dict:
@@ -73,8 +74,7 @@ class LanguageModel:
         json_schema, strict), or ModelUnavailable."""
         reader = self.chat.with_structured_output(schema, method="json_schema", strict=True, include_raw=True)
         out = self._call(reader.invoke, [("system", system), ("human", user)], budget)
-        raw = out.get("raw")
-        self._count(int(((getattr(raw, "usage_metadata", None) or {}).get("total_tokens")) or 0))
+        self._count(out.get("raw"))
         if out.get("parsed") is None:  # not JSON, or not the schema: a failed call like any other
             self._failed()
             raise ModelUnavailable("unparsable reading")
@@ -97,7 +97,7 @@ class LanguageModel:
             raise ModelUnavailable(type(exc).__name__) from None
         with self._lock:
             self._failures = 0
-        log.info("model call", extra={"model": self.name, "ms": round((time.perf_counter() - started) * 1000)})
+        self._last_ms = round((time.perf_counter() - started) * 1000)
         return result
 
     def _failed(self) -> None:
@@ -115,7 +115,10 @@ class LanguageModel:
         with Session(self.state) as s:
             return int(s.scalar(select(TokenUsage.tokens).where(TokenUsage.month == _month())) or 0)
 
-    def _count(self, tokens: int) -> None:
+    def _count(self, message: object) -> None:
+        """Log the call's tokens and latency (never its content) and add the tokens to the month's."""
+        tokens = int(((getattr(message, "usage_metadata", None) or {}).get("total_tokens")) or 0)
+        log.info("model call", extra={"model": self.name, "tokens": tokens, "ms": self._last_ms})
         if self.state is None or not tokens:
             return
         insert = pg_insert if self.state.dialect.name == "postgresql" else sqlite_insert
