@@ -103,6 +103,15 @@ def save_feedback(engine: Engine, *, user_id: str, channel: str, message_ts: str
                              question=question[:2000], vote=vote))
 
 
+def insert_for(engine: Engine):
+    """The dialect's INSERT with ON CONFLICT (PostgreSQL's, else SQLite's): claims and counters."""
+    if engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
 def open_state(url: str) -> Engine:
     """Connect and create the tables that are missing."""
     if url.startswith("sqlite:///"):

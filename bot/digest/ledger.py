@@ -15,12 +15,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import Boolean, DateTime, Integer, String, Text, and_, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from bot.state import Base
+from bot.state import Base, insert_for
 
 log = logging.getLogger("ccobot.digest")
 CLAIMED, SENT, FAILED, SKIPPED, QUIET = "claimed", "sent", "failed", "skipped", "quiet"
@@ -65,7 +63,7 @@ class Ledger:
     def __init__(self, state: Engine, lease: timedelta = timedelta(minutes=5),
                  grace: timedelta = timedelta(hours=2)) -> None:
         self.state, self.lease, self.grace = state, lease, grace
-        self._insert = pg_insert if state.dialect.name == "postgresql" else sqlite_insert
+        self._insert = insert_for(state)
 
     def claim(self, rep_id: str, day: date, due_at: datetime, now: datetime, at: datetime | None = None) -> Claim | None:
         """This run's claim on the digest, or None when another run has it or it is done. `now`

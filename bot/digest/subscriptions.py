@@ -189,16 +189,16 @@ def language_of(store: MetricsStore, sub: Subscription) -> str:
 
 
 def rep_value(store: MetricsStore, rep_id: str, column: str) -> str | None:
-    """One column of the reps table for one rep (None: empty or no such rep); looked up in a
-    dict made once per store, since every tick asks for every subscriber's time zone."""
-    def make() -> dict[str, str]:
-        reps = store.tables.get("reps")
-        if reps is None or column not in reps:
-            return {}
-        return {str(r): str(v) for r, v in zip(reps["rep_id"].astype(str), reps[column].astype("string"))
-                if isinstance(v, str) and v}
+    """One column of the reps table for one rep (None: empty or no such rep), found through the
+    store's rep index (bot/access.py), made once per store."""
+    from bot.access import rep_index
 
-    return store.cached(("rep_column", column), make).get(rep_id)
+    pos = rep_index(store).get(("rep", rep_id))
+    reps = store.tables.get("reps")
+    if pos is None or reps is None or column not in reps:
+        return None
+    value = reps[column].iloc[pos]
+    return None if value is None or pd.isna(value) or str(value) == "" else str(value)
 
 
 @dataclass(frozen=True)

@@ -15,13 +15,11 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
 from sqlalchemy import Integer, String, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from bot.config import Settings
-from bot.state import Base
+from bot.state import Base, insert_for
 
 log = logging.getLogger("ccobot.llm")
 BREAK_AFTER = 3  # failures in a row that open the breaker
@@ -121,8 +119,7 @@ class LanguageModel:
         log.info("model call", extra={"model": self.name, "tokens": tokens, "ms": self._last_ms})
         if self.state is None or not tokens:
             return
-        insert = pg_insert if self.state.dialect.name == "postgresql" else sqlite_insert
-        stmt = insert(TokenUsage).values(month=_month(), tokens=tokens)
+        stmt = insert_for(self.state)(TokenUsage).values(month=_month(), tokens=tokens)
         with Session(self.state) as s, s.begin():
             s.execute(stmt.on_conflict_do_update(index_elements=["month"],
                                                  set_={"tokens": TokenUsage.tokens + tokens}))

@@ -29,6 +29,7 @@ from bot.digest.model import Digest, Recipient
 from bot.digest.subscriptions import Subscription, SubscriptionError, Subscriptions, language_of, parse_days, \
     parse_time, rep_value, zone_of
 from bot.metrics.deals import deal_rows
+from bot.metrics.store import positions
 from bot.nlu.text import detect_language
 
 log = logging.getLogger("ccobot.slack")
@@ -171,8 +172,7 @@ def deal_row(bot: SlackBot, opportunity_id: str, as_of: date | None = None) -> d
     """One deal as a deal-list row (names, owner, stage, amount, close date, risk reasons), or None."""
     engine = bot.assistant.engine
     store = engine.store
-    ids = store.cached("digest_deal_index", lambda: pd.Index(store.deals["opportunity_id"].astype(str)))
-    pos = ids.get_indexer([opportunity_id])
+    pos = positions(store.deals["opportunity_id"], pd.Series([opportunity_id]))
     if pos[0] < 0:
         return None
     return deal_rows(store, engine.catalog, np.asarray(pos), as_of or engine.as_of(), with_reasons=True)[0]
