@@ -11,6 +11,7 @@ import time
 import uuid
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Callable
 
 from rapidfuzz import fuzz, process
 
@@ -36,6 +37,7 @@ from bot.playbook.service import Playbook
 from bot.state import AuditLog
 
 log = logging.getLogger("ccobot")
+Stream = Callable[[str], None]  # a face's sink for text as the model writes it
 
 FOLLOW_DIMS = ("region", "segment", "product_line", "owner", "month")
 SNAPSHOT_LEAD = {"en": "Ours:", "da": "Vores:", "sv": "Våra:"}
@@ -78,11 +80,13 @@ class Assistant:
         warm_up()
 
     def ask(self, question: str, user: str | None = None, as_of: date | None = None,
-            conversation: Conversation | None = None) -> Answer:
+            conversation: Conversation | None = None, stream: Stream | None = None) -> Answer:
+        """`stream`, when the face can show text as it is written (Slack's chat streaming), is given
+        a model-written answer's text piece by piece, already checked; the Answer still carries all of it."""
         started = time.perf_counter()
         question = clean_question(question)
         try:
-            answer = self._ask(question, user, as_of, conversation)
+            answer = self._ask(question, user, as_of, conversation, stream)
         except Exception:  # a bug: the user gets an apology and a reference, the log gets the detail
             ref = uuid.uuid4().hex[:8]
             log.exception("answering failed (ref %s)", ref)
@@ -92,7 +96,8 @@ class Assistant:
 
     # ------------------------------------------------------------ flow
 
-    def _ask(self, question: str, user: str | None, as_of: date | None, convo: Conversation | None) -> Answer:
+    def _ask(self, question: str, user: str | None, as_of: date | None, convo: Conversation | None,
+             stream: Stream | None = None) -> Answer:
         """The router: one typed understanding of the question, then its handler."""
         store = self.engine.store
         cal = Calendar(self.engine.as_of(as_of), store.fiscal_year_start_month)
@@ -103,16 +108,16 @@ class Assistant:
             return self._compare(reading, user, as_of, convo)
         if isinstance(reading, Parts):  # in the question's order: "pipeline and win rate", "which KPIs …, and ours?"
             if len(reading.parts) == 1:
-                return self._part(reading.parts[0], user, as_of, None)
+                return self._part(reading.parts[0], user, as_of, None, stream)
             return with_parts([self._part(part, user, as_of, None) for part in reading.parts])
-        return self._part(reading, user, as_of, convo)
+        return self._part(reading, user, as_of, convo, stream)
 
     def _part(self, reading: Understanding, user: str | None, as_of: date | None,
-              convo: Conversation | None) -> Answer:
+              convo: Conversation | None, stream: Stream | None = None) -> Answer:
         """One reading to its handler."""
         parsed = reading.parsed
         if isinstance(reading, PlaybookQuestion):
-            return self._playbook(reading, user, as_of)
+            return self._playbook(reading, user, as_of, stream)
         if isinstance(reading, Clarify) and reading.reason == "metric" and self.reader is not None:
             read = self.reader.read(parsed)  # which KPI? the model may know; its reading is checked
             if read is not None:
@@ -222,10 +227,11 @@ class Assistant:
 
     # ------------------------------------------------------------ the playbook
 
-    def _playbook(self, reading: PlaybookQuestion, user: str | None, as_of: date | None) -> Answer:
+    def _playbook(self, reading: PlaybookQuestion, user: str | None, as_of: date | None,
+                  stream: Stream | None = None) -> Answer:
         """The playbook's answer, cited, or a plain 'not covered' that names the nearest topics."""
         parsed = reading.parsed
-        reply = self.playbook.ask(reading.text, parsed.lang)
+        reply = self.playbook.ask(reading.text, parsed.lang, stream=stream)
         kind = "playbook" if reply.covered or reply.indexing else "not_covered"
         answer = Answer(question=parsed.question, kind=kind, lang=parsed.lang, text=reply.text,
                         citations=reply.citations, notes=list(reply.notes), engine=reply.engine)

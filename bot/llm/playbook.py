@@ -10,6 +10,7 @@ The faces still render it as literal text. Offline answers remain the fallback.
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 from bot.llm.model import LanguageModel, ModelUnavailable
 from bot.playbook.index import Hit
@@ -56,7 +57,8 @@ class PlaybookWriter:
                 out.append(text)
         return out[:2]
 
-    def write(self, question: str, lang: str, hits: list[Hit]) -> tuple[str, list[dict]] | None:
+    def write(self, question: str, lang: str, hits: list[Hit],
+              stream: Callable[[str], None] | None = None) -> tuple[str, list[dict]] | None:
         """(text, citations) written from the passages, or None when the model says they do not
         answer the question. ModelUnavailable when the model cannot be used (the caller falls
         back to the offline answer)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
+from typing import Callable
 
 from bot.core.i18n import t
 from bot.llm.model import ModelUnavailable
@@ -79,7 +80,7 @@ class Playbook:
                     best[id(h.chunk)] = h
         return sorted(best.values(), key=lambda h: -h.score)[:k]
 
-    def ask(self, question: str, lang: str) -> PlaybookReply:
+    def ask(self, question: str, lang: str, stream: Callable[[str], None] | None = None) -> PlaybookReply:
         if self.index.state == "indexing" and not self.index.chunks:
             done, total = self.index.progress
             return PlaybookReply(compose.message("indexing", lang, done=done, total=max(total, done)), [], False, True)
@@ -90,7 +91,7 @@ class Playbook:
         if covered and self.writer is not None:
             hits = self._with_translations(question, lang, hits)
             try:
-                written = self.writer.write(question, lang, hits)
+                written = self.writer.write(question, lang, hits, stream=stream)
             except (ModelUnavailable, ValueError):  # down, slow, over budget, or an answer citing nothing
                 notes.append(t("llm_unavailable", lang))
             else:
