@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 BASE := $(VENV)/.installed
 DEV := $(VENV)/.installed-dev
 
-.PHONY: run test bench install clean
+.PHONY: run test bench eval-llm install clean
 
 $(BASE): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "ccobot needs Python 3.11 or newer on PATH (python3.11, python3.12, ...)"; exit 1; }
@@ -38,6 +38,11 @@ bench: $(DEV)
 	$(BIN)/python bench/bench_engine.py $(if $(SIZES),--sizes $(SIZES),)
 	$(BIN)/python bench/bench_ask.py
 	$(BIN)/python bench/bench_playbook.py
+
+# The language model's evaluation against the endpoint in OPENAI_API_KEY / OPENAI_BASE_URL /
+# CCOBOT_MODEL (environment or .env); says it is skipped when no key is set.
+eval-llm: $(DEV)
+	$(BIN)/python -m tests.eval.llm_eval
 
 clean:
 	rm -rf $(VENV) .ccobot .pytest_cache

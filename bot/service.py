@@ -38,7 +38,8 @@ def build_assistant(data: Path, channel: str, wait_for_index: bool = True) -> As
     playbook = build_playbook(settings, model=model)
     playbook.start(wait=wait_for_index)
     engine = Engine(holder)
-    assistant = Assistant(engine, audit, playbook, ModelReader(model, engine) if model is not None else None)
+    reader = ModelReader(model, engine, playbook=True) if model is not None else None
+    assistant = Assistant(engine, audit, playbook, reader)
     # Value index and language model load while the user types (or the batch file is read).
     threading.Thread(target=assistant.warm, daemon=True).start()
     return assistant

@@ -23,7 +23,7 @@ from bot.core.understanding import (SNAPSHOT, Clarify, DealList, Help, Parts, Pl
 from bot.core.fmt import kpi_name, period_words, scope_words
 from bot.core.i18n import EXAMPLES, dimension_word, join_or, period_label, t
 from bot.errors import PeriodError, PlanError, UnknownDimension, UserError
-from bot.llm.understand import ModelReader
+from bot.llm.understand import ModelReader, Refused, unsure
 from bot.metrics.context import Note
 from bot.metrics.deals import DealQuery
 from bot.metrics.engine import Engine, KpiResult, display_names
@@ -104,8 +104,30 @@ class Assistant:
         values: ValueIndex = store.cached("value_index", lambda: build_index(store))
         reading = understand(self.parser, question, values, cal, convo, self._year_before,
                              self.playbook.evidence if self.playbook is not None else None)
-        if isinstance(reading, Comparison):
-            return self._compare(reading, user, as_of, convo)
+        if self.reader is not None and unsure(reading):
+            return self._model_reading(reading, user, as_of, convo, cal, stream)
+        return self._answer(reading, user, as_of, convo, stream)
+
+    def _model_reading(self, offline: Understanding, user: str | None, as_of: date | None,
+                       convo: Conversation | None, cal: Calendar, stream: Stream | None) -> Answer:
+        """The language model's reading when the offline one is unsure, answered by the same handlers
+        (access, engine, audit); the offline answer when the model gives none, with a note when it was
+        down, slow or over budget."""
+        role = identify(self.engine.store, user).role
+        read = self.reader.read(offline, convo, role, cal)
+        if isinstance(read, Refused):
+            answer = self._answer(offline, user, as_of, convo, stream)
+            if read.reason == "unavailable":
+                answer.notes.append(t("llm_unavailable", answer.lang))
+            return answer
+        answer = self._answer(read, user, as_of, convo, stream)
+        for part in [answer, *answer.parts]:
+            part.engine = "llm"
+        return answer
+
+    def _answer(self, reading: Understanding, user: str | None, as_of: date | None, convo: Conversation | None,
+                stream: Stream | None) -> Answer:
+        """One understanding to its handler (or handlers, one per part)."""
         if isinstance(reading, Parts):  # in the question's order: "pipeline and win rate", "which KPIs …, and ours?"
             if len(reading.parts) == 1:
                 return self._part(reading.parts[0], user, as_of, None, stream)
@@ -115,15 +137,11 @@ class Assistant:
     def _part(self, reading: Understanding, user: str | None, as_of: date | None,
               convo: Conversation | None, stream: Stream | None = None) -> Answer:
         """One reading to its handler."""
+        if isinstance(reading, Comparison):
+            return self._compare(reading, user, as_of, convo)
         parsed = reading.parsed
         if isinstance(reading, PlaybookQuestion):
             return self._playbook(reading, user, as_of, stream)
-        if isinstance(reading, Clarify) and reading.reason == "metric" and self.reader is not None:
-            read = self.reader.read(parsed)  # which KPI? the model may know; its reading is checked
-            if read is not None:
-                answer = self._kpi(read, identify(self.engine.store, user), as_of, convo)
-                answer.engine = "llm"
-                return answer
         if isinstance(reading, (Help, Clarify)):
             answer = self._without_numbers(reading)
             if answer.kind == "clarify":

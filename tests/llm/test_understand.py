@@ -21,9 +21,18 @@ from tests.fakes.openai_server import FakeOpenAI
 SLANG = "how much dough did we bring in last quarter?"
 
 
-def reading(metric, period=None, filters=(), group_by=(), mine=False) -> str:
-    return json.dumps({"metric": metric, "period": period, "filters": [{"dimension": d, "values": v} for d, v in filters],
-                       "group_by": list(group_by), "mine": mine, "my_team": False, "order": None, "limit": None})
+def part(metric=None, period=None, filters=(), group_by=(), mine=False, kind="kpi", compare_with=(), deals=None,
+         playbook_question=None, order=None, limit=None) -> dict:
+    """One part of a reading, as a model following the schema writes it."""
+    return {"kind": kind, "metric": metric, "period": period, "group_by": list(group_by), "mine": mine,
+            "filters": [{"dimension": d, "values": v} for d, v in filters], "my_team": False, "order": order,
+            "limit": limit, "compare_with": list(compare_with), "deals": deals, "playbook_question": playbook_question}
+
+
+def reading(metric=None, period=None, filters=(), group_by=(), mine=False, parts=None, unused=()) -> str:
+    """A whole reading: one KPI part, or the parts given; no parts when there is no metric."""
+    parts = parts if parts is not None else ([part(metric, period, filters, group_by, mine)] if metric else [])
+    return json.dumps({"parts": parts, "unused_words": list(unused)})
 
 
 @pytest.fixture()
