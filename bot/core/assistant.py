@@ -102,9 +102,9 @@ class Assistant:
         store = self.engine.store
         cal = Calendar(self.engine.as_of(as_of), store.fiscal_year_start_month)
         values: ValueIndex = store.cached("value_index", lambda: build_index(store))
-        reading = understand(self.parser, question, values, cal, convo, self._year_before,
-                             self.playbook.evidence if self.playbook is not None else None)
-        if self.reader is not None and unsure(reading):
+        evidence = self.playbook.evidence if self.playbook is not None else None
+        reading = understand(self.parser, question, values, cal, convo, self._year_before, evidence)
+        if self.reader is not None and unsure(reading, evidence):
             return self._model_reading(reading, user, as_of, convo, cal, stream)
         return self._answer(reading, user, as_of, convo, stream)
 

@@ -13,14 +13,15 @@ down, the offline reading stands.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from bot.core.conversation import Conversation
-from bot.core.understanding import (Clarify, Comparison, DealList, KpiQuestion, Parts, PlaybookQuestion,
-                                     Understanding)
+from bot.core.understanding import (Clarify, Comparison, DealList, Evidence, Help, KpiQuestion, Parts,
+                                     PlaybookQuestion, Understanding)
 from bot.errors import UserError
 from bot.llm.model import LanguageModel, ModelUnavailable
-from bot.metrics.catalog import Catalog
+from bot.metrics.catalog import Catalog, Kpi
 from bot.metrics.context import FACTS
 from bot.metrics.deals import DIMENSIONS as DEAL_DIMENSIONS, RISKS
 from bot.metrics.engine import Engine
@@ -28,11 +29,14 @@ from bot.metrics.periods import Calendar, parse_period
 from bot.metrics.plan import QueryPlan, check_plan
 from bot.nlu.compare import combine
 from bot.nlu.parser import DealSpec, Parsed
+from bot.nlu.values import build_index, key
+from bot.playbook.answer import COVERED
 
 DIMENSIONS = sorted({d for _, dims in FACTS.values() for d in dims} | {"month", "quarter"})
 PERSONAL = {"owner", "account"}  # their values are people and customers: never listed in a prompt
 MAX_LIMIT = 50
 MAX_VALUES = 40  # known values listed per dimension
+WORD = re.compile(r"[^\W_][\w'’-]{0,40}")
 
 SYSTEM = """You read a question from someone in a sales organisation into a structured reading for \
 a metrics engine and a playbook. You never compute numbers and never write code: fill the JSON \
@@ -109,8 +113,8 @@ def schema(catalog: Catalog) -> dict:
 
 @dataclass
 class Refused:
-    """Why the model gave no usable reading: "unavailable" (down, slow, over budget, unparsable)
-    or "invalid" (its readings were refused twice)."""
+    """Why the model gave no usable reading: "unavailable" (down, slow, over budget, unparsable),
+    "unread" (it could not tell what is asked either) or "invalid" (its readings were refused twice)."""
 
     reason: str
 
@@ -136,7 +140,7 @@ class ModelReader:
             except ModelUnavailable:
                 return Refused("unavailable")
             try:
-                return self._checked(base, raw, cal)
+                return self._checked(base, raw, cal) or Refused("unread")
             except (UserError, ValueError, KeyError, TypeError) as exc:
                 user = f"{_with_context(question, convo)}\n\nYour last reading was refused: {str(exc)[:300]}"
         return Refused("invalid")
@@ -158,12 +162,13 @@ class ModelReader:
 
     # ------------------------------------------------------------ checking a reading
 
-    def _checked(self, base: Parsed, raw: dict, cal: Calendar) -> Understanding:
+    def _checked(self, base: Parsed, raw: dict, cal: Calendar) -> Understanding | None:
         parts = [self._part(base, p, cal) for p in raw.get("parts") or []]
-        if not parts:
-            raise ValueError("no parts: the question was not read")
+        if not parts:  # the model cannot tell either: asking again would not change that
+            return None
         words = base.question.casefold()
-        unused = [str(w) for w in raw.get("unused_words") or [] if str(w).strip() and str(w).casefold() in words]
+        # words of the question only, and words only: nothing the model writes reaches the answer otherwise
+        unused = [str(w) for w in raw.get("unused_words") or [] if WORD.fullmatch(str(w)) and str(w).casefold() in words]
         if unused:  # named in the answer, as the offline step names what it did not use
             parts[0] = _with_unused(parts[0], unused)
         return parts[0] if len(parts) == 1 else Parts(base, parts)
@@ -193,7 +198,7 @@ class ModelReader:
         if not plan.metric:
             raise ValueError("no metric")
         kpi = check_plan(plan, self.engine.catalog)  # unknown metric or a dimension the KPI lacks: PlanError
-        filters = {d: self.engine.canonical_values(self.engine.store, kpi, d, v) for d, v in plan.filters.items()}
+        filters = {d: self._canonical(kpi, d, v) for d, v in plan.filters.items()}
         self._period(plan.period, cal)
         return replace(base, kind="kpi", metric=kpi.id, period=plan.period, filters=filters, group_by=plan.group_by,
                        order=plan.order, limit=plan.limit, mine=bool(raw.get("mine")), my_team=bool(raw.get("my_team")))
@@ -201,8 +206,7 @@ class ModelReader:
     def _side(self, first: Parsed, raw: dict, cal: Calendar) -> Parsed:
         """Another side of a comparison: the first side with its own period, filters or asker."""
         kpi = self.engine.catalog.kpis[first.metric]
-        filters = {d: self.engine.canonical_values(self.engine.store, kpi, d, v)
-                   for d, v in _filters(raw.get("filters")).items()}
+        filters = {d: self._canonical(kpi, d, v) for d, v in _filters(raw.get("filters")).items()}
         check_plan(QueryPlan(metric=kpi.id, filters=filters), self.engine.catalog)
         self._period(raw.get("period"), cal)
         return replace(first, period=raw.get("period") or None, filters=filters, mine=bool(raw.get("mine")),
@@ -214,7 +218,7 @@ class ModelReader:
         outside = sorted(set(filters) - set(DEAL_DIMENSIONS))
         if outside:
             raise ValueError(f"deals cannot be filtered by {', '.join(outside)}")
-        filters = {d: self.engine.source_values(self.engine.store, "deals", d, v) for d, v in filters.items()}
+        filters = {d: self._canonical(None, d, v) for d, v in filters.items()}
         self._period(raw.get("period"), cal)
         deal = DealSpec(status=spec.get("status", "open"), date_field=spec.get("date_field", "close"),
                         upcoming=bool(spec.get("upcoming")), amount_min=spec.get("amount_min"),
@@ -223,6 +227,16 @@ class ModelReader:
                         limit=_limit(raw.get("limit")) or 10)
         return replace(base, kind="deals", deal=deal, period=raw.get("period"), filters=filters,
                        mine=bool(raw.get("mine")), my_team=bool(raw.get("my_team")))
+
+    def _canonical(self, kpi: Kpi | None, dim: str, values: list[str]) -> list[str]:
+        """Values as the store spells them, through the aliases the offline step knows ("Norden" is
+        the Nordics); a value the store does not have is refused with the closest it does."""
+        store = self.engine.store
+        index = store.cached("value_index", lambda: build_index(store))
+        named = [next((v for d, v in index.lookup(key(value), fuzzy=False) if d == dim), value) for value in values]
+        if kpi is None:  # a deal list
+            return self.engine.source_values(store, "deals", dim, named)
+        return self.engine.canonical_values(store, kpi, dim, named)
 
     def _period(self, expr: str | None, cal: Calendar) -> None:
         """A period the engine cannot read is refused now, with its reason."""
@@ -265,13 +279,20 @@ def _with_context(question: str, convo: Conversation | None) -> str:
     return f"Previous question: {last.question[:500]}\n(read as {reading})\n\nQuestion: {question[:1000]}"
 
 
-def unsure(reading: Understanding) -> bool:
-    """Is the offline reading one the model may improve: no KPI found, words not known, or words
-    left unused? (Help, playbook questions and periods that do not exist are answered offline.)"""
+def unsure(reading: Understanding, evidence: Evidence | None = None) -> bool:
+    """Is the offline reading one the model may improve: no KPI found, words not known, words left
+    unused, words that are no KPI question and no help, or a question for the playbook that the
+    playbook does not cover? (Small talk, help, periods that do not exist and covered playbook
+    questions are answered offline.)"""
     if isinstance(reading, Comparison):
         return reading.sides[0].metric is None or any(s.unused for s in reading.sides)
     if isinstance(reading, Clarify):
         return reading.reason in ("metric", "unknown")
     if isinstance(reading, Parts):
-        return any(unsure(p) for p in reading.parts)
+        return any(unsure(p, evidence) for p in reading.parts)
+    if isinstance(reading, Help):
+        p = reading.parsed
+        return bool(p.unused) and not (p.asked_help or p.social or p.empty)
+    if isinstance(reading, PlaybookQuestion):
+        return evidence is not None and reading.parsed.unused != [] and evidence(reading.text) < COVERED
     return isinstance(reading, (KpiQuestion, DealList)) and bool(reading.parsed.unused)
