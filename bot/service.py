@@ -8,6 +8,7 @@ from pathlib import Path
 from bot.config import Settings, get_settings
 from bot.core.assistant import Assistant
 from bot.llm.model import LanguageModel
+from bot.llm.narrate import Narrator
 from bot.llm.playbook import PlaybookWriter
 from bot.llm.understand import ModelReader
 from bot.metrics.engine import Engine
@@ -39,7 +40,8 @@ def build_assistant(data: Path, channel: str, wait_for_index: bool = True) -> As
     playbook.start(wait=wait_for_index)
     engine = Engine(holder)
     reader = ModelReader(model, engine, playbook=True) if model is not None else None
-    assistant = Assistant(engine, audit, playbook, reader)
+    narrator = Narrator.from_settings(settings, state, model)  # None unless CCOBOT_NARRATE and a model
+    assistant = Assistant(engine, audit, playbook, reader, narrator)
     # Value index and language model load while the user types (or the batch file is read).
     threading.Thread(target=assistant.warm, daemon=True).start()
     return assistant

@@ -32,6 +32,8 @@ def render(answer: Answer, console: Console) -> None:
     style = KIND_STYLE.get(answer.kind, "")
     head = answer.summary if answer.rows and answer.summary else answer.text
     console.print(f"[{style}]{escape(head)}[/{style}]" if style else escape(head), highlight=False)
+    if answer.narration:  # model-written, numbers checked (bot/llm/narrate.py): shown apart from the figures
+        console.print(f"[italic]{escape(answer.narration)}[/italic]", highlight=False)
     if answer.kind in ("deals", "compare"):
         if answer.rows:
             heads, cells = deal_cells(answer.rows, answer.lang) if answer.kind == "deals" else compare_cells(answer)

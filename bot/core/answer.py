@@ -50,6 +50,9 @@ class Answer:
     # understanding step read it: the bot's own parser (offline) or a language model (llm).
     unused: list[str] = field(default_factory=list)
     engine: str = "offline"
+    # KPI and comparison answers, with CCOBOT_NARRATE: one sentence a language model wrote from the
+    # answer's aggregates, every number in it checked against them (bot/llm/narrate.py); "" otherwise.
+    narration: str = ""
     # A question with several parts: one complete answer per part, in the question's order.
     parts: list["Answer"] = field(default_factory=list)
     # Not part of the JSON contract: the first sentence alone (for faces that show rows as a
@@ -65,6 +68,8 @@ class Answer:
         if self.metric != "quota_attainment":
             for name in ("target", "gap", "pace"):
                 out.pop(name)
+        if not self.narration:  # only when a model wrote one: offline answers are unchanged
+            out.pop("narration")
         if self.parts:
             out["parts"] = [p.to_json() for p in self.parts]
         return out

@@ -23,6 +23,7 @@ from bot.core.understanding import (SNAPSHOT, Clarify, DealList, Help, Parts, Pl
 from bot.core.fmt import kpi_name, period_words, scope_words
 from bot.core.i18n import EXAMPLES, dimension_word, join_or, period_label, t
 from bot.errors import PeriodError, PlanError, UnknownDimension, UserError
+from bot.llm.narrate import Narrator
 from bot.llm.understand import ModelReader, Refused, unsure
 from bot.metrics.context import Note
 from bot.metrics.deals import DealQuery
@@ -65,9 +66,10 @@ class Turn:
 
 class Assistant:
     def __init__(self, engine: Engine, audit: AuditLog | None = None, playbook: Playbook | None = None,
-                 reader: ModelReader | None = None) -> None:
+                 reader: ModelReader | None = None, narrator: Narrator | None = None) -> None:
         self.engine = engine
         self.reader = reader  # a language model reading what the offline parser could not (bot/llm)
+        self.narrator = narrator  # a model-written, number-checked sentence under KPI answers (CCOBOT_NARRATE)
         self.catalog = engine.catalog
         self.parser = Parser(self.catalog)
         self.audit = audit
@@ -91,6 +93,8 @@ class Assistant:
             ref = uuid.uuid4().hex[:8]
             log.exception("answering failed (ref %s)", ref)
             answer = Answer(question=question, kind="error", text=t("apology", "en", ref=ref))
+        if self.narrator is not None:  # KPI and comparison answers of one part; "" on any failure
+            self.narrator.narrate(answer)
         answer.elapsed_ms = round((time.perf_counter() - started) * 1000, 3)
         return answer
 

@@ -40,10 +40,12 @@ def preview(
         raise fail(f"no rep matches '{who}' (a rep_id, email or Slack id from the reps table).")
     engine = Engine(store)
     day = parse_day(as_of, "--as-of") or engine.as_of()
-    sub = Subscriptions(open_state(get_settings().state_url)).get(store, person.rep_id)
+    settings = get_settings()
+    state = open_state(settings.state_url)
+    sub = Subscriptions(state).get(store, person.rep_id)
     recipient = Recipient(person.rep_id, day, sub.previous_due_day(day), language_of(store, sub),
                           muted=frozenset(sub.muted))
-    digest = DigestBuilder(engine).build([recipient])[0]
+    digest = DigestBuilder(engine, narrator_for(settings, state)).build([recipient])[0]
     text = digest_text(digest, store.fiscal_year_start_month)
     if as_json:
         out.print_json(json.dumps(digest.as_json(text), ensure_ascii=False))
@@ -129,7 +131,16 @@ def slack_digest_run(settings: Settings, bot) -> DigestRun:
 
     return DigestRun(bot.assistant.engine, bot.state, SlackDigests(bot, chart=settings.ccobot_digest_chart),
                      grace=timedelta(minutes=settings.ccobot_digest_grace_minutes),
-                     lease=timedelta(seconds=settings.ccobot_digest_lease_seconds))
+                     lease=timedelta(seconds=settings.ccobot_digest_lease_seconds),
+                     narrator=narrator_for(settings, bot.state))
+
+
+def narrator_for(settings: Settings, state):
+    """The digests' "three things to know today": a Narrator when CCOBOT_NARRATE is on and a model
+    is configured (OPENAI_API_KEY), with the state database's monthly token budget; else None."""
+    from bot.llm.narrate import Narrator
+
+    return Narrator.from_settings(settings, state)
 
 
 def start_in_serve(settings: Settings, bot) -> object | None:

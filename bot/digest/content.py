@@ -9,10 +9,13 @@ from the deal-list code, so a digest and an answer to "my pipeline this quarter"
 
 from __future__ import annotations
 
+import logging
+import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
 import pandas as pd
@@ -28,7 +31,16 @@ from bot.metrics.periods import Calendar, Period
 from bot.metrics.plan import QueryPlan
 from bot.metrics.store import MetricsStore
 
+if TYPE_CHECKING:
+    from bot.llm.narrate import Narrator
+
+log = logging.getLogger("ccobot.digest")
 CLOSING_SHOWN = 10
+# Highlights (CCOBOT_NARRATE): the model is asked for a tick's digests a few at a time, and no
+# longer than this in all, so claims (5 minutes' lease) are sent well within their lease; digests
+# left when the time is up go without highlights.
+NARRATE_SECONDS = 45.0
+NARRATE_AT_ONCE = 4
 OPEN, WON, LOST = 0, 1, 2
 ADDITIVE = {"pipeline": "pipeline", "weighted_pipeline": "weighted_pipeline", "bookings_qtd": "revenue"}
 
@@ -40,8 +52,11 @@ def scope_kind(who: Identity) -> str:
 class DigestBuilder:
     """Builds digests for many recipients over one engine's store."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, narrator: "Narrator | None" = None,
+                 narrate_seconds: float = NARRATE_SECONDS) -> None:
         self.engine = engine
+        self.narrator = narrator  # "three things to know today", when CCOBOT_NARRATE is on
+        self.narrate_seconds = narrate_seconds
 
     def build(self, recipients: Iterable[Recipient]) -> list[Digest]:
         """One Digest per recipient, in order. Recipients who match no rep raise KeyError."""
@@ -63,7 +78,31 @@ class DigestBuilder:
                 if r.window_start not in windows:
                     windows[r.window_start] = day_parts.changes(r.window_start)
                 out[i] = day_parts.digest(r, people[r.rep_id], windows[r.window_start])
-        return [out[i] for i in range(len(recipients))]
+        digests = [out[i] for i in range(len(recipients))]
+        if self.narrator is not None:
+            self._highlights(digests)
+        return digests
+
+    def _highlights(self, digests: list[Digest]) -> None:
+        """Each digest's three things to know, from its own figures and counts (one model call a
+        recipient: acceptable only because narration is opt-in). A quiet digest needs none; a
+        failure, or the tick's narration time running out, leaves the highlights empty."""
+        deadline = time.monotonic() + self.narrate_seconds
+        fiscal = self.engine.store.fiscal_year_start_month
+
+        def one(d: Digest) -> None:
+            left = deadline - time.monotonic()
+            if d.quiet or left < 1.0:
+                return
+            try:
+                from bot.llm.narrate import DIGEST_BUDGET
+
+                d.highlights = self.narrator.three_things(d, fiscal, budget=min(DIGEST_BUDGET, left)) or []
+            except Exception:  # noqa: BLE001 (highlights are an extra: the digest goes out without them)
+                log.warning("digest highlights failed", exc_info=True)
+
+        with ThreadPoolExecutor(NARRATE_AT_ONCE, thread_name_prefix="narrate") as pool:
+            list(pool.map(one, digests))
 
 
 @dataclass

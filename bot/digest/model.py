@@ -42,6 +42,9 @@ class Digest:
     risks: list[dict] = field(default_factory=list)
     closing_this_week: list[dict] = field(default_factory=list)
     late: bool = False
+    # "Three things to know today" (CCOBOT_NARRATE): written by a language model from the figures
+    # and counts above, every number checked (bot/llm/narrate.py); empty when off or not usable.
+    highlights: list[str] = field(default_factory=list)
 
     @property
     def quiet(self) -> bool:
@@ -54,5 +57,6 @@ class Digest:
             "period": {"start": self.period[0].isoformat(), "end": self.period[1].isoformat()},
             "window": {"start": self.window[0].isoformat(), "end": self.window[1].isoformat()},
             "figures": self.figures, "changes": self.changes, "risks": self.risks,
-            "closing_this_week": self.closing_this_week, "late": self.late, "text": text,
+            "closing_this_week": self.closing_this_week, "late": self.late, "highlights": self.highlights,
+            "text": text,
         }

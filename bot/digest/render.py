@@ -16,6 +16,10 @@ from bot.digest.model import Digest
 from bot.metrics.periods import Calendar
 
 SHOWN = 5  # entries shown per section before "… and N more"
+# The model-written highlights' title (CCOBOT_NARRATE; bot/llm/narrate.py); kept here with the
+# section it names rather than in bot/core/i18n.py's shared messages.
+HIGHLIGHTS_TITLE = {"en": "Three things to know today", "da": "Tre ting at vide i dag",
+                    "sv": "Tre saker att veta i dag"}
 # What a manager reads first among the changes: money won and lost, then what slipped (out of the
 # quarter first), what went backwards; new deals last (many a day, each small news).
 PRIORITY = ("won", "lost", "pushed", "stage_back", "amount_down", "pulled", "amount_up", "stage_forward", "new")
@@ -37,6 +41,7 @@ class DigestWords:
     late: str | None
     sections: list[Section] = field(default_factory=list)
     quiet: str | None = None
+    highlights: Section | None = None  # three things to know today, when the model wrote them
 
 
 def day(d, lang: str) -> str:
@@ -49,6 +54,8 @@ def words(d: Digest, shown: int = SHOWN, fiscal_year_start_month: int = 1) -> Di
     out = DigestWords(title=t("digest_title", lang, name=d.name, date=day(d.date, lang)),
                       figures=figures_line(d, fiscal_year_start_month),
                       late=t("digest_late", lang) if d.late else None)
+    if d.highlights:
+        out.highlights = Section(HIGHLIGHTS_TITLE.get(lang, HIGHLIGHTS_TITLE["en"]), list(d.highlights))
     if d.quiet:
         out.quiet = t("digest_quiet", lang)
     else:
@@ -150,7 +157,10 @@ def day_iso(text: str, lang: str) -> str:
 
 def digest_text(d: Digest, fiscal_year_start_month: int = 1) -> str:
     w = words(d, fiscal_year_start_month=fiscal_year_start_month)
-    parts = [w.title, *([w.late] if w.late else []), w.figures]
+    parts = [w.title, *([w.late] if w.late else [])]
+    if w.highlights:  # near the top: what to read first, before the figures they speak of
+        parts.append("\n".join([w.highlights.title + ":"] + [f"• {line}" for line in w.highlights.lines]))
+    parts.append(w.figures)
     if w.quiet:
         parts.append(w.quiet)
     for s in w.sections:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Callable, Protocol
+from typing import TYPE_CHECKING, Callable, Protocol
 
 from sqlalchemy.engine import Engine as SqlEngine
 
@@ -21,6 +21,9 @@ from bot.digest.model import Digest, Recipient
 from bot.digest.subscriptions import Due, Subscription, Subscriptions, due, rep_value
 from bot.state import AuditLog
 from bot.metrics.engine import Engine
+
+if TYPE_CHECKING:
+    from bot.llm.narrate import Narrator
 
 log = logging.getLogger("ccobot.digest")
 GRACE = timedelta(hours=2)
@@ -67,8 +70,9 @@ class RunReport:
 
 class DigestRun:
     def __init__(self, engine: Engine, state: SqlEngine, sender: Sender, grace: timedelta = GRACE,
-                 lease: timedelta = timedelta(minutes=5)) -> None:
+                 lease: timedelta = timedelta(minutes=5), narrator: "Narrator | None" = None) -> None:
         self.engine, self.state, self.sender, self.grace = engine, state, sender, grace
+        self.narrator = narrator  # the digests' highlights (CCOBOT_NARRATE); None: none
         self.subs = Subscriptions(state)
         self.ledger = Ledger(state, lease, grace)
         self.audit = AuditLog(state, channel="digest")
@@ -84,7 +88,7 @@ class DigestRun:
         report.due = len(ready)
         self._skip([d for d in missed if _key(d) not in self._done], report)
         claims = self._claim(ready, at, report)
-        digests = DigestBuilder(self.engine).build(
+        digests = DigestBuilder(self.engine, self.narrator).build(
             Recipient(d.sub.rep_id, d.day, d.sub.previous_due_day(d.day), d.lang, d.late(at, LATE_AFTER),
                       frozenset(d.sub.muted))
             for d, _ in claims)

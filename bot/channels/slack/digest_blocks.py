@@ -3,6 +3,8 @@
 The message, in the digest's language, with the words of bot/digest/render.py so that the text
 and Slack agree:
 - a `header` with the title, a `context` line when the digest comes late;
+- with CCOBOT_NARRATE, "Three things to know today": its title as bold rich text and the model's
+  three checked lines as rich text bullets (literal, like the deal lines);
 - the figures as the message's one `table` block (the quarter and scope in its header row, money
   through bot.core.i18n.money, "–" where a figure has no value);
 - a section per kind of entry (what changed, needs attention, closing this week): its title as
@@ -53,6 +55,9 @@ def digest_message(digest: Digest, fiscal_year_start_month: int = 1) -> tuple[st
     blocks: list[dict] = [{"type": "header", "text": {"type": "plain_text", "text": cut(w.title, HEADER_CHARS)}}]
     if w.late:
         blocks.append(_context(w.late))
+    if w.highlights:  # model-written (checked, bot/llm/narrate.py): literal rich text like every line here
+        blocks.append(_rich_line(w.highlights.title, bold=True))
+        blocks += [_rich_line(line, bullet=True) for line in w.highlights.lines]
     blocks.append(figures_table(digest, fiscal_year_start_month))
     if w.quiet:
         blocks.append(_rich_line(w.quiet))
