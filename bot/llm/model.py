@@ -9,10 +9,12 @@ Logs hold token counts and latency, never prompts or answers.
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
+from typing import Iterator
 
 from sqlalchemy import Integer, String, select
 from sqlalchemy.engine import Engine
@@ -78,12 +80,64 @@ class LanguageModel:
             raise ModelUnavailable("unparsable reading")
         return out["parsed"]
 
-    def _call(self, fn, messages, budget: float):
+    def stream(self, system: str, user: str, budget: float = BUDGET) -> Iterator[str]:
+        """The model's text for these messages, piece by piece as it is written (ChatOpenAI.stream),
+        the whole of it within `budget` seconds, else ModelUnavailable: a model that stops midway
+        fails like one that never starts (both open the breaker), and what was yielded before is
+        then not an answer (the caller discards it). Tokens are counted from the final usage chunk
+        (stream_usage). The breaker and the monthly budget are checked at the first next()."""
+        self._admit()
+        started = time.perf_counter()
+        deadline = time.monotonic() + budget
+        pieces: queue.Queue = queue.Queue()
+        stop = threading.Event()
+        _POOL.submit(self._produce, [("system", system), ("human", user)], pieces, stop)
+        usage = None
+        try:
+            while True:
+                try:
+                    kind, item = pieces.get(timeout=max(deadline - time.monotonic(), 0.0))
+                except queue.Empty:
+                    kind, item = "error", TimeoutError()
+                if kind == "error":
+                    self._failed()
+                    log.warning("model stream failed", extra={"error": type(item).__name__,
+                                                             "ms": round((time.perf_counter() - started) * 1000)})
+                    raise ModelUnavailable(type(item).__name__) from None
+                if kind == "done":
+                    break
+                if getattr(item, "usage_metadata", None):
+                    usage = item
+                if item.content:
+                    yield str(item.content)
+        finally:
+            stop.set()  # the reader ends at its next chunk (a caller that gave up, a timeout)
+        with self._lock:
+            self._failures = 0
+        self._last_ms = round((time.perf_counter() - started) * 1000)
+        self._count(usage)
+
+    def _produce(self, messages: list, pieces: queue.Queue, stop: threading.Event) -> None:
+        """Read the model's stream on a pool thread, so the reader can wait with a deadline."""
+        try:
+            for chunk in self.chat.stream(messages, stream_usage=True):
+                if stop.is_set():
+                    return
+                pieces.put(("chunk", chunk))
+            pieces.put(("done", None))
+        except Exception as exc:  # noqa: BLE001 (timeouts, 429s, 5xx, a dropped stream: all alike)
+            pieces.put(("error", exc))
+
+    def _admit(self) -> None:
+        """ModelUnavailable while the breaker is open or the month's tokens are spent."""
         with self._lock:
             if time.monotonic() < self._open_until:
                 raise ModelUnavailable("breaker open")
         if self.monthly_tokens and self.used() >= self.monthly_tokens:
             raise ModelUnavailable("monthly token budget spent")
+
+    def _call(self, fn, messages, budget: float):
+        self._admit()
         started = time.perf_counter()
         call = _POOL.submit(fn, messages)
         try:

@@ -2,6 +2,11 @@
 
 It answers the methods ccobot uses, records every call (`calls`), accepts file uploads and
 response_url posts, and can answer 429 with Retry-After to exercise the retry handler.
+
+Streamed messages (chat.startStream / appendStream / stopStream) are kept in `messages` like posted
+ones, with the markdown appended so far (`markdown`, as sent: escaped) and, once stopped, the
+stop's blocks; appending to or stopping an unknown or stopped stream is refused as Slack does.
+chat.update and chat.delete change or remove a message the fake knows (others are just answered ok).
 """
 
 from __future__ import annotations
@@ -151,8 +156,11 @@ class FakeSlack:
                 if method == "chat.postMessage":
                     meta = params.get("metadata")
                     self.messages.setdefault(channel, []).append(
-                        {"ts": ts, "text": params.get("text"), "metadata": json.loads(meta) if isinstance(meta, str) else meta})
+                        {"ts": ts, "text": params.get("text"), "metadata": json.loads(meta) if isinstance(meta, str) else meta,
+                         "thread_ts": params.get("thread_ts"), "blocks": params.get("blocks")})
                 return {"ok": True, "channel": channel, "ts": ts, "message_ts": ts}
+        if method in ("chat.startStream", "chat.appendStream", "chat.stopStream", "chat.update", "chat.delete"):
+            return self._streams(method, params)
         if method == "conversations.history":
             oldest = float(params.get("oldest") or 0)
             with self._lock:
@@ -192,6 +200,48 @@ class FakeSlack:
         if method == "files.completeUploadExternal":
             return {"ok": True, "files": [{"id": "F123", "title": "chart"}]}
         return {"ok": True}
+
+    def _streams(self, method: str, params: dict) -> dict:
+        """chat.startStream / appendStream / stopStream as Slack answers them, and chat.update /
+        chat.delete of the messages the fake holds."""
+        channel, ts = params.get("channel") or "", params.get("ts")
+        with self._lock:
+            if method == "chat.startStream":
+                if not params.get("thread_ts"):  # "Streamed messages should always be replies to a user request"
+                    return {"ok": False, "error": "invalid_arguments"}
+                if not channel.startswith("D") and not (params.get("recipient_team_id") and params.get("recipient_user_id")):
+                    return {"ok": False, "error": "invalid_arguments"}  # required outside a DM
+                self._ts = max(self._ts + 0.000001, time.time())
+                ts = f"{self._ts:.6f}"
+                self.messages.setdefault(channel, []).append(
+                    {"ts": ts, "text": None, "metadata": None, "thread_ts": params["thread_ts"], "blocks": None,
+                     "markdown": params.get("markdown_text") or "", "streaming": True,
+                     "recipient": (params.get("recipient_team_id"), params.get("recipient_user_id"))})
+                return {"ok": True, "channel": channel, "ts": ts}
+            found = next((m for m in self.messages.get(channel, []) if m["ts"] == ts), None)
+            if method in ("chat.update", "chat.delete") and found is None:
+                return {"ok": True, "channel": channel, "ts": ts}  # a message posted before this fake: answered only
+            if found is None:
+                return {"ok": False, "error": "message_not_found"}
+            if method == "chat.delete":
+                self.messages[channel].remove(found)
+                return {"ok": True, "channel": channel, "ts": ts}
+            if method == "chat.update":
+                found.update(text=params.get("text"), blocks=params.get("blocks"), markdown=None, updated=True)
+                return {"ok": True, "channel": channel, "ts": ts}
+            if not found.get("streaming"):
+                return {"ok": False, "error": "message_not_in_streaming_state"}
+            if method == "chat.appendStream" and not params.get("markdown_text"):
+                return {"ok": False, "error": "invalid_arguments"}
+            found["markdown"] += params.get("markdown_text") or ""
+            if method == "chat.stopStream":
+                found.update(streaming=False, blocks=params.get("blocks"))
+            return {"ok": True, "channel": channel, "ts": ts}
+
+    def thread(self, channel: str, thread_ts: str) -> list[dict]:
+        """The messages in a thread as they stand now (posted, streamed, updated; deleted ones gone)."""
+        with self._lock:
+            return [dict(m) for m in self.messages.get(channel, []) if m.get("thread_ts") == thread_ts]
 
     def _dm(self, user: str) -> str:
         """The bot's DM channel with a person (made on first use, as Slack does)."""

@@ -30,6 +30,7 @@ from bot.access import Identity, identify
 from bot.channels.slack.blocks import plain_text, render
 from bot.channels.slack.charts import asked_for, chart_png, chart_title
 from bot.channels.slack.outbox import Outbox, Post
+from bot.channels.slack.stream import SlackStream
 from bot.core.answer import Answer
 from bot.core.assistant import Assistant
 from bot.core.conversation import Conversation
@@ -67,6 +68,7 @@ class SlackBot:
         self._members: dict[str, tuple[float, frozenset[str]]] = {}
         self._dms: dict[tuple[str, str], bool] = {}
         self._threads: OrderedDict[tuple[str, str], Conversation] = OrderedDict()
+        self.streaming = True  # model-written answers shown as they are written, where Slack can (stream.py)
         # Why the app's token no longer works ("invalid_auth", "token_revoked"), once Slack has
         # said so (auth.test at start, or a post): /readyz answers 503 while it is set.
         self.auth_error: str | None = None
@@ -142,10 +144,12 @@ class SlackBot:
         """Bots (this one too) are members of channels but read no numbers: they do not count."""
         return bool(self.person(user_id).get("is_bot"))
 
-    def answer(self, question: str, user_id: str, channel: str, thread_ts: str | None) -> Answer:
+    def answer(self, question: str, user_id: str, channel: str, thread_ts: str | None,
+               stream: SlackStream | None = None) -> Answer:
         """The assistant's answer for this person; Slack markup and entities read as plain words."""
         convo = self._conversation(channel, thread_ts) if thread_ts else None
-        return self.assistant.ask(self.plain(question), user=self.asker(user_id), conversation=convo)
+        extra = {"stream": stream} if stream is not None else {}
+        return self.assistant.ask(self.plain(question), user=self.asker(user_id), conversation=convo, **extra)
 
     def plain(self, text: str) -> str:
         """Slack markup as words: <@U1> → the person's name, <url|label> → label, <!here> dropped."""
@@ -259,6 +263,41 @@ class SlackBot:
             self._post(where, "chat_postEphemeral", dict(channel=channel, user=user_id, thread_ts=thread_ts, text=text,
                                                          blocks=[note, *blocks]))
 
+    def stream_for(self, channel: str, user_id: str, thread_ts: str | None, channel_type: str | None,
+                   team_id: str | None) -> SlackStream | None:
+        """A sink for a model-written answer to this question, or None where none is shown as it is
+        written. Slack streams only as a reply in a thread, and outside a DM only to a named reader
+        (team and user); only a language model writes answers that take long enough to be worth it."""
+        playbook = self.assistant.playbook
+        if not self.streaming or not thread_ts or playbook is None or playbook.writer is None:
+            return None
+        dm = channel_type == "im"
+        if not dm and not team_id:
+            return None
+        return SlackStream(self.client, self.outbox.client_for(self.client, retry_connection=False), channel,
+                           thread_ts, None if dm else (team_id, user_id))
+
+    def finish_stream(self, sink: SlackStream, answer: Answer, channel: str, user_id: str,
+                      thread_ts: str | None, channel_type: str | None) -> bool:
+        """Make a streamed message the answer; False when the answer is still to be posted as usual
+        (no message was started, or it was deleted). An answer not everyone in the thread may see
+        (the stream is public there) has its message deleted and goes the usual way."""
+        if sink.ts is None:
+            return False
+        if not self.everyone_may_see(answer, channel, channel_type, user_id):
+            outcome = sink.discard()
+        else:
+            text, blocks = render(answer)
+            tail = render(answer, with_text=False)[1] if not answer.parts and not answer.rows else None
+            outcome = sink.finish(answer.text, text, blocks, tail)
+        if outcome == "done":
+            try:  # the answer is shown: a failure here must not become an apology beside it
+                self._sent(Delivery(answer, channel, user_id, thread_ts, self.client), "chat_postMessage",
+                           {"ts": sink.ts})
+            except Exception:  # noqa: BLE001
+                log.exception("keeping the streamed answer %s failed", sink.ts)
+        return outcome in ("done", "stuck")
+
     def drain(self, timeout: float = 20.0) -> bool:
         """On shutdown: finish the answers being computed and post them, within `timeout`; False
         when some did not make it (they are logged by the outbox)."""
@@ -331,16 +370,20 @@ class SlackBot:
         self._post(where, "chat_postMessage", dict(channel=channel, thread_ts=thread_ts, text=text))
 
     def handle(self, question: str, user_id: str, channel: str, thread_ts: str | None,
-               channel_type: str | None = None, client: WebClient | None = None, event_id: str | None = None) -> None:
+               channel_type: str | None = None, client: WebClient | None = None, event_id: str | None = None,
+               team_id: str | None = None) -> None:
         """Answer one question in a thread, once per Slack event whichever instance got it; errors
-        reach the user as an apology with a reference."""
+        reach the user as an apology with a reference. A model-written answer is shown as it is
+        written where Slack can, and then not posted again."""
         if event_id and not claim_event(self.state, event_id):
             log.info("event %s already answered by another instance", event_id)
             return
         with self.using(client):
             try:
-                answer = self.answer(question, user_id, channel, thread_ts)
-                self.deliver(answer, channel, user_id, thread_ts, channel_type)
+                sink = self.stream_for(channel, user_id, thread_ts, channel_type, team_id)
+                answer = self.answer(question, user_id, channel, thread_ts, stream=sink)
+                if sink is None or not self.finish_stream(sink, answer, channel, user_id, thread_ts, channel_type):
+                    self.deliver(answer, channel, user_id, thread_ts, channel_type)
             except Exception as exc:  # noqa: BLE001 (the apology path)
                 self.apologise(channel, thread_ts, exc, user_id)
 

@@ -90,11 +90,12 @@ def cut(text: str, limit: int, mark: str = "…") -> str:
 
 # ---------------------------------------------------------------- Block Kit
 
-def render(answer: Answer) -> tuple[str, list[dict]]:
-    """The notification text and the blocks for an answer."""
+def render(answer: Answer, with_text: bool = True) -> tuple[str, list[dict]]:
+    """The notification text and the blocks for an answer. Without `with_text`, only the blocks
+    that follow the text: what chat.stopStream adds below an answer streamed as text (stream.py)."""
     body: list[dict] = []
     table_free = True
-    for part in answer.parts or [answer]:
+    for part in (answer.parts or [answer]) if with_text else []:
         blocks, table_free = _body(part, table_free)
         body += blocks
     if answer.citations:
@@ -114,6 +115,8 @@ def _body(answer: Answer, table_free: bool) -> tuple[list[dict], bool]:
     """One answer's headline, then its rows: the message's table while it has none, else a list."""
     head = answer.summary if answer.rows and answer.summary else answer.text
     blocks = _rich(_paragraphs(head, BOLD if answer.kind == "kpi" else None))
+    if answer.narration:  # model-written, numbers checked (bot/llm/narrate.py): literal, in italics
+        blocks += _rich([("section", [[(answer.narration, {"italic": True})]])])
     grid = _grid(answer)
     if grid is None:
         return blocks, table_free
@@ -354,10 +357,10 @@ def plain_text(answer: Answer) -> str:
     for part in answer.parts or [answer]:
         grid = _grid(part)
         if grid is None or part.kind == "deals":  # a list's text names every deal, one a line
-            out.append(escape(part.text))
+            out += [escape(part.text), escape(part.narration)]
             continue
         heads, rows, _, right = grid
-        out.append(escape(part.summary or part.text))
+        out += [escape(part.summary or part.text), escape(part.narration)]  # "" (no narration) is dropped below
         out.append("```" + escape(_aligned(heads, rows[:MAX_ROWS * 5], right)) + "```")
         if len(rows) > MAX_ROWS * 5:
             out.append(escape(t("slack_rows_trimmed", lang, shown=MAX_ROWS * 5, total=len(rows))))

@@ -161,7 +161,7 @@ class Outbox:
         except Exception as exc:  # noqa: BLE001 (the state database away: do not post what may not be ours)
             return "failed", f"claim not confirmed ({type(exc).__name__})"
         try:
-            response = getattr(self._client(post.client, post.blind_retry), post.method)(**post.kwargs)
+            response = getattr(self.client_for(post.client, post.blind_retry), post.method)(**post.kwargs)
             return "sent", dict(response.data) if isinstance(response.data, dict) else {}
         except SlackApiError as exc:
             if exc.response.status_code == 429:
@@ -218,9 +218,10 @@ class Outbox:
                 self._pending -= 1
                 self._cond.notify_all()
 
-    def _client(self, client: WebClient, retry_connection: bool = True) -> WebClient:
+    def client_for(self, client: WebClient, retry_connection: bool = True) -> WebClient:
         """The same token and URL without the client's own 429 handler: the outbox waits, not the
-        thread. Without a connection retry too, for posts that must not be sent blindly twice."""
+        thread. Without a connection retry too, for posts that must not be sent blindly twice (and
+        for a streamed answer's calls, stream.py)."""
         key = (client.token, client.base_url, retry_connection)
         found = self._no_wait.get(key)
         if found is None:

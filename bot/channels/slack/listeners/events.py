@@ -15,8 +15,10 @@ def register(app: App, bot: SlackBot) -> None:
     # listener runs on the worker pool: no lazy listener, whose copy of the request costs the ack.
     def on_mention(body: dict, event: dict, context: BoltContext, client: WebClient) -> None:
         question = without_mention(event.get("text", ""), context.bot_user_id)
+        # the team is the asker's: Slack streams an answer in a channel to a named reader (team and user)
         bot.handle(question, event["user"], event["channel"], event.get("thread_ts") or event["ts"],
-                   event.get("channel_type"), client, body.get("event_id"))
+                   event.get("channel_type"), client, body.get("event_id"),
+                   team_id=event.get("user_team") or event.get("team") or context.team_id)
 
     def on_direct_message(body: dict, event: dict, client: WebClient) -> None:
         bot.handle(event.get("text", ""), event["user"], event["channel"], event.get("thread_ts") or event["ts"],
