@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     ccobot_llm_timeout: float = Field(default=8.0, gt=0, le=120)
     ccobot_llm_retries: int = Field(default=2, ge=0, le=10)
     ccobot_llm_monthly_tokens: int = Field(default=2_000_000, ge=0)
+    # USD per million input / output tokens: the cost each model call logs (gpt-4o-mini's list price)
+    ccobot_llm_usd_per_mtok_in: float = Field(default=0.15, ge=0)
+    ccobot_llm_usd_per_mtok_out: float = Field(default=0.60, ge=0)
     # Narration (bot/llm/narrate.py): a model-written sentence under KPI answers and the digest's
     # "three things to know today", from aggregates only, every number checked. Off: all offline.
     ccobot_narrate: bool = False

@@ -23,6 +23,7 @@ from bot.core.understanding import (SNAPSHOT, Clarify, DealList, Help, Parts, Pl
 from bot.core.fmt import kpi_name, period_words, scope_words
 from bot.core.i18n import EXAMPLES, dimension_word, join_or, period_label, t
 from bot.errors import PeriodError, PlanError, UnknownDimension, UserError
+from bot.llm.model import question_budget
 from bot.llm.narrate import Narrator
 from bot.llm.understand import ModelReader, Refused, unsure
 from bot.metrics.context import Note
@@ -88,13 +89,14 @@ class Assistant:
         started = time.perf_counter()
         question = clean_question(question)
         try:
-            answer = self._ask(question, user, as_of, conversation, stream)
+            with question_budget():  # the reading, translation, writing and narration share 10 s
+                answer = self._ask(question, user, as_of, conversation, stream)
+                if self.narrator is not None:  # KPI and comparison answers of one part; "" on any failure
+                    self.narrator.narrate(answer)
         except Exception:  # a bug: the user gets an apology and a reference, the log gets the detail
             ref = uuid.uuid4().hex[:8]
             log.exception("answering failed (ref %s)", ref)
             answer = Answer(question=question, kind="error", text=t("apology", "en", ref=ref))
-        if self.narrator is not None:  # KPI and comparison answers of one part; "" on any failure
-            self.narrator.narrate(answer)
         answer.elapsed_ms = round((time.perf_counter() - started) * 1000, 3)
         return answer
 

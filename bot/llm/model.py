@@ -13,8 +13,10 @@ import queue
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timezone
-from typing import Iterator
+from typing import Any, Callable, Iterator
 
 from sqlalchemy import Integer, String, select
 from sqlalchemy.engine import Engine
@@ -26,7 +28,9 @@ from bot.state import Base, insert_for
 log = logging.getLogger("ccobot.llm")
 BREAK_AFTER = 3  # failures in a row that open the breaker
 BREAK_FOR = 60.0  # seconds the model is not asked after that
-BUDGET = 10.0  # seconds a question may wait for the model, retries included
+BUDGET = 10.0  # seconds a question may wait for the model, all its calls and retries included
+LAST_CALL = 0.5  # seconds: less than this left of a question's budget is not worth a call
+_DEADLINE: ContextVar[float | None] = ContextVar("ccobot_llm_deadline", default=None)
 _POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="llm")
 
 
@@ -42,11 +46,12 @@ class TokenUsage(Base):
 
 
 class LanguageModel:
-    def __init__(self, chat, state: Engine | None = None, monthly_tokens: int = 0, name: str = "") -> None:
+    def __init__(self, chat, state: Engine | None = None, monthly_tokens: int = 0, name: str = "",
+                 prices: tuple[float, float] = (0.0, 0.0)) -> None:
         self.chat, self.state, self.monthly_tokens, self.name = chat, state, monthly_tokens, name
+        self.prices = prices  # USD per million input and output tokens, for the cost in the log
         self._failures = 0
         self._open_until = 0.0
-        self._last_ms = 0
         self._lock = threading.Lock()
 
     @classmethod
@@ -60,21 +65,20 @@ class LanguageModel:
                           base_url=settings.openai_base_url, timeout=settings.ccobot_llm_timeout,
                           max_retries=settings.ccobot_llm_retries, temperature=0,
                           use_responses_api=False)  # Chat Completions: what OpenAI-compatible servers speak
-        return cls(chat, state, settings.ccobot_llm_monthly_tokens, settings.ccobot_model)
+        return cls(chat, state, settings.ccobot_llm_monthly_tokens, settings.ccobot_model,
+                   (settings.ccobot_llm_usd_per_mtok_in, settings.ccobot_llm_usd_per_mtok_out))
 
     def complete(self, system: str, user: str, budget: float = BUDGET) -> str:
         """The model's text for these messages within `budget` seconds (retries included), or
         ModelUnavailable."""
-        reply = self._call(self.chat.invoke, [("system", system), ("human", user)], budget)
-        self._count(reply)
+        reply = self._call(self.chat.invoke, [("system", system), ("human", user)], budget, lambda r: r)
         return str(reply.content or "")
 
     def structured(self, system: str, user: str, schema: dict, budget: float = BUDGET) -> dict:
         """The model's reading as a dict matching `schema` (LangChain's with_structured_output,
         json_schema, strict), or ModelUnavailable."""
         reader = self.chat.with_structured_output(schema, method="json_schema", strict=True, include_raw=True)
-        out = self._call(reader.invoke, [("system", system), ("human", user)], budget)
-        self._count(out.get("raw"))
+        out = self._call(reader.invoke, [("system", system), ("human", user)], budget, lambda o: o.get("raw"))
         if out.get("parsed") is None:  # not JSON, or not the schema: a failed call like any other
             self._failed()
             raise ModelUnavailable("unparsable reading")
@@ -88,7 +92,7 @@ class LanguageModel:
         (stream_usage). The breaker and the monthly budget are checked at the first next()."""
         self._admit()
         started = time.perf_counter()
-        deadline = time.monotonic() + budget
+        deadline = time.monotonic() + _within(budget)
         pieces: queue.Queue = queue.Queue()
         stop = threading.Event()
         _POOL.submit(self._produce, [("system", system), ("human", user)], pieces, stop)
@@ -114,8 +118,7 @@ class LanguageModel:
             stop.set()  # the reader ends at its next chunk (a caller that gave up, a timeout)
         with self._lock:
             self._failures = 0
-        self._last_ms = round((time.perf_counter() - started) * 1000)
-        self._count(usage)
+        self._count(usage, started)
 
     def _produce(self, messages: list, pieces: queue.Queue, stop: threading.Event) -> None:
         """Read the model's stream on a pool thread, so the reader can wait with a deadline."""
@@ -136,7 +139,9 @@ class LanguageModel:
         if self.monthly_tokens and self.used() >= self.monthly_tokens:
             raise ModelUnavailable("monthly token budget spent")
 
-    def _call(self, fn, messages, budget: float):
+    def _call(self, fn, messages, budget: float, usage: Callable[[Any], object]):
+        """fn(messages) on the pool within the budget; its tokens (from `usage(result)`) counted."""
+        budget = _within(budget)
         self._admit()
         started = time.perf_counter()
         call = _POOL.submit(fn, messages)
@@ -149,7 +154,7 @@ class LanguageModel:
             raise ModelUnavailable(type(exc).__name__) from None
         with self._lock:
             self._failures = 0
-        self._last_ms = round((time.perf_counter() - started) * 1000)
+        self._count(usage(result), started)
         return result
 
     def _failed(self) -> None:
@@ -167,16 +172,43 @@ class LanguageModel:
         with Session(self.state) as s:
             return int(s.scalar(select(TokenUsage.tokens).where(TokenUsage.month == _month())) or 0)
 
-    def _count(self, message: object) -> None:
-        """Log the call's tokens and latency (never its content) and add the tokens to the month's."""
-        tokens = int(((getattr(message, "usage_metadata", None) or {}).get("total_tokens")) or 0)
-        log.info("model call", extra={"model": self.name, "tokens": tokens, "ms": self._last_ms})
+    def _count(self, message: object, started: float) -> None:
+        """Log the call's tokens, latency and cost (never its content) and add the tokens to the month's."""
+        usage = getattr(message, "usage_metadata", None) or {}
+        tokens = int(usage.get("total_tokens") or 0)
+        cost = (usage.get("input_tokens", 0) * self.prices[0] + usage.get("output_tokens", 0) * self.prices[1]) / 1e6
+        log.info("model call", extra={"model": self.name, "tokens": tokens, "cost_usd": round(cost, 6),
+                                      "ms": round((time.perf_counter() - started) * 1000)})
         if self.state is None or not tokens:
             return
         stmt = insert_for(self.state)(TokenUsage).values(month=_month(), tokens=tokens)
         with Session(self.state) as s, s.begin():
             s.execute(stmt.on_conflict_do_update(index_elements=["month"],
                                                  set_={"tokens": TokenUsage.tokens + tokens}))
+
+
+@contextmanager
+def question_budget(seconds: float = BUDGET) -> Iterator[None]:
+    """Every model call made while answering one question (its reading, a translation, the answer,
+    a narration) shares `seconds`, so the offline answer with its note is never later than that.
+    Nested uses keep the outer deadline."""
+    token = _DEADLINE.set(time.monotonic() + seconds) if _DEADLINE.get() is None else None
+    try:
+        yield
+    finally:
+        if token is not None:
+            _DEADLINE.reset(token)
+
+
+def _within(budget: float) -> float:
+    """A call's budget, cut to what is left of the question's; ModelUnavailable when too little is."""
+    deadline = _DEADLINE.get()
+    if deadline is None:
+        return budget
+    left = deadline - time.monotonic()
+    if left < LAST_CALL:
+        raise ModelUnavailable("the question's time budget is spent")
+    return min(budget, left)
 
 
 def _month() -> str:
