@@ -59,9 +59,12 @@ class Answer:
     # table) and the plan that was run (for buttons that re-run it with a change).
     summary: str = field(default="", repr=False)
     plan: QueryPlan | None = field(default=None, repr=False)
+    # The KPI answers whose figures a playbook answer quotes ("…, and what is ours?"): a face that
+    # posts where others read judges those figures as it would the answers themselves.
+    figures: list["Answer"] = field(default_factory=list, repr=False)
 
     def to_json(self) -> dict[str, Any]:
-        out = {k: v for k, v in asdict(self).items() if k not in ("summary", "plan", "parts")}
+        out = {k: v for k, v in asdict(self).items() if k not in ("summary", "plan", "parts", "figures")}
         for name, kind in ONLY.items():
             if self.kind != kind:
                 out.pop(name)

@@ -270,6 +270,7 @@ class Assistant:
             kpi = self._ask(question, user, as_of, None)
             if kpi.kind == "kpi":
                 lines.append(f"• {kpi.text}")
+                answer.figures.append(kpi)
             elif kpi.kind == "denied":
                 lines = [f"• {kpi.text}"]
                 break

@@ -583,3 +583,15 @@ def test_a_comparison_and_a_two_part_question_in_a_channel(slack):
     assert "Revenue, last quarter (2026-07-01 to 2026-09-30): EUR 2,530." in text
     assert "Win rate, last quarter (2026-07-01 to 2026-09-30): 66.7%." in text  # 4 won of 6 closed
     assert text.index("Revenue, last quarter") < text.index("Win rate, last quarter")
+
+
+def test_a_playbook_answer_quoting_our_figures_goes_where_the_figures_may(slack):
+    """"…, and what are ours?" adds the headline KPIs to a playbook answer: in a channel with a member
+    matched to no rep it goes to the asker alone, like the figures would; where all may see them, to all."""
+    question = "which KPIs should a CCO track, and what are ours?"
+    slack.event(slack.mention(question, user="UM1", channel="CMIX"))
+    private = slack.fake.wait_for("chat.postEphemeral")[0]
+    assert "EUR" in private["text"] and private["user"] == "UM1"  # the snapshot's revenue is in it
+    assert [c for c in slack.fake.of("chat.postMessage") if "EUR" in texts([c])] == []
+    slack.event(slack.mention(question, user="UM1", channel="C111", event_id="Ev-ours-2"))
+    assert "EUR" in texts([slack.fake.wait_for("chat.postMessage")[0]])

@@ -193,8 +193,9 @@ class SlackBot:
         if answer.kind == "deals":  # deal-level rows: only if every member may see every deal listed
             owners = {r["owner_id"] for r in answer.rows}
             return self._members_see(channel, lambda who: who.sees_all or owners <= who.deal_level())
-        if answer.kind != "kpi":
-            return answer.kind in ("playbook", "not_covered", "help", "clarify")
+        if answer.kind != "kpi":  # words; a playbook answer quoting our figures goes where they may
+            return answer.kind in ("playbook", "not_covered", "help", "clarify") and all(
+                self.everyone_may_see(f, channel, channel_type, user_id) for f in answer.figures)
         plan = answer.plan
         if plan is None or plan.filters.get("owner") or "owner" in plan.group_by:
             return False
