@@ -154,7 +154,7 @@ class DigestUser:
         day = store.config.as_of or datetime.now(zone_of(store, self.sub)).date()
         recipient = Recipient(self.sub.rep_id, day, self.sub.previous_due_day(day), self.lang,
                               muted=frozenset(self.sub.muted))
-        return DigestBuilder(engine).build([recipient])[0]
+        return DigestBuilder(engine, self.bot.assistant.narrator).build([recipient])[0]  # as the scheduler builds it
 
     def preview_message(self) -> tuple[str, list[dict]]:
         return digest_message(self.preview(), self.store.fiscal_year_start_month)
