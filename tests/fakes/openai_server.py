@@ -105,3 +105,19 @@ class FakeOpenAI:
     def __exit__(self, *exc) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def dropping_after(chat, chunks: int):
+    """`chat` (a ChatOpenAI) whose streams break after `chunks` chunks, as a dropped connection
+    would; invoke is untouched. (The fake sends a stream's events at once, so a break midway is
+    made on the client's side.)"""
+    class Drops:
+        invoke = chat.invoke
+
+        def stream(self, messages, **kw):
+            for n, chunk in enumerate(chat.stream(messages, **kw)):
+                if n == chunks:
+                    raise ConnectionError("stream dropped")
+                yield chunk
+
+    return Drops()

@@ -10,13 +10,6 @@ import pytest
 
 from bot.config import Settings
 from bot.llm.model import LanguageModel, ModelUnavailable, question_budget
-from tests.fakes.openai_server import FakeOpenAI
-
-
-@pytest.fixture()
-def fake():
-    with FakeOpenAI() as server:
-        yield server
 
 
 def model_for(fake) -> LanguageModel:

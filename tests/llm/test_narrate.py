@@ -25,13 +25,6 @@ from bot.metrics.engine import Engine
 from bot.metrics.store import load_store
 from tests.conftest import AS_OF
 from tests.fakes.block_kit import problems
-from tests.fakes.openai_server import FakeOpenAI
-
-
-@pytest.fixture()
-def fake():
-    with FakeOpenAI() as server:
-        yield server
 
 
 @pytest.fixture(scope="module")

@@ -13,29 +13,12 @@ from bot.llm.model import LanguageModel
 from bot.llm.playbook import PlaybookWriter
 from bot.metrics.engine import Engine
 from bot.metrics.store import load_store
-from bot.playbook.embeddings import HashingEmbedder
-from bot.playbook.index import PlaybookIndex
 from bot.playbook.service import Playbook
 from bot.state import open_state
 from tests.conftest import AS_OF
-from tests.fakes.openai_server import FakeOpenAI
-from tests.paths import KNOWLEDGE
 
 QUESTION = "Hvad er kommerciel drift?"
 TRANSLATED = "en: What is commercial operations?\nsv: Vad är kommersiell drift?"
-
-
-@pytest.fixture(scope="module")
-def index(tmp_path_factory) -> PlaybookIndex:
-    idx = PlaybookIndex(KNOWLEDGE, tmp_path_factory.mktemp("pb-llm"), HashingEmbedder())
-    idx.sync()
-    return idx
-
-
-@pytest.fixture()
-def fake():
-    with FakeOpenAI() as server:
-        yield server
 
 
 def assistant(index, fake, small_store_dir, tmp_path, **settings) -> Assistant:

@@ -17,13 +17,11 @@ from bot.llm.playbook import Checked, PlaybookWriter, checked, safe_cut
 from bot.metrics.engine import Engine
 from bot.metrics.store import load_store
 from bot.playbook.chunks import Chunk
-from bot.playbook.embeddings import HashingEmbedder
-from bot.playbook.index import Hit, PlaybookIndex
+from bot.playbook.index import Hit
 from bot.playbook.service import Playbook
 from bot.state import open_state
 from tests.conftest import AS_OF
-from tests.fakes.openai_server import FakeOpenAI
-from tests.paths import KNOWLEDGE
+from tests.fakes.openai_server import dropping_after
 
 QUESTION = "Hvad er kommerciel drift?"
 TRANSLATED = "en: What is commercial operations?\nsv: Vad är kommersiell drift?"
@@ -128,19 +126,6 @@ def test_the_writer_streams_only_what_it_returns_and_raises_as_before():
 
 # ---------------------------------------------------------------- through the real client
 
-@pytest.fixture(scope="module")
-def index(tmp_path_factory) -> PlaybookIndex:
-    idx = PlaybookIndex(KNOWLEDGE, tmp_path_factory.mktemp("pb-stream"), HashingEmbedder())
-    idx.sync()
-    return idx
-
-
-@pytest.fixture()
-def fake():
-    with FakeOpenAI() as server:
-        yield server
-
-
 def model(fake, tmp_path, **settings) -> LanguageModel:
     config = Settings(openai_api_key="sk-test", openai_base_url=fake.url, ccobot_model="test-model",
                       ccobot_llm_timeout=settings.pop("timeout", 3.0), ccobot_llm_retries=0, _env_file=None, **settings)
@@ -186,18 +171,7 @@ def test_a_streamed_playbook_answer_is_the_answer_and_a_failure_midway_falls_bac
                                                                    "kundeservice [1]. Den skal")
     assert "<!here>" not in answer.text and "[9]" not in answer.text
 
-    real = lm.chat
-
-    class Drops:  # the server's stream breaks after a few chunks
-        invoke = real.invoke
-
-        def stream(self, messages, **kw):
-            for n, chunk in enumerate(real.stream(messages, **kw)):
-                if n == 12:
-                    raise ConnectionError("stream dropped")
-                yield chunk
-
-    lm.chat = Drops()
+    lm.chat = dropping_after(lm.chat, 12)
     fake.replies = [TRANSLATED, "Kommerciel drift samler salg [1]. Den skal sikre en sammenhængende kunderejse [1]."]
     got.clear()
     answer = bot.ask(QUESTION, as_of=AS_OF, stream=got.append)

@@ -20,13 +20,9 @@ from bot.llm.model import LanguageModel
 from bot.llm.understand import ModelReader
 from bot.metrics.engine import Engine
 from bot.metrics.store import load_store
-from bot.playbook.embeddings import HashingEmbedder
-from bot.playbook.index import PlaybookIndex
 from bot.playbook.service import Playbook
 from bot.state import open_state
 from tests.conftest import AS_OF
-from tests.fakes.openai_server import FakeOpenAI
-from tests.paths import KNOWLEDGE
 
 SLANG = "how much dough did we bring in last quarter?"
 
@@ -43,12 +39,6 @@ def reading(metric=None, period=None, filters=(), group_by=(), mine=False, parts
     """A whole reading: one KPI part, or the parts given; no parts when there is no metric."""
     parts = parts if parts is not None else ([part(metric, period, filters, group_by, mine)] if metric else [])
     return json.dumps({"parts": parts, "unused_words": list(unused)})
-
-
-@pytest.fixture()
-def fake():
-    with FakeOpenAI() as server:
-        yield server
 
 
 def model_for(fake, retries: int = 0, timeout: float = 3.0) -> LanguageModel:
@@ -284,9 +274,7 @@ def test_only_what_the_offline_step_is_unsure_of_goes_to_the_model(fake, bots):
     assert requests(fake) == []
 
 
-def test_a_playbook_part_and_a_number_from_one_unplaced_question(fake, engine, tmp_path):
-    index = PlaybookIndex(KNOWLEDGE, tmp_path / "pb", HashingEmbedder())
-    index.sync()
+def test_a_playbook_part_and_a_number_from_one_unplaced_question(fake, engine, index):
     playbook = Playbook(index)
     with_model = Assistant(engine, playbook=playbook, reader=ModelReader(model_for(fake), engine))
     offline = Assistant(engine, playbook=playbook)

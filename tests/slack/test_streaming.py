@@ -10,13 +10,13 @@ import time
 
 import pytest
 
-from bot.channels.slack.blocks import _paragraphs, _rich, render
+from bot.channels.slack.blocks import _paragraphs, _rich
 from bot.channels.slack.stream import ZWSP
 from bot.config import Settings
 from bot.core.assistant import Assistant
 from bot.llm.model import LanguageModel
 from bot.llm.playbook import PlaybookWriter
-from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.openai_server import FakeOpenAI, dropping_after
 from tests.slack.test_slack_app import AS_OF, Harness, posted_answer_of
 
 QUESTION = "Hvad er kommerciel drift?"
@@ -144,17 +144,7 @@ def test_numbers_and_not_covered_are_posted_as_before_and_nothing_streams(slack)
 
 def test_a_model_failing_midway_leaves_one_message_the_offline_answer_with_its_note(slack):
     real = slack.model.chat
-
-    class Drops:  # the model's stream breaks after the first sentence was shown
-        invoke = real.invoke
-
-        def stream(self, messages, **kw):
-            for n, chunk in enumerate(real.stream(messages, **kw)):
-                if n == 16:
-                    raise ConnectionError("stream dropped")
-                yield chunk
-
-    slack.model.chat = Drops()
+    slack.model.chat = dropping_after(real, 16)
     body = ask(slack, REPLY)
     settled(slack, "chat.update")
     assert slack.fake.of("chat.startStream") and not slack.fake.of("chat.postMessage")
