@@ -89,7 +89,7 @@ def test_the_model_reads_what_the_parser_could_not_and_the_engine_computes(fake,
     assert "region" in item["group_by"]["items"]["enum"] and "salary" not in item["group_by"]["items"]["enum"]
     text = prompt(request)
     assert "- win_rate: " in text and "region: DACH, Nordics" in text  # the catalog and non-personal values
-    assert "The asker is a rep." in text
+    assert "The asker is a rep." in text and "is enforced after you" in text  # the scope is not the model's to set
 
 
 def test_the_prompt_holds_no_rows_numbers_or_people(fake, bots, engine):
