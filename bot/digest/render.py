@@ -169,3 +169,19 @@ def digest_text(d: Digest, fiscal_year_start_month: int = 1) -> str:
             block.append(t("digest_more", d.lang, n=number(s.more, d.lang)))
         parts.append("\n".join(block))
     return "\n\n".join(parts)
+
+
+FIGURE_ROWS = ("pipeline", "weighted_pipeline", "bookings_qtd", "target_quarter", "attainment", "pace", "coverage")
+
+
+def figure_text(digest: Digest, name: str) -> str:
+    """One figure as the digest shows it: money, a percentage, coverage as "3.2×"; "–" for none."""
+    value = digest.figures.get(name)
+    if value is None:
+        return "–"
+    lang = digest.lang
+    if name in ("attainment", "pace"):
+        return percent(value, lang)
+    if name == "coverage":
+        return number(value, lang, 1) + "×"
+    return money(value, digest.currency, lang)

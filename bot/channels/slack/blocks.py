@@ -39,11 +39,9 @@ from __future__ import annotations
 import re
 
 from bot.channels.slack.charts import chartable
+from bot.core import table
 from bot.core.answer import Answer
-from bot.core.fmt import answer_unit, deal_cells, format_value, kpi_name
-from bot.core.i18n import country_name, dimension_word, t
-from bot.metrics.catalog import load_catalog
-from bot.playbook.answer import place
+from bot.core.i18n import t
 
 MAX_BLOCKS = 50
 BLOCKS = MAX_BLOCKS - 1  # one left for the note deliver puts above an answer only the asker sees
@@ -99,8 +97,8 @@ def render(answer: Answer, with_text: bool = True) -> tuple[str, list[dict]]:
         blocks, table_free = _body(part, table_free)
         body += blocks
     if answer.citations:
-        sources = [(t("slack_sources", answer.lang), BOLD), ("\n" + "\n".join(_sources(answer)), None)]
-        body += _rich([("section", [sources])])
+        cited = [(t("slack_sources", answer.lang), BOLD), ("\n" + "\n".join(table.sources(answer)), None)]
+        body += _rich([("section", [cited])])
     notes = [cut(escape(n), SECTION_CHARS) for n in answer.notes][:CONTEXT_ELEMENTS]
     if notes:
         body.append({"type": "context", "elements": [{"type": "mrkdwn", "text": n} for n in notes]})
@@ -117,13 +115,13 @@ def _body(answer: Answer, table_free: bool) -> tuple[list[dict], bool]:
     blocks = _rich(_paragraphs(head, BOLD if answer.kind == "kpi" else None))
     if answer.narration:  # model-written, numbers checked (bot/llm/narrate.py): literal, in italics
         blocks += _rich([("section", [[(answer.narration, {"italic": True})]])])
-    grid = _grid(answer)
+    grid = table.grid(answer)
     if grid is None:
         return blocks, table_free
     heads, rows, labels, right = grid
     if table_free:
-        table, shown = _table(heads, rows, right)
-        blocks.append(table)
+        block, shown = _table(heads, rows, right)
+        blocks.append(block)
     else:
         items = [_item(cells, labels) for cells in rows[:MAX_ROWS]]
         blocks += _rich([("list", items)])
@@ -292,60 +290,6 @@ def _feedback(answer: Answer) -> dict:
                           "negative_button": button("👎", "down", "feedback_bad")}]}
 
 
-# ---------------------------------------------------------------- the rows, in words
-
-def _grid(answer: Answer) -> tuple[list[str], list[list[str]], int, set[int]] | None:
-    """An answer's rows as a table: headers in the answer's language (names, never ids), cells,
-    how many leading columns label a row, and which columns hold numbers (right-aligned)."""
-    if not answer.rows:
-        return None
-    lang = answer.lang
-    if answer.kind == "deals":
-        heads, cells = deal_cells(answer.rows, lang)
-        return [_capital(h) for h in heads], cells, 1, {heads.index(t("col_amount", lang))}
-    value = lambda r: format_value(r["value"], answer_unit(answer), answer.currency, lang)  # noqa: E731
-    if answer.kind == "compare":
-        return [_side_word(answer), _metric_word(answer)], [[r["label"], value(r)] for r in answer.rows], 1, {1}
-    if answer.kind == "kpi" and answer.group_by:
-        dims = answer.group_by
-        heads = [_capital(dimension_word(d, lang)) for d in dims] + [_metric_word(answer)]
-        return heads, [[_label(r, d, lang) for d in dims] + [value(r)] for r in answer.rows], len(dims), {len(dims)}
-    return None
-
-
-def _label(row: dict, dim: str, lang: str) -> str:
-    """A row's name for a dimension: the name the store gives (owner_name, account_name), a
-    country's name in the answer's language, else the value itself."""
-    label = row.get(f"{dim}_name") or row.get(dim)
-    if label is None:
-        return t("none_label", lang)
-    return country_name(str(label), lang) if dim == "country" else str(label)
-
-
-def _metric_word(answer: Answer) -> str:
-    """The KPI's name in the answer's language, as the catalog gives it."""
-    kpi = load_catalog().kpis.get(answer.metric or "")
-    return kpi_name(kpi, answer.lang) if kpi else _capital((answer.metric or "").replace("_", " ")) or "–"
-
-
-def _side_word(answer: Answer) -> str:
-    """What a comparison's sides differ in: the period, or the dimensions of their filters."""
-    lang = answer.lang
-    if len({str(r.get("period")) for r in answer.rows}) > 1:
-        return _capital(t("col_period", lang))
-    dims = {d for r in answer.rows for d in (r.get("filters") or {})}
-    differ = [d for d in sorted(dims) if len({str((r.get("filters") or {}).get(d)) for r in answer.rows}) > 1]
-    return _capital(" / ".join(dimension_word(d, lang) for d in differ) or t("col_compared", lang))
-
-
-def _capital(word: str) -> str:
-    return word[:1].upper() + word[1:]
-
-
-def _sources(answer: Answer) -> list[str]:
-    return [f"[{n}] {place(c['title'], c['section'])} ({c['lang']})" for n, c in enumerate(answer.citations, 1)]
-
-
 # ---------------------------------------------------------------- without blocks
 
 def plain_text(answer: Answer) -> str:
@@ -355,7 +299,7 @@ def plain_text(answer: Answer) -> str:
     lang = answer.lang
     out = []
     for part in answer.parts or [answer]:
-        grid = _grid(part)
+        grid = table.grid(part)
         if grid is None or part.kind == "deals":  # a list's text names every deal, one a line
             out += [escape(part.text), escape(part.narration)]
             continue
@@ -365,7 +309,7 @@ def plain_text(answer: Answer) -> str:
         if len(rows) > MAX_ROWS * 5:
             out.append(escape(t("slack_rows_trimmed", lang, shown=MAX_ROWS * 5, total=len(rows))))
     if answer.citations:
-        out.append(f"*{t('slack_sources', lang)}*\n" + escape("\n".join(_sources(answer))))
+        out.append(f"*{t('slack_sources', lang)}*\n" + escape("\n".join(table.sources(answer))))
     out += [escape(f"• {n}") for n in answer.notes]
     if answer.followups:
         out.append(escape("→ " + " · ".join(answer.followups[:MAX_FOLLOWUPS])))

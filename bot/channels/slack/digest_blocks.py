@@ -34,7 +34,7 @@ from bot.channels.slack.blocks import BUTTON_CHARS, CELL_CHARS, MAX_BLOCKS, RICH
     cut, escape
 from bot.core.i18n import LOCALE, money, number, percent, t
 from bot.digest.model import Digest
-from bot.digest.render import SHOWN, words  # its lines: change_line, risk_line, closing_line, figures_line
+from bot.digest.render import FIGURE_ROWS, SHOWN, figure_text, words  # its lines: change_line, risk_line, closing_line, figures_line
 from bot.digest.subscriptions import WEEKDAYS, Subscription, SubscriptionError, parse_time
 from bot.metrics.periods import Calendar
 
@@ -43,7 +43,6 @@ VALUE_CHARS = 2000  # a button's value
 CALLBACK_ID = "digest_settings"  # the settings modal's view_submission
 TIME_BLOCK, TIME_ACTION = "digest_time_block", "digest_pick_time"
 DAYS_BLOCK, DAYS_ACTION = "digest_days_block", "digest_pick_days"
-FIGURE_ROWS = ("pipeline", "weighted_pipeline", "bookings_qtd", "target_quarter", "attainment", "pace", "coverage")
 
 
 # ---------------------------------------------------------------- the digest message
@@ -90,19 +89,6 @@ def figures_table(digest: Digest, fiscal_year_start_month: int = 1) -> dict:
         rows.append([_cell(t(f"digest_ui_fig_{name}", lang)), _cell(figure_text(digest, name))])
     return {"type": "table", "block_id": "digest_figures",
             "column_settings": [{"align": "left", "is_wrapped": True}, {"align": "right"}], "rows": rows}
-
-
-def figure_text(digest: Digest, name: str) -> str:
-    """One figure as the digest shows it: money, a percentage, coverage as "3.2×"; "–" for none."""
-    value = digest.figures.get(name)
-    if value is None:
-        return "–"
-    lang = digest.lang
-    if name in ("attainment", "pace"):
-        return percent(value, lang)
-    if name == "coverage":
-        return number(value, lang, 1) + "×"
-    return money(value, digest.currency, lang)
 
 
 def _deal_buttons(entry: dict, n: int, lang: str) -> dict | None:
