@@ -25,7 +25,9 @@ def ccobot(tmp_path: Path, *args: str, **env: str) -> subprocess.Popen:
 
 def test_digest_run_without_a_slack_token_says_how_to_set_one(tmp_path):
     out, err = ccobot(tmp_path, "digest", "run").communicate(timeout=120)
-    assert "SLACK_BOT_TOKEN" in err and "digest preview" in err and "Traceback" not in err + out
+    said = " ".join(err.split())  # the terminal wraps it
+    assert "SLACK_BOT_TOKEN" in said and "MICROSOFT_APP_ID" in said and "digest preview" in said
+    assert "Traceback" not in err + out
 
 
 def test_digest_run_wants_an_offset_in_its_timestamp(tmp_path):
