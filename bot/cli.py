@@ -378,8 +378,10 @@ def serve_command(data: DataOpt = None) -> None:
     /slack/events, /healthz and /readyz. Logs go to $CCOBOT_HOME/logs/serve.jsonl and stderr."""
     settings = get_settings()
     if settings.slack_bot_token is None and not settings.slack_client_id:
+        if settings.teams:
+            return _serve_teams(settings, data)
         raise fail("Set SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET "
-                   "(several; see the README's Slack guide).")
+                   "(several; see the README's Slack guide), or MICROSOFT_APP_ID for Teams.")
     from bot.channels.slack.app import create_app
     from bot.channels.slack.oauth import oauth_from_settings
     from bot.channels.slack.server import log_context, socket_mode
@@ -417,7 +419,34 @@ def serve_command(data: DataOpt = None) -> None:
     else:
         err.print(f"Slack: HTTP on port {settings.port}, events at /slack/events, health at /healthz and /readyz. "
                   f"Logs: {logs.path}")
-        serve(create_web_app(slack, bot), "0.0.0.0", settings.port)
+        teams = _teams_bot(settings, assistant, state) if settings.teams else None
+        if teams is not None:
+            err.print("Teams: messages at /api/messages.")
+        serve(create_web_app(slack, bot, teams=teams), "0.0.0.0", settings.port)
+
+
+def _teams_bot(settings, assistant, state):
+    from bot.channels.teams.bot import TeamsBot
+    from bot.channels.teams.references import References
+
+    if settings.ccobot_teams_anonymous:
+        err.print("[yellow]Teams: anonymous mode (CCOBOT_TEAMS_ANONYMOUS) takes requests without a token: "
+                  "for local testing only.[/yellow]")
+    return TeamsBot(assistant, settings, references=References(state))
+
+
+def _serve_teams(settings, data) -> None:
+    """Teams alone: /api/messages and /healthz over HTTP; digests from `ccobot scheduler`."""
+    from bot.logs import secrets_of, setup_logging
+    from bot.state import open_state
+    from bot.web import create_teams_app, serve
+
+    logs = setup_logging(settings.ccobot_home, "serve", secrets=secrets_of(settings))
+    assistant = _assistant(data, "teams", wait_for_index=False)
+    teams = _teams_bot(settings, assistant, open_state(settings.state_url))
+    err.print(f"Teams: HTTP on port {settings.port}, messages at /api/messages, health at /healthz. "
+              f"Digests: run `ccobot scheduler`. Logs: {logs.path}")
+    serve(create_teams_app(teams), "0.0.0.0", settings.port)
 
 
 @app.command("start")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -64,6 +65,20 @@ class Settings(BaseSettings):
     port: int = 3000
     # Threads answering Slack events (each answer runs on one; acks never wait for them).
     slack_workers: int = Field(default=16, ge=1, le=256)
+    # Which chat `ccobot serve` and the digests use: slack, teams, or auto (Teams when its app id
+    # or anonymous mode is set and Slack's token is not; Slack and Teams side by side when both are).
+    ccobot_channel: Literal["auto", "slack", "teams"] = "auto"
+    # Microsoft Teams (bot/channels/teams): the Azure Bot's app registration. With an app id the
+    # Teams endpoint (/api/messages) is served and every request's Bot Connector JWT is checked.
+    microsoft_app_id: str | None = None
+    microsoft_app_password: SecretStr | None = None
+    microsoft_app_tenant_id: str | None = None
+    # Local testing only: requests without a token are taken (the Agents SDK's anonymous mode).
+    ccobot_teams_anonymous: bool = False
+    # A further token issuer to trust besides Microsoft's (its JWKS URL): a local test issuer, or
+    # a gateway that re-signs the Bot Connector's requests.
+    ccobot_teams_trusted_issuer: str | None = None
+    ccobot_teams_trusted_jwks_url: str | None = None
     # Morning digests (contracts/digest.md): how late a missed digest may still go out, how long a
     # run's claim on one lasts before another run may take it over, and the chart in its thread.
     ccobot_digest_grace_minutes: int = Field(default=120, ge=1, le=24 * 60)
@@ -79,6 +94,16 @@ class Settings(BaseSettings):
     @property
     def data_path(self) -> Path:
         return self.ccobot_data or self.demo_store
+
+    @property
+    def teams(self) -> bool:
+        """Is Teams configured (an app id, or anonymous mode for local testing)?"""
+        return self.ccobot_channel != "slack" and bool(self.microsoft_app_id or self.ccobot_teams_anonymous)
+
+    @property
+    def teams_digests(self) -> bool:
+        """Do digests go to Teams (chosen, or Teams configured and Slack not)?"""
+        return self.ccobot_channel == "teams" or (self.teams and self.slack_bot_token is None)
 
     @property
     def state_url(self) -> str:

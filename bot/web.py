@@ -3,6 +3,7 @@
   POST /slack/events          events, slash commands, interactivity → Bolt (signature checked there)
   GET  /slack/install         Bolt's OAuth flow when the app has one, else 404
   GET  /slack/oauth_redirect
+  POST /api/messages          Microsoft Teams (Bot Connector activities, JWT checked) when configured
   GET  /healthz               the process answers: 200 {"ok": true}
   GET  /readyz                200 when the store, the playbook, the state database and the Slack
                               token are usable, else 503 naming each check that is not
@@ -36,11 +37,13 @@ from starlette.routing import Route
 
 from bot.channels.slack.app import SlackBot
 from bot.channels.slack.server import log_context
+from bot.channels.teams.bot import TeamsBot
 from bot.logs import redact
 from bot.state import prune
 
 log = logging.getLogger("ccobot.web")
 EVENTS_PATH = "/slack/events"
+TEAMS_PATH = "/api/messages"  # the Azure Bot's messaging endpoint
 OAUTH_PATHS = ("/slack/install", "/slack/oauth_redirect")
 DISPATCH_THREADS = 64  # concurrent Bolt dispatches (each a signature check and one insert)
 CHECK_SECONDS = 3.0  # a readiness check that takes longer fails (a load balancer waits for none)
@@ -48,9 +51,10 @@ PRUNE_EVERY = 3600.0
 BACKLOG = 2048  # pending connections the kernel queues: Slack delivers in bursts
 
 
-def create_web_app(slack: App, bot: SlackBot, *, prune_every: float | None = PRUNE_EVERY) -> Starlette:
-    """The ASGI app over a Bolt app and its SlackBot. While it runs, the state database is pruned
-    at start and every `prune_every` seconds (None: never)."""
+def create_web_app(slack: App, bot: SlackBot, *, prune_every: float | None = PRUNE_EVERY,
+                   teams: TeamsBot | None = None) -> Starlette:
+    """The ASGI app over a Bolt app and its SlackBot, and Teams' /api/messages when `teams` is given.
+    While it runs, the state database is pruned at start and every `prune_every` seconds (None: never)."""
     log_context(slack)
     flow = slack.oauth_flow
     oauth_paths = {*OAUTH_PATHS, *((flow.install_path, flow.redirect_uri_path) if flow else ())}
@@ -88,8 +92,15 @@ def create_web_app(slack: App, bot: SlackBot, *, prune_every: float | None = PRU
     routes = [Route(EVENTS_PATH, events, methods=["POST"]),
               *(Route(path, oauth, methods=["GET"]) for path in sorted(oauth_paths)),
               Route("/healthz", healthz, methods=["GET"]),
-              Route("/readyz", readyz, methods=["GET"])]
+              Route("/readyz", readyz, methods=["GET"]),
+              *([Route(TEAMS_PATH, teams.endpoint, methods=["POST"])] if teams is not None else [])]
     return Starlette(routes=routes, lifespan=lifespan)
+
+
+def create_teams_app(teams: TeamsBot) -> Starlette:
+    """Teams alone (no Slack configured): /api/messages and /healthz."""
+    return Starlette(routes=[Route(TEAMS_PATH, teams.endpoint, methods=["POST"]),
+                             Route("/healthz", healthz, methods=["GET"])])
 
 
 async def healthz(_: Request) -> JSONResponse:

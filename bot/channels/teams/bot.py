@@ -1,0 +1,160 @@
+"""The Teams face: Bot Connector activities in, the assistant's answers out as Adaptive Cards.
+
+    POST /api/messages (bot/web.py) → TeamsAuth (JWT) → the Agents SDK's CloudAdapter and
+    AgentApplication → on_message: the question (the bot's own @mention taken out, or a card
+    button's value), the asker matched to a rep by the email Teams gives for their account →
+    Assistant.ask on a worker thread, a typing indicator meanwhile → one reply: an Adaptive Card
+    1.5 with a plain-text fallback (bot/channels/teams/cards.py), posted by the SDK to the
+    activity's serviceUrl.
+
+Where others read (a channel or a group chat) only answers without figures are posted; figures,
+which the access rules give to one person, are answered in the personal chat ("ask me there"),
+never into the room. The bot stores no message text; logs hold ids only.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import OrderedDict
+
+import anyio.to_thread
+from microsoft_agents.activity import Activity, ActivityTypes, Attachment
+from microsoft_agents.authentication.msal import MsalConnectionManager
+from microsoft_agents.hosting.core import (AgentApplication, AgentAuthConfiguration, Connections, MemoryStorage,
+                                           TurnContext, TurnState)
+from microsoft_agents.hosting.fastapi import CloudAdapter
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from bot.access import identify
+from bot.channels.teams.auth import TeamsAuth, Unauthorised
+from bot.channels.teams.cards import answer_card, answer_text
+from bot.channels.teams.references import References
+from bot.config import Settings
+from bot.core.answer import Answer
+from bot.core.assistant import Assistant
+from bot.core.conversation import Conversation
+from bot.core.i18n import t
+
+log = logging.getLogger("ccobot.teams")
+CARD = "application/vnd.microsoft.card.adaptive"
+PRIVATE_PLACES = ("personal",)  # Teams' conversationType of a one-to-one chat with the bot
+WORDS_ONLY = ("playbook", "not_covered", "help", "clarify")  # kinds that carry no figures
+CONVERSATIONS = 2_000  # conversations whose context is kept (the oldest forgotten first)
+MAX_QUESTION = 4_000
+
+
+def auth_config(settings: Settings) -> AgentAuthConfiguration:
+    secret = settings.microsoft_app_password.get_secret_value() if settings.microsoft_app_password else None
+    return AgentAuthConfiguration(client_id=settings.microsoft_app_id, tenant_id=settings.microsoft_app_tenant_id,
+                                  client_secret=secret, anonymous_allowed=settings.ccobot_teams_anonymous)
+
+
+class TeamsBot:
+    def __init__(self, assistant: Assistant, settings: Settings, connections: Connections | None = None,
+                 references: References | None = None) -> None:
+        """`connections` gives the bot its own tokens for the Bot Connector (MSAL from the app
+        registration by default; tests pass a local one); `references` keeps where each person can
+        be reached for their digest."""
+        self.assistant, self.references = assistant, references
+        config = auth_config(settings)
+        self.connections = connections or MsalConnectionManager(connections_configurations={"SERVICE_CONNECTION": config})
+        self.auth = TeamsAuth(config, settings.ccobot_teams_trusted_issuer, settings.ccobot_teams_trusted_jwks_url)
+        self.adapter = CloudAdapter(connection_manager=self.connections)
+        self.app = AgentApplication[TurnState](storage=MemoryStorage(), connection_manager=self.connections)
+        self.app.activity(ActivityTypes.message)(self.on_message)
+        self._conversations: OrderedDict[str, Conversation] = OrderedDict()
+
+    async def endpoint(self, request: Request) -> Response:
+        """POST /api/messages: 401 without a valid token, else the SDK's answer (202, or an invoke's)."""
+        try:
+            request.state.claims_identity = await self.auth.claims(request.headers.get("Authorization"))
+        except Unauthorised as exc:
+            return JSONResponse({"error": str(exc)}, status_code=401)
+        return await self.adapter.process(request, self.app)
+
+    # ------------------------------------------------------------ a message
+
+    async def on_message(self, context: TurnContext, state: TurnState) -> None:
+        activity = context.activity
+        question = question_of(activity)
+        if not question:
+            return
+        await context.send_activity(Activity(type=ActivityTypes.typing))
+        asker = await self.asker(context)
+        place = (activity.conversation.conversation_type or "personal") if activity.conversation else "personal"
+        if place in PRIVATE_PLACES:
+            self.remember(activity, asker)
+        convo = self._conversation(activity.conversation.id if activity.conversation else "")
+        answer = await anyio.to_thread.run_sync(
+            lambda: self.assistant.ask(question, user=asker, conversation=convo))
+        if place not in PRIVATE_PLACES and not words_only(answer):
+            answer = Answer(question=question, kind="help", lang=answer.lang, text=t("teams_ask_privately", answer.lang))
+        await context.send_activity(reply(answer))
+        log.info("teams answer", extra={"conversation": activity.conversation.id if activity.conversation else None,
+                                        "kind": answer.kind})
+
+    async def asker(self, context: TurnContext) -> str | None:
+        """Who asks, as the assistant knows people: the email (or UPN) of their Teams account,
+        from the conversation's member record; the Teams id when Teams does not say."""
+        sender = context.activity.from_property
+        if sender is None:
+            return None
+        try:
+            connector = context.turn_state.get("ConnectorClient")
+            member = await connector.conversations.get_conversation_member(context.activity.conversation.id, sender.id)
+            extra = member.model_dump(by_alias=True, exclude_none=True) if hasattr(member, "model_dump") else {}
+            email = extra.get("email") or extra.get("userPrincipalName")
+        except Exception as exc:  # noqa: BLE001 (no roster access: the id alone, matched to nobody)
+            log.info("Teams member lookup failed: %s", type(exc).__name__)
+            email = None
+        return email or sender.aad_object_id or sender.id
+
+    def remember(self, activity: Activity, asker: str | None) -> None:
+        """A matched person's personal chat, kept for their morning digest (ids only)."""
+        who = identify(self.assistant.engine.store, asker)
+        if self.references is None or who.rep_id is None or activity.conversation is None:
+            return
+        reference = activity.get_conversation_reference().model_dump(mode="json", by_alias=True, exclude_none=True)
+        reference.pop("activityId", None)  # a digest is a message of its own, not a reply to this one
+        zone = next((e.timezone for e in activity.entities or [] if getattr(e, "type", None) == "clientInfo"
+                     and getattr(e, "timezone", None)), None)
+        self.references.remember(who.rep_id, activity.conversation.id, reference, zone)
+
+    def _conversation(self, key: str) -> Conversation:
+        """The conversation's context (follow-ups), kept for the most recent conversations only."""
+        convo = self._conversations.pop(key, None) or Conversation()
+        self._conversations[key] = convo
+        while len(self._conversations) > CONVERSATIONS:
+            self._conversations.popitem(last=False)
+        return convo
+
+
+def question_of(activity: Activity) -> str:
+    """The question: a card button's (Action.Submit sends its data as the value), else the text
+    without the bot's own @mention (`<at>Bot</at>`), others' mentions kept as names."""
+    value = activity.value if isinstance(activity.value, dict) else {}
+    if isinstance(value.get("question"), str):
+        return value["question"][:MAX_QUESTION].strip()
+    text = activity.text or ""
+    me = activity.recipient.id if activity.recipient else None
+    for entity in activity.entities or []:
+        data = entity.model_dump(by_alias=True, exclude_none=True) if hasattr(entity, "model_dump") else dict(entity)
+        if data.get("type") == "mention" and (data.get("mentioned") or {}).get("id") == me and data.get("text"):
+            text = text.replace(data["text"], " ")
+    text = re.sub(r"</?at>", "", text)  # another person's mention: their name stays
+    return re.sub(r"\s+", " ", text)[:MAX_QUESTION].strip()
+
+
+def words_only(answer: Answer) -> bool:
+    """Does the answer carry no figures (so anyone in the room may read it)?"""
+    parts = answer.parts or [answer]
+    return all(p.kind in WORDS_ONLY and not p.figures for p in parts)
+
+
+def reply(answer: Answer) -> Activity:
+    """The answer as one message: the Adaptive Card, and its text for clients and notifications
+    that do not show cards."""
+    return Activity(type=ActivityTypes.message, text=answer_text(answer), text_format="markdown",
+                    attachments=[Attachment(content_type=CARD, content=answer_card(answer))])

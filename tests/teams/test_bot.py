@@ -1,0 +1,165 @@
+"""The Teams face end to end: real Activity JSON (Microsoft's own, tests/fixtures/teams/)
+posted to /api/messages of the running app, through the Microsoft 365 Agents SDK's adapter, replies
+delivered to a local Bot Connector on 127.0.0.1 (the activity's serviceUrl). Numbers are the small
+store's, worked out independently in tests/conftest.py (revenue last quarter EUR 2,530; Alice's own
+EUR 2,340)."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+from starlette.testclient import TestClient
+
+from bot.channels.teams.bot import TeamsBot, auth_config
+from bot.config import Settings
+from bot.core.assistant import Assistant
+from bot.metrics.engine import Engine
+from bot.metrics.store import load_store
+from bot.playbook.embeddings import HashingEmbedder
+from bot.playbook.index import PlaybookIndex
+from bot.playbook.service import Playbook
+from bot.web import create_teams_app
+from tests.fakes.bot_connector import FakeConnector, LocalIssuer, LocalTokens, local_connections
+from tests.paths import FIXTURES, KNOWLEDGE
+
+ACTIVITIES = FIXTURES / "teams"
+ALICE = "29:alice-teams-id"
+CARD = "application/vnd.microsoft.card.adaptive"
+
+
+def activity(text: str, conversation_type: str = "personal", user: str = ALICE, **extra) -> dict:
+    """Microsoft's published personal-chat message, asked by `user` with `text`."""
+    body = json.loads((ACTIVITIES / "teams_message_personal_msteams_docs.json").read_text())
+    body["from"]["id"] = user
+    body["text"] = text
+    body["attachments"] = []
+    body["conversation"]["conversationType"] = conversation_type
+    body.update(extra)
+    return body
+
+
+@pytest.fixture(scope="module")
+def assistant(small_store_dir, tmp_path_factory) -> Assistant:
+    playbook = Playbook(PlaybookIndex(KNOWLEDGE, tmp_path_factory.mktemp("pb-teams"), HashingEmbedder()))
+    playbook.start(wait=True)
+    return Assistant(Engine(load_store(small_store_dir)), playbook=playbook)
+
+
+@pytest.fixture()
+def connector():
+    fake = FakeConnector({ALICE: {"id": ALICE, "name": "Alice Berg", "email": "alice@x.example",
+                                  "userPrincipalName": "alice@x.example", "aadObjectId": "aad-alice"}})
+    yield fake
+    fake.close()
+
+
+def client_for(assistant, **settings) -> tuple[TestClient, TeamsBot]:
+    config = Settings(_env_file=None, **settings)
+    teams = TeamsBot(assistant, config, connections=local_connections(auth_config(config)))
+    return TestClient(create_teams_app(teams)), teams
+
+
+def ask(client: TestClient, connector: FakeConnector, body: dict, headers: dict | None = None) -> dict:
+    body = copy.deepcopy(body)
+    body["serviceUrl"] = connector.url
+    response = client.post("/api/messages", json=body, headers=headers or {})
+    assert response.status_code in (200, 202), response.text
+    return connector.wait_for(1)[-1]
+
+
+def card_text(reply: dict) -> str:
+    (attachment,) = reply["attachments"]
+    assert attachment["contentType"] == CARD and attachment["content"]["version"] == "1.5"
+    return json.dumps(attachment["content"], ensure_ascii=False)
+
+
+@pytest.mark.parametrize("question, figure", [
+    ("revenue last quarter", "2,530"),
+    ("omsætning sidste kvartal", "2.530"),
+    ("intäkter förra kvartalet", "2\u00a0530"),
+])
+def test_a_personal_chat_question_is_answered_as_a_card_in_its_language(assistant, connector, question, figure):
+    client, _ = client_for(assistant, ccobot_teams_anonymous=True)
+    with client:
+        reply = ask(client, connector, activity(question))
+    assert figure in card_text(reply) and figure in reply["text"]
+    assert reply["replyToId"] == "1485983408511" and reply["conversation"]["id"].startswith("a:17I0kl9")
+    assert connector.replies("typing"), "the typing indicator goes first"
+    assert connector.sent[0]["activity"]["type"] == "typing"
+
+
+def test_the_asker_is_matched_by_the_email_teams_gives(assistant, connector):
+    client, _ = client_for(assistant, ccobot_teams_anonymous=True)
+    with client:
+        reply = ask(client, connector, activity("my revenue last quarter"))
+    assert "2,340" in card_text(reply) and "Alice Berg" in reply["text"]
+    stranger = copy.deepcopy(activity("my revenue last quarter", user="29:someone-else"))
+    connector.sent.clear()
+    with client:
+        reply = ask(client, connector, stranger)
+    assert "2,340" not in json.dumps(reply)
+
+
+def test_in_a_channel_the_bots_mention_is_taken_out_and_figures_are_not_posted(assistant, connector):
+    client, _ = client_for(assistant, ccobot_teams_anonymous=True)
+    body = activity("<at>Teams TestBot</at> my revenue last quarter", conversation_type="channel")
+    body["entities"] = [{"type": "mention", "text": "<at>Teams TestBot</at>",
+                         "mentioned": {"id": body["recipient"]["id"], "name": "Teams TestBot"}}]
+    with client:
+        reply = ask(client, connector, body)
+    assert "personal chat" in reply["text"] and "2,340" not in json.dumps(reply) and "2,530" not in json.dumps(reply)
+    connector.sent.clear()
+    body["text"] = "<at>Teams TestBot</at> what is commercial operations?"
+    with client:
+        reply = ask(client, connector, body)
+    assert "personal chat" not in reply["text"] and "\\[1\\]" in reply["text"]  # words, cited: anyone may read
+
+
+def test_a_card_button_asks_its_question(assistant, connector):
+    client, _ = client_for(assistant, ccobot_teams_anonymous=True)
+    body = activity("")
+    body["value"] = {"question": "revenue last quarter"}  # Action.Submit's data (the Action.Execute fallback)
+    with client:
+        reply = ask(client, connector, body)
+    assert "2,530" in card_text(reply)
+
+
+# ---------------------------------------------------------------- who may post
+
+
+@pytest.fixture()
+def issuer():
+    local = LocalIssuer()
+    yield local
+    local.close()
+
+
+def test_without_a_valid_token_the_endpoint_answers_401(assistant, connector, issuer):
+    client, _ = client_for(assistant, microsoft_app_id="app-123", ccobot_teams_trusted_issuer=issuer.ISSUER,
+                           ccobot_teams_trusted_jwks_url=issuer.jwks_url)
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    stranger_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    body = activity("revenue last quarter", serviceUrl=connector.url)
+    bad = {"none": {}, "not bearer": {"Authorization": "Basic abc"}, "garbage": {"Authorization": "Bearer x.y.z"},
+           "other key": {"Authorization": f"Bearer {issuer.token('app-123', key=stranger_key)}"},
+           "other audience": {"Authorization": f"Bearer {issuer.token('someone-else')}"},
+           "expired": {"Authorization": f"Bearer {issuer.token('app-123', lifetime=-60)}"},
+           "other issuer": {"Authorization": f"Bearer {issuer.token('app-123', issuer='https://evil.example/')}"}}
+    with client:
+        for name, headers in bad.items():
+            assert client.post("/api/messages", json=body, headers=headers).status_code == 401, name
+    assert connector.sent == []
+
+
+def test_a_token_from_a_trusted_issuer_is_accepted_and_the_reply_carries_the_bots_own_token(assistant, connector,
+                                                                                              issuer):
+    client, _ = client_for(assistant, microsoft_app_id="app-123", ccobot_teams_trusted_issuer=issuer.ISSUER,
+                           ccobot_teams_trusted_jwks_url=issuer.jwks_url)
+    token = issuer.token("app-123", service_url=connector.url)
+    with client:
+        reply = ask(client, connector, activity("revenue last quarter"), {"Authorization": f"Bearer {token}"})
+    assert "2,530" in card_text(reply)
+    assert {s["auth"] for s in connector.sent} == {f"Bearer {LocalTokens.TOKEN}"}
