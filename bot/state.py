@@ -137,6 +137,7 @@ def _register_tables() -> None:
     import bot.digest.scheduler  # noqa: F401
     import bot.digest.subscriptions  # noqa: F401
     import bot.llm.model  # noqa: F401
+    import bot.channels.teams.references  # noqa: F401
 
 
 def _sqlite_pragmas(conn, _record) -> None:

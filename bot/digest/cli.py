@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -59,7 +59,7 @@ def run(
     data: DataOpt = None,
 ) -> None:
     """Send, once, every digest due at that instant and not sent yet."""
-    from bot.cli import err, fail
+    from bot.cli import err
 
     instant = _instant(at) if at else datetime.now(timezone.utc)
     runner, close = _runner(get_settings(), data)
@@ -108,21 +108,46 @@ def _instant(text: str) -> datetime:
 
 
 def _runner(settings: Settings, data: Path | None):
-    """A DigestRun delivering to Slack, and how to close it (the outbound queue finishes first)."""
+    """A DigestRun delivering to Slack or Teams, and how to close it (Slack's outbound queue finishes first)."""
     from bot.channels.slack.app import SlackBot, make_client
     from bot.channels.slack.outbox import Outbox
     from bot.cli import fail, resolve_data
     from bot.core.assistant import Assistant
     from bot.metrics.store import DIGEST_TABLES, StoreHolder
 
+    if settings.teams_digests:
+        return teams_digest_run(settings, data), lambda: None
     if settings.slack_bot_token is None:
-        raise fail("digests are delivered through Slack: set SLACK_BOT_TOKEN (and SLACK_API_URL for another "
-                   "Web API base URL). `ccobot digest preview --for ID` shows one without sending.")
+        raise fail("digests go through Slack or Teams: set SLACK_BOT_TOKEN (and SLACK_API_URL for another "
+                   "Web API base URL) or MICROSOFT_APP_ID. `ccobot digest preview --for ID` shows one without "
+                   "sending.")
     holder = StoreHolder(resolve_data(data), only=DIGEST_TABLES)  # a digest process needs no more
     holder.get().history()  # load it now: a store that cannot load fails here, with its message
     client = make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
     bot = SlackBot(Assistant(Engine(holder)), open_state(settings.state_url), client, Outbox())
     return slack_digest_run(settings, bot), lambda: bot.outbox.close(timeout=30.0)
+
+
+def teams_digest_run(settings: Settings, data: Path | None, connections=None) -> DigestRun:
+    """Digests sent proactively to each person's Teams chat with the bot (bot/channels/teams/digests.py)."""
+    from bot.channels.teams.bot import TeamsBot
+    from bot.channels.teams.digests import TeamsDigests
+    from bot.channels.teams.references import References
+    from bot.cli import resolve_data
+    from bot.core.assistant import Assistant
+    from bot.metrics.store import DIGEST_TABLES, StoreHolder
+
+    holder = StoreHolder(resolve_data(data), only=DIGEST_TABLES)
+    store = holder.get()
+    store.history()  # load it now: a store that cannot load fails here, with its message
+    state = open_state(settings.state_url)
+    references = References(state)
+    teams = TeamsBot(Assistant(Engine(holder)), settings, connections=connections, references=references)
+    sender = TeamsDigests(teams, references, settings.microsoft_app_id or "", store.fiscal_year_start_month)
+    return DigestRun(teams.assistant.engine, state, sender,
+                     grace=timedelta(minutes=settings.ccobot_digest_grace_minutes),
+                     lease=timedelta(seconds=settings.ccobot_digest_lease_seconds),
+                     narrator=narrator_for(settings, state))
 
 
 def slack_digest_run(settings: Settings, bot) -> DigestRun:

@@ -29,7 +29,8 @@ log = logging.getLogger("ccobot.digest")
 GRACE = timedelta(hours=2)
 LATE_AFTER = timedelta(minutes=10)  # later than this after its time, a digest says it is late
 # Errors no retry will mend: the digest is closed as skipped and reported once, not retried all morning.
-PERMANENT = ("no_slack_user", "user_not_found", "user_disabled", "account_inactive", "cannot_dm_bot")
+PERMANENT = ("no_slack_user", "user_not_found", "user_disabled", "account_inactive", "cannot_dm_bot",
+             "no_teams_conversation", "teams_conversation_gone")
 
 
 class Sender(Protocol):

@@ -1,0 +1,88 @@
+"""Morning digests to Teams: the conversation reference is kept when a manager writes to the bot in
+their personal chat, the digest is sent proactively through the local Bot Connector once — not
+again by the same run, a restarted one or a second process — and a conversation that answers 403
+is marked gone and reported."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import pytest
+from starlette.testclient import TestClient
+
+from bot.channels.teams.bot import TeamsBot, auth_config
+from bot.channels.teams.references import References
+from bot.config import Settings
+from bot.core.assistant import Assistant
+from bot.digest.cli import teams_digest_run
+from bot.metrics.engine import Engine
+from bot.metrics.store import load_store
+from bot.state import open_state
+from bot.web import create_teams_app
+from tests.fakes.bot_connector import FakeConnector, LocalTokens, local_connections
+from tests.teams.test_bot import activity
+
+MONA = "29:mona-teams-id"
+AT = datetime(2026, 11, 20, 7, 0, tzinfo=timezone.utc)  # Friday 08:00 in Copenhagen, the store's as_of
+
+
+@pytest.fixture()
+def world(small_store_dir, tmp_path):
+    connector = FakeConnector({MONA: {"id": MONA, "name": "Mona Manager", "email": "mona@x.example"}})
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'state.db'}", ccobot_channel="teams",
+                        ccobot_teams_anonymous=True, ccobot_home=tmp_path / "home")
+    state = open_state(settings.state_url)
+    teams = TeamsBot(Assistant(Engine(load_store(small_store_dir))), settings,
+                     connections=local_connections(auth_config(settings)), references=References(state))
+    with TestClient(create_teams_app(teams)) as client:  # Mona writes to the bot once, in her personal chat
+        body = activity("hi", user=MONA, serviceUrl=connector.url)
+        assert client.post("/api/messages", json=body).status_code in (200, 202)
+        connector.wait_for(1)
+    connector.sent.clear()
+    yield settings, state, connector, small_store_dir
+    connector.close()
+
+
+def state_of(settings):
+    return open_state(settings.state_url)
+
+
+def run_for(settings, store_dir):
+    return teams_digest_run(settings, store_dir, connections=local_connections(auth_config(settings)))
+
+
+def test_the_reference_is_kept_and_the_digest_sent_once(world):
+    settings, state, connector, store_dir = world
+    ref = References(state).get("m1")
+    assert ref is not None and ref.conversation_id.startswith("a:17I0kl9") and ref.timezone == "America/Los_Angeles"
+    assert MONA in json.dumps(ref.reference) and ref.reference["serviceUrl"] == connector.url
+    run = run_for(settings, store_dir)
+    report = run(AT)  # the reps table's zone (Copenhagen) comes before the Teams client's
+    assert report.sent == ["m1"]
+    (message,) = connector.replies()
+    assert message["conversation"]["id"] == ref.conversation_id and "replyToId" not in message
+    card = message["attachments"][0]
+    assert card["contentType"] == "application/vnd.microsoft.card.adaptive" and card["content"]["version"] == "1.5"
+    assert {s["auth"] for s in connector.sent} == {f"Bearer {LocalTokens.TOKEN}"}
+    assert run(AT).sent == []  # the same run
+    assert run_for(settings, store_dir)(AT).sent == []  # a restart, or a second process
+    assert len(connector.replies()) == 1
+
+
+def test_people_teams_cannot_reach_are_reported_once_not_retried(world):
+    settings, _, connector, store_dir = world
+    report = run_for(settings, store_dir)(AT)  # Greta and Max never wrote to the bot in Teams
+    assert report.sent == ["m1"] and {"m0", "m2"} <= set(report.skipped) | set(report.failed)
+    assert {m["conversation"]["id"] for m in connector.replies()} == {References(state_of(settings)).get("m1").conversation_id}
+    again = run_for(settings, store_dir)(AT)  # reported once: not tried again the same morning
+    assert again.sent == [] and not (set(again.failed) & {"m0", "m2"})
+
+
+def test_a_conversation_that_answers_403_is_marked_gone_and_reported(world):
+    settings, state, connector, store_dir = world
+    connector.gone.add(References(state).get("m1").conversation_id)
+    report = run_for(settings, store_dir)(AT)
+    assert "m1" not in report.sent
+    assert References(state).get("m1").gone
+    assert connector.replies() == []
