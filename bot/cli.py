@@ -427,12 +427,11 @@ def serve_command(data: DataOpt = None) -> None:
 
 def _teams_bot(settings, assistant, state):
     from bot.channels.teams.bot import TeamsBot
-    from bot.channels.teams.references import References
 
     if settings.ccobot_teams_anonymous:
         err.print("[yellow]Teams: anonymous mode (CCOBOT_TEAMS_ANONYMOUS) takes requests without a token: "
                   "for local testing only.[/yellow]")
-    return TeamsBot(assistant, settings, references=References(state))
+    return TeamsBot(assistant, settings, state)
 
 
 def _serve_teams(settings, data) -> None:

@@ -142,7 +142,7 @@ def teams_digest_run(settings: Settings, data: Path | None, connections=None) ->
     store.history()  # load it now: a store that cannot load fails here, with its message
     state = open_state(settings.state_url)
     references = References(state)
-    teams = TeamsBot(Assistant(Engine(holder)), settings, connections=connections, references=references)
+    teams = TeamsBot(Assistant(Engine(holder)), settings, state, connections=connections)
     sender = TeamsDigests(teams, references, settings.microsoft_app_id or "", store.fiscal_year_start_month)
     return DigestRun(teams.assistant.engine, state, sender,
                      grace=timedelta(minutes=settings.ccobot_digest_grace_minutes),

@@ -10,16 +10,21 @@ import copy
 import json
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
 from bot.channels.teams.bot import TeamsBot, auth_config
+from bot.channels.teams.references import References
 from bot.config import Settings
+from bot.core.i18n import t
 from bot.core.assistant import Assistant
 from bot.metrics.engine import Engine
 from bot.metrics.store import load_store
 from bot.playbook.embeddings import HashingEmbedder
 from bot.playbook.index import PlaybookIndex
 from bot.playbook.service import Playbook
+from bot.state import Feedback, open_state
 from bot.web import create_teams_app
 from tests.fakes.bot_connector import FakeConnector, LocalIssuer, LocalTokens, local_connections
 from tests.paths import FIXTURES, KNOWLEDGE
@@ -55,9 +60,9 @@ def connector():
     fake.close()
 
 
-def client_for(assistant, **settings) -> tuple[TestClient, TeamsBot]:
+def client_for(assistant, state=None, **settings) -> tuple[TestClient, TeamsBot]:
     config = Settings(_env_file=None, **settings)
-    teams = TeamsBot(assistant, config, connections=local_connections(auth_config(config)))
+    teams = TeamsBot(assistant, config, state, connections=local_connections(auth_config(config)))
     return TestClient(create_teams_app(teams)), teams
 
 
@@ -124,6 +129,50 @@ def test_a_card_button_asks_its_question(assistant, connector):
     with client:
         reply = ask(client, connector, body)
     assert "2,530" in card_text(reply)
+
+
+def invoke(verb: str, data: dict) -> dict:
+    """An Action.Execute press as Teams sends it: an adaptiveCard/action invoke."""
+    body = activity("")
+    body.update(type="invoke", name="adaptiveCard/action",
+                value={"action": {"type": "Action.Execute", "verb": verb, "data": {"verb": verb, **data}}})
+    body.pop("text")
+    return body
+
+
+def test_card_buttons_as_universal_actions_ask_and_record_feedback(assistant, connector, tmp_path):
+    state = open_state(f"sqlite:///{tmp_path / 's.db'}")
+    client, _ = client_for(assistant, state, ccobot_teams_anonymous=True)
+    with client:
+        body = invoke("followup", {"question": "revenue last quarter"})
+        body["serviceUrl"] = connector.url
+        response = client.post("/api/messages", json=body)
+        assert response.status_code == 200  # the invoke is answered; the answer is a message of its own
+        assert "2,530" in card_text(connector.wait_for(1)[-1])
+        connector.sent.clear()
+        body = invoke("feedback", {"value": "down", "question": "revenue last quarter", "lang": "da"})
+        body["serviceUrl"] = connector.url
+        assert client.post("/api/messages", json=body).status_code == 200
+        assert connector.wait_for(1)[-1]["text"] == t("feedback_thanks", "da")
+        connector.sent.clear()
+        submit = activity("")  # the Action.Submit fallback: a message carrying the button's data
+        submit["value"] = {"verb": "feedback", "value": "up", "question": "revenue last quarter", "lang": "en"}
+        ask(client, connector, submit)
+    with Session(state) as s:
+        votes = [(f.vote, f.question, f.user_id) for f in s.scalars(select(Feedback).order_by(Feedback.id))]
+    assert votes == [("down", "revenue last quarter", ALICE), ("up", "revenue last quarter", ALICE)]
+
+
+def test_installing_the_app_keeps_the_personal_chat_for_digests(assistant, connector, tmp_path):
+    state = open_state(f"sqlite:///{tmp_path / 's.db'}")
+    client, _ = client_for(assistant, state, ccobot_teams_anonymous=True)
+    body = activity("")
+    body.update(type="installationUpdate", action="add", serviceUrl=connector.url)
+    body.pop("text")
+    with client:
+        assert client.post("/api/messages", json=body).status_code in (200, 202)
+    ref = References(state).get("r1")  # Alice, by the email of her Teams account
+    assert ref is not None and ref.reference["serviceUrl"] == connector.url and not ref.gone
 
 
 # ---------------------------------------------------------------- who may post

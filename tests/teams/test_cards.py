@@ -141,8 +141,7 @@ def test_a_managers_digest_is_a_valid_card_with_its_figures(small_store_dir, lan
     facts = next(b for b in card["body"] if b["type"] == "FactSet")["facts"]
     assert len(facts) == 7 and any(figure in f["value"] for f in facts)
     assert card["body"][0]["text"] == plain(digest_words_title(digest))
-    for action in card.get("actions", []):
-        assert action["verb"] == "digest_ask" and action["fallback"]["data"]["deal"] == action["data"]["deal"]
+    assert "actions" not in card  # its deals' buttons are Slack's for now
 
 
 def digest_words_title(digest) -> str:

@@ -33,8 +33,8 @@ def world(small_store_dir, tmp_path):
     settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'state.db'}", ccobot_channel="teams",
                         ccobot_teams_anonymous=True, ccobot_home=tmp_path / "home")
     state = open_state(settings.state_url)
-    teams = TeamsBot(Assistant(Engine(load_store(small_store_dir))), settings,
-                     connections=local_connections(auth_config(settings)), references=References(state))
+    teams = TeamsBot(Assistant(Engine(load_store(small_store_dir))), settings, state,
+                     connections=local_connections(auth_config(settings)))
     with TestClient(create_teams_app(teams)) as client:  # Mona writes to the bot once, in her personal chat
         body = activity("hi", user=MONA, serviceUrl=connector.url)
         assert client.post("/api/messages", json=body).status_code in (200, 202)

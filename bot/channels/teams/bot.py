@@ -24,10 +24,12 @@ from microsoft_agents.authentication.msal import MsalConnectionManager
 from microsoft_agents.hosting.core import (AgentApplication, AgentAuthConfiguration, Connections, MemoryStorage,
                                            TurnContext, TurnState)
 from microsoft_agents.hosting.fastapi import CloudAdapter
+from sqlalchemy.engine import Engine as SqlEngine
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from bot.access import identify
+from bot.state import save_feedback
 from bot.channels.teams.auth import TeamsAuth, Unauthorised
 from bot.channels.teams.cards import answer_card, answer_text
 from bot.channels.teams.references import References
@@ -52,18 +54,24 @@ def auth_config(settings: Settings) -> AgentAuthConfiguration:
 
 
 class TeamsBot:
-    def __init__(self, assistant: Assistant, settings: Settings, connections: Connections | None = None,
-                 references: References | None = None) -> None:
-        """`connections` gives the bot its own tokens for the Bot Connector (MSAL from the app
-        registration by default; tests pass a local one); `references` keeps where each person can
-        be reached for their digest."""
-        self.assistant, self.references = assistant, references
+    def __init__(self, assistant: Assistant, settings: Settings, state: SqlEngine | None = None,
+                 connections: Connections | None = None) -> None:
+        """`state` keeps feedback and where each person can be reached for their digest;
+        `connections` gives the bot its own tokens for the Bot Connector (MSAL from the app
+        registration by default; tests pass a local one)."""
+        self.assistant, self.state = assistant, state
+        self.references = References(state) if state is not None else None
         config = auth_config(settings)
         self.connections = connections or MsalConnectionManager(connections_configurations={"SERVICE_CONNECTION": config})
         self.auth = TeamsAuth(config, settings.ccobot_teams_trusted_issuer, settings.ccobot_teams_trusted_jwks_url)
         self.adapter = CloudAdapter(connection_manager=self.connections)
         self.app = AgentApplication[TurnState](storage=MemoryStorage(), connection_manager=self.connections)
         self.app.activity(ActivityTypes.message)(self.on_message)
+        # Card buttons as Universal Actions (an adaptiveCard/action invoke); their Action.Submit
+        # fallbacks arrive as messages with the same data (on_message)
+        self.app.adaptive_card.action_execute("followup")(self.on_followup)
+        self.app.adaptive_card.action_execute("feedback")(self.on_feedback)
+        self.app.installation_update()(self.on_install)
         self._conversations: OrderedDict[str, Conversation] = OrderedDict()
 
     async def endpoint(self, request: Request) -> Response:
@@ -77,8 +85,40 @@ class TeamsBot:
     # ------------------------------------------------------------ a message
 
     async def on_message(self, context: TurnContext, state: TurnState) -> None:
+        data = context.activity.value if isinstance(context.activity.value, dict) else {}
+        if data.get("verb") == "feedback":  # a 👍/👎 from a client without Universal Actions
+            return await self.on_feedback(context, state, data)
+        await self.answer(context, question_of(context.activity))
+
+    async def on_install(self, context: TurnContext, state: TurnState) -> None:
+        """Installed in someone's personal scope: their chat is kept for the digest from now on."""
         activity = context.activity
-        question = question_of(activity)
+        if activity.action == "add" and activity.conversation is not None \
+                and (activity.conversation.conversation_type or "personal") in PRIVATE_PLACES:
+            self.remember(activity, await self.asker(context))
+
+    async def on_followup(self, context: TurnContext, state: TurnState, data: object) -> None:
+        question = data.get("question") if isinstance(data, dict) else None
+        if isinstance(question, str):
+            await self.answer(context, question[:MAX_QUESTION])
+
+    async def on_feedback(self, context: TurnContext, state: TurnState, data: object) -> None:
+        """👍/👎, kept with ids and the question it was about (as Slack's feedback is)."""
+        data = data if isinstance(data, dict) else {}
+        vote = data.get("value")
+        if vote not in ("up", "down"):
+            return
+        activity = context.activity
+        if self.state is not None:
+            save_feedback(self.state, user_id=activity.from_property.id if activity.from_property else "",
+                          channel=activity.conversation.id if activity.conversation else "",
+                          message_ts=activity.reply_to_id, question=str(data.get("question") or "")[:2000], vote=vote)
+        lang = data.get("lang") if data.get("lang") in ("en", "da", "sv") else "en"
+        await context.send_activity(Activity(type=ActivityTypes.message, text=t("feedback_thanks", lang)))
+
+    async def answer(self, context: TurnContext, question: str) -> None:
+        """A question from a message or a button: answered in this conversation, as a card."""
+        activity = context.activity
         if not question:
             return
         await context.send_activity(Activity(type=ActivityTypes.typing))

@@ -135,8 +135,9 @@ def _answer_actions(answer: Answer) -> list[dict]:
         return []
     lang = answer.lang
     followups = [_action(q, "followup", {"question": q[:1000]}) for q in answer.followups[:MAX_FOLLOWUPS]]
-    return followups + [_action("👍", "feedback", {"value": "up"}, t("feedback_good", lang)),
-                        _action("👎", "feedback", {"value": "down"}, t("feedback_bad", lang))]
+    about = {"question": answer.question[:500], "lang": lang}  # kept with the vote, as Slack keeps it by message
+    return followups + [_action("👍", "feedback", {"value": "up", **about}, t("feedback_good", lang)),
+                        _action("👎", "feedback", {"value": "down", **about}, t("feedback_bad", lang))]
 
 
 def answer_text(answer: Answer) -> str:
@@ -160,7 +161,7 @@ def answer_text(answer: Answer) -> str:
 
 def digest_card(digest: Digest, fiscal_year_start_month: int = 1) -> dict:
     """The morning digest: title, three things to know, the figures, then changes, risks and deals
-    closing this week (the first few of each, and how many more), each deal with its button."""
+    closing this week (the first few of each, and how many more)."""
     lang = digest.lang
     w = words(digest, SHOWN, fiscal_year_start_month)
     body = [_text(w.title, size="Large", weight="Bolder")]
@@ -174,19 +175,14 @@ def digest_card(digest: Digest, fiscal_year_start_month: int = 1) -> dict:
         for name in FIGURE_ROWS]})
     if w.quiet:
         body.append(_text(w.quiet))
-    asks: list[dict] = []
     for section in w.sections:
         body.append(_text(section.title, weight="Bolder", separator=True))
         if section.summary:
             body.append(_text(section.summary, size="Small", isSubtle=True))
-        for line, entry in zip(section.lines, section.entries):
-            body.append(_text("• " + line))
-            deal = str(entry.get("opportunity_id") or "")
-            if deal and len(asks) < 5:
-                asks.append(_action(f"{t('digest_ui_ask', lang)}: {deal}", "digest_ask", {"deal": deal}))
+        body += [_text("• " + line) for line in section.lines]
         if section.more:
             body.append(_text(t("digest_more", lang, n=section.more), size="Small", isSubtle=True))
-    return _card(body, asks, lang, w.title)
+    return _card(body, [], lang, w.title)
 
 
 def digest_text(digest: Digest, fiscal_year_start_month: int = 1) -> str:
