@@ -212,3 +212,14 @@ def test_a_token_from_a_trusted_issuer_is_accepted_and_the_reply_carries_the_bot
         reply = ask(client, connector, activity("revenue last quarter"), {"Authorization": f"Bearer {token}"})
     assert "2,530" in card_text(reply)
     assert {s["auth"] for s in connector.sent} == {f"Bearer {LocalTokens.TOKEN}"}
+
+
+def test_a_turn_that_fails_gets_an_apology_with_a_reference_not_the_error(assistant, connector, caplog):
+    client, _ = client_for(assistant, ccobot_teams_anonymous=True)
+    body = activity("revenue by owner last quarter")
+    body.pop("from")  # the SDK cannot keep state for a message without a sender
+    with client:
+        reply = ask(client, connector, body)
+    assert "reference" in reply["text"] and "NoneType" not in reply["text"] and "Exception" not in reply["text"]
+    assert "Alice Berg" not in json.dumps(reply)
+    assert any("Teams turn failed" in r.getMessage() for r in caplog.records)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from collections import OrderedDict
 
 import anyio.to_thread
@@ -31,7 +32,7 @@ from starlette.responses import JSONResponse, Response
 from bot.access import identify
 from bot.state import save_feedback
 from bot.channels.teams.auth import TeamsAuth, Unauthorised
-from bot.channels.teams.cards import answer_card, answer_text
+from bot.channels.teams.cards import answer_card, answer_text, plain
 from bot.channels.teams.references import References
 from bot.config import Settings
 from bot.core.answer import Answer
@@ -65,6 +66,7 @@ class TeamsBot:
         self.connections = connections or MsalConnectionManager(connections_configurations={"SERVICE_CONNECTION": config})
         self.auth = TeamsAuth(config, settings.ccobot_teams_trusted_issuer, settings.ccobot_teams_trusted_jwks_url)
         self.adapter = CloudAdapter(connection_manager=self.connections)
+        self.adapter.on_turn_error = self.on_error  # the SDK's own would show the exception's text
         self.app = AgentApplication[TurnState](storage=MemoryStorage(), connection_manager=self.connections)
         self.app.activity(ActivityTypes.message)(self.on_message)
         # Card buttons as Universal Actions (an adaptiveCard/action invoke); their Action.Submit
@@ -82,6 +84,15 @@ class TeamsBot:
             return JSONResponse({"error": str(exc)}, status_code=401)
         return await self.adapter.process(request, self.app)
 
+    async def on_error(self, context: TurnContext, error: Exception) -> None:
+        """A failed turn: the person gets an apology and a reference, the log the detail."""
+        ref = uuid.uuid4().hex[:8]
+        log.error("Teams turn failed (ref %s)", ref, exc_info=error)
+        try:
+            await context.send_activity(Activity(type=ActivityTypes.message, text=plain(t("apology", "en", ref=ref))))
+        except Exception:  # noqa: BLE001 (the connector is what failed: nothing more to say)
+            log.warning("Teams apology not delivered (ref %s)", ref)
+
     # ------------------------------------------------------------ a message
 
     async def on_message(self, context: TurnContext, state: TurnState) -> None:
@@ -95,7 +106,7 @@ class TeamsBot:
         activity = context.activity
         if activity.action == "add" and activity.conversation is not None \
                 and (activity.conversation.conversation_type or "personal") in PRIVATE_PLACES:
-            self.remember(activity, await self.asker(context))
+            await anyio.to_thread.run_sync(self.remember, activity, await self.asker(context))
 
     async def on_followup(self, context: TurnContext, state: TurnState, data: object) -> None:
         question = data.get("question") if isinstance(data, dict) else None
@@ -125,7 +136,7 @@ class TeamsBot:
         asker = await self.asker(context)
         place = (activity.conversation.conversation_type or "personal") if activity.conversation else "personal"
         if place in PRIVATE_PLACES:
-            self.remember(activity, asker)
+            await anyio.to_thread.run_sync(self.remember, activity, asker)  # a database write
         convo = self._conversation(activity.conversation.id if activity.conversation else "")
         answer = await anyio.to_thread.run_sync(
             lambda: self.assistant.ask(question, user=asker, conversation=convo))
@@ -135,12 +146,13 @@ class TeamsBot:
         log.info("teams answer", extra={"conversation": activity.conversation.id if activity.conversation else None,
                                         "kind": answer.kind})
 
-    async def asker(self, context: TurnContext) -> str | None:
+    async def asker(self, context: TurnContext) -> str:
         """Who asks, as the assistant knows people: the email (or UPN) of their Teams account,
-        from the conversation's member record; the Teams id when Teams does not say."""
+        from the conversation's member record; the Teams id when Teams does not say (matched to
+        nobody). Never None, which the assistant would read as the command line's admin."""
         sender = context.activity.from_property
-        if sender is None:
-            return None
+        if sender is None or not sender.id:
+            return "teams:unknown"
         try:
             connector = context.turn_state.get("ConnectorClient")
             member = await connector.conversations.get_conversation_member(context.activity.conversation.id, sender.id)
@@ -151,7 +163,7 @@ class TeamsBot:
             email = None
         return email or sender.aad_object_id or sender.id
 
-    def remember(self, activity: Activity, asker: str | None) -> None:
+    def remember(self, activity: Activity, asker: str) -> None:
         """A matched person's personal chat, kept for their morning digest (ids only)."""
         who = identify(self.assistant.engine.store, asker)
         if self.references is None or who.rep_id is None or activity.conversation is None:
