@@ -89,7 +89,8 @@ def test_a_personal_chat_question_is_answered_as_a_card_in_its_language(assistan
     client, _ = client_for(assistant, ccobot_teams_anonymous=True)
     with client:
         reply = ask(client, connector, activity(question))
-    assert figure in card_text(reply) and figure in reply["text"]
+    assert figure in card_text(reply) and figure in reply["summary"]  # the notification's line
+    assert "text" not in reply  # the card alone: Teams would show a text beside it as well
     assert reply["replyToId"] == "1485983408511" and reply["conversation"]["id"].startswith("a:17I0kl9")
     assert connector.replies("typing"), "the typing indicator goes first"
     assert connector.sent[0]["activity"]["type"] == "typing"
@@ -99,7 +100,7 @@ def test_the_asker_is_matched_by_the_email_teams_gives(assistant, connector):
     client, _ = client_for(assistant, ccobot_teams_anonymous=True)
     with client:
         reply = ask(client, connector, activity("my revenue last quarter"))
-    assert "2,340" in card_text(reply) and "Alice Berg" in reply["text"]
+    assert "2,340" in card_text(reply) and "Alice Berg" in reply["summary"]
     stranger = copy.deepcopy(activity("my revenue last quarter", user="29:someone-else"))
     connector.sent.clear()
     with client:
@@ -114,12 +115,13 @@ def test_in_a_channel_the_bots_mention_is_taken_out_and_figures_are_not_posted(a
                          "mentioned": {"id": body["recipient"]["id"], "name": "Teams TestBot"}}]
     with client:
         reply = ask(client, connector, body)
-    assert "personal chat" in reply["text"] and "2,340" not in json.dumps(reply) and "2,530" not in json.dumps(reply)
+    assert "personal chat" in reply["summary"] and "2,340" not in json.dumps(reply) and "2,530" not in json.dumps(reply)
     connector.sent.clear()
     body["text"] = "<at>Teams TestBot</at> what is commercial operations?"
     with client:
         reply = ask(client, connector, body)
-    assert "personal chat" not in reply["text"] and "\\[1\\]" in reply["text"]  # words, cited: anyone may read
+    fallback = reply["attachments"][0]["content"]["fallbackText"]  # the whole answer as text
+    assert "personal chat" not in fallback and "\\[1\\]" in fallback  # words, cited: anyone may read
 
 
 def test_a_card_button_asks_its_question(assistant, connector):

@@ -62,6 +62,7 @@ def test_the_reference_is_kept_and_the_digest_sent_once(world):
     assert report.sent == ["m1"]
     (message,) = connector.replies()
     assert message["conversation"]["id"] == ref.conversation_id and "replyToId" not in message
+    assert "text" not in message and "Mona Manager" in message["summary"]  # the card alone, a title to notify
     card = message["attachments"][0]
     assert card["contentType"] == "application/vnd.microsoft.card.adaptive" and card["content"]["version"] == "1.5"
     assert {s["auth"] for s in connector.sent} == {f"Bearer {LocalTokens.TOKEN}"}

@@ -32,7 +32,7 @@ from starlette.responses import JSONResponse, Response
 from bot.access import identify
 from bot.state import save_feedback
 from bot.channels.teams.auth import TeamsAuth, Unauthorised
-from bot.channels.teams.cards import answer_card, answer_text, plain
+from bot.channels.teams.cards import answer_card, plain
 from bot.channels.teams.references import References
 from bot.config import Settings
 from bot.core.answer import Answer
@@ -206,7 +206,14 @@ def words_only(answer: Answer) -> bool:
 
 
 def reply(answer: Answer) -> Activity:
-    """The answer as one message: the Adaptive Card, and its text for clients and notifications
-    that do not show cards."""
-    return Activity(type=ActivityTypes.message, text=answer_text(answer), text_format="markdown",
+    """The answer as one message: the Adaptive Card (its fallbackText the whole answer as text, for
+    clients without cards) and a one-line summary for notifications. No `text` beside the card:
+    Teams would show the answer twice."""
+    return Activity(type=ActivityTypes.message, summary=summary_of(answer.summary or answer.text),
                     attachments=[Attachment(content_type=CARD, content=answer_card(answer))])
+
+
+def summary_of(text: str) -> str:
+    """A notification's line: the first line, short."""
+    first = (text or "").strip().split("\n", 1)[0]
+    return first if len(first) <= 200 else first[:199].rsplit(" ", 1)[0] + "…"

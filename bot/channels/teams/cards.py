@@ -30,6 +30,7 @@ VERSION = "1.5"
 MAX_BYTES = 27_000  # Teams takes about 28 KB a message: the card, its text and the envelope
 MAX_ROWS = 40
 MAX_FOLLOWUPS = 3
+FALLBACK_CHARS = 4_000  # the card's text for clients without cards: part of the same ~28 KB
 MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+!|<>~])")
 LIST_START = re.compile(r"^(\s*)(-|\d+\.)(\s)", re.MULTILINE)  # "- " or "1. " would start a list
 
@@ -54,8 +55,9 @@ def _action(title: str, verb: str, data: dict, tooltip: str | None = None) -> di
 
 
 def _card(body: list[dict], actions: list[dict], lang: str, fallback: str) -> dict:
+    """`fallback`: the whole message as (already escaped) text, for clients that cannot show the card."""
     card = {"$schema": SCHEMA, "type": "AdaptiveCard", "version": VERSION, "lang": lang, "body": body,
-            "fallbackText": plain(fallback[:1000])}
+            "fallbackText": fallback[:FALLBACK_CHARS]}
     if actions:
         card["actions"] = actions
     return card
@@ -67,7 +69,7 @@ def answer_card(answer: Answer) -> dict:
     """The answer as one card, within Teams' size."""
     shown = MAX_ROWS
     while True:
-        card = _card(_answer_body(answer, shown), _answer_actions(answer), answer.lang, answer.summary or answer.text)
+        card = _card(_answer_body(answer, shown), _answer_actions(answer), answer.lang, answer_text(answer))
         if len(json.dumps(card, ensure_ascii=False).encode()) <= MAX_BYTES or shown <= 5:
             return card
         shown //= 2
@@ -182,7 +184,7 @@ def digest_card(digest: Digest, fiscal_year_start_month: int = 1) -> dict:
         body += [_text("• " + line) for line in section.lines]
         if section.more:
             body.append(_text(t("digest_more", lang, n=section.more), size="Small", isSubtle=True))
-    return _card(body, [], lang, w.title)
+    return _card(body, [], lang, digest_text(digest, fiscal_year_start_month))
 
 
 def digest_text(digest: Digest, fiscal_year_start_month: int = 1) -> str:

@@ -22,9 +22,10 @@ from typing import Callable
 import aiohttp
 from microsoft_agents.activity import Activity, ActivityTypes, Attachment, ConversationReference
 
-from bot.channels.teams.cards import digest_card, digest_text
+from bot.channels.teams.cards import digest_card
 from bot.channels.teams.references import References
 from bot.digest.model import Digest
+from bot.digest.render import words
 from bot.digest.subscriptions import Subscription
 
 log = logging.getLogger("ccobot.teams.digests")
@@ -68,10 +69,10 @@ class TeamsDigests:
         return True  # posts are sent in place, not queued
 
     def _message(self, digest: Digest) -> Activity:
-        return Activity(type=ActivityTypes.message, text=digest_text(digest, self.fiscal_year_start_month),
-                        text_format="markdown",
-                        attachments=[Attachment(content_type=CARD,
-                                                content=digest_card(digest, self.fiscal_year_start_month))])
+        card = digest_card(digest, self.fiscal_year_start_month)  # its fallbackText is the digest as text
+        title = words(digest, fiscal_year_start_month=self.fiscal_year_start_month).title
+        return Activity(type=ActivityTypes.message, summary=title,
+                        attachments=[Attachment(content_type=CARD, content=card)])
 
     async def _send(self, reference: dict, message: Activity) -> tuple[int | None, str | None]:
         """(HTTP status of a refusal, the new activity's id): one post through the SDK's adapter."""
