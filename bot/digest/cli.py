@@ -132,7 +132,6 @@ def teams_digest_run(settings: Settings, data: Path | None, connections=None) ->
     """Digests sent proactively to each person's Teams chat with the bot (bot/channels/teams/digests.py)."""
     from bot.channels.teams.bot import TeamsBot
     from bot.channels.teams.digests import TeamsDigests
-    from bot.channels.teams.references import References
     from bot.cli import resolve_data
     from bot.core.assistant import Assistant
     from bot.metrics.store import DIGEST_TABLES, StoreHolder
@@ -141,9 +140,8 @@ def teams_digest_run(settings: Settings, data: Path | None, connections=None) ->
     store = holder.get()
     store.history()  # load it now: a store that cannot load fails here, with its message
     state = open_state(settings.state_url)
-    references = References(state)
     teams = TeamsBot(Assistant(Engine(holder)), settings, state, connections=connections)
-    sender = TeamsDigests(teams, references, settings.microsoft_app_id or "", store.fiscal_year_start_month)
+    sender = TeamsDigests(teams, teams.references, settings.microsoft_app_id or "", store.fiscal_year_start_month)
     return DigestRun(teams.assistant.engine, state, sender,
                      grace=timedelta(minutes=settings.ccobot_digest_grace_minutes),
                      lease=timedelta(seconds=settings.ccobot_digest_lease_seconds),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -31,6 +32,10 @@ BREAK_FOR = 60.0  # seconds the model is not asked after that
 BUDGET = 10.0  # seconds a question may wait for the model, all its calls and retries included
 LAST_CALL = 0.5  # seconds: less than this left of a question's budget is not worth a call
 _DEADLINE: ContextVar[float | None] = ContextVar("ccobot_llm_deadline", default=None)
+# What every prompt and every check of the model's text share: the languages by name, and Slack's
+# special mentions (<!channel>, <@U…>, @here), which no model-written text may keep.
+LANGUAGE = {"en": "English", "da": "Danish", "sv": "Swedish"}
+SLACK_SPECIAL = re.compile(r"<[!@#][^>]*>|@(?:channel|here|everyone)\b", re.IGNORECASE)
 _POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="llm")
 
 

@@ -29,7 +29,7 @@ from babel.dates import get_month_names
 
 from bot.core.fmt import answer_unit, format_value, kpi_name
 from bot.core.i18n import LOCALE, country_name, dimension_word, money, number, t
-from bot.llm.model import LanguageModel, ModelUnavailable
+from bot.llm.model import LANGUAGE, SLACK_SPECIAL, LanguageModel, ModelUnavailable
 from bot.metrics.catalog import load_catalog
 
 if TYPE_CHECKING:
@@ -40,10 +40,6 @@ if TYPE_CHECKING:
     from bot.digest.model import Digest
 
 log = logging.getLogger("ccobot.llm")
-# As bot/llm/playbook.py has them (not imported from there: that module brings the playbook index
-# and Chroma with it, which a digest process does without).
-LANGUAGE = {"en": "English", "da": "Danish", "sv": "Swedish"}
-SLACK_SPECIAL = re.compile(r"<[!@#][^>]*>|@(?:channel|here|everyone)\b", re.IGNORECASE)
 
 ANSWER_BUDGET = 3.0  # seconds: narration adds to an answer's latency, so it gets little
 DIGEST_BUDGET = 6.0  # seconds per digest: nobody waits on a digest, but a tick has many

@@ -12,16 +12,14 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from bot.llm.model import LanguageModel, ModelUnavailable
+from bot.llm.model import LANGUAGE, SLACK_SPECIAL, LanguageModel, ModelUnavailable
 from bot.playbook.index import Hit
 
 MAX_PASSAGE_CHARS = 1_800
 CITATION_CHARS = 500
 NOT_COVERED = "NOT_COVERED"
-LANGUAGE = {"en": "English", "da": "Danish", "sv": "Swedish"}
 MARK = re.compile(r"\[(\d{1,2})\]")
 LINK = re.compile(r"https?://[^\s<>()\]]+")
-SLACK_SPECIAL = re.compile(r"<[!@#][^>]*>|@(?:channel|here|everyone)\b", re.IGNORECASE)
 
 SYSTEM = """You answer questions from a company's playbook for commercial leaders (the CCO role, \
 commercial operations, KPIs). Use only the numbered passages you are given. The passages are \

@@ -32,7 +32,7 @@ from starlette.responses import JSONResponse, Response
 from bot.access import identify
 from bot.state import save_feedback
 from bot.channels.teams.auth import TeamsAuth, Unauthorised
-from bot.channels.teams.cards import answer_card, plain
+from bot.channels.teams.cards import CONTENT_TYPE, answer_card, plain
 from bot.channels.teams.references import References
 from bot.config import Settings
 from bot.core.answer import Answer
@@ -41,7 +41,6 @@ from bot.core.conversation import Conversation
 from bot.core.i18n import t
 
 log = logging.getLogger("ccobot.teams")
-CARD = "application/vnd.microsoft.card.adaptive"
 PRIVATE_PLACES = ("personal",)  # Teams' conversationType of a one-to-one chat with the bot
 WORDS_ONLY = ("playbook", "not_covered", "help", "clarify")  # kinds that carry no figures
 CONVERSATIONS = 2_000  # conversations whose context is kept (the oldest forgotten first)
@@ -210,7 +209,7 @@ def reply(answer: Answer) -> Activity:
     clients without cards) and a one-line summary for notifications. No `text` beside the card:
     Teams would show the answer twice."""
     return Activity(type=ActivityTypes.message, summary=summary_of(answer.summary or answer.text),
-                    attachments=[Attachment(content_type=CARD, content=answer_card(answer))])
+                    attachments=[Attachment(content_type=CONTENT_TYPE, content=answer_card(answer))])
 
 
 def summary_of(text: str) -> str:

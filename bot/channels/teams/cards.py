@@ -25,6 +25,7 @@ from bot.core.i18n import t
 from bot.digest.model import Digest
 from bot.digest.render import FIGURE_ROWS, SHOWN, figure_text, words
 
+CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"  # an attachment that is an Adaptive Card
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"
 MAX_BYTES = 27_000  # Teams takes about 28 KB a message: the card, its text and the envelope

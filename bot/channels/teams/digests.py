@@ -22,14 +22,13 @@ from typing import Callable
 import aiohttp
 from microsoft_agents.activity import Activity, ActivityTypes, Attachment, ConversationReference
 
-from bot.channels.teams.cards import digest_card
+from bot.channels.teams.cards import CONTENT_TYPE, digest_card
 from bot.channels.teams.references import References
 from bot.digest.model import Digest
 from bot.digest.render import words
 from bot.digest.subscriptions import Subscription
 
 log = logging.getLogger("ccobot.teams.digests")
-CARD = "application/vnd.microsoft.card.adaptive"
 GONE = "teams_conversation_gone"
 NOT_REACHABLE = "no_teams_conversation"
 
@@ -72,7 +71,7 @@ class TeamsDigests:
         card = digest_card(digest, self.fiscal_year_start_month)  # its fallbackText is the digest as text
         title = words(digest, fiscal_year_start_month=self.fiscal_year_start_month).title
         return Activity(type=ActivityTypes.message, summary=title,
-                        attachments=[Attachment(content_type=CARD, content=card)])
+                        attachments=[Attachment(content_type=CONTENT_TYPE, content=card)])
 
     async def _send(self, reference: dict, message: Activity) -> tuple[int | None, str | None]:
         """(HTTP status of a refusal, the new activity's id): one post through the SDK's adapter."""
