@@ -5,7 +5,7 @@ Its JSON form is the contract in contracts/cli.md.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Literal
 
 from bot.core.fmt import compare_sentence, deal_line, deals_headline, kpi_sentence, note_text
@@ -77,6 +77,14 @@ class Answer:
             out["parts"] = [p.to_json() for p in self.parts]
         return out
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Answer":
+        """An Answer again from its JSON form (contracts/cli.md), parts included: a button on a
+        posted answer (a chart, say) finds the answer it belongs to in the state database."""
+        answer = cls(**{k: v for k, v in data.items() if k in JSON_FIELDS})
+        answer.parts = [cls.from_json(p) for p in data.get("parts") or []]
+        return answer
+
 
 def kpi_answer(result: KpiResult, question: str, catalog: Catalog, lang: str = "en",
                names: dict[str, str] | None = None) -> Answer:
@@ -143,3 +151,6 @@ def with_parts(parts: list[Answer]) -> Answer:
                   notes=list(dict.fromkeys(n for p in parts for n in p.notes)))
     top.summary = ""  # several parts: no single table stands for the answer
     return top
+
+
+JSON_FIELDS = {f.name for f in fields(Answer)} - {"parts", "summary", "plan", "figures"}

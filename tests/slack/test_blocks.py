@@ -13,8 +13,7 @@ from datetime import date
 import pytest
 
 from bot.channels.slack.blocks import plain_text, render, units
-from bot.channels.slack.charts import asked_for, chart_png, chart_title, chartable
-from bot.channels.slack.listeners.actions import answer_from_json
+from bot.core.charts import asked_for, chart_png, chart_title, chartable
 from bot.core.answer import Answer
 from bot.core.assistant import Assistant
 from bot.metrics.engine import Engine
@@ -363,13 +362,13 @@ def test_a_chart_is_plain_text_drawn_from_the_posted_json(assistant):
             {"region": "US$ East", "value": 1.0}]
     answer = Answer(question="q", kind="kpi", text="Revenue for region UK & Ireland, last quarter, by region: EUR 6.",
                     metric="revenue", unit="currency", currency="EUR", group_by=["region"], rows=rows)
-    again = answer_from_json(json.loads(json.dumps(answer.to_json())))
+    again = Answer.from_json(json.loads(json.dumps(answer.to_json())))
     assert chart_title(again) == "Revenue for region UK & Ireland, last quarter, by region"  # never &amp;
     png = chart_png(again)
     assert png and png[:8] == b"\x89PNG\r\n\x1a\n"
-    two = answer_from_json(ask(assistant, "revenue and win rate by region last quarter").to_json())
+    two = Answer.from_json(ask(assistant, "revenue and win rate by region last quarter").to_json())
     assert len(two.parts) == 2 and not chartable(two)
-    by_month = answer_from_json(ask(assistant, "revenue by month this year").to_json())
+    by_month = Answer.from_json(ask(assistant, "revenue by month this year").to_json())
     assert chartable(by_month) and chart_title(by_month).startswith("Revenue, this year (2026-01-01 to")
     check(*render(by_month))
 

@@ -28,11 +28,12 @@ from sqlalchemy.engine import Engine as SqlEngine
 
 from bot.access import Identity, identify
 from bot.channels.slack.blocks import plain_text, render
-from bot.channels.slack.charts import asked_for, chart_png, chart_title
+from bot.core.charts import asked_for, chart_png, chart_title
 from bot.channels.slack.outbox import Outbox, Post
 from bot.channels.slack.stream import SlackStream
 from bot.core.answer import Answer
 from bot.core.assistant import Assistant
+from bot.core.audience import room_may_see
 from bot.core.conversation import Conversation
 from bot.core.i18n import t
 from bot.nlu.values import build_index
@@ -184,22 +185,7 @@ class SlackBot:
         not the bot's: nothing private is posted in it."""
         if channel_type == "im" or channel.startswith("D") and user_id and self._own_dm(channel, user_id):
             return True
-        if answer.parts:  # a message of several parts goes where its most private part may go
-            return all(self.everyone_may_see(part, channel, channel_type, user_id) for part in answer.parts)
-        if answer.kind == "compare":  # as a KPI: no side about particular people, every member matched
-            if any("owner" in row["filters"] for row in answer.rows):
-                return False
-            return self._members_see(channel, lambda who: who.matched)
-        if answer.kind == "deals":  # deal-level rows: only if every member may see every deal listed
-            owners = {r["owner_id"] for r in answer.rows}
-            return self._members_see(channel, lambda who: who.sees_all or owners <= who.deal_level())
-        if answer.kind != "kpi":  # words; a playbook answer quoting our figures goes where they may
-            return answer.kind in ("playbook", "not_covered", "help", "clarify") and all(
-                self.everyone_may_see(f, channel, channel_type, user_id) for f in answer.figures)
-        plan = answer.plan
-        if plan is None or plan.filters.get("owner") or "owner" in plan.group_by:
-            return False
-        return self._members_see(channel, lambda who: who.matched)
+        return room_may_see(answer, lambda: self._in_room(channel))
 
     def _own_dm(self, channel: str, user_id: str) -> bool:
         """Is this the DM between the bot and this person? (conversations.info: the bot sees its
@@ -216,16 +202,17 @@ class SlackBot:
     def members_see_scope(self, who: Identity, channel: str) -> bool | None:
         """May every person in `channel` see everything `who` may see? (A digest holds its
         recipient's whole scope.) None when Slack does not say who is there."""
-        if not any(not self.is_bot(m) for m in self._channel_members(channel)):
+        people = self._in_room(channel)
+        if not people:
             return None
         owners = who.deal_level()
-        return self._members_see(channel, lambda other: other.sees_all or (
-            owners is not None and owners <= (other.deal_level() or frozenset())))
+        return all(other.sees_all or (owners is not None and owners <= (other.deal_level() or frozenset()))
+                   for other in people)
 
-    def _members_see(self, channel: str, may_see) -> bool:
-        people = [m for m in self._channel_members(channel) if not self.is_bot(m)]
+    def _in_room(self, channel: str) -> list[Identity]:
+        """The channel's people (bots left out), as the access rules know them."""
         store = self.assistant.engine.store
-        return bool(people) and all(may_see(identify(store, self.asker(m))) for m in people)
+        return [identify(store, self.asker(m)) for m in self._channel_members(channel) if not self.is_bot(m)]
 
     def _channel_members(self, channel: str) -> frozenset[str]:
         """Every member, page by page (Slack asks for pages under 1000), cached for five minutes;

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import re
 
-from bot.channels.slack.charts import chartable
+from bot.core.charts import chartable
 from bot.core import table
 from bot.core.answer import Answer
 from bot.core.i18n import t

@@ -11,26 +11,22 @@ from __future__ import annotations
 import json
 import logging
 import re
-from dataclasses import fields
-from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.channels.slack.app import SlackBot
 from bot.channels.slack.blocks import escape
-from bot.channels.slack.charts import chartable
+from bot.core.charts import chartable
 from bot.channels.slack.digest_blocks import CALLBACK_ID, days_text, settings_from_state, settings_view
-from bot.channels.slack.listeners.commands import DigestUser, deal_row, may_see_deal
+from bot.channels.slack.listeners.commands import DigestUser
 from bot.channels.slack.listeners.home import publish
 from bot.core.answer import Answer
-from bot.core.fmt import deal_line
 from bot.core.i18n import t
-from bot.digest.render import day
+from bot.digest.deal import about_deal, mute_deal
 from bot.state import PostedAnswer, posted_answer, save_feedback
 
 log = logging.getLogger("ccobot.slack")
-ANSWER_FIELDS = {f.name for f in fields(Answer)} - {"parts", "summary", "plan"}
 
 
 def register(app: App, bot: SlackBot) -> None:
@@ -52,7 +48,7 @@ def register(app: App, bot: SlackBot) -> None:
     def chart(body: dict, respond, client: WebClient) -> None:  # noqa: ANN001
         channel, ts = message_of(body)
         post = _post(bot, channel, ts)
-        answer = answer_from_json(post.answer) if post else None
+        answer = Answer.from_json(post.answer) if post else None
         if answer is None or not chartable(answer):
             code = "chart_gone" if answer is None else "chart_nothing"
             return respond(text=t(code, _lang(post)), response_type="ephemeral", replace_original=False)
@@ -72,31 +68,16 @@ def register(app: App, bot: SlackBot) -> None:
 
 def register_digest(app: App, bot: SlackBot, ack_now) -> None:  # noqa: ANN001
     def ask(body: dict, action: dict, respond, client: WebClient) -> None:  # noqa: ANN001
-        """The deal's row (names, owner, stage, amount, close date, why it needs attention), posted
-        as an answer in the digest's thread: where everyone may see it, else to the person alone.
-        (The assistant has no question for one deal by id, so the row comes from the store.)"""
+        """The deal's row as an answer in the digest's thread: where everyone may see it, else to
+        the person alone (bot/digest/deal.py)."""
         user = body["user"]["id"]
         with bot.using(client):
             person = DigestUser.of(bot, user)
-            lang = person.lang
             if not person.matched:
-                return _tell(body, respond, client, t("digest_ui_not_rep", lang))
-            row = deal_row(bot, str(action.get("value") or ""))
-            if row is None:
-                return _tell(body, respond, client, t("digest_ui_deal_gone", lang))
-            allowed = may_see_deal(person.who, row)
-            if bot.assistant.audit is not None:  # like any answer or denial: ids, never the deal's figures
-                bot.assistant.audit.write(user_id=user, rep_id=person.who.rep_id,
-                                          kind="deals" if allowed else "denied", question=f"deal {row['opportunity_id']}",
-                                          query={"opportunity_id": row["opportunity_id"]},
-                                          scope={"role": person.who.role, "owners": [row["owner_id"]]})
-            if not allowed:
-                return _tell(body, respond, client, t("digest_ui_deal_denied", lang))
-            name = row["name"] or row["opportunity_id"]
-            head = t("digest_ui_deal_head", lang, name=name, date=day(bot.assistant.engine.as_of(), lang))
-            answer = Answer(question=f"deal {row['opportunity_id']}", kind="deals", lang=lang, summary=head,
-                            text=f"{head}\n• {deal_line(row, lang)}", unit="count", currency=row["currency"],
-                            value=1.0, rows=[row])
+                return _tell(body, respond, client, t("digest_ui_not_rep", person.lang))
+            answer = about_deal(bot.assistant, user, person.who, str(action.get("value") or ""), person.lang)
+            if answer.kind != "deals":  # gone, or not theirs to see
+                return _tell(body, respond, client, answer.text)
             channel, _ = message_of(body)
             if (body.get("container") or {}).get("is_ephemeral") or not channel:  # a preview only they saw
                 dm = client.conversations_open(users=user)["channel"]["id"]
@@ -106,17 +87,12 @@ def register_digest(app: App, bot: SlackBot, ack_now) -> None:  # noqa: ANN001
     def mute(body: dict, action: dict, respond, client: WebClient) -> None:  # noqa: ANN001
         """Leave the deal out of this person's digests from now on."""
         user = body["user"]["id"]
-        oid = str(action.get("value") or "")
         with bot.using(client):
             person = DigestUser.of(bot, user)
-            lang = person.lang
             if not person.matched or person.sub is None:
-                return _tell(body, respond, client, t("digest_ui_not_rep", lang))
-            row = deal_row(bot, oid)
-            if oid and oid not in person.sub.muted:
-                person.save(muted=(*person.sub.muted, oid))
-            name = (row["name"] or oid) if row and may_see_deal(person.who, row) else oid
-            _tell(body, respond, client, t("digest_ui_muted", lang, deal=name))
+                return _tell(body, respond, client, t("digest_ui_not_rep", person.lang))
+            _tell(body, respond, client, mute_deal(bot.assistant.engine, person.sub, person.who,
+                                                   str(action.get("value") or ""), person.lang, person.save))
 
     def change_time(body: dict, action: dict, respond, client: WebClient) -> None:  # noqa: ANN001
         """The settings modal (time and days), from a digest or from the App Home."""
@@ -211,13 +187,6 @@ def vote_of(action: dict) -> str:
     if action.get("action_id") in ("feedback_up", "feedback_down"):
         return action["action_id"].removeprefix("feedback_")
     return "up" if action.get("value") == "up" else "down"
-
-
-def answer_from_json(data: dict[str, Any]) -> Answer:
-    """An Answer again from its JSON form (contracts/cli.md), parts included."""
-    answer = Answer(**{k: v for k, v in data.items() if k in ANSWER_FIELDS})
-    answer.parts = [answer_from_json(p) for p in data.get("parts") or []]
-    return answer
 
 
 def _post(bot: SlackBot, channel: str, ts: str | None) -> PostedAnswer | None:

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, replace
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import datetime
 
-import numpy as np
-import pandas as pd
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -28,8 +26,6 @@ from bot.digest.content import DigestBuilder, scope_kind
 from bot.digest.model import Digest, Recipient
 from bot.digest.subscriptions import Subscription, SubscriptionError, Subscriptions, language_of, parse_days, \
     parse_time, rep_value, zone_of
-from bot.metrics.deals import deal_rows
-from bot.metrics.store import positions
 from bot.nlu.text import detect_language
 
 log = logging.getLogger("ccobot.slack")
@@ -166,20 +162,6 @@ def _person(bot: SlackBot, user_id: str) -> dict:
         return bot.person(user_id) or {}
     except Exception:  # noqa: BLE001 (a nicety: the language and zone fall back)
         return {}
-
-
-def deal_row(bot: SlackBot, opportunity_id: str, as_of: date | None = None) -> dict | None:
-    """One deal as a deal-list row (names, owner, stage, amount, close date, risk reasons), or None."""
-    engine = bot.assistant.engine
-    store = engine.store
-    pos = positions(store.deals["opportunity_id"], pd.Series([opportunity_id]))
-    if pos[0] < 0:
-        return None
-    return deal_rows(store, engine.catalog, np.asarray(pos), as_of or engine.as_of(), with_reasons=True)[0]
-
-
-def may_see_deal(who: Identity, row: dict) -> bool:
-    return who.sees_all or row["owner_id"] in (who.deal_level() or frozenset())
 
 
 # ---------------------------------------------------------------- /ccobot digest …
