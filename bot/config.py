@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     ccobot_demo_as_of: date | None = None
     # The state database (SQLAlchemy URL, e.g. postgresql+psycopg://…); empty: a SQLite file under CCOBOT_HOME.
     database_url: str | None = None
+    # How long start-up waits for a database server that is not answering yet (retried with backoff).
+    ccobot_db_wait_seconds: float = Field(default=30, ge=0, le=3600)
     # The playbook documents, and where their index lives (a Chroma server, else a folder under CCOBOT_HOME).
     ccobot_knowledge: Path = Field(default=Path("knowledge"))
     chroma_url: str | None = None

@@ -9,6 +9,8 @@
     │   └── PeriodError        a period that cannot be understood or resolved
     ├── StoreError             a metrics store that cannot be loaded at all (exit 2)
     └── SettingsError          a setting in the environment or .env that is not valid (exit 2)
+        ├── DatabaseUnavailable  the state database did not answer in CCOBOT_DB_WAIT_SECONDS (bot/state.py)
+        └── SchemaTooNew         a state database migrated by a newer ccobot (bot/migrations)
 
 Anything else is a bug: faces log it with a reference id and show a short apology.
 Only a UserError's text reaches a user.

@@ -6,13 +6,20 @@ and the digests' subscriptions, delivery ledger and scheduler lock (bot/digest/)
 from __future__ import annotations
 
 import json
+import logging
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import JSON, DateTime, Integer, String, Text, create_engine, event, select, text
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.pool import NullPool
+
+from bot.errors import SettingsError
+
+log = logging.getLogger("ccobot.state")
 
 
 class Base(DeclarativeBase):
@@ -113,22 +120,130 @@ def insert_for(engine: Engine):
 
 
 def open_state(url: str) -> Engine:
-    """Connect and create the tables that are missing."""
+    """Connect, waiting for a database server that is still starting (CCOBOT_DB_WAIT_SECONDS), and
+    bring the tables to the newest migration (bot/migrations)."""
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, future=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     _register_tables()
-    if engine.dialect.name == "postgresql":
-        # Several processes starting at once (digest runs, bot instances) would race to create
-        # the same tables; a transaction-scoped advisory lock lets one create them at a time.
-        with engine.begin() as conn:
-            conn.execute(text("SELECT pg_advisory_xact_lock(4242001)"))
-            Base.metadata.create_all(conn)
-    else:
-        Base.metadata.create_all(engine)
+    _migrate(engine)
     return engine
+
+
+class DatabaseUnavailable(SettingsError):
+    """The state database did not answer within CCOBOT_DB_WAIT_SECONDS. A SettingsError: the command
+    line says so and exits 2 (a wrong DATABASE_URL is the usual cause), never a chat user."""
+
+
+# The number the create_all of earlier versions locked too: an old and a new instance starting
+# side by side never set up tables at the same time.
+MIGRATION_LOCK_KEY = 4242001
+SQLITE_BUSY_SECONDS = 120  # how long a process waits for another one's migration of the same file
+CONNECT_TIMEOUT_SECONDS = 10  # one attempt to reach a server (libpq would otherwise wait for TCP)
+
+
+def _migrate(engine: Engine) -> None:
+    """Upgrade to head, one process at a time: a PostgreSQL advisory lock, or SQLite's write lock."""
+    from bot.migrations import upgrade
+
+    tables = set(Base.metadata.tables)
+    if _in_memory(engine):  # a second engine would open a second, empty database
+        with engine.begin() as conn:
+            upgrade(conn, tables)
+        return
+    setup = _setup_engine(engine)
+    try:
+        with _connect_waiting(setup) as conn:
+            if setup.dialect.name == "postgresql":
+                _upgrade_locked(conn, tables)
+            else:
+                with conn.begin():
+                    upgrade(conn, tables)
+    finally:
+        setup.dispose()
+
+
+def _in_memory(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:")
+
+
+def _setup_engine(engine: Engine) -> Engine:
+    """A short-lived engine for the migration: one connection, no pool, bounded connects; on SQLite,
+    transactions that begin with BEGIN IMMEDIATE, so the whole upgrade (DDL included, which Python's
+    sqlite3 would otherwise commit statement by statement) is one transaction holding the write lock
+    and other processes wait for it, then find the database at head."""
+    if engine.dialect.name == "sqlite":
+        setup = create_engine(engine.url, poolclass=NullPool, connect_args={"timeout": SQLITE_BUSY_SECONDS})
+        event.listen(setup, "connect", _sqlite_manual_transactions)
+        event.listen(setup, "connect", _sqlite_pragmas)
+        event.listen(setup, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        return setup
+    connect_args = {}
+    if engine.dialect.driver in ("psycopg", "psycopg2") and "connect_timeout" not in engine.url.query:
+        connect_args["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
+    return create_engine(engine.url, poolclass=NullPool, connect_args=connect_args)
+
+
+def _sqlite_manual_transactions(conn, _record) -> None:
+    conn.isolation_level = None  # sqlite3 issues no BEGIN of its own; the "begin" listener does
+
+
+def _upgrade_locked(conn: Connection, tables: set[str]) -> None:
+    """Session-level advisory lock around the upgrade: instances starting together wait here while
+    the first migrates, then find the database at head. The upgrade is one transaction (PostgreSQL's
+    DDL is transactional), so a process killed half-way leaves the schema as it was."""
+    from bot.migrations import upgrade
+
+    conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK_KEY})
+    conn.commit()
+    try:
+        with conn.begin():
+            upgrade(conn, tables)
+    finally:
+        if not conn.invalidated:  # a lost connection took its lock with it
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_LOCK_KEY})
+            conn.commit()
+
+
+def _connect_waiting(engine: Engine) -> Connection:
+    """The first connection, retried with backoff while the server is not up yet (a container that
+    starts beside the bot), for up to CCOBOT_DB_WAIT_SECONDS. A SQLite file is there or not."""
+    if engine.dialect.name == "sqlite":
+        return engine.connect()
+    bound = _wait_seconds()
+    deadline, pause, attempt = time.monotonic() + bound, 0.5, 0
+    where = engine.url.render_as_string(hide_password=True)
+    while True:
+        try:
+            return engine.connect()
+        except OperationalError as exc:
+            attempt += 1
+            reason = _reason(exc, engine.url.password)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise DatabaseUnavailable(
+                    f"the state database at {where} did not answer within {bound:g} s ({reason}). Check "
+                    "DATABASE_URL and that the server is running; CCOBOT_DB_WAIT_SECONDS sets how long "
+                    "to wait") from None
+            pause = min(pause, left)
+            log.warning("state database at %s not answering yet (%s); attempt %d failed, retrying in %.1f s",
+                        where, reason, attempt, pause)
+            time.sleep(pause)
+            pause = min(pause * 2, 5.0)
+
+
+def _wait_seconds() -> float:
+    from bot.config import get_settings
+
+    return get_settings().ccobot_db_wait_seconds
+
+
+def _reason(exc: OperationalError, password: str | None) -> str:
+    """The driver's first line, which names host and port; never the password."""
+    lines = str(exc.orig or exc).strip().splitlines() or ["no reason given"]
+    return lines[0].replace(password, "***") if password else lines[0]
 
 
 def _register_tables() -> None:
