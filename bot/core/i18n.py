@@ -359,6 +359,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "teams_ask_privately": {"en": "I answer figures in our personal chat, not where others read along: ask me there.",
                             "da": "Tal svarer jeg på i vores personlige chat, ikke hvor andre læser med: spørg mig der.",
                             "sv": "Siffror svarar jag på i vår personliga chatt, inte där andra läser med: fråga mig där."},
+    "teams_sent_privately": {"en": "I've sent you the answer in our personal chat: it has figures not everyone here may see.",
+                             "da": "Jeg har sendt dig svaret i vores personlige chat: det har tal, som ikke alle her må se.",
+                             "sv": "Jag har skickat svaret till dig i vår personliga chatt: det har siffror som inte alla här får se."},
     "llm_unavailable": {"en": "The language model did not answer in time; this is the offline answer.",
                         "da": "Sprogmodellen svarede ikke i tide; dette er svaret uden den.",
                         "sv": "Språkmodellen svarade inte i tid; det här är svaret utan den."},
@@ -478,6 +481,15 @@ MESSAGES: dict[str, dict[str, str]] = {
                               "henter skjulte aftaler tilbage.)",
                         "sv": "{deal} är dold: den visas inte längre i dina översikter. (/ccobot digest unmute "
                               "tar tillbaka dolda affärer.)"},
+    "teams_digest_muted": {"en": "Muted {deal}: it no longer appears in your digests. (Change time, under a digest, "
+                                 "brings muted deals back.)",
+                           "da": "{deal} er skjult: den vises ikke længere i dine overblik. (Skift tidspunkt, under et "
+                                 "overblik, henter skjulte aftaler tilbage.)",
+                           "sv": "{deal} är dold: den visas inte längre i dina översikter. (Ändra tid, under en "
+                                 "översikt, tar tillbaka dolda affärer.)"},
+    "teams_digest_muted_label": {"en": "Muted deals (untick to bring one back)",
+                                 "da": "Skjulte aftaler (fjern hakket for at hente en tilbage)",
+                                 "sv": "Dolda affärer (avmarkera för att ta tillbaka en)"},
     "digest_ui_bad_time": {"en": "'{value}' is not a time of day. Write it like 07:30 (24-hour clock).",
                            "da": "'{value}' er ikke et tidspunkt. Skriv det som 07:30 (24-timers ur).",
                            "sv": "'{value}' är inte en tid på dagen. Skriv den som 07:30 (24-timmarsklocka)."},
@@ -511,11 +523,11 @@ MESSAGES: dict[str, dict[str, str]] = {
               "• /ccobot digest quiet on | off\n• /ccobot digest preview – översikten du skulle få i dag\n"
               "• /ccobot digest unmute – dolda affärer tillbaka"},
     "digest_ui_not_rep": {"en": "I can't find you among the sales team (the reps table), so there is no digest for you. "
-                                "Ask an admin to add your Slack id or email there.",
+                                "Ask an admin to add your email (or Slack id) there.",
                           "da": "Jeg kan ikke finde dig i salgsteamet (tabellen reps), så der er intet overblik til dig. "
-                                "Bed en administrator om at tilføje dit Slack-id eller din e-mail dér.",
+                                "Bed en administrator om at tilføje din e-mail (eller dit Slack-id) dér.",
                           "sv": "Jag hittar dig inte i säljteamet (tabellen reps), så det finns ingen översikt för dig. "
-                                "Be en administratör lägga till ditt Slack-id eller din e-post där."},
+                                "Be en administratör lägga till din e-post (eller ditt Slack-id) där."},
     "digest_ui_channel_unknown": {"en": "I can't see who is in {channel}: invite me there first (/invite @ccobot), "
                                         "then try again.",
                                   "da": "Jeg kan ikke se, hvem der er i {channel}: invitér mig først (/invite @ccobot), "

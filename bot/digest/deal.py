@@ -59,12 +59,12 @@ def about_deal(assistant: Assistant, user_id: str, who: Identity, opportunity_id
 
 
 def mute_deal(engine: Engine, sub: Subscription, who: Identity, opportunity_id: str, lang: str,
-              save: Callable[..., Subscription]) -> str:
+              save: Callable[..., Subscription], words: str = "digest_ui_muted") -> str:
     """Leave the deal out of this person's digests from now on (`save(muted=…)`, the face's way of
-    changing settings); the words that say so. The deal's name is shown only to someone who may see
-    it: an id from a button is not proof of that."""
+    changing settings); the words that say so (`words`: how the face brings it back). The deal's
+    name is shown only to someone who may see it: an id from a button is not proof of that."""
     row = deal_row(engine, opportunity_id) if opportunity_id else None
     if opportunity_id and opportunity_id not in sub.muted:
         save(muted=(*sub.muted, opportunity_id))
     name = (row["name"] or opportunity_id) if row and may_see_deal(who, row) else opportunity_id
-    return t("digest_ui_muted", lang, deal=name)
+    return t(words, lang, deal=name)

@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from babel.dates import format_date
+from babel.dates import format_date, get_day_names
 
 from bot.core.i18n import LOCALE, money, number, percent, t
 from bot.digest.model import Digest
+from bot.digest.subscriptions import WEEKDAYS
 from bot.metrics.periods import Calendar
 
 SHOWN = 5  # entries shown per section before "… and N more"
@@ -185,3 +186,30 @@ def figure_text(digest: Digest, name: str) -> str:
     if name == "coverage":
         return number(value, lang, 1) + "×"
     return money(value, digest.currency, lang)
+
+
+def days_text(days: str, lang: str) -> str:
+    """"mon,tue,wed,thu,fri" → "Monday–Friday"; "mon,wed,fri" → "Monday, Wednesday, Friday"."""
+    names = get_day_names("wide", locale=LOCALE[lang])
+    picked = sorted(WEEKDAYS.index(d) for d in days.split(",") if d in WEEKDAYS)
+    if not picked:
+        return "–"
+    runs: list[list[int]] = []
+    for i in picked:
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    parts = []
+    for run in runs:
+        if len(run) >= 3:
+            parts.append(f"{names[run[0]]}–{names[run[-1]]}")
+        else:
+            parts += [names[i] for i in run]
+    return ", ".join(parts)
+
+
+def day_name(i: int, lang: str) -> str:
+    """The weekday's name, capitalised ("Monday", "Mandag", "Måndag"): a settings choice."""
+    name = get_day_names("wide", locale=LOCALE[lang])[i]
+    return name[:1].upper() + name[1:]

@@ -12,72 +12,12 @@ import json
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from starlette.testclient import TestClient
 
-from bot.channels.teams.bot import TeamsBot, auth_config
 from bot.channels.teams.references import References
-from bot.config import Settings
 from bot.core.i18n import t
-from bot.core.assistant import Assistant
-from bot.metrics.engine import Engine
-from bot.metrics.store import load_store
-from bot.playbook.embeddings import HashingEmbedder
-from bot.playbook.index import PlaybookIndex
-from bot.playbook.service import Playbook
 from bot.state import Feedback, open_state
-from bot.web import create_teams_app
-from tests.fakes.bot_connector import FakeConnector, LocalIssuer, LocalTokens, local_connections
-from tests.paths import FIXTURES, KNOWLEDGE
-
-ACTIVITIES = FIXTURES / "teams"
-ALICE = "29:alice-teams-id"
-CARD = "application/vnd.microsoft.card.adaptive"
-
-
-def activity(text: str, conversation_type: str = "personal", user: str = ALICE, **extra) -> dict:
-    """Microsoft's published personal-chat message, asked by `user` with `text`."""
-    body = json.loads((ACTIVITIES / "teams_message_personal_msteams_docs.json").read_text())
-    body["from"]["id"] = user
-    body["text"] = text
-    body["attachments"] = []
-    body["conversation"]["conversationType"] = conversation_type
-    body.update(extra)
-    return body
-
-
-@pytest.fixture(scope="module")
-def assistant(small_store_dir, tmp_path_factory) -> Assistant:
-    playbook = Playbook(PlaybookIndex(KNOWLEDGE, tmp_path_factory.mktemp("pb-teams"), HashingEmbedder()))
-    playbook.start(wait=True)
-    return Assistant(Engine(load_store(small_store_dir)), playbook=playbook)
-
-
-@pytest.fixture()
-def connector():
-    fake = FakeConnector({ALICE: {"id": ALICE, "name": "Alice Berg", "email": "alice@x.example",
-                                  "userPrincipalName": "alice@x.example", "aadObjectId": "aad-alice"}})
-    yield fake
-    fake.close()
-
-
-def client_for(assistant, state=None, **settings) -> tuple[TestClient, TeamsBot]:
-    config = Settings(_env_file=None, **settings)
-    teams = TeamsBot(assistant, config, state, connections=local_connections(auth_config(config)))
-    return TestClient(create_teams_app(teams)), teams
-
-
-def ask(client: TestClient, connector: FakeConnector, body: dict, headers: dict | None = None) -> dict:
-    body = copy.deepcopy(body)
-    body["serviceUrl"] = connector.url
-    response = client.post("/api/messages", json=body, headers=headers or {})
-    assert response.status_code in (200, 202), response.text
-    return connector.wait_for(1)[-1]
-
-
-def card_text(reply: dict) -> str:
-    (attachment,) = reply["attachments"]
-    assert attachment["contentType"] == CARD and attachment["content"]["version"] == "1.5"
-    return json.dumps(attachment["content"], ensure_ascii=False)
+from tests.fakes.bot_connector import LocalTokens
+from tests.teams.harness import ALICE, activity, ask, card_text, client_for, invoke
 
 
 @pytest.mark.parametrize("question, figure", [
@@ -114,8 +54,12 @@ def test_in_a_channel_the_bots_mention_is_taken_out_and_figures_are_not_posted(a
     body["entities"] = [{"type": "mention", "text": "<at>Teams TestBot</at>",
                          "mentioned": {"id": body["recipient"]["id"], "name": "Teams TestBot"}}]
     with client:
-        reply = ask(client, connector, body)
-    assert "personal chat" in reply["summary"] and "2,340" not in json.dumps(reply) and "2,530" not in json.dumps(reply)
+        ask(client, connector, body)
+        room = connector.wait_for(2)  # the answer in Alice's personal chat, then a word in the room
+    said = [r for r in room if r["conversation"]["id"] == body["conversation"]["id"]]
+    assert len(said) == 1 and said[0]["text"] == t("teams_sent_privately", "en")  # no figures in the room
+    (private,) = connector.to(f"a:personal-{ALICE}")
+    assert "2,340" in card_text(private)  # her own revenue, in her personal chat only
     connector.sent.clear()
     body["text"] = "<at>Teams TestBot</at> what is commercial operations?"
     with client:
@@ -131,15 +75,6 @@ def test_a_card_button_asks_its_question(assistant, connector):
     with client:
         reply = ask(client, connector, body)
     assert "2,530" in card_text(reply)
-
-
-def invoke(verb: str, data: dict) -> dict:
-    """An Action.Execute press as Teams sends it: an adaptiveCard/action invoke."""
-    body = activity("")
-    body.update(type="invoke", name="adaptiveCard/action",
-                value={"action": {"type": "Action.Execute", "verb": verb, "data": {"verb": verb, **data}}})
-    body.pop("text")
-    return body
 
 
 def test_card_buttons_as_universal_actions_ask_and_record_feedback(assistant, connector, tmp_path):
@@ -178,13 +113,6 @@ def test_installing_the_app_keeps_the_personal_chat_for_digests(assistant, conne
 
 
 # ---------------------------------------------------------------- who may post
-
-
-@pytest.fixture()
-def issuer():
-    local = LocalIssuer()
-    yield local
-    local.close()
 
 
 def test_without_a_valid_token_the_endpoint_answers_401(assistant, connector, issuer):

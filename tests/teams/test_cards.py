@@ -13,16 +13,14 @@ import pytest
 
 from bot.channels.teams.cards import MAX_BYTES, answer_card, answer_text, digest_card, plain
 from bot.core.answer import Answer
-from bot.core.assistant import Assistant
 from bot.digest.content import DigestBuilder
 from bot.digest.model import Recipient
+from bot.digest.render import words
+from bot.digest.subscriptions import Subscription
 from bot.metrics.engine import Engine
 from bot.metrics.store import load_store
-from bot.playbook.embeddings import HashingEmbedder
-from bot.playbook.index import PlaybookIndex
-from bot.playbook.service import Playbook
 from tests.conftest import AS_OF
-from tests.paths import FIXTURES, KNOWLEDGE
+from tests.paths import FIXTURES
 
 SCHEMA = json.loads((FIXTURES / "teams" / "adaptive-card-1.5.json").read_text())
 VALIDATOR = jsonschema.Draft6Validator(SCHEMA)  # the schema says draft-06
@@ -42,13 +40,6 @@ def shown(card: object) -> str:
     if isinstance(card, list):
         return " ".join(shown(v) for v in card)
     return re.sub(r"\\(.)", r"\1", str(card))
-
-
-@pytest.fixture(scope="module")
-def assistant(small_store_dir, tmp_path_factory) -> Assistant:
-    playbook = Playbook(PlaybookIndex(KNOWLEDGE, tmp_path_factory.mktemp("pb-cards"), HashingEmbedder()))
-    playbook.start(wait=True)
-    return Assistant(Engine(load_store(small_store_dir)), playbook=playbook)
 
 
 QUESTIONS = [  # (asker, question, what the card must show)
@@ -137,14 +128,23 @@ def test_a_managers_digest_is_a_valid_card_with_its_figures(small_store_dir, lan
     engine = Engine(load_store(small_store_dir))
     day = date(2026, 11, 20)
     (digest,) = DigestBuilder(engine).build([Recipient("m1", day, date(2026, 11, 19), lang)])
-    card = valid(digest_card(digest))
+    sub = Subscription(rep_id="m1", local_time="07:30", days="mon,wed,fri", muted=("o1",))
+    card = valid(digest_card(digest, sub=sub))
     facts = next(b for b in card["body"] if b["type"] == "FactSet")["facts"]
     assert len(facts) == 7 and any(figure in f["value"] for f in facts)
     assert card["body"][0]["text"] == plain(digest_words_title(digest))
-    assert "actions" not in card  # its deals' buttons are Slack's for now
+    # every deal shown has its two buttons, carrying the deal's id (the digest's own entries)
+    shown_ids = [e["opportunity_id"] for s in words(digest).sections for e in s.entries]
+    sets = [b["actions"] for b in card["body"] if b["type"] == "ActionSet"]
+    assert shown_ids and [a[0]["data"]["deal"] for a in sets] == shown_ids
+    assert {(a[0]["verb"], a[1]["verb"]) for a in sets} == {("digest_ask", "digest_mute")}
+    assert all(a[0]["fallback"]["type"] == "Action.Submit" for a in sets)
+    (settings,) = card["actions"]  # "Change time": the person's own time and days, ready to change
+    inputs = {i["id"]: i for i in settings["card"]["body"] if i["type"].startswith("Input.")}
+    assert settings["type"] == "Action.ShowCard" and inputs["time"]["value"] == "07:30"
+    assert inputs["days"]["value"] == "mon,wed,fri" and len(inputs["days"]["choices"]) == 7
+    assert inputs["muted"]["value"] == "o1" and settings["card"]["actions"][0]["data"]["listed"] == "o1"
 
 
 def digest_words_title(digest) -> str:
-    from bot.digest.render import words
-
     return words(digest).title

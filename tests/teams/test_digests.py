@@ -21,7 +21,7 @@ from bot.metrics.store import load_store
 from bot.state import open_state
 from bot.web import create_teams_app
 from tests.fakes.bot_connector import FakeConnector, LocalTokens, local_connections
-from tests.teams.test_bot import activity
+from tests.teams.harness import activity
 
 MONA = "29:mona-teams-id"
 AT = datetime(2026, 11, 20, 7, 0, tzinfo=timezone.utc)  # Friday 08:00 in Copenhagen, the store's as_of

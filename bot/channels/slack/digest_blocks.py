@@ -28,13 +28,12 @@ from __future__ import annotations
 
 import io
 
-from babel.dates import get_day_names
 
 from bot.channels.slack.blocks import BUTTON_CHARS, CELL_CHARS, MAX_BLOCKS, RICH_CHARS, SECTION_CHARS, TEXT_CHARS, \
     cut, escape
-from bot.core.i18n import LOCALE, money, number, percent, t
+from bot.core.i18n import money, number, percent, t
 from bot.digest.model import Digest
-from bot.digest.render import FIGURE_ROWS, SHOWN, figure_text, words  # its lines: change_line, risk_line, closing_line, figures_line
+from bot.digest.render import FIGURE_ROWS, SHOWN, day_name, days_text, figure_text, words  # its lines: change_line, risk_line, closing_line, figures_line
 from bot.digest.subscriptions import WEEKDAYS, Subscription, SubscriptionError, parse_time
 from bot.metrics.periods import Calendar
 
@@ -173,27 +172,6 @@ def digest_chart(digest: Digest, fiscal_year_start_month: int = 1) -> bytes | No
 
 # ---------------------------------------------------------------- settings, in words and blocks
 
-def days_text(days: str, lang: str) -> str:
-    """"mon,tue,wed,thu,fri" → "Monday–Friday"; "mon,wed,fri" → "Monday, Wednesday, Friday"."""
-    names = get_day_names("wide", locale=LOCALE[lang])
-    picked = sorted(WEEKDAYS.index(d) for d in days.split(",") if d in WEEKDAYS)
-    if not picked:
-        return "–"
-    runs: list[list[int]] = []
-    for i in picked:
-        if runs and runs[-1][-1] == i - 1:
-            runs[-1].append(i)
-        else:
-            runs.append([i])
-    parts = []
-    for run in runs:
-        if len(run) >= 3:
-            parts.append(f"{names[run[0]]}–{names[run[-1]]}")
-        else:
-            parts += [names[i] for i in run]
-    return ", ".join(parts)
-
-
 def settings_parts(sub: Subscription, zone: str, lang: str) -> list[tuple[str, str]]:
     """The person's settings as pieces: ("text", words) and ("channel", id), so that the command's
     reply (mrkdwn) and the Home tab (rich text) can each show the channel as a link."""
@@ -234,8 +212,7 @@ def home_section(sub: Subscription, zone: str, lang: str) -> list[dict]:
 
 
 def _day_option(i: int, lang: str) -> dict:
-    name = get_day_names("wide", locale=LOCALE[lang])[i]
-    return {"text": {"type": "plain_text", "text": name[:1].upper() + name[1:]}, "value": WEEKDAYS[i]}
+    return {"text": {"type": "plain_text", "text": day_name(i, lang)}, "value": WEEKDAYS[i]}
 
 
 def settings_view(sub: Subscription, lang: str, metadata: str = "", error: str | None = None) -> dict:

@@ -16,11 +16,15 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import uuid
 from collections import OrderedDict
+from functools import partial
+from typing import Awaitable, Callable
 
 import anyio.to_thread
-from microsoft_agents.activity import Activity, ActivityTypes, Attachment
+from microsoft_agents.activity import (Activity, ActivityTypes, Attachment, ConversationAccount,
+                                      ConversationParameters)
 from microsoft_agents.authentication.msal import MsalConnectionManager
 from microsoft_agents.hosting.core import (AgentApplication, AgentAuthConfiguration, Connections, MemoryStorage,
                                            TurnContext, TurnState)
@@ -29,21 +33,28 @@ from sqlalchemy.engine import Engine as SqlEngine
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from bot.access import identify
-from bot.state import save_feedback
+from bot.access import Identity, identify
 from bot.channels.teams.auth import TeamsAuth, Unauthorised
-from bot.channels.teams.cards import CONTENT_TYPE, answer_card, plain
+from bot.channels.teams.cards import CONTENT_TYPE, answer_card, chart_message, plain
 from bot.channels.teams.references import References
 from bot.config import Settings
 from bot.core.answer import Answer
 from bot.core.assistant import Assistant
+from bot.core.audience import People, room_may_see, words_only
+from bot.core.charts import asked_for, chartable
 from bot.core.conversation import Conversation
-from bot.core.i18n import t
+from bot.core.i18n import LANGS, t
+from bot.digest.deal import about_deal, mute_deal
+from bot.digest.render import days_text
+from bot.digest.subscriptions import SubscriptionError, Subscriptions, parse_days, parse_time
+from bot.state import posted_answer, remember_post, save_feedback
 
 log = logging.getLogger("ccobot.teams")
+Send = Callable[[Activity], Awaitable[object]]  # posts a message into one conversation
 PRIVATE_PLACES = ("personal",)  # Teams' conversationType of a one-to-one chat with the bot
-WORDS_ONLY = ("playbook", "not_covered", "help", "clarify")  # kinds that carry no figures
-CONVERSATIONS = 2_000  # conversations whose context is kept (the oldest forgotten first)
+CONVERSATIONS = 2_000  # conversations whose context and roster are kept (the oldest forgotten first)
+ROSTER_SECONDS = 300  # who is in a room, as Slack's channel members are kept
+ROSTER_PAGE = 500  # Teams' largest page of members
 MAX_QUESTION = 4_000
 
 
@@ -70,10 +81,14 @@ class TeamsBot:
         self.app.activity(ActivityTypes.message)(self.on_message)
         # Card buttons as Universal Actions (an adaptiveCard/action invoke); their Action.Submit
         # fallbacks arrive as messages with the same data (on_message)
-        self.app.adaptive_card.action_execute("followup")(self.on_followup)
-        self.app.adaptive_card.action_execute("feedback")(self.on_feedback)
+        self._buttons = {"followup": self.on_followup, "feedback": self.on_feedback, "chart": self.on_chart,
+                         "digest_ask": self.on_digest_ask, "digest_mute": self.on_digest_mute,
+                         "digest_settings": self.on_digest_settings}
+        for verb, handler in self._buttons.items():
+            self.app.adaptive_card.action_execute(verb)(handler)
         self.app.installation_update()(self.on_install)
         self._conversations: OrderedDict[str, Conversation] = OrderedDict()
+        self._rosters: dict[str, tuple[float, list[Identity]]] = {}
 
     async def endpoint(self, request: Request) -> Response:
         """POST /api/messages: 401 without a valid token, else the SDK's answer (202, or an invoke's)."""
@@ -96,15 +111,15 @@ class TeamsBot:
 
     async def on_message(self, context: TurnContext, state: TurnState) -> None:
         data = context.activity.value if isinstance(context.activity.value, dict) else {}
-        if data.get("verb") == "feedback":  # a 👍/👎 from a client without Universal Actions
-            return await self.on_feedback(context, state, data)
+        handler = self._buttons.get(str(data.get("verb") or ""))
+        if handler is not None and handler is not self.on_followup:  # a button from a client without Universal Actions
+            return await handler(context, state, data)
         await self.answer(context, question_of(context.activity))
 
     async def on_install(self, context: TurnContext, state: TurnState) -> None:
         """Installed in someone's personal scope: their chat is kept for the digest from now on."""
         activity = context.activity
-        if activity.action == "add" and activity.conversation is not None \
-                and (activity.conversation.conversation_type or "personal") in PRIVATE_PLACES:
+        if activity.action == "add" and activity.conversation is not None and in_private(activity):
             await anyio.to_thread.run_sync(self.remember, activity, await self.asker(context))
 
     async def on_followup(self, context: TurnContext, state: TurnState, data: object) -> None:
@@ -123,8 +138,83 @@ class TeamsBot:
             save_feedback(self.state, user_id=activity.from_property.id if activity.from_property else "",
                           channel=activity.conversation.id if activity.conversation else "",
                           message_ts=activity.reply_to_id, question=str(data.get("question") or "")[:2000], vote=vote)
-        lang = data.get("lang") if data.get("lang") in ("en", "da", "sv") else "en"
-        await context.send_activity(Activity(type=ActivityTypes.message, text=t("feedback_thanks", lang)))
+        await self.say(context, t("feedback_thanks", lang_of(data)))
+
+    async def on_chart(self, context: TurnContext, state: TurnState, data: object) -> None:
+        """Chart: the answer the card showed, found by the card's message (kept when it was posted),
+        drawn and posted where the answer may go."""
+        activity, lang = context.activity, lang_of(data)
+        post = None
+        if self.state is not None and activity.conversation and activity.reply_to_id:
+            post = await anyio.to_thread.run_sync(posted_answer, self.state, activity.conversation.id,
+                                                  activity.reply_to_id)
+        answer = Answer.from_json(post.answer) if post else None
+        if answer is None or not chartable(answer):
+            return await self.say(context, t("chart_gone" if answer is None else "chart_nothing", lang))
+        await self.deliver(context, answer, chart_only=True)
+
+    async def on_digest_ask(self, context: TurnContext, state: TurnState, data: object) -> None:
+        """A digest's "Ask about this deal": the deal's row, if the person may see it."""
+        who, lang = await self._digest_person(context, data)
+        if who is None:
+            return await self.say(context, t("digest_ui_not_rep", lang))
+        user = context.activity.from_property.id if context.activity.from_property else ""
+        answer = await anyio.to_thread.run_sync(about_deal, self.assistant, user, who, deal_of(data), lang)
+        if answer.kind != "deals":  # gone, or not theirs to see
+            return await self.say(context, answer.text)
+        await self.deliver(context, answer)
+
+    async def on_digest_mute(self, context: TurnContext, state: TurnState, data: object) -> None:
+        """A digest's "Mute this deal": left out of this person's digests from now on."""
+        who, lang = await self._digest_person(context, data)
+        if who is None or self.state is None:
+            return await self.say(context, t("digest_ui_not_rep", lang))
+        subs, store = Subscriptions(self.state), self.assistant.engine.store
+
+        def mute() -> str:
+            save = partial(subs.update, store, who.rep_id)
+            return mute_deal(self.assistant.engine, subs.get(store, who.rep_id), who, deal_of(data), lang, save,
+                             words="teams_digest_muted")
+
+        await self.say(context, await anyio.to_thread.run_sync(mute))
+
+    async def on_digest_settings(self, context: TurnContext, state: TurnState, data: object) -> None:
+        """The digest's "Change time" form: the time and the days, checked like the Slack modal's."""
+        who, lang = await self._digest_person(context, data)
+        if who is None or self.state is None:
+            return await self.say(context, t("digest_ui_not_rep", lang))
+        data = data if isinstance(data, dict) else {}
+        try:
+            local_time = parse_time(str(data.get("time") or ""))
+        except SubscriptionError:
+            return await self.say(context, t("digest_ui_pick_time", lang))
+        try:  # what a client sends is input like any other: only real days are kept
+            days = parse_days(str(data.get("days") or "")) if data.get("days") else ""
+        except SubscriptionError:
+            days = ""
+        if not days:
+            return await self.say(context, t("digest_ui_no_days", lang))
+        store, subs = self.assistant.engine.store, Subscriptions(self.state)
+
+        def save():  # noqa: ANN202
+            changes: dict = {"local_time": local_time, "days": days}
+            # Unticked among the muted deals the form listed: brought back. Deals muted since the
+            # card was sent were not listed, and stay muted.
+            listed = set(filter(None, str(data.get("listed") or "").split(",")))
+            unticked = listed - set(str(data.get("muted") or "").split(","))
+            if unticked:
+                changes["muted"] = tuple(m for m in subs.get(store, who.rep_id).muted if m not in unticked)
+            return subs.update(store, who.rep_id, **changes)
+
+        sub = await anyio.to_thread.run_sync(save)
+        await self.say(context, t("digest_ui_settings_saved", lang, time=sub.local_time, days=days_text(sub.days, lang)))
+
+    async def _digest_person(self, context: TurnContext, data: object) -> tuple[Identity | None, str]:
+        """The person pressing a digest button, as a rep (None: matched to no rep), and their language."""
+        who = identify(self.assistant.engine.store, await self.asker(context))
+        return (who if who.matched and who.rep_id else None), lang_of(data)
+
+    # ------------------------------------------------------------ answering
 
     async def answer(self, context: TurnContext, question: str) -> None:
         """A question from a message or a button: answered in this conversation, as a card."""
@@ -133,17 +223,102 @@ class TeamsBot:
             return
         await context.send_activity(Activity(type=ActivityTypes.typing))
         asker = await self.asker(context)
-        place = (activity.conversation.conversation_type or "personal") if activity.conversation else "personal"
-        if place in PRIVATE_PLACES:
+        if in_private(activity):
             await anyio.to_thread.run_sync(self.remember, activity, asker)  # a database write
         convo = self._conversation(activity.conversation.id if activity.conversation else "")
         answer = await anyio.to_thread.run_sync(
             lambda: self.assistant.ask(question, user=asker, conversation=convo))
-        if place not in PRIVATE_PLACES and not words_only(answer):
-            answer = Answer(question=question, kind="help", lang=answer.lang, text=t("teams_ask_privately", answer.lang))
-        await context.send_activity(reply(answer))
+        await self.deliver(context, answer)
         log.info("teams answer", extra={"conversation": activity.conversation.id if activity.conversation else None,
                                         "kind": answer.kind})
+
+    async def deliver(self, context: TurnContext, answer: Answer, chart_only: bool = False) -> None:
+        """In this conversation when everyone in it may read the answer (bot/core/audience.py);
+        else to the asker alone, in a personal chat, with a word in the room saying so."""
+        activity = context.activity
+        conversation = activity.conversation.id if activity.conversation else ""
+        if in_private(activity) or words_only(answer) or room_may_see(answer, await self.room(context)):
+            return await self.post(context.send_activity, conversation, answer, chart_only)
+        personal = await self.personal_chat(context)
+        if personal is None:
+            return await self.say(context, t("teams_ask_privately", answer.lang))
+        await self.post(personal[1], personal[0], answer, chart_only)
+        await self.say(context, t("teams_sent_privately", answer.lang))
+
+    async def post(self, send: Send, conversation: str, answer: Answer, chart_only: bool = False) -> None:
+        """The answer's card (kept by its message id for the buttons on it), then its chart when the
+        question asked for one; or the chart alone."""
+        if not chart_only:
+            response = await send(reply(answer))
+            if self.state is not None and getattr(response, "id", None):
+                await anyio.to_thread.run_sync(lambda: remember_post(
+                    self.state, channel=conversation, ts=response.id, user_id="teams", question=answer.question,
+                    kind=answer.kind, answer=answer.to_json()))
+        if chart_only or asked_for(answer):
+            chart = await anyio.to_thread.run_sync(chart_message, answer)  # matplotlib: off the event loop
+            if chart is not None:
+                await send(Activity(type=ActivityTypes.message, text=chart["text"],
+                                    attachments=[Attachment.model_validate(chart["attachment"])]))
+            elif chart_only:
+                await send(Activity(type=ActivityTypes.message, text=plain(t("chart_nothing", answer.lang))))
+
+    async def say(self, context: TurnContext, text: str) -> None:
+        await context.send_activity(Activity(type=ActivityTypes.message, text=plain(text)))
+
+    async def room(self, context: TurnContext) -> People:
+        """Who is in this channel or group chat (Teams' roster, page by page, kept five minutes), as
+        the access rules know them; nobody when Teams will not say, so no figures are posted."""
+        key = context.activity.conversation.id if context.activity.conversation else ""
+        hit = self._rosters.get(key)
+        if hit is None or time.monotonic() - hit[0] > ROSTER_SECONDS:
+            accounts = await self._roster(context, key)
+            store = self.assistant.engine.store
+            hit = (time.monotonic(), [identify(store, account_of(m)) for m in accounts])
+            self._rosters[key] = hit
+            while len(self._rosters) > CONVERSATIONS:
+                self._rosters.pop(next(iter(self._rosters)))
+        people = hit[1]
+        return lambda: people
+
+    async def _roster(self, context: TurnContext, conversation: str) -> list:
+        connector = context.turn_state.get("ConnectorClient")
+        accounts: list = []
+        token = None
+        try:
+            while True:
+                page = await connector.conversations.get_conversation_paged_members(
+                    conversation, page_size=ROSTER_PAGE, continuation_token=token)
+                accounts += page.members or []
+                token = page.continuation_token
+                if not token:
+                    return accounts
+        except Exception as exc:  # noqa: BLE001 (no roster: nobody may be assumed to see figures)
+            log.info("Teams roster unavailable: %s", type(exc).__name__)
+            return []
+
+    async def personal_chat(self, context: TurnContext) -> tuple[str, Send] | None:
+        """The asker's one-to-one chat with the bot (created, or found, by the Bot Connector) and a
+        way to post into it; None when Teams will not open one (the app not installed for them)."""
+        activity = context.activity
+        connector = context.turn_state.get("ConnectorClient")
+        tenant = activity.conversation.tenant_id if activity.conversation else None
+        tenant = tenant or ((activity.channel_data or {}).get("tenant") or {}).get("id")
+        try:
+            created = await connector.conversations.create_conversation(ConversationParameters(
+                is_group=False, bot=activity.recipient, members=[activity.from_property], tenant_id=tenant,
+                channel_data={"tenant": {"id": tenant}} if tenant else None))
+        except Exception as exc:  # noqa: BLE001 (the room then says where to ask)
+            log.info("Teams personal chat not opened: %s", type(exc).__name__)
+            return None
+        chat = ConversationAccount(id=created.id, conversation_type="personal", tenant_id=tenant)
+
+        async def send(message: Activity):  # noqa: ANN202
+            message.conversation, message.from_property, message.recipient = chat, activity.recipient, \
+                activity.from_property
+            message.service_url, message.channel_id = activity.service_url, activity.channel_id
+            return await connector.conversations.send_to_conversation(created.id, message)
+
+        return created.id, send
 
     async def asker(self, context: TurnContext) -> str:
         """Who asks, as the assistant knows people: the email (or UPN) of their Teams account,
@@ -155,12 +330,10 @@ class TeamsBot:
         try:
             connector = context.turn_state.get("ConnectorClient")
             member = await connector.conversations.get_conversation_member(context.activity.conversation.id, sender.id)
-            extra = member.model_dump(by_alias=True, exclude_none=True) if hasattr(member, "model_dump") else {}
-            email = extra.get("email") or extra.get("userPrincipalName")
+            return account_of(member) or sender.aad_object_id or sender.id
         except Exception as exc:  # noqa: BLE001 (no roster access: the id alone, matched to nobody)
             log.info("Teams member lookup failed: %s", type(exc).__name__)
-            email = None
-        return email or sender.aad_object_id or sender.id
+            return sender.aad_object_id or sender.id
 
     def remember(self, activity: Activity, asker: str) -> None:
         """A matched person's personal chat, kept for their morning digest (ids only)."""
@@ -198,10 +371,24 @@ def question_of(activity: Activity) -> str:
     return re.sub(r"\s+", " ", text)[:MAX_QUESTION].strip()
 
 
-def words_only(answer: Answer) -> bool:
-    """Does the answer carry no figures (so anyone in the room may read it)?"""
-    parts = answer.parts or [answer]
-    return all(p.kind in WORDS_ONLY and not p.figures for p in parts)
+def in_private(activity: Activity) -> bool:
+    """A one-to-one chat with the bot (Teams' conversationType "personal")?"""
+    return (activity.conversation.conversation_type or "personal") in PRIVATE_PLACES if activity.conversation else False
+
+
+def account_of(member: object) -> str:
+    """Who a Teams account is, as the assistant knows people: the email or UPN, else the ids."""
+    data = member.model_dump(by_alias=True, exclude_none=True) if hasattr(member, "model_dump") else {}
+    return str(data.get("email") or data.get("userPrincipalName") or data.get("aadObjectId") or data.get("id") or "")
+
+
+def lang_of(data: object) -> str:
+    lang = data.get("lang") if isinstance(data, dict) else None
+    return lang if lang in LANGS else "en"
+
+
+def deal_of(data: object) -> str:
+    return str(data.get("deal") or "")[:200] if isinstance(data, dict) else ""
 
 
 def reply(answer: Answer) -> Activity:

@@ -15,15 +15,21 @@ cut (with a note) until the card fits.
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import re
 
+from PIL import Image
+
 from bot.core import table
 from bot.core.answer import Answer
+from bot.core.charts import asked_for, chart_png, chart_title, chartable
 from bot.core.fmt import answer_unit, format_value
 from bot.core.i18n import t
 from bot.digest.model import Digest
-from bot.digest.render import FIGURE_ROWS, SHOWN, figure_text, words
+from bot.digest.render import FIGURE_ROWS, SHOWN, day_name, figure_text, words
+from bot.digest.subscriptions import WEEKDAYS, Subscription
 
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"  # an attachment that is an Adaptive Card
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -138,6 +144,8 @@ def _answer_actions(answer: Answer) -> list[dict]:
         return []
     lang = answer.lang
     followups = [_action(q, "followup", {"question": q[:1000]}) for q in answer.followups[:MAX_FOLLOWUPS]]
+    if chartable(answer) and not asked_for(answer):  # asked for: the chart comes with the answer
+        followups.append(_action(t("chart_button", lang), "chart", {"lang": lang}, t("chart_button_label", lang)))
     about = {"question": answer.question[:500], "lang": lang}  # kept with the vote, as Slack keeps it by message
     return followups + [_action("👍", "feedback", {"value": "up", **about}, t("feedback_good", lang)),
                         _action("👎", "feedback", {"value": "down", **about}, t("feedback_bad", lang))]
@@ -162,9 +170,10 @@ def answer_text(answer: Answer) -> str:
 
 # ---------------------------------------------------------------- digests
 
-def digest_card(digest: Digest, fiscal_year_start_month: int = 1) -> dict:
+def digest_card(digest: Digest, fiscal_year_start_month: int = 1, sub: Subscription | None = None) -> dict:
     """The morning digest: title, three things to know, the figures, then changes, risks and deals
-    closing this week (the first few of each, and how many more)."""
+    closing this week (the first few of each, each with "Ask about this deal" and "Mute this deal",
+    and how many more), and the recipient's settings (`sub`) behind "Change time"."""
     lang = digest.lang
     w = words(digest, SHOWN, fiscal_year_start_month)
     body = [_text(w.title, size="Large", weight="Bolder")]
@@ -182,13 +191,57 @@ def digest_card(digest: Digest, fiscal_year_start_month: int = 1) -> dict:
         body.append(_text(section.title, weight="Bolder", separator=True))
         if section.summary:
             body.append(_text(section.summary, size="Small", isSubtle=True))
-        body += [_text("• " + line) for line in section.lines]
+        for line, entry in zip(section.lines, section.entries):
+            body.append(_text("• " + line))
+            oid = str(entry.get("opportunity_id") or "")
+            if oid:
+                about = {"deal": oid[:200], "lang": lang}
+                body.append({"type": "ActionSet", "actions": [_action(t("digest_ui_ask", lang), "digest_ask", about),
+                                                               _action(t("digest_ui_mute", lang), "digest_mute", about)]})
         if section.more:
             body.append(_text(t("digest_more", lang, n=section.more), size="Small", isSubtle=True))
-    return _card(body, [], lang, digest_text(digest, fiscal_year_start_month))
+    actions = [_settings_action(sub, lang)] if sub is not None else []
+    return _card(body, actions, lang, digest_text(digest, fiscal_year_start_month))
+
+
+def _settings_action(sub: Subscription, lang: str) -> dict:
+    """"Change time": the time, the days and the muted deals (untick to bring one back) as inputs
+    under the digest, saved by one button."""
+    chosen = ",".join(d for d in sub.days.split(",") if d in WEEKDAYS)
+    form = {"type": "AdaptiveCard", "body": [
+        {"type": "Input.Time", "id": "time", "label": plain(t("digest_ui_time_label", lang)), "value": sub.local_time,
+         "isRequired": True, "errorMessage": plain(t("digest_ui_pick_time", lang))},
+        {"type": "Input.ChoiceSet", "id": "days", "label": plain(t("digest_ui_days_label", lang)), "isMultiSelect": True,
+         "style": "expanded", "value": chosen, "isRequired": True, "errorMessage": plain(t("digest_ui_no_days", lang)),
+         "choices": [{"title": plain(day_name(i, lang)), "value": WEEKDAYS[i]} for i in range(7)]},
+        *([{"type": "Input.ChoiceSet", "id": "muted", "label": plain(t("teams_digest_muted_label", lang)),
+            "isMultiSelect": True, "style": "expanded", "value": ",".join(sub.muted),
+            "choices": [{"title": plain(oid), "value": oid} for oid in sub.muted]}] if sub.muted else []),
+        _text(t("digest_ui_modal_hint", lang), size="Small", isSubtle=True)],
+        "actions": [_action(t("digest_ui_save", lang), "digest_settings", {"lang": lang, "listed": ",".join(sub.muted)})]}
+    return {"type": "Action.ShowCard", "title": t("digest_ui_change_time", lang)[:40], "card": form}
 
 
 def digest_text(digest: Digest, fiscal_year_start_month: int = 1) -> str:
     """The digest as text alone: its title and figures (the card holds the rest)."""
     w = words(digest, SHOWN, fiscal_year_start_month)
     return plain(w.title) + "\n\n" + plain(w.figures)
+
+
+# ---------------------------------------------------------------- charts
+
+def chart_message(answer: Answer) -> dict | None:
+    """The answer's chart as an inline image (a PNG as a data URI: nothing to host), with its
+    title as the message's text; None when there is nothing to chart or it would not fit a message.
+    The PNG is cut to a 32-colour palette: a chart of flat colours stays sharp at a third the size."""
+    png = chart_png(answer)
+    if png is None:
+        return None
+    image = Image.open(io.BytesIO(png)).convert("RGB").quantize(colors=32)
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    data = base64.b64encode(out.getvalue()).decode()
+    if len(data) > MAX_BYTES:
+        return None
+    return {"text": plain(chart_title(answer)), "attachment": {"contentType": "image/png", "name": "chart.png",
+                                                               "contentUrl": f"data:image/png;base64,{data}"}}

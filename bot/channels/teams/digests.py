@@ -51,7 +51,7 @@ class TeamsDigests:
             return failed(NOT_REACHABLE if ref is None else GONE)
         if not before(ref.conversation_id):
             return
-        status, activity_id = asyncio.run(self._send(ref.reference, self._message(digest)))
+        status, activity_id = asyncio.run(self._send(ref.reference, self._message(digest, sub)))
         if activity_id is not None:
             return sent(ref.conversation_id, activity_id)
         if status in (403, 404):
@@ -67,8 +67,8 @@ class TeamsDigests:
     def wait(self, timeout: float) -> bool:
         return True  # posts are sent in place, not queued
 
-    def _message(self, digest: Digest) -> Activity:
-        card = digest_card(digest, self.fiscal_year_start_month)  # its fallbackText is the digest as text
+    def _message(self, digest: Digest, sub: Subscription) -> Activity:
+        card = digest_card(digest, self.fiscal_year_start_month, sub)  # its fallbackText is the digest as text
         title = words(digest, fiscal_year_start_month=self.fiscal_year_start_month).title
         return Activity(type=ActivityTypes.message, summary=title,
                         attachments=[Attachment(content_type=CONTENT_TYPE, content=card)])

@@ -18,7 +18,8 @@ from slack_sdk import WebClient
 from bot.channels.slack.app import SlackBot
 from bot.channels.slack.blocks import escape
 from bot.core.charts import chartable
-from bot.channels.slack.digest_blocks import CALLBACK_ID, days_text, settings_from_state, settings_view
+from bot.channels.slack.digest_blocks import CALLBACK_ID, settings_from_state, settings_view
+from bot.digest.render import days_text
 from bot.channels.slack.listeners.commands import DigestUser
 from bot.channels.slack.listeners.home import publish
 from bot.core.answer import Answer

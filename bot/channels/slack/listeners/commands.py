@@ -19,7 +19,8 @@ from slack_sdk.errors import SlackApiError
 from bot.access import Identity, identify
 from bot.channels.slack.app import SlackBot
 from bot.channels.slack.blocks import escape, render
-from bot.channels.slack.digest_blocks import days_text, digest_message, settings_mrkdwn
+from bot.channels.slack.digest_blocks import digest_message, settings_mrkdwn
+from bot.digest.render import days_text
 from bot.core.answer import Answer
 from bot.core.i18n import LANGS, t
 from bot.digest.content import DigestBuilder, scope_kind
