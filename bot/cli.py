@@ -405,24 +405,32 @@ def serve_command(data: DataOpt = None) -> None:
     if problem:
         err.print(f"[red]Slack rejected SLACK_BOT_TOKEN[/red] (auth.test: {escape(problem)}); serving anyway, "
                   "and /readyz answers 503 until the token is replaced.", highlight=False)
-    from bot.digest.cli import start_in_serve
-
-    digests = start_in_serve(settings, bot)
-    if digests is not None:
-        atexit.register(digests.stop)  # releases the scheduler lock for the next instance
-        err.print("Digests: the scheduler ticks every minute while this instance holds the lock.")
+    teams = _teams_bot(settings, assistant, state) if settings.teams else None
+    _digests_in_serve(settings, state, bot if oauth is None else None, teams)
     if settings.slack_app_token is not None:
         err.print(f"Slack: Socket Mode (SLACK_APP_TOKEN is set; no public URL needed). Logs: {logs.path}")
+        if teams is not None:
+            err.print("[yellow]Teams: not served in Socket Mode (Teams posts to HTTP /api/messages); digests to "
+                      "Teams still go out.[/yellow]")
         log_context(slack)
         start_pruning(state)
         socket_mode(slack, settings.slack_app_token.get_secret_value(), settings.slack_api_url).start()
     else:
         err.print(f"Slack: HTTP on port {settings.port}, events at /slack/events, health at /healthz and /readyz. "
                   f"Logs: {logs.path}")
-        teams = _teams_bot(settings, assistant, state) if settings.teams else None
         if teams is not None:
             err.print("Teams: messages at /api/messages.")
         serve(create_web_app(slack, bot, teams=teams), "0.0.0.0", settings.port)
+
+
+def _digests_in_serve(settings, state, slack, teams) -> None:
+    from bot.digest.cli import start_in_serve
+
+    digests = start_in_serve(settings, state, slack, teams)
+    if digests is not None:
+        atexit.register(digests.stop)  # releases the scheduler lock for the next instance
+        err.print(f"Digests ({' and '.join(settings.digest_faces)}): the scheduler ticks every minute while this "
+                  "instance holds the lock.")
 
 
 def _teams_bot(settings, assistant, state):
@@ -435,16 +443,18 @@ def _teams_bot(settings, assistant, state):
 
 
 def _serve_teams(settings, data) -> None:
-    """Teams alone: /api/messages and /healthz over HTTP; digests from `ccobot scheduler`."""
+    """Teams alone: /api/messages and /healthz over HTTP, and the digest scheduler."""
     from bot.logs import secrets_of, setup_logging
     from bot.state import open_state
     from bot.web import create_teams_app, serve
 
     logs = setup_logging(settings.ccobot_home, "serve", secrets=secrets_of(settings))
     assistant = _assistant(data, "teams", wait_for_index=False)
-    teams = _teams_bot(settings, assistant, open_state(settings.state_url))
+    state = open_state(settings.state_url)
+    teams = _teams_bot(settings, assistant, state)
+    _digests_in_serve(settings, state, None, teams)
     err.print(f"Teams: HTTP on port {settings.port}, messages at /api/messages, health at /healthz. "
-              f"Digests: run `ccobot scheduler`. Logs: {logs.path}")
+              f"Logs: {logs.path}")
     serve(create_teams_app(teams), "0.0.0.0", settings.port)
 
 

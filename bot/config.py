@@ -103,9 +103,15 @@ class Settings(BaseSettings):
         return self.ccobot_channel != "slack" and bool(self.microsoft_app_id or self.ccobot_teams_anonymous)
 
     @property
-    def teams_digests(self) -> bool:
-        """Do digests go to Teams (chosen, or Teams configured and Slack not)?"""
-        return self.ccobot_channel == "teams" or (self.teams and self.slack_bot_token is None)
+    def digest_faces(self) -> tuple[str, ...]:
+        """Where digests go: Slack with one bot token, Teams when configured, both when both are
+        (each person through the face they use), narrowed by CCOBOT_CHANNEL."""
+        faces = []
+        if self.slack_bot_token is not None and self.ccobot_channel != "teams":
+            faces.append("slack")
+        if self.teams:
+            faces.append("teams")
+        return tuple(faces)
 
     @property
     def state_url(self) -> str:

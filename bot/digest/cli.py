@@ -6,7 +6,7 @@ import json
 import signal
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Callable, Optional
 
 import typer
 
@@ -108,54 +108,58 @@ def _instant(text: str) -> datetime:
 
 
 def _runner(settings: Settings, data: Path | None):
-    """A DigestRun delivering to Slack or Teams, and how to close it (Slack's outbound queue finishes first)."""
+    """A DigestRun for `digest run` and `scheduler`, and how to close it."""
+    return digest_runner(settings, data)
+
+
+def digest_runner(settings: Settings, data: Path | None, connections=None) -> tuple[DigestRun, Callable[[], None]]:
+    """A DigestRun over the digest tables of the store, delivering through Slack, Teams or both as
+    configured, and how to close it (Slack's outbound queue finishes first). `connections`: the
+    Teams bot's tokens (MSAL from the app registration by default; tests pass local ones)."""
     from bot.channels.slack.app import SlackBot, make_client
     from bot.channels.slack.outbox import Outbox
+    from bot.channels.teams.bot import TeamsBot
     from bot.cli import fail, resolve_data
     from bot.core.assistant import Assistant
     from bot.metrics.store import DIGEST_TABLES, StoreHolder
 
-    if settings.teams_digests:
-        return teams_digest_run(settings, data), lambda: None
-    if settings.slack_bot_token is None:
+    faces = settings.digest_faces
+    if not faces:
         raise fail("digests go through Slack or Teams: set SLACK_BOT_TOKEN (and SLACK_API_URL for another "
                    "Web API base URL) or MICROSOFT_APP_ID. `ccobot digest preview --for ID` shows one without "
                    "sending.")
     holder = StoreHolder(resolve_data(data), only=DIGEST_TABLES)  # a digest process needs no more
     holder.get().history()  # load it now: a store that cannot load fails here, with its message
-    client = make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
-    bot = SlackBot(Assistant(Engine(holder)), open_state(settings.state_url), client, Outbox())
-    return slack_digest_run(settings, bot), lambda: bot.outbox.close(timeout=30.0)
+    assistant, state = Assistant(Engine(holder)), open_state(settings.state_url)
+    slack = teams = None
+    if "slack" in faces:
+        client = make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+        slack = SlackBot(assistant, state, client, Outbox())
+    if "teams" in faces:
+        teams = TeamsBot(assistant, settings, state, connections=connections)
+    close = (lambda: slack.outbox.close(timeout=30.0)) if slack is not None else (lambda: None)
+    return digest_run(settings, state, slack, teams), close
 
 
-def teams_digest_run(settings: Settings, data: Path | None, connections=None) -> DigestRun:
-    """Digests sent proactively to each person's Teams chat with the bot (bot/channels/teams/digests.py)."""
-    from bot.channels.teams.bot import TeamsBot
+def digest_run(settings: Settings, state, slack=None, teams=None) -> DigestRun:
+    """Digests for the bots' store: through Slack (`slack`, a SlackBot), Teams (`teams`, a
+    TeamsBot) or, given both, each person through the face they use (bot/channels/digests.py)."""
+    from bot.channels.digests import Routed
+    from bot.channels.slack.digests import SlackDigests
     from bot.channels.teams.digests import TeamsDigests
-    from bot.cli import resolve_data
-    from bot.core.assistant import Assistant
-    from bot.metrics.store import DIGEST_TABLES, StoreHolder
 
-    holder = StoreHolder(resolve_data(data), only=DIGEST_TABLES)
-    store = holder.get()
-    store.history()  # load it now: a store that cannot load fails here, with its message
-    state = open_state(settings.state_url)
-    teams = TeamsBot(Assistant(Engine(holder)), settings, state, connections=connections)
-    sender = TeamsDigests(teams, teams.references, settings.microsoft_app_id or "", store.fiscal_year_start_month)
-    return DigestRun(teams.assistant.engine, state, sender,
+    bot = slack or teams
+    senders = []
+    if slack is not None:
+        senders.append(SlackDigests(slack, chart=settings.ccobot_digest_chart))
+    if teams is not None:
+        fiscal = bot.assistant.engine.store.fiscal_year_start_month
+        senders.append(TeamsDigests(teams, teams.references, settings.microsoft_app_id or "", fiscal))
+    sender = Routed(senders[0], senders[1], teams.references) if len(senders) == 2 else senders[0]
+    return DigestRun(bot.assistant.engine, state, sender,
                      grace=timedelta(minutes=settings.ccobot_digest_grace_minutes),
                      lease=timedelta(seconds=settings.ccobot_digest_lease_seconds),
                      narrator=narrator_for(settings, state))
-
-
-def slack_digest_run(settings: Settings, bot) -> DigestRun:
-    """Digests for the bot's store, sent through its client and outbound queue."""
-    from bot.channels.slack.digests import SlackDigests
-
-    return DigestRun(bot.assistant.engine, bot.state, SlackDigests(bot, chart=settings.ccobot_digest_chart),
-                     grace=timedelta(minutes=settings.ccobot_digest_grace_minutes),
-                     lease=timedelta(seconds=settings.ccobot_digest_lease_seconds),
-                     narrator=narrator_for(settings, bot.state))
 
 
 def narrator_for(settings: Settings, state):
@@ -166,15 +170,19 @@ def narrator_for(settings: Settings, state):
     return Narrator.from_settings(settings, state)
 
 
-def start_in_serve(settings: Settings, bot) -> object | None:
-    """`ccobot serve`'s own scheduler (CCOBOT_SCHEDULER_IN_SERVE): ticks only while this instance
-    holds the lock, so any number of instances send each digest once. Returns it, to stop."""
+def start_in_serve(settings: Settings, state, slack=None, teams=None) -> object | None:
+    """`ccobot serve`'s own scheduler (CCOBOT_SCHEDULER_IN_SERVE), sending through the bots this
+    process serves (Slack's with one bot token, Teams'): ticks only while this instance holds the
+    lock, so any number of instances send each digest once. Returns it, to stop."""
     from bot.digest.scheduler import DigestScheduler, LeaderLock
 
-    if not settings.ccobot_scheduler_in_serve or settings.slack_bot_token is None:
-        return None  # installed in several workspaces: digests need one token (see the README)
-    runner = slack_digest_run(settings, bot)
-    sched = DigestScheduler(LeaderLock(bot.state), lambda now: runner(now, wait=50.0))
+    faces = settings.digest_faces
+    slack = slack if "slack" in faces else None  # installed in several workspaces: no one token (README)
+    teams = teams if "teams" in faces else None
+    if not settings.ccobot_scheduler_in_serve or (slack is None and teams is None):
+        return None
+    runner = digest_run(settings, state, slack, teams)
+    sched = DigestScheduler(LeaderLock(state), lambda now: runner(now, wait=50.0))
     sched.start()
     return sched
 

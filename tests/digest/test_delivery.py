@@ -240,7 +240,7 @@ def test_serve_runs_its_own_scheduler_unless_told_not_to(tmp_path, fake):
     store_dir = people_store(tmp_path / "store", managers(1))
     run, outbox = slack_run(store_dir, f"sqlite:///{tmp_path / 's.db'}", fake)
     bot = run.sender.bot
-    sched = start_in_serve(Settings(slack_bot_token="xoxb-test", _env_file=None), bot)
+    sched = start_in_serve(Settings(slack_bot_token="xoxb-test", _env_file=None), bot.state, slack=bot)
     try:
         assert sched is not None and sched.scheduler.running and sched.scheduler.get_job("digest-tick")
         sched._tick()  # a tick now: this instance takes the lock
@@ -249,7 +249,7 @@ def test_serve_runs_its_own_scheduler_unless_told_not_to(tmp_path, fake):
         sched.stop()
         outbox.close()
     assert start_in_serve(Settings(slack_bot_token="xoxb-test", ccobot_scheduler_in_serve=False, _env_file=None),
-                          bot) is None
+                          bot.state, slack=bot) is None
 
 
 def test_a_post_whose_answer_times_out_is_not_sent_again_blindly(tmp_path, fake):

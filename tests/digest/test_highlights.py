@@ -18,7 +18,7 @@ from bot.channels.slack.digests import SlackDigests
 from bot.channels.slack.outbox import Outbox
 from bot.config import Settings
 from bot.core.assistant import Assistant
-from bot.digest.cli import slack_digest_run
+from bot.digest.cli import digest_run
 from bot.digest.run import DigestRun
 from bot.llm.narrate import Narrator
 from bot.metrics.engine import Engine
@@ -132,9 +132,9 @@ def test_the_scheduler_and_digest_run_get_a_narrator_only_when_asked(tmp_path, m
     bot = SlackBot(Assistant(Engine(load_store(store))), open_state(f"sqlite:///{tmp_path / 's.db'}"),
                    make_client("xoxb-test", slack.api_url), Outbox())
     try:
-        assert isinstance(slack_digest_run(settings(model), bot).narrator, Narrator)
-        assert slack_digest_run(settings(model, ccobot_narrate=False), bot).narrator is None
-        assert slack_digest_run(Settings(ccobot_narrate=True, _env_file=None), bot).narrator is None  # no key
+        assert isinstance(digest_run(settings(model), bot.state, slack=bot).narrator, Narrator)
+        assert digest_run(settings(model, ccobot_narrate=False), bot.state, slack=bot).narrator is None
+        assert digest_run(Settings(ccobot_narrate=True, _env_file=None), bot.state, slack=bot).narrator is None  # no key
     finally:
         bot.outbox.close()
 

@@ -9,18 +9,20 @@ import json
 from datetime import datetime, timezone
 
 import pytest
+from pydantic import SecretStr
 from starlette.testclient import TestClient
 
 from bot.channels.teams.bot import TeamsBot, auth_config
 from bot.channels.teams.references import References
 from bot.config import Settings
 from bot.core.assistant import Assistant
-from bot.digest.cli import teams_digest_run
+from bot.digest.cli import digest_runner, start_in_serve
 from bot.metrics.engine import Engine
 from bot.metrics.store import load_store
 from bot.state import open_state
 from bot.web import create_teams_app
 from tests.fakes.bot_connector import FakeConnector, LocalTokens, local_connections
+from tests.fakes.slack_api import FakeSlack
 from tests.teams.harness import activity
 
 MONA = "29:mona-teams-id"
@@ -49,7 +51,7 @@ def state_of(settings):
 
 
 def run_for(settings, store_dir):
-    return teams_digest_run(settings, store_dir, connections=local_connections(auth_config(settings)))
+    return digest_runner(settings, store_dir, connections=local_connections(auth_config(settings)))[0]
 
 
 def test_the_reference_is_kept_and_the_digest_sent_once(world):
@@ -87,3 +89,38 @@ def test_a_conversation_that_answers_403_is_marked_gone_and_reported(world):
     assert "m1" not in report.sent
     assert References(state).get("m1").gone
     assert connector.replies() == []
+
+
+def test_one_process_sends_to_teams_and_slack_each_person_once(world):
+    """Slack and Teams both configured: Mona, whose Teams chat the bot knows, gets hers in Teams;
+    Greta and Max, who never used Teams, in their Slack DMs; a second run sends nothing."""
+    settings, state, connector, store_dir = world
+    slack = FakeSlack()
+    both = settings.model_copy(update={"ccobot_channel": "auto", "slack_bot_token": SecretStr("xoxb-test"),
+                                       "slack_api_url": slack.api_url})
+    assert both.digest_faces == ("slack", "teams")
+    try:
+        for _ in range(2):  # a restart, or a second process
+            run, close = digest_runner(both, store_dir, connections=local_connections(auth_config(both)))
+            report = run(AT)
+            close()
+        assert report.sent == []
+        assert [m["conversation"]["id"] for m in connector.replies()] == [References(state).get("m1").conversation_id]
+        assert {channel: len(found) for channel, found in slack.messages.items()} == {"DUM0": 1, "DUM2": 1}
+    finally:
+        slack.close()
+
+
+def test_serve_runs_the_scheduler_for_teams_alone(world):
+    settings, state, connector, store_dir = world
+    teams = TeamsBot(Assistant(Engine(load_store(store_dir))), settings, state,
+                     connections=local_connections(auth_config(settings)))
+    sched = start_in_serve(settings, state, None, teams)
+    try:
+        assert sched is not None and sched.scheduler.running and sched.scheduler.get_job("digest-tick")
+        assert sched.lock.held()  # this instance leads
+        report = sched.tick(AT)  # the tick the scheduler makes at that minute
+    finally:
+        sched.stop()
+    assert report.sent == ["m1"] and len(connector.replies()) == 1
+    assert start_in_serve(settings.model_copy(update={"ccobot_scheduler_in_serve": False}), state, None, teams) is None
