@@ -94,7 +94,8 @@ def kpi_answer(result: KpiResult, question: str, catalog: Catalog, lang: str = "
         target=parts.get("target"), gap=parts.get("gap"), pace=parts.get("pace"),
         question=question, kind="kpi", lang=lang, text=kpi_sentence(result, lang, names),
         summary=kpi_sentence(result, lang, names, with_rows=False),
-        metric=kpi.id, unit=kpi.unit, currency=result.currency, value=result.value,
+        # attainment is a ratio whose target and gap are money: their currency is the answer's
+        metric=kpi.id, unit=kpi.unit, currency=result.currency or parts.get("currency"), value=result.value,
         period=result.period.as_dict() if result.period else None,
         filters={d: v[0] if len(v) == 1 else v for d, v in result.filters.items()},
         group_by=result.group_by, rows=result.rows,

@@ -148,3 +148,18 @@ def test_a_managers_digest_is_a_valid_card_with_its_figures(small_store_dir, lan
 
 def digest_words_title(digest) -> str:
     return words(digest).title
+
+
+def test_attainments_target_and_gap_are_in_the_stores_currency(small_engine):
+    """A store kept in SEK: the attainment card's target and gap say SEK (the ratio itself has no
+    currency, the money beside it has the store's)."""
+    from bot.core.answer import kpi_answer
+    from bot.metrics.engine import KpiResult
+
+    catalog = small_engine.catalog
+    result = KpiResult(catalog.kpis["quota_attainment"], 0.5, None, {}, [],
+                       target={"revenue": 500_000.0, "target": 1_000_000.0, "gap": 500_000.0, "pace": 0.5,
+                               "currency": "SEK"})
+    answer = kpi_answer(result, "quota attainment", catalog)
+    facts = {f["title"]: f["value"] for f in valid(answer_card(answer))["body"][1]["facts"]}
+    assert answer.currency == "SEK" and facts["Target"] == "SEK 1,000,000" and facts["Left to target"] == "SEK 500,000"
