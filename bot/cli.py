@@ -446,13 +446,14 @@ def _serve_teams(settings, data) -> None:
     """Teams alone: /api/messages and /healthz over HTTP, and the digest scheduler."""
     from bot.logs import secrets_of, setup_logging
     from bot.state import open_state
-    from bot.web import create_teams_app, serve
+    from bot.web import create_teams_app, serve, start_pruning
 
     logs = setup_logging(settings.ccobot_home, "serve", secrets=secrets_of(settings))
     assistant = _assistant(data, "teams", wait_for_index=False)
     state = open_state(settings.state_url)
     teams = _teams_bot(settings, assistant, state)
     _digests_in_serve(settings, state, None, teams)
+    start_pruning(state)  # answered message ids and kept answers, as with Slack
     err.print(f"Teams: HTTP on port {settings.port}, messages at /api/messages, health at /healthz. "
               f"Logs: {logs.path}")
     serve(create_teams_app(teams), "0.0.0.0", settings.port)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import uuid
 
 from starlette.testclient import TestClient
 
@@ -26,6 +27,7 @@ def member(user: str, name: str, email: str) -> dict:
 def activity(text: str, conversation_type: str = "personal", user: str = ALICE, **extra) -> dict:
     """Microsoft's published personal-chat message, asked by `user` with `text`."""
     body = json.loads((ACTIVITIES / "teams_message_personal_msteams_docs.json").read_text())
+    body["id"] = uuid.uuid4().hex  # each question a message of its own (one sent twice is answered once)
     body["from"]["id"] = user
     body["text"] = text
     body["attachments"] = []

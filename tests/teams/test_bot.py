@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
+import time
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.channels.teams import bot as teams_bot
 from bot.channels.teams.references import References
 from bot.core.i18n import t
 from bot.state import Feedback, open_state
@@ -27,11 +30,13 @@ from tests.teams.harness import ALICE, activity, ask, card_text, client_for, inv
 ])
 def test_a_personal_chat_question_is_answered_as_a_card_in_its_language(assistant, connector, question, figure):
     client, _ = client_for(assistant, ccobot_teams_anonymous=True)
+    body = activity(question)
     with client:
-        reply = ask(client, connector, activity(question))
+        reply = ask(client, connector, body)
+    assert reply["replyToId"] == body["id"]
     assert figure in card_text(reply) and figure in reply["summary"]  # the notification's line
     assert "text" not in reply  # the card alone: Teams would show a text beside it as well
-    assert reply["replyToId"] == "1485983408511" and reply["conversation"]["id"].startswith("a:17I0kl9")
+    assert reply["conversation"]["id"].startswith("a:17I0kl9")
     assert connector.replies("typing"), "the typing indicator goes first"
     assert connector.sent[0]["activity"]["type"] == "typing"
 
@@ -61,7 +66,7 @@ def test_in_a_channel_the_bots_mention_is_taken_out_and_figures_are_not_posted(a
     (private,) = connector.to(f"a:personal-{ALICE}")
     assert "2,340" in card_text(private)  # her own revenue, in her personal chat only
     connector.sent.clear()
-    body["text"] = "<at>Teams TestBot</at> what is commercial operations?"
+    body.update(text="<at>Teams TestBot</at> what is commercial operations?", id="another-message")
     with client:
         reply = ask(client, connector, body)
     fallback = reply["attachments"][0]["content"]["fallbackText"]  # the whole answer as text
@@ -153,3 +158,41 @@ def test_a_turn_that_fails_gets_an_apology_with_a_reference_not_the_error(assist
     assert "reference" in reply["text"] and "NoneType" not in reply["text"] and "Exception" not in reply["text"]
     assert "Alice Berg" not in json.dumps(reply)
     assert any("Teams turn failed" in r.getMessage() for r in caplog.records)
+
+
+def test_a_message_teams_sends_again_is_answered_once(assistant, connector, tmp_path):
+    """Teams may send an activity again when the bot was slow to take it; across instances too."""
+    state = open_state(f"sqlite:///{tmp_path / 's.db'}")
+    body = activity("revenue last quarter", serviceUrl=connector.url)
+    first, _ = client_for(assistant, state, ccobot_teams_anonymous=True)
+    second, _ = client_for(assistant, state, ccobot_teams_anonymous=True)  # another instance, one database
+    with first, second:
+        assert first.post("/api/messages", json=body).status_code in (200, 202)
+        connector.wait_for(1)
+        assert second.post("/api/messages", json=body).status_code in (200, 202)
+        assert first.post("/api/messages", json=body).status_code in (200, 202)
+    assert len(connector.replies()) == 1 and len(connector.replies("typing")) == 1
+
+
+def test_an_answer_slower_than_teams_waits_is_sent_when_ready(assistant, connector, monkeypatch):
+    """The turn stops waiting after IN_TURN_SECONDS (Teams gives up on the request at about 15 s);
+    the answer then goes into the same conversation as a reply to the question."""
+    monkeypatch.setattr(teams_bot, "IN_TURN_SECONDS", 0.3)
+    client, teams = client_for(assistant, ccobot_teams_anonymous=True)
+    slow = threading.Event()
+    ask_now = teams.assistant.ask
+
+    def slow_ask(*args, **kwargs):
+        slow.wait(5)  # the engine is busy
+        return ask_now(*args, **kwargs)
+
+    monkeypatch.setattr(teams.assistant, "ask", slow_ask)
+    body = activity("revenue last quarter", serviceUrl=connector.url)
+    with client:
+        started = time.monotonic()
+        assert client.post("/api/messages", json=body).status_code in (200, 202)
+        assert time.monotonic() - started < 3 and connector.replies() == []  # the turn did not wait
+        slow.set()
+        (reply,) = connector.wait_for(1)
+    assert "2,530" in card_text(reply) and reply["replyToId"] == body["id"]
+    assert reply["conversation"]["id"] == body["conversation"]["id"]

@@ -14,6 +14,8 @@ never into the room. The bot stores no message text; logs hold ids only.
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import logging
 import re
 import time
@@ -24,7 +26,7 @@ from typing import Awaitable, Callable
 
 import anyio.to_thread
 from microsoft_agents.activity import (Activity, ActivityTypes, Attachment, ConversationAccount,
-                                      ConversationParameters)
+                                      ConversationParameters, ConversationReference)
 from microsoft_agents.authentication.msal import MsalConnectionManager
 from microsoft_agents.hosting.core import (AgentApplication, AgentAuthConfiguration, Connections, MemoryStorage,
                                            TurnContext, TurnState)
@@ -47,11 +49,12 @@ from bot.core.i18n import LANGS, t
 from bot.digest.deal import about_deal, mute_deal
 from bot.digest.render import days_text
 from bot.digest.subscriptions import SubscriptionError, Subscriptions, parse_days, parse_time
-from bot.state import posted_answer, remember_post, save_feedback
+from bot.state import claim_event, posted_answer, remember_post, save_feedback
 
 log = logging.getLogger("ccobot.teams")
 Send = Callable[[Activity], Awaitable[object]]  # posts a message into one conversation
 PRIVATE_PLACES = ("personal",)  # Teams' conversationType of a one-to-one chat with the bot
+IN_TURN_SECONDS = 10.0  # an answer ready by then is the turn's reply; a later one is sent proactively
 CONVERSATIONS = 2_000  # conversations whose context and roster are kept (the oldest forgotten first)
 ROSTER_SECONDS = 300  # who is in a room, as Slack's channel members are kept
 ROSTER_PAGE = 500  # Teams' largest page of members
@@ -89,6 +92,9 @@ class TeamsBot:
         self.app.installation_update()(self.on_install)
         self._conversations: OrderedDict[str, Conversation] = OrderedDict()
         self._rosters: dict[str, tuple[float, list[Identity]]] = {}
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._later: set[asyncio.Future] = set()  # answers still being worked on after their turn
+        self.app_id = settings.microsoft_app_id or ""
 
     async def endpoint(self, request: Request) -> Response:
         """POST /api/messages: 401 without a valid token, else the SDK's answer (202, or an invoke's)."""
@@ -217,20 +223,56 @@ class TeamsBot:
     # ------------------------------------------------------------ answering
 
     async def answer(self, context: TurnContext, question: str) -> None:
-        """A question from a message or a button: answered in this conversation, as a card."""
+        """A question from a message or a button: answered in this conversation, as a card, once
+        (Teams may send an activity again when the bot was slow to take it)."""
         activity = context.activity
-        if not question:
+        if not question or not await anyio.to_thread.run_sync(self._first_time, activity):
             return
         await context.send_activity(Activity(type=ActivityTypes.typing))
         asker = await self.asker(context)
         if in_private(activity):
             await anyio.to_thread.run_sync(self.remember, activity, asker)  # a database write
         convo = self._conversation(activity.conversation.id if activity.conversation else "")
-        answer = await anyio.to_thread.run_sync(
-            lambda: self.assistant.ask(question, user=asker, conversation=convo))
+        work = asyncio.ensure_future(anyio.to_thread.run_sync(
+            lambda: self.assistant.ask(question, user=asker, conversation=convo)))
+        try:  # shielded: a slow answer goes on when the turn stops waiting for it
+            answer = await asyncio.wait_for(asyncio.shield(work), IN_TURN_SECONDS)
+        except asyncio.TimeoutError:
+            later = asyncio.ensure_future(self._answer_later(activity.get_conversation_reference(), work))
+            self._later.add(later)
+            later.add_done_callback(self._later.discard)
+            return
         await self.deliver(context, answer)
         log.info("teams answer", extra={"conversation": activity.conversation.id if activity.conversation else None,
                                         "kind": answer.kind})
+
+    async def _answer_later(self, reference: ConversationReference, work: asyncio.Future) -> None:
+        """An answer that outlived the turn (Teams waits about 15 s for it): posted proactively into
+        the same conversation, as a reply to the question, when it is ready."""
+        try:
+            answer = await work
+            continuation = reference.get_continuation_activity()
+            continuation.id = reference.activity_id  # the SDK replies to the turn's activity: the question
+            await self.adapter.continue_conversation(self.app_id, continuation,
+                                                     lambda context: self.deliver(context, answer))
+        except Exception as exc:  # noqa: BLE001 (nobody is waiting on this task: say it in the log)
+            log.error("Teams late answer failed (ref %s)", uuid.uuid4().hex[:8], exc_info=exc)
+
+    def _first_time(self, activity: Activity) -> bool:
+        """Is this the first time this message arrives? (Across instances, through the state
+        database, as Slack's event ids are; in memory without one.)"""
+        key = "teams:" + hashlib.sha256(f"{activity.conversation.id if activity.conversation else ''}"
+                                        f"/{activity.id}".encode()).hexdigest()
+        if not activity.id:
+            return True
+        if self.state is not None:
+            return claim_event(self.state, key)
+        if key in self._seen:
+            return False
+        self._seen[key] = None
+        while len(self._seen) > CONVERSATIONS:
+            self._seen.popitem(last=False)
+        return True
 
     async def deliver(self, context: TurnContext, answer: Answer, chart_only: bool = False) -> None:
         """In this conversation when everyone in it may read the answer (bot/core/audience.py);
