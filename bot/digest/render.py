@@ -13,7 +13,7 @@ from babel.dates import format_date, get_day_names
 
 from bot.core.i18n import LOCALE, money, number, percent, t
 from bot.digest.model import Digest
-from bot.digest.subscriptions import WEEKDAYS
+from bot.digest.subscriptions import WEEKDAYS, Subscription
 from bot.metrics.periods import Calendar
 
 SHOWN = 5  # entries shown per section before "… and N more"
@@ -213,3 +213,18 @@ def day_name(i: int, lang: str) -> str:
     """The weekday's name, capitalised ("Monday", "Mandag", "Måndag"): a settings choice."""
     name = get_day_names("wide", locale=LOCALE[lang])[i]
     return name[:1].upper() + name[1:]
+
+
+def settings_parts(sub: Subscription, zone: str, lang: str) -> list[tuple[str, str]]:
+    """The person's settings as pieces: ("text", words) and ("channel", id), so that each face
+    shows the channel its own way (Slack's command reply and Home tab as a link)."""
+    state = t("digest_ui_on" if sub.active else "digest_ui_off", lang)
+    head = t("digest_ui_status", lang, state=state, time=sub.local_time, zone=zone, days=days_text(sub.days, lang))
+    quiet = t("digest_ui_quiet_sent" if sub.quiet_days else "digest_ui_quiet_skipped", lang)
+    tail = t("digest_ui_status_tail", lang, quiet=quiet)
+    if sub.muted:
+        tail += t("digest_ui_muted_count", lang, n=number(len(sub.muted), lang))
+    if sub.channel:
+        before, _, after = t("digest_ui_where_channel", lang, channel="\x00").partition("\x00")
+        return [("text", f"{head} {before}"), ("channel", sub.channel), ("text", f"{after}. {tail}")]
+    return [("text", f"{head} {t('digest_ui_where_dm', lang)}. {tail}")]

@@ -128,3 +128,43 @@ def test_digest_buttons_from_someone_matched_to_no_rep(assistant, connector, sta
         (said,) = ask(client, connector, body) and connector.replies()
     assert said["text"] == plain(t("digest_ui_not_rep", "en"))
     assert Subscriptions(state).explicit() == {}
+
+
+def test_digest_in_the_personal_chat_shows_the_settings_and_changes_them(assistant, connector, state):
+    client, _ = client_for(assistant, state, ccobot_teams_anonymous=True)
+    store = assistant.engine.store
+    with client:
+        shown = ask(client, connector, activity("digest"))  # Alice is a rep: not subscribed by default
+        content = shown["attachments"][0]["content"]  # in Danish: she works in Copenhagen
+        status = t("digest_ui_status", "da", state=t("digest_ui_off", "da"), time="08:00", zone="Europe/Copenhagen",
+                   days="mandag–fredag")
+        assert content["body"][1]["text"].startswith(plain(status))
+        assert [a.get("verb") for a in content["actions"]] == ["digest_subscribe", None, "digest_preview"]
+        assert content["actions"][0]["data"]["on"] is True
+        connector.sent.clear()
+        turned_on = ask(client, connector, activity("digest on"))
+        assert Subscriptions(state).get(store, "r1").active is True
+        assert content_of(turned_on)["actions"][0]["data"]["on"] is False  # now the button unsubscribes
+        (off,) = press(client, connector, "digest_subscribe", {"on": False, "lang": "en"})
+    assert Subscriptions(state).get(store, "r1").active is False
+    assert content_of(off)["body"][0]["text"] == plain(t("digest_ui_unsubscribed", "da"))
+
+
+def test_digest_preview_is_todays_digest_as_a_card(assistant, connector, state):
+    client, _ = client_for(assistant, state, ccobot_teams_anonymous=True)
+    with client:
+        preview = ask(client, connector, activity("digest preview"))
+    card = content_of(preview)
+    assert card["body"][0]["text"].startswith("Pipelineoverblik for Alice Berg")  # Danish: Copenhagen
+    assert any(b["type"] == "FactSet" for b in card["body"])
+
+
+def test_digest_in_a_room_is_not_answered_there(assistant, connector, state):
+    client, _ = client_for(assistant, state, ccobot_teams_anonymous=True)
+    with client:
+        said = ask(client, connector, activity("digest preview", conversation_type="groupChat"))
+    assert said["text"] == plain(t("teams_ask_privately", "en")) and not said.get("attachments")
+
+
+def content_of(message: dict) -> dict:
+    return message["attachments"][0]["content"]

@@ -33,7 +33,7 @@ from bot.channels.slack.blocks import BUTTON_CHARS, CELL_CHARS, MAX_BLOCKS, RICH
     cut, escape
 from bot.core.i18n import money, number, percent, t
 from bot.digest.model import Digest
-from bot.digest.render import FIGURE_ROWS, SHOWN, day_name, days_text, figure_text, words  # its lines: change_line, risk_line, closing_line, figures_line
+from bot.digest.render import FIGURE_ROWS, SHOWN, day_name, figure_text, settings_parts, words  # its lines: change_line, risk_line, closing_line, figures_line
 from bot.digest.subscriptions import WEEKDAYS, Subscription, SubscriptionError, parse_time
 from bot.metrics.periods import Calendar
 
@@ -171,21 +171,6 @@ def digest_chart(digest: Digest, fiscal_year_start_month: int = 1) -> bytes | No
 
 
 # ---------------------------------------------------------------- settings, in words and blocks
-
-def settings_parts(sub: Subscription, zone: str, lang: str) -> list[tuple[str, str]]:
-    """The person's settings as pieces: ("text", words) and ("channel", id), so that the command's
-    reply (mrkdwn) and the Home tab (rich text) can each show the channel as a link."""
-    state = t("digest_ui_on" if sub.active else "digest_ui_off", lang)
-    head = t("digest_ui_status", lang, state=state, time=sub.local_time, zone=zone, days=days_text(sub.days, lang))
-    quiet = t("digest_ui_quiet_sent" if sub.quiet_days else "digest_ui_quiet_skipped", lang)
-    tail = t("digest_ui_status_tail", lang, quiet=quiet)
-    if sub.muted:
-        tail += t("digest_ui_muted_count", lang, n=number(len(sub.muted), lang))
-    if sub.channel:
-        before, _, after = t("digest_ui_where_channel", lang, channel="\x00").partition("\x00")
-        return [("text", f"{head} {before}"), ("channel", sub.channel), ("text", f"{after}. {tail}")]
-    return [("text", f"{head} {t('digest_ui_where_dm', lang)}. {tail}")]
-
 
 def settings_mrkdwn(sub: Subscription, zone: str, lang: str) -> str:
     """The settings as a message's mrkdwn text: words escaped, the channel as <#C…>."""

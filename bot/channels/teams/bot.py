@@ -21,8 +21,11 @@ import re
 import time
 import uuid
 from collections import OrderedDict
+from dataclasses import replace
+from datetime import datetime
 from functools import partial
 from typing import Awaitable, Callable
+from zoneinfo import ZoneInfo
 
 import anyio.to_thread
 from microsoft_agents.activity import (Activity, ActivityTypes, Attachment, ConversationAccount,
@@ -37,7 +40,7 @@ from starlette.responses import JSONResponse, Response
 
 from bot.access import Identity, identify
 from bot.channels.teams.auth import TeamsAuth, Unauthorised
-from bot.channels.teams.cards import CONTENT_TYPE, answer_card, chart_message, plain
+from bot.channels.teams.cards import CONTENT_TYPE, answer_card, chart_message, digest_card, plain, settings_card
 from bot.channels.teams.references import References
 from bot.config import Settings
 from bot.core.answer import Answer
@@ -48,7 +51,10 @@ from bot.core.conversation import Conversation
 from bot.core.i18n import LANGS, t
 from bot.digest.deal import about_deal, mute_deal
 from bot.digest.render import days_text
-from bot.digest.subscriptions import SubscriptionError, Subscriptions, parse_days, parse_time
+from bot.digest.content import DigestBuilder
+from bot.digest.model import Recipient
+from bot.digest.subscriptions import (Subscription, SubscriptionError, Subscriptions, language_of, parse_days,
+                                      parse_time, zone_of)
 from bot.state import claim_event, posted_answer, remember_post, save_feedback
 
 log = logging.getLogger("ccobot.teams")
@@ -59,6 +65,8 @@ CONVERSATIONS = 2_000  # conversations whose context and roster are kept (the ol
 ROSTER_SECONDS = 300  # who is in a room, as Slack's channel members are kept
 ROSTER_PAGE = 500  # Teams' largest page of members
 MAX_QUESTION = 4_000
+# "digest", "digest preview", "overblik off", "översikt on": the digest's settings, not a question
+DIGEST_COMMAND = re.compile(r"(?:digest|overblik|översikt)(?:\s+(on|off|preview|unmute))?", re.IGNORECASE)
 
 
 def auth_config(settings: Settings) -> AgentAuthConfiguration:
@@ -86,7 +94,8 @@ class TeamsBot:
         # fallbacks arrive as messages with the same data (on_message)
         self._buttons = {"followup": self.on_followup, "feedback": self.on_feedback, "chart": self.on_chart,
                          "digest_ask": self.on_digest_ask, "digest_mute": self.on_digest_mute,
-                         "digest_settings": self.on_digest_settings}
+                         "digest_settings": self.on_digest_settings, "digest_subscribe": self.on_digest_subscribe,
+                         "digest_preview": self.on_digest_preview}
         for verb, handler in self._buttons.items():
             self.app.adaptive_card.action_execute(verb)(handler)
         self.app.installation_update()(self.on_install)
@@ -120,7 +129,11 @@ class TeamsBot:
         handler = self._buttons.get(str(data.get("verb") or ""))
         if handler is not None and handler is not self.on_followup:  # a button from a client without Universal Actions
             return await handler(context, state, data)
-        await self.answer(context, question_of(context.activity))
+        question = question_of(context.activity)
+        command = DIGEST_COMMAND.fullmatch(question)
+        if command:
+            return await self.on_digest_command(context, (command.group(1) or "").lower())
+        await self.answer(context, question)
 
     async def on_install(self, context: TurnContext, state: TurnState) -> None:
         """Installed in someone's personal scope: their chat is kept for the digest from now on."""
@@ -214,6 +227,65 @@ class TeamsBot:
 
         sub = await anyio.to_thread.run_sync(save)
         await self.say(context, t("digest_ui_settings_saved", lang, time=sub.local_time, days=days_text(sub.days, lang)))
+
+    async def on_digest_command(self, context: TurnContext, verb: str) -> None:
+        """"digest [on|off|preview|unmute]" in the personal chat: the settings card (as Slack's
+        /ccobot digest and App Home), after doing what was asked. Not in a room: they are one person's."""
+        who, _ = await self._digest_person(context, None)
+        if not in_private(context.activity):
+            return await self.say(context, t("teams_ask_privately", "en"))
+        if who is None or self.state is None:
+            return await self.say(context, t("digest_ui_not_rep", "en"))
+        if verb == "preview":
+            return await self.on_digest_preview(context, None, {})
+        changes = {"on": {"active": True}, "off": {"active": False}, "unmute": {"muted": ()}}.get(verb, {})
+        said = {"on": "digest_ui_subscribed", "off": "digest_ui_unsubscribed", "unmute": "digest_ui_unmuted"}.get(verb)
+        await self._settings(context, who, changes, said)
+
+    async def on_digest_subscribe(self, context: TurnContext, state: TurnState, data: object) -> None:
+        """The settings card's Subscribe / Unsubscribe."""
+        who, _ = await self._digest_person(context, data)
+        if who is None or self.state is None:
+            return await self.say(context, t("digest_ui_not_rep", lang_of(data)))
+        on = bool(data.get("on")) if isinstance(data, dict) else True
+        await self._settings(context, who, {"active": on}, "digest_ui_subscribed" if on else "digest_ui_unsubscribed")
+
+    async def on_digest_preview(self, context: TurnContext, state: TurnState, data: object) -> None:
+        """Today's digest for this person, as the scheduler would send it (muted deals left out)."""
+        who, _ = await self._digest_person(context, data)
+        if who is None or self.state is None:
+            return await self.say(context, t("digest_ui_not_rep", lang_of(data)))
+
+        def build() -> dict:
+            engine, store = self.assistant.engine, self.assistant.engine.store
+            sub = Subscriptions(self.state).get(store, who.rep_id)
+            day = store.config.as_of or datetime.now(ZoneInfo(self._zone(sub))).date()
+            recipient = Recipient(sub.rep_id, day, sub.previous_due_day(day), language_of(store, sub),
+                                  muted=frozenset(sub.muted))
+            digest = DigestBuilder(engine, self.assistant.narrator).build([recipient])[0]
+            return digest_card(digest, store.fiscal_year_start_month, sub)
+
+        card = await anyio.to_thread.run_sync(build)
+        await context.send_activity(Activity(type=ActivityTypes.message, summary=card["fallbackText"][:200],
+                                             attachments=[Attachment(content_type=CONTENT_TYPE, content=card)]))
+
+    async def _settings(self, context: TurnContext, who: Identity, changes: dict, said: str | None) -> None:
+        """Save `changes` (if any) and answer with the settings card, `said` above it."""
+        store = self.assistant.engine.store
+        subs = Subscriptions(self.state)
+        sub = await anyio.to_thread.run_sync(
+            lambda: subs.update(store, who.rep_id, **changes) if changes else subs.get(store, who.rep_id))
+        lang = language_of(store, sub)
+        card = settings_card(sub, self._zone(sub), lang, t(said, lang) if said else None)
+        await context.send_activity(Activity(type=ActivityTypes.message, summary=t("digest_ui_settings_title", lang),
+                                             attachments=[Attachment(content_type=CONTENT_TYPE, content=card)]))
+
+    def _zone(self, sub: Subscription) -> str:
+        """Where the person's mornings are: the reps table's zone, else the one their Teams client gave."""
+        ref = self.references.get(sub.rep_id) if self.references is not None else None
+        if not sub.tz and ref is not None and ref.timezone:
+            sub = replace(sub, tz=ref.timezone)
+        return str(zone_of(self.assistant.engine.store, sub))
 
     async def _digest_person(self, context: TurnContext, data: object) -> tuple[Identity | None, str]:
         """The person pressing a digest button, as a rep (None: matched to no rep), and their language."""

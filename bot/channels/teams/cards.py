@@ -28,7 +28,7 @@ from bot.core.charts import asked_for, chart_png, chart_title, chartable
 from bot.core.fmt import answer_unit, format_value
 from bot.core.i18n import t
 from bot.digest.model import Digest
-from bot.digest.render import FIGURE_ROWS, SHOWN, day_name, figure_text, words
+from bot.digest.render import FIGURE_ROWS, SHOWN, day_name, figure_text, settings_parts, words
 from bot.digest.subscriptions import WEEKDAYS, Subscription
 
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"  # an attachment that is an Adaptive Card
@@ -202,6 +202,19 @@ def digest_card(digest: Digest, fiscal_year_start_month: int = 1, sub: Subscript
             body.append(_text(t("digest_more", lang, n=section.more), size="Small", isSubtle=True))
     actions = [_settings_action(sub, lang)] if sub is not None else []
     return _card(body, actions, lang, digest_text(digest, fiscal_year_start_month))
+
+
+def settings_card(sub: Subscription, zone: str, lang: str, said: str | None = None) -> dict:
+    """The person's digest settings ("digest" in the personal chat, as Slack's App Home section):
+    what they are, and buttons to subscribe or unsubscribe, change the time, days and muted deals,
+    and preview today's digest. `said`: what the last command did, above them."""
+    status = "".join(v if kind == "text" else f"#{v}" for kind, v in settings_parts(sub, zone, lang))
+    body = ([_text(said)] if said else []) + [_text(t("digest_ui_settings_title", lang), weight="Bolder"),
+                                              _text(status)]
+    toggle = "digest_ui_unsubscribe" if sub.active else "digest_ui_subscribe"
+    actions = [_action(t(toggle, lang), "digest_subscribe", {"on": not sub.active, "lang": lang}),
+               _settings_action(sub, lang), _action(t("digest_ui_preview", lang), "digest_preview", {"lang": lang})]
+    return _card(body, actions, lang, plain("\n\n".join(([said] if said else []) + [status])))
 
 
 def _settings_action(sub: Subscription, lang: str) -> dict:
