@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     slack_client_secret: SecretStr | None = None
     slack_redirect_uri: str | None = None
     port: int = 3000
+    # GET /metrics (Prometheus) asks for `Authorization: Bearer <this>` when set; open when empty.
+    ccobot_metrics_token: SecretStr | None = None
     # Threads answering Slack events (each answer runs on one; acks never wait for them).
     slack_workers: int = Field(default=16, ge=1, le=256)
     # Which chat `ccobot serve` and the digests use: slack, teams, or auto (Teams when its app id

@@ -2,10 +2,12 @@
 to a rotating file under $CCOBOT_HOME/logs/ and to standard error.
 
 Each line has time, level, logger and message, plus the Slack `event_id` being handled (from a
-context variable) and an apology's `ref` (passed as `extra`). Tokens, signing secrets and URL
-passwords are redacted from the finished line, and tracebacks keep their frames and exception
-types but not exception messages, which can quote a user's question (a database error quotes
-its parameters). Code never logs message text.
+context variable), the `request_id` of the request or event it belongs to (bound with structlog's
+context variables, bot/observability.py) and an apology's `ref` (passed as `extra`); structlog
+loggers, should any code use one, write through the same handlers with the same fields. Tokens,
+signing secrets and URL passwords are redacted from the finished line, and tracebacks keep their
+frames and exception types but not exception messages, which can quote a user's question (a
+database error quotes its parameters). Code never logs message text.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from dataclasses import dataclass, field
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
+import structlog
+import structlog.contextvars
 from pythonjsonlogger.json import JsonFormatter
 
 # The Slack event the current code works for; set per request, carried to answer threads.
@@ -83,11 +87,26 @@ def _frames(exc: traceback.TracebackException) -> list[str]:
 
 
 class _EventId(logging.Filter):
+    """The current event id and every structlog-bound value (the request id) onto each record."""
+
     def filter(self, record: logging.LogRecord) -> bool:
         event_id = EVENT_ID.get()
         if event_id and not hasattr(record, "event_id"):
             record.event_id = event_id
+        for key, value in structlog.contextvars.get_contextvars().items():
+            if not hasattr(record, key):  # a value passed as `extra` wins
+                setattr(record, key, value)
         return True
+
+
+def _structlog_to_stdlib() -> None:
+    """structlog loggers hand their events to the stdlib loggers (our JSON handlers), with the
+    bound context merged in: one format and one file whichever API wrote the line."""
+    structlog.configure(
+        processors=[structlog.contextvars.merge_contextvars, structlog.stdlib.filter_by_level,
+                    structlog.stdlib.render_to_log_kwargs],
+        logger_factory=structlog.stdlib.LoggerFactory(), wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True)
 
 
 @dataclass
@@ -131,6 +150,7 @@ def setup_logging(home: Path, name: str = "serve", *, secrets: Iterable[str] = (
         handler.addFilter(_EventId())
         root.addHandler(handler)
     root.setLevel(level)
+    _structlog_to_stdlib()
     _installed = logs
     return logs
 

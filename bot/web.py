@@ -7,6 +7,11 @@
   GET  /healthz               the process answers: 200 {"ok": true}
   GET  /readyz                200 when the store, the playbook, the state database and the Slack
                               token are usable, else 503 naming each check that is not
+  GET  /metrics               Prometheus metrics (bot/observability.py); a bearer token when
+                              CCOBOT_METRICS_TOKEN is set, no Slack signature
+
+Every request works under one request id (its X-Request-Id, else a new one), echoed in the
+response's X-Request-Id and written on every log line made for it, on any thread it reaches.
 
 Bolt's dispatch is synchronous (it checks the signature, claims the event id in the state
 database and hands the answer to a lazy-listener thread), so it runs on worker threads: the
@@ -17,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import hmac
 import logging
 import threading
 import time
@@ -31,14 +37,19 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import text
 from sqlalchemy.engine import Engine as SqlEngine
 from starlette.applications import Starlette
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.channels.slack.app import SlackBot
 from bot.channels.slack.server import log_context
 from bot.channels.teams.bot import TeamsBot
+from bot.config import get_settings
 from bot.logs import redact
+from bot.observability import CONTENT_TYPE, bound_request, observe_ack, render, surface, usable_request_id
 from bot.state import prune
 
 log = logging.getLogger("ccobot.web")
@@ -52,9 +63,10 @@ BACKLOG = 2048  # pending connections the kernel queues: Slack delivers in burst
 
 
 def create_web_app(slack: App, bot: SlackBot, *, prune_every: float | None = PRUNE_EVERY,
-                   teams: TeamsBot | None = None) -> Starlette:
+                   teams: TeamsBot | None = None, metrics_token: str | None = None) -> Starlette:
     """The ASGI app over a Bolt app and its SlackBot, and Teams' /api/messages when `teams` is given.
-    While it runs, the state database is pruned at start and every `prune_every` seconds (None: never)."""
+    While it runs, the state database is pruned at start and every `prune_every` seconds (None: never).
+    `metrics_token` guards /metrics (None: CCOBOT_METRICS_TOKEN; "": open)."""
     log_context(slack)
     flow = slack.oauth_flow
     oauth_paths = {*OAUTH_PATHS, *((flow.install_path, flow.redirect_uri_path) if flow else ())}
@@ -75,7 +87,10 @@ def create_web_app(slack: App, bot: SlackBot, *, prune_every: float | None = PRU
         await anyio.to_thread.run_sync(bot.drain)
 
     async def events(request: Request) -> Response:
-        return await _to_bolt(request, slack.dispatch)
+        started = time.perf_counter()  # what Slack waits for: the body, the signature, the dispatch
+        response = await _to_bolt(request, slack.dispatch)
+        observe_ack(time.perf_counter() - started)
+        return response
 
     async def oauth(request: Request) -> Response:
         flow = slack.oauth_flow  # Bolt answers its install and redirect paths only with OAuth settings
@@ -93,18 +108,66 @@ def create_web_app(slack: App, bot: SlackBot, *, prune_every: float | None = PRU
               *(Route(path, oauth, methods=["GET"]) for path in sorted(oauth_paths)),
               Route("/healthz", healthz, methods=["GET"]),
               Route("/readyz", readyz, methods=["GET"]),
+              metrics_route(metrics_token),
               *([Route(TEAMS_PATH, teams.endpoint, methods=["POST"])] if teams is not None else [])]
-    return Starlette(routes=routes, lifespan=lifespan)
+    return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(RequestIds)])
 
 
-def create_teams_app(teams: TeamsBot) -> Starlette:
-    """Teams alone (no Slack configured): /api/messages and /healthz."""
+def create_teams_app(teams: TeamsBot, *, metrics_token: str | None = None) -> Starlette:
+    """Teams alone (no Slack configured): /api/messages, /healthz and /metrics."""
     return Starlette(routes=[Route(TEAMS_PATH, teams.endpoint, methods=["POST"]),
-                             Route("/healthz", healthz, methods=["GET"])])
+                             Route("/healthz", healthz, methods=["GET"]),
+                             metrics_route(metrics_token)],
+                     middleware=[Middleware(RequestIds)])
 
 
 async def healthz(_: Request) -> JSONResponse:
     return JSONResponse({"ok": True})
+
+
+# ---------------------------------------------------------------- metrics and request ids
+
+def metrics_route(token: str | None = None) -> Route:
+    """GET /metrics in Prometheus' text format; with a token (None: the setting), only for
+    `Authorization: Bearer <token>`. Prometheus scrapes without Slack's signature."""
+    if token is None:
+        secret = get_settings().ccobot_metrics_token
+        token = secret.get_secret_value() if secret is not None else ""
+    expected = f"Bearer {token}".encode()
+
+    async def metrics(request: Request) -> Response:
+        given = request.headers.get("authorization", "").encode()
+        if token and not hmac.compare_digest(given, expected):  # constant time: no guessing by timing
+            return PlainTextResponse("unauthorized", status_code=401, headers={"WWW-Authenticate": "Bearer"})
+        return Response(render(), media_type=CONTENT_TYPE)
+
+    return Route("/metrics", metrics, methods=["GET"])
+
+
+class RequestIds:
+    """ASGI middleware: each HTTP request runs under one request id (a safe X-Request-Id it came
+    with, else a new one) that every log line made for it carries and its response echoes; and
+    answers for Slack's and Teams' paths are counted for that surface. Pure ASGI, not
+    BaseHTTPMiddleware: no extra task per request, and the context is the endpoint's own."""
+
+    SURFACES = {EVENTS_PATH: "slack", TEAMS_PATH: "teams"}
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        rid = usable_request_id(Headers(scope=scope).get("x-request-id"))
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)["X-Request-Id"] = rid
+            await send(message)
+
+        where = self.SURFACES.get(scope["path"])
+        with bound_request(rid, keep=False), (surface(where) if where else contextlib.nullcontext()):
+            await self.app(scope, receive, send_with_id)
 
 
 async def _to_bolt(request: Request, handle: Callable) -> Response:

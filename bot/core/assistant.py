@@ -35,6 +35,7 @@ from bot.nlu.compare import Comparison
 from bot.nlu.parser import Parsed, Parser
 from bot.nlu.text import MAX_CHARS, clean_question, warm_up
 from bot.nlu.values import ValueIndex, build_index
+from bot.observability import observe_answer
 from bot.playbook.service import Playbook
 from bot.state import AuditLog
 
@@ -98,6 +99,7 @@ class Assistant:
             log.exception("answering failed (ref %s)", ref)
             answer = Answer(question=question, kind="error", text=t("apology", "en", ref=ref))
         answer.elapsed_ms = round((time.perf_counter() - started) * 1000, 3)
+        observe_answer(answer, answer.elapsed_ms / 1000)  # every face's answers pass here once
         return answer
 
     # ------------------------------------------------------------ flow

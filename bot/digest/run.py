@@ -21,6 +21,7 @@ from bot.digest.model import Digest, Recipient
 from bot.digest.subscriptions import Due, Subscription, Subscriptions, due, rep_value
 from bot.state import AuditLog
 from bot.metrics.engine import Engine
+from bot.observability import bound_request, observe_digests
 
 if TYPE_CHECKING:
     from bot.llm.narrate import Narrator
@@ -82,6 +83,12 @@ class DigestRun:
         self._done: set[tuple[str, str]] = set()
 
     def __call__(self, at: datetime, wait: float = 900.0) -> RunReport:
+        with bound_request():  # one id on every log line of the run, its sends' callbacks too
+            report = self._run(at, wait)
+        observe_digests(report)
+        return report
+
+    def _run(self, at: datetime, wait: float) -> RunReport:
         store = self.engine.store
         report = RunReport()
         ready, missed = due(store, self._with_zones(self.subs.all(store)), at, self.grace)

@@ -24,6 +24,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from bot.config import Settings
+from bot.observability import observe_llm_call, observe_llm_tokens
 from bot.state import Base, insert_for
 
 log = logging.getLogger("ccobot.llm")
@@ -77,6 +78,7 @@ class LanguageModel:
         """The model's text for these messages within `budget` seconds (retries included), or
         ModelUnavailable."""
         reply = self._call(self.chat.invoke, [("system", system), ("human", user)], budget, lambda r: r)
+        observe_llm_call("ok")
         return str(reply.content or "")
 
     def structured(self, system: str, user: str, schema: dict, budget: float = BUDGET) -> dict:
@@ -87,6 +89,7 @@ class LanguageModel:
         if out.get("parsed") is None:  # not JSON, or not the schema: a failed call like any other
             self._failed()
             raise ModelUnavailable("unparsable reading")
+        observe_llm_call("ok")
         return out["parsed"]
 
     def stream(self, system: str, user: str, budget: float = BUDGET) -> Iterator[str]:
@@ -124,6 +127,7 @@ class LanguageModel:
         with self._lock:
             self._failures = 0
         self._count(usage, started)
+        observe_llm_call("ok")
 
     def _produce(self, messages: list, pieces: queue.Queue, stop: threading.Event) -> None:
         """Read the model's stream on a pool thread, so the reader can wait with a deadline."""
@@ -139,10 +143,11 @@ class LanguageModel:
     def _admit(self) -> None:
         """ModelUnavailable while the breaker is open or the month's tokens are spent."""
         with self._lock:
-            if time.monotonic() < self._open_until:
-                raise ModelUnavailable("breaker open")
-        if self.monthly_tokens and self.used() >= self.monthly_tokens:
-            raise ModelUnavailable("monthly token budget spent")
+            broken = time.monotonic() < self._open_until
+        spent = not broken and bool(self.monthly_tokens) and self.used() >= self.monthly_tokens
+        if broken or spent:
+            observe_llm_call("unavailable")  # not asked: counted apart from the calls that failed
+            raise ModelUnavailable("breaker open" if broken else "monthly token budget spent")
 
     def _call(self, fn, messages, budget: float, usage: Callable[[Any], object]):
         """fn(messages) on the pool within the budget; its tokens (from `usage(result)`) counted."""
@@ -163,6 +168,8 @@ class LanguageModel:
         return result
 
     def _failed(self) -> None:
+        """A call failed (an error, a timeout, an unparsable reply): one nearer the breaker."""
+        observe_llm_call("error")
         with self._lock:
             self._failures += 1
             if self._failures >= BREAK_AFTER:
@@ -184,6 +191,7 @@ class LanguageModel:
         cost = (usage.get("input_tokens", 0) * self.prices[0] + usage.get("output_tokens", 0) * self.prices[1]) / 1e6
         log.info("model call", extra={"model": self.name, "tokens": tokens, "cost_usd": round(cost, 6),
                                       "ms": round((time.perf_counter() - started) * 1000)})
+        observe_llm_tokens(usage)
         if self.state is None or not tokens:
             return
         stmt = insert_for(self.state)(TokenUsage).values(month=_month(), tokens=tokens)
@@ -212,6 +220,7 @@ def _within(budget: float) -> float:
         return budget
     left = deadline - time.monotonic()
     if left < LAST_CALL:
+        observe_llm_call("unavailable")
         raise ModelUnavailable("the question's time budget is spent")
     return min(budget, left)
 

@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 from bot.errors import StoreError
 from bot.metrics.fx import FxTable, month_index
 from bot.metrics.loader import LoadReport, StoreConfig, derive_outcome, read_config, read_table
+from bot.observability import observe_store
 
 T = TypeVar("T")
 
@@ -133,6 +134,7 @@ def load_store(path: Path | str, with_history: bool = False, only: frozenset[str
     """Load a store folder or mapping. opportunity_history, needed only by digests, loads
     on first use (MetricsStore.history) unless with_history asks for it now; `only` names the
     tables to load (None: all), for a process that needs a few of them."""
+    started = time.perf_counter()
     cfg = read_config(Path(path))
     if "opportunities" not in cfg.sources:
         raise StoreError(f"{cfg.root}: no opportunities table (opportunities.csv or .parquet, "
@@ -161,6 +163,7 @@ def load_store(path: Path | str, with_history: bool = False, only: frozenset[str
     _give_back()
     if with_history:
         store.history()
+    observe_store(store.tables, time.perf_counter() - started)
     return store
 
 

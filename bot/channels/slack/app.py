@@ -37,6 +37,7 @@ from bot.core.audience import room_may_see
 from bot.core.conversation import Conversation
 from bot.core.i18n import t
 from bot.nlu.values import build_index
+from bot.observability import CountRateLimits, bound_request, surface
 from bot.state import claim_event, remember_post
 
 log = logging.getLogger("ccobot.slack")
@@ -51,8 +52,9 @@ def make_client(token: str | None, api_url: str | None) -> WebClient:
     """A Web API client that waits out 429s (Retry-After) and retries dropped connections. Posts
     leave through the Outbox instead, which waits per channel without holding a thread."""
     kwargs = {"base_url": api_url} if api_url else {}
-    return WebClient(token=token, retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3),
-                                                  ConnectionErrorRetryHandler(max_retry_count=2)], **kwargs)
+    handlers = [CountRateLimits(),  # first: every 429 is counted, whoever then retries it
+                RateLimitErrorRetryHandler(max_retry_count=3), ConnectionErrorRetryHandler(max_retry_count=2)]
+    return WebClient(token=token, retry_handlers=handlers, **kwargs)
 
 
 class SlackBot:
@@ -150,7 +152,8 @@ class SlackBot:
         """The assistant's answer for this person; Slack markup and entities read as plain words."""
         convo = self._conversation(channel, thread_ts) if thread_ts else None
         extra = {"stream": stream} if stream is not None else {}
-        return self.assistant.ask(self.plain(question), user=self.asker(user_id), conversation=convo, **extra)
+        with surface("slack"):  # counted as Slack's in /metrics, over HTTP and Socket Mode alike
+            return self.assistant.ask(self.plain(question), user=self.asker(user_id), conversation=convo, **extra)
 
     def plain(self, text: str) -> str:
         """Slack markup as words: <@U1> → the person's name, <url|label> → label, <!here> dropped."""
@@ -363,17 +366,20 @@ class SlackBot:
         """Answer one question in a thread, once per Slack event whichever instance got it; errors
         reach the user as an apology with a reference. A model-written answer is shown as it is
         written where Slack can, and then not posted again."""
-        if event_id and not claim_event(self.state, event_id):
-            log.info("event %s already answered by another instance", event_id)
-            return
-        with self.using(client):
-            try:
-                sink = self.stream_for(channel, user_id, thread_ts, channel_type, team_id)
-                answer = self.answer(question, user_id, channel, thread_ts, stream=sink)
-                if sink is None or not self.finish_stream(sink, answer, channel, user_id, thread_ts, channel_type):
-                    self.deliver(answer, channel, user_id, thread_ts, channel_type)
-            except Exception as exc:  # noqa: BLE001 (the apology path)
-                self.apologise(channel, thread_ts, exc, user_id)
+        # Over HTTP the web request's id stays; in Socket Mode (no web request) the event's id is the request's.
+        with bound_request(event_id):
+            if event_id and not claim_event(self.state, event_id):
+                log.info("event %s already answered by another instance", event_id)
+                return
+            with self.using(client):
+                try:
+                    sink = self.stream_for(channel, user_id, thread_ts, channel_type, team_id)
+                    answer = self.answer(question, user_id, channel, thread_ts, stream=sink)
+                    if sink is None or not self.finish_stream(sink, answer, channel, user_id, thread_ts,
+                                                              channel_type):
+                        self.deliver(answer, channel, user_id, thread_ts, channel_type)
+                except Exception as exc:  # noqa: BLE001 (the apology path)
+                    self.apologise(channel, thread_ts, exc, user_id)
 
 
 @dataclass(frozen=True)

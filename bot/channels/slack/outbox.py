@@ -27,6 +27,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 
+from bot.observability import CountRateLimits
+
 log = logging.getLogger("ccobot.slack.outbox")
 PACE = 1.0  # seconds between two posts to the same channel
 BURST = 3  # posts a quiet channel may take at once before pacing applies
@@ -226,6 +228,7 @@ class Outbox:
         found = self._no_wait.get(key)
         if found is None:
             handlers = [ConnectionErrorRetryHandler(max_retry_count=1)] if retry_connection else []
+            handlers.insert(0, CountRateLimits())  # the 429s this outbox waits out, in /metrics
             found = WebClient(token=client.token, base_url=client.base_url, timeout=client.timeout,
                               retry_handlers=handlers)
             self._no_wait[key] = found
