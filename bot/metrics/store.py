@@ -7,6 +7,7 @@ account → segment joins, month keys), so a question costs a filter and a group
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -187,6 +188,11 @@ def _libc():
 
 
 _LIBC = _libc()
+if _LIBC is not None and "ARROW_DEFAULT_MEMORY_POOL" not in os.environ:
+    # Arrow's own allocator (mimalloc) keeps the pages a load freed (the Parquet buffers pandas
+    # copied out of): about 100 MB resident at 1M deals. The system allocator hands them back
+    # through malloc_trim, as fast here (bench/bench_memory.py). ARROW_DEFAULT_MEMORY_POOL still chooses.
+    pa.set_memory_pool(pa.system_memory_pool())
 
 
 def signature_of(cfg: StoreConfig) -> tuple:

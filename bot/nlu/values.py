@@ -8,6 +8,7 @@ dictionary look-up; small value sets are also matched fuzzily for typos.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -133,10 +134,11 @@ def _add_accounts(idx: ValueIndex, accounts: pd.DataFrame | None) -> None:
     """Accounts by exact name, with or without the legal suffix (no fuzzy: there can be millions)."""
     if accounts is None:
         return
-    keys = accounts["name"].astype("string").fillna("").str.lower().map(key)
-    bare = keys.str.replace(LEGAL_SUFFIX, "", regex=True)
-    counts = bare.value_counts()
-    for full, short, acc in zip(keys, bare, accounts["account_id"].astype(str)):
+    # Plain lists and a Counter: a pandas lookup per account cost seconds at 125,000 accounts.
+    keys = [key(name) for name in accounts["name"].astype("string").fillna("").str.lower().tolist()]
+    bare = [LEGAL_SUFFIX.sub("", k) for k in keys]
+    counts = Counter(bare)
+    for full, short, acc in zip(keys, bare, accounts["account_id"].astype(str).tolist()):
         if full:
             idx.exact.setdefault(full, []).append(("account", acc))
         if short and short != full and counts.get(short, 0) == 1:
