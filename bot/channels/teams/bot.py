@@ -21,11 +21,7 @@ import re
 import time
 import uuid
 from collections import OrderedDict
-from dataclasses import replace
-from datetime import datetime
-from functools import partial
 from typing import Awaitable, Callable
-from zoneinfo import ZoneInfo
 
 import anyio.to_thread
 from microsoft_agents.activity import (Activity, ActivityTypes, Attachment, ConversationAccount,
@@ -40,7 +36,8 @@ from starlette.responses import JSONResponse, Response
 
 from bot.access import Identity, identify
 from bot.channels.teams.auth import TeamsAuth, Unauthorised
-from bot.channels.teams.cards import CONTENT_TYPE, answer_card, chart_message, digest_card, plain, settings_card
+from bot.channels.teams.cards import CONTENT_TYPE, answer_card, chart_message, plain
+from bot.channels.teams.digest_ui import DigestUI, lang_of
 from bot.channels.teams.references import References
 from bot.config import Settings
 from bot.core.answer import Answer
@@ -48,13 +45,7 @@ from bot.core.assistant import Assistant
 from bot.core.audience import People, room_may_see, words_only
 from bot.core.charts import asked_for, chartable
 from bot.core.conversation import Conversation
-from bot.core.i18n import LANGS, t
-from bot.digest.deal import about_deal, mute_deal
-from bot.digest.render import days_text
-from bot.digest.content import DigestBuilder
-from bot.digest.model import Recipient
-from bot.digest.subscriptions import (Subscription, SubscriptionError, Subscriptions, language_of, parse_days,
-                                      parse_time, zone_of)
+from bot.core.i18n import t
 from bot.state import claim_event, posted_answer, remember_post, save_feedback
 
 log = logging.getLogger("ccobot.teams")
@@ -92,10 +83,9 @@ class TeamsBot:
         self.app.activity(ActivityTypes.message)(self.on_message)
         # Card buttons as Universal Actions (an adaptiveCard/action invoke); their Action.Submit
         # fallbacks arrive as messages with the same data (on_message)
+        self.digest_ui = DigestUI(self)
         self._buttons = {"followup": self.on_followup, "feedback": self.on_feedback, "chart": self.on_chart,
-                         "digest_ask": self.on_digest_ask, "digest_mute": self.on_digest_mute,
-                         "digest_settings": self.on_digest_settings, "digest_subscribe": self.on_digest_subscribe,
-                         "digest_preview": self.on_digest_preview}
+                         **self.digest_ui.buttons()}
         for verb, handler in self._buttons.items():
             self.app.adaptive_card.action_execute(verb)(handler)
         self.app.installation_update()(self.on_install)
@@ -132,7 +122,7 @@ class TeamsBot:
         question = question_of(context.activity)
         command = DIGEST_COMMAND.fullmatch(question)
         if command:
-            return await self.on_digest_command(context, (command.group(1) or "").lower())
+            return await self.digest_ui.command(context, (command.group(1) or "").lower())
         await self.answer(context, question)
 
     async def on_install(self, context: TurnContext, state: TurnState) -> None:
@@ -171,126 +161,6 @@ class TeamsBot:
         if answer is None or not chartable(answer):
             return await self.say(context, t("chart_gone" if answer is None else "chart_nothing", lang))
         await self.deliver(context, answer, chart_only=True)
-
-    async def on_digest_ask(self, context: TurnContext, state: TurnState, data: object) -> None:
-        """A digest's "Ask about this deal": the deal's row, if the person may see it."""
-        who, lang = await self._digest_person(context, data)
-        if who is None:
-            return await self.say(context, t("digest_ui_not_rep", lang))
-        user = context.activity.from_property.id if context.activity.from_property else ""
-        answer = await anyio.to_thread.run_sync(about_deal, self.assistant, user, who, deal_of(data), lang)
-        if answer.kind != "deals":  # gone, or not theirs to see
-            return await self.say(context, answer.text)
-        await self.deliver(context, answer)
-
-    async def on_digest_mute(self, context: TurnContext, state: TurnState, data: object) -> None:
-        """A digest's "Mute this deal": left out of this person's digests from now on."""
-        who, lang = await self._digest_person(context, data)
-        if who is None or self.state is None:
-            return await self.say(context, t("digest_ui_not_rep", lang))
-        subs, store = Subscriptions(self.state), self.assistant.engine.store
-
-        def mute() -> str:
-            save = partial(subs.update, store, who.rep_id)
-            return mute_deal(self.assistant.engine, subs.get(store, who.rep_id), who, deal_of(data), lang, save,
-                             words="teams_digest_muted")
-
-        await self.say(context, await anyio.to_thread.run_sync(mute))
-
-    async def on_digest_settings(self, context: TurnContext, state: TurnState, data: object) -> None:
-        """The digest's "Change time" form: the time and the days, checked like the Slack modal's."""
-        who, lang = await self._digest_person(context, data)
-        if who is None or self.state is None:
-            return await self.say(context, t("digest_ui_not_rep", lang))
-        data = data if isinstance(data, dict) else {}
-        try:
-            local_time = parse_time(str(data.get("time") or ""))
-        except SubscriptionError:
-            return await self.say(context, t("digest_ui_pick_time", lang))
-        try:  # what a client sends is input like any other: only real days are kept
-            days = parse_days(str(data.get("days") or "")) if data.get("days") else ""
-        except SubscriptionError:
-            days = ""
-        if not days:
-            return await self.say(context, t("digest_ui_no_days", lang))
-        store, subs = self.assistant.engine.store, Subscriptions(self.state)
-
-        def save():  # noqa: ANN202
-            changes: dict = {"local_time": local_time, "days": days}
-            # Unticked among the muted deals the form listed: brought back. Deals muted since the
-            # card was sent were not listed, and stay muted.
-            listed = set(filter(None, str(data.get("listed") or "").split(",")))
-            unticked = listed - set(str(data.get("muted") or "").split(","))
-            if unticked:
-                changes["muted"] = tuple(m for m in subs.get(store, who.rep_id).muted if m not in unticked)
-            return subs.update(store, who.rep_id, **changes)
-
-        sub = await anyio.to_thread.run_sync(save)
-        await self.say(context, t("digest_ui_settings_saved", lang, time=sub.local_time, days=days_text(sub.days, lang)))
-
-    async def on_digest_command(self, context: TurnContext, verb: str) -> None:
-        """"digest [on|off|preview|unmute]" in the personal chat: the settings card (as Slack's
-        /ccobot digest and App Home), after doing what was asked. Not in a room: they are one person's."""
-        who, _ = await self._digest_person(context, None)
-        if not in_private(context.activity):
-            return await self.say(context, t("teams_ask_privately", "en"))
-        if who is None or self.state is None:
-            return await self.say(context, t("digest_ui_not_rep", "en"))
-        if verb == "preview":
-            return await self.on_digest_preview(context, None, {})
-        changes = {"on": {"active": True}, "off": {"active": False}, "unmute": {"muted": ()}}.get(verb, {})
-        said = {"on": "digest_ui_subscribed", "off": "digest_ui_unsubscribed", "unmute": "digest_ui_unmuted"}.get(verb)
-        await self._settings(context, who, changes, said)
-
-    async def on_digest_subscribe(self, context: TurnContext, state: TurnState, data: object) -> None:
-        """The settings card's Subscribe / Unsubscribe."""
-        who, _ = await self._digest_person(context, data)
-        if who is None or self.state is None:
-            return await self.say(context, t("digest_ui_not_rep", lang_of(data)))
-        on = bool(data.get("on")) if isinstance(data, dict) else True
-        await self._settings(context, who, {"active": on}, "digest_ui_subscribed" if on else "digest_ui_unsubscribed")
-
-    async def on_digest_preview(self, context: TurnContext, state: TurnState, data: object) -> None:
-        """Today's digest for this person, as the scheduler would send it (muted deals left out)."""
-        who, _ = await self._digest_person(context, data)
-        if who is None or self.state is None:
-            return await self.say(context, t("digest_ui_not_rep", lang_of(data)))
-
-        def build() -> dict:
-            engine, store = self.assistant.engine, self.assistant.engine.store
-            sub = Subscriptions(self.state).get(store, who.rep_id)
-            day = store.config.as_of or datetime.now(ZoneInfo(self._zone(sub))).date()
-            recipient = Recipient(sub.rep_id, day, sub.previous_due_day(day), language_of(store, sub),
-                                  muted=frozenset(sub.muted))
-            digest = DigestBuilder(engine, self.assistant.narrator).build([recipient])[0]
-            return digest_card(digest, store.fiscal_year_start_month, sub)
-
-        card = await anyio.to_thread.run_sync(build)
-        await context.send_activity(Activity(type=ActivityTypes.message, summary=card["fallbackText"][:200],
-                                             attachments=[Attachment(content_type=CONTENT_TYPE, content=card)]))
-
-    async def _settings(self, context: TurnContext, who: Identity, changes: dict, said: str | None) -> None:
-        """Save `changes` (if any) and answer with the settings card, `said` above it."""
-        store = self.assistant.engine.store
-        subs = Subscriptions(self.state)
-        sub = await anyio.to_thread.run_sync(
-            lambda: subs.update(store, who.rep_id, **changes) if changes else subs.get(store, who.rep_id))
-        lang = language_of(store, sub)
-        card = settings_card(sub, self._zone(sub), lang, t(said, lang) if said else None)
-        await context.send_activity(Activity(type=ActivityTypes.message, summary=t("digest_ui_settings_title", lang),
-                                             attachments=[Attachment(content_type=CONTENT_TYPE, content=card)]))
-
-    def _zone(self, sub: Subscription) -> str:
-        """Where the person's mornings are: the reps table's zone, else the one their Teams client gave."""
-        ref = self.references.get(sub.rep_id) if self.references is not None else None
-        if not sub.tz and ref is not None and ref.timezone:
-            sub = replace(sub, tz=ref.timezone)
-        return str(zone_of(self.assistant.engine.store, sub))
-
-    async def _digest_person(self, context: TurnContext, data: object) -> tuple[Identity | None, str]:
-        """The person pressing a digest button, as a rep (None: matched to no rep), and their language."""
-        who = identify(self.assistant.engine.store, await self.asker(context))
-        return (who if who.matched and who.rep_id else None), lang_of(data)
 
     # ------------------------------------------------------------ answering
 
@@ -494,15 +364,6 @@ def account_of(member: object) -> str:
     """Who a Teams account is, as the assistant knows people: the email or UPN, else the ids."""
     data = member.model_dump(by_alias=True, exclude_none=True) if hasattr(member, "model_dump") else {}
     return str(data.get("email") or data.get("userPrincipalName") or data.get("aadObjectId") or data.get("id") or "")
-
-
-def lang_of(data: object) -> str:
-    lang = data.get("lang") if isinstance(data, dict) else None
-    return lang if lang in LANGS else "en"
-
-
-def deal_of(data: object) -> str:
-    return str(data.get("deal") or "")[:200] if isinstance(data, dict) else ""
 
 
 def reply(answer: Answer) -> Activity:
