@@ -99,6 +99,8 @@ def _identifier():
 
             ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
             ident.set_languages(["en", "da", "sv"])
+            # It keeps the 97-language model to switch back: 27 MB of a model for three is let go.
+            ident._full_model = (ident.nb_ptc, ident.nb_pc, ident.nb_classes)
             _IDENTIFIER = ident
     return _IDENTIFIER
 
