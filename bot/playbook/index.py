@@ -208,6 +208,7 @@ class PlaybookIndex:
     def _sync(self, progress: Callable[[int, int], None] | None) -> SyncReport:
         report = SyncReport()
         docs, report.problems = load_documents(self.knowledge)
+        docs = _with_passages(docs)
         col = self._collection(report)
         stored = col.get(include=["metadatas"])
         have = {m["doc_id"]: m["sha"] for m in stored["metadatas"]}
@@ -276,7 +277,7 @@ class PlaybookIndex:
 
     def stale(self) -> bool:
         """Does the knowledge folder differ from what the index holds (or is there no index)?"""
-        docs, _ = load_documents(self.knowledge)
+        docs = _with_passages(load_documents(self.knowledge)[0])
         try:
             col = self._connect().get_collection(COLLECTION)
             if (col.metadata or {}).get("embedder") != self.signature:
@@ -475,3 +476,9 @@ def _common_headings(chunks: list[Chunk]) -> dict[str, set[str]]:
                 counts[part] = counts.get(part, 0) + 1
         out[doc_id] = {p for p, n in counts.items() if n > len(cs) / 2 and len(cs) > 2}
     return out
+
+
+def _with_passages(docs: list) -> list:
+    """The documents that yield passages. One that yields none (an empty file, a title alone) is
+    never in the index, so counting it would keep the index stale and re-index it at every start."""
+    return [d for d in docs if split(d)]

@@ -322,3 +322,13 @@ def test_a_slow_or_broken_vector_search_falls_back_to_bm25(index, monkeypatch):
     started = time.perf_counter()
     assert index.search("What is commercial operations?")
     assert time.perf_counter() - started < 0.8
+
+
+def test_a_document_without_passages_does_not_keep_the_index_stale(tmp_path):
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, knowledge)
+    (knowledge / "empty.md").write_text("")
+    idx = PlaybookIndex(knowledge, tmp_path / "home", HashingEmbedder())
+    assert len(idx.sync().added) == 4  # the four documents with text
+    again = PlaybookIndex(knowledge, tmp_path / "home", HashingEmbedder())
+    assert not again.stale() and again.open()  # a restart opens it, not re-indexes it
