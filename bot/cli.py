@@ -9,6 +9,7 @@ from __future__ import annotations
 import atexit
 import codecs
 import json
+import signal
 import sys
 import time
 import traceback
@@ -406,7 +407,8 @@ def serve_command(data: DataOpt = None) -> None:
         err.print(f"[red]Slack rejected SLACK_BOT_TOKEN[/red] (auth.test: {escape(problem)}); serving anyway, "
                   "and /readyz answers 503 until the token is replaced.", highlight=False)
     teams = _teams_bot(settings, assistant, state) if settings.teams else None
-    _digests_in_serve(settings, state, bot if oauth is None else None, teams)
+    digests = _digests_in_serve(settings, state, bot if oauth is None else None, teams)
+    bot.jobs.start(bot)  # takes over answers whose instance died (bot/channels/slack/jobs.py)
     if settings.slack_app_token is not None:
         err.print(f"Slack: Socket Mode (SLACK_APP_TOKEN is set; no public URL needed). Logs: {logs.path}")
         if teams is not None:
@@ -420,17 +422,31 @@ def serve_command(data: DataOpt = None) -> None:
                   f"Logs: {logs.path}")
         if teams is not None:
             err.print("Teams: messages at /api/messages.")
-        serve(create_web_app(slack, bot, teams=teams), "0.0.0.0", settings.port)
+        # SIGTERM or Ctrl-C: uvicorn stops taking requests, the web app's shutdown finishes the answers in
+        # flight (CCOBOT_SHUTDOWN_SECONDS), and then the scheduler lock is released for another instance.
+        # uvicorn raises the signal again once it has shut down: SIGTERM's handler here makes that a
+        # normal exit (status 0) through the `finally`, instead of the default death by the signal.
+        signal.signal(signal.SIGTERM, _exit_on_signal)
+        try:
+            serve(create_web_app(slack, bot, teams=teams), "0.0.0.0", settings.port)
+        finally:
+            if digests is not None:
+                digests.stop()
 
 
-def _digests_in_serve(settings, state, slack, teams) -> None:
+def _exit_on_signal(*_: object) -> None:
+    raise SystemExit(0)
+
+
+def _digests_in_serve(settings, state, slack, teams):
     from bot.digest.cli import start_in_serve
 
     digests = start_in_serve(settings, state, slack, teams)
     if digests is not None:
-        atexit.register(digests.stop)  # releases the scheduler lock for the next instance
+        atexit.register(digests.stop)  # releases the scheduler lock for the next instance (also on a crash path)
         err.print(f"Digests ({' and '.join(settings.digest_faces)}): the scheduler ticks every minute while this "
                   "instance holds the lock.")
+    return digests
 
 
 def _teams_bot(settings, assistant, state):

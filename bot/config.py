@@ -90,6 +90,13 @@ class Settings(BaseSettings):
     ccobot_digest_chart: bool = True
     # Run the digest scheduler inside `ccobot serve` (only the instance holding the lock ticks).
     ccobot_scheduler_in_serve: bool = True
+    # On SIGTERM `ccobot serve` stops taking events and finishes the answers in flight and their
+    # posts for at most this long; what is left is answered by another instance after its lease.
+    ccobot_shutdown_seconds: float = Field(default=20, ge=0, le=600)
+    # An answer whose instance stopped renewing its claim this long is taken over by another; each
+    # instance looks for such answers this often (bot/channels/slack/jobs.py).
+    ccobot_answer_lease_seconds: float = Field(default=30, ge=1, le=3600)
+    ccobot_answer_sweep_seconds: float = Field(default=10, ge=0.1, le=600)
 
     @property
     def demo_store(self) -> Path:

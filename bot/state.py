@@ -81,6 +81,31 @@ class PostedAnswer(Base):
     answer: Mapped[dict] = mapped_column(JSON)
 
 
+class AnswerJob(Base):
+    """An event being answered (bot/channels/slack/jobs.py): claimed with a lease by one instance,
+    renewed while it works and right before it posts; an unanswered job whose lease ran out is taken
+    over by another instance. The question is kept only until the answer is posted."""
+
+    __tablename__ = "answer_jobs"
+
+    event_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    status: Mapped[str] = mapped_column(String(10), index=True)  # open, answered, given_up
+    team_id: Mapped[str | None] = mapped_column(String(40))
+    channel: Mapped[str] = mapped_column(String(200))
+    channel_type: Mapped[str | None] = mapped_column(String(20))
+    thread_ts: Mapped[str | None] = mapped_column(String(50))
+    user_id: Mapped[str] = mapped_column(String(200))
+    question: Mapped[str] = mapped_column(Text)
+    claimed_by: Mapped[str] = mapped_column(String(40))
+    lease_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    takeovers: Mapped[int] = mapped_column(Integer, default=0)
+    attempted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    attempt_channel: Mapped[str | None] = mapped_column(String(200))
+    answered_ts: Mapped[str | None] = mapped_column(String(50))
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 def remember_post(engine: Engine, *, channel: str, ts: str, user_id: str, question: str, kind: str,
                   answer: dict) -> None:
     with Session(engine) as session, session.begin():

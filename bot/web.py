@@ -83,8 +83,16 @@ def create_web_app(slack: App, bot: SlackBot, *, prune_every: float | None = PRU
         yield
         if stop is not None:
             stop.set()
-        # SIGTERM: uvicorn stops taking requests; the answers already taken are finished and posted.
-        await anyio.to_thread.run_sync(bot.drain)
+        # SIGTERM: uvicorn has stopped taking requests. The answer jobs' sweeper stops (no takeovers
+        # from here on; this instance's unfinished jobs are no longer renewed, so another instance
+        # takes them over after their lease); the answers already taken are finished and posted
+        # within CCOBOT_SHUTDOWN_SECONDS. `ccobot serve` then releases the scheduler lock.
+        bound = get_settings().ccobot_shutdown_seconds
+        await anyio.to_thread.run_sync(bot.jobs.stop)
+        started = time.monotonic()
+        finished = await anyio.to_thread.run_sync(bot.drain, bound)
+        log.info("shut down: answers %s in %.1f s (%d answer jobs left to other instances)",
+                 "finished" if finished else "not all finished", time.monotonic() - started, bot.jobs.held)
 
     async def events(request: Request) -> Response:
         started = time.perf_counter()  # what Slack waits for: the body, the signature, the dispatch

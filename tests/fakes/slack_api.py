@@ -161,6 +161,15 @@ class FakeSlack:
                 return {"ok": True, "channel": channel, "ts": ts, "message_ts": ts}
         if method in ("chat.startStream", "chat.appendStream", "chat.stopStream", "chat.update", "chat.delete"):
             return self._streams(method, params)
+        if method == "conversations.replies":  # a thread: its parent (ts) and the replies to it, oldest first
+            with self._lock:
+                found = [m for m in self.messages.get(params.get("channel"), [])
+                         if params.get("ts") in (m["ts"], m.get("thread_ts"))]
+            show_meta = str(params.get("include_all_metadata")).lower() in ("1", "true")
+            return {"ok": True, "messages": [{"type": "message", "ts": m["ts"], "thread_ts": m.get("thread_ts"),
+                                              "text": m["text"],
+                                              **({"metadata": m["metadata"]} if show_meta and m["metadata"] else {})}
+                                             for m in found], "has_more": False}
         if method == "conversations.history":
             oldest = float(params.get("oldest") or 0)
             with self._lock:

@@ -28,6 +28,7 @@ from sqlalchemy.engine import Engine as SqlEngine
 
 from bot.access import Identity, identify
 from bot.channels.slack.blocks import plain_text, render
+from bot.channels.slack.jobs import AnswerJobs, current_job, metadata
 from bot.core.charts import asked_for, chart_png, chart_title
 from bot.channels.slack.outbox import Outbox, Post
 from bot.channels.slack.stream import SlackStream
@@ -38,7 +39,7 @@ from bot.core.conversation import Conversation
 from bot.core.i18n import t
 from bot.nlu.values import build_index
 from bot.observability import CountRateLimits, bound_request, surface
-from bot.state import claim_event, remember_post
+from bot.state import remember_post
 
 log = logging.getLogger("ccobot.slack")
 _CLIENT: ContextVar[WebClient | None] = ContextVar("slack_client", default=None)
@@ -65,6 +66,7 @@ class SlackBot:
         self.state = state
         self._default_client = client
         self.outbox = outbox or Outbox()
+        self.jobs = AnswerJobs(state)  # each event's answer, durable across a crash (jobs.py)
         self.workers: ThreadPoolExecutor | None = None  # where answers are computed (create_app's pool)
         self._people: dict[str, tuple[float, dict]] = {}
         self._askers: dict[str, tuple[float, str]] = {}
@@ -304,12 +306,19 @@ class SlackBot:
         return finished
 
     def _post(self, where: Delivery, method: str, kwargs: dict) -> None:
+        job, before = current_job(), None
+        if job:  # an event's answer: found again by its metadata, posted only while its job is ours
+            findable = method == "chat_postMessage"  # an ephemeral message is in no history
+            kwargs = {**kwargs, "metadata": metadata(job)} if findable else kwargs
+            before = lambda: self.jobs.before_post(job, str(kwargs.get("channel", "")), attempt=findable)  # noqa: E731
         self.outbox.put(Post(where.client, method, kwargs, sent=lambda resp: self._sent(where, method, resp),
-                             failed=lambda error: self._refused(where, method, kwargs, error)))
+                             failed=lambda error: self._refused(where, method, kwargs, error), before=before))
 
     def _sent(self, where: Delivery, method: str, resp: dict) -> None:
         """Keep the answer by the message it became, for the buttons on it (feedback, chart)."""
         ts = resp.get("ts") or resp.get("message_ts")
+        if ts and current_job():
+            self.jobs.answered(current_job(), str(ts), resp.get("channel"))
         if ts and where.answer.kind != "error":
             remember_post(self.state, channel=where.channel, ts=ts, user_id=where.user_id,
                           question=where.answer.question, kind=where.answer.kind, answer=where.answer.to_json())
@@ -321,6 +330,8 @@ class SlackBot:
         """Slack would not take a post: blocks it rejects become plain text; a place the bot cannot
         post to (archived, not a member, gone, or rate-limited for too long) becomes a DM to the
         asker with a reference id; a dead token is reported (/readyz) and logged."""
+        if error == "superseded":  # the job was taken over by another instance, which answers it
+            return
         ref = uuid.uuid4().hex[:8]
         log.error("slack refused %s (ref %s): %s", method, ref, error, extra={"ref": ref})
         if error in AUTH_ERRORS:
@@ -368,18 +379,26 @@ class SlackBot:
         written where Slack can, and then not posted again."""
         # Over HTTP the web request's id stays; in Socket Mode (no web request) the event's id is the request's.
         with bound_request(event_id):
-            if event_id and not claim_event(self.state, event_id):
+            if event_id and not self.jobs.claim(event_id, question=question, user_id=user_id, channel=channel,
+                                                thread_ts=thread_ts, channel_type=channel_type, team_id=team_id):
                 log.info("event %s already answered by another instance", event_id)
                 return
-            with self.using(client):
-                try:
-                    sink = self.stream_for(channel, user_id, thread_ts, channel_type, team_id)
-                    answer = self.answer(question, user_id, channel, thread_ts, stream=sink)
-                    if sink is None or not self.finish_stream(sink, answer, channel, user_id, thread_ts,
-                                                              channel_type):
-                        self.deliver(answer, channel, user_id, thread_ts, channel_type)
-                except Exception as exc:  # noqa: BLE001 (the apology path)
-                    self.apologise(channel, thread_ts, exc, user_id)
+            with self.jobs.working(event_id):  # its posts carry its metadata and renew its lease
+                self.respond(question, user_id, channel, thread_ts, channel_type, client, team_id)
+
+    def respond(self, question: str, user_id: str, channel: str, thread_ts: str | None,
+                channel_type: str | None = None, client: WebClient | None = None,
+                team_id: str | None = None) -> None:
+        """Answer and post (no claim): `handle`'s work, and an answer job's taken over (jobs.py)."""
+        with self.using(client):
+            try:
+                sink = self.stream_for(channel, user_id, thread_ts, channel_type, team_id)
+                answer = self.answer(question, user_id, channel, thread_ts, stream=sink)
+                if sink is None or not self.finish_stream(sink, answer, channel, user_id, thread_ts,
+                                                          channel_type):
+                    self.deliver(answer, channel, user_id, thread_ts, channel_type)
+            except Exception as exc:  # noqa: BLE001 (the apology path)
+                self.apologise(channel, thread_ts, exc, user_id)
 
 
 @dataclass(frozen=True)
