@@ -5,8 +5,8 @@
   GET  /slack/oauth_redirect
   POST /api/messages          Microsoft Teams (Bot Connector activities, JWT checked) when configured
   GET  /healthz               the process answers: 200 {"ok": true}
-  GET  /readyz                200 when the store, the playbook, the state database and the Slack
-                              token are usable, else 503 naming each check that is not
+  GET  /readyz                200 when the store, the playbook, the state database and (with Slack)
+                              the Slack token are usable, else 503 naming each check that is not
   GET  /metrics               Prometheus metrics (bot/observability.py); a bearer token when
                               CCOBOT_METRICS_TOKEN is set, no Slack signature
 
@@ -47,6 +47,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bot.channels.slack.app import SlackBot
 from bot.channels.slack.server import log_context
 from bot.channels.teams.bot import TeamsBot
+from bot.core.assistant import Assistant
 from bot.config import get_settings
 from bot.logs import redact
 from bot.observability import CONTENT_TYPE, bound_request, observe_ack, render, surface, usable_request_id
@@ -108,9 +109,7 @@ def create_web_app(slack: App, bot: SlackBot, *, prune_every: float | None = PRU
         return await _to_bolt(request, flow.handle_installation if install else flow.handle_callback)
 
     async def readyz(_: Request) -> JSONResponse:
-        checks = await readiness(bot)
-        failed = [name for name, verdict in checks.items() if verdict != "ok"]
-        return JSONResponse({"ok": not failed, "failed": failed, "checks": checks}, status_code=503 if failed else 200)
+        return await ready(bot.assistant, bot.state, bot)
 
     routes = [Route(EVENTS_PATH, events, methods=["POST"]),
               *(Route(path, oauth, methods=["GET"]) for path in sorted(oauth_paths)),
@@ -122,9 +121,13 @@ def create_web_app(slack: App, bot: SlackBot, *, prune_every: float | None = PRU
 
 
 def create_teams_app(teams: TeamsBot, *, metrics_token: str | None = None) -> Starlette:
-    """Teams alone (no Slack configured): /api/messages, /healthz and /metrics."""
+    """Teams alone (no Slack configured): /api/messages, /healthz, /readyz and /metrics."""
+    async def readyz(_: Request) -> JSONResponse:
+        return await ready(teams.assistant, teams.state)
+
     return Starlette(routes=[Route(TEAMS_PATH, teams.endpoint, methods=["POST"]),
                              Route("/healthz", healthz, methods=["GET"]),
+                             Route("/readyz", readyz, methods=["GET"]),
                              metrics_route(metrics_token)],
                      middleware=[Middleware(RequestIds)])
 
@@ -191,10 +194,21 @@ async def _to_bolt(request: Request, handle: Callable) -> Response:
 
 # ---------------------------------------------------------------- readiness
 
-async def readiness(bot: SlackBot) -> dict[str, str]:
-    """Each check's verdict ("ok" or what is wrong, never a secret), run at once on threads."""
-    checks = {"metrics": lambda: _metrics(bot), "playbook": lambda: _playbook(bot),
-              "state": lambda: _state(bot.state), "slack": lambda: _slack(bot)}
+async def ready(assistant: Assistant, state: SqlEngine | None, slack: SlackBot | None = None) -> JSONResponse:
+    """GET /readyz: 200 when every check passes, else 503 naming those that do not."""
+    checks = await readiness(assistant, state, slack)
+    failed = [name for name, verdict in checks.items() if verdict != "ok"]
+    return JSONResponse({"ok": not failed, "failed": failed, "checks": checks}, status_code=503 if failed else 200)
+
+
+async def readiness(assistant: Assistant, state: SqlEngine | None, slack: SlackBot | None = None) -> dict[str, str]:
+    """Each check's verdict ("ok" or what is wrong, never a secret), run at once on threads: the
+    store, the playbook, the state database and, with Slack, its token."""
+    checks = {"metrics": lambda: _metrics(assistant), "playbook": lambda: _playbook(assistant)}
+    if state is not None:
+        checks["state"] = lambda: _state(state)
+    if slack is not None:
+        checks["slack"] = lambda: _slack(slack)
     verdicts: dict[str, str] = {}
 
     async def run(name: str, check: Callable[[], str | None]) -> None:
@@ -211,12 +225,12 @@ async def readiness(bot: SlackBot) -> dict[str, str]:
     return {name: verdicts[name] for name in checks}
 
 
-def _metrics(bot: SlackBot) -> str | None:
-    return None if bot.assistant.engine.store is not None else "not loaded"
+def _metrics(assistant: Assistant) -> str | None:
+    return None if assistant.engine.store is not None else "not loaded"
 
 
-def _playbook(bot: SlackBot) -> str | None:
-    playbook = bot.assistant.playbook
+def _playbook(assistant: Assistant) -> str | None:
+    playbook = assistant.playbook
     if playbook is None or playbook.index.state == "ready":
         return None
     if playbook.index.state == "indexing":

@@ -196,3 +196,18 @@ def test_an_answer_slower_than_teams_waits_is_sent_when_ready(assistant, connect
         (reply,) = connector.wait_for(1)
     assert "2,530" in card_text(reply) and reply["replyToId"] == body["id"]
     assert reply["conversation"]["id"] == body["conversation"]["id"]
+
+
+def test_teams_alone_answers_readyz_with_its_checks(assistant, tmp_path):
+    """A proxy or Kubernetes asks /readyz: the store, the playbook and the state database, no Slack."""
+    state = open_state(f"sqlite:///{tmp_path / 's.db'}")
+    client, _ = client_for(assistant, state, ccobot_teams_anonymous=True)
+    with client:
+        response = client.get("/readyz")
+    assert response.status_code == 200 and response.json()["checks"] == {"metrics": "ok", "playbook": "ok", "state": "ok"}
+    state.dispose()
+    (tmp_path / "s.db").unlink()
+    (tmp_path / "s.db").mkdir()  # the database is now a folder: SQLite cannot open it
+    with client:
+        response = client.get("/readyz")
+    assert response.status_code == 503 and response.json()["failed"] == ["state"]
