@@ -135,11 +135,33 @@ def _peak_mib() -> float:
 
 @data_app.command("check")
 def data_check(data: DataOpt = None) -> None:
-    """Load a store or mapping; show what loaded, what was set aside and why, and which KPIs work."""
+    """Load a store or mapping (or check the warehouse at CCOBOT_WAREHOUSE_URL); show what loaded,
+    what was set aside and why, and which KPIs work."""
+    url = get_settings().ccobot_warehouse_url
+    if data is None and url:
+        return _check_warehouse(url)
     store = open_store(data, with_history=True)
     cfg = store.config
     out.print(f"[bold]Store[/bold] {cfg.root}  base currency {cfg.base_currency}, fiscal year starts in month "
               f"{cfg.fiscal_year_start_month}, as of {cfg.as_of or 'today'}")
+    _print_load_report(store)
+
+
+def _check_warehouse(url: str) -> None:
+    from bot.metrics.warehouse import WarehouseEngine
+
+    try:
+        engine = WarehouseEngine(url)
+        engine.check()
+    except StoreError as exc:
+        raise fail(f"cannot read the warehouse: {exc}") from None
+    store = engine.store
+    out.print(f"[bold]Warehouse[/bold] {engine.url}  base currency {store.base_currency}, fiscal year starts in "
+              f"month {store.fiscal_year_start_month}, as of {store.config.as_of or 'today'}")
+    _print_load_report(store)
+
+
+def _print_load_report(store) -> None:  # noqa: ANN001 (a MetricsStore, or the warehouse's)
     tables = Table("table", "file", "rows loaded", "set aside", title="Tables")
     for name, rep in store.report.tables.items():
         tables.add_row(name, rep.file, f"{rep.rows_loaded:,}", f"{rep.rows_set_aside:,}")
@@ -441,6 +463,10 @@ def _exit_on_signal(*_: object) -> None:
 def _digests_in_serve(settings, state, slack, teams):
     from bot.digest.cli import start_in_serve
 
+    if settings.ccobot_warehouse_url and settings.ccobot_scheduler_in_serve:
+        err.print("[yellow]Digests: not sent by this instance: they need deal history, which the warehouse "
+                  "backend does not have yet (run `ccobot scheduler --data <store>`).[/yellow]")
+        return None
     digests = start_in_serve(settings, state, slack, teams)
     if digests is not None:
         atexit.register(digests.stop)  # releases the scheduler lock for the next instance (also on a crash path)
@@ -491,7 +517,9 @@ def _assistant(data: Path | None, channel: str, wait_for_index: bool = True):
     from bot.service import build_assistant
 
     try:
-        return build_assistant(resolve_data(data), channel, wait_for_index)
+        # --data names files; without it a configured warehouse comes before CCOBOT_DATA and the demo
+        warehouse = data is None and get_settings().ccobot_warehouse_url
+        return build_assistant(None if warehouse else resolve_data(data), channel, wait_for_index)
     except StoreError as exc:
         raise fail(f"cannot load the metrics store: {exc}") from None
 

@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     ccobot_home: Path = Field(default=Path(".ccobot"))
     # A metrics-store folder or a CRM mapping file; empty means the demo store under CCOBOT_HOME.
     ccobot_data: Path | None = None
+    # A warehouse holding the canonical tables (bot/metrics/warehouse.py), as an Ibis URL: duckdb://path,
+    # postgres://user@host/db, bigquery://project/dataset, snowflake://…, trino://…; empty: the file store.
+    ccobot_warehouse_url: str | None = None
     # Deals in the demo store built on first use, and the day it runs up to (empty: the day it is built).
     ccobot_demo_deals: int = Field(default=20_000, ge=100)
     ccobot_demo_as_of: date | None = None

@@ -27,21 +27,33 @@ def build_playbook(settings: Settings, knowledge: Path | None = None, model: Lan
     return Playbook(index, PlaybookWriter(model) if model is not None else None)
 
 
-def build_assistant(data: Path, channel: str, wait_for_index: bool = True) -> Assistant:
-    """An assistant over the store at `data` and the playbook, auditing to the state database.
+def build_assistant(data: Path | None, channel: str, wait_for_index: bool = True) -> Assistant:
+    """An assistant over the store at `data` (None: the warehouse at CCOBOT_WAREHOUSE_URL) and the
+    playbook, auditing to the state database.
     The playbook is indexed first when missing or stale (in the background unless waiting)."""
     settings = get_settings()
-    holder = StoreHolder(data)
-    holder.get()  # load now: a store that cannot load fails here, with its message
+    engine = _engine(settings, data)
     state = open_state(settings.state_url)
     audit = AuditLog(state, channel=channel)
     model = LanguageModel.from_settings(settings, state)  # None without OPENAI_API_KEY: all offline
     playbook = build_playbook(settings, model=model)
     playbook.start(wait=wait_for_index)
-    engine = Engine(holder)
     reader = ModelReader(model, engine, playbook=True) if model is not None else None
     narrator = Narrator.from_settings(settings, state, model)  # None unless CCOBOT_NARRATE and a model
     assistant = Assistant(engine, audit, playbook, reader, narrator)
     # Value index and language model load while the user types (or the batch file is read).
     threading.Thread(target=assistant.warm, daemon=True).start()
     return assistant
+
+
+def _engine(settings: Settings, data: Path | None) -> Engine:
+    """The KPI engine: over the file store at `data` (loaded now: a store that cannot load fails
+    here, with its message), else over the warehouse at CCOBOT_WAREHOUSE_URL (filters and
+    aggregations pushed down, bot/metrics/warehouse.py)."""
+    if data is None:
+        from bot.metrics.warehouse import WarehouseEngine
+
+        return WarehouseEngine(settings.ccobot_warehouse_url)
+    holder = StoreHolder(data)
+    holder.get()
+    return Engine(holder)

@@ -34,6 +34,7 @@ def preview(
     """The digest ID would get on that morning."""
     from bot.cli import fail, open_store, out, parse_day
 
+    _not_from_a_warehouse(get_settings(), data)
     store = open_store(data, with_history=True)
     person = identify(store, who)
     if not person.matched:
@@ -124,6 +125,7 @@ def digest_runner(settings: Settings, data: Path | None, connections=None) -> tu
     from bot.metrics.store import DIGEST_TABLES, StoreHolder
 
     faces = settings.digest_faces
+    _not_from_a_warehouse(settings, data)
     if not faces:
         raise fail("digests go through Slack or Teams: set SLACK_BOT_TOKEN (and SLACK_API_URL for another "
                    "Web API base URL) or MICROSOFT_APP_ID. `ccobot digest preview --for ID` shows one without "
@@ -160,6 +162,16 @@ def digest_run(settings: Settings, state, slack=None, teams=None) -> DigestRun:
                      grace=timedelta(minutes=settings.ccobot_digest_grace_minutes),
                      lease=timedelta(seconds=settings.ccobot_digest_lease_seconds),
                      narrator=narrator_for(settings, state))
+
+
+def _not_from_a_warehouse(settings: Settings, data: Path | None) -> None:
+    """Digests read deal history and deal lists, which the warehouse backend does not have yet: with
+    CCOBOT_WAREHOUSE_URL set they need the store's files (--data), never the demo in their place."""
+    from bot.cli import fail
+
+    if data is None and settings.ccobot_warehouse_url:
+        raise fail("digests are built from a file store; the warehouse backend (CCOBOT_WAREHOUSE_URL) has no "
+                   "deal history yet. Give the store's files with --data.")
 
 
 def narrator_for(settings: Settings, state):

@@ -1,0 +1,854 @@
+"""The metrics store in a warehouse: the KPI engine over SQL through Ibis (issue 15, item 5).
+
+`WarehouseEngine` answers the same query plans as `Engine` (bot/metrics/engine.py) and returns the
+same `KpiResult`, but the fact tables stay in the warehouse: each formula kind builds one Ibis
+expression (scope and filters, the period on the right date column, fx conversion, the group keys)
+and only the aggregated result is fetched. Connect by URL: duckdb://path, postgres://user@host/db,
+bigquery://project/dataset, snowflake://…, trino://… (`ibis.connect`).
+
+The warehouse holds the canonical tables of bot/metrics/schema.py under their canonical names, with
+the canonical column names the loader produces (bot/metrics/loader.py `read_table`): ids, labels and
+text as strings, dates as DATE (or TIMESTAMP), money and numbers as floating point, flags as BOOLEAN,
+amounts in the row's own currency. `opportunities` is required; `reps`, `accounts`, `fx_rates`,
+`targets`, `leads`, `marketing_spend` are used when present. An optional table `ccobot_settings`
+(key, value) holds what store.yml holds (base_currency, fiscal_year_start_month, as_of); `load_into`
+writes it. What the file store derives at load is derived in SQL at query time: the owner's region
+and team (join on reps), the account's segment, industry, country and partner (join on accounts),
+is_closed or is_won, fx conversion, month keys, each account's first win (a window; ties on the same
+close date are broken by opportunity_id, where the file store takes the earlier file row).
+
+Small tables are read into pandas once, as the file store has them: reps and accounts (names,
+roles, the manager tree, the parser's value index), targets (converted with the same FxTable) and
+fx_rates. Fact tables (opportunities, leads, marketing_spend) are never fetched whole.
+
+Formula kinds computed in the warehouse: deal_sum, deal_count, deal_mean, deal_cycle, lead_count,
+lead_conversion, spend, marketing_roi; combined: ratio, scale, growth; from the small tables with the
+file store's own code: target, headcount. Not yet: mrr, retention, nps, case_resolution, cac_payback
+(a PlanError naming the kind), and deal lists (`deals`).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from bot.errors import PlanError, StoreError
+from bot.metrics.catalog import Catalog, Kpi, load_catalog
+from bot.metrics.context import FACTS, Note
+from bot.metrics.deals import DealQuery, DealResult
+from bot.metrics.engine import Engine, KpiResult, _clean
+from bot.metrics.formulas import FORMULAS as FILE_FORMULAS
+from bot.metrics.formulas import _add, _divide  # the same arithmetic as the file store
+from bot.metrics.fx import FxTable, month_index
+from bot.metrics.loader import LoadReport, StoreConfig, TableReport, derive_outcome, read_config, read_table
+from bot.metrics.periods import Calendar, Period
+from bot.metrics.plan import QueryPlan, check_plan
+from bot.metrics.schema import TABLES
+from bot.metrics.store import MetricsStore, _categorise, _check_targets, _convert_money, _currencies, _prepare_reps
+
+SMALL_TABLES = ("reps", "accounts", "targets", "fx_rates", "partners")
+FACT_TABLES = ("opportunities", "leads", "marketing_spend")
+SETTINGS_TABLE = "ccobot_settings"
+# Dimensions of a deal that come from another table: column -> (table, column there).
+JOINED = {"region": ("reps", "region"), "team": ("reps", "team"), "segment": ("accounts", "segment"),
+          "industry": ("accounts", "industry"), "country": ("accounts", "country")}
+UNSUPPORTED = ("mrr", "retention", "nps", "case_resolution", "cac_payback")
+
+
+def _ibis():
+    import ibis
+
+    return ibis
+
+
+def connect(url: str):
+    """An Ibis backend for a warehouse URL (a SQLAlchemy-style postgresql+psycopg:// URL is accepted too)."""
+    for prefix in ("postgresql+psycopg://", "postgresql+psycopg2://", "postgresql://"):
+        if url.startswith(prefix):
+            url = "postgres://" + url[len(prefix):]
+    return _ibis().connect(url)
+
+
+# ---------------------------------------------------------------- the small tables, as the file store has them
+
+@dataclass
+class WarehouseStore(MetricsStore):
+    """What the assistant reads of a store besides KPIs (people, accounts, values to match), with the
+    fact tables left in the warehouse: `values` and `has` ask it."""
+
+    con: object = None
+    fact_counts: dict = field(default_factory=dict)
+    sql_lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+
+    @property
+    def deals(self) -> pd.DataFrame:
+        raise PlanError("Deal lists are not available on the warehouse backend yet; ask for a KPI instead.")
+
+    def history(self) -> pd.DataFrame | None:
+        return None
+
+    def has(self, table: str) -> bool:
+        if table in self.tables:
+            return len(self.tables[table]) > 0
+        return self.fact_counts.get(table, 0) > 0
+
+    def values(self, table: str, column: str) -> list[str]:
+        if table in self.tables:
+            return super().values(table, column)
+        if table == "opportunities" and column in JOINED:
+            return self.values(*JOINED[column])
+        if not self.fact_counts.get(table) or column not in self.table(table).columns:
+            return []
+
+        def distinct() -> list[str]:
+            col = self.table(table)[column]
+            with self.sql_lock:
+                found = col.name("v").as_table().filter(col.notnull()).distinct().to_pandas()["v"]
+            return sorted({str(v).strip() for v in found if str(v).strip()})
+
+        return self.cached(("values", table, column), distinct)
+
+    def table(self, name: str):
+        return self.cached(("ibis_table", name), lambda: self.con.table(name))
+
+    def latest_date(self) -> date | None:
+        t = self.table("opportunities")
+        closed = _flag(t.is_closed) | _flag(t.is_won)
+        with self.sql_lock:
+            got = t.aggregate(c=t.close_date.max(where=closed), d=t.created_date.max()).to_pandas().iloc[0]
+        found = [pd.Timestamp(v) for v in got if v is not None and not pd.isna(v)]
+        return max(found).date() if found else None
+
+
+def _flag(col):
+    return col.fill_null(False)
+
+
+def _read_small(con, names: set[str]) -> dict[str, pd.DataFrame]:
+    """The small canonical tables, typed as the loader types them."""
+    out = {}
+    for name in SMALL_TABLES:
+        if name not in names:
+            continue
+        frame = con.table(name).to_pandas()
+        spec = TABLES[name]
+        for col in spec.columns:
+            if col.name not in frame.columns:
+                frame[col.name] = pd.Series(pd.NA, index=frame.index, dtype="string")
+                continue
+            s = frame[col.name]
+            if col.kind in ("date", "timestamp"):
+                s = pd.to_datetime(s).astype("datetime64[s]")
+                frame[col.name] = s.dt.normalize() if col.kind == "date" else s
+            elif col.kind in ("money", "number"):
+                frame[col.name] = pd.to_numeric(s).astype("float64")
+            elif col.kind == "bool":
+                frame[col.name] = s.astype("boolean")
+            elif col.kind == "int":
+                frame[col.name] = pd.to_numeric(s).astype("Int64")
+            else:
+                frame[col.name] = s.astype("string").str.strip().replace("", pd.NA)
+        out[name] = frame[[c.name for c in spec.columns]].reset_index(drop=True)
+    return out
+
+
+def _settings(con, names: set[str]) -> dict[str, object]:
+    if SETTINGS_TABLE not in names:
+        return {}
+    rows = con.table(SETTINGS_TABLE).to_pandas()
+    raw = {str(k): v for k, v in zip(rows["key"], rows["value"]) if v is not None and not pd.isna(v)}
+    out: dict[str, object] = {}
+    if raw.get("base_currency"):
+        out["base_currency"] = str(raw["base_currency"]).strip().upper()
+    if raw.get("fiscal_year_start_month"):
+        out["fiscal_year_start_month"] = int(raw["fiscal_year_start_month"])
+    if raw.get("as_of"):
+        out["as_of"] = pd.Timestamp(str(raw["as_of"])).date()
+    return out
+
+
+def open_warehouse_store(url: str, base_currency: str | None = None, fiscal_year_start_month: int | None = None,
+                         as_of: date | None = None) -> WarehouseStore:
+    con = connect(url)
+    names = set(con.list_tables())
+    if "opportunities" not in names:
+        raise StoreError(f"The warehouse at {_safe(url)} has no opportunities table; it is the one table a store needs.")
+    settings = _settings(con, names)
+    settings.update({k: v for k, v in (("base_currency", base_currency), ("as_of", as_of),
+                                       ("fiscal_year_start_month", fiscal_year_start_month)) if v is not None})
+    cfg = StoreConfig(root=Path("."), sources={}, **settings)
+    report = LoadReport()
+    tables = _read_small(con, names)
+    for name, frame in tables.items():
+        report.tables[name] = TableReport(name, f"warehouse:{name}", len(frame), len(frame))
+    fx = FxTable.from_frame(cfg.base_currency, tables.get("fx_rates"))
+    if "targets" in tables:
+        _convert_money("targets", tables["targets"], _currencies(tables["targets"], cfg.base_currency), fx, report)
+    _check_targets(tables, report)
+    tables = {name: _categorise(name, frame) for name, frame in tables.items()}
+    _prepare_reps(tables)
+    counts = {}
+    for name in FACT_TABLES:
+        if name in names:
+            counts[name] = int(con.table(name).count().to_pandas())
+            report.tables[name] = TableReport(name, f"warehouse:{name}", counts[name], counts[name])
+    return WarehouseStore(cfg, report, tables, fx, signature=("warehouse", _safe(url)), con=con, fact_counts=counts)
+
+
+def _safe(url: str) -> str:
+    """The URL without a password."""
+    head, sep, tail = url.rpartition("@")
+    if not sep or "://" not in head:
+        return url
+    scheme, _, user = head.partition("://")
+    return f"{scheme}://{user.split(':')[0]}@{tail}"
+
+
+# ---------------------------------------------------------------- query context
+
+@dataclass
+class WCtx:
+    """What one query needs: the plan's period, filters and scope, and the notes (as Ctx has them)."""
+
+    wh: "WarehouseEngine"
+    store: WarehouseStore
+    catalog: Catalog
+    plan: QueryPlan
+    period: Period | None
+    cal: Calendar
+    filters: dict[str, list[str]]
+    scope: frozenset[str] | None = None
+    notes: list[Note] = field(default_factory=list)
+    cache: dict = field(default_factory=dict)
+
+    def memo(self, key: tuple, make: Callable[[], object]) -> object:
+        if key not in self.cache:
+            self.cache[key] = make()
+        return self.cache[key]
+
+    def with_period(self, period: Period | None) -> "WCtx":
+        return WCtx(self.wh, self.store, self.catalog, self.plan, period, self.cal, self.filters, self.scope,
+                    self.notes)
+
+    def note(self, code: str, **params: object) -> None:
+        note = Note(code, tuple(sorted(params.items())))
+        if note not in self.notes:
+            self.notes.append(note)
+
+    def execute(self, expr) -> pd.DataFrame:
+        with self.store.sql_lock:  # one Ibis connection; DuckDB and psycopg connections are not shared safely
+            return self.store.con.execute(expr)
+
+
+Value = float | pd.Series
+SqlFormula = Callable[[WCtx, Kpi, list[str]], Value]
+SQL_FORMULAS: dict[str, SqlFormula] = {}
+
+
+def sql_formula(name: str) -> Callable[[SqlFormula], SqlFormula]:
+    def register(fn: SqlFormula) -> SqlFormula:
+        SQL_FORMULAS[name] = fn
+        return fn
+    return register
+
+
+def compute(ctx: WCtx, kpi: Kpi, by: list[str]) -> Value:
+    fn = SQL_FORMULAS.get(kpi.kind)
+    if fn is None:
+        raise PlanError(f"{kpi.title} cannot be answered from the warehouse yet: its formula kind "
+                        f"'{kpi.kind}' is not supported on the warehouse backend (only on the file store).")
+    return fn(ctx, kpi, by)
+
+
+def compute_id(ctx: WCtx, kpi_id: str, by: list[str]) -> Value:
+    return compute(ctx, ctx.catalog.kpis[kpi_id], by)
+
+
+def unsupported_kinds(kpi: Kpi, catalog: Catalog) -> set[str]:
+    """The formula kinds a KPI needs (following ratio, scale and growth) that the warehouse lacks."""
+    out = set() if kpi.kind in SQL_FORMULAS else {kpi.kind}
+    for ref in [kpi.formula.get("of"), kpi.formula.get("num"), *kpi.formula.get("den", [])]:
+        if ref:
+            out |= unsupported_kinds(catalog.kpis[ref], catalog)
+    return out
+
+
+# ---------------------------------------------------------------- relations
+
+DEAL_DATE = {"won": "close_date", "lost": "close_date", "open": "close_date", "first_win": "close_date",
+             "created": "created_date"}
+DEAL_MONTH = {"close_date": "close_m", "created_date": "created_m"}
+
+
+def _month(col):
+    return col.year() * 12 + col.month() - 1
+
+
+def _null_string():
+    return _ibis().null().cast("string")
+
+
+def _currency(t, base: str):
+    if "currency" not in t.columns:
+        return _ibis().literal(base)
+    cur = t.currency.cast("string").strip().upper()
+    return _ibis().coalesce(cur.nullif(""), _ibis().literal(base))
+
+
+def _fx_frame(fx: FxTable) -> pd.DataFrame | None:
+    """Every month from the first to the last rate of any currency, with each currency's rate as
+    FxTable.convert picks it: the month's, else the latest earlier month's, else the earliest."""
+    if not fx.rates:
+        return None
+    lo = min(int(m[0]) for m, _ in fx.rates.values())
+    hi = max(int(m[-1]) for m, _ in fx.rates.values())
+    months = np.arange(lo, hi + 1)
+    parts = []
+    for cur, (mon, rate) in fx.rates.items():
+        pos = np.clip(np.searchsorted(mon, months, side="right") - 1, 0, len(rate) - 1)
+        parts.append(pd.DataFrame({"_fx_cur": cur, "_fx_m": months.astype("int64"), "_fx_rate": rate[pos]}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _converted(t, ctx_store: WarehouseStore, amount: str, money_month, fx_table):
+    """Add `_cur` and `_v` (the amount in the base currency) to a relation."""
+    ibis = _ibis()
+    base = ctx_store.base_currency
+    t = t.mutate(_cur=_currency(t, base), _mm=money_month(t))
+    if fx_table is None:  # without fx_rates every amount is taken as base currency (FxTable.convert)
+        return t.mutate(_v=t[amount].cast("float64"))
+    lo, hi = int(fx_table["_fx_m"].min()), int(fx_table["_fx_m"].max())
+    t = t.mutate(_fxm=ibis.greatest(ibis.least(t._mm, hi), lo))
+    rates = ctx_store.cached("fx_memtable", lambda: ibis.memtable(fx_table))
+    j = t.left_join(rates, [t._cur == rates._fx_cur, t._fxm == rates._fx_m])
+    v = ibis.cases((j._cur == base, j[amount].cast("float64")),
+                   else_=j[amount].cast("float64") * j._fx_rate)
+    return j.mutate(_v=v).drop("_fx_cur", "_fx_m", "_fx_rate", "_fxm")
+
+
+class Relations:
+    """The Ibis expressions of the fact tables with what the file store derives at load."""
+
+    def __init__(self, store: WarehouseStore, catalog: Catalog) -> None:
+        self.store, self.catalog = store, catalog
+        self.fx = _fx_frame(store.fx)
+        self._lock = threading.Lock()
+        self._cache: dict = {}
+        self._views = 0
+
+    def _memo(self, key, make):
+        with self._lock:
+            if key not in self._cache:
+                self._cache[key] = make()
+            return self._cache[key]
+
+    def deals(self, first_win: bool = False):
+        return self._memo(("deals", first_win), lambda: self._as_sql(self._deals(first_win)))
+
+    def _as_sql(self, expr):
+        """The derived relation as a TEMP VIEW of this session (no write to the warehouse's schemas):
+        Ibis then compiles only each question's filters and GROUP BY over it (compiling the joins every
+        time costs ~0.2 s); the fx months travel inline as VALUES."""
+        con = self.store.con
+        sql = con.compile(expr)
+        rates = self.store.derived.get("fx_memtable")
+        if rates is not None and self.fx is not None:
+            name = rates.op().name
+            rows = ", ".join(f"({_quote(c)}, CAST({int(m)} AS BIGINT), CAST({float(r)!r} AS DOUBLE PRECISION))"
+                             for c, m, r in zip(self.fx["_fx_cur"], self.fx["_fx_m"], self.fx["_fx_rate"]))
+            values = f"(SELECT * FROM (VALUES {rows}) AS _fx(_fx_cur, _fx_m, _fx_rate))"
+            for quoted in (f'"{name}"', f"`{name}`", name):
+                if quoted in sql:
+                    sql = sql.replace(quoted, values)
+                    break
+        self._views += 1
+        view = f"ccobot_{id(self):x}_{self._views}"
+        with self.store.sql_lock:
+            con.raw_sql(f"CREATE TEMP VIEW {view} AS {sql}")
+        return _ibis().table(expr.schema(), name=view)  # unbound: executed by con.execute
+
+    def _deals(self, first_win: bool):
+        ibis = _ibis()
+        store = self.store
+        o = store.table("opportunities")
+        is_won = _flag(o.is_won)
+        t = o.mutate(is_won=is_won, is_closed=_flag(o.is_closed) | is_won,
+                     close_m=_month(o.close_date), created_m=_month(o.created_date))
+        names = set(store.con.list_tables())
+        if "reps" in names:
+            r = store.table("reps").select(_rep_id="rep_id", region="region", team="team")
+            t = t.left_join(r, t.owner_id == r._rep_id).drop("_rep_id")
+        else:
+            t = t.mutate(region=_null_string(), team=_null_string())
+        if "accounts" in names:
+            a = store.table("accounts").select(_acc_id="account_id", segment="segment", industry="industry",
+                                               country="country", partner_id="partner_id")
+            t = t.left_join(a, t.account_id == a._acc_id).drop("_acc_id")
+        else:
+            t = t.mutate(segment=_null_string(), industry=_null_string(), country=_null_string(),
+                         partner_id=_null_string())
+        t = _converted(t, store, "amount", lambda x: _month(ibis.coalesce(x.close_date, x.created_date)), self.fx)
+        t = t.mutate(_p=ibis.coalesce(t.probability.cast("float64"), self._stage_probability(t.stage)))
+        if first_win:
+            eligible = t.is_won & t.account_id.notnull() & t.close_date.notnull()
+            t = t.mutate(_elig=eligible)
+            rank = ibis.row_number().over(group_by=[t.account_id, t._elig], order_by=[t.close_date, t.opportunity_id])
+            t = t.mutate(first_win=t._elig & (rank == 0))
+        return t
+
+    def _stage_probability(self, stage):
+        ibis = _ibis()
+        defaults = {k.lower(): v for k, v in self.catalog.setting("stage_probability", {}).items()}
+        fallback = float(self.catalog.setting("open_probability_default", 0.3))
+        branches = [(stage == s, float(defaults[s.lower()])) for s in self.store.values("opportunities", "stage")
+                    if s.lower() in defaults]
+        if not branches:
+            return ibis.literal(fallback)
+        return ibis.cases(*branches, else_=fallback)
+
+    def leads(self):
+        return self._memo("leads", lambda: self._as_sql(
+            (lambda t: t.mutate(m=_month(t.created_date)))(self.store.table("leads"))))
+
+    def spend(self):
+        def make():
+            t = self.store.table("marketing_spend")
+            t = t.mutate(m=_month(t.month))
+            return self._as_sql(_converted(t, self.store, "amount", lambda x: x.m, self.fx))
+        return self._memo("spend", make)
+
+
+def _quote(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def _isin(col, values: list[str]):
+    return col.isin(values) if values else _ibis().literal(False)
+
+
+def _in_period(t, column: str, period: Period | None):
+    col = t[column]
+    if period is None:
+        return col.notnull()
+    lo, hi = period.start, period.end + timedelta(days=1)
+    if col.type().is_timestamp():
+        lo, hi = datetime.combine(lo, datetime.min.time()), datetime.combine(hi, datetime.min.time())
+    return (col >= _ibis().literal(lo)) & (col < _ibis().literal(hi))
+
+
+def _base(ctx: WCtx, fact: str, t):
+    """Scope and the plan's filters (context.filter_mask): before any aggregation."""
+    dims = FACTS[fact][1]
+    preds = [_isin(t[dims[dim]], values) for dim, values in ctx.filters.items()]
+    if ctx.scope is not None and fact == "deals":
+        preds.append(_isin(t.owner_id, sorted(ctx.scope)))
+    return preds
+
+
+def deal_rel(ctx: WCtx, spec: dict):
+    """The deals a formula counts (formulas.deal_mask), as a filtered relation."""
+    which = spec["deals"]
+    t = ctx.wh.relations.deals(first_win=which == "first_win")
+    preds = _base(ctx, "deals", t)
+    if which == "won":
+        preds.append(t.is_won)
+    elif which == "first_win":
+        preds.append(t.first_win)
+    elif which == "lost":
+        preds.append(t.is_closed & ~t.is_won)
+    elif which == "open":
+        preds.append(~t.is_closed)
+    if which != "open" or ctx.period is not None:
+        preds.append(_in_period(t, DEAL_DATE[which], ctx.period))
+    where = spec.get("where")
+    if where == "partner":
+        preds.append((t.source == "partner").fill_null(False) | t.partner_id.notnull())
+    elif isinstance(where, dict):
+        for col, value in where.items():
+            preds.append(t[col] == value)
+    return t.filter(*preds)
+
+
+def _deal_value(t, spec: dict):
+    return t._v * t._p if spec.get("weight") == "probability" else t._v
+
+
+def _month_col(spec: dict) -> str:
+    return DEAL_MONTH[DEAL_DATE[spec["deals"]]]
+
+
+# ---------------------------------------------------------------- grouping
+
+def _key(ctx: WCtx, fact: str, t, dim: str, month_col: str):
+    if dim in ("month", "quarter"):
+        m = t[month_col]
+        return m if dim == "month" else (m - (ctx.cal.fy_start - 1)) // 3
+    return t[FACTS[fact][1][dim]]
+
+
+def _py(v: object, time: bool) -> object:
+    if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+        return None
+    return int(v) if time else str(v)
+
+
+def grouped(ctx: WCtx, fact: str, t, by: list[str], month_col: str, metrics: dict, finish: Callable) -> pd.Series:
+    """One GROUP BY in the warehouse; a Series indexed as Ctx.reduce indexes it (no value first, then
+    the labels in order), so ties sort as they do on the file store."""
+    keys = {f"_g{i}": _key(ctx, fact, t, dim, month_col) for i, dim in enumerate(by)}
+    frame = ctx.execute(t.group_by(**keys).aggregate(**metrics))
+    time = [dim in ("month", "quarter") for dim in by]
+    labels = [[_py(v, tm) for v in frame[f"_g{i}"]] for i, tm in enumerate(time)]
+    order = sorted(range(len(frame)), key=lambda r: tuple((0, "") if lab[r] is None else (1, lab[r]) for lab in labels))
+    values = finish(frame).to_numpy(dtype="float64")[order]
+    levels = [np.array([lab[r] for r in order], dtype=object) for lab in labels]
+    if len(by) == 1:
+        index = pd.Index(levels[0], name=by[0])
+    else:
+        index = pd.MultiIndex.from_arrays(levels, names=by)
+    return pd.Series(values, index=index)
+
+
+def _sum0(frame: pd.DataFrame, col: str) -> pd.Series:
+    return frame[col].astype("float64").fillna(0.0)
+
+
+# ---------------------------------------------------------------- deals
+
+def _note_amounts(ctx: WCtx, per_cur: pd.DataFrame) -> None:
+    lacking = int(per_cur["missing"].sum())
+    if lacking:
+        ctx.note("missing_amounts", n=lacking, total=int(per_cur["n"].sum()))
+    used = sorted(str(c) for c in per_cur["_cur"])
+    foreign = [c for c in used if c in ctx.store.fx.rates]
+    if foreign:
+        ctx.note("converted", currencies=tuple(foreign), base=ctx.store.base_currency)
+
+
+def _note_empty(ctx: WCtx, n: int, what: str) -> None:
+    if not n:
+        ctx.note("no_data", what=what)
+
+
+def _per_currency(ctx: WCtx, t, value) -> pd.DataFrame:
+    t = t.mutate(_x=value)
+    return ctx.execute(t.group_by("_cur").aggregate(n=t.count(), missing=t._x.isnull().sum(), s=t._x.sum(),
+                                                    k=t._x.count()))
+
+
+@sql_formula("deal_sum")
+def deal_sum(ctx: WCtx, kpi: Kpi, by: list[str]) -> Value:
+    spec = kpi.formula
+    t = deal_rel(ctx, spec)
+    value = _deal_value(t, spec)
+    if not by:
+        per = _per_currency(ctx, t, value)
+        _note_amounts(ctx, per)
+        _note_empty(ctx, int(per["n"].sum()), "deals")
+        return float(_sum0(per, "s").sum())
+    t = t.mutate(_x=value)
+    return grouped(ctx, "deals", t, by, _month_col(spec), {"s": t._x.sum()}, lambda f: _sum0(f, "s"))
+
+
+@sql_formula("deal_count")
+def deal_count(ctx: WCtx, kpi: Kpi, by: list[str]) -> Value:
+    spec = kpi.formula
+    t = deal_rel(ctx, spec)
+    if not by:
+        n = int(ctx.execute(t.aggregate(n=t.count()))["n"].iloc[0])
+        _note_empty(ctx, n, "deals")
+        return float(n)
+    return grouped(ctx, "deals", t, by, _month_col(spec), {"n": t.count()}, lambda f: f["n"].astype("float64"))
+
+
+@sql_formula("deal_mean")
+def deal_mean(ctx: WCtx, kpi: Kpi, by: list[str]) -> Value:
+    spec = kpi.formula
+    t = deal_rel(ctx, spec)
+    if not by:
+        per = _per_currency(ctx, t, t._v)
+        _note_amounts(ctx, per)
+        known = int(per["k"].sum())
+        return float(_sum0(per, "s").sum()) / known if known else np.nan
+    return grouped(ctx, "deals", t, by, _month_col(spec), {"s": t._v.sum(), "k": t._v.count()},
+                   lambda f: _sum0(f, "s") / f["k"].where(f["k"] > 0))
+
+
+def _days(t):
+    ts = lambda c: c.cast("timestamp").epoch_seconds()  # noqa: E731
+    return (ts(t.close_date) - ts(t.created_date)).cast("float64") / 86400.0
+
+
+@sql_formula("deal_cycle")
+def deal_cycle(ctx: WCtx, kpi: Kpi, by: list[str]) -> Value:
+    spec = kpi.formula
+    t = deal_rel(ctx, spec)
+    t = t.mutate(_d=_days(t))
+    if not by:
+        got = ctx.execute(t.aggregate(s=t._d.sum(), n=t.count())).iloc[0]
+        return float(got["s"]) / int(got["n"]) if int(got["n"]) else np.nan
+    return grouped(ctx, "deals", t, by, _month_col(spec), {"s": t._d.sum(), "n": t.count()},
+                   lambda f: f["s"].astype("float64") / f["n"])
+
+
+def _need_period(ctx: WCtx, what: str) -> Period:
+    if ctx.period is None:
+        raise PlanError(f"{what} need a period (e.g. 'last quarter'), not all time.")
+    return ctx.period
+
+
+# ---------------------------------------------------------------- combinations (formulas.py's arithmetic)
+
+@sql_formula("ratio")
+def ratio(ctx: WCtx, kpi: Kpi, by: list[str]) -> Value:
+    num = compute_id(ctx, kpi.formula["num"], by)
+    den = _add([compute_id(ctx, d, by) for d in kpi.formula["den"]])
+    if not by and not (den and np.isfinite(den)):
+        ctx.note("no_value", kpi=kpi.id, den=tuple(kpi.formula["den"]))
+    return _divide(num, den)
+
+
+@sql_formula("scale")
+def scale(ctx: WCtx, kpi: Kpi, by: list[str]) -> Value:
+    return compute_id(ctx, kpi.formula["of"], by) * float(kpi.formula["factor"])
+
+
+@sql_formula("growth")
+def growth(ctx: WCtx, kpi: Kpi, by: list[str]) -> Value:
+    months = 12 if ctx.plan.compare == "year_ago" else None
+    prev_period = _need_period(ctx, "Growth").previous(months)
+    current = compute_id(ctx, kpi.formula["of"], by)
+    previous = compute_id(ctx.with_period(prev_period), kpi.formula["of"], by)
+    if not by:
+        ctx.note("compared_with", start=prev_period.start.isoformat(), end=prev_period.end.isoformat())
+    return _divide(_add([current, -previous]), previous)
+
+
+# ---------------------------------------------------------------- leads and spend
+
+def _require(ctx: WCtx, table: str, kpi: Kpi) -> None:
+    if not ctx.store.has(table):
+        raise PlanError(f"{kpi.title} is not available in this store: it needs the {table} table, "
+                        "which is missing or empty.")
+
+
+def _leads(ctx: WCtx):
+    t = ctx.wh.relations.leads()
+    return t.filter(*_base(ctx, "leads", t), _in_period(t, "created_date", ctx.period))
+
+
+@sql_formula("lead_count")
+def lead_count(ctx: WCtx, kpi: Kpi, by: list[str]) -> Value:
+    _require(ctx, "leads", kpi)
+    t = _leads(ctx)
+    if not by:
+        n = int(ctx.execute(t.aggregate(n=t.count()))["n"].iloc[0])
+        _note_empty(ctx, n, "leads")
+        return float(n)
+    return grouped(ctx, "leads", t, by, "m", {"n": t.count()}, lambda f: f["n"].astype("float64"))
+
+
+@sql_formula("lead_conversion")
+def lead_conversion(ctx: WCtx, kpi: Kpi, by: list[str]) -> Value:
+    _require(ctx, "leads", kpi)
+    t = _leads(ctx)
+    t = t.mutate(_c=_ibis().ifelse(t.converted_date.notnull(), 1, 0))  # PostgreSQL casts no boolean to bigint
+    got = ctx.execute(t.aggregate(c=t._c.sum(), n=t.count())).iloc[0]
+    _note_empty(ctx, int(got["n"]), "leads")
+    if not by:
+        return float(got["c"]) / int(got["n"]) if int(got["n"]) else np.nan
+    return grouped(ctx, "leads", t, by, "m", {"c": t._c.sum(), "n": t.count()},
+                   lambda f: f["c"].astype("float64") / f["n"])
+
+
+def _spend(ctx: WCtx, by: list[str]) -> Value:
+    t = ctx.wh.relations.spend()
+    t = t.filter(*_base(ctx, "spend", t), _in_period(t, "month", ctx.period))
+    if not by:
+        return float(_sum0(ctx.execute(t.aggregate(s=t._v.sum())), "s").iloc[0])
+    return grouped(ctx, "spend", t, by, "m", {"s": t._v.sum()}, lambda f: _sum0(f, "s"))
+
+
+@sql_formula("spend")
+def spend(ctx: WCtx, kpi: Kpi, by: list[str]) -> Value:
+    _require(ctx, "marketing_spend", kpi)
+    return _spend(ctx, by)
+
+
+@sql_formula("marketing_roi")
+def marketing_roi(ctx: WCtx, kpi: Kpi, by: list[str]) -> Value:
+    t = deal_rel(ctx, {"deals": "won", "where": {"source": "inbound"}})
+    if by:
+        won = grouped(ctx, "deals", t, by, "close_m", {"s": t._v.sum()}, lambda f: _sum0(f, "s"))
+    else:
+        won = float(_sum0(ctx.execute(t.aggregate(s=t._v.sum())), "s").iloc[0])
+    cost = compute_id(ctx, "marketing_spend", by)
+    if not by and not cost:
+        ctx.note("no_spend")
+    return _divide(_add([won, -cost]), cost)
+
+
+# ---------------------------------------------------------------- from the small tables, with the file store's code
+
+SQL_FORMULAS["target"] = FILE_FORMULAS["target"]  # targets and reps are read into memory (small)
+SQL_FORMULAS["headcount"] = FILE_FORMULAS["headcount"]
+
+
+# ---------------------------------------------------------------- the engine
+
+class WarehouseEngine(Engine):
+    """Engine's KPI surface (run, as_of, resolve_period, canonical_values, store, catalog) over a warehouse."""
+
+    def __init__(self, url: str, catalog: Catalog | None = None, *, base_currency: str | None = None,
+                 fiscal_year_start_month: int | None = None, as_of: date | None = None) -> None:
+        store = open_warehouse_store(url, base_currency, fiscal_year_start_month, as_of)
+        super().__init__(store, catalog or load_catalog())
+        self.url = _safe(url)
+        self.relations = Relations(store, self.catalog)
+
+    def run(self, plan: QueryPlan, as_of: date | None = None, scope: frozenset[str] | None = None) -> KpiResult:
+        store = self.store
+        kpi = check_plan(plan, self.catalog)
+        missing = unsupported_kinds(kpi, self.catalog)
+        if missing:
+            raise PlanError(f"{kpi.title} cannot be answered from the warehouse yet: formula kind(s) "
+                            f"{', '.join(sorted(missing))} are not supported on the warehouse backend.")
+        cal = Calendar(self.as_of(as_of), store.fiscal_year_start_month)
+        period = self.resolve_period(kpi, plan.period, cal, store)
+        filters = {dim: self.canonical_values(store, kpi, dim, values) for dim, values in plan.filters.items()}
+        ctx = WCtx(self, store, self.catalog, plan, period, cal, filters, scope)
+        result = KpiResult(kpi, None, period, filters, list(plan.group_by), as_of=cal.as_of,
+                           currency=store.base_currency if kpi.unit == "currency" else None)
+        if period is not None and period.start > cal.as_of and not kpi.forward:
+            ctx.note("not_started", as_of=cal.as_of.isoformat())
+        else:
+            result.value = _clean(compute(ctx, kpi, []))
+            if plan.group_by:
+                result.rows = self._rows(ctx, kpi, plan)
+            if kpi.id == "quota_attainment" and period is not None:
+                result.target = self._target_parts(ctx, period, cal)
+        self._freshness_note(ctx, period, store, cal)
+        result.notes = ctx.notes
+        return result
+
+    def _target_parts(self, ctx: WCtx, period: Period, cal: Calendar) -> dict[str, object]:
+        revenue = _clean(compute(ctx, self.catalog.kpis["revenue"], []))
+        target = _clean(compute(ctx, self.catalog.kpis["quota"], []))
+        days = (period.nominal_end - period.start).days + 1
+        gone = (min(cal.as_of, period.nominal_end) - period.start).days + 1
+        gap = None if revenue is None or target is None else max(target - revenue, 0.0)
+        return {"revenue": revenue, "target": target, "gap": gap, "pace": round(max(gone, 0) / days, 4),
+                "currency": ctx.store.base_currency}
+
+    def _compute(self, ctx: WCtx, kpi: Kpi, by: list[str]) -> Value:
+        """The KPI over `by`, in the warehouse: Engine._rows orders, limits and labels it as for files."""
+        return compute(ctx, kpi, by)
+
+    def _latest_month(self, cal: Calendar, store: MetricsStore) -> Period:
+        this_month = int(month_index(pd.Series([cal.as_of], dtype="datetime64[s]"))[0])
+        latest = this_month
+        if "revenue" in set(store.con.list_tables()):
+            t = store.table("revenue")
+            m = _month(t.month)
+            with store.sql_lock:
+                got = t.aggregate(x=m.max(where=m <= this_month)).to_pandas()["x"].iloc[0]
+            latest = int(got) if got is not None and not pd.isna(got) else this_month
+        start = date(latest // 12, latest % 12 + 1, 1)
+        return cal.unit(start, "month", f"{start:%B %Y}", forward=False)
+
+    def deals(self, query: DealQuery, as_of: date | None = None, scope: frozenset[str] | None = None) -> DealResult:
+        raise PlanError("Deal lists are not available on the warehouse backend yet; ask for a KPI instead.")
+
+    # ------------------------------------------------------------ data check
+
+    def check(self) -> LoadReport:
+        """`data check` for a warehouse: the tables' rows, required columns missing, currencies without
+        a rate, deals naming unknown owners or accounts (the report the file store's load gives)."""
+        store = self.store
+        report = store.report
+        names = set(store.con.list_tables())
+        for name in ("opportunities", *FACT_TABLES[1:], *SMALL_TABLES):
+            if name not in names:
+                continue
+            cols = set(store.table(name).columns)
+            missing = [c.name for c in TABLES[name].columns if c.required and c.name not in cols
+                       and not (name == "opportunities" and c.name in ("is_won", "is_closed"))]
+            if missing:
+                report.add(f"warehouse:{name}", ", ".join(missing), "required column(s) missing", "table not loaded")
+        o = store.table("opportunities")
+        cur = _currency(o, store.base_currency)
+        known = sorted(store.fx.known)
+        if store.fx.rates:
+            bad = o.filter(~cur.isin(known), o.amount.notnull())
+            got = store.con.execute(bad.group_by(c=_currency(bad, store.base_currency)).aggregate(n=bad.count()))
+            for c, n in zip(got["c"], got["n"]):
+                report.add("warehouse:opportunities", "amount", f"no exchange rate in fx_rates for {c}",
+                           "amount ignored", count=int(n))
+        for key, table, other_key in (("owner_id", "reps", "rep_id"), ("account_id", "accounts", "account_id")):
+            if table not in names:
+                continue
+            other = store.table(table).select(_k=other_key)
+            j = o.filter(o[key].notnull()).left_join(other, o[key] == other._k)
+            n = int(store.con.execute(j.filter(j._k.isnull()).count()))
+            if n:
+                report.add("warehouse:opportunities", key, f"{n} deal(s) name a {key} that is not in {other_key}s; "
+                           "their dimensions from that table are empty", "note", count=n)
+        return report
+
+
+# ---------------------------------------------------------------- loading a file store into a warehouse
+
+def _canonical(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """A loaded table with plain column types a warehouse takes (strings, floats, booleans, dates)."""
+    out = {}
+    for col in TABLES[name].columns:
+        if col.name not in frame.columns:
+            continue
+        s = frame[col.name].reset_index(drop=True)
+        if col.kind in ("date", "timestamp"):
+            out[col.name] = s.astype("datetime64[us]")
+        elif col.kind in ("money", "number"):
+            out[col.name] = s.astype("float64")
+        elif col.kind == "bool":
+            out[col.name] = s.astype("boolean")
+        elif col.kind == "int":
+            out[col.name] = s.astype("Int64")
+        else:
+            out[col.name] = s.astype("string")
+    return pd.DataFrame(out)
+
+
+def load_into(url: str, store_dir: Path | str, tables: list[str] | None = None) -> dict[str, int]:
+    """Copy a file store's canonical tables (as the loader reads them: typed, bad rows set aside,
+    is_won/is_closed derived) and its settings into a warehouse; returns rows per table."""
+    ibis = _ibis()
+    cfg = read_config(Path(store_dir))
+    con = connect(url)
+    report = LoadReport()
+    written = {}
+    for name, src in cfg.sources.items():
+        if name == "opportunity_history" or (tables is not None and name not in tables):
+            continue
+        frame = read_table(src, cfg, report)
+        if frame is None:
+            continue
+        if name == "opportunities":
+            frame = derive_outcome(frame, src.stages, report.tables[name].file, report)
+        frame = _canonical(frame, name)
+        dates = {c.name: ibis._[c.name].cast("date") for c in TABLES[name].columns
+                 if c.kind == "date" and c.name in frame.columns}
+        con.create_table(name, ibis.memtable(frame).mutate(**dates), overwrite=True)
+        written[name] = len(frame)
+    settings = pd.DataFrame({"key": ["base_currency", "fiscal_year_start_month", "as_of"],
+                             "value": [cfg.base_currency, str(cfg.fiscal_year_start_month),
+                                       cfg.as_of.isoformat() if cfg.as_of else None]}).astype("string")
+    con.create_table(SETTINGS_TABLE, ibis.memtable(settings), overwrite=True)
+    if hasattr(con, "disconnect"):
+        con.disconnect()
+    return written
