@@ -64,7 +64,7 @@ class Engine:
         cal = Calendar(self.as_of(as_of), store.fiscal_year_start_month)
         period = self.resolve_period(kpi, plan.period, cal, store)
         filters = {dim: self.canonical_values(store, kpi, dim, values) for dim, values in plan.filters.items()}
-        ctx = Ctx(store, self.catalog, plan, period, cal, filters, scope)
+        ctx = self._context(store, plan, period, cal, filters, scope)
         result = KpiResult(kpi, None, period, filters, list(plan.group_by), as_of=cal.as_of,
                            currency=store.base_currency if kpi.unit == "currency" else None)
         if period is not None and period.start > cal.as_of and not kpi.forward:
@@ -165,12 +165,13 @@ class Engine:
 
     # ------------------------------------------------------------ rows
 
-    def _compute(self, ctx: Ctx, kpi: Kpi, by: list[str]):  # noqa: ANN202 (a value or a grouped Series)
-        """The KPI's value over `by` (the warehouse backend computes it in SQL instead)."""
-        return compute(ctx, kpi, by)
+    def _context(self, store: MetricsStore, plan: QueryPlan, period: Period | None, cal: Calendar,
+                 filters: dict[str, list[str]], scope: frozenset[str] | None) -> Ctx:
+        """What one query's formulas read (the warehouse backend's computes in SQL)."""
+        return Ctx(store, self.catalog, plan, period, cal, filters, scope)
 
     def _rows(self, ctx: Ctx, kpi: Kpi, plan: QueryPlan) -> list[dict]:
-        grouped = self._compute(ctx, kpi, list(plan.group_by))
+        grouped = compute(ctx, kpi, list(plan.group_by))
         grouped = grouped.replace([np.inf, -np.inf], np.nan)
         time_dims = [d for d in plan.group_by if d in ("month", "quarter")]
         if time_dims and plan.limit is None:

@@ -32,6 +32,11 @@ def formula(name: str) -> Callable[[Formula], Formula]:
 
 
 def compute(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
+    """The KPI's value (over `by`). A context that computes on its own (the warehouse's, whose
+    formula kinds are SQL, bot/metrics/warehouse.py) does: ratio, scale and growth below then
+    combine its values with the same arithmetic."""
+    if hasattr(ctx, "compute"):
+        return ctx.compute(kpi, by)
     return FORMULAS[kpi.kind](ctx, kpi, by)
 
 

@@ -42,7 +42,7 @@ from bot.errors import PlanError, StoreError
 from bot.metrics.catalog import Catalog, Kpi, load_catalog
 from bot.metrics.context import FACTS, Note
 from bot.metrics.deals import DealQuery, DealResult
-from bot.metrics.engine import Engine, KpiResult, _clean
+from bot.metrics.engine import Engine, KpiResult
 from bot.metrics.formulas import FORMULAS as FILE_FORMULAS
 from bot.metrics.formulas import _add, _divide  # the same arithmetic as the file store
 from bot.metrics.fx import FxTable, month_index
@@ -235,6 +235,10 @@ class WCtx:
     def with_period(self, period: Period | None) -> "WCtx":
         return WCtx(self.wh, self.store, self.catalog, self.plan, period, self.cal, self.filters, self.scope,
                     self.notes)
+
+    def compute(self, kpi: Kpi, by: list[str]) -> Value:
+        """The KPI in the warehouse: formulas.compute hands a warehouse context here."""
+        return compute(self, kpi, by)
 
     def note(self, code: str, **params: object) -> None:
         note = Note(code, tuple(sorted(params.items())))
@@ -597,37 +601,10 @@ def deal_cycle(ctx: WCtx, kpi: Kpi, by: list[str]) -> Value:
                    lambda f: f["s"].astype("float64") / f["n"])
 
 
-def _need_period(ctx: WCtx, what: str) -> Period:
-    if ctx.period is None:
-        raise PlanError(f"{what} need a period (e.g. 'last quarter'), not all time.")
-    return ctx.period
-
-
-# ---------------------------------------------------------------- combinations (formulas.py's arithmetic)
-
-@sql_formula("ratio")
-def ratio(ctx: WCtx, kpi: Kpi, by: list[str]) -> Value:
-    num = compute_id(ctx, kpi.formula["num"], by)
-    den = _add([compute_id(ctx, d, by) for d in kpi.formula["den"]])
-    if not by and not (den and np.isfinite(den)):
-        ctx.note("no_value", kpi=kpi.id, den=tuple(kpi.formula["den"]))
-    return _divide(num, den)
-
-
-@sql_formula("scale")
-def scale(ctx: WCtx, kpi: Kpi, by: list[str]) -> Value:
-    return compute_id(ctx, kpi.formula["of"], by) * float(kpi.formula["factor"])
-
-
-@sql_formula("growth")
-def growth(ctx: WCtx, kpi: Kpi, by: list[str]) -> Value:
-    months = 12 if ctx.plan.compare == "year_ago" else None
-    prev_period = _need_period(ctx, "Growth").previous(months)
-    current = compute_id(ctx, kpi.formula["of"], by)
-    previous = compute_id(ctx.with_period(prev_period), kpi.formula["of"], by)
-    if not by:
-        ctx.note("compared_with", start=prev_period.start.isoformat(), end=prev_period.end.isoformat())
-    return _divide(_add([current, -previous]), previous)
+# ratio, scale and growth are formulas.py's own: they combine the values this context computes
+# (WCtx.compute) with the file store's arithmetic.
+for _kind in ("ratio", "scale", "growth"):
+    SQL_FORMULAS[_kind] = FILE_FORMULAS[_kind]
 
 
 # ---------------------------------------------------------------- leads and spend
@@ -713,42 +690,18 @@ class WarehouseEngine(Engine):
         self.relations = Relations(store, self.catalog)
 
     def run(self, plan: QueryPlan, as_of: date | None = None, scope: frozenset[str] | None = None) -> KpiResult:
-        store = self.store
+        """Engine.run, its formulas computed in the warehouse (WCtx); a KPI of a kind not built here
+        yet says so rather than being answered some other way."""
         kpi = check_plan(plan, self.catalog)
         missing = unsupported_kinds(kpi, self.catalog)
         if missing:
             raise PlanError(f"{kpi.title} cannot be answered from the warehouse yet: formula kind(s) "
                             f"{', '.join(sorted(missing))} are not supported on the warehouse backend.")
-        cal = Calendar(self.as_of(as_of), store.fiscal_year_start_month)
-        period = self.resolve_period(kpi, plan.period, cal, store)
-        filters = {dim: self.canonical_values(store, kpi, dim, values) for dim, values in plan.filters.items()}
-        ctx = WCtx(self, store, self.catalog, plan, period, cal, filters, scope)
-        result = KpiResult(kpi, None, period, filters, list(plan.group_by), as_of=cal.as_of,
-                           currency=store.base_currency if kpi.unit == "currency" else None)
-        if period is not None and period.start > cal.as_of and not kpi.forward:
-            ctx.note("not_started", as_of=cal.as_of.isoformat())
-        else:
-            result.value = _clean(compute(ctx, kpi, []))
-            if plan.group_by:
-                result.rows = self._rows(ctx, kpi, plan)
-            if kpi.id == "quota_attainment" and period is not None:
-                result.target = self._target_parts(ctx, period, cal)
-        self._freshness_note(ctx, period, store, cal)
-        result.notes = ctx.notes
-        return result
+        return super().run(plan, as_of, scope)
 
-    def _target_parts(self, ctx: WCtx, period: Period, cal: Calendar) -> dict[str, object]:
-        revenue = _clean(compute(ctx, self.catalog.kpis["revenue"], []))
-        target = _clean(compute(ctx, self.catalog.kpis["quota"], []))
-        days = (period.nominal_end - period.start).days + 1
-        gone = (min(cal.as_of, period.nominal_end) - period.start).days + 1
-        gap = None if revenue is None or target is None else max(target - revenue, 0.0)
-        return {"revenue": revenue, "target": target, "gap": gap, "pace": round(max(gone, 0) / days, 4),
-                "currency": ctx.store.base_currency}
-
-    def _compute(self, ctx: WCtx, kpi: Kpi, by: list[str]) -> Value:
-        """The KPI over `by`, in the warehouse: Engine._rows orders, limits and labels it as for files."""
-        return compute(ctx, kpi, by)
+    def _context(self, store: WarehouseStore, plan: QueryPlan, period: Period | None, cal: Calendar,
+                 filters: dict[str, list[str]], scope: frozenset[str] | None) -> WCtx:
+        return WCtx(self, store, self.catalog, plan, period, cal, filters, scope)
 
     def _latest_month(self, cal: Calendar, store: MetricsStore) -> Period:
         this_month = int(month_index(pd.Series([cal.as_of], dtype="datetime64[s]"))[0])
