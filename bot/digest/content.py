@@ -14,7 +14,7 @@ import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
@@ -32,6 +32,7 @@ from bot.metrics.plan import QueryPlan
 from bot.metrics.store import MetricsStore
 
 if TYPE_CHECKING:
+    from bot.digest.subscriptions import Subscription
     from bot.llm.narrate import Narrator
 
 log = logging.getLogger("ccobot.digest")
@@ -43,6 +44,14 @@ NARRATE_SECONDS = 45.0
 NARRATE_AT_ONCE = 4
 OPEN, WON, LOST = 0, 1, 2
 ADDITIVE = {"pipeline": "pipeline", "weighted_pipeline": "weighted_pipeline", "bookings_qtd": "revenue"}
+
+
+def todays_digest(engine: Engine, narrator: Narrator | None, sub: Subscription, lang: str, zone: tzinfo) -> Digest:
+    """The digest `sub`'s person would get today (the store's as_of, else today in `zone`), muted
+    deals left out, built as the scheduler builds it: every face's preview."""
+    day = engine.store.config.as_of or datetime.now(zone).date()
+    recipient = Recipient(sub.rep_id, day, sub.previous_due_day(day), lang, muted=frozenset(sub.muted))
+    return DigestBuilder(engine, narrator).build([recipient])[0]
 
 
 def scope_kind(who: Identity) -> str:

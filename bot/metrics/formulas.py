@@ -24,11 +24,18 @@ Formula = Callable[[Ctx, Kpi, list[str]], Value]
 FORMULAS: dict[str, Formula] = {}
 
 
-def formula(name: str) -> Callable[[Formula], Formula]:
-    def register(fn: Formula) -> Formula:
-        FORMULAS[name] = fn
-        return fn
-    return register
+def registrar(registry: dict[str, Callable]) -> Callable[[str], Callable[[Callable], Callable]]:
+    """A decorator filing a formula kind's function under its name in `registry` (the file store's
+    here, the warehouse's SQL kinds in bot/metrics/warehouse.py)."""
+    def kind(name: str) -> Callable[[Callable], Callable]:
+        def register(fn: Callable) -> Callable:
+            registry[name] = fn
+            return fn
+        return register
+    return kind
+
+
+formula = registrar(FORMULAS)
 
 
 def compute(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:

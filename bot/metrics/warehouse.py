@@ -44,6 +44,7 @@ from bot.metrics.context import FACTS, Note
 from bot.metrics.deals import DealQuery, DealResult
 from bot.metrics.engine import Engine, KpiResult
 from bot.metrics.formulas import FORMULAS as FILE_FORMULAS
+from bot.metrics.formulas import compute_id, registrar  # compute_id: through WCtx.compute
 from bot.metrics.formulas import _add, _divide  # the same arithmetic as the file store
 from bot.metrics.fx import FxTable, month_index
 from bot.metrics.loader import LoadReport, StoreConfig, TableReport, derive_outcome, read_config, read_table
@@ -255,11 +256,7 @@ SqlFormula = Callable[[WCtx, Kpi, list[str]], Value]
 SQL_FORMULAS: dict[str, SqlFormula] = {}
 
 
-def sql_formula(name: str) -> Callable[[SqlFormula], SqlFormula]:
-    def register(fn: SqlFormula) -> SqlFormula:
-        SQL_FORMULAS[name] = fn
-        return fn
-    return register
+sql_formula = registrar(SQL_FORMULAS)
 
 
 def compute(ctx: WCtx, kpi: Kpi, by: list[str]) -> Value:
@@ -268,10 +265,6 @@ def compute(ctx: WCtx, kpi: Kpi, by: list[str]) -> Value:
         raise PlanError(f"{kpi.title} cannot be answered from the warehouse yet: its formula kind "
                         f"'{kpi.kind}' is not supported on the warehouse backend (only on the file store).")
     return fn(ctx, kpi, by)
-
-
-def compute_id(ctx: WCtx, kpi_id: str, by: list[str]) -> Value:
-    return compute(ctx, ctx.catalog.kpis[kpi_id], by)
 
 
 def unsupported_kinds(kpi: Kpi, catalog: Catalog) -> set[str]:

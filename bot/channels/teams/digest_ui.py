@@ -7,7 +7,6 @@ through bot/digest/deal.py, as Slack's buttons do; settings through the same Sub
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Awaitable, Callable
 from zoneinfo import ZoneInfo
@@ -19,9 +18,8 @@ from microsoft_agents.hosting.core import TurnContext, TurnState
 from bot.access import Identity, identify
 from bot.channels.teams.cards import CONTENT_TYPE, digest_card, settings_card
 from bot.core.i18n import LANGS, t
-from bot.digest.content import DigestBuilder
+from bot.digest.content import todays_digest
 from bot.digest.deal import about_deal, mute_deal
-from bot.digest.model import Recipient
 from bot.digest.render import days_text
 from bot.digest.subscriptions import (Subscription, SubscriptionError, Subscriptions, language_of, parse_days,
                                       parse_time, zone_of)
@@ -135,12 +133,10 @@ class DigestUI:
             return
 
         def build() -> dict:
-            engine, store = self.bot.assistant.engine, self.store
+            store = self.store
             sub = Subscriptions(self.bot.state).get(store, who.rep_id)
-            day = store.config.as_of or datetime.now(ZoneInfo(self._zone(sub))).date()
-            recipient = Recipient(sub.rep_id, day, sub.previous_due_day(day), language_of(store, sub),
-                                  muted=frozenset(sub.muted))
-            digest = DigestBuilder(engine, self.bot.assistant.narrator).build([recipient])[0]
+            digest = todays_digest(self.bot.assistant.engine, self.bot.assistant.narrator, sub,
+                                   language_of(store, sub), ZoneInfo(self._zone(sub)))
             return digest_card(digest, store.fiscal_year_start_month, sub)
 
         card = await anyio.to_thread.run_sync(build)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -23,8 +22,8 @@ from bot.channels.slack.digest_blocks import digest_message, settings_mrkdwn
 from bot.digest.render import days_text
 from bot.core.answer import Answer
 from bot.core.i18n import LANGS, t
-from bot.digest.content import DigestBuilder, scope_kind
-from bot.digest.model import Digest, Recipient
+from bot.digest.content import scope_kind, todays_digest
+from bot.digest.model import Digest
 from bot.digest.subscriptions import Subscription, SubscriptionError, Subscriptions, language_of, parse_days, \
     parse_time, rep_value, zone_of
 from bot.nlu.text import detect_language
@@ -146,12 +145,8 @@ class DigestUser:
         """The digest this person would get today (the store's as_of, else today where they are),
         muted deals left out, as the scheduler sends it."""
         assert self.sub is not None
-        engine = self.bot.assistant.engine
-        store = engine.store
-        day = store.config.as_of or datetime.now(zone_of(store, self.sub)).date()
-        recipient = Recipient(self.sub.rep_id, day, self.sub.previous_due_day(day), self.lang,
-                              muted=frozenset(self.sub.muted))
-        return DigestBuilder(engine, self.bot.assistant.narrator).build([recipient])[0]  # as the scheduler builds it
+        return todays_digest(self.bot.assistant.engine, self.bot.assistant.narrator, self.sub, self.lang,
+                             zone_of(self.store, self.sub))
 
     def preview_message(self) -> tuple[str, list[dict]]:
         return digest_message(self.preview(), self.store.fiscal_year_start_month)
