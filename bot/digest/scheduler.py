@@ -106,7 +106,10 @@ class DigestScheduler:
         cls = BlockingScheduler if blocking else BackgroundScheduler
         self.scheduler = cls(timezone=timezone.utc, job_defaults={"coalesce": True, "max_instances": 1,
                                                                   "misfire_grace_time": 50})
-        self.scheduler.add_job(self._tick, CronTrigger(second=0, timezone=timezone.utc), id="digest-tick")
+        # The first tick runs at start rather than at the next whole minute: digests that fell due
+        # while no scheduler ran (a restart, a deploy) go out at once; the ledger keeps them single.
+        self.scheduler.add_job(self._tick, CronTrigger(second=0, timezone=timezone.utc), id="digest-tick",
+                               next_run_time=datetime.now(timezone.utc))
 
     def _tick(self) -> None:
         now = datetime.now(timezone.utc).replace(second=0, microsecond=0)

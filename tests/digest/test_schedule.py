@@ -4,6 +4,7 @@ skipped after it; the ledger and the scheduler lock on SQLite and on a real Post
 from __future__ import annotations
 
 import threading
+from time import monotonic
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -222,6 +223,21 @@ def test_one_scheduler_holds_the_lock_and_ticks(state_url):
     s2.stop()
     job = s1.scheduler.get_job("digest-tick")
     assert job is not None and "second='0'" in str(job.trigger)
+
+
+def test_a_started_scheduler_ticks_at_once_then_on_each_minute(state_url):
+    """Digests due while no scheduler ran go out when one starts, not up to a minute later."""
+    ticked = threading.Event()
+    s = DigestScheduler(LeaderLock(open_state(state_url)), lambda now: ticked.set())
+    started = monotonic()
+    s.start()
+    try:
+        assert ticked.wait(5), "no tick at start"
+        assert monotonic() - started < 5
+        job = s.scheduler.get_job("digest-tick")
+        assert job.next_run_time.second == 0 and job.next_run_time > datetime.now(UTC)
+    finally:
+        s.stop()
 
 
 def test_a_kept_time_zone_does_not_subscribe_and_someone_who_left_gets_nothing(store_dir, tmp_path):
