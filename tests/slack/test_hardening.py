@@ -12,6 +12,7 @@ import json
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -20,8 +21,12 @@ from urllib.parse import parse_qsl
 
 import pytest
 
+from bot.channels.slack.jobs import AnswerJobs
 from bot.channels.slack.listeners.assistant_pane import PROMPTS
+from bot.state import open_state
 from tests.slack.test_slack_app import AS_OF, SECRET, SLACK, Harness, texts
+
+pytestmark = pytest.mark.serial  # timed: make test runs it alone, after the parallel part
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -327,6 +332,57 @@ def test_answers_taken_before_shutdown_are_still_posted(slack):
     slack.web.stop()  # what SIGTERM does: uvicorn stops, the web app's lifespan drains the bot
     posted = [p.get("thread_ts") for p in slack.fake.of("chat.postMessage")]
     assert sorted(posted) == sorted(b["event"]["ts"] for b in bodies)
+
+
+def test_a_question_is_claimed_before_its_ack(slack):
+    """Slack never sends an acked event again: its job, question included, is in the state database
+    by the time the ack leaves, so a process that dies right after the ack leaves it to a sweeper."""
+    held = threading.Event()
+    real = slack.bot.respond
+    slack.bot.respond = lambda *a, **kw: held.wait(10) and real(*a, **kw)  # the worker waits
+    mention, dm = slack.mention("revenue last quarter"), slack.dm("win rate by region", "UM1", "D1")
+    dm["event_id"] = "EvDM-claimed-first"
+    try:
+        for body in (mention, dm):
+            assert slack.event(body)[0] == 200
+            rows = {r.event_id: r for r in AnswerJobs(slack.state).rows()}
+            assert rows[body["event_id"]].status == "open"
+        assert rows[mention["event_id"]].question == "revenue last quarter"  # the bot's mention taken out
+        assert (rows[mention["event_id"]].channel, rows[mention["event_id"]].thread_ts) == ("C111",
+                                                                                          mention["event"]["ts"])
+        assert (rows[dm["event_id"]].question, rows[dm["event_id"]].channel_type) == ("win rate by region", "im")
+        assert slack.fake.of("chat.postMessage") == []  # acked and claimed, not yet answered
+    finally:
+        held.set()
+    slack.fake.wait_for("chat.postMessage", 2)
+    again = slack.event(dm)  # a retry after the answer: acked, not answered twice
+    assert again[0] == 200
+    time.sleep(0.5)
+    assert len(slack.fake.of("chat.postMessage")) == 2
+
+
+def test_claims_arriving_together_are_written_together_and_each_wins_once(tmp_path):
+    """Claims go through one writer (jobs._Claims): 40 threads claiming 10 events, 4 times each,
+    at once; every event is won exactly once and has one job."""
+    state = open_state(f"sqlite:///{tmp_path / 's.db'}")
+    jobs = AnswerJobs(state)
+    wins: list[str] = []
+    start = threading.Barrier(40)
+
+    def claim(i: int) -> None:
+        start.wait()
+        if jobs.claim(f"Ev{i % 10}", question=f"q{i % 10}", user_id="U1", channel="D1", thread_ts="1.0",
+                      channel_type="im", team_id=None):
+            wins.append(f"Ev{i % 10}")
+
+    threads = [threading.Thread(target=claim, args=(i,)) for i in range(40)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(wins) == [f"Ev{i}" for i in range(10)]
+    assert sorted((r.event_id, r.question) for r in jobs.rows()) == [(f"Ev{i}", f"q{i}") for i in range(10)]
+    assert jobs.held == 10
 
 
 def test_the_channel_being_viewed_is_offered_as_the_scope(slack):

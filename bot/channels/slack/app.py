@@ -19,7 +19,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import Iterator
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -27,6 +27,7 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 from sqlalchemy.engine import Engine as SqlEngine
 
 from bot.access import Identity, identify
+from bot.channels.slack.asks import Ask, ask_of
 from bot.channels.slack.blocks import plain_text, render
 from bot.channels.slack.jobs import AnswerJobs, current_job, metadata
 from bot.core.charts import asked_for, chart_png, chart_title
@@ -373,13 +374,14 @@ class SlackBot:
 
     def handle(self, question: str, user_id: str, channel: str, thread_ts: str | None,
                channel_type: str | None = None, client: WebClient | None = None, event_id: str | None = None,
-               team_id: str | None = None) -> None:
+               team_id: str | None = None, claimed: bool = False) -> None:
         """Answer one question in a thread, once per Slack event whichever instance got it; errors
         reach the user as an apology with a reference. A model-written answer is shown as it is
-        written where Slack can, and then not posted again."""
+        written where Slack can, and then not posted again. `claimed`: its job was claimed for this
+        process before the ack (`_claim_before_ack`)."""
         # Over HTTP the web request's id stays; in Socket Mode (no web request) the event's id is the request's.
         with bound_request(event_id):
-            if event_id and not self.jobs.claim(event_id, question=question, user_id=user_id, channel=channel,
+            if event_id and not claimed and not self.jobs.claim(event_id, question=question, user_id=user_id, channel=channel,
                                                 thread_ts=thread_ts, channel_type=channel_type, team_id=team_id):
                 log.info("event %s already answered by another instance", event_id)
                 return
@@ -433,15 +435,16 @@ def create_app(assistant: Assistant, state: SqlEngine, token: str | None, signin
     bot = SlackBot(assistant, state, client)
     bot.workers = pool
     app.middleware(_once())
+    app.middleware(_claim_before_ack(bot))
     for module in (assistant_pane, events, commands, actions, home):
         module.register(app, bot)
     return app, bot
 
 
 def _once():
-    """Drop a Slack retry of an event this instance has already taken, before any work. (The
-    database claim, which also covers another instance, is made in `SlackBot.handle`: off the
-    ack's path, where 200 events at once would queue on the database's write lock.)"""
+    """Drop a Slack retry of an event this instance has already taken, before any work, even a
+    database query. (The database claim, which also covers another instance, follows in
+    `_claim_before_ack` for questions, and in `SlackBot.handle` for the rest.)"""
     seen: OrderedDict[str, None] = OrderedDict()
     lock = threading.Lock()
 
@@ -459,3 +462,33 @@ def _once():
         return next()
 
     return middleware
+
+
+CLAIMED = "ccobot_claimed"  # set in a request's context when its job was claimed before the ack
+
+
+def _claim_before_ack(bot: SlackBot):
+    """Claim a question's answer job before Bolt acks its event. Slack does not send an acked
+    event again, so a process that dies after the ack must already have left the job (with its
+    question) in the state database, where another instance's sweeper finds it (jobs.py). A
+    second instance or a retry finds the claim taken and only acks."""
+    def middleware(body: dict, context: BoltContext, next, logger) -> BoltResponse | None:  # noqa: A002
+        ask, event_id = ask_of(body, context.bot_user_id, context.team_id), body.get("event_id")
+        if ask is None or not event_id:
+            return next()
+        try:
+            if not bot.jobs.claim(event_id, question=ask.question, user_id=ask.user_id, channel=ask.channel,
+                                  thread_ts=ask.thread_ts, channel_type=ask.channel_type, team_id=ask.team_id):
+                logger.info("event %s already taken by another instance; ignoring", event_id)
+                return BoltResponse(status=200, body="")
+            context[CLAIMED] = True
+        except Exception as exc:  # noqa: BLE001 (the database is down: the worker tries the claim again)
+            log.warning("claiming event %s before the ack failed: %s", event_id, type(exc).__name__)
+        return next()
+
+    return middleware
+
+
+def ask_in(body: dict, context: BoltContext) -> tuple[Ask | None, bool]:
+    """A listener's question, read as the claim read it, and whether its job is already claimed."""
+    return ask_of(body, context.bot_user_id, context.team_id), bool(context.get(CLAIMED))

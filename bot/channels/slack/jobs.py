@@ -1,6 +1,7 @@
 """Answers that survive a crash: each event being answered is a job in the state database.
 
-When `SlackBot.handle` claims an event it also records the job (event id, where it came from, who
+When a question's event is claimed, before Bolt acks it (app.py `_claim_before_ack`; Slack never
+sends an acked event again), its job is recorded too (event id, where it came from, who
 asked, the question) with a lease held by this process. While the process works on it the lease
 is renewed: by the sweeper's heartbeat every few seconds, and right before each attempt to post,
 which also records where the attempt went. The post carries Slack message metadata
@@ -15,34 +16,33 @@ are (bot/digest/ledger.py): found, it is marked answered and nothing is posted; 
 attempted, it is answered again from the kept question. A job taken over MAX_TAKEOVERS times is
 given up (logged), so one that cannot be answered is not retried forever.
 
-What is not covered: an event acked by Bolt but not yet claimed (the instant between the ack and
-the worker thread's claim) is lost with its process, as before; an ephemeral answer cannot be found
-by its metadata, so one attempted by a dead process may be shown twice; a streamed answer
-(stream.py) is marked when its stream is finished, not before.
+What is not covered: an ephemeral answer cannot be found by its metadata, so one attempted by a
+dead process may be shown twice; a streamed answer (stream.py) is marked when its stream is
+finished, not before; buttons and slash commands have no event id and no job.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 import uuid
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.observability import bound_request
 from bot.config import get_settings
-from bot.state import SEEN_EVENTS_KEPT_DAYS, AnswerJob, SeenEvent
+from bot.state import SEEN_EVENTS_KEPT_DAYS, AnswerJob, SeenEvent, insert_for
 
 if TYPE_CHECKING:
     from bot.channels.slack.app import SlackBot
@@ -102,26 +102,36 @@ class AnswerJobs:
         self._thread: threading.Thread | None = None
         self._pruned = 0.0
         self.stats = {"taken_over": 0, "found": 0, "answered_again": 0, "given_up": 0}
+        self._claims = _Claims(self._write_claims)
 
     # ------------------------------------------------------------ the worker's side
 
     def claim(self, event_id: str, *, question: str, user_id: str, channel: str, thread_ts: str | None,
               channel_type: str | None, team_id: str | None) -> bool:
         """True the first time an event id is seen (seen_events, across processes), with its job
-        recorded and leased to this process; False after."""
+        recorded and leased to this process; False after. Made on the ack's path: claims arriving
+        together are written in one transaction (`_Claims`)."""
+        won = self._claims.submit(dict(event_id=event_id, status=OPEN, team_id=team_id, channel=channel,
+                                       channel_type=channel_type, thread_ts=thread_ts, user_id=user_id,
+                                       question=question[:4000], claimed_by=self.me, takeovers=0))
+        if won:
+            self._hold(event_id)
+        return won
+
+    def _write_claims(self, jobs: list[dict]) -> list[bool]:
+        """One transaction for a batch of claims: each event's seen_events row decides (ON CONFLICT
+        DO NOTHING), and only the winners' jobs are written."""
+        insert = insert_for(self.state)
         now = datetime.now(timezone.utc)
-        try:
-            with Session(self.state) as s, s.begin():
-                s.add(SeenEvent(event_id=event_id, at=now))
-                s.flush()  # the seen event first: its key decides
-                s.add(AnswerJob(event_id=event_id, at=now, status=OPEN, team_id=team_id, channel=channel,
-                                channel_type=channel_type, thread_ts=thread_ts, user_id=user_id,
-                                question=question[:4000], claimed_by=self.me, lease_until=now + self.lease,
-                                takeovers=0))
-        except IntegrityError:
-            return False
-        self._hold(event_id)
-        return True
+        won = []
+        with Session(self.state) as s, s.begin():
+            for job in jobs:
+                seen = insert(SeenEvent).values(event_id=job["event_id"], at=now).on_conflict_do_nothing()
+                won.append(bool(s.execute(seen).rowcount))
+                if won[-1]:
+                    s.execute(insert(AnswerJob).values(**job, at=now, lease_until=now + self.lease)
+                              .on_conflict_do_nothing())
+        return won
 
     @contextmanager
     def working(self, event_id: str | None) -> Iterator[None]:
@@ -321,3 +331,48 @@ class AnswerJobs:
             rows = list(s.scalars(select(AnswerJob)))
             s.expunge_all()
             return rows
+
+
+class _Claims:
+    """Group commit for claims. Claims are made before Slack's ack, and a burst of events would
+    otherwise queue one transaction each on the database's write lock (SQLite has one writer;
+    200 events at once took seconds to ack). One thread writes whatever has queued up in one
+    transaction; each caller waits for its own outcome."""
+
+    MAX_BATCH = 500
+    WAIT = 30.0  # seconds a caller waits for the writer (a database that hangs)
+
+    def __init__(self, write: Callable[[list[dict]], list[bool]]) -> None:
+        self._write = write
+        self._queue: queue.SimpleQueue[tuple[dict, Future]] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def submit(self, job: dict) -> bool:
+        done: Future = Future()
+        self._queue.put((job, done))
+        self._ensure_writer()
+        return done.result(self.WAIT)
+
+    def _ensure_writer(self) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, daemon=True, name="answer-claims")
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while len(batch) < self.MAX_BATCH:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                outcomes = self._write([job for job, _ in batch])
+            except Exception as exc:  # noqa: BLE001 (each caller gets the error: its claim is not made)
+                for _, done in batch:
+                    done.set_exception(exc)
+                continue
+            for (_, done), won in zip(batch, outcomes):
+                done.set_result(won)

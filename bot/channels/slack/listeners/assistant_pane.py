@@ -6,11 +6,11 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 
-from slack_bolt import App, Assistant
+from slack_bolt import App, Assistant, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.channels.slack.app import SlackBot
+from bot.channels.slack.app import SlackBot, ask_in
 from bot.core.i18n import country_name, t
 
 log = logging.getLogger("ccobot.slack")
@@ -76,7 +76,8 @@ def register(app: App, bot: SlackBot) -> None:
                  title=t("slack_prompts_title", lang))
 
     @pane.user_message
-    def message(body: dict, payload: dict, set_status, set_title, client: WebClient) -> None:  # noqa: ANN001
+    def message(body: dict, payload: dict, context: BoltContext, set_status, set_title,  # noqa: ANN001
+                client: WebClient) -> None:
         question, user = payload.get("text", ""), payload["user"]
         with bot.using(client):
             lang = bot.language_of(user)
@@ -88,7 +89,8 @@ def register(app: App, bot: SlackBot) -> None:
             titled[key] = None
             while len(titled) > 5000:
                 titled.popitem(last=False)
-        bot.handle(question, user, payload["channel"], payload.get("thread_ts"), "im", client, body.get("event_id"))
+        bot.handle(question, user, payload["channel"], payload.get("thread_ts"), "im", client, body.get("event_id"),
+                   claimed=ask_in(body, context)[1])
 
     app.use(pane)
 

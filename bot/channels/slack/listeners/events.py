@@ -2,41 +2,24 @@
 
 from __future__ import annotations
 
-import re
-
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
-from bot.channels.slack.app import SlackBot
+from bot.channels.slack.app import SlackBot, ask_in
+from bot.channels.slack.asks import from_a_person
 
 
 def register(app: App, bot: SlackBot) -> None:
     # Events are acked by Bolt before their listener runs (process_before_response=False), and the
     # listener runs on the worker pool: no lazy listener, whose copy of the request costs the ack.
-    def on_mention(body: dict, event: dict, context: BoltContext, client: WebClient) -> None:
-        question = without_mention(event.get("text", ""), context.bot_user_id)
-        # the team is the asker's: Slack streams an answer in a channel to a named reader (team and user)
-        bot.handle(question, event["user"], event["channel"], event.get("thread_ts") or event["ts"],
-                   event.get("channel_type"), client, body.get("event_id"),
-                   team_id=event.get("user_team") or event.get("team") or context.team_id)
-
-    def on_direct_message(body: dict, event: dict, client: WebClient) -> None:
-        bot.handle(event.get("text", ""), event["user"], event["channel"], event.get("thread_ts") or event["ts"],
-                   "im", client, body.get("event_id"))
+    # The question was read, and its job claimed, before the ack (app.py `_claim_before_ack`).
+    def on_ask(body: dict, context: BoltContext, client: WebClient) -> None:
+        ask, claimed = ask_in(body, context)
+        if ask is not None:
+            bot.handle(ask.question, ask.user_id, ask.channel, ask.thread_ts, ask.channel_type, client,
+                       body.get("event_id"), team_id=ask.team_id, claimed=claimed)
 
     # Another bot's mention or message is never answered: two bots answering each other loop.
-    app.event("app_mention", matchers=[_from_a_person])(on_mention)
+    app.event("app_mention", matchers=[from_a_person])(on_ask)
     # Plain DMs from people; edits, deletions and bots' messages carry a subtype or a bot_id.
-    app.event({"type": "message", "channel_type": "im"}, matchers=[_from_a_person])(on_direct_message)
-
-
-def without_mention(text: str, bot_user_id: str | None) -> str:
-    """The question without the bot's own mention, wherever it is; other people's mentions stay
-    ("what is <@U_ELIN>'s pipeline, <@BOT>?" is about Elin)."""
-    if not bot_user_id:
-        return text.strip()
-    return re.sub(rf"[\s,]*<@{re.escape(bot_user_id)}(?:\|[^>]*)?>", "", text).strip(" ,")
-
-
-def _from_a_person(event: dict) -> bool:
-    return not event.get("subtype") and not event.get("bot_id") and bool(event.get("user"))
+    app.event({"type": "message", "channel_type": "im"}, matchers=[from_a_person])(on_ask)
