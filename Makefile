@@ -6,6 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 BASE := $(VENV)/.installed
 DEV := $(VENV)/.installed-dev
+TEST_WORKERS ?= auto
 
 .PHONY: run test bench eval-llm install clean
 
@@ -30,8 +31,14 @@ install: $(BASE)
 run: $(BASE)
 	$(BIN)/ccobot start
 
+# The suite in two parts: everything but the timed tests spread over the machine's cores
+# (pytest-xdist, a test file per worker at a time), then the timed ones (marked `serial`:
+# load, latency and kill tests) alone, where their bounds mean something.
 test: $(DEV)
-	$(BIN)/python -m pytest
+	@status=0; \
+	$(BIN)/python -m pytest -m "not serial" -n $(TEST_WORKERS) --dist loadfile || status=$$?; \
+	$(BIN)/python -m pytest -m serial || status=$$?; \
+	exit $$status
 
 # Benchmarks run on demand, never as part of the tests. SIZES=100000,1000000 to choose.
 bench: $(DEV)

@@ -30,6 +30,8 @@ from tests.digest.conftest import fresh_pg_database
 from tests.digest.stores import people_store
 from tests.fakes.slack_api import FakeSlack
 
+pytestmark = pytest.mark.serial  # timed: make test runs it alone, after the parallel part
+
 UTC = timezone.utc
 AT = datetime(2026, 11, 3, 7, 0, tzinfo=UTC)  # Tuesday 08:00 in Copenhagen
 ROOT = Path(__file__).resolve().parents[2]

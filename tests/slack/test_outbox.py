@@ -11,6 +11,8 @@ from slack_sdk import WebClient
 from bot.channels.slack.outbox import Outbox, Post
 from tests.fakes.slack_api import FakeSlack
 
+pytestmark = pytest.mark.serial  # timed: make test runs it alone, after the parallel part
+
 
 @pytest.fixture
 def fake():

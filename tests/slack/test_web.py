@@ -15,6 +15,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from slack_bolt import App
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk.oauth.installation_store import FileInstallationStore
@@ -30,6 +31,8 @@ from bot.state import PostedAnswer, SeenEvent, open_state, prune
 from bot.web import LocalServer, create_web_app, verify_token
 from tests.paths import KNOWLEDGE
 from tests.slack.test_slack_app import SECRET, slack  # noqa: F401 (the fixture)
+
+pytestmark = pytest.mark.serial  # timed: make test runs it alone, after the parallel part
 
 
 def get(url: str) -> tuple[int, dict]:
