@@ -407,7 +407,11 @@ def mrr(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
 def retention(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
     """Logo churn, revenue churn, NRR and LTV from accounts' MRR before and at the end of the period."""
     _require(ctx, "revenue", kpi)
-    parts = _retention_parts(ctx, by)
+    return retention_measure(ctx, kpi, by, _retention_parts(ctx, by))
+
+
+def retention_measure(ctx: Ctx, kpi: Kpi, by: list[str], parts: dict[str, Value]) -> Value:
+    """The KPI's measure from the accounts' parts summed (the warehouse sums them in SQL)."""
     measure = kpi.formula["measure"]
     if measure == "logo_churn":
         out = _divide(parts["churned"], parts["base"])

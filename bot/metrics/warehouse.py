@@ -22,9 +22,13 @@ roles, the manager tree, the parser's value index), targets (converted with the 
 fx_rates. Fact tables (opportunities, leads, marketing_spend) are never fetched whole.
 
 Formula kinds computed in the warehouse: deal_sum, deal_count, deal_mean, deal_cycle, lead_count,
-lead_conversion, spend, marketing_roi; combined: ratio, scale, growth; from the small tables with the
-file store's own code: target, headcount. Not yet: mrr, retention, nps, case_resolution, cac_payback
-(a PlanError naming the kind), and deal lists (`deals`).
+lead_conversion, spend, marketing_roi, mrr, retention, nps, case_resolution, cac_payback; combined:
+ratio, scale, growth (and retention's measures) with the file store's own code; from the small tables
+with the file store's own code: target, headcount. revenue, nps_responses and support_cases take the
+account's dimensions (join on accounts) and month keys in SQL as the loader gives them; revenue's MRR
+is converted as amounts are, and each account's first paying month's MRR (the file store's first_mrr)
+is a view over it (ties within one month, two dates, go to the earlier date where the file store takes
+the earlier file row). Not yet: deal lists (`deals`).
 """
 
 from __future__ import annotations
@@ -45,7 +49,7 @@ from bot.metrics.deals import DealQuery, DealResult
 from bot.metrics.engine import Engine, KpiResult
 from bot.metrics.formulas import FORMULAS as FILE_FORMULAS
 from bot.metrics.formulas import compute_id, registrar  # compute_id: through WCtx.compute
-from bot.metrics.formulas import _add, _divide  # the same arithmetic as the file store
+from bot.metrics.formulas import _add, _divide, _months, retention_measure  # the file store's arithmetic
 from bot.metrics.fx import FxTable, month_index
 from bot.metrics.loader import LoadReport, StoreConfig, TableReport, derive_outcome, read_config, read_table
 from bot.metrics.periods import Calendar, Period
@@ -54,12 +58,15 @@ from bot.metrics.schema import TABLES
 from bot.metrics.store import MetricsStore, _categorise, _check_targets, _convert_money, _currencies, _prepare_reps
 
 SMALL_TABLES = ("reps", "accounts", "targets", "fx_rates", "partners")
-FACT_TABLES = ("opportunities", "leads", "marketing_spend")
+FACT_TABLES = ("opportunities", "leads", "marketing_spend", "revenue", "nps_responses", "support_cases")
 SETTINGS_TABLE = "ccobot_settings"
 # Dimensions of a deal that come from another table: column -> (table, column there).
 JOINED = {"region": ("reps", "region"), "team": ("reps", "team"), "segment": ("accounts", "segment"),
           "industry": ("accounts", "industry"), "country": ("accounts", "country")}
-UNSUPPORTED = ("mrr", "retention", "nps", "case_resolution", "cac_payback")
+# Facts about an account, with the account's dimensions (store._prepare_monthly), and their month keys.
+ACCOUNT_DIMS = ("segment", "industry", "country", "region")
+ACCOUNT_FACT_MONTHS = {"revenue": {"m": "month"}, "nps_responses": {"m": "response_date"},
+                       "support_cases": {"m": "opened_at", "rm": "resolved_at"}}
 
 
 def _ibis():
@@ -104,6 +111,8 @@ class WarehouseStore(MetricsStore):
             return super().values(table, column)
         if table == "opportunities" and column in JOINED:
             return self.values(*JOINED[column])
+        if table in ACCOUNT_FACT_MONTHS and column in ACCOUNT_DIMS:
+            return self.values("accounts", column)
         if not self.fact_counts.get(table) or column not in self.table(table).columns:
             return []
 
@@ -383,13 +392,7 @@ class Relations:
             t = t.left_join(r, t.owner_id == r._rep_id).drop("_rep_id")
         else:
             t = t.mutate(region=_null_string(), team=_null_string())
-        if "accounts" in names:
-            a = store.table("accounts").select(_acc_id="account_id", segment="segment", industry="industry",
-                                               country="country", partner_id="partner_id")
-            t = t.left_join(a, t.account_id == a._acc_id).drop("_acc_id")
-        else:
-            t = t.mutate(segment=_null_string(), industry=_null_string(), country=_null_string(),
-                         partner_id=_null_string())
+        t = self._with_accounts(t, ("segment", "industry", "country", "partner_id"))
         t = _converted(t, store, "amount", lambda x: _month(ibis.coalesce(x.close_date, x.created_date)), self.fx)
         t = t.mutate(_p=ibis.coalesce(t.probability.cast("float64"), self._stage_probability(t.stage)))
         if first_win:
@@ -398,6 +401,38 @@ class Relations:
             rank = ibis.row_number().over(group_by=[t.account_id, t._elig], order_by=[t.close_date, t.opportunity_id])
             t = t.mutate(first_win=t._elig & (rank == 0))
         return t
+
+    def _with_accounts(self, t, columns: tuple[str, ...]):
+        """The account's columns joined on (store._join): empty where the account is unknown or the
+        store has no accounts table (or no such column)."""
+        if "accounts" not in self.store.tables:
+            return t.mutate(**{c: _null_string() for c in columns})
+        a = self.store.table("accounts")
+        a = a.select(_acc_id=a.account_id, **{c: a[c] if c in a.columns else _null_string() for c in columns})
+        return t.left_join(a, t.account_id == a._acc_id).drop("_acc_id")
+
+    def account_fact(self, table: str):
+        """revenue, nps_responses or support_cases with their month keys and the account's dimensions
+        (store._prepare_monthly); revenue's MRR also in the base currency (`_v`, as _convert_money)."""
+        def make():
+            t = self.store.table(table)
+            t = t.mutate(**{key: _month(t[col]) for key, col in ACCOUNT_FACT_MONTHS[table].items()})
+            t = self._with_accounts(t, ACCOUNT_DIMS)
+            if table == "revenue":
+                t = _converted(t, self.store, "mrr", lambda x: x.m, self.fx)
+            return self._as_sql(t)
+        return self._memo(("account_fact", table), make)
+
+    def first_mrr(self):
+        """Each account's MRR in its first month with MRR above zero (the file store's first_mrr table),
+        as a view over revenue: `_fm_account`, `_fm_mrr` (an aggregate, half the cost of a window)."""
+        r = self.account_fact("revenue")  # outside _memo: its lock is not reentrant
+
+        def make():
+            paying = r.filter(r._v > 0, r.account_id.notnull())
+            return self._as_sql(paying.group_by(_fm_account=paying.account_id)
+                                .aggregate(_fm_mrr=paying._v.argmin(paying.month)))
+        return self._memo("first_mrr", make)
 
     def _stage_probability(self, stage):
         ibis = _ibis()
@@ -496,20 +531,25 @@ def _py(v: object, time: bool) -> object:
 
 
 def grouped(ctx: WCtx, fact: str, t, by: list[str], month_col: str, metrics: dict, finish: Callable) -> pd.Series:
-    """One GROUP BY in the warehouse; a Series indexed as Ctx.reduce indexes it (no value first, then
-    the labels in order), so ties sort as they do on the file store."""
+    """One GROUP BY in the warehouse; a Series of finish(the metrics per group), indexed as grouped_frame."""
+    frame = grouped_frame(ctx, fact, t, by, month_col, metrics)
+    return pd.Series(finish(frame).to_numpy(dtype="float64"), index=frame.index)
+
+
+def grouped_frame(ctx: WCtx, fact: str, t, by: list[str], month_col: str, metrics: dict) -> pd.DataFrame:
+    """One GROUP BY in the warehouse: the metrics per group, indexed as Ctx.reduce indexes them (no
+    value first, then the labels in order), so ties sort as they do on the file store."""
     keys = {f"_g{i}": _key(ctx, fact, t, dim, month_col) for i, dim in enumerate(by)}
     frame = ctx.execute(t.group_by(**keys).aggregate(**metrics))
     time = [dim in ("month", "quarter") for dim in by]
     labels = [[_py(v, tm) for v in frame[f"_g{i}"]] for i, tm in enumerate(time)]
     order = sorted(range(len(frame)), key=lambda r: tuple((0, "") if lab[r] is None else (1, lab[r]) for lab in labels))
-    values = finish(frame).to_numpy(dtype="float64")[order]
     levels = [np.array([lab[r] for r in order], dtype=object) for lab in labels]
     if len(by) == 1:
         index = pd.Index(levels[0], name=by[0])
     else:
         index = pd.MultiIndex.from_arrays(levels, names=by)
-    return pd.Series(values, index=index)
+    return frame.iloc[order][list(metrics)].set_axis(index)
 
 
 def _sum0(frame: pd.DataFrame, col: str) -> pd.Series:
@@ -577,9 +617,13 @@ def deal_mean(ctx: WCtx, kpi: Kpi, by: list[str]) -> Value:
                    lambda f: _sum0(f, "s") / f["k"].where(f["k"] > 0))
 
 
+def _seconds(col):
+    """Whole seconds since the epoch, as the loader keeps dates and timestamps (to the second)."""
+    return col.cast("timestamp").epoch_seconds().floor()
+
+
 def _days(t):
-    ts = lambda c: c.cast("timestamp").epoch_seconds()  # noqa: E731
-    return (ts(t.close_date) - ts(t.created_date)).cast("float64") / 86400.0
+    return (_seconds(t.close_date) - _seconds(t.created_date)).cast("float64") / 86400.0
 
 
 @sql_formula("deal_cycle")
@@ -662,6 +706,149 @@ def marketing_roi(ctx: WCtx, kpi: Kpi, by: list[str]) -> Value:
     if not by and not cost:
         ctx.note("no_spend")
     return _divide(_add([won, -cost]), cost)
+
+
+# ---------------------------------------------------------------- recurring revenue, NPS and support cases
+
+def _account_rel(ctx: WCtx, fact: str):
+    """A fact about accounts (revenue, nps, cases) narrowed by the plan's filters; scope narrows deals only
+    (context.filter_mask)."""
+    t = ctx.wh.relations.account_fact(FACTS[fact][0])
+    preds = _base(ctx, fact, t)
+    return t.filter(*preds) if preds else t
+
+
+def _simple(ctx: WCtx, fact: str, t, by: list[str], month_col: str, metrics: dict, value: Callable,
+            what: str) -> Value:
+    """formulas._simple in SQL: `value` of the aggregated metrics (one of them `n`, the rows), over the
+    whole relation or per group; no_data when there are no rows."""
+    if not by:
+        got = ctx.execute(t.aggregate(**metrics))
+        n = int(got["n"].iloc[0])
+        _note_empty(ctx, n, what)
+        return float(value(got).iloc[0]) if n else np.nan
+    frame = grouped_frame(ctx, fact, t, by, month_col, metrics)
+    _note_empty(ctx, int(frame["n"].sum()), what)
+    return value(frame).astype("float64")
+
+
+@sql_formula("mrr")
+def mrr(ctx: WCtx, kpi: Kpi, by: list[str]) -> Value:
+    _require(ctx, "revenue", kpi)
+    first, last = _months(ctx)
+    t = _account_rel(ctx, "revenue")
+    if not any(d in ("month", "quarter") for d in by):  # the period's last month
+        t = t.filter(_in_months(t.month, last, last))
+        if not by:
+            got = ctx.execute(t.aggregate(s=t._v.sum(), n=t.count()))
+            _note_empty(ctx, int(got["n"].iloc[0]), "mrr")
+            return float(_sum0(got, "s").iloc[0])
+        return grouped(ctx, "revenue", t, by, "m", {"s": t._v.sum()}, lambda f: _sum0(f, "s"))
+    t = t.filter(_in_months(t.month, first, last))
+    if "quarter" in by:  # a quarter's MRR is its group's last month in the period
+        keys = [_key(ctx, "revenue", t, dim, "m") for dim in by]
+        t = t.mutate(_last=t.m.max().over(group_by=keys))
+        t = t.filter(t.m == t._last)
+    return grouped(ctx, "revenue", t, by, "m", {"s": t._v.sum()}, lambda f: _sum0(f, "s"))
+
+
+def _in_months(col, first: int, last: int):
+    """A date column within months first…last (month indexes) as a range on the column itself, which the
+    warehouse can prune or index (the month key m is computed)."""
+    start = lambda m: date(m // 12, m % 12 + 1, 1)  # noqa: E731
+    return (col >= _ibis().literal(start(first))) & (col < _ibis().literal(start(last + 1)))
+
+
+RETENTION_PARTS = ("base", "churned", "paying", "base_mrr", "churned_mrr", "kept_mrr", "end_mrr")
+
+
+@sql_formula("retention")
+def retention(ctx: WCtx, kpi: Kpi, by: list[str]) -> Value:
+    _require(ctx, "revenue", kpi)
+    return retention_measure(ctx, kpi, by, _retention_parts(ctx, by))
+
+
+def _retention_parts(ctx: WCtx, by: list[str]) -> dict[str, Value]:
+    """formulas._retention_parts in SQL: the accounts' parts summed, per group of every account in
+    revenue (accounts the filters leave out are groups with nothing in them, as on the file store)."""
+    first, last = _months(ctx)
+    t = _account_rel(ctx, "revenue")
+    t = t.filter(t.account_id.notnull(), _in_months(t.month, first - 1, last), t.m.isin([first - 1, last]))
+    parts = _account_parts(t, first - 1, last)
+    if not by:
+        totals = _summed(ctx.execute(parts.aggregate(**_sums(parts))), nan_kept=True)
+        return {k: float(v.iloc[0]) for k, v in totals.items()}
+    rev = ctx.wh.relations.account_fact("revenue")
+    accounts = rev.filter(rev.account_id.notnull()).select("account_id", *ACCOUNT_DIMS).distinct()
+    j = accounts.left_join(parts, accounts.account_id == parts._acct)
+    j = j.mutate(**{k: j[k].fill_null(0.0) for k in (*RETENTION_PARTS, "kept_nan")})
+    return _summed(grouped_frame(ctx, "revenue", j, by, "m", _sums(j)), nan_kept=False)
+
+
+def _account_parts(t, before: int, last: int):
+    """Per account with MRR in either month: its parts (1.0/0.0 flags, MRR amounts). An MRR without an
+    exchange rate is NaN on the file store: it makes the account no base or no payer, and its kept MRR
+    NaN (`kept_nan`)."""
+    ibis = _ibis()
+    a = t.group_by(_acct=t.account_id).aggregate(
+        _b=t._v.sum(where=t.m == before), _bn=t.count(where=(t.m == before) & t._v.isnull()),
+        _e=t._v.sum(where=t.m == last), _en=t.count(where=(t.m == last) & t._v.isnull()))
+    b, e = a._b.fill_null(0.0), a._e.fill_null(0.0)
+    base = (a._bn == 0) & (b > 0)
+    paying = (a._en == 0) & (e > 0)
+    churned = base & ~paying
+    flag = lambda c: ibis.ifelse(c, 1.0, 0.0)  # noqa: E731
+    return a.select("_acct", base=flag(base), churned=flag(churned), paying=flag(paying),
+                    base_mrr=ibis.ifelse(base, b, 0.0), churned_mrr=ibis.ifelse(churned, b, 0.0),
+                    kept_mrr=ibis.ifelse(base & (a._en == 0), e, 0.0), kept_nan=flag(base & (a._en > 0)),
+                    end_mrr=ibis.ifelse(paying, e, 0.0))
+
+
+def _sums(t) -> dict:
+    return {k: t[k].sum() for k in (*RETENTION_PARTS, "kept_nan")}
+
+
+def _summed(frame: pd.DataFrame, nan_kept: bool) -> dict[str, pd.Series]:
+    """The parts' sums; with nan_kept an unknown kept MRR makes the sum unknown, as the file store's total
+    (a numpy sum) has it, where its groups (a pandas sum) skip it."""
+    out = {k: _sum0(frame, k) for k in RETENTION_PARTS}
+    if nan_kept:
+        out["kept_mrr"] = out["kept_mrr"].where(_sum0(frame, "kept_nan") == 0)
+    return out
+
+
+@sql_formula("nps")
+def nps(ctx: WCtx, kpi: Kpi, by: list[str]) -> Value:
+    _require(ctx, "nps_responses", kpi)
+    t = _account_rel(ctx, "nps")
+    t = t.filter(_in_period(t, "response_date", ctx.period))
+    metrics = {"p": t.count(where=t.score >= 9), "d": t.count(where=t.score <= 6), "n": t.count()}
+    return _simple(ctx, "nps", t, by, "m", metrics, lambda f: (f["p"] / f["n"] - f["d"] / f["n"]) * 100, "nps")
+
+
+@sql_formula("case_resolution")
+def case_resolution(ctx: WCtx, kpi: Kpi, by: list[str]) -> Value:
+    _require(ctx, "support_cases", kpi)
+    t = _account_rel(ctx, "cases")
+    t = t.filter(_in_period(t, "resolved_at", ctx.period))
+    hours = (_seconds(t.resolved_at) - _seconds(t.opened_at)).cast("float64") / 3600.0
+    return _simple(ctx, "cases", t, by, "rm", {"h": hours.median(), "n": t.count()}, lambda f: f["h"], "cases")
+
+
+@sql_formula("cac_payback")
+def cac_payback(ctx: WCtx, kpi: Kpi, by: list[str]) -> Value:
+    """CAC / (gross margin × the mean first-month MRR of the period's new customers)."""
+    _require(ctx, "revenue", kpi)
+    cac = compute_id(ctx, "cac", by)
+    t = deal_rel(ctx, {"deals": "first_win"})
+    f = ctx.wh.relations.first_mrr()
+    t = t.left_join(f, t.account_id == f._fm_account)
+    gm = float(ctx.catalog.setting("gross_margin", 1.0))
+    if not by:
+        got = ctx.execute(t.aggregate(a=t._fm_mrr.mean()))["a"].astype("float64").iloc[0]
+        return _divide(cac, float(got) * gm)
+    mean = grouped(ctx, "deals", t, by, "close_m", {"a": t._fm_mrr.mean()}, lambda f: f["a"].astype("float64"))
+    return _divide(cac, mean * gm)
 
 
 # ---------------------------------------------------------------- from the small tables, with the file store's code
