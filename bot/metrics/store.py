@@ -43,6 +43,20 @@ CATEGORIES = {
 }
 
 
+# Columns the load reads for its own checks and joins that no KPI (context.FACTS, formulas), deal
+# list (deals.py), digest (bot/digest) or identity look-up (access.py) reads afterwards: file row
+# numbers (_row, every table: the load's reports), keys checked for duplicates, the dates month keys
+# are made from, the account's partner behind has_partner, the deal's own-currency amount (digests
+# read the history's). Dropped once loaded: about 80 MB at 1M deals. Code that starts reading one of
+# these takes it off this list.
+LOAD_ONLY = {
+    "opportunities": ("partner_id", "amount_local"),
+    "leads": ("lead_id", "opportunity_id"),
+    "revenue": ("month",),
+    "support_cases": ("case_id",),
+}
+
+
 @dataclass
 class MetricsStore:
     config: StoreConfig
@@ -141,6 +155,20 @@ def load_store(path: Path | str, with_history: bool = False, only: frozenset[str
         raise StoreError(f"{cfg.root}: no opportunities table (opportunities.csv or .parquet, "
                          "or 'opportunities:' in the mapping). It is the one table a store needs.")
     report = LoadReport()
+    tables, fx = _load_tables(cfg, report, only)
+    store = MetricsStore(cfg, report, tables, fx, signature=signature_of(cfg))
+    # After _load_tables returned: its intermediate frames (the label columns as strings before
+    # they became categories, about 100 MB at 1M deals) are freed only then.
+    _give_back()
+    if with_history:
+        store.history()
+    observe_store(store.tables, time.perf_counter() - started)
+    return store
+
+
+def _load_tables(cfg: StoreConfig, report: LoadReport, only: frozenset[str] | None
+                 ) -> tuple[dict[str, pd.DataFrame], FxTable]:
+    """Every table but the history read, checked, converted and joined, as the store keeps them."""
     names = [n for n in cfg.sources if n != "opportunity_history" and (only is None or n in only)]
     raw = {name: read_table(cfg.sources[name], cfg, report) for name in names}
     tables = {name: frame for name, frame in raw.items() if frame is not None}
@@ -160,12 +188,27 @@ def load_store(path: Path | str, with_history: bool = False, only: frozenset[str
     _prepare_reps(tables)
     _prepare_deals(tables, report)
     _prepare_monthly(tables, report)
-    store = MetricsStore(cfg, report, tables, fx, signature=signature_of(cfg))
-    _give_back()
-    if with_history:
-        store.history()
-    observe_store(store.tables, time.perf_counter() - started)
-    return store
+    for name, frame in tables.items():
+        _drop_load_only(name, frame)
+        _forget_lookups(frame)
+    return tables, fx
+
+
+def _drop_load_only(name: str, frame: pd.DataFrame) -> None:
+    """Drop, in place, the columns only the load itself reads (LOAD_ONLY)."""
+    for column in ("_row", *LOAD_ONLY.get(name, ())):
+        if column in frame.columns:
+            del frame[column]
+
+
+def _forget_lookups(frame: pd.DataFrame) -> None:
+    """Drop the hash tables pandas built over categories while loading (checking that they are
+    unique): for text categories one is a Python string per category, 19 MB for the account ids of
+    the four tables that name accounts at 1M deals. A later look-up builds its own when it needs it."""
+    for column in frame.columns:
+        dtype = frame[column].dtype
+        if isinstance(dtype, pd.CategoricalDtype):
+            getattr(dtype.categories, "_cache", {}).pop("_engine", None)
 
 
 def _give_back() -> None:
