@@ -463,10 +463,6 @@ def _exit_on_signal(*_: object) -> None:
 def _digests_in_serve(settings, state, slack, teams):
     from bot.digest.cli import start_in_serve
 
-    if settings.ccobot_warehouse_url and settings.ccobot_scheduler_in_serve:
-        err.print("[yellow]Digests: not sent by this instance: they need deal history, which the warehouse "
-                  "backend does not have yet (run `ccobot scheduler --data <store>`).[/yellow]")
-        return None
     digests = start_in_serve(settings, state, slack, teams)
     if digests is not None:
         atexit.register(digests.stop)  # releases the scheduler lock for the next instance (also on a crash path)

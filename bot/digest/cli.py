@@ -34,14 +34,13 @@ def preview(
     """The digest ID would get on that morning."""
     from bot.cli import fail, open_store, out, parse_day
 
-    _not_from_a_warehouse(get_settings(), data)
-    store = open_store(data, with_history=True)
+    settings = get_settings()
+    engine = _warehouse(settings, data) or Engine(open_store(data, with_history=True))
+    store = engine.store
     person = identify(store, who)
     if not person.matched:
         raise fail(f"no rep matches '{who}' (a rep_id, email or Slack id from the reps table).")
-    engine = Engine(store)
     day = parse_day(as_of, "--as-of") or engine.as_of()
-    settings = get_settings()
     state = open_state(settings.state_url)
     sub = Subscriptions(state).get(store, person.rep_id)
     recipient = Recipient(person.rep_id, day, sub.previous_due_day(day), language_of(store, sub),
@@ -114,9 +113,10 @@ def _runner(settings: Settings, data: Path | None):
 
 
 def digest_runner(settings: Settings, data: Path | None, connections=None) -> tuple[DigestRun, Callable[[], None]]:
-    """A DigestRun over the digest tables of the store, delivering through Slack, Teams or both as
-    configured, and how to close it (Slack's outbound queue finishes first). `connections`: the
-    Teams bot's tokens (MSAL from the app registration by default; tests pass local ones)."""
+    """A DigestRun over the digest tables of the store (or the warehouse at CCOBOT_WAREHOUSE_URL when no
+    --data names files), delivering through Slack, Teams or both as configured, and how to close it
+    (Slack's outbound queue finishes first). `connections`: the Teams bot's tokens (MSAL from the app
+    registration by default; tests pass local ones)."""
     from bot.channels.slack.app import SlackBot, make_client
     from bot.channels.slack.outbox import Outbox
     from bot.channels.teams.bot import TeamsBot
@@ -125,14 +125,16 @@ def digest_runner(settings: Settings, data: Path | None, connections=None) -> tu
     from bot.metrics.store import DIGEST_TABLES, StoreHolder
 
     faces = settings.digest_faces
-    _not_from_a_warehouse(settings, data)
     if not faces:
         raise fail("digests go through Slack or Teams: set SLACK_BOT_TOKEN (and SLACK_API_URL for another "
                    "Web API base URL) or MICROSOFT_APP_ID. `ccobot digest preview --for ID` shows one without "
                    "sending.")
-    holder = StoreHolder(resolve_data(data), only=DIGEST_TABLES)  # a digest process needs no more
-    holder.get().history()  # load it now: a store that cannot load fails here, with its message
-    assistant, state = Assistant(Engine(holder)), open_state(settings.state_url)
+    engine = _warehouse(settings, data)
+    if engine is None:
+        holder = StoreHolder(resolve_data(data), only=DIGEST_TABLES)  # a digest process needs no more
+        holder.get().history()  # load it now: a store that cannot load fails here, with its message
+        engine = Engine(holder)
+    assistant, state = Assistant(engine), open_state(settings.state_url)
     slack = teams = None
     if "slack" in faces:
         client = make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
@@ -164,14 +166,19 @@ def digest_run(settings: Settings, state, slack=None, teams=None) -> DigestRun:
                      narrator=narrator_for(settings, state))
 
 
-def _not_from_a_warehouse(settings: Settings, data: Path | None) -> None:
-    """Digests read deal history and deal lists, which the warehouse backend does not have yet: with
-    CCOBOT_WAREHOUSE_URL set they need the store's files (--data), never the demo in their place."""
+def _warehouse(settings: Settings, data: Path | None) -> Engine | None:
+    """The warehouse's engine when CCOBOT_WAREHOUSE_URL is set and --data names no files, as for questions
+    (digests then read a slice of its deals: bot/metrics/warehouse_deals.py); else None: the files."""
     from bot.cli import fail
+    from bot.errors import StoreError
+    from bot.metrics.warehouse import WarehouseEngine
 
-    if data is None and settings.ccobot_warehouse_url:
-        raise fail("digests are built from a file store; the warehouse backend (CCOBOT_WAREHOUSE_URL) has no "
-                   "deal history yet. Give the store's files with --data.")
+    if data is not None or not settings.ccobot_warehouse_url:
+        return None
+    try:
+        return WarehouseEngine(settings.ccobot_warehouse_url)
+    except StoreError as exc:
+        raise fail(f"cannot read the warehouse: {exc}") from None
 
 
 def narrator_for(settings: Settings, state):

@@ -30,6 +30,7 @@ from bot.metrics.loader import LOST_STAGE_RE, WON_STAGE_RE
 from bot.metrics.periods import Calendar, Period
 from bot.metrics.plan import QueryPlan
 from bot.metrics.store import MetricsStore
+from bot.metrics.warehouse_deals import DealSlice, digest_deals
 
 if TYPE_CHECKING:
     from bot.digest.subscriptions import Subscription
@@ -80,7 +81,9 @@ class DigestBuilder:
         for i, r in enumerate(recipients):
             by_day[r.date].append(i)
         for day, members in by_day.items():
-            day_parts = _Day(self.engine, day)
+            starts = {recipients[i].window_start for i in members}
+            seen = _owners(people[recipients[i].rep_id] for i in members)
+            day_parts = _Day(self.engine, day, digest_deals(self.engine, day, starts, seen))
             windows: dict[date, _Entries] = {}
             for i in members:
                 r = recipients[i]
@@ -138,17 +141,30 @@ class _Entries:
         return out[:limit] if limit else out
 
 
-class _Day:
-    """Everything of one local date D that does not depend on the recipient."""
+def _owners(people: Iterable[Identity]) -> frozenset[str] | None:
+    """The owners whose deals any of these people see at deal level (None: everyone's)."""
+    out: set[str] = set()
+    for who in people:
+        owners = who.deal_level()
+        if owners is None:
+            return None
+        out |= owners
+    return frozenset(out)
 
-    def __init__(self, engine: Engine, day: date) -> None:
-        self.engine, self.store, self.day = engine, engine.store, day
+
+class _Day:
+    """Everything of one local date D that does not depend on the recipient. Figures and targets come
+    from the engine; the deal sections from `deals`, a store holding at least the deals they read
+    (the file store itself, or a warehouse's slice: digest_deals)."""
+
+    def __init__(self, engine: Engine, day: date, deals: MetricsStore) -> None:
+        self.engine, self.store, self.deals, self.day = engine, engine.store, deals, day
         cal = Calendar(day, self.store.fiscal_year_start_month)
         start = cal.unit_start(day, "quarter")
         self.quarter: Period = cal.unit(start, "quarter", "this quarter", forward=True)
         self.figures = self._figures()
         self.targets = self._targets()
-        open_pos = np.flatnonzero(~store_array(self.store, "opportunities", "is_closed"))
+        open_pos = np.flatnonzero(~store_array(self.deals, "opportunities", "is_closed"))
         self.risks = _Entries.of(self._risks(open_pos))
         self.closing = _Entries.of(self._closing(open_pos))
 
@@ -230,23 +246,23 @@ class _Day:
 
     def _risks(self, open_pos: np.ndarray) -> list[dict]:
         """Open deals with at least one risk reason, largest amount first."""
-        flags = risk_flags(self.store, self.engine.catalog, open_pos, self.day)
+        flags = risk_flags(self.deals, self.engine.catalog, open_pos, self.day)
         pick = np.flatnonzero(np.logical_or.reduce(list(flags.values())))
-        pick = pick[_amount_order(self.store, open_pos[pick])]
-        return deal_rows(self.store, self.engine.catalog, open_pos[pick], self.day, with_reasons=True,
+        pick = pick[_amount_order(self.deals, open_pos[pick])]
+        return deal_rows(self.deals, self.engine.catalog, open_pos[pick], self.day, with_reasons=True,
                          flags={reason: hit[pick] for reason, hit in flags.items()})
 
     def _closing(self, open_pos: np.ndarray) -> list[dict]:
         """Open deals closing Monday to Sunday of D's week, largest amount first."""
         monday = self.day - timedelta(days=self.day.weekday())
-        close = store_array(self.store, "opportunities", "close_date")[open_pos]
+        close = store_array(self.deals, "opportunities", "close_date")[open_pos]
         week = (close >= day_seconds(monday)) & (close < day_seconds(monday + timedelta(days=7)))
-        return deal_rows(self.store, self.engine.catalog, _by_amount(self.store, open_pos[week]), self.day,
+        return deal_rows(self.deals, self.engine.catalog, _by_amount(self.deals, open_pos[week]), self.day,
                          with_reasons=False)
 
     def changes(self, first: date) -> _Entries:
         """What changed from the window's first day to D − 1 (whole UTC days), deal by deal."""
-        return _Entries.of(deal_changes(self.store, self.engine.catalog, first, self.day - timedelta(days=1),
+        return _Entries.of(deal_changes(self.deals, self.engine.catalog, first, self.day - timedelta(days=1),
                                         self.quarter.nominal_end))
 
 
@@ -390,11 +406,7 @@ def _stage_tables(store: MetricsStore, catalog, names: list[str]) -> tuple[np.nd
     """Per history stage name: won/lost/open (from how the opportunities table closes deals in that
     stage, else the loader's recognisers) and the catalog's default probability (NaN: none)."""
     def make() -> tuple[np.ndarray, np.ndarray]:
-        deals = store.deals
-        closed = store_array(store, "opportunities", "is_closed")
-        won = store_array(store, "opportunities", "is_won")
-        stage = deals["stage"].astype("string").fillna("")
-        seen = pd.DataFrame({"stage": stage, "won": won, "lost": closed & ~won}).groupby("stage").mean()
+        seen = _stage_outcomes(store)
         defaults = {k.lower(): float(v) for k, v in catalog.setting("stage_probability", {}).items()}
         outcome = np.zeros(len(names), dtype=np.int64)
         for i, name in enumerate(names):
@@ -407,3 +419,14 @@ def _stage_tables(store: MetricsStore, catalog, names: list[str]) -> tuple[np.nd
 
     outcome, prob = store.cached(("digest_stages", tuple(names)), make)
     return np.append(outcome, OPEN), prob
+
+
+def _stage_outcomes(store: MetricsStore) -> pd.DataFrame:
+    """Per stage of the opportunities table ('' for none): the share of its deals won, and lost. Over the
+    whole table: a warehouse's slice holds a few deals, and has the warehouse count them all."""
+    if isinstance(store, DealSlice):
+        return store.stage_outcomes()
+    closed = store_array(store, "opportunities", "is_closed")
+    won = store_array(store, "opportunities", "is_won")
+    stage = store.deals["stage"].astype("string").fillna("")
+    return pd.DataFrame({"stage": stage, "won": won, "lost": closed & ~won}).groupby("stage").mean()

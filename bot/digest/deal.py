@@ -23,15 +23,17 @@ from bot.digest.subscriptions import Subscription
 from bot.metrics.deals import deal_rows
 from bot.metrics.engine import Engine
 from bot.metrics.store import positions
+from bot.metrics.warehouse_deals import deal_store
 
 
 def deal_row(engine: Engine, opportunity_id: str) -> dict | None:
     """One deal as a deal-list row (names, owner, stage, amount, close date, risk reasons), or None."""
-    store = engine.store
+    as_of = engine.as_of()
+    store = deal_store(engine, opportunity_id, as_of)  # from a warehouse: that deal alone
     pos = positions(store.deals["opportunity_id"], pd.Series([opportunity_id]))
     if pos[0] < 0:
         return None
-    return deal_rows(store, engine.catalog, np.asarray(pos), engine.as_of(), with_reasons=True)[0]
+    return deal_rows(store, engine.catalog, np.asarray(pos), as_of, with_reasons=True)[0]
 
 
 def may_see_deal(who: Identity, row: dict) -> bool:

@@ -124,6 +124,11 @@ class Engine:
         store = self.store
         cal = Calendar(self.as_of(as_of), store.fiscal_year_start_month)
         filters = {dim: self.source_values(store, "deals", dim, values) for dim, values in query.filters.items()}
+        return self._list_deals(store, query, cal, filters, scope)
+
+    def _list_deals(self, store: MetricsStore, query: DealQuery, cal: Calendar, filters: dict[str, list[str]],
+                    scope: frozenset[str] | None) -> DealResult:
+        """The list over the store's frames (the warehouse's picks its rows in SQL first)."""
         return list_deals(store, self.catalog, query, cal, filters, scope)
 
     def canonical_values(self, store: MetricsStore, kpi: Kpi, dim: str, values: list[str]) -> list[str]:

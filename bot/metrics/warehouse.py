@@ -28,7 +28,7 @@ with the file store's own code: target, headcount. revenue, nps_responses and su
 account's dimensions (join on accounts) and month keys in SQL as the loader gives them; revenue's MRR
 is converted as amounts are, and each account's first paying month's MRR (the file store's first_mrr)
 is a view over it (ties within one month, two dates, go to the earlier date where the file store takes
-the earlier file row). Not yet: deal lists (`deals`).
+the earlier file row). Deal lists, digests and a digest's deal buttons: bot/metrics/warehouse_deals.py.
 """
 
 from __future__ import annotations
@@ -94,12 +94,17 @@ class WarehouseStore(MetricsStore):
     fact_counts: dict = field(default_factory=dict)
     sql_lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
+    # Deals and their history are never read whole from a warehouse: deal lists, digests and a digest's
+    # deal buttons read a slice of them (bot/metrics/warehouse_deals.py). Code that asks for them all
+    # here is a path not built for the warehouse: it says so rather than fetching every row.
     @property
     def deals(self) -> pd.DataFrame:
-        raise PlanError("Deal lists are not available on the warehouse backend yet; ask for a KPI instead.")
+        raise PlanError("This answer needs every deal in memory, which the warehouse backend does not load; "
+                        "ask for a KPI or a list of deals instead.")
 
     def history(self) -> pd.DataFrame | None:
-        return None
+        raise PlanError("This answer needs the whole deal history in memory, which the warehouse backend "
+                        "does not load; ask for a KPI or a list of deals instead.")
 
     def has(self, table: str) -> bool:
         if table in self.tables:
@@ -142,30 +147,27 @@ def _flag(col):
 
 def _read_small(con, names: set[str]) -> dict[str, pd.DataFrame]:
     """The small canonical tables, typed as the loader types them."""
-    out = {}
-    for name in SMALL_TABLES:
-        if name not in names:
-            continue
-        frame = con.table(name).to_pandas()
-        spec = TABLES[name]
-        for col in spec.columns:
-            if col.name not in frame.columns:
-                frame[col.name] = pd.Series(pd.NA, index=frame.index, dtype="string")
-                continue
-            s = frame[col.name]
-            if col.kind in ("date", "timestamp"):
-                s = pd.to_datetime(s).astype("datetime64[s]")
-                frame[col.name] = s.dt.normalize() if col.kind == "date" else s
-            elif col.kind in ("money", "number"):
-                frame[col.name] = pd.to_numeric(s).astype("float64")
-            elif col.kind == "bool":
-                frame[col.name] = s.astype("boolean")
-            elif col.kind == "int":
-                frame[col.name] = pd.to_numeric(s).astype("Int64")
-            else:
-                frame[col.name] = s.astype("string").str.strip().replace("", pd.NA)
-        out[name] = frame[[c.name for c in spec.columns]].reset_index(drop=True)
-    return out
+    return {name: typed(con.table(name).to_pandas(), TABLES[name].columns)
+            for name in SMALL_TABLES if name in names}
+
+
+def typed(frame: pd.DataFrame, columns) -> pd.DataFrame:  # noqa: ANN001 (schema Columns)
+    """Rows fetched from the warehouse typed as the loader types them, in `columns`' order (an absent
+    column empty, of its kind); also for the slices of deals and history (bot/metrics/warehouse_deals.py)."""
+    for col in columns:
+        s = frame[col.name] if col.name in frame.columns else pd.Series(None, index=frame.index, dtype="object")
+        if col.kind in ("date", "timestamp"):
+            s = pd.to_datetime(s).astype("datetime64[s]")
+            frame[col.name] = s.dt.normalize() if col.kind == "date" else s
+        elif col.kind in ("money", "number"):
+            frame[col.name] = pd.to_numeric(s).astype("float64")
+        elif col.kind == "bool":
+            frame[col.name] = s.astype("boolean")
+        elif col.kind == "int":
+            frame[col.name] = pd.to_numeric(s).astype("Int64")
+        else:
+            frame[col.name] = s.astype("string").str.strip().replace("", pd.NA)
+    return frame[[c.name for c in columns]].reset_index(drop=True)
 
 
 def _settings(con, names: set[str]) -> dict[str, object]:
@@ -476,10 +478,15 @@ def _in_period(t, column: str, period: Period | None):
 
 def _base(ctx: WCtx, fact: str, t):
     """Scope and the plan's filters (context.filter_mask): before any aggregation."""
+    return scoped(t, fact, ctx.filters, ctx.scope)
+
+
+def scoped(t, fact: str, filters: dict[str, list[str]], scope: frozenset[str] | None) -> list:
+    """The predicates of scope and filters over a fact's relation (also a deal list's, warehouse_deals)."""
     dims = FACTS[fact][1]
-    preds = [_isin(t[dims[dim]], values) for dim, values in ctx.filters.items()]
-    if ctx.scope is not None and fact == "deals":
-        preds.append(_isin(t.owner_id, sorted(ctx.scope)))
+    preds = [_isin(t[dims[dim]], values) for dim, values in filters.items()]
+    if scope is not None and fact == "deals":
+        preds.append(_isin(t.owner_id, sorted(scope)))
     return preds
 
 
@@ -895,8 +902,12 @@ class WarehouseEngine(Engine):
         start = date(latest // 12, latest % 12 + 1, 1)
         return cal.unit(start, "month", f"{start:%B %Y}", forward=False)
 
-    def deals(self, query: DealQuery, as_of: date | None = None, scope: frozenset[str] | None = None) -> DealResult:
-        raise PlanError("Deal lists are not available on the warehouse backend yet; ask for a KPI instead.")
+    def _list_deals(self, store: MetricsStore, query: DealQuery, cal: Calendar, filters: dict[str, list[str]],
+                    scope: frozenset[str] | None) -> DealResult:
+        """Engine.deals over the warehouse: SQL picks the rows, deals.py's code lists them."""
+        from bot.metrics.warehouse_deals import list_deals_sql
+
+        return list_deals_sql(self, query, cal, filters, scope)
 
     # ------------------------------------------------------------ data check
 
@@ -937,6 +948,10 @@ class WarehouseEngine(Engine):
 
 # ---------------------------------------------------------------- loading a file store into a warehouse
 
+# Tables whose rows keep their file order in a column: the file store breaks ties by that order.
+ROW, ROW_ORDERED = "_row", ("opportunities", "opportunity_history")
+
+
 def _canonical(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     """A loaded table with plain column types a warehouse takes (strings, floats, booleans, dates)."""
     out = {}
@@ -954,6 +969,8 @@ def _canonical(frame: pd.DataFrame, name: str) -> pd.DataFrame:
             out[col.name] = s.astype("Int64")
         else:
             out[col.name] = s.astype("string")
+    if name in ROW_ORDERED:  # the file's row number: ties in deal lists and digests follow it (warehouse_deals)
+        out[ROW] = pd.Series(frame.index.to_numpy(dtype="int64"))
     return pd.DataFrame(out)
 
 

@@ -1,0 +1,239 @@
+"""Deal lists and digests over a warehouse (issue 15, item 5): the file store's own code over a slice.
+
+deals.py (conditions, risk flags, order, rows) and bot/digest/content.py (changes, risks, closing this
+week) read a MetricsStore's frames. Over a warehouse, SQL picks the deals they need and their code runs
+unchanged over a `DealSlice`: a MetricsStore holding only those deals (the columns that code reads,
+amounts converted by the file store's own _convert_money) and, of their history, only the rows it reads.
+
+Deal lists (`list_deals_sql`): scope, filters, status, the period or upcoming, and the amount bounds
+become WHERE. When neither the order nor a flag needs history (ordered by amount, close date or age;
+no risk asked), ORDER BY, LIMIT and COUNT go down too and only the rows shown come back. Otherwise every
+candidate comes back with its history rows, and deals.list_deals flags, sorts and cuts them.
+
+Digests (`digest_deals`): the open deals and the deals changed since the earliest window of a day's
+recipients, of the owners those recipients see, with their history rows; and, over the whole table,
+the share of each stage's deals won and lost (`DealSlice.stage_outcomes`), by which the digest tells a
+history row's stage won, lost or open.
+
+History rows kept, per deal: its latest row, its latest row before the day, and its latest row before
+each window's first day. That is all that deals.py (last change; stalled: a row in the 30 days before
+the day, or none at all) and the digest (each window's start and end states) read of it: they take
+only the latest row before a date, or the latest of all.
+
+Ties: the file store breaks them by file order (equal amounts or dates in a list or a digest section;
+history rows at the same instant). A warehouse table has no order: its `_row` column stands for it
+(load_into writes each row's file row number). Without one, opportunity_id in the warehouse's
+collation (history: stage, amount, close date): stable, but not any file's order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+
+from bot.metrics.deals import DealQuery, DealResult, list_deals
+from bot.metrics.engine import Engine
+from bot.metrics.loader import LoadReport, TableReport
+from bot.metrics.periods import Calendar, Period, parse_period
+from bot.metrics.schema import TABLES
+from bot.metrics.store import MetricsStore, _categorise, _convert_money, _currencies, positions
+from bot.metrics.warehouse import ROW, WarehouseEngine, _ibis, _in_period, scoped, typed
+
+HISTORY = "opportunity_history"
+# What deals.py and the digest read of a deal and of a history row; the rest stays in the warehouse.
+DEAL_COLUMNS = ("opportunity_id", "name", "account_id", "owner_id", "stage", "is_closed", "is_won", "amount",
+                "currency", "created_date", "close_date")
+HISTORY_COLUMNS = ("opportunity_id", "changed_at", "stage", "amount", "close_date")
+# A list's order_by: the relation's column, and whether `desc` sorts it descending (age: oldest first).
+ORDER = {"amount": ("_v", True), "close_date": ("close_date", True), "age": ("created_date", False)}
+
+
+@dataclass
+class DealSlice(MetricsStore):
+    """Some deals of a warehouse with some of their history, as the file store holds them (see above)."""
+
+    source: WarehouseEngine | None = field(default=None, repr=False)
+
+    def stage_outcomes(self) -> pd.DataFrame:
+        """Per stage ('' for none): the share of all the warehouse's deals in it that are won, and lost."""
+        return self.cached("stage_outcomes", lambda: _stage_outcomes(self.source))
+
+
+# ---------------------------------------------------------------- deal lists
+
+def list_deals_sql(wh: WarehouseEngine, query: DealQuery, cal: Calendar, filters: dict[str, list[str]],
+                   scope: frozenset[str] | None) -> DealResult:
+    """deals.list_deals over a warehouse, with the same result; `filters` are canonical values."""
+    period = parse_period(query.period, cal, forward=True) if query.period else None
+    t = wh.relations.deals()
+    preds = _conditions(t, query, period, cal.as_of, filters, scope)
+    if query.risks or query.order_by == "last_change":  # flags or order read history: every candidate
+        result = list_deals(_slice(wh, preds, cal.as_of), wh.catalog, query, cal, {}, None)
+    else:  # only the rows shown, and the count
+        column, same = ORDER[query.order_by]
+        shown = _slice(wh, preds, cal.as_of, order=(column, query.desc == same), limit=query.limit,
+                       with_history=False)
+        result = list_deals(shown, wh.catalog, query, cal, {}, None)
+        result.total = int(_execute(wh, t.filter(*preds).count() if preds else t.count()))
+    result.filters = filters
+    return result
+
+
+def _conditions(t, query: DealQuery, period: Period | None, as_of: date, filters: dict[str, list[str]],
+                scope: frozenset[str] | None) -> list:
+    """deals.list_deals' conditions but the risks, as predicates over the deals relation."""
+    preds = scoped(t, "deals", filters, scope)
+    status = {"open": ~t.is_closed, "won": t.is_won, "lost": t.is_closed & ~t.is_won, "closed": t.is_closed}
+    if query.status in status:  # "any": none
+        preds.append(status[query.status])
+    if period is not None:
+        preds.append(_in_period(t, "close_date" if query.date_field == "close" else "created_date", period))
+    if query.upcoming:
+        preds.append(t.close_date >= _day(t.close_date, as_of))
+    if query.amount_min is not None:  # a deal without an amount is neither over nor under (deals._amounts)
+        preds.append(t._v > query.amount_min)
+    if query.amount_max is not None:
+        preds.append(t._v < query.amount_max)
+    return preds
+
+
+# ---------------------------------------------------------------- digests and a digest's deal buttons
+
+def digest_deals(engine: Engine, day: date, starts: Iterable[date], owners: frozenset[str] | None) -> MetricsStore:
+    """What a day's digests read of deals (bot/digest/content.py), for windows starting on `starts` and
+    ending the day before `day`, for recipients seeing `owners` (None: everyone): the file store itself;
+    from a warehouse, the owners' open deals and their deals changed in a window, with their history."""
+    if not isinstance(engine, WarehouseEngine):
+        return engine.store
+    starts = sorted(set(starts))
+    t = engine.relations.deals()
+    wanted = ~t.is_closed
+    if starts and starts[0] < day and _has_history(engine):
+        h = engine.store.table(HISTORY)
+        moved = h.filter(h.changed_at >= _day(h.changed_at, starts[0]), h.changed_at < _day(h.changed_at, day))
+        wanted = wanted | t.opportunity_id.isin(moved.opportunity_id)
+    return _slice(engine, [wanted, *scoped(t, "deals", {}, owners)], day, starts)
+
+
+def deal_store(engine: Engine, opportunity_id: str, day: date) -> MetricsStore:
+    """A store holding the deal, as of `day` (a digest's deal buttons): the file store itself; from a
+    warehouse, a slice of that deal with its history."""
+    if not isinstance(engine, WarehouseEngine):
+        return engine.store
+    t = engine.relations.deals()
+    return _slice(engine, [t.opportunity_id == opportunity_id], day)
+
+
+# ---------------------------------------------------------------- the slice
+
+def _slice(wh: WarehouseEngine, preds: list, day: date, starts: Iterable[date] = (),
+           order: tuple[str, bool] | None = None, limit: int | None = None, with_history: bool = True) -> DealSlice:
+    """The deals matching `preds` (over wh.relations.deals()): first by `order` (column, descending;
+    missing values last) when given, then in file order; at most `limit`; with their history rows for
+    `day` and windows starting on `starts`."""
+    ibis = _ibis()
+    t = wh.relations.deals()
+    rel = t.filter(*preds) if preds else t
+    picked = rel.select(*[c for c in (*DEAL_COLUMNS, "_v", ROW) if c in rel.columns])
+    keys = [] if order is None else [(ibis.desc if order[1] else ibis.asc)(picked[order[0]], nulls_first=False)]
+    picked = picked.order_by([*keys, picked[ROW] if ROW in picked.columns else picked.opportunity_id])
+    deals = _deal_frame(_execute(wh, picked.limit(limit) if limit else picked), wh.store)
+    history = None
+    if with_history and _has_history(wh):
+        history = _history_frame(wh, rel, deals, [day, *starts])
+    return _as_slice(wh, deals, history)
+
+
+def _deal_frame(raw: pd.DataFrame, store: MetricsStore) -> pd.DataFrame:
+    """Fetched deals as the file store loads them (store.load_store): typed, amounts converted by the
+    same code, labels as categories; in the order fetched, which stands for the file's."""
+    frame = typed(raw, [c for c in TABLES["opportunities"].columns if c.name in DEAL_COLUMNS])
+    frame["is_won"] = frame["is_won"].astype(bool)  # the relation's: never null, won deals closed
+    frame["is_closed"] = frame["is_closed"].astype(bool)
+    currency = _currencies(frame, store.base_currency)
+    _convert_money("opportunities", frame, currency, store.fx, _report("opportunities", len(frame)))
+    return _categorise("opportunities", frame)
+
+
+def _history_frame(wh: WarehouseEngine, deals_rel, deals: pd.DataFrame, cuts: list[date]) -> pd.DataFrame:
+    """The deals' history rows that deals.py and the digest read (see the module's docstring), converted
+    in each deal's currency as MetricsStore.history converts them."""
+    h = wh.store.table(HISTORY)
+    h = h.filter(h.changed_at.notnull(), h.opportunity_id.isin(deals_rel.opportunity_id))  # as the loader: no
+    h = h.select(*[c for c in (*HISTORY_COLUMNS, ROW) if c in h.columns])                # row without a time
+    parts = [_latest(h, None), *(_latest(h, cut) for cut in sorted(set(cuts)))]
+    frame = typed(_execute(wh, _ibis().union(*parts, distinct=True)), TABLES[HISTORY].columns)
+    pos = positions(deals["opportunity_id"], frame["opportunity_id"])
+    codes = np.where(pos >= 0, deals["currency"].cat.codes.to_numpy()[pos], -1)
+    currency = pd.Series(pd.Categorical.from_codes(codes, dtype=deals["currency"].dtype), index=frame.index)
+    _convert_money(HISTORY, frame, currency.fillna(wh.store.base_currency), wh.store.fx, _report(HISTORY, len(frame)))
+    return _categorise(HISTORY, frame).drop(columns="_row")
+
+
+def _latest(h, before: date | None):
+    """Each deal's latest history row (before the day `before`, when given); ties as the file's order."""
+    ibis = _ibis()
+    part = h if before is None else h.filter(h.changed_at < _day(h.changed_at, before))
+    ties = [part[ROW]] if ROW in part.columns else [part[c] for c in ("stage", "amount", "close_date") if c in part.columns]
+    rank = ibis.row_number().over(group_by=part.opportunity_id,
+                                  order_by=[ibis.desc(part.changed_at), *(ibis.desc(c) for c in ties)])
+    return part.mutate(_rank=rank).filter(lambda x: x._rank == 0).drop("_rank")
+
+
+def _as_slice(wh: WarehouseEngine, deals: pd.DataFrame, history: pd.DataFrame | None) -> DealSlice:
+    """The slice as a store: its deals and history, the reps, and the accounts its deals name (deal rows
+    show their names)."""
+    store = wh.store
+    tables = {"opportunities": deals}
+    if "reps" in store.tables:
+        tables["reps"] = store.tables["reps"]
+    if "accounts" in store.tables:
+        accounts = store.tables["accounts"]
+        tables["accounts"] = accounts[accounts["account_id"].isin(deals["account_id"].cat.categories)]
+    if history is not None:
+        tables[HISTORY] = history
+    return DealSlice(store.config, LoadReport(), tables, store.fx, signature=store.signature, source=wh)
+
+
+def _stage_outcomes(wh: WarehouseEngine) -> pd.DataFrame:
+    """Over every deal: per stage ('' for none), the share won and the share lost (content._stage_tables)."""
+    ibis = _ibis()
+    t = wh.relations.deals()
+    one = lambda cond: ibis.ifelse(cond, 1, 0)  # noqa: E731 (PostgreSQL sums no boolean)
+    got = _execute(wh, t.group_by(stage=ibis.coalesce(t.stage.cast("string"), ibis.literal(""))).aggregate(
+        n=t.count(), won=one(t.is_won).sum(), lost=one(t.is_closed & ~t.is_won).sum()))
+    n = got["n"].astype("float64").to_numpy()
+    return pd.DataFrame({"won": got["won"].astype("float64").to_numpy() / n,
+                         "lost": got["lost"].astype("float64").to_numpy() / n},
+                        index=pd.Index(got["stage"].astype(str), name="stage"))
+
+
+# ---------------------------------------------------------------- helpers
+
+def _has_history(wh: WarehouseEngine) -> bool:
+    store = wh.store
+
+    def present() -> bool:
+        with store.sql_lock:
+            return HISTORY in set(store.con.list_tables())
+
+    return store.cached(("warehouse_has", HISTORY), present)
+
+
+def _day(col, day: date):
+    """The start of `day` as a literal of the column's type (a DATE, or a TIMESTAMP at midnight UTC)."""
+    return _ibis().literal(datetime.combine(day, time()) if col.type().is_timestamp() else day)
+
+
+def _report(name: str, rows: int) -> LoadReport:
+    """A report for _convert_money to write to (a slice's rows were checked when they were loaded)."""
+    return LoadReport(tables={name: TableReport(name, f"warehouse:{name}", rows, rows)})
+
+
+def _execute(wh: WarehouseEngine, expr) -> pd.DataFrame:
+    with wh.store.sql_lock:  # one connection for the engine's questions and its scheduler's digests
+        return wh.store.con.execute(expr)
