@@ -6,6 +6,7 @@ import re
 import threading
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
 
 import snowballstemmer
 
@@ -87,22 +88,72 @@ def like(query: str, name: str) -> bool:
     return False
 
 
+LANGS = ("en", "da", "sv")
 _IDENTIFIER = None
 _IDENTIFIER_LOCK = threading.Lock()
+_LANGID_FORMAT = 1  # raise when the cached form changes
 
 
 def _identifier():
+    """py3langid's identifier for ccobot's three languages. Its byte automaton (37 MB) is mapped
+    from the cache rather than read into memory: a question touches a few of its pages, and a
+    start after the first reads no 4.5 MB xz model (a second and a half)."""
     global _IDENTIFIER
     with _IDENTIFIER_LOCK:
         if _IDENTIFIER is None:
-            from py3langid.langid import MODEL_FILE, LanguageIdentifier
+            from py3langid.langid import MODEL_DIR, MODEL_FILE
 
-            ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-            ident.set_languages(["en", "da", "sv"])
-            # It keeps the 97-language model to switch back: 27 MB of a model for three is let go.
-            ident._full_model = (ident.nb_ptc, ident.nb_pc, ident.nb_classes)
-            _IDENTIFIER = ident
+            from bot.nlu.cache import cached_folder, digest
+
+            key = digest(_LANGID_FORMAT, LANGS, _package("py3langid"), _stamp(MODEL_DIR / MODEL_FILE))
+            _IDENTIFIER = cached_folder("langid", key, _build_identifier, _load_identifier)
     return _IDENTIFIER
+
+
+def _build_identifier(folder: Path) -> None:
+    """The model narrowed to LANGS, as arrays: the automaton's transitions, each state's row offset
+    and feature, and the three languages' columns of the feature weights."""
+    import numpy as np
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    ident.set_languages(list(LANGS))
+    np.save(folder / "ptc.npy", np.ascontiguousarray(ident.nb_ptc))
+    np.save(folder / "pc.npy", np.asarray(ident.nb_pc))
+    (folder / "classes.txt").write_text("\n".join(ident.nb_classes), encoding="utf-8")
+    np.save(folder / "nextmove.npy", np.asarray(ident.tk_nextmove))
+    np.save(folder / "rowbase.npy", np.asarray(ident._rowbase, dtype=np.int32))
+    np.save(folder / "output.npy", np.asarray(ident.tk_output, dtype=np.int32))
+
+
+def _load_identifier(folder: Path):
+    """The identifier over the cached arrays; the large ones mapped, read as memoryviews (what
+    py3langid's automaton walk indexes gives plain ints, as from its own arrays and lists)."""
+    import numpy as np
+    from py3langid.langid import LanguageIdentifier
+
+    def mapped(name: str) -> memoryview:
+        return memoryview(np.load(folder / name, mmap_mode="r"))
+
+    classes = (folder / "classes.txt").read_text(encoding="utf-8").split("\n")
+    ident = LanguageIdentifier(np.load(folder / "ptc.npy"), np.load(folder / "pc.npy"), classes,
+                               mapped("nextmove.npy"), mapped("output.npy"), norm_probs=True, tk_row=())
+    ident._rowbase = mapped("rowbase.npy")  # tk_row's offsets, precomputed: tk_row itself is not read
+    return ident
+
+
+def _package(name: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "?"
+
+
+def _stamp(path: Path) -> tuple:
+    st = path.stat()
+    return str(path), st.st_size, st.st_mtime_ns
 
 
 def detect_language(text: str, words: list[str], evidence: dict[str, float] | None = None) -> str:
@@ -129,9 +180,7 @@ def detect_language(text: str, words: list[str], evidence: dict[str, float] | No
 def is_word(word: str) -> bool:
     """Is this a word of English, Danish or Swedish (about once in a million words or more)? Such a
     word means itself: it is not read as a misspelling of something else."""
-    from wordfreq import zipf_frequency
-
-    return any(zipf_frequency(word, lang) >= WORD_ZIPF for lang in ("en", "da", "sv"))
+    return any(zipf_frequency(word, lang) >= WORD_ZIPF for lang in LANGS)
 
 
 @lru_cache(maxsize=200_000)
@@ -140,14 +189,12 @@ def compound_parts(word: str, lang: str) -> tuple[str, ...]:
     ("ingeniørteamene" → ingeniør, teamene; "kundepleje" → kunde, pleje; a linking s is dropped)."""
     if lang not in ("da", "sv") or len(word) < 8 or not word.isalpha():
         return ()
-    from wordfreq import zipf_frequency
-
     for i in range(len(word) - 4, 3, -1):  # the longest head that leaves a word
         head, tail = word[:i], word[i:]
-        if zipf_frequency(tail, lang) < 2.5:
+        if zipf_frequency(tail, lang) < ZIPF_FLOOR:
             continue
         for h in (head[:-1], head) if head.endswith("s") else (head,):
-            if len(h) >= 4 and zipf_frequency(h, lang) >= 2.5:
+            if len(h) >= 4 and zipf_frequency(h, lang) >= ZIPF_FLOOR:
                 return (h, tail)
     return ()
 
@@ -158,11 +205,136 @@ def known_word(word: str) -> bool:
     return is_word(word) or any(compound_parts(word.lower(), lang) for lang in ("da", "sv"))
 
 
+# ---------------------------------------------------------------- word frequencies
+
+# The lowest Zipf frequency anything in ccobot tells apart: is_word asks for 3, compound parts and
+# the playbook's glossary for 2.5, and the playbook's word weights are the same for every word at
+# 2.5 or below. wordfreq's lists go down to 1 (once in 100 million words); ccobot keeps the words
+# from ZIPF_KEPT up (a margin under the floor), 142,000 of 690,000: 9 MB instead of 43.
+ZIPF_FLOOR = 2.5
+ZIPF_KEPT = 2.4
+_WORDFREQ_FORMAT = 1
+_WORDFREQ: dict[str, dict[str, float]] | None = None
+_WORDFREQ_LOCK = threading.Lock()
+
+
+def zipf_frequency(word: str, lang: str) -> float:
+    """wordfreq's Zipf frequency of a word in en, da or sv, exact from ZIPF_FLOOR up; a word under
+    ZIPF_KEPT reads 0, as one wordfreq does not know. Every use of wordfreq in ccobot goes here."""
+    _install_word_lists()
+    from wordfreq import zipf_frequency as frequency
+
+    return frequency(word, lang)
+
+
+def _install_word_lists() -> None:
+    """Give wordfreq the kept part of its lists for LANGS. It finds a token's frequency through
+    get_frequency_dict; its tokenizer, number handling and rounding stay its own."""
+    global _WORDFREQ
+    if _WORDFREQ is not None:
+        return
+    with _WORDFREQ_LOCK:
+        if _WORDFREQ is not None:
+            return
+        import wordfreq
+
+        from bot.nlu.cache import cached_folder, digest
+
+        files = [_stamp(Path(f)) for lang, f in sorted(wordfreq.available_languages("best").items()) if lang in LANGS]
+        key = digest(_WORDFREQ_FORMAT, LANGS, ZIPF_KEPT, _package("wordfreq"), files)
+        buckets = cached_folder("wordfreq", key, _build_word_lists, _load_word_lists)
+        compact = {lang: {w: wordfreq.cB_to_freq(-i) for i, bucket in enumerate(b) for w in bucket}
+                   for lang, b in buckets.items()}
+        full = wordfreq.get_frequency_dict
+
+        def frequency_dict(lang: str, wordlist: str = "best", match_cutoff: None = None) -> dict[str, float]:
+            if wordlist == "best" and match_cutoff is None and lang in compact:
+                return compact[lang]
+            return full(lang, wordlist, match_cutoff)
+
+        wordfreq.get_frequency_dict = frequency_dict
+        full.cache_clear()  # full lists a caller may have read before
+        wordfreq.get_frequency_list.cache_clear()
+        wordfreq._wf_cache.clear()
+        _WORDFREQ = compact
+
+
+def _build_word_lists(folder: Path) -> None:
+    """Per language, wordfreq's frequency bands (one per centibel, the most frequent first) down to ZIPF_KEPT."""
+    import json
+
+    import wordfreq
+
+    bands = round((9 - ZIPF_KEPT) * 100) + 1  # band i holds the words of Zipf (900 - i) / 100
+    for lang in LANGS:
+        full = wordfreq.get_frequency_list.__wrapped__(lang, "best")  # not into wordfreq's own cache
+        (folder / f"{lang}.json").write_text(json.dumps(full[:bands], ensure_ascii=False), encoding="utf-8")
+
+
+def _load_word_lists(folder: Path) -> dict[str, list[list[str]]]:
+    import json
+
+    return {lang: json.loads((folder / f"{lang}.json").read_text(encoding="utf-8")) for lang in LANGS}
+
+
+# ---------------------------------------------------------------- parts of speech
+
+_LEXICON_FORMAT = 1
+_LEXICON: tuple | None = None
+_LEXICON_LOCK = threading.Lock()
+
+
+def word_classes(word: str) -> frozenset[str]:
+    """The parts of speech (NOUN, VERB, ADJ …) lemminflect's English lexicon knows a word as: the
+    keys of its getAllLemmas(word). Kept as a sorted array of the words and a bit per class
+    (1.5 MB) rather than lemminflect's dictionaries of lemmas (50 MB with the package)."""
+    words, masks, names = _lexicon()
+    needle = word.lower().encode("utf-8")
+    if not needle or len(needle) > words.dtype.itemsize:
+        return frozenset()
+    i = int(words.searchsorted(needle))
+    if i == len(words) or words[i] != needle:
+        return frozenset()
+    return frozenset(name for bit, name in enumerate(names) if int(masks[i]) >> bit & 1)
+
+
+def _lexicon() -> tuple:
+    global _LEXICON
+    with _LEXICON_LOCK:
+        if _LEXICON is None:
+            from bot.nlu.cache import cached_folder, digest
+
+            key = digest(_LEXICON_FORMAT, _package("lemminflect"))
+            _LEXICON = cached_folder("lexicon", key, _build_lexicon, _load_lexicon)
+    return _LEXICON
+
+
+def _build_lexicon(folder: Path) -> None:
+    """Every word of lemminflect's lemma and override tables with the classes getAllLemmas gives it."""
+    import numpy as np
+    from lemminflect import Lemmatizer, getAllLemmas
+
+    lemmatizer = Lemmatizer()
+    names = list(lemmatizer.DICT_UPOS_TYPES)
+    words = sorted({w.lower() for table in (lemmatizer._getLemmaDict(), lemmatizer._getOverridesDict())
+                    for w in table}, key=lambda w: w.encode("utf-8"))
+    masks = [sum(1 << names.index(k) for k in getAllLemmas(w)) for w in words]
+    np.save(folder / "words.npy", np.array([w.encode("utf-8") for w in words], dtype=bytes))
+    np.save(folder / "classes.npy", np.array(masks, dtype=np.uint8))
+    (folder / "names.txt").write_text("\n".join(names), encoding="utf-8")
+
+
+def _load_lexicon(folder: Path) -> tuple:
+    import numpy as np
+
+    names = (folder / "names.txt").read_text(encoding="utf-8").split("\n")
+    return np.load(folder / "words.npy"), np.load(folder / "classes.npy"), names
+
+
 def warm_up() -> None:
     """Load the language-identification model, the word lists and the English lexicon of parts of
-    speech (the playbook's) ahead of the first question (about a second and a half)."""
-    from lemminflect import getAllLemmas
-
+    speech (the playbook's) ahead of the first question: milliseconds from the cache, about two
+    seconds the first time."""
     _identifier()
     is_word("warm")
-    getAllLemmas("warm")
+    word_classes("warm")

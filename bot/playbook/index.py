@@ -331,7 +331,7 @@ class PlaybookIndex:
         """How much each question word says about the topic: a rare word more than a common one
         ("vacation" more than "good"), and a word found in most passages ("CCO") less than one
         found in few."""
-        from wordfreq import zipf_frequency
+        from bot.nlu.text import zipf_frequency
 
         out = []
         for word, ts in zip(qwords, qterms):
@@ -393,13 +393,13 @@ class PlaybookIndex:
         something the playbook does not cover, however many of its other words it knows ("sales
         reps"). Only a noun counts (a word the English lexicon knows as a noun and not as a verb),
         so "… should a CCO own?" or "… does sales enablement include?" are not read so."""
-        from lemminflect import getAllLemmas
+        from bot.nlu.text import word_classes
 
         raw = WORD.findall(question.lower())
         if len(raw) < 2 or raw[-2] in STOP | QUANTIFIERS or raw[-1] in STOP or len(raw[-1]) < 3:
             return None
         head = self.spell([raw[-1]])[0]
-        kinds, modifier = getAllLemmas(head), getAllLemmas(raw[-2])
+        kinds, modifier = word_classes(head), word_classes(raw[-2])
         if "NOUN" not in kinds or "VERB" in kinds or not {"NOUN", "ADJ"} & set(modifier):
             return None
         if any(t in self._df for t in terms(head, ("en", "da", "sv"))):

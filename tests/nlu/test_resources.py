@@ -1,0 +1,146 @@
+"""The language resources and the account names, kept compact and cached on disk, answer as the
+packages and the plain dictionary they replace: each is checked against the stock package (or a
+dictionary built here) on the same inputs."""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from bot.nlu import cache, text, values
+
+SAMPLE_TEXTS = ["win rate by region last quarter", "hvad er vores pipeline", "vad är vår pipeline i år", "", "123",
+                "ÆØÅ æøå", "pipeline", "hur många affärer vann vi", "Freja Karlsson", "omsætning pr. måned"]
+ODD_WORDS = ["e-mail", "co-worker", "rock'n'roll", "2024", "q3", "3rd", "pipeline", "mødelokale", "friskvårdsbidrag",
+             "onbaording", "xyzzy", "ingeniørteamene", "kundepleje", "U.S.A.", "don't", "", "naïve", "ÆØÅ"]
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setattr(cache, "cache_dir", lambda: tmp_path / "cache")
+    return tmp_path / "cache"
+
+
+def test_language_identifier_from_the_cache_classifies_as_py3langid(home: Path) -> None:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    import wordfreq
+
+    stock = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    stock.set_languages(list(text.LANGS))
+    built = cache.cached_folder("langid", "t", text._build_identifier, text._load_identifier)
+    again = cache.cached_folder("langid", "t", text._build_identifier, text._load_identifier)  # read, mapped
+    rng = random.Random(5)
+    texts = SAMPLE_TEXTS + [" ".join(rng.sample(wordfreq.top_n_list(lang, 3000), rng.randint(1, 8)))
+                            for lang in text.LANGS for _ in range(60)]
+    for t in texts:
+        assert built.classify(t) == stock.classify(t) == again.classify(t), t
+    assert isinstance(again.tk_nextmove, memoryview)
+
+
+def test_word_frequencies_are_wordfreqs_wherever_ccobot_compares_them(home: Path) -> None:
+    import wordfreq
+
+    rng = random.Random(7)
+    words = list(ODD_WORDS)
+    for lang in text.LANGS:
+        bands = wordfreq.get_frequency_list.__wrapped__(lang, "best")
+        for i in [*range(0, len(bands), 11), *range(640, 672)]:  # around the kept bands' edge too
+            if i < len(bands) and bands[i]:
+                words += rng.sample(bands[i], min(2, len(bands[i])))
+    program = ("import json, sys, wordfreq; ws = json.load(sys.stdin); "
+               "print(json.dumps({l: [wordfreq.zipf_frequency(w, l) for w in ws] for l in ('en', 'da', 'sv')}))")
+    stock = json.loads(subprocess.run([sys.executable, "-c", program], input=json.dumps(words), text=True,
+                                      capture_output=True, check=True).stdout)
+    for lang in text.LANGS:
+        for word, want in zip(words, stock[lang]):
+            got = text.zipf_frequency(word, lang)
+            if want >= text.ZIPF_KEPT:
+                assert got == want, (lang, word)
+            else:  # below what is kept: under every threshold, and the playbook's weight of it the same
+                assert got < text.ZIPF_FLOOR
+                assert min(max(6.5 - got, 0.3), 4.0) == min(max(6.5 - want, 0.3), 4.0)
+
+
+def test_word_classes_are_lemminflects_parts_of_speech(home: Path) -> None:
+    from lemminflect import Lemmatizer, getAllLemmas
+
+    lemmatizer = Lemmatizer()
+    known = sorted(set(lemmatizer._getLemmaDict()) | set(lemmatizer._getOverridesDict()))
+    rng = random.Random(3)
+    for word in rng.sample(known, 3000) + ["Car", "LAPTOP", "company", "new", "xyzzy", "", "a" * 80, "ærø"]:
+        assert text.word_classes(word) == frozenset(getAllLemmas(word)), word
+
+
+def _accounts(names: list[str | None]) -> pd.DataFrame:
+    return pd.DataFrame({"account_id": [f"A{i}" for i in range(len(names))], "name": names}).astype("str")
+
+
+def _plain_index(accounts: pd.DataFrame) -> dict[str, list[str]]:
+    """The phrases as one dictionary, the way values.py built them before (independent of AccountNames)."""
+    lowered = accounts["name"].astype("string").fillna("").str.lower().tolist()
+    full = [values.key(n) for n in lowered]
+    bare = [values.LEGAL_SUFFIX.sub("", k) for k in full]
+    out: dict[str, list[str]] = {}
+    for f, b, acc in zip(full, bare, accounts["account_id"].astype(str)):
+        if f:
+            out.setdefault(f, []).append(acc)
+        if b and b != f and bare.count(b) == 1:
+            out.setdefault(b, []).append(acc)
+    return out
+
+
+NAMES = ["Nordlys A/S", "Nordlys ApS", "Beacon Software", "Beacon Software", "Fjord Freight AB", "Öresund Bank",
+         "Kaffe & Kage ApS", "Acme's Tools GmbH", None, "", "Sand AB", "Sand"]
+
+
+@pytest.mark.parametrize("cached", [False, True])
+def test_account_names_find_what_a_dictionary_of_phrases_finds(home: Path, monkeypatch: pytest.MonkeyPatch,
+                                                               cached: bool) -> None:
+    if cached:
+        monkeypatch.setattr(values, "CACHED_FROM", 0)
+    accounts = _accounts(NAMES)
+    plain = _plain_index(accounts)
+    for _ in range(2):  # built (and cached), then read back
+        names = values.AccountNames.of(accounts)
+        for phrase, ids in plain.items():
+            assert names.find(phrase) == ids, phrase
+        for phrase in ["nordlys", "beacon", "fjord freight ab x", "", "sand ab"]:
+            assert names.find(phrase) == plain.get(phrase, []), phrase
+        assert names.words == {w for p in plain for w in p.split()}
+    assert any(home.glob("accounts-*")) == cached
+
+
+def test_a_hash_collision_never_names_the_wrong_account(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(values, "_hash", lambda phrase: 1)  # every phrase collides
+    accounts = _accounts(NAMES)
+    names = values.AccountNames.of(accounts)
+    for phrase, ids in _plain_index(accounts).items():
+        assert names.find(phrase) == ids
+    assert names.find("no such account") == []
+
+
+def test_an_unreadable_cache_entry_is_rebuilt_and_an_unwritable_cache_builds_in_memory(
+        home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    built = []
+
+    def build(folder: Path) -> None:
+        built.append(1)
+        (folder / "x.txt").write_text("ok")
+
+    def load(folder: Path) -> str:
+        return (folder / "x.txt").read_text()
+
+    assert cache.cached_folder("k", "1", build, load) == "ok"
+    assert cache.cached_folder("k", "1", build, load) == "ok" and len(built) == 1
+    (home / "k-1" / "x.txt").unlink()
+    assert cache.cached_folder("k", "1", build, load) == "ok" and len(built) == 2
+    blocked = home / "blocked"
+    blocked.write_text("a file where the folder would be")
+    monkeypatch.setattr(cache, "cache_dir", lambda: blocked / "cache")
+    assert cache.cached_folder("k", "1", build, load) == "ok" and len(built) == 3
