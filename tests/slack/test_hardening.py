@@ -313,7 +313,10 @@ def test_two_hundred_signed_events_at_once_with_a_slow_engine(slack, capsys, tmp
     with capsys.disabled():
         print(f"\n200 signed events at once: ack p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms; "
               f"all answered in {answered:.1f} s")
-    assert p99 < 0.5
+    # Half of Slack's 3 s. Each ack waits for its event's claim (written before the ack, a burst's
+    # claims together): p99 0.6-1.0 s here on 2 busy cores, against 0.3-0.6 s before the claim moved
+    # there. An implementation answering before its ack takes 200 x 0.3 s / 16 workers, far over.
+    assert p99 < 1.5
 
 
 # shutdown -----------------------------------------------------------------------------------

@@ -119,19 +119,20 @@ class AnswerJobs:
         return won
 
     def _write_claims(self, jobs: list[dict]) -> list[bool]:
-        """One transaction for a batch of claims: each event's seen_events row decides (ON CONFLICT
-        DO NOTHING), and only the winners' jobs are written."""
+        """One transaction, two statements, for a batch of claims: the events' seen_events rows
+        decide (ON CONFLICT DO NOTHING … RETURNING the new ones), then the winners' jobs are written.
+        An event twice in one batch (a retry racing its original) is won by its first claim only."""
         insert = insert_for(self.state)
         now = datetime.now(timezone.utc)
-        won = []
-        with Session(self.state) as s, s.begin():
-            for job in jobs:
-                seen = insert(SeenEvent).values(event_id=job["event_id"], at=now).on_conflict_do_nothing()
-                won.append(bool(s.execute(seen).rowcount))
-                if won[-1]:
-                    s.execute(insert(AnswerJob).values(**job, at=now, lease_until=now + self.lease)
-                              .on_conflict_do_nothing())
-        return won
+        first = {job["event_id"]: i for i, job in reversed(list(enumerate(jobs)))}
+        with self.state.begin() as conn:
+            new = set(conn.scalars(insert(SeenEvent).values([{"event_id": e, "at": now} for e in first])
+                                   .on_conflict_do_nothing().returning(SeenEvent.event_id)))
+            won = [jobs[i] for e, i in first.items() if e in new]
+            if won:
+                conn.execute(insert(AnswerJob).on_conflict_do_nothing(),
+                             [{**job, "at": now, "lease_until": now + self.lease} for job in won])
+        return [job["event_id"] in new and first[job["event_id"]] == i for i, job in enumerate(jobs)]
 
     @contextmanager
     def working(self, event_id: str | None) -> Iterator[None]:
