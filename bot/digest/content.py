@@ -4,7 +4,9 @@ The store is read once per local date, not once per recipient: the engine comput
 figure grouped by owner, changes, risks and closing deals are worked out for every deal and
 indexed by owner, and each recipient's digest is then summed or gathered over the owners in
 their access scope. Figures come from the engine's KPIs and the deal rows and risk reasons
-from the deal-list code, so a digest and an answer to "my pipeline this quarter" agree.
+from the deal-list code, so a digest and an answer to "my pipeline this quarter" agree. Over a
+warehouse the deal sections read the same code over a slice: the deals and history rows the
+day's digests need, fetched through SQL (bot/metrics/warehouse_deals.py, digest_deals).
 """
 
 from __future__ import annotations
