@@ -41,10 +41,12 @@ test: $(DEV)
 	exit $$status
 
 # Benchmarks run on demand, never as part of the tests. SIZES=100000,1000000 to choose.
+# The warehouse bench starts a throwaway PostgreSQL; WAREHOUSE_SIZES=1000000,10000000 for the full run.
 bench: $(DEV)
 	$(BIN)/python bench/bench_engine.py $(if $(SIZES),--sizes $(SIZES),)
 	$(BIN)/python bench/bench_ask.py
 	$(BIN)/python bench/bench_playbook.py
+	$(BIN)/python bench/bench_warehouse.py --sizes $(or $(WAREHOUSE_SIZES),100000) --repeat 3
 
 # The language model's evaluation against the endpoint in OPENAI_API_KEY / OPENAI_BASE_URL /
 # CCOBOT_MODEL (environment or .env); says it is skipped when no key is set.

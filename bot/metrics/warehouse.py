@@ -1069,9 +1069,9 @@ class _PgTarget:
     def _copy(self, name: str, table) -> None:
         import pyarrow.csv as pa_csv
 
-        # CSV quoting every value but nulls: an empty string stays '' and a missing value NULL.
-        options = pa_csv.WriteOptions(include_header=False, quoting_style="all_valid")
         sql = _pg_sql("COPY {} FROM STDIN WITH (FORMAT csv, FREEZE)", name)
+        # Arrow quotes every string (an empty one as ""), never a null: PostgreSQL reads NULL for a null.
+        options = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
         with self.conn.cursor().copy(sql) as copy:
             for batch in table.to_batches(max_chunksize=PG_COPY_ROWS):
                 sink = _pa().BufferOutputStream()
