@@ -1026,8 +1026,11 @@ class _IbisTarget:
 # PostgreSQL: the fact tables are written sorted on the date their questions' periods filter on, so
 # a period reads a contiguous run of pages through that date's index rather than every page (the
 # rows of a quarter are spread over the whole table in the file's order); owner_id serves a rep's
-# own numbers. Small tables are joined by hash and need no index.
+# own numbers. The tables the deals' view joins for a dimension get a unique index on their key (the
+# loader keeps one row per key): PostgreSQL then drops the joins a question does not use, rather than
+# hashing every account for each query ("my revenue this year" as a rep: 638 ms -> 9 ms at 10M deals).
 PG_ORDER = {"opportunities": "close_date", "leads": "created_date", "marketing_spend": "month"}
+PG_UNIQUE = ("reps", "accounts")
 PG_INDEXES = {"opportunities": ("close_date", "created_date", "owner_id"), "leads": ("created_date",),
               "opportunity_history": ("opportunity_id",)}  # a slice's history rows (warehouse_deals)
 PG_TYPES = {"string": "TEXT", "large_string": "TEXT", "double": "DOUBLE PRECISION", "bool": "BOOLEAN",
@@ -1063,6 +1066,11 @@ class _PgTarget:
             for col in PG_INDEXES.get(name, ()):
                 if col in table.column_names:
                     self.conn.execute(_pg_sql("CREATE INDEX {} ON {} ({})", f"{name}_{col}_idx", name, col))
+            if name in PG_UNIQUE:
+                from psycopg import sql
+
+                key = sql.SQL(", ").join(map(sql.Identifier, TABLES[name].key))
+                self.conn.execute(_pg_sql("CREATE UNIQUE INDEX {} ON {} ({})", f"{name}_key", name, key))
         self.conn.execute(_pg_sql("ANALYZE {}", name))
         self.conn.commit()
 
