@@ -153,7 +153,7 @@ def _add_accounts(idx: ValueIndex, accounts: pd.DataFrame | None) -> None:
     idx.words |= idx.accounts.words
 
 
-ACCOUNTS_FORMAT = 1  # raise when the cached form or the way names become phrases changes
+ACCOUNTS_FORMAT = 2  # raise when the cached form or the way names become phrases changes
 CACHED_FROM = 20_000  # accounts: below this building is quicker than reading a cache entry
 
 
@@ -183,8 +183,8 @@ class AccountNames:
 
     def find(self, phrase: str) -> list[str]:
         """The ids of the accounts a normalised phrase names, in the accounts' order."""
-        h = _hash(phrase)
-        lo, hi = np.searchsorted(self.hashes, [h, h + 1])
+        h = np.uint32(_hash(phrase))
+        lo, hi = self.hashes.searchsorted(h, "left"), self.hashes.searchsorted(h, "right")
         out = []
         for entry in self.entries[lo:hi].tolist():
             row, bare = divmod(entry, 2)
@@ -222,7 +222,7 @@ def _account_arrays(names: pd.Series) -> tuple[np.ndarray, np.ndarray, set[str]]
         if short and short != full and counts[short] == 1:
             hashes.append(_hash(short))
             entries.append(2 * row + 1)
-    hashes_arr = np.asarray(hashes, dtype=np.int64)
+    hashes_arr = np.asarray(hashes, dtype=np.uint32)
     order = np.argsort(hashes_arr, kind="stable")  # equal hashes keep the accounts' order
     words = {w for full, _ in pairs for w in full.split()}
     return hashes_arr[order], np.asarray(entries, dtype=np.int64)[order].astype(np.int32), words

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
-from langchain_text_splitters import MarkdownHeaderTextSplitter
+from functools import lru_cache
 
 from bot.playbook.documents import Document
 from bot.playbook.sentences import normalise, split_sentences
@@ -33,13 +32,18 @@ class Chunk:
                 "position": self.position, "source": self.source, "sha": self.sha}
 
 
-_by_heading = MarkdownHeaderTextSplitter(headers_to_split_on=HEADERS, strip_headers=True)
+@lru_cache(maxsize=1)
+def _by_heading():
+    """The splitter, made on first use: LangChain is imported only where documents are indexed (7 MB)."""
+    from langchain_text_splitters import MarkdownHeaderTextSplitter
+
+    return MarkdownHeaderTextSplitter(headers_to_split_on=HEADERS, strip_headers=True)
 
 
 def split(doc: Document) -> list[Chunk]:
     chunks = []
     # Whitespace first: the header splitter drops non-breaking spaces and glues words together.
-    for part in _by_heading.split_text(normalise(doc.text)):
+    for part in _by_heading().split_text(normalise(doc.text)):
         section = " › ".join(part.metadata[h] for _, h in HEADERS if h in part.metadata)
         body = re.sub(r" *\n+", "\n", part.page_content.replace("  \n", "\n"))  # its line breaks, one each
         for piece in _pieces(body, doc.lang):

@@ -1,0 +1,47 @@
+"""What the loaded store keeps: no column only the load reads, repeated free text as categories
+with the same values (checked against the file read by bare pandas)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from bot.metrics import store as store_module
+from bot.metrics.demo import write_demo
+from bot.metrics.store import LOAD_ONLY, load_store
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("demo")
+    write_demo(folder, deals=3000, as_of=date(2026, 11, 20))
+    return folder
+
+
+def test_columns_only_the_load_reads_are_not_kept(demo: Path) -> None:
+    store = load_store(demo, with_history=True)
+    for name, frame in store.tables.items():
+        assert "_row" not in frame.columns, name
+        assert not set(LOAD_ONLY.get(name, ())) & set(frame.columns), name
+    assert {"has_partner", "close_m", "created_m", "first_win"} <= set(store.deals.columns)  # made from them
+
+
+def test_repeated_deal_names_become_categories_with_the_same_values(demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    raw = pd.read_parquet(demo / "opportunities.parquet", columns=["opportunity_id", "name"])
+    assert raw["name"].nunique() * 2 <= len(raw)  # the demo's names repeat
+    monkeypatch.setattr(store_module, "REPEATED_TEXT_FROM", 0)
+    deals = load_store(demo).deals
+    assert isinstance(deals["name"].dtype, pd.CategoricalDtype)
+    by_id = raw.set_index("opportunity_id")["name"]
+    assert deals["name"].astype(str).tolist() == by_id.loc[deals["opportunity_id"].astype(str)].tolist()
+    assert isinstance(deals["account_id"].dtype, pd.CategoricalDtype)  # ids are not free text: as before
+    assert not isinstance(deals["opportunity_id"].dtype, pd.CategoricalDtype)
+
+
+def test_distinct_text_stays_text(demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(store_module, "REPEATED_TEXT_FROM", 0)
+    accounts = load_store(demo).tables["accounts"]  # every account's name is its own
+    assert not isinstance(accounts["name"].dtype, pd.CategoricalDtype)
