@@ -28,7 +28,6 @@ import gc
 import json
 import math
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -188,13 +187,19 @@ def same(a: list[float], b: list[float]) -> bool:
 
 # ---------------------------------------------------------------- one size, in a fresh process
 
-def rss_mib() -> float:
+def _status_mib(field: str) -> float:
     with open("/proc/self/status") as f:
-        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) / 1024
+        return next(int(line.split()[1]) for line in f if line.startswith(field)) / 1024
+
+
+def rss_mib() -> float:
+    return _status_mib("VmRSS:")
 
 
 def peak_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's peak RSS. Not getrusage's ru_maxrss: Linux carries that across exec, so a child
+    would report the RSS its parent had when it forked (the loader's, gigabytes at 10M deals)."""
+    return _status_mib("VmHWM:")
 
 
 def held_mib(store) -> dict[str, dict]:
