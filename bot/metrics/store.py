@@ -271,7 +271,8 @@ if _LIBC is not None and "MALLOC_MMAP_THRESHOLD_" not in os.environ:
     # glibc raises its mmap threshold each time a large block is freed, up to 32 MB, after which the
     # store's arrays and a question's masks and sums (1-8 MB each) come from the heap, whose freed
     # holes stay resident. A fixed threshold keeps them mapped and returned when freed: at 1M deals
-    # about 40 MB less after the load and 25 MB less after questions, no slower (bench_memory.py).
+    # about 40 MB less after the load and 25 MB less after questions, which are no slower; the load
+    # takes about a second more of page faults (fixed only after the load, it kept 10-25 MB more).
     _LIBC.mallopt(M_MMAP_THRESHOLD, 256 * 1024)
 
 
