@@ -464,7 +464,7 @@ def _once():
     return middleware
 
 
-CLAIMED = "ccobot_claimed"  # set in a request's context when its job was claimed before the ack
+ASK, CLAIMED = "ccobot_ask", "ccobot_claimed"  # a request's context: its question, read once; its job claimed
 
 
 def _claim_before_ack(bot: SlackBot):
@@ -476,6 +476,7 @@ def _claim_before_ack(bot: SlackBot):
         ask, event_id = ask_of(body, context.bot_user_id, context.team_id), body.get("event_id")
         if ask is None or not event_id:
             return next()
+        context[ASK] = ask
         try:
             if not bot.jobs.claim(event_id, question=ask.question, user_id=ask.user_id, channel=ask.channel,
                                   thread_ts=ask.thread_ts, channel_type=ask.channel_type, team_id=ask.team_id):
@@ -491,4 +492,5 @@ def _claim_before_ack(bot: SlackBot):
 
 def ask_in(body: dict, context: BoltContext) -> tuple[Ask | None, bool]:
     """A listener's question, read as the claim read it, and whether its job is already claimed."""
-    return ask_of(body, context.bot_user_id, context.team_id), bool(context.get(CLAIMED))
+    ask = context.get(ASK) or ask_of(body, context.bot_user_id, context.team_id)
+    return ask, bool(context.get(CLAIMED))
