@@ -59,8 +59,10 @@ class DealSlice(MetricsStore):
     source: WarehouseEngine | None = field(default=None, repr=False)
 
     def stage_outcomes(self) -> pd.DataFrame:
-        """Per stage ('' for none): the share of all the warehouse's deals in it that are won, and lost."""
-        return self.cached("stage_outcomes", lambda: _stage_outcomes(self.source))
+        """Per stage ('' for none): the share of all the warehouse's deals in it that are won, and lost.
+        Kept with the warehouse's store, not the slice: a slice is made per digest day and preview,
+        and this is one pass over the whole table."""
+        return self.source.store.cached("stage_outcomes", lambda: _stage_outcomes(self.source))
 
 
 # ---------------------------------------------------------------- deal lists
