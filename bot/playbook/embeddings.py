@@ -122,10 +122,10 @@ def _part_ok(part: str, rest: str) -> bool:
     or when the rest is a word too ("marknads|chef", but not "fro|kost")."""
     if len(part) >= 5:
         return True
-    from bot.nlu.text import zipf_frequency
+    from bot.nlu.text import ZIPF_FLOOR, zipf_frequency
 
     rest = rest[:-1] if rest.endswith("s") and len(rest) > 4 else rest
-    return any(zipf_frequency(rest, lang) >= 2.5 for lang in ("da", "sv"))
+    return any(zipf_frequency(rest, lang) >= ZIPF_FLOOR for lang in ("da", "sv"))
 
 
 def _fold(word: str) -> str:

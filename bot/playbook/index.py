@@ -26,7 +26,7 @@ import numpy as np
 from chromadb.config import Settings as ChromaSettings
 
 from bot.nlu.forms import question_form
-from bot.nlu.text import compound_parts, stem
+from bot.nlu.text import LANGS, compound_parts, stem
 from bot.playbook.chunks import Chunk, split
 from bot.playbook.documents import load_documents
 from bot.playbook.embeddings import STOP, WORD, Embedder, concepts, glossary_version, word_concepts, words
@@ -335,7 +335,7 @@ class PlaybookIndex:
 
         out = []
         for word, ts in zip(qwords, qterms):
-            common = max(zipf_frequency(word, lang) for lang in ("en", "da", "sv"))
+            common = max(zipf_frequency(word, lang) for lang in LANGS)
             share = max((self._df.get(t, 0) for t in ts), default=0) / max(len(self._chunks), 1)
             out.append(min(max(6.5 - common, 0.3), 4.0) * (1.0 - 0.7 * share))
         return out
