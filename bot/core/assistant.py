@@ -28,7 +28,7 @@ from bot.llm.narrate import Narrator
 from bot.llm.understand import ModelReader, Refused, unsure
 from bot.metrics.context import Note
 from bot.metrics.deals import DealQuery
-from bot.metrics.engine import Engine, KpiResult, display_names
+from bot.metrics.engine import Engine, KpiResult
 from bot.metrics.periods import Calendar, parse_period, shift_year
 from bot.metrics.plan import QueryPlan
 from bot.nlu.compare import Comparison
@@ -385,8 +385,8 @@ class Assistant:
         for word in parsed.unknown:
             close += [index.exact[k][0][1] for k, score, _ in
                       process.extract(word.lower(), index.fuzzy_keys, scorer=fuzz.WRatio, limit=3, score_cutoff=60)]
-        names = display_names(self.engine.store, "owner")
-        close = [str(names.get(v, v)) for v in dict.fromkeys(close) if len(str(v)) > 2][:3]
+        names = self.engine.store.names("owner", close)
+        close = [names.get(v, v) for v in dict.fromkeys(close) if len(str(v)) > 2][:3]
         hint = t("closest", lang, options=", ".join(close)) if close else ""
         what = ", ".join(self._understood(parsed))
         return Answer(question=parsed.question, kind="clarify", lang=lang, metric=parsed.metric,
@@ -409,8 +409,8 @@ class Assistant:
         lang = parsed.lang
         params = dict(exc.params)
         if exc.reason == "denied_owner":
-            names = display_names(store, "owner")
-            params["names"] = join_or([str(names.get(o, o)) for o in params["owners"]], lang).replace(
+            names = store.names("owner", params["owners"])
+            params["names"] = join_or([names.get(o, o) for o in params["owners"]], lang).replace(
                 f" {t('or', lang)} ", f" {t('and', lang)} ")
             params["and_reports"] = t("and_reports", lang)
             params.pop("owners")
@@ -473,8 +473,8 @@ class Assistant:
             return {"team": f"{dimension_word('team', parsed.lang)} {filters['team'][0]}"}
         if "owner" not in filters:
             return {}
-        names = display_names(self.engine.store, "owner")
-        return {o: str(names.get(o, o)) for o in filters["owner"]}
+        names = self.engine.store.names("owner", filters["owner"])
+        return {o: names.get(o, o) for o in filters["owner"]}
 
     # ------------------------------------------------------------ audit
 

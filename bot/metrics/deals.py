@@ -232,7 +232,8 @@ def deal_rows(store: MetricsStore, catalog: Catalog, pos: np.ndarray, as_of: dat
     # Column by column: taking 10 rows of one Series is cheap, of the whole wide frame it is not.
     col = {c: deals[c].iloc[pos].tolist() if c in deals.columns else [None] * len(pos)
            for c in ("opportunity_id", "name", "account_id", "owner_id", "stage", "amount", "close_date", "is_closed")}
-    owners, accounts = _names(store, "reps", "rep_id"), _names(store, "accounts", "account_id")
+    owners = store.names("owner", filter(None, map(_text, col["owner_id"])))
+    accounts = store.names("account", filter(None, map(_text, col["account_id"])))
     if flags is None:  # the caller may have them already, over the same positions
         flags = risk_flags(store, catalog, pos, as_of) if with_reasons else {}
     rows = []
@@ -249,14 +250,6 @@ def deal_rows(store: MetricsStore, catalog: Catalog, pos: np.ndarray, as_of: dat
             "is_closed": bool(col["is_closed"][i]),
         })
     return rows
-
-
-def _names(store: MetricsStore, table: str, key: str) -> dict[str, str]:
-    frame = store.tables.get(table)
-    if frame is None or "name" not in frame.columns:
-        return {}
-    return store.cached(("name_map", table), lambda: {
-        str(k): str(n) for k, n in zip(frame[key].astype(str), frame["name"].astype("string")) if isinstance(n, str)})
 
 
 def _text(value: object) -> str | None:

@@ -185,15 +185,15 @@ class Engine:
             grouped = grouped.sort_values(ascending=plan.order == "asc", na_position="last")
         if plan.limit:
             grouped = grouped.head(plan.limit)
-        rows = []
-        for key, value in grouped.items():
-            keys = key if isinstance(key, tuple) else (key,)
-            row = {dim: self._label(ctx, dim, k) for dim, k in zip(plan.group_by, keys)}
-            for dim in ("owner", "account"):
-                if dim in row:
-                    row[f"{dim}_name"] = display_names(ctx.store, dim).get(row[dim])
+        rows = [{dim: self._label(ctx, dim, k) for dim, k in zip(plan.group_by, key if isinstance(key, tuple) else (key,))}
+                for key in grouped.index]
+        for dim in ("owner", "account"):
+            if dim in plan.group_by:  # the names of the rows shown, looked up together
+                names = ctx.store.names(dim, [r[dim] for r in rows if r[dim] is not None])
+                for row in rows:
+                    row[f"{dim}_name"] = names.get(row[dim])
+        for row, value in zip(rows, grouped.to_numpy()):
             row["value"] = _clean(value)
-            rows.append(row)
         return rows
 
     @staticmethod
@@ -222,16 +222,3 @@ def _clean(value: object) -> float | None:
         return None
     value = float(value)
     return value if np.isfinite(value) else None
-
-
-def display_names(store: MetricsStore, dim: str) -> pd.Series:
-    """id → display name for reps (owner) or accounts, for labelling rows and filters."""
-    table, key = {"owner": ("reps", "rep_id"), "account": ("accounts", "account_id")}[dim]
-
-    def make() -> pd.Series:
-        frame = store.tables.get(table)
-        if frame is None:
-            return pd.Series(dtype="string")
-        return pd.Series(frame["name"].astype("string").to_numpy(), index=frame[key].astype(str).to_numpy())
-
-    return store.cached(("names", dim), make)

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import Callable, Iterable, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -124,6 +124,20 @@ class MetricsStore:
         latest = max(filter(pd.notna, [closed.max(), d["created_date"].max()]), default=None)
         return latest.date() if latest is not None else None
 
+    def names(self, dim: str, ids: Iterable[str]) -> dict[str, str]:
+        """id → display name of the reps (dim "owner") or accounts ("account") with these ids; ids
+        unknown or without a name are left out. Looked up for the ids asked, not kept for every
+        account: a deal list shows ten, and a million-entry dictionary costs a hundred MB."""
+        table, key = NAMED[dim]
+        frame = self.tables.get(table)
+        wanted = list(dict.fromkeys(str(i) for i in ids))
+        if frame is None or "name" not in frame.columns or not wanted:
+            return {}
+        pos = positions(frame[key], pd.Series(wanted, dtype="string"))
+        found = pos >= 0
+        names = frame["name"].iloc[pos[found]].astype("string").tolist()
+        return {i: n for i, n in zip(np.asarray(wanted, dtype=object)[found], names) if isinstance(n, str) and n}
+
     def values(self, table: str, column: str) -> list[str]:
         """Distinct labels of a column, for validating and suggesting filter values."""
         frame = self.tables.get(table)
@@ -145,6 +159,8 @@ def positions(keys: pd.Series, rows: pd.Series) -> np.ndarray:
     return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
+# What names an id (MetricsStore.names): dimension -> (table, its id column).
+NAMED = {"owner": ("reps", "rep_id"), "account": ("accounts", "account_id")}
 # What digests read (bot/digest): the processes that only send digests load no more.
 DIGEST_TABLES = frozenset({"opportunities", "reps", "accounts", "targets", "fx_rates"})
 
