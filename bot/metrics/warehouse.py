@@ -17,9 +17,12 @@ and team (join on reps), the account's segment, industry, country and partner (j
 is_closed or is_won, fx conversion, month keys, each account's first win (a window; ties on the same
 close date are broken by opportunity_id, where the file store takes the earlier file row).
 
-Small tables are read into pandas once, as the file store has them: reps and accounts (names,
-roles, the manager tree, the parser's value index), targets (converted with the same FxTable) and
-fx_rates. Fact tables (opportunities, leads, marketing_spend) are never fetched whole.
+Small tables are read into pandas once, as the file store has them: reps (names, roles, the manager
+tree), targets (converted with the same FxTable), fx_rates and partners. Fact tables (opportunities,
+leads, marketing_spend, …) and accounts are never fetched whole, so the bot's memory does not grow
+with them: accounts give filter values by SELECT DISTINCT, names by id for the rows shown
+(`WarehouseStore.names`), and the parser's account names are streamed once into an index kept on
+disk (bot/nlu/values.py `AccountNames.streamed`).
 
 Formula kinds computed in the warehouse: deal_sum, deal_count, deal_mean, deal_cycle, lead_count,
 lead_conversion, spend, marketing_roi, mrr, retention, nps, case_resolution, cac_payback; combined:
@@ -37,7 +40,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -55,11 +58,15 @@ from bot.metrics.loader import LoadReport, StoreConfig, TableReport, derive_outc
 from bot.metrics.periods import Calendar, Period
 from bot.metrics.plan import QueryPlan, check_plan
 from bot.metrics.schema import TABLES
-from bot.metrics.store import MetricsStore, _categorise, _check_targets, _convert_money, _currencies, _prepare_reps
+from bot.metrics.store import (CATEGORIES, MetricsStore, _categorise, _check_targets, _convert_money, _currencies,
+                               _prepare_reps)
 
-SMALL_TABLES = ("reps", "accounts", "targets", "fx_rates", "partners")
+SMALL_TABLES = ("reps", "targets", "fx_rates", "partners")
 FACT_TABLES = ("opportunities", "leads", "marketing_spend", "revenue", "nps_responses", "support_cases")
+LEFT_THERE = (*FACT_TABLES, "accounts")  # tables queried where they are, never read whole
 SETTINGS_TABLE = "ccobot_settings"
+IDS = ("owner_id", "account_id")  # category columns that are keys, not labels a question names
+COMBINATIONS = 50_000  # label combinations fetched in one pass at most (WarehouseStore._distinct)
 # Dimensions of a deal that come from another table: column -> (table, column there).
 JOINED = {"region": ("reps", "region"), "team": ("reps", "team"), "segment": ("accounts", "segment"),
           "industry": ("accounts", "industry"), "country": ("accounts", "country")}
@@ -91,7 +98,7 @@ class WarehouseStore(MetricsStore):
     fact tables left in the warehouse: `values` and `has` ask it."""
 
     con: object = None
-    fact_counts: dict = field(default_factory=dict)
+    present: dict[str, bool] = field(default_factory=dict)  # tables left there -> whether they have rows
     sql_lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     # Deals and their history are never read whole from a warehouse: deal lists, digests and a digest's
@@ -109,7 +116,41 @@ class WarehouseStore(MetricsStore):
     def has(self, table: str) -> bool:
         if table in self.tables:
             return len(self.tables[table]) > 0
-        return self.fact_counts.get(table, 0) > 0
+        return self.present.get(table, False)
+
+    def names(self, dim: str, ids: Iterable[str]) -> dict[str, str]:
+        wanted = list(dict.fromkeys(str(i) for i in ids))
+        if dim != "account" or not wanted or "name" not in self.columns("accounts"):
+            return super().names(dim, wanted)
+        a = self.table("accounts")
+        got = self.fetch(a.filter(a.account_id.isin(wanted)).select("account_id", "name"))
+        return {str(i): str(n).strip() for i, n in zip(got["account_id"], got["name"])
+                if isinstance(n, str) and n.strip()}
+
+    def columns(self, table: str) -> tuple[str, ...]:
+        """A table's columns in the warehouse (none: no such table)."""
+        return tuple(self.table(table).columns) if table in self.present else ()
+
+    def account_key(self) -> tuple:
+        """What the accounts' name index is kept on disk by (AccountNames.streamed): the warehouse and
+        the accounts' number, first and last id and total name length; a change to any builds a new
+        one. A rename that keeps all four is caught where a name is found: it is checked against the
+        warehouse's name for that id."""
+        a = self.table("accounts")
+        got = self.fetch(a.aggregate(n=a.count(), lo=a.account_id.min(), hi=a.account_id.max(),
+                                     chars=a.name.length().sum()))
+        return (self.signature, *(None if pd.isna(v) else str(v) for v in got.iloc[0]))
+
+    def account_batches(self, size: int = 100_000) -> Iterator[pd.DataFrame]:
+        """Every account's id and name, a batch at a time (the index is built without holding them all)."""
+        a = self.table("accounts")
+        with self.sql_lock:
+            for batch in self.con.to_pyarrow_batches(a.select("account_id", "name"), chunk_size=size):
+                yield batch.to_pandas(types_mapper={_pa().string(): pd.StringDtype()}.get)
+
+    def fetch(self, expr) -> pd.DataFrame:
+        with self.sql_lock:  # one Ibis connection; DuckDB and psycopg connections are not shared safely
+            return self.con.execute(expr)
 
     def values(self, table: str, column: str) -> list[str]:
         if table in self.tables:
@@ -118,16 +159,26 @@ class WarehouseStore(MetricsStore):
             return self.values(*JOINED[column])
         if table in ACCOUNT_FACT_MONTHS and column in ACCOUNT_DIMS:
             return self.values("accounts", column)
-        if not self.fact_counts.get(table) or column not in self.table(table).columns:
+        if not self.present.get(table) or column not in self.columns(table):
             return []
+        return self.cached(("values", table, column), lambda: self._distinct(table, column))
 
-        def distinct() -> list[str]:
-            col = self.table(table)[column]
-            with self.sql_lock:
-                found = col.name("v").as_table().filter(col.notnull()).distinct().to_pandas()["v"]
-            return sorted({str(v).strip() for v in found if str(v).strip()})
-
-        return self.cached(("values", table, column), distinct)
+    def _distinct(self, table: str, column: str) -> list[str]:
+        """A column's labels. With the table's other label columns in one pass (SELECT DISTINCT over them
+        together: one scan of ten million deals instead of four), kept for them too; a table whose label
+        combinations are too many for that is read a column at a time."""
+        together = [c for c in CATEGORIES.get(table, ()) if c not in IDS and c in self.columns(table)]
+        if column not in together:
+            together = [column]
+        t = self.table(table)
+        found = self.fetch(t.select(*together).distinct().limit(COMBINATIONS + 1))
+        if len(found) > COMBINATIONS and len(together) > 1:
+            found = self.fetch(t.select(column).distinct())
+        labels = {c: sorted({str(v).strip() for v in found[c] if v is not None and not pd.isna(v) and str(v).strip()})
+                  for c in found.columns}
+        for c, values in labels.items():
+            self.derived.setdefault(("values", table, c), values)
+        return labels[column]
 
     def table(self, name: str):
         return self.cached(("ibis_table", name), lambda: self.con.table(name))
@@ -205,12 +256,9 @@ def open_warehouse_store(url: str, base_currency: str | None = None, fiscal_year
     _check_targets(tables, report)
     tables = {name: _categorise(name, frame) for name, frame in tables.items()}
     _prepare_reps(tables)
-    counts = {}
-    for name in FACT_TABLES:
-        if name in names:
-            counts[name] = int(con.table(name).count().to_pandas())
-            report.tables[name] = TableReport(name, f"warehouse:{name}", counts[name], counts[name])
-    return WarehouseStore(cfg, report, tables, fx, signature=("warehouse", _safe(url)), con=con, fact_counts=counts)
+    # Whether each has rows, not how many: counting ten million deals is a scan (`data check` counts).
+    present = {name: bool(int(con.table(name).limit(1).count().to_pandas())) for name in LEFT_THERE if name in names}
+    return WarehouseStore(cfg, report, tables, fx, signature=("warehouse", _safe(url)), con=con, present=present)
 
 
 def _safe(url: str) -> str:
@@ -258,8 +306,7 @@ class WCtx:
             self.notes.append(note)
 
     def execute(self, expr) -> pd.DataFrame:
-        with self.store.sql_lock:  # one Ibis connection; DuckDB and psycopg connections are not shared safely
-            return self.store.con.execute(expr)
+        return self.store.fetch(expr)
 
 
 Value = float | pd.Series
@@ -407,7 +454,7 @@ class Relations:
     def _with_accounts(self, t, columns: tuple[str, ...]):
         """The account's columns joined on (store._join): empty where the account is unknown or the
         store has no accounts table (or no such column)."""
-        if "accounts" not in self.store.tables:
+        if "accounts" not in self.store.present:
             return t.mutate(**{c: _null_string() for c in columns})
         a = self.store.table("accounts")
         a = a.select(_acc_id=a.account_id, **{c: a[c] if c in a.columns else _null_string() for c in columns})
@@ -917,9 +964,12 @@ class WarehouseEngine(Engine):
         store = self.store
         report = store.report
         names = set(store.con.list_tables())
-        for name in ("opportunities", *FACT_TABLES[1:], *SMALL_TABLES):
+        for name in (*LEFT_THERE, *SMALL_TABLES):
             if name not in names:
                 continue
+            if name in LEFT_THERE:  # the small tables' rows were counted as they were read
+                rows = int(store.fetch(store.table(name).count()))
+                report.tables[name] = TableReport(name, f"warehouse:{name}", rows, rows)
             cols = set(store.table(name).columns)
             missing = [c.name for c in TABLES[name].columns if c.required and c.name not in cols
                        and not (name == "opportunities" and c.name in ("is_won", "is_closed"))]

@@ -64,6 +64,9 @@ class DealSlice(MetricsStore):
         and this is one pass over the whole table."""
         return self.source.store.cached("stage_outcomes", lambda: _stage_outcomes(self.source))
 
+    def names(self, dim: str, ids: Iterable[str]) -> dict[str, str]:
+        return self.source.store.names(dim, ids)  # accounts are looked up in the warehouse
+
 
 # ---------------------------------------------------------------- deal lists
 
@@ -187,15 +190,12 @@ def _latest(h, before: date | None):
 
 
 def _as_slice(wh: WarehouseEngine, deals: pd.DataFrame, history: pd.DataFrame | None) -> DealSlice:
-    """The slice as a store: its deals and history, the reps, and the accounts its deals name (deal rows
-    show their names)."""
+    """The slice as a store: its deals and history, and the reps (the accounts' names of the rows shown
+    are asked of the warehouse: DealSlice.names)."""
     store = wh.store
     tables = {"opportunities": deals}
     if "reps" in store.tables:
         tables["reps"] = store.tables["reps"]
-    if "accounts" in store.tables:
-        accounts = store.tables["accounts"]
-        tables["accounts"] = accounts[accounts["account_id"].isin(deals["account_id"].cat.categories)]
     if history is not None:
         tables[HISTORY] = history
     return DealSlice(store.config, LoadReport(), tables, store.fx, signature=store.signature, source=wh)
@@ -237,5 +237,4 @@ def _report(name: str, rows: int) -> LoadReport:
 
 
 def _execute(wh: WarehouseEngine, expr) -> pd.DataFrame:
-    with wh.store.sql_lock:  # one connection for the engine's questions and its scheduler's digests
-        return wh.store.con.execute(expr)
+    return wh.store.fetch(expr)  # one connection for the engine's questions and its scheduler's digests

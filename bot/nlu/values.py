@@ -12,6 +12,7 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -21,7 +22,7 @@ from bot.metrics.store import MetricsStore
 from babel import Locale
 
 from bot.nlu.lexicon import COUNTRY_ALIASES, VALUE_ALIASES
-from bot.nlu.text import is_word, normalise
+from bot.nlu.text import MAX_CHARS, is_word, normalise
 
 # dimension -> (table, column) where its values are listed
 SOURCES = {
@@ -91,7 +92,7 @@ def build_index(store: MetricsStore) -> ValueIndex:
     idx.fuzzy_keys = list(idx.exact)
     _add_reps(idx, store.tables.get("reps"))
     idx.words = {w for phrase in idx.exact for w in phrase.split()}
-    _add_accounts(idx, store.tables.get("accounts"))
+    _add_accounts(idx, store)
     return idx
 
 
@@ -145,16 +146,21 @@ def _add_reps(idx: ValueIndex, reps: pd.DataFrame | None) -> None:
     idx.fuzzy_keys += [key(n) for n in names if n]
 
 
-def _add_accounts(idx: ValueIndex, accounts: pd.DataFrame | None) -> None:
+def _add_accounts(idx: ValueIndex, store: MetricsStore) -> None:
     """Accounts by exact name, with or without the legal suffix (no fuzzy: there can be millions)."""
-    if accounts is None:
+    accounts = store.tables.get("accounts")
+    if accounts is not None:
+        idx.accounts = AccountNames.of(accounts)
+    elif store.has("accounts"):  # a warehouse's: not in memory
+        idx.accounts = AccountNames.streamed(store)
+    else:
         return
-    idx.accounts = AccountNames.of(accounts)
     idx.words |= idx.accounts.words
 
 
-ACCOUNTS_FORMAT = 2  # raise when the cached form or the way names become phrases changes
+ACCOUNTS_FORMAT = 3  # raise when the cached form or the way names become phrases changes
 CACHED_FROM = 20_000  # accounts: below this building is quicker than reading a cache entry
+Named = Callable[[list[int]], list[tuple[str, "str | None"]]]  # account rows → each one's (id, name)
 
 
 class AccountNames:
@@ -162,41 +168,66 @@ class AccountNames:
     with the account row of each (8 bytes a phrase, 2 MB at 125,000 accounts, where a dictionary
     of the phrases took 70 MB). A hash found is checked against the account's name, so a
     collision never names the wrong account. A large store's arrays and words are cached by the
-    accounts' content (bot/nlu/cache.py): a restart reads them instead of normalising every name."""
+    accounts' content (bot/nlu/cache.py) and mapped, not read: a restart neither normalises every
+    name again nor holds the arrays in memory."""
 
-    def __init__(self, names: pd.Series, ids: pd.Series, hashes: np.ndarray, entries: np.ndarray,
-                 words: set[str]) -> None:
-        self.names, self.ids = names, ids  # the store's columns, not copies
+    def __init__(self, hashes: np.ndarray, entries: np.ndarray, words: set[str], named: Named) -> None:
         self.hashes, self.entries = hashes, entries  # entry: 2 × row, + 1 for the name without its suffix
         self.words = words
+        self.named = named
 
     @classmethod
     def of(cls, accounts: pd.DataFrame) -> "AccountNames":
+        """A file store's accounts, in memory: a row is the table's."""
         names, ids = accounts["name"], accounts["account_id"]
+
+        def named(rows: list[int]) -> list[tuple[str, str | None]]:
+            return list(zip(ids.iloc[rows].astype(str).tolist(), _lowered(names.iloc[rows])))
+
         if len(accounts) < CACHED_FROM:
-            return cls(names, ids, *_account_arrays(names))
+            return cls(*_account_arrays([names]), named)
         from bot.nlu.cache import cached_folder, digest
 
         content = digest(ACCOUNTS_FORMAT, _code_version(), _fingerprint(names))
-        arrays = cached_folder("accounts", content, lambda folder: _save_accounts(folder, names), _load_accounts)
-        return cls(names, ids, *arrays)
+        arrays = cached_folder("accounts", content, lambda folder: _save_accounts(folder, [names]), _load_accounts)
+        return cls(*arrays, named)
+
+    @classmethod
+    def streamed(cls, store: MetricsStore) -> "AccountNames":
+        """A warehouse's accounts (bot/metrics/warehouse.py), never all in memory: streamed once into
+        a cache entry that also keeps each row's id; a name found is checked against the warehouse's
+        current name for that id, so a renamed account is not found by its old name."""
+        from bot.nlu.cache import cached_folder, digest
+
+        content = digest(ACCOUNTS_FORMAT, _code_version(), store.account_key())
+        hashes, entries, words, ids = cached_folder(
+            "accounts", content, lambda folder: _save_streamed(folder, store.account_batches()), _load_streamed)
+
+        def named(rows: list[int]) -> list[tuple[str, str | None]]:
+            wanted = [ids[r].as_py() for r in rows]
+            current = store.names("account", wanted)
+            lowered = _lowered(pd.Series([current.get(i) for i in wanted], dtype="object"))
+            return [(i, low if i in current else None) for i, low in zip(wanted, lowered)]
+
+        return cls(hashes, entries, words, named)
 
     def find(self, phrase: str) -> list[str]:
         """The ids of the accounts a normalised phrase names, in the accounts' order."""
         h = np.uint32(_hash(phrase))
         lo, hi = self.hashes.searchsorted(h, "left"), self.hashes.searchsorted(h, "right")
+        entries = self.entries[lo:hi].tolist()
+        if not entries:
+            return []
         out = []
-        for entry in self.entries[lo:hi].tolist():
-            row, bare = divmod(entry, 2)
-            full, short = _phrases(_lowered(self.names.iloc[[row]])[0])
-            if phrase == (short if bare else full):
-                out.append(str(self.ids.iloc[row]))
+        for entry, (account, lowered) in zip(entries, self.named([e // 2 for e in entries])):
+            if lowered is not None and phrase == _phrases(lowered)[entry % 2]:
+                out.append(account)
         return out
 
 
 def _lowered(names: pd.Series) -> list[str]:
     """Names lower-cased as text columns are (Arrow's lower case: the same at build and look-up)."""
-    return names.astype("string").fillna("").str.lower().tolist()
+    return names.astype("string[pyarrow]").fillna("").str.lower().tolist()
 
 
 def _phrases(lowered: str) -> tuple[str, str]:
@@ -209,23 +240,54 @@ def _hash(phrase: str) -> int:
     return zlib.crc32(phrase.encode("utf-8"))
 
 
-def _account_arrays(names: pd.Series) -> tuple[np.ndarray, np.ndarray, set[str]]:
-    """Every account's phrase, and its phrase without the suffix where no other account has that one."""
-    # Plain lists and a Counter: a pandas lookup per account cost seconds at 125,000 accounts.
-    pairs = [_phrases(n) for n in _lowered(names)]
-    counts = Counter(short for _, short in pairs)
-    hashes, entries = [], []
-    for row, (full, short) in enumerate(pairs):
-        if full:
-            hashes.append(_hash(full))
-            entries.append(2 * row)
-        if short and short != full and counts[short] == 1:
-            hashes.append(_hash(short))
-            entries.append(2 * row + 1)
-    hashes_arr = np.asarray(hashes, dtype=np.uint32)
-    order = np.argsort(hashes_arr, kind="stable")  # equal hashes keep the accounts' order
-    words = {w for full, _ in pairs for w in full.split()}
-    return hashes_arr[order], np.asarray(entries, dtype=np.int64)[order].astype(np.int32), words
+def _account_arrays(batches: Iterable[pd.Series]) -> tuple[np.ndarray, np.ndarray, set[str]]:
+    """Every account's phrase, and its phrase without the suffix where no other account has that one;
+    the names a batch at a time, kept only as hashes (a warehouse's millions are never all in memory)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    parts: dict[str, list[np.ndarray]] = {"full": [], "has_full": [], "short": [], "key": [], "shortened": []}
+    words: set[str] = set()
+    for names in batches:
+        fulls, shorts = _batch_phrases(names)
+        parts["full"].append(np.fromiter((_hash(f) for f in fulls), np.uint32, len(fulls)))
+        parts["has_full"].append(np.fromiter(map(bool, fulls), bool, len(fulls)))
+        parts["short"].append(np.fromiter((_hash(x) for x in shorts), np.uint32, len(shorts)))
+        # 64 bits: this build's count of equal shorts
+        parts["key"].append(np.fromiter((hash(x) if x else 0 for x in shorts), np.int64, len(shorts)))
+        parts["shortened"].append(np.fromiter((bool(x) and x != f for f, x in zip(fulls, shorts)), bool, len(fulls)))
+        words.update(pc.unique(pc.list_flatten(pc.split_pattern(pa.array(fulls, pa.string()), " "))).to_pylist())
+    full, has_full, short, keys, shortened = (np.concatenate(p) if p else np.zeros(0) for p in parts.values())
+    _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+    bare = shortened.astype(bool) & (counts[inverse] == 1)
+    hashes = np.concatenate([full[has_full.astype(bool)], short[bare]]).astype(np.uint32)
+    entries = np.concatenate([2 * np.flatnonzero(has_full), 2 * np.flatnonzero(bare) + 1])
+    order = np.lexsort((entries, hashes))  # equal hashes in the accounts' order, a name before its bare form
+    words.discard("")
+    return hashes[order], entries[order].astype(np.int32), words
+
+
+# Names of ASCII letters and digits with single spaces, perhaps ending in a sentence dot ("Acme Inc."):
+# normalise() keeps them as they are but that dot, so their phrases are their lower case without it,
+# and Arrow makes those for a whole batch at once (most of a CRM's names; a million of them one by one
+# took seconds).
+_ASCII_PLAIN = r"^[A-Za-z0-9]+( [A-Za-z0-9]+)*$|^[A-Za-z0-9]+( [A-Za-z0-9]+)*[A-Za-z]\.$"
+
+
+def _batch_phrases(names: pd.Series) -> tuple[list[str], list[str]]:
+    """_phrases of each name: plain ASCII names in Arrow, the rest one by one."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pa.array(names.astype("string[pyarrow]").fillna("").array).cast(pa.string())
+    lowered = pc.utf8_lower(text)
+    plain = pc.and_(pc.match_substring_regex(text, _ASCII_PLAIN), pc.less_equal(pc.utf8_length(text), MAX_CHARS))
+    full = pc.replace_substring_regex(lowered, r"\.$", "")
+    fulls = full.to_pylist()
+    shorts = pc.replace_substring_regex(full, LEGAL_SUFFIX.pattern, "").to_pylist()
+    for i in np.flatnonzero(~plain.to_numpy(zero_copy_only=False)).tolist():
+        fulls[i], shorts[i] = _phrases(lowered[i].as_py())
+    return fulls, shorts
 
 
 def _code_version() -> tuple:
@@ -254,8 +316,8 @@ def _fingerprint(names: pd.Series) -> bytes:
     return h.digest()
 
 
-def _save_accounts(folder: Path, names: pd.Series) -> None:
-    hashes, entries, words = _account_arrays(names)
+def _save_accounts(folder: Path, batches: Iterable[pd.Series]) -> None:
+    hashes, entries, words = _account_arrays(batches)
     np.save(folder / "hashes.npy", hashes)
     np.save(folder / "entries.npy", entries)
     (folder / "words.txt").write_text("\n".join(sorted(words)), encoding="utf-8")
@@ -263,4 +325,27 @@ def _save_accounts(folder: Path, names: pd.Series) -> None:
 
 def _load_accounts(folder: Path) -> tuple[np.ndarray, np.ndarray, set[str]]:
     text = (folder / "words.txt").read_text(encoding="utf-8")
-    return np.load(folder / "hashes.npy"), np.load(folder / "entries.npy"), set(text.split("\n")) if text else set()
+    words = set(text.split("\n")) if text else set()
+    return np.load(folder / "hashes.npy", mmap_mode="r"), np.load(folder / "entries.npy", mmap_mode="r"), words
+
+
+def _save_streamed(folder: Path, batches: Iterator[pd.DataFrame]) -> None:
+    """The arrays of _save_accounts, and the id of each row in ids.arrow (the rows come as streamed)."""
+    import pyarrow as pa
+
+    schema = pa.schema([("id", pa.string())])
+    with pa.OSFile(str(folder / "ids.arrow"), "wb") as sink, pa.ipc.new_file(sink, schema) as out:
+        def names() -> Iterator[pd.Series]:
+            for batch in batches:
+                ids = batch["account_id"].astype("string[pyarrow]").fillna("")
+                out.write_batch(pa.record_batch([pa.array(ids.array)], schema=schema))
+                yield batch["name"]
+
+        _save_accounts(folder, names())
+
+
+def _load_streamed(folder: Path) -> tuple[np.ndarray, np.ndarray, set[str], object]:
+    import pyarrow as pa
+
+    ids = pa.ipc.open_file(pa.memory_map(str(folder / "ids.arrow"))).read_all().column("id")
+    return (*_load_accounts(folder), ids)

@@ -116,6 +116,29 @@ def test_account_names_find_what_a_dictionary_of_phrases_finds(home: Path, monke
     assert any(home.glob("accounts-*")) == cached
 
 
+def test_account_names_built_a_batch_at_a_time_are_those_built_at_once() -> None:
+    names = _accounts(NAMES * 3)["name"]  # repeated: no bare name is unique, every full name is listed thrice
+    whole = values._account_arrays([names])
+    for cuts in ([1], [5, 6], list(range(1, len(names)))):
+        parts = [names.iloc[a:b] for a, b in zip([0, *cuts], [*cuts, len(names)])]
+        batched = values._account_arrays(parts)
+        assert (batched[0] == whole[0]).all() and (batched[1] == whole[1]).all() and batched[2] == whole[2]
+    plain = _plain_index(_accounts(NAMES * 3))
+    assert len(whole[0]) == sum(len(ids) for ids in plain.values())
+
+
+TRICKY = ["Crest Health 1219 Inc.", "Acme Corp.", "A.", "Foo 12.", "Bar Inc..", "Æble ApS", "Nordlys A/S", "X  Y",
+          "Sand AB", "Acme's Tools GmbH", "O'Neil Ltd.", "Co-op AS", "ab", "Foo Inc.  ", " Lead", "ÖRESUND AB",
+          "İstanbul Ticaret AŞ", "Kaffe & Kage", "North Capital Inc. Ltd", "Delta 7 GmbH.", "x" * 600, "Ltd", None, ""]
+
+
+def test_names_phrased_a_batch_at_once_as_one_by_one() -> None:
+    names = pd.Series(TRICKY + NAMES, dtype="object")
+    fulls, shorts = values._batch_phrases(names)
+    assert list(zip(fulls, shorts)) == [values._phrases(n) for n in values._lowered(names)]
+    assert fulls[:2] == ["crest health 1219 inc", "acme corp"] and shorts[:2] == ["crest health 1219", "acme"]
+
+
 def test_a_hash_collision_never_names_the_wrong_account(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(values, "_hash", lambda phrase: 1)  # every phrase collides
     accounts = _accounts(NAMES)
