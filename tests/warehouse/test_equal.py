@@ -202,3 +202,24 @@ def test_small_store_plans_equal(request, backend, tmp_path):
     print(f"\n{backend}: SMALL store, {compared} plans equal; {skipped} KPIs of unsupported kinds skipped")
     assert compared > 500
     assert kinds == {kpi.kind for kpi in file_engine.catalog.kpis.values()}  # every formula kind compared
+
+
+@pytest.mark.parametrize("backend", ["duckdb", "postgresql"])
+def test_win_rate_by_region_counts_won_and_lost_in_one_query_each_for_the_total_and_the_rows(
+        request, backend, tmp_path, monkeypatch):
+    root = write_store(tmp_path / "small", SMALL, "base_currency: EUR\nas_of: 2026-11-20\n")
+    url = _warehouse_url(request, backend, tmp_path)
+    load_into(url, root)
+    file_engine, wh = Engine(load_store(root)), WarehouseEngine(url)
+    wh.run(QueryPlan(metric="pipeline"), as_of=AS_OF)  # what is read once (labels, the latest date) is read
+    queries = []
+    fetch = type(wh.store).fetch
+    monkeypatch.setattr(type(wh.store), "fetch", lambda self, expr: queries.append(expr) or fetch(self, expr))
+    for metric in ("win_rate", "deals_won", "deals_lost"):
+        for period in ("last quarter", "all time"):
+            plan = QueryPlan(metric=metric, group_by=["region"], period=period)
+            queries.clear()
+            got = wh.run(plan, as_of=AS_OF)
+            want = file_engine.run(plan, as_of=AS_OF)
+            assert _same((got.value, _rows_key(got.rows), got.notes), (want.value, _rows_key(want.rows), want.notes))
+            assert len(queries) == 2, (metric, period)  # the total, and the rows (was six for win rate)
