@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 from bot.config import Settings, get_settings
@@ -42,7 +41,7 @@ def build_assistant(data: Path | None, channel: str, wait_for_index: bool = True
     narrator = Narrator.from_settings(settings, state, model)  # None unless CCOBOT_NARRATE and a model
     assistant = Assistant(engine, audit, playbook, reader, narrator)
     # Value index and language model load while the user types (or the batch file is read).
-    threading.Thread(target=assistant.warm, daemon=True).start()
+    assistant.warm_in_background()
     return assistant
 
 

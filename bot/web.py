@@ -5,8 +5,9 @@
   GET  /slack/oauth_redirect
   POST /api/messages          Microsoft Teams (Bot Connector activities, JWT checked) when configured
   GET  /healthz               the process answers: 200 {"ok": true}
-  GET  /readyz                200 when the store, the playbook, the state database and (with Slack)
-                              the Slack token are usable, else 503 naming each check that is not
+  GET  /readyz                200 when the store (loaded and warmed up), the playbook, the state
+                              database and (with Slack) the Slack token are usable, else 503 naming
+                              each check that is not
   GET  /metrics               Prometheus metrics (bot/observability.py); a bearer token when
                               CCOBOT_METRICS_TOKEN is set, no Slack signature
 
@@ -203,8 +204,10 @@ async def ready(assistant: Assistant, state: SqlEngine | None, slack: SlackBot |
 
 async def readiness(assistant: Assistant, state: SqlEngine | None, slack: SlackBot | None = None) -> dict[str, str]:
     """Each check's verdict ("ok" or what is wrong, never a secret), run at once on threads: the
-    store, the playbook, the state database and, with Slack, its token."""
-    checks = {"metrics": lambda: _metrics(assistant), "playbook": lambda: _playbook(assistant)}
+    store, its warm-up (value index, language model), the playbook, the state database and, with
+    Slack, its token."""
+    checks = {"metrics": lambda: _metrics(assistant), "warm": lambda: assistant.warming,
+              "playbook": lambda: _playbook(assistant)}
     if state is not None:
         checks["state"] = lambda: _state(state)
     if slack is not None:

@@ -7,6 +7,7 @@ audited. It knows nothing of Slack, Teams or terminals.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
 from dataclasses import dataclass, replace
@@ -76,12 +77,28 @@ class Assistant:
         self.parser = Parser(self.catalog)
         self.audit = audit
         self.playbook = playbook
+        self.warming: str | None = None  # what warm_in_background has left to do (None: nothing)
 
     def warm(self) -> None:
         """Build the store's value index and load the language model before the first question."""
         store = self.engine.store
         store.cached("value_index", lambda: build_index(store))
         warm_up()
+
+    def warm_in_background(self) -> None:
+        """warm() on a thread, its progress in `warming` for /readyz: an instance takes questions once
+        warm (a warehouse's value index reads millions of rows once; the first asker should not wait)."""
+        self.warming = "warming up"
+
+        def run() -> None:
+            try:
+                self.warm()
+                self.warming = None
+            except Exception:  # the same work is retried by the first question; readiness says it failed
+                log.exception("warming up failed")
+                self.warming = "warming up failed"
+
+        threading.Thread(target=run, name="warm-up", daemon=True).start()
 
     def ask(self, question: str, user: str | None = None, as_of: date | None = None,
             conversation: Conversation | None = None, stream: Stream | None = None) -> Answer:

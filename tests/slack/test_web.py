@@ -58,7 +58,7 @@ def test_healthz_and_readyz_when_all_is_well(slack):
     assert get(f"{slack.url}/healthz") == (200, {"ok": True})
     status, body = get(f"{slack.url}/readyz")
     assert status == 200 and body["ok"] is True and body["failed"] == []
-    assert body["checks"] == {"metrics": "ok", "playbook": "ok", "state": "ok", "slack": "ok"}
+    assert body["checks"] == {"metrics": "ok", "warm": "ok", "playbook": "ok", "state": "ok", "slack": "ok"}
 
 
 def test_readyz_is_503_when_slack_rejects_the_token_at_start(slack):
@@ -124,6 +124,34 @@ def test_readyz_is_503_while_the_playbook_is_indexing(slack, tmp_path):
         assert get(f"{slack.url}/readyz")[0] == 200
     finally:
         slack.assistant.playbook = real
+
+
+def test_readyz_is_503_until_the_store_is_warmed_up_and_says_when_warming_failed(slack, monkeypatch):
+    release, calls = threading.Event(), []
+
+    def held_warm() -> None:
+        calls.append(1)
+        release.wait(30)
+        if len(calls) > 1:
+            raise RuntimeError("the warehouse went away")
+
+    monkeypatch.setattr(slack.assistant, "warm", held_warm)
+    try:
+        slack.assistant.warm_in_background()
+        status, body = get(f"{slack.url}/readyz")
+        assert status == 503 and body["failed"] == ["warm"] and body["checks"]["warm"] == "warming up"
+        release.set()
+        assert wait_ready(slack.url)[0] == 200
+        slack.assistant.warm_in_background()  # a second warm-up, which fails
+        deadline = time.monotonic() + 10
+        while get(f"{slack.url}/readyz")[1]["checks"]["warm"] == "warming up" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        status, body = get(f"{slack.url}/readyz")
+        assert status == 503 and body["checks"]["warm"] == "warming up failed"
+        assert "warehouse" not in json.dumps(body)  # the exception's text is logged, not served
+    finally:
+        release.set()
+        slack.assistant.warming = None
 
 
 def test_readyz_is_503_when_the_metrics_store_cannot_load(slack):

@@ -204,7 +204,8 @@ def test_teams_alone_answers_readyz_with_its_checks(assistant, tmp_path):
     client, _ = client_for(assistant, state, ccobot_teams_anonymous=True)
     with client:
         response = client.get("/readyz")
-    assert response.status_code == 200 and response.json()["checks"] == {"metrics": "ok", "playbook": "ok", "state": "ok"}
+    checks = response.json()["checks"]
+    assert response.status_code == 200 and checks == {"metrics": "ok", "warm": "ok", "playbook": "ok", "state": "ok"}
     state.dispose()
     (tmp_path / "s.db").unlink()
     (tmp_path / "s.db").mkdir()  # the database is now a folder: SQLite cannot open it
