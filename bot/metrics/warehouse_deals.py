@@ -5,10 +5,12 @@ week) read a MetricsStore's frames. Over a warehouse, SQL picks the deals they n
 unchanged over a `DealSlice`: a MetricsStore holding only those deals (the columns that code reads,
 amounts converted by the file store's own _convert_money) and, of their history, only the rows it reads.
 
-Deal lists (`list_deals_sql`): scope, filters, status, the period or upcoming, and the amount bounds
-become WHERE. When neither the order nor a flag needs history (ordered by amount, close date or age;
-no risk asked), ORDER BY, LIMIT and COUNT go down too and only the rows shown come back. Otherwise every
-candidate comes back with its history rows, and deals.list_deals flags, sorts and cuts them.
+Deal lists (`list_deals_sql`): scope, filters, status, the period or upcoming, the amount bounds and
+the risk reasons asked (contracts/digest.md, in SQL: `_risk_flags`) become WHERE; ORDER BY (the last
+change: each deal's latest history time, joined), LIMIT and COUNT go down too, and only the rows shown
+come back: whatever the number of deals that match, a list fetches at most its limit. When the rows
+show reasons or the last change, they come with their history rows, and deals.list_deals works those
+out over them as on the file store.
 
 Digests (`digest_deals`): the open deals and the deals changed since the earliest window of a day's
 recipients, of the owners those recipients see, with their history rows; and, over the whole table,
@@ -29,13 +31,13 @@ collation (history: stage, amount, close date): stable, but not any file's order
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Iterable
 
 import numpy as np
 import pandas as pd
 
-from bot.metrics.deals import DealQuery, DealResult, list_deals
+from bot.metrics.deals import CLOSING_SOON_DAYS, EARLY_STAGE, STALLED_DAYS, DealQuery, DealResult, list_deals
 from bot.metrics.engine import Engine
 from bot.metrics.loader import LoadReport, TableReport
 from bot.metrics.periods import Calendar, Period, parse_period
@@ -49,7 +51,8 @@ DEAL_COLUMNS = ("opportunity_id", "name", "account_id", "owner_id", "stage", "is
                 "currency", "created_date", "close_date")
 HISTORY_COLUMNS = ("opportunity_id", "changed_at", "stage", "amount", "close_date")
 # A list's order_by: the relation's column, and whether `desc` sorts it descending (age: oldest first).
-ORDER = {"amount": ("_v", True), "close_date": ("close_date", True), "age": ("created_date", False)}
+ORDER = {"amount": ("_v", True), "close_date": ("close_date", True), "age": ("created_date", False),
+         "last_change": ("_last", False)}
 
 
 @dataclass
@@ -72,20 +75,69 @@ class DealSlice(MetricsStore):
 
 def list_deals_sql(wh: WarehouseEngine, query: DealQuery, cal: Calendar, filters: dict[str, list[str]],
                    scope: frozenset[str] | None) -> DealResult:
-    """deals.list_deals over a warehouse, with the same result; `filters` are canonical values."""
+    """deals.list_deals over a warehouse, with the same result; `filters` are canonical values. Only the
+    deals shown are fetched: conditions, risk reasons, order, LIMIT and COUNT are SQL."""
     period = parse_period(query.period, cal, forward=True) if query.period else None
     t = wh.relations.deals()
     preds = _conditions(t, query, period, cal.as_of, filters, scope)
-    if query.risks or query.order_by == "last_change":  # flags or order read history: every candidate
-        result = list_deals(_slice(wh, preds, cal.as_of), wh.catalog, query, cal, {}, None)
-    else:  # only the rows shown, and the count
-        column, same = ORDER[query.order_by]
+    if query.risks:
+        flags = _risk_flags(wh, t, cal.as_of)
+        preds.append(_ibis().or_(*(flags[r] for r in query.risks)) if len(query.risks) > 1 else flags[query.risks[0]])
+    column, same = ORDER[query.order_by]
+    if query.risks or query.order_by == "last_change":  # the rows' reasons and last change read their history
+        rel = t.filter(*preds)
+        if query.order_by == "last_change":
+            rel = _with_last_change(wh, rel)
+        top = rel.order_by([_key(rel[column], query.desc == same), rel[ROW] if ROW in rel.columns else rel.opportunity_id])
+        ids = _execute(wh, top.select("opportunity_id").limit(query.limit))["opportunity_id"].astype(str).tolist()
+        shown = _slice(wh, [t.opportunity_id.isin(ids)], cal.as_of)
+    else:
         shown = _slice(wh, preds, cal.as_of, order=(column, query.desc == same), limit=query.limit,
                        with_history=False)
-        result = list_deals(shown, wh.catalog, query, cal, {}, None)
-        result.total = int(_execute(wh, t.filter(*preds).count() if preds else t.count()))
+    result = list_deals(shown, wh.catalog, query, cal, {}, None)  # its own conditions hold for every row
+    result.total = int(_execute(wh, t.filter(*preds).count() if preds else t.count()))
     result.filters = filters
     return result
+
+
+def _risk_flags(wh: WarehouseEngine, t, as_of: date) -> dict:
+    """deals.risk_flags (contracts/digest.md) as predicates over the deals relation. Date columns are
+    compared as the file store compares its dates, at midnight (a timestamp counts as its day)."""
+    ibis = _ibis()
+    close, created = t.close_date, t.created_date
+    today, soon = _day(close, as_of), _day(close, as_of + timedelta(days=CLOSING_SOON_DAYS))
+    defaults = {k.lower(): float(v) for k, v in wh.catalog.setting("stage_probability", {}).items()}
+    early = [s for s in wh.store.values("opportunities", "stage") if defaults.get(s.lower(), np.inf) <= EARLY_STAGE]
+    flags = {
+        "overdue": close.notnull() & (close < today),
+        "early_stage_closing": close.notnull() & (close >= today) & (close < soon) & t.stage.isin(early or [""]),
+        "missing_amount": t._v.isnull(),
+        "missing_close_date": close.isnull(),
+        "stalled": ibis.literal(False),
+    }
+    if _has_history(wh):
+        h = wh.store.table(HISTORY)
+        h = h.filter(h.changed_at.notnull())
+        start = as_of - timedelta(days=STALLED_DAYS)
+        moved = h.filter(h.changed_at >= _day(h.changed_at, start), h.changed_at < _day(h.changed_at, as_of))
+        old_enough = created.notnull() & (created < _day(created, start + timedelta(days=1)))
+        flags["stalled"] = ibis.ifelse(t.opportunity_id.isin(h.opportunity_id),
+                                       ~t.opportunity_id.isin(moved.opportunity_id), old_enough)
+    return flags
+
+
+def _with_last_change(wh: WarehouseEngine, rel):
+    """The relation with `_last`: each deal's latest history time (null without history)."""
+    if not _has_history(wh):
+        return rel.mutate(_last=_ibis().null("timestamp"))
+    h = wh.store.table(HISTORY)
+    last = h.filter(h.changed_at.notnull()).group_by(_lc_id=h.opportunity_id).aggregate(_last=h.changed_at.max())
+    return rel.left_join(last, rel.opportunity_id == last._lc_id).drop("_lc_id")
+
+
+def _key(col, descending: bool):
+    """An ORDER BY key, missing values last either way (deals._sort)."""
+    return (_ibis().desc if descending else _ibis().asc)(col, nulls_first=False)
 
 
 def _conditions(t, query: DealQuery, period: Period | None, as_of: date, filters: dict[str, list[str]],
@@ -140,11 +192,10 @@ def _slice(wh: WarehouseEngine, preds: list, day: date, starts: Iterable[date] =
     """The deals matching `preds` (over wh.relations.deals()): first by `order` (column, descending;
     missing values last) when given, then in file order; at most `limit`; with their history rows for
     `day` and windows starting on `starts`."""
-    ibis = _ibis()
     t = wh.relations.deals()
     rel = t.filter(*preds) if preds else t
     picked = rel.select(*[c for c in (*DEAL_COLUMNS, "_v", ROW) if c in rel.columns])
-    keys = [] if order is None else [(ibis.desc if order[1] else ibis.asc)(picked[order[0]], nulls_first=False)]
+    keys = [] if order is None else [_key(picked[order[0]], order[1])]
     picked = picked.order_by([*keys, picked[ROW] if ROW in picked.columns else picked.opportunity_id])
     deals = _deal_frame(_execute(wh, picked.limit(limit) if limit else picked), wh.store)
     history = None

@@ -154,8 +154,9 @@ def _diff(a: DealResult, b: DealResult) -> str:
 
 
 def test_a_short_list_fetches_only_the_rows_shown(files, wh, monkeypatch):
-    """Ordered by amount, close date or age with no risk: ORDER BY, LIMIT and COUNT run in the
-    warehouse, and no more rows than shown come back."""
+    """Any list: risk reasons, ORDER BY (the last change too), LIMIT and COUNT run in the warehouse,
+    and no more deals than shown come back (with at most two history rows each for their reasons and
+    last change), however many match."""
     fetched = []
     execute = warehouse_deals._execute
 
@@ -170,6 +171,14 @@ def test_a_short_list_fetches_only_the_rows_shown(files, wh, monkeypatch):
         result = wh.deals(DealQuery(status="any", order_by=order, limit=5), as_of=AS_OF)
         assert result.total == DEALS and len(result.rows) == 5
         assert max(fetched) <= 5, fetched
+    for query in (DealQuery(risks=["stalled"], limit=5), DealQuery(order_by="last_change", limit=5),
+                  DealQuery(status="any", risks=["overdue", "missing_amount", "early_stage_closing"], limit=5,
+                            order_by="last_change", desc=False)):
+        fetched.clear()
+        result = wh.deals(query, as_of=AS_OF)
+        expected = files.deals(query, as_of=AS_OF)
+        assert result == expected and expected.total > 100 and len(result.rows) == 5
+        assert max(fetched) <= 2 * 5, (query, fetched)
 
 
 ASKED = ["my open deals", "which of my deals are stuck?", "my biggest deal closing this month",
