@@ -184,11 +184,13 @@ class WarehouseStore(MetricsStore):
         return self.cached(("ibis_table", name), lambda: self.con.table(name))
 
     def latest_date(self) -> date | None:
+        # Each as the latest row of its date's order (ORDER BY … DESC LIMIT 1): an index on the date
+        # answers it at once, where MAX(… ) WHERE closed read all ten million deals.
         t = self.table("opportunities")
-        closed = _flag(t.is_closed) | _flag(t.is_won)
-        with self.sql_lock:
-            got = t.aggregate(c=t.close_date.max(where=closed), d=t.created_date.max()).to_pandas().iloc[0]
-        found = [pd.Timestamp(v) for v in got if v is not None and not pd.isna(v)]
+        closed = t.filter(t.close_date.notnull(), _flag(t.is_closed) | _flag(t.is_won))
+        made = t.filter(t.created_date.notnull())
+        found = [pd.Timestamp(v) for rel, col in ((closed, "close_date"), (made, "created_date"))
+                 for v in self.fetch(rel.order_by(_ibis().desc(rel[col])).limit(1).select(col))[col]]
         return max(found).date() if found else None
 
 

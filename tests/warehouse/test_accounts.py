@@ -117,3 +117,11 @@ def test_an_mrr_without_a_rate_and_an_unknown_account_as_on_the_file_store(reque
             got, expected = run(wh, metric, by), run(files, metric, by)
             assert _same((got.value, _rows_key(got.rows), got.notes),
                          (expected.value, _rows_key(expected.rows), expected.notes)), (metric, by, got, expected)
+
+
+def test_the_latest_date_is_the_file_stores(wh, tmp_path):
+    # The latest close of a closed deal or the latest creation, whichever is later; open deals' close
+    # dates (some in 2027 here) do not count.
+    root = write_store(tmp_path / "files", SMALL, STORE_YML)
+    expected = load_store(root).latest_date()
+    assert expected is not None and wh.store.latest_date() == expected
