@@ -32,7 +32,7 @@ from bot.metrics.loader import LOST_STAGE_RE, WON_STAGE_RE
 from bot.metrics.periods import Calendar, Period
 from bot.metrics.plan import QueryPlan
 from bot.metrics.store import MetricsStore
-from bot.metrics.warehouse_deals import DealSlice, digest_deals
+from bot.metrics.warehouse_deals import digest_deals
 
 if TYPE_CHECKING:
     from bot.digest.subscriptions import Subscription
@@ -408,7 +408,7 @@ def _stage_tables(store: MetricsStore, catalog, names: list[str]) -> tuple[np.nd
     """Per history stage name: won/lost/open (from how the opportunities table closes deals in that
     stage, else the loader's recognisers) and the catalog's default probability (NaN: none)."""
     def make() -> tuple[np.ndarray, np.ndarray]:
-        seen = _stage_outcomes(store)
+        seen = store.stage_outcomes()
         defaults = {k.lower(): float(v) for k, v in catalog.setting("stage_probability", {}).items()}
         outcome = np.zeros(len(names), dtype=np.int64)
         for i, name in enumerate(names):
@@ -421,14 +421,3 @@ def _stage_tables(store: MetricsStore, catalog, names: list[str]) -> tuple[np.nd
 
     outcome, prob = store.cached(("digest_stages", tuple(names)), make)
     return np.append(outcome, OPEN), prob
-
-
-def _stage_outcomes(store: MetricsStore) -> pd.DataFrame:
-    """Per stage of the opportunities table ('' for none): the share of its deals won, and lost. Over the
-    whole table: a warehouse's slice holds a few deals, and has the warehouse count them all."""
-    if isinstance(store, DealSlice):
-        return store.stage_outcomes()
-    closed = store_array(store, "opportunities", "is_closed")
-    won = store_array(store, "opportunities", "is_won")
-    stage = store.deals["stage"].astype("string").fillna("")
-    return pd.DataFrame({"stage": stage, "won": won, "lost": closed & ~won}).groupby("stage").mean()

@@ -138,6 +138,15 @@ class MetricsStore:
         names = frame["name"].iloc[pos[found]].astype("string").tolist()
         return {i: n for i, n in zip(np.asarray(wanted, dtype=object)[found], names) if isinstance(n, str) and n}
 
+    def stage_outcomes(self) -> pd.DataFrame:
+        """Per stage of the opportunities table ('' for none): the share of its deals won, and lost
+        (the digest tells a history row's stage by it). A warehouse's deal slice asks its warehouse."""
+        d = self.deals
+        won = d["is_won"].to_numpy(dtype=bool)
+        lost = d["is_closed"].to_numpy(dtype=bool) & ~won
+        stage = d["stage"].astype("string").fillna("")
+        return pd.DataFrame({"stage": stage, "won": won, "lost": lost}).groupby("stage").mean()
+
     def values(self, table: str, column: str) -> list[str]:
         """Distinct labels of a column, for validating and suggesting filter values."""
         frame = self.tables.get(table)
