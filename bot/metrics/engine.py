@@ -185,8 +185,8 @@ class Engine:
             grouped = grouped.sort_values(ascending=plan.order == "asc", na_position="last")
         if plan.limit:
             grouped = grouped.head(plan.limit)
-        rows = [{dim: self._label(ctx, dim, k) for dim, k in zip(plan.group_by, key if isinstance(key, tuple) else (key,))}
-                for key in grouped.index]
+        keys = [key if isinstance(key, tuple) else (key,) for key in grouped.index]
+        rows = [{dim: self._label(ctx, dim, k) for dim, k in zip(plan.group_by, key)} for key in keys]
         for dim in ("owner", "account"):
             if dim in plan.group_by:  # the names of the rows shown, looked up together
                 names = ctx.store.names(dim, [r[dim] for r in rows if r[dim] is not None])

@@ -102,11 +102,7 @@ class MetricsStore:
             frame = read_table(src, self.config, self.report) if src else None
             if frame is None:
                 return None
-            deals = self.deals
-            pos = positions(deals["opportunity_id"], frame["opportunity_id"])
-            codes = np.where(pos >= 0, deals["currency"].cat.codes.to_numpy()[pos], -1)
-            currency = pd.Series(pd.Categorical.from_codes(codes, dtype=deals["currency"].dtype), index=frame.index)
-            _convert_money("opportunity_history", frame, currency.fillna(self.base_currency), self.fx, self.report)
+            pos = convert_history(frame, self.deals, self.fx, self.base_currency, self.report)
             # Without the file-row column the other tables keep for their reports: the history's
             # problems were reported while it loaded, and at millions of rows it is 8 bytes each.
             self.tables["opportunity_history"] = _categorise("opportunity_history", frame).drop(columns="_row")
@@ -166,6 +162,17 @@ def positions(keys: pd.Series, rows: pd.Series) -> np.ndarray:
     as_arrow = lambda s: pa.array(s.astype("string[pyarrow]").array).cast(pa.string())  # noqa: E731
     found = pc.index_in(as_arrow(rows), value_set=as_arrow(keys))
     return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def convert_history(frame: pd.DataFrame, deals: pd.DataFrame, fx: FxTable, base: str,
+                    report: LoadReport) -> np.ndarray:
+    """History amounts into the base currency, each row in its deal's currency (a row whose deal is
+    unknown: the base currency); returns each row's deal position (-1: none)."""
+    pos = positions(deals["opportunity_id"], frame["opportunity_id"])
+    codes = np.where(pos >= 0, deals["currency"].cat.codes.to_numpy()[pos], -1)
+    currency = pd.Series(pd.Categorical.from_codes(codes, dtype=deals["currency"].dtype), index=frame.index)
+    _convert_money("opportunity_history", frame, currency.fillna(base), fx, report)
+    return pos
 
 
 # What names an id (MetricsStore.names): dimension -> (table, its id column).

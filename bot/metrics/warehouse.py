@@ -259,7 +259,8 @@ def open_warehouse_store(url: str, base_currency: str | None = None, fiscal_year
     tables = {name: _categorise(name, frame) for name, frame in tables.items()}
     _prepare_reps(tables)
     # Whether each has rows, not how many: counting ten million deals is a scan (`data check` counts).
-    present = {name: bool(int(con.table(name).limit(1).count().to_pandas())) for name in LEFT_THERE if name in names}
+    present = {name: bool(int(con.table(name).limit(1).count().to_pandas()))
+               for name in LEFT_THERE if name in names}
     return WarehouseStore(cfg, report, tables, fx, signature=("warehouse", _safe(url)), con=con, present=present)
 
 

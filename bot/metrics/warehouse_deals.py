@@ -30,8 +30,10 @@ collation (history: stage, amount, close date): stable, but not any file's order
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import reduce
 from typing import Iterable
 
 import numpy as np
@@ -42,7 +44,7 @@ from bot.metrics.engine import Engine
 from bot.metrics.loader import LoadReport, TableReport
 from bot.metrics.periods import Calendar, Period, parse_period
 from bot.metrics.schema import TABLES
-from bot.metrics.store import MetricsStore, _categorise, _convert_money, _currencies, positions
+from bot.metrics.store import MetricsStore, _categorise, _convert_money, _currencies, convert_history
 from bot.metrics.warehouse import ROW, WarehouseEngine, _ibis, _in_period, scoped, typed
 
 HISTORY = "opportunity_history"
@@ -82,13 +84,14 @@ def list_deals_sql(wh: WarehouseEngine, query: DealQuery, cal: Calendar, filters
     preds = _conditions(t, query, period, cal.as_of, filters, scope)
     if query.risks:
         flags = _risk_flags(wh, t, cal.as_of)
-        preds.append(_ibis().or_(*(flags[r] for r in query.risks)) if len(query.risks) > 1 else flags[query.risks[0]])
+        preds.append(reduce(operator.or_, [flags[r] for r in query.risks]))
     column, same = ORDER[query.order_by]
     if query.risks or query.order_by == "last_change":  # the rows' reasons and last change read their history
         rel = t.filter(*preds)
         if query.order_by == "last_change":
             rel = _with_last_change(wh, rel)
-        top = rel.order_by([_key(rel[column], query.desc == same), rel[ROW] if ROW in rel.columns else rel.opportunity_id])
+        tie = rel[ROW] if ROW in rel.columns else rel.opportunity_id
+        top = rel.order_by([_key(rel[column], query.desc == same), tie])
         ids = _execute(wh, top.select("opportunity_id").limit(query.limit))["opportunity_id"].astype(str).tolist()
         shown = _slice(wh, [t.opportunity_id.isin(ids)], cal.as_of)
     else:
@@ -223,10 +226,7 @@ def _history_frame(wh: WarehouseEngine, deals_rel, deals: pd.DataFrame, cuts: li
     h = h.select(*[c for c in (*HISTORY_COLUMNS, ROW) if c in h.columns])                # row without a time
     parts = [_latest(h, None), *(_latest(h, cut) for cut in sorted(set(cuts)))]
     frame = typed(_execute(wh, _ibis().union(*parts, distinct=True)), TABLES[HISTORY].columns)
-    pos = positions(deals["opportunity_id"], frame["opportunity_id"])
-    codes = np.where(pos >= 0, deals["currency"].cat.codes.to_numpy()[pos], -1)
-    currency = pd.Series(pd.Categorical.from_codes(codes, dtype=deals["currency"].dtype), index=frame.index)
-    _convert_money(HISTORY, frame, currency.fillna(wh.store.base_currency), wh.store.fx, _report(HISTORY, len(frame)))
+    convert_history(frame, deals, wh.store.fx, wh.store.base_currency, _report(HISTORY, len(frame)))
     return _categorise(HISTORY, frame).drop(columns="_row")
 
 
