@@ -255,7 +255,7 @@ def _as_slice(wh: WarehouseEngine, deals: pd.DataFrame, history: pd.DataFrame | 
 def _stage_outcomes(wh: WarehouseEngine) -> pd.DataFrame:
     """Over every deal: per stage ('' for none), the share won and the share lost (content._stage_tables)."""
     ibis = _ibis()
-    t = wh.relations.deals()
+    t = wh.relations.deals(money=False)
     one = lambda cond: ibis.ifelse(cond, 1, 0)  # noqa: E731 (PostgreSQL sums no boolean)
     got = _execute(wh, t.group_by(stage=ibis.coalesce(t.stage.cast("string"), ibis.literal(""))).aggregate(
         n=t.count(), won=one(t.is_won).sum(), lost=one(t.is_closed & ~t.is_won).sum()))
