@@ -330,6 +330,22 @@ def index_command(
         out.print(f"[red]•[/red] {problem}", highlight=False)
 
 
+@app.command("cache-seed")
+def cache_seed_command(
+    into: Annotated[Path, typer.Argument(help="The folder to build into (then CCOBOT_CACHE_SEED=that folder).")],
+) -> None:
+    """Build the language resources' cache (language identifier, word lists, parts of speech) into a
+    folder, e.g. while an image is built: instances started with CCOBOT_CACHE_SEED pointing at it
+    read them there instead of building them (about 4 s and 70 MB on a first start)."""
+    from bot.nlu.cache import seed
+
+    try:
+        built = seed(into)
+    except OSError as exc:
+        raise fail(f"cannot build the cache into {into}: {exc.strerror or exc}") from None
+    out.print(f"Cache in {into}: {', '.join(built)}")
+
+
 # ---------------------------------------------------------------- questions
 
 @app.command("ask")

@@ -23,6 +23,9 @@ class Settings(BaseSettings):
 
     # Where the bot keeps what it makes: the demo store, the Chroma index, the state database.
     ccobot_home: Path = Field(default=Path(".ccobot"))
+    # A read-only cache of the language resources (`ccobot cache-seed DIR`, run when an image is built):
+    # entries found there are read, not built, so a new instance starts as fast as a restart.
+    ccobot_cache_seed: Path | None = None
     # A metrics-store folder or a CRM mapping file; empty means the demo store under CCOBOT_HOME.
     ccobot_data: Path | None = None
     # A warehouse holding the canonical tables (bot/metrics/warehouse.py), as an Ibis URL: duckdb://path,

@@ -2,7 +2,8 @@
 
 The language model's tables, the word lists and a large store's account names are built in
 seconds and hundreds of MB the first time; later starts map or read the built form in
-milliseconds. An entry is named by what it was built from (a key), so a new package version or
+milliseconds. The language resources depend only on the installed packages, so an image can carry
+them built (`ccobot cache-seed DIR` and CCOBOT_CACHE_SEED=DIR): its new instances read them there. An entry is named by what it was built from (a key), so a new package version or
 store content builds a new one. A cache that cannot be read is rebuilt; one that cannot be
 written only means building at every start.
 """
@@ -22,14 +23,47 @@ T = TypeVar("T")
 KEPT = 3  # entries of one kind kept (several stores can share a home); older ones are removed
 
 
+_SEEDING: Path | None = None  # while seed() runs: where entries are built
+
+
 def cache_dir() -> Path | None:
     """CCOBOT_HOME/cache, or None when the settings cannot say where home is."""
+    if _SEEDING is not None:
+        return _SEEDING
     from bot.config import get_settings
 
     try:
         return Path(get_settings().ccobot_home) / "cache"
     except Exception:  # settings that do not validate are reported where they are used, not here
         return None
+
+
+def seed_dir() -> Path | None:
+    """CCOBOT_CACHE_SEED: entries built ahead (into an image), read before CCOBOT_HOME/cache."""
+    if _SEEDING is not None:
+        return None
+    from bot.config import get_settings
+
+    try:
+        return get_settings().ccobot_cache_seed
+    except Exception:  # as cache_dir
+        return None
+
+
+def seed(into: Path) -> list[str]:
+    """Build the language resources' entries (language identifier, word lists, parts of speech: what
+    depends on the installed packages only, not on a store) into `into`; their names."""
+    global _SEEDING
+    from bot.nlu.text import cache_entries
+
+    into.mkdir(parents=True, exist_ok=True)
+    _SEEDING = into
+    try:
+        for kind, key, build, _ in cache_entries():
+            cached_folder(kind, key, build, lambda folder: None)
+    finally:
+        _SEEDING = None
+    return sorted(p.name for p in into.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
 def digest(*parts: object) -> str:
@@ -45,6 +79,12 @@ def cached_folder(kind: str, key: str, build: Callable[[Path], None], load: Call
     """load(folder) of the entry `kind`-`key`; when there is none (or it cannot be read), `build`
     writes one into a fresh folder first. Without a writable cache the entry is built in a
     temporary folder and loaded from there, then removed (a file `load` mapped stays readable)."""
+    seeded = seed_dir()
+    if seeded is not None and (seeded / f"{kind}-{key}").is_dir():
+        try:
+            return load(seeded / f"{kind}-{key}")
+        except Exception as exc:  # a seed of another format: build as if there were none
+            log.warning("seeded cache entry %s unreadable (%s)", seeded / f"{kind}-{key}", exc)
     root = cache_dir()
     if root is not None:
         folder = root / f"{kind}-{key}"

@@ -101,13 +101,20 @@ def _identifier():
     global _IDENTIFIER
     with _IDENTIFIER_LOCK:
         if _IDENTIFIER is None:
-            from py3langid.langid import MODEL_DIR, MODEL_FILE
+            from bot.nlu.cache import cached_folder
 
-            from bot.nlu.cache import cached_folder, digest
-
-            key = digest(_LANGID_FORMAT, LANGS, _package("py3langid"), _stamp(MODEL_DIR / MODEL_FILE))
-            _IDENTIFIER = cached_folder("langid", key, _build_identifier, _load_identifier)
+            _IDENTIFIER = cached_folder(*_langid_entry())
     return _IDENTIFIER
+
+
+def _langid_entry() -> tuple:
+    """The identifier's cache entry: kind, key (the model file and package), build, load."""
+    from py3langid.langid import MODEL_DIR, MODEL_FILE
+
+    from bot.nlu.cache import digest
+
+    key = digest(_LANGID_FORMAT, LANGS, _package("py3langid"), _stamp(MODEL_DIR / MODEL_FILE))
+    return "langid", key, _build_identifier, _load_identifier
 
 
 def _build_identifier(folder: Path) -> None:
@@ -238,11 +245,9 @@ def _install_word_lists() -> None:
             return
         import wordfreq
 
-        from bot.nlu.cache import cached_folder, digest
+        from bot.nlu.cache import cached_folder
 
-        files = [_stamp(Path(f)) for lang, f in sorted(wordfreq.available_languages("best").items()) if lang in LANGS]
-        key = digest(_WORDFREQ_FORMAT, LANGS, ZIPF_KEPT, _package("wordfreq"), files)
-        buckets = cached_folder("wordfreq", key, _build_word_lists, _load_word_lists)
+        buckets = cached_folder(*_wordfreq_entry())
         compact = {lang: {w: wordfreq.cB_to_freq(-i) for i, bucket in enumerate(b) for w in bucket}
                    for lang, b in buckets.items()}
         full = wordfreq.get_frequency_dict
@@ -257,6 +262,17 @@ def _install_word_lists() -> None:
         wordfreq.get_frequency_list.cache_clear()
         wordfreq._wf_cache.clear()
         _WORDFREQ = compact
+
+
+def _wordfreq_entry() -> tuple:
+    """The word lists' cache entry: kind, key (the list files and package), build, load."""
+    import wordfreq
+
+    from bot.nlu.cache import digest
+
+    files = [_stamp(Path(f)) for lang, f in sorted(wordfreq.available_languages("best").items()) if lang in LANGS]
+    key = digest(_WORDFREQ_FORMAT, LANGS, ZIPF_KEPT, _package("wordfreq"), files)
+    return "wordfreq", key, _build_word_lists, _load_word_lists
 
 
 def _build_word_lists(folder: Path) -> None:
@@ -302,11 +318,16 @@ def _lexicon() -> tuple:
     global _LEXICON
     with _LEXICON_LOCK:
         if _LEXICON is None:
-            from bot.nlu.cache import cached_folder, digest
+            from bot.nlu.cache import cached_folder
 
-            key = digest(_LEXICON_FORMAT, _package("lemminflect"))
-            _LEXICON = cached_folder("lexicon", key, _build_lexicon, _load_lexicon)
+            _LEXICON = cached_folder(*_lexicon_entry())
     return _LEXICON
+
+
+def _lexicon_entry() -> tuple:
+    from bot.nlu.cache import digest
+
+    return "lexicon", digest(_LEXICON_FORMAT, _package("lemminflect")), _build_lexicon, _load_lexicon
 
 
 def _build_lexicon(folder: Path) -> None:
@@ -329,6 +350,12 @@ def _load_lexicon(folder: Path) -> tuple:
 
     names = (folder / "names.txt").read_text(encoding="utf-8").split("\n")
     return np.load(folder / "words.npy"), np.load(folder / "classes.npy"), names
+
+
+def cache_entries() -> list[tuple]:
+    """The language resources' cache entries (kind, key, build, load): they depend on the installed
+    packages only, so an image can carry them built (bot/nlu/cache.py seed)."""
+    return [_langid_entry(), _wordfreq_entry(), _lexicon_entry()]
 
 
 def warm_up() -> None:

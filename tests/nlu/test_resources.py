@@ -5,7 +5,9 @@ dictionary built here) on the same inputs."""
 from __future__ import annotations
 
 import json
+import os
 import random
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -167,3 +169,33 @@ def test_an_unreadable_cache_entry_is_rebuilt_and_an_unwritable_cache_builds_in_
     blocked.write_text("a file where the folder would be")
     monkeypatch.setattr(cache, "cache_dir", lambda: blocked / "cache")
     assert cache.cached_folder("k", "1", build, load) == "ok" and len(built) == 3
+
+
+def test_a_seeded_cache_is_read_not_built_and_a_missing_seed_entry_is_built_at_home(tmp_path: Path,
+                                                                                    monkeypatch: pytest.MonkeyPatch):
+    seed = tmp_path / "seed"
+    names = cache.seed(seed)
+    assert sorted(n.split("-")[0] for n in names) == ["langid", "lexicon", "wordfreq"]
+    home = tmp_path / "home" / "cache"
+    monkeypatch.setattr(cache, "cache_dir", lambda: home)
+    monkeypatch.setattr(cache, "seed_dir", lambda: seed)
+    for kind, key, _, load in text.cache_entries():
+        def refuse(folder: Path, kind: str = kind) -> None:
+            raise AssertionError(f"{kind} was built, not read from the seed")
+        assert cache.cached_folder(kind, key, refuse, load) is not None
+    assert not home.exists()  # the instance's own cache is not touched
+    kind, key, build, load = text.cache_entries()[2]
+    shutil.rmtree(seed / f"{kind}-{key}")
+    assert cache.cached_folder(kind, key, build, load) is not None and (home / f"{kind}-{key}").is_dir()
+
+
+def test_an_instance_started_with_a_seed_from_the_command_line_builds_nothing(tmp_path: Path) -> None:
+    env = {**os.environ, "CCOBOT_HOME": str(tmp_path / "home")}
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "cache-seed", str(tmp_path / "seed")], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and "langid-" in done.stdout, done.stderr
+    program = "from bot.nlu import text; text.warm_up(); print(text.is_word('pipeline'))"
+    run = subprocess.run([sys.executable, "-c", program], env={**env, "CCOBOT_CACHE_SEED": str(tmp_path / "seed")},
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0 and run.stdout.strip() == "True", run.stderr
+    assert not (tmp_path / "home" / "cache").exists()
