@@ -36,6 +36,7 @@ the earlier file row). Deal lists, digests and a digest's deal buttons: bot/metr
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -61,6 +62,7 @@ from bot.metrics.schema import TABLES
 from bot.metrics.store import (CATEGORIES, MetricsStore, _categorise, _check_targets, _convert_money, _currencies,
                                _prepare_reps)
 
+log = logging.getLogger("ccobot.warehouse")
 SMALL_TABLES = ("reps", "targets", "fx_rates", "partners")
 FACT_TABLES = ("opportunities", "leads", "marketing_spend", "revenue", "nps_responses", "support_cases")
 LEFT_THERE = (*FACT_TABLES, "accounts")  # tables queried where they are, never read whole
@@ -401,6 +403,7 @@ class Relations:
         self._lock = threading.Lock()
         self._cache: dict = {}
         self._views = 0
+        self._no_views = False  # the warehouse refused a temporary view: expressions are used as they are
 
     def _memo(self, key, make):
         with self._lock:
@@ -417,7 +420,10 @@ class Relations:
     def _as_sql(self, expr):
         """The derived relation as a TEMP VIEW of this session (no write to the warehouse's schemas):
         Ibis then compiles only each question's filters and GROUP BY over it (compiling the joins every
-        time costs ~0.2 s); the fx months travel inline as VALUES."""
+        time costs ~0.2 s); the fx months travel inline as VALUES. A warehouse without temporary views
+        (BigQuery, Trino) gets the expression itself: the same answers, the joins compiled each time."""
+        if self._no_views:
+            return expr
         con = self.store.con
         sql = con.compile(expr)
         rates = self.store.derived.get("fx_memtable")
@@ -432,8 +438,14 @@ class Relations:
                     break
         self._views += 1
         view = f"ccobot_{id(self):x}_{self._views}"
-        with self.store.sql_lock:
-            con.raw_sql(f"CREATE TEMP VIEW {view} AS {sql}")
+        try:
+            with self.store.sql_lock:
+                con.raw_sql(f"CREATE TEMP VIEW {view} AS {sql}")
+        except Exception as exc:  # noqa: BLE001 (BigQuery and Trino have no temporary views)
+            log.info("no temporary views in this warehouse (%s): each question compiles the joins itself",
+                     type(exc).__name__)
+            self._no_views = True
+            return expr
         return _ibis().table(expr.schema(), name=view)  # unbound: executed by con.execute
 
     def _deals(self, first_win: bool, money: bool):

@@ -223,3 +223,32 @@ def test_win_rate_by_region_counts_won_and_lost_in_one_query_each_for_the_total_
             want = file_engine.run(plan, as_of=AS_OF)
             assert _same((got.value, _rows_key(got.rows), got.notes), (want.value, _rows_key(want.rows), want.notes))
             assert len(queries) == 2, (metric, period)  # the total, and the rows (was six for win rate)
+
+
+def test_a_warehouse_without_temporary_views_answers_the_same(tmp_path, monkeypatch):
+    """BigQuery and Trino refuse CREATE TEMP VIEW: the relations are then used as expressions, and the
+    answers stay the file store's (DuckDB here, made to refuse)."""
+    root = write_store(tmp_path / "small", SMALL, "base_currency: EUR\nas_of: 2026-11-20\n")
+    url = f"duckdb://{tmp_path / 'warehouse.duckdb'}"
+    load_into(url, root)
+    file_engine, wh = Engine(load_store(root)), WarehouseEngine(url)
+    real, refused = wh.store.con.raw_sql, []
+
+    def raw_sql(sql, *args, **kwargs):
+        if str(sql).startswith("CREATE TEMP VIEW"):
+            refused.append(sql)
+            raise RuntimeError("temporary views are not supported")
+        return real(sql, *args, **kwargs)
+
+    monkeypatch.setattr(wh.store.con, "raw_sql", raw_sql)
+    compared = 0
+    for metric in ("revenue", "pipeline", "win_rate", "avg_deal_size", "mrr", "nrr", "leads_created", "marketing_spend",
+                   "quota_attainment", "nps"):
+        for by in ([], ["region"], ["month"]):
+            if any(d not in file_engine.catalog.kpis[metric].dimensions for d in by):
+                continue
+            plan = QueryPlan(metric=metric, group_by=by, period="last quarter")
+            got, want = wh.run(plan, as_of=AS_OF), file_engine.run(plan, as_of=AS_OF)
+            assert _same((got.value, _rows_key(got.rows), got.notes), (want.value, _rows_key(want.rows), want.notes)), plan
+            compared += 1
+    assert len(refused) == 1 and compared >= 20  # asked once, then not again
