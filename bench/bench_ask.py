@@ -24,20 +24,17 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import pct  # noqa: E402
+from common import AS_OF, demo_store, pct  # noqa: E402
 from bot.core.assistant import Assistant  # noqa: E402
-from bot.metrics.demo import write_demo  # noqa: E402
 from bot.metrics.engine import Engine  # noqa: E402
 from bot.metrics.store import load_store  # noqa: E402
 from bot.state import AuditLog, open_state  # noqa: E402
 
-AS_OF = date(2026, 11, 20)
 HERE = Path(__file__).resolve().parent
 
 
@@ -111,9 +108,7 @@ def main() -> None:
     ap.add_argument("--questions", type=int, default=1_000)
     ap.add_argument("--home", type=Path, default=Path(os.environ.get("CCOBOT_HOME", ".ccobot")) / "bench")
     args = ap.parse_args()
-    store = args.home / f"demo-{args.deals}"
-    if not (store / "store.yml").exists():
-        write_demo(store, seed=7, deals=args.deals, as_of=AS_OF)
+    store = demo_store(args.home, args.deals)
     qs = questions(args.questions)
     with tempfile.TemporaryDirectory() as tmp:
         answers = cli_batch(store, qs, Path(tmp))

@@ -20,27 +20,27 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
 import sys
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pandas as pd
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import AS_OF, demo_store, peak_mib  # noqa: E402
 
 from bot.access import identify  # noqa: E402
 from bot.digest.content import DigestBuilder  # noqa: E402
 from bot.digest.model import Recipient  # noqa: E402
-from bot.metrics.demo import write_demo  # noqa: E402
 from bot.metrics.engine import Engine  # noqa: E402
 from bot.metrics.store import DIGEST_TABLES, load_store  # noqa: E402
 
-DAY = date(2026, 11, 20)  # a Friday: the window is Thursday 19
-AS_OF = DAY
+DAY = AS_OF  # a Friday: the window is Thursday 19
 
 
 def recipients(store, n: int) -> list[Recipient]:
@@ -83,10 +83,7 @@ def main() -> None:
                     help="load every table (as `ccobot serve` does), not only those digests read")
     ap.add_argument("--home", type=Path, default=Path(os.environ.get("CCOBOT_HOME", ".ccobot")) / "bench")
     args = ap.parse_args()
-    folder = args.home / f"digest-{args.deals}"
-    if not (folder / "store.yml").exists():
-        print(f"building a {args.deals:,}-deal demo store in {folder} …", flush=True)
-        write_demo(folder, seed=7, deals=args.deals, as_of=AS_OF)
+    folder = demo_store(args.home, args.deals)
     proc = psutil.Process()
     started = time.perf_counter()
     store = load_store(folder, with_history=True, only=None if args.whole_store else DIGEST_TABLES)
@@ -95,17 +92,17 @@ def main() -> None:
     engine = Engine(store)
     people = recipients(store, args.recipients)
     scopes = {p.rep_id: identify(store, p.rep_id).role for p in people}
-    peak_loaded = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_loaded = peak_mib()
     first = timed(lambda: DigestBuilder(engine).build(people))
     for _ in range(args.repeat - 1):
         DigestBuilder(engine).build(people)
-    peak_ticks = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before the floor adds its own
+    peak_ticks = peak_mib()  # before the floor adds its own
     ours, base = [], []
     for _ in range(args.repeat):  # interleaved, so both see the same machine noise
         ours.append(timed(lambda: DigestBuilder(engine).build(people)))
         base.append(timed(lambda: floor(store)))
     digests = DigestBuilder(engine).build(people)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_mib()
     med, fl = statistics.median(ours), statistics.median(base)
     roles = pd.Series(list(scopes.values())).value_counts().to_dict()
     print(f"store: {len(store.deals):,} deals, {len(store.history()):,} history rows, "

@@ -17,12 +17,10 @@ import argparse
 import gc
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
 import time
-from datetime import date
 from pathlib import Path
 from typing import Callable
 
@@ -32,15 +30,13 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import pct  # noqa: E402
+from common import AS_OF, demo_store, pct, peak_mib  # noqa: E402
 from bot.metrics.deals import DealQuery  # noqa: E402
-from bot.metrics.demo import write_demo  # noqa: E402
 from bot.metrics.engine import Engine  # noqa: E402
 from bot.metrics.periods import Calendar, parse_period  # noqa: E402
 from bot.metrics.plan import QueryPlan  # noqa: E402
 from bot.metrics.store import MetricsStore, load_store  # noqa: E402
 
-AS_OF = date(2026, 11, 20)
 CAL = Calendar(AS_OF, 1)
 
 
@@ -139,11 +135,7 @@ def timed(fn: Callable[[], object]) -> float:
 
 
 def bench_size(deals: int, home: Path, repeat: int) -> dict:
-    folder = home / f"demo-{deals}"
-    if not (folder / "store.yml").exists():
-        started = time.perf_counter()
-        write_demo(folder, seed=7, deals=deals, as_of=AS_OF)
-        print(f"  built {deals:,} deals in {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
+    folder = demo_store(home, deals)
     proc = psutil.Process()
     rss_before = proc.memory_info().rss
     started = time.perf_counter()
@@ -166,7 +158,7 @@ def bench_size(deals: int, home: Path, repeat: int) -> dict:
             "ratio": round(statistics.median(eng) / statistics.median(flo), 2),
         }
     out["store_rss_mib"] = round((proc.memory_info().rss - rss_before) / 2**20)
-    out["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    out["peak_rss_mib"] = round(peak_mib())
     return out
 
 

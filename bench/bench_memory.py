@@ -9,7 +9,8 @@ question at once and a second one after. It reports the resident memory after th
 the load, after the first question and after the warm-up thread is done, and the first and second
 question's time. All runs share one CCOBOT_HOME: the first is a first start (the playbook is
 indexed and the caches under CCOBOT_HOME/cache are built), the others are restarts, whose
-medians are the figures. The floor beside them, in its own process: the bare pandas read of
+medians are the figures. One more first start, in a home of its own, reads the language resources
+from a seed (`ccobot cache-seed`, as the image carries one): a new pod on Kubernetes. The floor beside them, in its own process: the bare pandas read of
 the Parquet files the bot loads at start (every column, as pandas reads them; not the history,
 which the bot reads on first use) after importing pandas alone.
 """
@@ -26,16 +27,20 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import demo_store  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 FIRST = "win rate by region last quarter"
 SECOND = "pipeline Nordics vs DACH this quarter"
 
 BOT = r"""
-import json, os, resource, sys, threading, time
-def rss():
+import json, os, sys, threading, time
+def status(field):  # VmHWM, not ru_maxrss: that is inherited from the bench that started this process
     with open("/proc/self/status") as f:
-        return next(int(l.split()[1]) for l in f if l.startswith("VmRSS:")) / 1024
+        return next(int(l.split()[1]) for l in f if l.startswith(field)) / 1024
+rss, peak = lambda: status("VmRSS:"), lambda: status("VmHWM:")
 t0 = time.perf_counter()
 from bot.service import build_assistant
 imported, rss_imports = time.perf_counter() - t0, rss()
@@ -50,36 +55,26 @@ for thread in threading.enumerate():  # the warm-up and the playbook's indexing
         thread.join(timeout=120)
 print(json.dumps({"import_s": imported, "load_s": loaded, "first_s": first, "second_s": second,
                   "rss_imports_mb": rss_imports, "rss_load_mb": rss_load, "rss_first_mb": rss_first,
-                  "rss_end_mb": rss(), "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "rss_end_mb": rss(), "peak_mb": peak(),
                   "kinds": [a.kind, b.kind]}))
 """
 
 FLOOR = r"""
-import json, resource, sys, time
+import json, sys, time
 import pandas as pd
 from pathlib import Path
-def rss():
+def status(field):  # VmHWM, not ru_maxrss: that is inherited from the bench that started this process
     with open("/proc/self/status") as f:
-        return next(int(l.split()[1]) for l in f if l.startswith("VmRSS:")) / 1024
+        return next(int(l.split()[1]) for l in f if l.startswith(field)) / 1024
+rss, peak = lambda: status("VmRSS:"), lambda: status("VmHWM:")
 imported = rss()
 t = time.perf_counter()
 frames = {p.stem: pd.read_parquet(p) for p in sorted(Path(sys.argv[1]).glob("*.parquet"))
           if p.stem != "opportunity_history"}
 took = time.perf_counter() - t
 print(json.dumps({"load_s": took, "rss_imports_mb": imported, "rss_mb": rss(),
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "peak_mb": peak()}))
 """
-
-
-def store_for(deals: int) -> Path:
-    from bot.metrics.demo import write_demo
-    from datetime import date
-
-    folder = Path(".ccobot/bench") / f"demo-{deals}"
-    if not (folder / "opportunities.parquet").exists():
-        print(f"building a {deals:,}-deal demo store in {folder} …", flush=True)
-        write_demo(folder, deals=deals, as_of=date(2026, 11, 20))
-    return folder
 
 
 def run(script: str, *args: str, env: dict) -> dict:
@@ -92,7 +87,7 @@ def main() -> None:
     parser.add_argument("--deals", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3, help="restarts measured (after one first start)")
     args = parser.parse_args()
-    store = store_for(args.deals)
+    store = demo_store(Path(".ccobot/bench"), args.deals)
     restarts, floors = [], []
     with tempfile.TemporaryDirectory() as home:
         env = {**os.environ, "CCOBOT_HOME": home, "CCOBOT_DEMO_AS_OF": "2026-11-20", "PYTHONPATH": str(HERE.parent)}
@@ -100,11 +95,16 @@ def main() -> None:
         for _ in range(args.runs):
             floors.append(run(FLOOR, str(store), env=env))
             restarts.append(run(BOT, str(store), FIRST, SECOND, env=env))
+    with tempfile.TemporaryDirectory() as home, tempfile.TemporaryDirectory() as seed:
+        env = {**env, "CCOBOT_HOME": home, "CCOBOT_CACHE_SEED": seed}
+        subprocess.run([sys.executable, "-m", "bot.cli", "cache-seed", seed], env=env, check=True, capture_output=True)
+        seeded = run(BOT, str(store), FIRST, SECOND, env=env)
     med = lambda rows, key: statistics.median(r[key] for r in rows)  # noqa: E731
     print(f"{args.deals:,} deals; first start, then the median of {args.runs} restarts (fresh processes):")
     print(f"  floor, bare pandas: imports RSS {med(floors, 'rss_imports_mb'):.0f} MB; read of the Parquet files the bot "
           f"loads {med(floors, 'load_s'):.2f} s, RSS {med(floors, 'rss_mb'):.0f} MB")
-    for label, rows in (("first start", [first_start]), ("restart", restarts)):
+    for label, rows in (("first start", [first_start]), ("first start with the image's seed", [seeded]),
+                        ("restart", restarts)):
         print(f"  {label}: imports {med(rows, 'import_s'):.2f} s, RSS {med(rows, 'rss_imports_mb'):.0f} MB; "
               f"store+state+playbook {med(rows, 'load_s'):.2f} s, RSS {med(rows, 'rss_load_mb'):.0f} MB")
         print(f"    first question '{FIRST}': {med(rows, 'first_s'):.2f} s, RSS {med(rows, 'rss_first_mb'):.0f} MB; "

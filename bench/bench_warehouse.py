@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_engine import AS_OF, span  # noqa: E402  the same day and periods as the engine's bench
-from common import pct  # noqa: E402
+from common import demo_store, pct, peak_mib, rss_mib  # noqa: E402
 
 BASE = "EUR"  # the demo store's base currency
 ROLES = ("exec", "manager", "rep")
@@ -187,21 +187,6 @@ def same(a: list[float], b: list[float]) -> bool:
 
 # ---------------------------------------------------------------- one size, in a fresh process
 
-def _status_mib(field: str) -> float:
-    with open("/proc/self/status") as f:
-        return next(int(line.split()[1]) for line in f if line.startswith(field)) / 1024
-
-
-def rss_mib() -> float:
-    return _status_mib("VmRSS:")
-
-
-def peak_mib() -> float:
-    """This process's peak RSS. Not getrusage's ru_maxrss: Linux carries that across exec, so a child
-    would report the RSS its parent had when it forked (the loader's, gigabytes at 10M deals)."""
-    return _status_mib("VmHWM:")
-
-
 def held_mib(store) -> dict[str, dict]:
     """What the engine keeps in memory: the small tables it reads whole, their rows and size."""
     return {name: {"rows": len(frame), "mib": round(frame.memory_usage(deep=True).sum() / 2**20, 1)}
@@ -291,18 +276,6 @@ def summary(r: dict) -> dict:
 
 
 # ---------------------------------------------------------------- stores, server, databases
-
-def demo_store(work: Path, deals: int) -> Path:
-    """The demo store bench_engine.py builds (same seed and day), written once."""
-    from bot.metrics.demo import write_demo
-
-    folder = work / f"demo-{deals}"
-    if not (folder / "store.yml").exists():  # store.yml is written last
-        started = time.perf_counter()
-        write_demo(folder, seed=7, deals=deals, as_of=AS_OF)
-        print(f"  built {deals:,} deals in {time.perf_counter() - started:.1f} s", flush=True)
-    return folder
-
 
 @contextlib.contextmanager
 def server(pg_url: str | None) -> Iterator[str]:
