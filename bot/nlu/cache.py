@@ -2,10 +2,11 @@
 
 The language model's tables, the word lists and a large store's account names are built in
 seconds and hundreds of MB the first time; later starts map or read the built form in
-milliseconds. The language resources depend only on the installed packages, so an image can carry
-them built (`ccobot cache-seed DIR` and CCOBOT_CACHE_SEED=DIR): its new instances read them there. An entry is named by what it was built from (a key), so a new package version or
+milliseconds. An entry is named by what it was built from (a key), so a new package version or
 store content builds a new one. A cache that cannot be read is rebuilt; one that cannot be
-written only means building at every start.
+written only means building at every start. The language resources depend only on the installed
+packages, so an image can carry them built (`ccobot cache-seed DIR`, then CCOBOT_CACHE_SEED=DIR):
+its new instances read them there.
 """
 
 from __future__ import annotations
@@ -21,8 +22,6 @@ from typing import Callable, TypeVar
 log = logging.getLogger("ccobot.cache")
 T = TypeVar("T")
 KEPT = 3  # entries of one kind kept (several stores can share a home); older ones are removed
-
-
 _SEEDING: Path | None = None  # while seed() runs: where entries are built
 
 
