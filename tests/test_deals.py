@@ -181,6 +181,9 @@ def test_deals_with_a_named_account(world):
     truth = d[(d["account_name"] == name) & ~d["is_closed"]]
     assert answer.kind == "deals", answer.text
     assert answer.value == len(truth)
+    first_line = answer.text.splitlines()[0]
+    account_id = str(d.loc[d["account_name"] == name, "account_id"].iloc[0])
+    assert name in first_line and account_id not in first_line  # the account by its name, not its id
 
 
 # ---------------------------------------------------------------- who may see which deals

@@ -482,16 +482,14 @@ class Assistant:
         return f"{name} {self._period_name(parsed.period, lang)}" if parsed.period and not parsed.period_error else name
 
     def _scope_names(self, parsed: Parsed, result) -> dict[str, str]:
-        """How the scope reads: reps by name, and "my team" as "your team (7 people)"."""
+        """How the scope reads: reps and accounts by name, and "my team" as "your team (7 people)"."""
         filters = result.filters
+        names = self.engine.store.names("account", filters.get("account", []))
         if parsed.my_team:
             if "owner" in filters:
-                return {"owner": t("your_team", parsed.lang, n=len(filters["owner"]))}
-            return {"team": f"{dimension_word('team', parsed.lang)} {filters['team'][0]}"}
-        if "owner" not in filters:
-            return {}
-        names = self.engine.store.names("owner", filters["owner"])
-        return {o: names.get(o, o) for o in filters["owner"]}
+                return {**names, "owner": t("your_team", parsed.lang, n=len(filters["owner"]))}
+            return {**names, "team": f"{dimension_word('team', parsed.lang)} {filters['team'][0]}"}
+        return {**names, **self.engine.store.names("owner", filters.get("owner", []))}
 
     # ------------------------------------------------------------ audit
 

@@ -63,14 +63,14 @@ def span_words(p: Period, lang: str) -> str:
 
 
 def scope_words(filters: dict[str, list[str]], lang: str = "en", names: dict[str, str] | None = None) -> str:
-    """' for region Nordics; rep Alice Berg'. `names` maps ids to names, or a dimension to its
-    whole description (e.g. "owner" → "your team (7 people)")."""
+    """' for region Nordics; rep Alice Berg'. `names` maps rep and account ids to names, or a
+    dimension to its whole description (e.g. "owner" → "your team (7 people)")."""
     parts = []
     for dim, values in filters.items():
         if names and dim in names:
             parts.append(names[dim])
             continue
-        shown = [names.get(v, v) for v in values] if dim == "owner" and names else values
+        shown = [names.get(v, v) for v in values] if dim in ("owner", "account") and names else values
         if dim == "country":  # "SE" reads as Sweden, Sverige, Sverige
             shown = [country_name(v, lang) for v in shown]
         if dim == "owner" and len(shown) > 3:
