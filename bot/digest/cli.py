@@ -14,7 +14,7 @@ from bot.access import identify
 from bot.config import Settings, get_settings
 from bot.digest.content import DigestBuilder
 from bot.digest.model import Recipient
-from bot.digest.render import digest_text
+from bot.digest.render import SHOWN, digest_text
 from bot.digest.run import DigestRun, RunReport
 from bot.digest.subscriptions import Subscriptions, language_of
 from bot.metrics.engine import Engine
@@ -45,7 +45,9 @@ def preview(
     sub = Subscriptions(state).get(store, person.rep_id)
     recipient = Recipient(person.rep_id, day, sub.previous_due_day(day), language_of(store, sub),
                           muted=frozenset(sub.muted))
-    digest = DigestBuilder(engine, narrator_for(settings, state)).build([recipient])[0]
+    # The JSON lists every risk (contracts/digest.md); the message shows a few and counts the rest.
+    builder = DigestBuilder(engine, narrator_for(settings, state), entries=None if as_json else SHOWN)
+    digest = builder.build([recipient])[0]
     text = digest_text(digest, store.fiscal_year_start_month)
     if as_json:
         out.print_json(json.dumps(digest.as_json(text), ensure_ascii=False))

@@ -15,9 +15,9 @@ import logging
 import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 import numpy as np
 import pandas as pd
@@ -25,6 +25,7 @@ import pandas as pd
 from bot.access import Identity, identify
 from bot.errors import PlanError
 from bot.digest.model import CHANGE_KINDS, Digest, Recipient
+from bot.digest.render import SHOWN
 from bot.metrics.context import day_seconds, store_array
 from bot.metrics.deals import NO_DATE, deal_rows, history_deal, risk_flags
 from bot.metrics.engine import Engine
@@ -54,7 +55,7 @@ def todays_digest(engine: Engine, narrator: Narrator | None, sub: Subscription, 
     deals left out, built as the scheduler builds it: every face's preview."""
     day = engine.store.config.as_of or datetime.now(zone).date()
     recipient = Recipient(sub.rep_id, day, sub.previous_due_day(day), lang, muted=frozenset(sub.muted))
-    return DigestBuilder(engine, narrator).build([recipient])[0]
+    return DigestBuilder(engine, narrator, entries=SHOWN).build([recipient])[0]
 
 
 def scope_kind(who: Identity) -> str:
@@ -65,10 +66,13 @@ class DigestBuilder:
     """Builds digests for many recipients over one engine's store."""
 
     def __init__(self, engine: Engine, narrator: "Narrator | None" = None,
-                 narrate_seconds: float = NARRATE_SECONDS) -> None:
+                 narrate_seconds: float = NARRATE_SECONDS, entries: int | None = None) -> None:
         self.engine = engine
         self.narrator = narrator  # "three things to know today", when CCOBOT_NARRATE is on
         self.narrate_seconds = narrate_seconds
+        # Risk entries each digest holds (None: every one, as the preview's JSON lists them). A message
+        # shows a few and counts the rest, and a warehouse then sends only each owner's first few.
+        self.entries = entries
 
     def build(self, recipients: Iterable[Recipient]) -> list[Digest]:
         """One Digest per recipient, in order. Recipients who match no rep raise KeyError."""
@@ -83,10 +87,10 @@ class DigestBuilder:
         for i, r in enumerate(recipients):
             by_day[r.date].append(i)
         for day, members in by_day.items():
-            starts = {recipients[i].window_start for i in members}
-            seen = _owners(people[recipients[i].rep_id] for i in members)
-            day_parts = _Day(self.engine, day, digest_deals(self.engine, day, starts, seen))
+            day_parts = _Day(self.engine, day, [recipients[i] for i in members],
+                             _owners(people[recipients[i].rep_id] for i in members), self.entries)
             windows: dict[date, _Entries] = {}
+            day_parts.prefetch([people[recipients[i].rep_id] for i in members], [recipients[i] for i in members])
             for i in members:
                 r = recipients[i]
                 if r.window_start not in windows:
@@ -121,25 +125,45 @@ class DigestBuilder:
 
 @dataclass
 class _Entries:
-    """Deal entries in one order for everyone, indexed by owner so a scope gathers them cheaply."""
+    """Deal entries in one order for everyone, indexed by owner so a scope gathers them cheaply. The
+    rows are made when first picked (`make`: the rows at these indices), for all recipients at once
+    (`prefetch`): a company's risks are many, its messages show a few of them."""
 
-    all: list[dict]
+    ids: list[str]
     by_owner: dict[str, list[int]]
+    make: Callable[[list[int]], list[dict]]
+    rows: dict[int, dict] = field(default_factory=dict)
 
     @classmethod
     def of(cls, entries: list[dict]) -> "_Entries":
+        out = cls.lazy([e["opportunity_id"] for e in entries], [e["owner_id"] for e in entries], None)
+        out.rows = dict(enumerate(entries))
+        return out
+
+    @classmethod
+    def lazy(cls, ids: list[str], owners: list[str | None], make) -> "_Entries":
         by_owner: dict[str, list[int]] = defaultdict(list)
-        for i, e in enumerate(entries):
-            by_owner[e["owner_id"]].append(i)
-        return cls(entries, by_owner)
+        for i, owner in enumerate(owners):
+            by_owner[owner].append(i)
+        return cls(ids, by_owner, make)
 
     def within(self, owners: frozenset[str] | None, muted: frozenset[str], limit: int | None = None) -> list[dict]:
         """The entries of these owners (None: all), muted deals left out, in the common order."""
+        picked = self._pick(owners, muted, limit)
+        self.prefetch([picked])
+        return [self.rows[i] for i in picked]
+
+    def prefetch(self, picks: Iterable[list[int]]) -> None:
+        missing = sorted({i for pick in picks for i in pick} - self.rows.keys())
+        if missing:
+            self.rows.update(zip(missing, self.make(missing)))
+
+    def _pick(self, owners: frozenset[str] | None, muted: frozenset[str], limit: int | None) -> list[int]:
         if owners is None:
-            picked = range(len(self.all))
+            picked: Iterable[int] = range(len(self.ids))
         else:  # each owner's first `limit` beyond the muted are enough to fill the list
             picked = sorted(i for o in owners for i in self.by_owner.get(o, ())[:(limit + len(muted)) if limit else None])
-        out = [self.all[i] for i in picked if not muted or self.all[i]["opportunity_id"] not in muted]
+        out = [i for i in picked if not muted or self.ids[i] not in muted]
         return out[:limit] if limit else out
 
 
@@ -156,19 +180,30 @@ def _owners(people: Iterable[Identity]) -> frozenset[str] | None:
 
 class _Day:
     """Everything of one local date D that does not depend on the recipient. Figures and targets come
-    from the engine; the deal sections from `deals`, a store holding at least the deals they read
-    (the file store itself, or a warehouse's slice: digest_deals)."""
+    from the engine; the deal sections from `self.deals`, a store holding at least the deals they read
+    (the file store itself, or a warehouse's slice: digest_deals). With `entries`, each owner's first
+    few risks are enough for any recipient's first `entries`, and the rest are only counted."""
 
-    def __init__(self, engine: Engine, day: date, deals: MetricsStore) -> None:
-        self.engine, self.store, self.deals, self.day = engine, engine.store, deals, day
+    def __init__(self, engine: Engine, day: date, recipients: list[Recipient], owners: frozenset[str] | None,
+                 entries: int | None) -> None:
+        self.engine, self.store, self.day, self.entries = engine, engine.store, day, entries
+        muted = frozenset().union(*(r.muted for r in recipients))
+        keep = None if entries is None else max(entries, CLOSING_SHOWN) + len(muted)
+        picked = digest_deals(engine, day, {r.window_start for r in recipients}, owners, keep, muted)
+        self.deals = picked.store
         cal = Calendar(day, self.store.fiscal_year_start_month)
         start = cal.unit_start(day, "quarter")
         self.quarter: Period = cal.unit(start, "quarter", "this quarter", forward=True)
         self.figures = self._figures()
         self.targets = self._targets()
         open_pos = np.flatnonzero(~store_array(self.deals, "opportunities", "is_closed"))
-        self.risks = _Entries.of(self._risks(open_pos))
-        self.closing = _Entries.of(self._closing(open_pos))
+        flags = risk_flags(self.deals, self.engine.catalog, open_pos, self.day)
+        risky = np.flatnonzero(np.logical_or.reduce(list(flags.values())))
+        flags = {reason: hit[risky] for reason, hit in flags.items()}  # over the risky deals, open_pos[risky]
+        self.tally = _tally(self.deals, open_pos[risky], flags) if picked.risk_tally is None else picked.risk_tally
+        self.muted_risks = _muted_risks(self.deals, open_pos[risky], flags, muted)
+        self.risks = self._risks(open_pos[risky], flags, keep)
+        self.closing = self._closing(open_pos)
 
     # ------------------------------------------------------------ per recipient
 
@@ -187,8 +222,26 @@ class _Day:
         return Digest(rep_id=who.rep_id or r.rep_id, name=who.name or r.rep_id, date=self.day, lang=r.lang,
                       scope=scope_kind(who), currency=self.store.base_currency, period=(q.start, q.nominal_end),
                       window=(r.window_start, self.day - timedelta(days=1)), figures=figures,
-                      changes=changes.within(owners, r.muted), risks=self.risks.within(owners, r.muted),
+                      changes=changes.within(owners, r.muted),
+                      risks=self.risks.within(owners, r.muted, self.entries),
+                      risk_counts=self._risk_counts(owners, r.muted),
                       closing_this_week=self.closing.within(owners, r.muted, CLOSING_SHOWN), late=r.late)
+
+    def prefetch(self, people: list[Identity], recipients: list[Recipient]) -> None:
+        """Makes the risk rows all these digests show in one go (one lookup of names, not one each)."""
+        for entries, limit in ((self.risks, self.entries), (self.closing, CLOSING_SHOWN)):
+            entries.prefetch(entries._pick(who.deal_level(), r.muted, limit) for who, r in zip(people, recipients))
+
+    def _risk_counts(self, owners: frozenset[str] | None, muted: frozenset[str]) -> dict[str, int]:
+        """The scope's risky deals, in all and per reason, muted deals left out."""
+        tally = self.tally if owners is None else self.tally[self.tally.index.isin(list(owners))]
+        counts = {"all": 0, **{k: int(v) for k, v in tally.sum().items()}}
+        for deal in muted & self.muted_risks.keys():
+            owner, reasons = self.muted_risks[deal]
+            if owners is None or owner in owners:
+                for k in ("all", *reasons):
+                    counts[k] -= 1
+        return counts
 
     def _sum(self, name: str, owners: frozenset[str] | None) -> float:
         total, per_owner = self.figures[name]
@@ -246,26 +299,68 @@ class _Day:
                 {r["team"]: r["value"] for r in teams if r["team"] is not None and r["value"] is not None},
                 {r["owner"]: r["value"] for r in owners if r["owner"] is not None and r["value"] is not None})
 
-    def _risks(self, open_pos: np.ndarray) -> list[dict]:
-        """Open deals with at least one risk reason, largest amount first."""
-        flags = risk_flags(self.deals, self.engine.catalog, open_pos, self.day)
-        pick = np.flatnonzero(np.logical_or.reduce(list(flags.values())))
-        pick = pick[_amount_order(self.deals, open_pos[pick])]
-        return deal_rows(self.deals, self.engine.catalog, open_pos[pick], self.day, with_reasons=True,
-                         flags={reason: hit[pick] for reason, hit in flags.items()})
+    def _risks(self, pos: np.ndarray, flags: dict[str, np.ndarray], keep: int | None) -> _Entries:
+        """The risky deals at `pos` (their reasons: `flags`), largest amount first; with `keep`, only
+        each owner's first `keep`."""
+        pick = _amount_order(self.deals, pos)
+        if keep is not None:
+            pick = pick[_first_of_owner(store_array(self.deals, "opportunities", "owner_id")[pos[pick]], keep)]
+        return self._lazy(pos[pick], {reason: hit[pick] for reason, hit in flags.items()})
 
-    def _closing(self, open_pos: np.ndarray) -> list[dict]:
+    def _lazy(self, pos: np.ndarray, flags: dict[str, np.ndarray]) -> _Entries:
+        """The deals at `pos` as entries whose rows are made when picked (with reasons when `flags` has any)."""
+        deals = self.deals.tables["opportunities"]
+        ids = deals["opportunity_id"].iloc[pos].astype(str).tolist()
+        owners = [None if pd.isna(o) else str(o) for o in deals["owner_id"].iloc[pos]]
+
+        def make(at: list[int]) -> list[dict]:
+            return deal_rows(self.deals, self.engine.catalog, pos[at], self.day, with_reasons=bool(flags),
+                             flags={reason: hit[at] for reason, hit in flags.items()})
+
+        return _Entries.lazy(ids, owners, make)
+
+    def _closing(self, open_pos: np.ndarray) -> _Entries:
         """Open deals closing Monday to Sunday of D's week, largest amount first."""
         monday = self.day - timedelta(days=self.day.weekday())
         close = store_array(self.deals, "opportunities", "close_date")[open_pos]
         week = (close >= day_seconds(monday)) & (close < day_seconds(monday + timedelta(days=7)))
-        return deal_rows(self.deals, self.engine.catalog, _by_amount(self.deals, open_pos[week]), self.day,
-                         with_reasons=False)
+        return self._lazy(_by_amount(self.deals, open_pos[week]), {})
 
     def changes(self, first: date) -> _Entries:
         """What changed from the window's first day to D − 1 (whole UTC days), deal by deal."""
         return _Entries.of(deal_changes(self.deals, self.engine.catalog, first, self.day - timedelta(days=1),
                                         self.quarter.nominal_end))
+
+
+def _first_of_owner(owner: np.ndarray, n: int) -> np.ndarray:
+    """Whether each entry is among the first `n` of its owner (owner codes, in the entries' order)."""
+    order = np.argsort(owner, kind="stable")
+    grouped = owner[order]
+    first = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])  # where each owner's run starts
+    rank = np.empty(len(owner), dtype=np.int64)
+    rank[order] = np.arange(len(owner)) - np.repeat(first, np.diff(np.r_[first, len(owner)]))
+    return rank < n
+
+
+def _tally(store: MetricsStore, pos: np.ndarray, flags: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Per owner (digest_deals' risk_tally): the risky deals at `pos`, and those with each reason."""
+    owner = store.tables["opportunities"]["owner_id"].to_numpy()[pos]
+    frame = pd.DataFrame({"all": 1, **{r: hit.astype(np.int64) for r, hit in flags.items()}},
+                         index=pd.Index(owner, name="owner_id"))
+    return frame.groupby(level=0, dropna=False).sum()
+
+
+def _muted_risks(store: MetricsStore, pos: np.ndarray, flags: dict[str, np.ndarray],
+                 muted: frozenset[str]) -> dict[str, tuple[str, list[str]]]:
+    """The muted deals among the risky ones at `pos`: their owner and reasons, to take off the counts."""
+    if not muted:
+        return {}
+    deals = store.tables["opportunities"]
+    out = {}
+    for i in np.flatnonzero(deals["opportunity_id"].iloc[pos].isin(muted).to_numpy()):
+        row = deals.iloc[pos[i]]
+        out[str(row["opportunity_id"])] = (row["owner_id"], [r for r, hit in flags.items() if hit[i]])
+    return out
 
 
 def _by_amount(store: MetricsStore, pos: np.ndarray) -> np.ndarray:

@@ -39,7 +39,10 @@ class Digest:
     # Each entry: opportunity_id, owner_id, change or reasons, and what a reader needs
     # (name, owner, account, amount, close_date, stage, from/to).
     changes: list[dict] = field(default_factory=list)
+    # Risks largest first: every one, or the first few when built for a message (DigestBuilder's
+    # `entries`); `risk_counts` counts them all, in all ("all") and per reason.
     risks: list[dict] = field(default_factory=list)
+    risk_counts: dict[str, int] = field(default_factory=dict)
     closing_this_week: list[dict] = field(default_factory=list)
     late: bool = False
     # "Three things to know today" (CCOBOT_NARRATE): written by a language model from the figures
@@ -47,8 +50,12 @@ class Digest:
     highlights: list[str] = field(default_factory=list)
 
     @property
+    def risk_total(self) -> int:
+        return self.risk_counts.get("all", len(self.risks))
+
+    @property
     def quiet(self) -> bool:
-        return not self.changes and not self.risks
+        return not self.changes and not self.risk_total
 
     def as_json(self, text: str) -> dict:
         return {

@@ -67,16 +67,18 @@ def words(d: Digest, shown: int = SHOWN, fiscal_year_start_month: int = 1) -> Di
                                shown)
             section.summary = change_summary(d.changes, lang) if section.more else None
             out.sections.append(section)
-        if d.risks:
-            out.sections.append(_section(t("digest_risks", lang), d.risks, risk_line, lang, shown))
+        if d.risk_total:
+            out.sections.append(_section(t("digest_risks", lang), d.risks, risk_line, lang, shown, d.risk_total))
     closing = _section(t("digest_closing", lang), d.closing_this_week, closing_line, lang, shown)
     if closing.lines:
         out.sections.append(closing)
     return out
 
 
-def _section(title: str, entries: list[dict], line, lang: str, shown: int) -> Section:
-    return Section(title, [line(e, lang) for e in entries[:shown]], max(len(entries) - shown, 0), entries[:shown])
+def _section(title: str, entries: list[dict], line, lang: str, shown: int, total: int | None = None) -> Section:
+    """The first `shown` entries, and how many of `total` (default: all the entries) are not shown."""
+    return Section(title, [line(e, lang) for e in entries[:shown]],
+                   max((len(entries) if total is None else total) - shown, 0), entries[:shown])
 
 
 def by_priority(changes: list[dict]) -> list[dict]:

@@ -18,6 +18,7 @@ from bot.access import identify
 from bot.digest.content import DigestBuilder
 from bot.digest.ledger import CLAIMED, FAILED, FINAL, QUIET, SKIPPED, Claim, Ledger
 from bot.digest.model import Digest, Recipient
+from bot.digest.render import SHOWN
 from bot.digest.subscriptions import Due, Subscription, Subscriptions, due, rep_value
 from bot.state import AuditLog
 from bot.metrics.engine import Engine
@@ -96,7 +97,7 @@ class DigestRun:
         report.due = len(ready)
         self._skip([d for d in missed if _key(d) not in self._done], report)
         claims = self._claim(ready, at, report)
-        digests = DigestBuilder(self.engine, self.narrator).build(
+        digests = DigestBuilder(self.engine, self.narrator, entries=SHOWN).build(
             Recipient(d.sub.rep_id, d.day, d.sub.previous_due_day(d.day), d.lang, d.late(at, LATE_AFTER),
                       frozenset(d.sub.muted))
             for d, _ in claims)
@@ -181,7 +182,7 @@ class DigestRun:
             (report.late if digest.late else report.sent).append(claim.rep_id)
             self.audit.write(user_id=None, rep_id=claim.rep_id, kind="digest", question=f"digest {digest.date}",
                              query={"date": digest.date.isoformat(), "window": [str(w) for w in digest.window],
-                                    "changes": len(digest.changes), "risks": len(digest.risks), "late": digest.late},
+                                    "changes": len(digest.changes), "risks": digest.risk_total, "late": digest.late},
                              scope={"scope": digest.scope, "channel": channel})
 
     def _failed(self, claim: Claim, error: str, report: RunReport) -> None:

@@ -261,13 +261,10 @@ def _change_facts(facts: Facts, digest: "Digest") -> None:
 
 
 def _risk_facts(facts: Facts, digest: "Digest") -> None:
-    facts.add("deals needing attention", len(digest.risks), "count")
-    reasons: dict[str, int] = {}
-    for e in digest.risks:
-        for r in e["reasons"]:
-            reasons[r] = reasons.get(r, 0) + 1
-    for reason, n in reasons.items():
-        facts.add(f"needing attention: {reason.replace('_', ' ')}", n, "count")
+    facts.add("deals needing attention", digest.risk_total, "count")
+    for reason, n in digest.risk_counts.items():
+        if reason != "all" and n:
+            facts.add(f"needing attention: {reason.replace('_', ' ')}", n, "count")
 
 
 # ---------------------------------------------------------------- the guard

@@ -400,7 +400,7 @@ class Relations:
     def __init__(self, store: WarehouseStore, catalog: Catalog) -> None:
         self.store, self.catalog = store, catalog
         self.fx = _fx_frame(store.fx)
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # a view's make() may ask for another relation
         self._cache: dict = {}
         self._views = 0
         self._no_views = False  # the warehouse refused a temporary view: expressions are used as they are
@@ -416,6 +416,12 @@ class Relations:
         `_p` (the probability). Counts take the view without them: the exchange rate's join is on a
         computed month, which PostgreSQL cannot drop when unused, and was most of a count's time."""
         return self._memo(("deals", first_win, money), lambda: self._as_sql(self._deals(first_win, money)))
+
+    def view(self, key, make):
+        """A relation derived from these (`make()`), made once per `key` as _as_sql makes it. Used twice in
+        one query, a view is read twice by name; an expression would become a common table expression,
+        which PostgreSQL computes whole before filtering it."""
+        return self._memo(("view", key), lambda: self._as_sql(make()))
 
     def _as_sql(self, expr):
         """The derived relation as a TEMP VIEW of this session (no write to the warehouse's schemas):
@@ -1127,7 +1133,9 @@ class _IbisTarget:
 PG_ORDER = {"opportunities": "close_date", "leads": "created_date", "marketing_spend": "month"}
 PG_UNIQUE = ("reps", "accounts")
 PG_INDEXES = {"opportunities": ("close_date", "created_date", "owner_id"), "leads": ("created_date",),
-              "opportunity_history": ("opportunity_id",)}  # a slice's history rows (warehouse_deals)
+              # a slice's history rows; the deals changed in a digest's window or in the 30 days
+              # before a day ("stalled"): warehouse_deals
+              "opportunity_history": ("opportunity_id", "changed_at")}
 PG_TYPES = {"string": "TEXT", "large_string": "TEXT", "double": "DOUBLE PRECISION", "bool": "BOOLEAN",
             "int64": "BIGINT", "date32[day]": "DATE"}
 PG_COPY_ROWS = 200_000  # rows per CSV chunk sent: a bounded buffer whatever the table's size

@@ -6,16 +6,18 @@ unchanged over a `DealSlice`: a MetricsStore holding only those deals (the colum
 amounts converted by the file store's own _convert_money) and, of their history, only the rows it reads.
 
 Deal lists (`list_deals_sql`): scope, filters, status, the period or upcoming, the amount bounds and
-the risk reasons asked (contracts/digest.md, in SQL: `_risk_flags`) become WHERE; ORDER BY (the last
+the risk reasons asked (contracts/digest.md, in SQL: `_with_risks`) become WHERE; ORDER BY (the last
 change: each deal's latest history time, joined), LIMIT and COUNT go down too, and only the rows shown
 come back: whatever the number of deals that match, a list fetches at most its limit. When the rows
 show reasons or the last change, they come with their history rows, and deals.list_deals works those
 out over them as on the file store.
 
-Digests (`digest_deals`): the open deals and the deals changed since the earliest window of a day's
-recipients, of the owners those recipients see, with their history rows; and, over the whole table,
-the share of each stage's deals won and lost (`DealSlice.stage_outcomes`), by which the digest tells a
-history row's stage won, lost or open.
+Digests (`digest_deals`): the deals changed since the earliest window of a day's recipients, of the
+owners those recipients see, with their history rows; for messages, each owner's first few risky deals
+and deals closing this week (a window function ranks them in SQL) and the muted deals, with the risky
+deals counted per owner and reason in one GROUP BY; for the preview's JSON, which lists every risk, all
+their open deals. And, over the whole table, the share of each stage's deals won and lost
+(`DealSlice.stage_outcomes`), by which the digest tells a history row's stage won, lost or open.
 
 History rows kept, per deal: its latest row, its latest row before the day, and its latest row before
 each window's first day. That is all that deals.py (last change; stalled: a row in the 30 days before
@@ -81,13 +83,13 @@ def list_deals_sql(wh: WarehouseEngine, query: DealQuery, cal: Calendar, filters
     deals shown are fetched: conditions, risk reasons, order, LIMIT and COUNT are SQL."""
     period = parse_period(query.period, cal, forward=True) if query.period else None
     t = wh.relations.deals()
-    preds = _conditions(t, query, period, cal.as_of, filters, scope)
+    r, flags = _with_risks(wh, cal.as_of) if query.risks else (t, {})
+    preds = _conditions(r, query, period, cal.as_of, filters, scope)
     if query.risks:
-        flags = _risk_flags(wh, t, cal.as_of)
-        preds.append(reduce(operator.or_, [flags[r] for r in query.risks]))
+        preds.append(reduce(operator.or_, [flags[k] for k in query.risks]))
     column, same = ORDER[query.order_by]
     if query.risks or query.order_by == "last_change":  # the rows' reasons and last change read their history
-        rel = t.filter(*preds)
+        rel = r.filter(*preds)
         if query.order_by == "last_change":
             rel = _with_last_change(wh, rel)
         tie = rel[ROW] if ROW in rel.columns else rel.opportunity_id
@@ -98,43 +100,59 @@ def list_deals_sql(wh: WarehouseEngine, query: DealQuery, cal: Calendar, filters
         shown = _slice(wh, preds, cal.as_of, order=(column, query.desc == same), limit=query.limit,
                        with_history=False)
     result = list_deals(shown, wh.catalog, query, cal, {}, None)  # its own conditions hold for every row
-    result.total = int(_execute(wh, t.filter(*preds).count() if preds else t.count()))
+    result.total = int(_execute(wh, r.filter(*preds).count() if preds else r.count()))
     result.filters = filters
     return result
 
 
-def _risk_flags(wh: WarehouseEngine, t, as_of: date) -> dict:
-    """deals.risk_flags (contracts/digest.md) as predicates over the deals relation. Date columns are
-    compared as the file store compares its dates, at midnight (a timestamp counts as its day)."""
-    ibis = _ibis()
-    close, created = t.close_date, t.created_date
+def _with_risks(wh: WarehouseEngine, as_of: date) -> tuple:
+    """The deals relation with `_stalled` as of `as_of` (a view: Relations.view), and deals.risk_flags
+    (contracts/digest.md) as predicates over it. Date columns are compared as the file store compares its
+    dates, at midnight (a timestamp counts as its day)."""
+    r = wh.relations.view(("stalled", as_of), lambda: _stalled(wh, wh.relations.deals(), as_of))
+    close = r.close_date
     today, soon = _day(close, as_of), _day(close, as_of + timedelta(days=CLOSING_SOON_DAYS))
     defaults = {k.lower(): float(v) for k, v in wh.catalog.setting("stage_probability", {}).items()}
     early = [s for s in wh.store.values("opportunities", "stage") if defaults.get(s.lower(), np.inf) <= EARLY_STAGE]
-    flags = {
-        "overdue": close.notnull() & (close < today),
-        "early_stage_closing": close.notnull() & (close >= today) & (close < soon) & t.stage.isin(early or [""]),
-        "missing_amount": t._v.isnull(),
-        "missing_close_date": close.isnull(),
-        "stalled": ibis.literal(False),
-    }
-    if _has_history(wh):
-        h = wh.store.table(HISTORY)
-        h = h.filter(h.changed_at.notnull())
-        start = as_of - timedelta(days=STALLED_DAYS)
-        moved = h.filter(h.changed_at >= _day(h.changed_at, start), h.changed_at < _day(h.changed_at, as_of))
-        old_enough = created.notnull() & (created < _day(created, start + timedelta(days=1)))
-        flags["stalled"] = ibis.ifelse(t.opportunity_id.isin(h.opportunity_id),
-                                       ~t.opportunity_id.isin(moved.opportunity_id), old_enough)
-    return flags
+    return r, {"overdue": close.notnull() & (close < today),
+               "stalled": r._stalled,
+               "early_stage_closing": close.notnull() & (close >= today) & (close < soon) & r.stage.isin(early or [""]),
+               "missing_amount": r._v.isnull(),
+               "missing_close_date": close.isnull()}
+
+
+def _stalled(wh: WarehouseEngine, t, as_of: date):
+    """`t` with `_stalled`: no history row in the 30 days before `as_of`; without any history, created 30
+    days or more before (deals.risk_flags; none without a history table). That is: no recent row, and
+    either created that long ago or with some history. Both are LEFT JOINs on small sets of ids, the deals
+    changed in those 30 days and, of the deals created since, those with history. An IN (subquery) inside
+    a CASE or an OR is no join to PostgreSQL: it rescans the history for every deal (a 1M-deal "stalled
+    deals" ran for more than ten minutes that way)."""
+    ibis = _ibis()
+    if not _has_history(wh):
+        return t.mutate(_stalled=ibis.literal(False))
+    start = as_of - timedelta(days=STALLED_DAYS)
+
+    def old(r):  # created 30 days or more before as_of
+        return r.created_date.notnull() & (r.created_date < _day(r.created_date, start + timedelta(days=1)))
+
+    h = wh.store.table(HISTORY)  # each use filters it in one step (_history_of)
+    recent = _history_of(h, h.changed_at >= _day(h.changed_at, start), h.changed_at < _day(h.changed_at, as_of))
+    recent = recent.select(_recent=recent.opportunity_id).distinct()
+    known = _history_of(h, h.opportunity_id.isin(t.filter(~old(t)).opportunity_id))
+    known = known.select(_known=known.opportunity_id).distinct()
+    r = t.left_join(recent, t.opportunity_id == recent._recent).left_join(known, t.opportunity_id == known._known)
+    return r.mutate(_stalled=r._recent.isnull() & (old(r) | r._known.notnull())).drop("_recent", "_known")
 
 
 def _with_last_change(wh: WarehouseEngine, rel):
-    """The relation with `_last`: each deal's latest history time (null without history)."""
+    """The relation with `_last`: each deal's latest history time (null without history), grouped over
+    its deals' history only."""
     if not _has_history(wh):
         return rel.mutate(_last=_ibis().null("timestamp"))
     h = wh.store.table(HISTORY)
-    last = h.filter(h.changed_at.notnull()).group_by(_lc_id=h.opportunity_id).aggregate(_last=h.changed_at.max())
+    h = _history_of(h, h.opportunity_id.isin(rel.opportunity_id))
+    last = h.group_by(_lc_id=h.opportunity_id).aggregate(_last=h.changed_at.max())
     return rel.left_join(last, rel.opportunity_id == last._lc_id).drop("_lc_id")
 
 
@@ -163,20 +181,64 @@ def _conditions(t, query: DealQuery, period: Period | None, as_of: date, filters
 
 # ---------------------------------------------------------------- digests and a digest's deal buttons
 
-def digest_deals(engine: Engine, day: date, starts: Iterable[date], owners: frozenset[str] | None) -> MetricsStore:
+@dataclass
+class DigestDeals:
+    """What a day's digests read of deals: a store holding them and, when the store holds only each
+    owner's first risks (a warehouse's slice), every owner's count of risky deals per reason."""
+
+    store: MetricsStore
+    risk_tally: pd.DataFrame | None = None  # index owner_id; columns "all" and each reason
+
+
+def digest_deals(engine: Engine, day: date, starts: Iterable[date], owners: frozenset[str] | None,
+                 per_owner: int | None = None, muted: frozenset[str] = frozenset()) -> DigestDeals:
     """What a day's digests read of deals (bot/digest/content.py), for windows starting on `starts` and
-    ending the day before `day`, for recipients seeing `owners` (None: everyone): the file store itself;
-    from a warehouse, the owners' open deals and their deals changed in a window, with their history."""
+    ending the day before `day`, for recipients seeing `owners` (None: everyone): the file store itself.
+    From a warehouse: the owners' deals changed in a window, with their history, and their open deals;
+    with `per_owner`, only each owner's first that many risky deals and deals closing this week (largest
+    amount first) and the `muted` deals, with the risky deals counted in SQL instead."""
     if not isinstance(engine, WarehouseEngine):
-        return engine.store
+        return DigestDeals(engine.store)
     starts = sorted(set(starts))
     t = engine.relations.deals()
-    wanted = ~t.is_closed
+    scope = scoped(t, "deals", {}, owners)
+    tally = None
+    if per_owner is None:
+        wanted = ~t.is_closed
+    else:
+        r, flags = _with_risks(engine, day)
+        risky = r.filter(~r.is_closed, reduce(operator.or_, flags.values()), *scoped(r, "deals", {}, owners))
+        monday = day - timedelta(days=day.weekday())
+        week = t.filter(~t.is_closed, t.close_date >= _day(t.close_date, monday),
+                        t.close_date < _day(t.close_date, monday + timedelta(days=7)), *scope)
+        wanted = t.opportunity_id.isin(_firsts(risky, per_owner)) | t.opportunity_id.isin(_firsts(week, per_owner))
+        if muted:
+            wanted = wanted | t.opportunity_id.isin(sorted(muted))
+        tally = _risk_tally(engine, risky, flags)
     if starts and starts[0] < day and _has_history(engine):
         h = engine.store.table(HISTORY)
-        moved = h.filter(h.changed_at >= _day(h.changed_at, starts[0]), h.changed_at < _day(h.changed_at, day))
+        moved = _history_of(h, h.changed_at >= _day(h.changed_at, starts[0]), h.changed_at < _day(h.changed_at, day))
         wanted = wanted | t.opportunity_id.isin(moved.opportunity_id)
-    return _slice(engine, [wanted, *scoped(t, "deals", {}, owners)], day, starts)
+    return DigestDeals(_slice(engine, [wanted, *scope], day, starts), tally)
+
+
+def _firsts(rel, n: int):
+    """The ids of each owner's first `n` deals of `rel`, largest amount first (the digest's order:
+    missing amounts last, ties in file order)."""
+    ibis = _ibis()
+    tie = rel[ROW] if ROW in rel.columns else rel.opportunity_id
+    rank = ibis.row_number().over(group_by=rel.owner_id, order_by=[_key(rel._v, True), tie])
+    return rel.mutate(_rank=rank).filter(lambda x: x._rank < n).opportunity_id
+
+
+def _risk_tally(wh: WarehouseEngine, risky, flags: dict) -> pd.DataFrame:
+    """Per owner: the risky deals, and those with each reason (`flags`, over the relation `risky` was
+    filtered from)."""
+    got = _execute(wh, risky.group_by("owner_id").aggregate(
+        all=risky.count(), **{reason: _count_if(flag) for reason, flag in flags.items()}))
+    counts = got.drop(columns="owner_id").astype("int64")
+    counts.index = pd.Index(got["owner_id"].astype(object).where(got["owner_id"].notna(), None), name="owner_id")
+    return counts
 
 
 def deal_store(engine: Engine, opportunity_id: str, day: date) -> MetricsStore:
@@ -203,7 +265,7 @@ def _slice(wh: WarehouseEngine, preds: list, day: date, starts: Iterable[date] =
     deals = _deal_frame(_execute(wh, picked.limit(limit) if limit else picked), wh.store)
     history = None
     if with_history and _has_history(wh):
-        history = _history_frame(wh, rel, deals, [day, *starts])
+        history = _history_frame(wh, deals, [day, *starts])
     return _as_slice(wh, deals, history)
 
 
@@ -218,12 +280,15 @@ def _deal_frame(raw: pd.DataFrame, store: MetricsStore) -> pd.DataFrame:
     return _categorise("opportunities", frame)
 
 
-def _history_frame(wh: WarehouseEngine, deals_rel, deals: pd.DataFrame, cuts: list[date]) -> pd.DataFrame:
+def _history_frame(wh: WarehouseEngine, deals: pd.DataFrame, cuts: list[date]) -> pd.DataFrame:
     """The deals' history rows that deals.py and the digest read (see the module's docstring), converted
     in each deal's currency as MetricsStore.history converts them."""
     h = wh.store.table(HISTORY)
-    h = h.filter(h.changed_at.notnull(), h.opportunity_id.isin(deals_rel.opportunity_id))  # as the loader: no
-    h = h.select(*[c for c in (*HISTORY_COLUMNS, ROW) if c in h.columns])                # row without a time
+    # The fetched ids travel as a table, not as the deals' query again (which reran its subqueries)
+    ids = _ibis().memtable(pd.DataFrame({"_id": deals["opportunity_id"].astype(str).to_numpy()}),
+                           schema={"_id": "string"})
+    h = h.filter(h.changed_at.notnull(), h.opportunity_id.isin(ids._id))  # as the loader: no
+    h = h.select(*[c for c in (*HISTORY_COLUMNS, ROW) if c in h.columns])  # row without a time
     parts = [_latest(h, None), *(_latest(h, cut) for cut in sorted(set(cuts)))]
     frame = typed(_execute(wh, _ibis().union(*parts, distinct=True)), TABLES[HISTORY].columns)
     convert_history(frame, deals, wh.store.fx, wh.store.base_currency, _report(HISTORY, len(frame)))
@@ -256,9 +321,8 @@ def _stage_outcomes(wh: WarehouseEngine) -> pd.DataFrame:
     """Over every deal: per stage ('' for none), the share won and the share lost (content._stage_tables)."""
     ibis = _ibis()
     t = wh.relations.deals(money=False)
-    one = lambda cond: ibis.ifelse(cond, 1, 0)  # noqa: E731 (PostgreSQL sums no boolean)
     got = _execute(wh, t.group_by(stage=ibis.coalesce(t.stage.cast("string"), ibis.literal(""))).aggregate(
-        n=t.count(), won=one(t.is_won).sum(), lost=one(t.is_closed & ~t.is_won).sum()))
+        n=t.count(), won=_count_if(t.is_won), lost=_count_if(t.is_closed & ~t.is_won)))
     n = got["n"].astype("float64").to_numpy()
     return pd.DataFrame({"won": got["won"].astype("float64").to_numpy() / n,
                          "lost": got["lost"].astype("float64").to_numpy() / n},
@@ -275,6 +339,18 @@ def _has_history(wh: WarehouseEngine) -> bool:
             return HISTORY in set(store.con.list_tables())
 
     return store.cached(("warehouse_has", HISTORY), present)
+
+
+def _history_of(h, *preds):
+    """History rows with a time (as the loader keeps them) matching `preds`, in one filter: a filtered
+    table used twice in a query becomes a common table expression, which PostgreSQL materialises whole
+    instead of pushing each use's conditions into it and using the indexes."""
+    return h.filter(h.changed_at.notnull(), *preds)
+
+
+def _count_if(cond):
+    """The number of rows where `cond` holds (PostgreSQL sums no boolean)."""
+    return _ibis().ifelse(cond, 1, 0).sum()
 
 
 def _day(col, day: date):

@@ -266,6 +266,39 @@ def test_demo_reference_is_not_trivial(demo_ref, demo_people):
     assert last["figures"]["pace"] == pytest.approx(1.0)
 
 
+def test_a_message_holds_the_first_risks_and_counts_them_all(demo_dir, demo_ref, demo_people):
+    """Built for a message (entries=SHOWN), a digest holds the first risks, largest amount first, and
+    counts every one, in all and per reason, muted deals left out of both; for several recipients
+    built together, each muting other deals. Expected: the reference's risks, ordered by its own base
+    amounts (missing last, ties in file order)."""
+    from datetime import timedelta
+
+    from bot.digest.content import DigestBuilder
+    from bot.digest.model import Recipient
+    from bot.digest.render import SHOWN
+    from bot.metrics.deals import RISKS
+    from bot.metrics.engine import Engine
+    from bot.metrics.store import load_store
+
+    deals = demo_ref.deals.reset_index(drop=True)
+    base = demo_ref.base_amounts(deals)
+    rank = {oid: (math.inf if math.isnan(a) else -a, i)
+            for i, (oid, a) in enumerate(zip(deals["opportunity_id"], base))}
+    expected, recipients = {}, []
+    for n, rep_id in enumerate(demo_people.values()):
+        risks = sorted(reference.digest(demo_ref, rep_id, DEMO_AS_OF)["risks"], key=lambda r: rank[r["opportunity_id"]])
+        muted = frozenset(r["opportunity_id"] for r in [*risks[:n], *risks[SHOWN + n:SHOWN + n + 1]])
+        expected[rep_id] = [r for r in risks if r["opportunity_id"] not in muted]
+        recipients.append(Recipient(rep_id, DEMO_AS_OF, DEMO_AS_OF - timedelta(days=1), muted=muted))
+    got = DigestBuilder(Engine(load_store(demo_dir, with_history=True)), entries=SHOWN).build(recipients)
+    for r, digest in zip(recipients, got):
+        want = expected[r.rep_id]
+        assert len(want) > SHOWN + 2
+        assert [(e["opportunity_id"], sorted(e["reasons"])) for e in digest.risks] == \
+            [(e["opportunity_id"], e["reasons"]) for e in want[:SHOWN]], r.rep_id
+        assert digest.risk_counts == {"all": len(want), **{k: sum(k in e["reasons"] for e in want) for k in RISKS}}
+
+
 def test_unknown_id_exits_2_with_a_message(demo_dir, preview):
     res = invoke("digest", "preview", "--for", "r-9999-nobody", "--as-of", "2026-11-20", "--json",
                  "--data", str(demo_dir))

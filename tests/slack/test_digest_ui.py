@@ -144,7 +144,7 @@ def test_deal_names_with_markup_are_shown_literally(engine):
 
 def test_quiet_late_and_no_target(engine):
     digest = build(engine, "m1", "sv")
-    digest.changes, digest.risks, digest.late = [], [], True  # a quiet day, sent late
+    digest.changes, digest.risks, digest.risk_counts, digest.late = [], [], {}, True  # a quiet day, sent late
     digest.figures = dict(digest.figures, target_quarter=None, attainment=None, coverage=None)
     text, blocks = digest_message(digest)
     assert problems(text, blocks) == []

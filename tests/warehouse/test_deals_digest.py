@@ -26,9 +26,9 @@ from bot.core.assistant import Assistant
 from bot.digest.content import DigestBuilder
 from bot.digest.deal import deal_row
 from bot.digest.model import Recipient
-from bot.digest.render import digest_text
+from bot.digest.render import SHOWN, digest_text
 from bot.metrics import warehouse_deals
-from bot.metrics.deals import DealQuery, DealResult
+from bot.metrics.deals import RISKS, DealQuery, DealResult
 from bot.metrics.demo import write_demo
 from bot.metrics.engine import Engine
 from bot.metrics.store import load_store
@@ -231,6 +231,32 @@ def test_digests_equal(files, wh, day, start):
     assert sum(len(d.closing_this_week) for d in expected) > 0
 
 
+def test_message_digests_fetch_only_each_owners_first_risks(files, wh):
+    """Built for messages, warehouse digests equal the file store's, recipients muting deals among their
+    first risks; the slice holds each owner's first risks and deals closing this week, not every open
+    deal, and the risky deals are counted per owner in SQL as the full digests count them."""
+    day, start = AS_OF, AS_OF - timedelta(days=1)
+    full = DigestBuilder(files).build(_recipients(files, day, start))
+    recipients = [Recipient(d.rep_id, day, start, muted=frozenset(e["opportunity_id"] for e in d.risks[:i % 3]))
+                  for i, d in enumerate(full)]
+    expected = DigestBuilder(files, entries=SHOWN).build(recipients)
+    got = DigestBuilder(wh, entries=SHOWN).build(recipients)
+    for e, g in zip(expected, got):
+        assert replace(g, figures=e.figures) == e, e.rep_id
+        assert digest_text(g) == digest_text(e)
+    assert sum(bool(r.muted) for r in recipients) >= 4 and any(d.risk_total > SHOWN for d in expected)
+    picked = warehouse_deals.digest_deals(wh, day, [start], None, per_owner=2)
+    company = next(d for d in full if d.scope == "company")
+    owners = files.store.deals["owner_id"].nunique()
+    changed = {e["opportunity_id"] for e in company.changes}
+    assert len(picked.store.deals) <= len(changed) + 2 * 2 * owners < (~files.store.deals["is_closed"]).sum() / 2
+    firsts = pd.DataFrame(company.risks).groupby("owner_id", sort=False).head(2)["opportunity_id"]  # largest first
+    assert len(firsts) < len(company.risks) and set(firsts) <= set(picked.store.deals["opportunity_id"])
+    tally = pd.DataFrame([{"owner_id": e["owner_id"], "all": 1, **{r: int(r in e["reasons"]) for r in RISKS}}
+                          for e in company.risks]).groupby("owner_id").sum()
+    assert picked.risk_tally.sort_index().loc[:, tally.columns].equals(tally.sort_index())
+
+
 def _same_figures(a: dict, b: dict) -> bool:
     """Figures are sums over many deals: equal to 1e-9, as test_equal.py compares KPIs."""
     return a.keys() == b.keys() and all(
@@ -250,4 +276,4 @@ def test_deals_are_read_from_a_warehouse_only_as_a_slice(wh):
 
     with pytest.raises(PlanError):
         wh.store.deals  # noqa: B018 (the property is the test)
-    assert isinstance(warehouse_deals.digest_deals(wh, AS_OF, [AS_OF], None), warehouse_deals.DealSlice)
+    assert isinstance(warehouse_deals.digest_deals(wh, AS_OF, [AS_OF], None).store, warehouse_deals.DealSlice)
