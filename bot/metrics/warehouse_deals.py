@@ -202,33 +202,44 @@ def digest_deals(engine: Engine, day: date, starts: Iterable[date], owners: froz
     starts = sorted(set(starts))
     t = engine.relations.deals()
     scope = scoped(t, "deals", {}, owners)
-    tally = None
-    if per_owner is None:
-        wanted = ~t.is_closed
-    else:
+    # The ids each part wants are fetched first and the slice is read by them: an OR of IN (subquery)
+    # is no join to PostgreSQL, which then ran each subquery per deal.
+    ids, tally = set(), None
+    if per_owner is not None:
         r, flags = _with_risks(engine, day)
         risky = r.filter(~r.is_closed, reduce(operator.or_, flags.values()), *scoped(r, "deals", {}, owners))
         monday = day - timedelta(days=day.weekday())
         week = t.filter(~t.is_closed, t.close_date >= _day(t.close_date, monday),
                         t.close_date < _day(t.close_date, monday + timedelta(days=7)), *scope)
-        wanted = t.opportunity_id.isin(_firsts(risky, per_owner)) | t.opportunity_id.isin(_firsts(week, per_owner))
-        if muted:
-            wanted = wanted | t.opportunity_id.isin(sorted(muted))
+        ids |= {*_ids(engine, _firsts(risky, per_owner)), *_ids(engine, _firsts(week, per_owner)), *muted}
         tally = _risk_tally(engine, risky, flags)
     if starts and starts[0] < day and _has_history(engine):
         h = engine.store.table(HISTORY)
         moved = _history_of(h, h.changed_at >= _day(h.changed_at, starts[0]), h.changed_at < _day(h.changed_at, day))
-        wanted = wanted | t.opportunity_id.isin(moved.opportunity_id)
-    return DigestDeals(_slice(engine, [wanted, *scope], day, starts), tally)
+        ids |= set(_ids(engine, moved.select("opportunity_id").distinct()))
+    wanted = t.opportunity_id.isin(_id_table(ids)._id)
+    return DigestDeals(_slice(engine, [wanted | ~t.is_closed if per_owner is None else wanted, *scope], day, starts),
+                       tally)
 
 
 def _firsts(rel, n: int):
-    """The ids of each owner's first `n` deals of `rel`, largest amount first (the digest's order:
+    """Each owner's first `n` deals of `rel` (their ids), largest amount first (the digest's order:
     missing amounts last, ties in file order)."""
     ibis = _ibis()
     tie = rel[ROW] if ROW in rel.columns else rel.opportunity_id
     rank = ibis.row_number().over(group_by=rel.owner_id, order_by=[_key(rel._v, True), tie])
-    return rel.mutate(_rank=rank).filter(lambda x: x._rank < n).opportunity_id
+    return rel.mutate(_rank=rank).filter(lambda x: x._rank < n).select("opportunity_id")
+
+
+def _ids(wh: WarehouseEngine, rel) -> list[str]:
+    """The opportunity ids of `rel`, fetched."""
+    return _execute(wh, rel)["opportunity_id"].astype(str).tolist()
+
+
+def _id_table(ids: Iterable[str]):
+    """Ids sent to the warehouse as a table (`_id`): joined as any table, where a long IN list would take
+    seconds to compile and a query for them would be run again."""
+    return _ibis().memtable(pd.DataFrame({"_id": pd.Series(sorted(ids), dtype=object)}), schema={"_id": "string"})
 
 
 def _risk_tally(wh: WarehouseEngine, risky, flags: dict) -> pd.DataFrame:
@@ -284,9 +295,7 @@ def _history_frame(wh: WarehouseEngine, deals: pd.DataFrame, cuts: list[date]) -
     """The deals' history rows that deals.py and the digest read (see the module's docstring), converted
     in each deal's currency as MetricsStore.history converts them."""
     h = wh.store.table(HISTORY)
-    # The fetched ids travel as a table, not as the deals' query again (which reran its subqueries)
-    ids = _ibis().memtable(pd.DataFrame({"_id": deals["opportunity_id"].astype(str).to_numpy()}),
-                           schema={"_id": "string"})
+    ids = _id_table(deals["opportunity_id"].astype(str))
     h = h.filter(h.changed_at.notnull(), h.opportunity_id.isin(ids._id))  # as the loader: no
     h = h.select(*[c for c in (*HISTORY_COLUMNS, ROW) if c in h.columns])  # row without a time
     parts = [_latest(h, None), *(_latest(h, cut) for cut in sorted(set(cuts)))]
