@@ -226,6 +226,7 @@ def _firsts(rel, n: int):
     """Each owner's first `n` deals of `rel` (their ids), largest amount first (the digest's order:
     missing amounts last, ties in file order)."""
     ibis = _ibis()
+    rel = rel.select(*[c for c in ("opportunity_id", "owner_id", "_v", ROW) if c in rel.columns])  # a narrow sort
     tie = rel[ROW] if ROW in rel.columns else rel.opportunity_id
     rank = ibis.row_number().over(group_by=rel.owner_id, order_by=[_key(rel._v, True), tie])
     return rel.mutate(_rank=rank).filter(lambda x: x._rank < n).select("opportunity_id")
