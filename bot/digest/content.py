@@ -141,7 +141,7 @@ class _Entries:
         return out
 
     @classmethod
-    def lazy(cls, ids: list[str], owners: list[str | None], make) -> "_Entries":
+    def lazy(cls, ids: list[str], owners: list[str | None], make: Callable | None) -> "_Entries":
         by_owner: dict[str, list[int]] = defaultdict(list)
         for i, owner in enumerate(owners):
             by_owner[owner].append(i)

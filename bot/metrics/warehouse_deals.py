@@ -240,7 +240,8 @@ def _ids(wh: WarehouseEngine, rel) -> list[str]:
 def _id_table(ids: Iterable[str]):
     """Ids sent to the warehouse as a table (`_id`): joined as any table, where a long IN list would take
     seconds to compile and a query for them would be run again."""
-    return _ibis().memtable(pd.DataFrame({"_id": pd.Series(sorted(ids), dtype=object)}), schema={"_id": "string"})
+    frame = pd.DataFrame({"_id": pd.Series(sorted(ids), dtype=object)})
+    return _ibis().memtable(frame, schema={"_id": "string"})
 
 
 def _risk_tally(wh: WarehouseEngine, risky, flags: dict) -> pd.DataFrame:
@@ -297,8 +298,8 @@ def _history_frame(wh: WarehouseEngine, deals: pd.DataFrame, cuts: list[date]) -
     in each deal's currency as MetricsStore.history converts them."""
     h = wh.store.table(HISTORY)
     ids = _id_table(deals["opportunity_id"].astype(str))
-    h = h.filter(h.changed_at.notnull(), h.opportunity_id.isin(ids._id))  # as the loader: no
-    h = h.select(*[c for c in (*HISTORY_COLUMNS, ROW) if c in h.columns])  # row without a time
+    h = _history_of(h, h.opportunity_id.isin(ids._id))
+    h = h.select(*[c for c in (*HISTORY_COLUMNS, ROW) if c in h.columns])
     parts = [_latest(h, None), *(_latest(h, cut) for cut in sorted(set(cuts)))]
     frame = typed(_execute(wh, _ibis().union(*parts, distinct=True)), TABLES[HISTORY].columns)
     convert_history(frame, deals, wh.store.fx, wh.store.base_currency, _report(HISTORY, len(frame)))
