@@ -206,6 +206,17 @@ def test_someone_elses_deals_are_denied(world):
     assert assistant.ask("list my open deals", user="nobody@nowhere.example", as_of=AS_OF).kind == "denied"
 
 
+@pytest.mark.parametrize("question, lang, start", [
+    ("my biggest open deals", "en", "I understood a list of deals, but I don't know who"),
+    ("mine største åbne aftaler", "da", "Jeg forstod en liste over aftaler, men jeg ved ikke, hvem"),
+])
+def test_my_deals_without_an_asker_ask_back_and_say_what_was_understood(world, question, lang, start):
+    assistant, _, _ = world
+    answer = assistant.ask(question, as_of=AS_OF)  # the CLI without --user: an admin who is nobody
+    assert answer.kind == "clarify" and answer.lang == lang and not answer.rows
+    assert answer.text.startswith(start), answer.text
+
+
 def test_a_manager_lists_their_reports_deals(world):
     assistant, d, reps = world
     manager = reps[(reps["role"] == "manager") & reps["team"].notna()].iloc[2]

@@ -439,6 +439,8 @@ class Assistant:
         parts = []
         if parsed.metric:
             parts.append(t("the_kpi", lang, kpi=kpi_name(self.catalog.kpis[parsed.metric], lang)))
+        elif parsed.kind == "deals":
+            parts.append(t("a_deal_list", lang))
         if parsed.period and not parsed.period_error:
             parts.append(t("the_period", lang, period=self._period_name(parsed.period, lang)))
         for dim, vals in parsed.filters.items():
