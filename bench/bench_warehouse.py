@@ -214,7 +214,7 @@ def bench_one(deals: int, url: str, repeat: int) -> dict:
     import psycopg
 
     from bot.core.assistant import Assistant
-    from bot.metrics.warehouse import WarehouseEngine, _pg_dsn
+    from bot.metrics.warehouse import PG_SESSION, WarehouseEngine, _pg_dsn
 
     class Recording(WarehouseEngine):
         """Remembers the scope each plan ran with, so the floor aggregates the same rows."""
@@ -228,7 +228,8 @@ def bench_one(deals: int, url: str, repeat: int) -> dict:
     assistant = Assistant(engine)
     out |= {"open_s": round(ms / 1000, 2), "rss_open_mib": round(rss_mib()), "peak_open_mib": round(peak_mib()),
             "held": held_mib(engine.store)}
-    conn = psycopg.connect(_pg_dsn(url), autocommit=True, prepare_threshold=None)  # plans each time, as the bot
+    # Plans each time, as the bot does, in the same session settings (JIT off, work_mem).
+    conn = psycopg.connect(_pg_dsn(url), autocommit=True, prepare_threshold=None, options=" ".join(PG_SESSION))
     floor = Floor(conn)
     who = askers(engine, conn)
     sqls = floors(floor)

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     # A warehouse holding the canonical tables (bot/metrics/warehouse.py), as an Ibis URL: duckdb://path,
     # postgres://user@host/db, bigquery://project/dataset, snowflake://…, trino://…; empty: the file store.
     ccobot_warehouse_url: str | None = None
+    # Seconds a warehouse statement may run before the server cancels it (PostgreSQL); 0: no limit.
+    ccobot_warehouse_timeout_seconds: float = Field(default=120, ge=0, le=86400)
     # Deals in the demo store built on first use, and the day it runs up to (empty: the day it is built).
     ccobot_demo_deals: int = Field(default=20_000, ge=100)
     ccobot_demo_as_of: date | None = None

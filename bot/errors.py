@@ -7,6 +7,8 @@
     │   │   ├── UnknownDimension
     │   │   └── UnknownValue
     │   └── PeriodError        a period that cannot be understood or resolved
+    ├── WarehouseTimeout       the warehouse cancelled a statement at CCOBOT_WAREHOUSE_TIMEOUT_SECONDS: the
+    │                          asker is told so in their language (bot/core/assistant.py), not given a figure
     ├── StoreError             a metrics store that cannot be loaded at all (exit 2)
     └── SettingsError          a setting in the environment or .env that is not valid (exit 2)
         ├── DatabaseUnavailable  the state database did not answer in CCOBOT_DB_WAIT_SECONDS (bot/state.py)
@@ -63,6 +65,15 @@ class UnknownValue(PlanError):
 
 class PeriodError(UserError):
     """A period expression that cannot be parsed or resolved (e.g. 'Q5', 'Feb 30')."""
+
+
+class WarehouseTimeout(CcobotError):
+    """The warehouse cancelled a statement that ran longer than the bot's timeout. Not a UserError: code
+    that takes a UserError for a question it misread (a model's reading, say) must not take this for one."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"The warehouse did not answer within {seconds:g} s, so I stopped the query.")
+        self.seconds = seconds
 
 
 class StoreError(CcobotError):

@@ -22,8 +22,8 @@ from bot.core.conversation import Conversation
 from bot.core.understanding import (SNAPSHOT, Clarify, DealList, Help, Parts, PlaybookQuestion, Understanding,
                                      understand)
 from bot.core.fmt import kpi_name, period_words, scope_words
-from bot.core.i18n import EXAMPLES, dimension_word, join_or, period_label, t
-from bot.errors import PeriodError, PlanError, UnknownDimension, UserError
+from bot.core.i18n import EXAMPLES, dimension_word, join_or, number, period_label, t
+from bot.errors import PeriodError, PlanError, UnknownDimension, UserError, WarehouseTimeout
 from bot.llm.model import question_budget
 from bot.llm.narrate import Narrator
 from bot.llm.understand import ModelReader, Refused, unsure
@@ -129,9 +129,14 @@ class Assistant:
         values: ValueIndex = store.cached("value_index", lambda: build_index(store))
         evidence = self.playbook.evidence if self.playbook is not None else None
         reading = understand(self.parser, question, values, cal, convo, self._year_before, evidence)
-        if self.reader is not None and unsure(reading, evidence):
-            return self._model_reading(reading, user, as_of, convo, cal, stream)
-        return self._answer(reading, user, as_of, convo, stream)
+        try:
+            if self.reader is not None and unsure(reading, evidence):
+                return self._model_reading(reading, user, as_of, convo, cal, stream)
+            return self._answer(reading, user, as_of, convo, stream)
+        except WarehouseTimeout as exc:  # no figure rather than a partial one
+            lang = reading.parsed.lang
+            return Answer(question=question, kind="error", lang=lang,
+                          text=t("warehouse_timeout", lang, seconds=number(exc.seconds, lang)))
 
     def _model_reading(self, offline: Understanding, user: str | None, as_of: date | None,
                        convo: Conversation | None, cal: Calendar, stream: Stream | None) -> Answer:

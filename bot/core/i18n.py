@@ -199,6 +199,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "da": "Din besked var lang; jeg læste de første {n} tegn.",
         "sv": "Ditt meddelande var långt; jag läste de första {n} tecknen.",
     },
+    "warehouse_timeout": {
+        "en": "The warehouse did not answer within {seconds} seconds, so I stopped the query. Ask about a narrower "
+              "slice (one region, team or quarter), or try again later.",
+        "da": "Datavarehuset svarede ikke inden for {seconds} sekunder, så jeg stoppede forespørgslen. Spørg om et "
+              "smallere udsnit (én region, ét team eller ét kvartal), eller prøv igen senere.",
+        "sv": "Datalagret svarade inte inom {seconds} sekunder, så jag stoppade frågan. Fråga om ett smalare "
+              "urval (en region, ett team eller ett kvartal), eller försök igen senare.",
+    },
     "apology": {
         "en": "Sorry, something went wrong on my side (reference {ref}). Please try again in a moment.",
         "da": "Beklager, noget gik galt hos mig (reference {ref}). Prøv igen om lidt.",
