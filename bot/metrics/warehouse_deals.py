@@ -47,7 +47,7 @@ from bot.metrics.loader import LoadReport, TableReport
 from bot.metrics.periods import Calendar, Period, parse_period
 from bot.metrics.schema import TABLES
 from bot.metrics.store import MetricsStore, _categorise, _convert_money, _currencies, convert_history
-from bot.metrics.warehouse import ROW, WarehouseEngine, _ibis, _in_period, scoped, typed
+from bot.metrics.warehouse import ROW, WarehouseEngine, _ibis, _in_period, id_table, scoped, typed
 
 HISTORY = "opportunity_history"
 # What deals.py and the digest read of a deal and of a history row; the rest stays in the warehouse.
@@ -88,19 +88,26 @@ def list_deals_sql(wh: WarehouseEngine, query: DealQuery, cal: Calendar, filters
     if query.risks:
         preds.append(reduce(operator.or_, [flags[k] for k in query.risks]))
     column, same = ORDER[query.order_by]
+    total = None
     if query.risks or query.order_by == "last_change":  # the rows' reasons and last change read their history
         rel = r.filter(*preds)
         if query.order_by == "last_change":
             rel = _with_last_change(wh, rel)
+        # Counted in the same pass as the ranking (COUNT(*) OVER ()): which deals are stalled is most of
+        # the work, 20 s at 10M deals, and a separate COUNT did it again.
+        rel = rel.mutate(_n=rel.count().over(_ibis().window()))
         tie = rel[ROW] if ROW in rel.columns else rel.opportunity_id
-        top = rel.order_by([_key(rel[column], query.desc == same), tie])
-        ids = _execute(wh, top.select("opportunity_id").limit(query.limit))["opportunity_id"].astype(str).tolist()
-        shown = _slice(wh, [t.opportunity_id.isin(ids)], cal.as_of)
+        top = rel.order_by([_key(rel[column], query.desc == same), tie]).select("opportunity_id", "_n")
+        got = _execute(wh, top.limit(query.limit))
+        total = int(got["_n"].iloc[0]) if len(got) else 0
+        shown = _slice(wh, [t.opportunity_id.isin(got["opportunity_id"].astype(str).tolist())], cal.as_of)
     else:
         shown = _slice(wh, preds, cal.as_of, order=(column, query.desc == same), limit=query.limit,
                        with_history=False)
     result = list_deals(shown, wh.catalog, query, cal, {}, None)  # its own conditions hold for every row
-    result.total = int(_execute(wh, r.filter(*preds).count() if preds else r.count()))
+    if total is None:
+        total = int(_execute(wh, r.filter(*preds).count() if preds else r.count()))
+    result.total = total
     result.filters = filters
     return result
 
@@ -202,34 +209,38 @@ def digest_deals(engine: Engine, day: date, starts: Iterable[date], owners: froz
     starts = sorted(set(starts))
     t = engine.relations.deals()
     scope = scoped(t, "deals", {}, owners)
-    # The ids each part wants are fetched first and the slice is read by them: an OR of IN (subquery)
-    # is no join to PostgreSQL, which then ran each subquery per deal.
-    ids, tally = set(), None
+    # The ids of each owner's first deals are fetched first and the slice is read by them, UNION the deals
+    # changed in a window: an OR of IN (subquery) is no join to PostgreSQL, which then ran each subquery
+    # per deal, and the changed deals' ids (160k a day at 10M deals) are not worth a round trip.
+    ids, tally, moved = set(), None, None
     if per_owner is not None:
         r, flags = _with_risks(engine, day)
         risky = r.filter(~r.is_closed, reduce(operator.or_, flags.values()), *scoped(r, "deals", {}, owners))
         monday = day - timedelta(days=day.weekday())
         week = t.filter(~t.is_closed, t.close_date >= _day(t.close_date, monday),
                         t.close_date < _day(t.close_date, monday + timedelta(days=7)), *scope)
-        ids |= {*_ids(engine, _firsts(risky, per_owner)), *_ids(engine, _firsts(week, per_owner)), *muted}
-        tally = _risk_tally(engine, risky, flags)
+        firsts, tally = _risky_firsts(engine, risky, flags, per_owner)
+        ids |= {*firsts, *_ids(engine, _firsts(week, per_owner)), *muted}
     if starts and starts[0] < day and _has_history(engine):
         h = engine.store.table(HISTORY)
-        moved = _history_of(h, h.changed_at >= _day(h.changed_at, starts[0]), h.changed_at < _day(h.changed_at, day))
-        ids |= set(_ids(engine, moved.select("opportunity_id").distinct()))
-    wanted = t.opportunity_id.isin(_id_table(ids)._id)
-    return DigestDeals(_slice(engine, [wanted | ~t.is_closed if per_owner is None else wanted, *scope], day, starts),
-                       tally)
+        changed = _history_of(h, h.changed_at >= _day(h.changed_at, starts[0]), h.changed_at < _day(h.changed_at, day))
+        moved = [t.opportunity_id.isin(changed.opportunity_id), *scope]
+    wanted = ~t.is_closed if per_owner is None else t.opportunity_id.isin(id_table(ids)._id)
+    return DigestDeals(_slice(engine, [wanted, *scope], day, starts, also=moved), tally)
 
 
-def _firsts(rel, n: int):
+def _firsts(rel, n: int, **counts):
     """Each owner's first `n` deals of `rel` (their ids), largest amount first (the digest's order:
-    missing amounts last, ties in file order)."""
+    missing amounts last, ties in file order); with `counts` (name: a flag over `rel`), each row also
+    carries its owner's count of deals with each flag, over all of the owner's deals."""
     ibis = _ibis()
-    rel = rel.select(*[c for c in ("opportunity_id", "owner_id", "_v", ROW) if c in rel.columns])  # a narrow sort
+    keep = [c for c in ("opportunity_id", "owner_id", "_v", ROW) if c in rel.columns]
+    rel = rel.select(*keep, **{k: ibis.ifelse(flag, 1, 0) for k, flag in counts.items()})  # a narrow sort
     tie = rel[ROW] if ROW in rel.columns else rel.opportunity_id
     rank = ibis.row_number().over(group_by=rel.owner_id, order_by=[_key(rel._v, True), tie])
-    return rel.mutate(_rank=rank).filter(lambda x: x._rank < n).select("opportunity_id")
+    owner = ibis.window(group_by=rel.owner_id)
+    rel = rel.mutate(_rank=rank, **{k: rel[k].sum().over(owner) for k in counts})
+    return rel.filter(lambda x: x._rank < n).select("opportunity_id", *(["owner_id", *counts] if counts else []))
 
 
 def _ids(wh: WarehouseEngine, rel) -> list[str]:
@@ -237,21 +248,17 @@ def _ids(wh: WarehouseEngine, rel) -> list[str]:
     return _execute(wh, rel)["opportunity_id"].astype(str).tolist()
 
 
-def _id_table(ids: Iterable[str]):
-    """Ids sent to the warehouse as a table (`_id`): joined as any table, where a long IN list would take
-    seconds to compile and a query for them would be run again."""
-    frame = pd.DataFrame({"_id": pd.Series(sorted(ids), dtype=object)})
-    return _ibis().memtable(frame, schema={"_id": "string"})
-
-
-def _risk_tally(wh: WarehouseEngine, risky, flags: dict) -> pd.DataFrame:
-    """Per owner: the risky deals, and those with each reason (`flags`, over the relation `risky` was
-    filtered from)."""
-    got = _execute(wh, risky.group_by("owner_id").aggregate(
-        all=risky.count(), **{reason: _count_if(flag) for reason, flag in flags.items()}))
-    counts = got.drop(columns="owner_id").astype("int64")
+def _risky_firsts(wh: WarehouseEngine, risky, flags: dict, n: int) -> tuple[list[str], pd.DataFrame]:
+    """Each owner's first `n` risky deals (ids), and per owner the risky deals in all and with each reason
+    (`flags`, over the relation `risky` was filtered from), in one query: the counts are window sums over
+    each owner's deals, read off their first row. Ranking and counting apart read the deals twice, and
+    computing which are stalled is most of each read (15 s for a manager at 10M deals)."""
+    got = _execute(wh, _firsts(risky, n, all=_ibis().literal(True), **flags))
+    firsts = got["opportunity_id"].astype(str).tolist()
+    got = got.drop_duplicates("owner_id")
+    counts = got.drop(columns=["opportunity_id", "owner_id"]).astype("int64")
     counts.index = pd.Index(got["owner_id"].astype(object).where(got["owner_id"].notna(), None), name="owner_id")
-    return counts
+    return firsts, counts
 
 
 def deal_store(engine: Engine, opportunity_id: str, day: date) -> MetricsStore:
@@ -266,13 +273,16 @@ def deal_store(engine: Engine, opportunity_id: str, day: date) -> MetricsStore:
 # ---------------------------------------------------------------- the slice
 
 def _slice(wh: WarehouseEngine, preds: list, day: date, starts: Iterable[date] = (),
-           order: tuple[str, bool] | None = None, limit: int | None = None, with_history: bool = True) -> DealSlice:
-    """The deals matching `preds` (over wh.relations.deals()): first by `order` (column, descending;
-    missing values last) when given, then in file order; at most `limit`; with their history rows for
-    `day` and windows starting on `starts`."""
+           order: tuple[str, bool] | None = None, limit: int | None = None, with_history: bool = True,
+           also: list | None = None) -> DealSlice:
+    """The deals matching `preds` (over wh.relations.deals()), or `also` when given: first by `order`
+    (column, descending; missing values last) when given, then in file order; at most `limit`; with their
+    history rows for `day` and windows starting on `starts`."""
     t = wh.relations.deals()
-    rel = t.filter(*preds) if preds else t
-    picked = rel.select(*[c for c in (*DEAL_COLUMNS, "_v", ROW) if c in rel.columns])
+    columns = [c for c in (*DEAL_COLUMNS, "_v", ROW) if c in t.columns]
+    picked = (t.filter(*preds) if preds else t).select(*columns)
+    if also is not None:
+        picked = picked.union(t.filter(*also).select(*columns), distinct=True)
     keys = [] if order is None else [_key(picked[order[0]], order[1])]
     picked = picked.order_by([*keys, picked[ROW] if ROW in picked.columns else picked.opportunity_id])
     deals = _deal_frame(_execute(wh, picked.limit(limit) if limit else picked), wh.store)
@@ -297,7 +307,7 @@ def _history_frame(wh: WarehouseEngine, deals: pd.DataFrame, cuts: list[date]) -
     """The deals' history rows that deals.py and the digest read (see the module's docstring), converted
     in each deal's currency as MetricsStore.history converts them."""
     h = wh.store.table(HISTORY)
-    ids = _id_table(deals["opportunity_id"].astype(str))
+    ids = id_table(deals["opportunity_id"].astype(str))
     h = _history_of(h, h.opportunity_id.isin(ids._id))
     h = h.select(*[c for c in (*HISTORY_COLUMNS, ROW) if c in h.columns])
     parts = [_latest(h, None), *(_latest(h, cut) for cut in sorted(set(cuts)))]
