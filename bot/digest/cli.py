@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
+import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Annotated, Callable, Optional
@@ -81,20 +82,20 @@ def scheduler(data: DataOpt = None) -> None:
 
     settings = get_settings()
     runner, close = _runner(settings, data)
-    sched = DigestScheduler(LeaderLock(runner.state), lambda now: runner(now, wait=50.0), blocking=True)
-    signal.signal(signal.SIGTERM, _exit)  # a stop from the process manager: like Ctrl-C, then release the lock
+    sched = DigestScheduler(LeaderLock(runner.state), lambda now: runner(now, wait=50.0))
+    # A stop from the process manager, like Ctrl-C: the handler only sets an event. An exception raised
+    # from it lands wherever the main thread is, and APScheduler's loop swallowed one while submitting a tick.
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     err.print("Digest scheduler running: a tick every minute while this process holds the lock (Ctrl-C stops).")
     try:
         sched.start()
-    except (KeyboardInterrupt, SystemExit):
+        stop.wait()
+    except KeyboardInterrupt:
         pass
     finally:
-        sched.stop()
+        sched.stop()  # then the lock is released and the last sends finish (close)
         close()
-
-
-def _exit(*_: object) -> None:
-    raise SystemExit(0)
 
 
 def _instant(text: str) -> datetime:

@@ -16,7 +16,6 @@ from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import DateTime, String, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -100,11 +99,10 @@ class LeaderLock:
 class DigestScheduler:
     """A tick every minute that runs `tick(now)` while the leader lock is held."""
 
-    def __init__(self, lock: LeaderLock, tick: Callable[[datetime], object], blocking: bool = False) -> None:
+    def __init__(self, lock: LeaderLock, tick: Callable[[datetime], object]) -> None:
         self.lock, self.tick = lock, tick
         self._busy = threading.Lock()
-        cls = BlockingScheduler if blocking else BackgroundScheduler
-        self.scheduler = cls(timezone=timezone.utc, job_defaults={"coalesce": True, "max_instances": 1,
+        self.scheduler = BackgroundScheduler(timezone=timezone.utc, job_defaults={"coalesce": True, "max_instances": 1,
                                                                   "misfire_grace_time": 50})
         # The first tick runs at start rather than at the next whole minute: digests that fell due
         # while no scheduler ran (a restart, a deploy) go out at once; the ledger keeps them single.
