@@ -91,8 +91,9 @@ def list_deals_sql(wh: WarehouseEngine, query: DealQuery, cal: Calendar, filters
     total = None
     if query.risks or query.order_by == "last_change":  # the rows' reasons and last change read their history
         rel = r.filter(*preds)
-        if query.order_by == "last_change":
-            rel = _with_last_change(wh, rel)
+        if query.order_by == "last_change":  # over the deals meeting the conditions but the risk reasons
+            conditions = _conditions(t, query, period, cal.as_of, filters, scope)
+            rel = _with_last_change(wh, rel, t.filter(*conditions) if conditions else t)
         # Counted in the same pass as the ranking (COUNT(*) OVER ()): which deals are stalled is most of
         # the work, 20 s at 10M deals, and a separate COUNT did it again.
         rel = rel.mutate(_n=rel.count().over(_ibis().window()))
@@ -152,13 +153,15 @@ def _stalled(wh: WarehouseEngine, t, as_of: date):
     return r.mutate(_stalled=r._recent.isnull() & (old(r) | r._known.notnull())).drop("_recent", "_known")
 
 
-def _with_last_change(wh: WarehouseEngine, rel):
+def _with_last_change(wh: WarehouseEngine, rel, among):
     """The relation with `_last`: each deal's latest history time (null without history), grouped over
-    its deals' history only."""
+    the history of `among`'s deals only, a superset of `rel`'s read without its risk reasons: filtered
+    by "stalled deals" itself, the history was read after computing which deals are stalled a second
+    time (14 s against 6 s for the exec at 10M deals)."""
     if not _has_history(wh):
         return rel.mutate(_last=_ibis().null("timestamp"))
     h = wh.store.table(HISTORY)
-    h = _history_of(h, h.opportunity_id.isin(rel.opportunity_id))
+    h = _history_of(h, h.opportunity_id.isin(among.opportunity_id))
     last = h.group_by(_lc_id=h.opportunity_id).aggregate(_last=h.changed_at.max())
     return rel.left_join(last, rel.opportunity_id == last._lc_id).drop("_lc_id")
 
