@@ -52,7 +52,7 @@ def _engine(settings: Settings, data: Path | None) -> Engine:
     if data is None:
         from bot.metrics.warehouse import WarehouseEngine
 
-        return WarehouseEngine(settings.ccobot_warehouse_url, timeout=settings.ccobot_warehouse_timeout_seconds or None)
+        return WarehouseEngine.from_settings(settings)
     holder = StoreHolder(data)
     holder.get()
     return Engine(holder)

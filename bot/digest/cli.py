@@ -179,7 +179,7 @@ def _warehouse(settings: Settings, data: Path | None) -> Engine | None:
     if data is not None or not settings.ccobot_warehouse_url:
         return None
     try:
-        return WarehouseEngine(settings.ccobot_warehouse_url, timeout=settings.ccobot_warehouse_timeout_seconds or None)
+        return WarehouseEngine.from_settings(settings)
     except StoreError as exc:
         raise fail(f"cannot read the warehouse: {exc}") from None
 

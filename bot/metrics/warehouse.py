@@ -42,7 +42,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 from urllib.parse import parse_qsl, urlsplit
 
 import numpy as np
@@ -63,6 +63,9 @@ from bot.metrics.plan import QueryPlan, check_plan
 from bot.metrics.schema import TABLES
 from bot.metrics.store import (CATEGORIES, MetricsStore, _categorise, _check_targets, _convert_money, _currencies,
                                _prepare_reps)
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 log = logging.getLogger("ccobot.warehouse")
 SMALL_TABLES = ("reps", "targets", "fx_rates", "partners")
@@ -1012,6 +1015,11 @@ class WarehouseEngine(Engine):
         super().__init__(store, catalog or load_catalog())
         self.url = _safe(url)
         self.relations = Relations(store, self.catalog)
+
+    @classmethod
+    def from_settings(cls, settings: "Settings") -> "WarehouseEngine":
+        """The engine the bot's questions and digests use: CCOBOT_WAREHOUSE_URL with its timeout."""
+        return cls(settings.ccobot_warehouse_url, timeout=settings.ccobot_warehouse_timeout_seconds or None)
 
     def run(self, plan: QueryPlan, as_of: date | None = None, scope: frozenset[str] | None = None) -> KpiResult:
         """Engine.run, its formulas computed in the warehouse (WCtx); a KPI of a kind not built here
