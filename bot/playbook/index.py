@@ -277,7 +277,7 @@ class PlaybookIndex:
 
     def stale(self) -> bool:
         """Does the knowledge folder differ from what the index holds (or is there no index)?"""
-        docs = _with_passages(load_documents(self.knowledge)[0])
+        docs = load_documents(self.knowledge)[0]
         try:
             col = self._connect().get_collection(COLLECTION)
             if (col.metadata or {}).get("embedder") != self.signature:
@@ -285,7 +285,11 @@ class PlaybookIndex:
             have = {m["doc_id"]: m["sha"] for m in col.get(include=["metadatas"])["metadatas"]}
         except Exception:
             return True
-        return have != {d.id: d.sha for d in docs}
+        if set(have) - {d.id for d in docs} or any(have.get(d.id, d.sha) != d.sha for d in docs):
+            return True
+        # Only a document the index lacks is split, to see whether it yields passages: a restart
+        # with every document indexed does not import the splitter (LangChain, about 20 MB resident).
+        return bool(_with_passages([d for d in docs if d.id not in have]))
 
     def open(self) -> bool:
         """Load an existing, current index without re-indexing; False when it must be (re)built."""

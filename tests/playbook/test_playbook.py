@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 import threading
 import time
 from datetime import date
@@ -332,3 +334,27 @@ def test_a_document_without_passages_does_not_keep_the_index_stale(tmp_path):
     assert len(idx.sync().added) == 4  # the four documents with text
     again = PlaybookIndex(knowledge, tmp_path / "home", HashingEmbedder())
     assert not again.stale() and again.open()  # a restart opens it, not re-indexes it
+
+
+def test_a_restart_reads_the_index_without_splitting_and_sees_every_change(tmp_path):
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, knowledge)
+    PlaybookIndex(knowledge, tmp_path / "home", HashingEmbedder()).sync()
+    # A fresh process, as a restart: opening a current index leaves LangChain's splitter unimported.
+    script = ("import sys; from pathlib import Path; from bot.playbook.index import PlaybookIndex; "
+              "from bot.playbook.embeddings import HashingEmbedder; "
+              "i = PlaybookIndex(Path(sys.argv[1]), Path(sys.argv[2]), HashingEmbedder()); "
+              "print(i.open(), len(i.chunks) > 0, 'langchain_text_splitters' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", script, str(knowledge), str(tmp_path / "home")],
+                         capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parents[2])
+    assert out.stdout.split() == ["True", "True", "False"]
+    reopen = lambda: PlaybookIndex(knowledge, tmp_path / "home", HashingEmbedder())  # noqa: E731
+    (knowledge / "blank.md").write_text("# Title only\n")  # yields no passage: still current
+    assert not reopen().stale()
+    (knowledge / "new.md").write_text("# Renewals\n\nEvery renewal is owned by the account manager.\n")
+    assert reopen().stale()
+    (knowledge / "new.md").unlink()
+    assert not reopen().stale()
+    doc = knowledge / "what-does-a-cco-do.md"
+    doc.write_text(doc.read_text(encoding="utf-8") + "\nOne more line about forecasts.\n", encoding="utf-8")
+    assert reopen().stale()
