@@ -28,6 +28,7 @@ import logging
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING
 
 import anyio
 import anyio.to_thread
@@ -47,12 +48,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.channels.slack.app import SlackBot
 from bot.channels.slack.server import log_context
-from bot.channels.teams.bot import TeamsBot
 from bot.core.assistant import Assistant
 from bot.config import get_settings
 from bot.logs import redact
 from bot.observability import CONTENT_TYPE, bound_request, observe_ack, render, surface, usable_request_id
 from bot.state import prune
+
+if TYPE_CHECKING:  # Teams' SDK (msal, aiohttp, FastAPI: about 40 MB) is imported only where Teams is served
+    from bot.channels.teams.bot import TeamsBot
 
 log = logging.getLogger("ccobot.web")
 EVENTS_PATH = "/slack/events"

@@ -152,14 +152,16 @@ def digest_run(settings: Settings, state, slack=None, teams=None) -> DigestRun:
     """Digests for the bots' store: through Slack (`slack`, a SlackBot), Teams (`teams`, a
     TeamsBot) or, given both, each person through the face they use (bot/channels/digests.py)."""
     from bot.channels.digests import Routed
-    from bot.channels.slack.digests import SlackDigests
-    from bot.channels.teams.digests import TeamsDigests
 
     bot = slack or teams
     senders = []
     if slack is not None:
+        from bot.channels.slack.digests import SlackDigests
+
         senders.append(SlackDigests(slack, chart=settings.ccobot_digest_chart))
-    if teams is not None:
+    if teams is not None:  # Teams' SDK (about 40 MB resident) only where Teams is served
+        from bot.channels.teams.digests import TeamsDigests
+
         fiscal = bot.assistant.engine.store.fiscal_year_start_month
         senders.append(TeamsDigests(teams, teams.references, settings.microsoft_app_id or "", fiscal))
     sender = Routed(senders[0], senders[1], teams.references) if len(senders) == 2 else senders[0]

@@ -8,10 +8,13 @@ from __future__ import annotations
 import json
 import re
 import socket
+import subprocess
+import sys
 import threading
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
@@ -289,3 +292,15 @@ def test_the_web_app_prunes_when_it_starts(slack):
             time.sleep(0.05)
         else:
             raise AssertionError("the old event id was not pruned at start")
+
+
+def test_serving_slack_alone_leaves_the_teams_sdk_unimported():
+    # Teams' SDK (msal, aiohttp, FastAPI) holds about 40 MB resident: only a process serving Teams loads it.
+    script = ("import sys, bot.cli, bot.web, bot.digest.cli, bot.channels.slack.app, bot.channels.slack.digests; "
+              "print(sorted({m.split('.')[0] for m in sys.modules} & {'microsoft_agents', 'msal', 'aiohttp'}))")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[2])
+    assert out.stdout.strip() == "[]"
+    with_teams = subprocess.run([sys.executable, "-c", script.replace("bot.cli,", "bot.cli, bot.channels.teams.bot,")],
+                                capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parents[2])
+    assert "microsoft_agents" in with_teams.stdout  # the check can see the SDK when it is there
