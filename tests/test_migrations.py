@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import subprocess
+import sys
 import time
 import uuid
+from pathlib import Path
 from typing import Callable
 
 import pytest
@@ -210,3 +213,28 @@ def test_old_databases_are_stamped_at_the_root():
     from bot.migrations import script
 
     assert script().get_base() == FIRST
+
+
+def test_the_state_module_knows_the_head():
+    from bot.state import SCHEMA_HEAD
+
+    assert SCHEMA_HEAD == head()  # a new revision must move it, or every start would miss the fast path
+
+
+def test_a_database_at_head_is_opened_without_alembic(new_url, tmp_path):
+    url = new_url()
+    open_state(url).dispose()  # migrates: a new database
+    script = ("import sys; from bot.state import open_state; open_state(sys.argv[1]).dispose(); "
+              "print('alembic' in sys.modules)")
+    root = Path(__file__).resolve().parents[1]
+    again = subprocess.run([sys.executable, "-c", script, url], capture_output=True, text=True, cwd=root, check=True)
+    assert again.stdout.split() == ["False"]
+    engine = create_engine(url)
+    with engine.begin() as conn:  # behind head: the next start migrates (and imports Alembic) again
+        conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+        conn.execute(text("DROP TABLE answer_jobs"))
+    engine.dispose()
+    behind = subprocess.run([sys.executable, "-c", script, url], capture_output=True, text=True, cwd=root, check=True)
+    assert behind.stdout.split() == ["True"]
+    opened = open_state(url)
+    assert versions(opened) == [head()] and "answer_jobs" in inspect(opened).get_table_names()
