@@ -13,6 +13,12 @@ medians are the figures. One more first start, in a home of its own, reads the l
 from a seed (`ccobot cache-seed`, as the image carries one): a new pod on Kubernetes. The floor beside them, in its own process: the bare pandas read of
 the Parquet files the bot loads at start (every column, as pandas reads them; not the history,
 which the bot reads on first use) after importing pandas alone.
+
+Last, the bot itself: `ccobot serve` over HTTP, as a team runs it, against the fake Slack Web API
+(tests/fakes/slack_api.py) on 127.0.0.1, restarted in the same home. It is timed from start to a
+200 from /readyz (store, warm-up, playbook, state, Slack token), then asked the two questions as
+signed direct messages from the demo's exec (each timed from the event to the answer Slack
+receives); its resident memory and peak are read from /proc after each answer.
 """
 
 from __future__ import annotations
@@ -20,10 +26,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -50,8 +60,8 @@ loaded, rss_load = time.perf_counter() - t, rss()
 t = time.perf_counter(); a = assistant.ask(sys.argv[2], user=None); first = time.perf_counter() - t
 rss_first = rss()
 t = time.perf_counter(); b = assistant.ask(sys.argv[3], user=None); second = time.perf_counter() - t
-for thread in threading.enumerate():  # the warm-up and the playbook's indexing
-    if thread is not threading.current_thread() and not thread.name.startswith("playbook-vector"):
+for thread in threading.enumerate():  # the warm-up and the playbook's indexing (not tqdm's monitor)
+    if thread.name in ("warm-up", "playbook-index"):
         thread.join(timeout=120)
 print(json.dumps({"import_s": imported, "load_s": loaded, "first_s": first, "second_s": second,
                   "rss_imports_mb": rss_imports, "rss_load_mb": rss_load, "rss_first_mb": rss_first,
@@ -77,6 +87,81 @@ print(json.dumps({"load_s": took, "rss_imports_mb": imported, "rss_mb": rss(),
 """
 
 
+def status(pid: int, field: str) -> float:
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith(field)) / 1024
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def ready(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/readyz", timeout=5) as resp:
+            return resp.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def serve(store: Path, env: dict) -> dict:
+    """`ccobot serve` over HTTP against the fake Slack Web API: time to ready, each question's time
+    from the signed event to the answer Slack receives, and the process's memory from /proc."""
+    import pandas as pd
+    from slack_sdk import WebClient
+    from slack_sdk.signature import SignatureVerifier
+
+    from tests.fakes.slack_api import FakeSlack
+
+    reps = pd.read_parquet(store / "reps.parquet")
+    asker = reps[reps["role"] == "exec"]["slack_user_id"].iloc[0]
+    secret, port, fake = "bench-signing-secret", free_port(), FakeSlack()
+    url = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in env.items() if not k.startswith(("SLACK_", "OPENAI_", "MICROSOFT_", "DATABASE_"))}
+    env |= {"SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": secret, "SLACK_API_URL": fake.api_url,
+            "PORT": str(port), "CCOBOT_DIGEST_CHART": "false"}
+    # The fake's Block Kit check takes about a second on its first message (not the bot's time): warm it.
+    WebClient(token="xoxb-bench", base_url=fake.api_url).chat_postMessage(
+        channel="DWARM", text="warm", blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": "warm"}}])
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--data", str(store)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while not ready(url):
+            if proc.poll() is not None or time.perf_counter() - started > 300:
+                raise SystemExit(f"ccobot serve did not get ready (exit {proc.poll()})")
+            time.sleep(0.05)
+        out = {"ready_s": time.perf_counter() - started, "rss_ready_mb": status(proc.pid, "VmRSS:")}
+        for i, (key, question) in enumerate((("first", FIRST), ("second", SECOND))):
+            # Event ids and times of their own: the state database remembers the events it took.
+            channel, ts, event = f"DBENCH{i}", f"{time.time():.6f}", f"EvB{time.time_ns()}"
+            raw = json.dumps({"type": "event_callback", "team_id": "T1", "api_app_id": "A1", "event_id": event,
+                              "event_time": int(time.time()), "event": {
+                                  "type": "message", "channel_type": "im", "channel": channel, "user": asker,
+                                  "text": question, "ts": ts, "event_ts": ts, "team": "T1"}})
+            stamp = str(int(time.time()))
+            request = urllib.request.Request(f"{url}/slack/events", data=raw.encode(), method="POST", headers={
+                "Content-Type": "application/json", "X-Slack-Request-Timestamp": stamp,
+                "X-Slack-Signature": SignatureVerifier(secret).generate_signature(timestamp=stamp, body=raw)})
+            t = time.perf_counter()
+            urllib.request.urlopen(request, timeout=10).close()
+            while not any((m.get("metadata") or {}).get("event_payload", {}).get("event_id") == event
+                          for m in fake.messages.get(channel, [])):
+                if time.perf_counter() - t > 60:
+                    raise SystemExit(f"no answer to {question!r} within 60 s")
+                time.sleep(0.005)
+            out[f"{key}_s"], out[f"rss_{key}_mb"] = time.perf_counter() - t, status(proc.pid, "VmRSS:")
+        time.sleep(2)  # what the answers left running (the outbox, the audit) settles
+        out |= {"rss_end_mb": status(proc.pid, "VmRSS:"), "peak_mb": status(proc.pid, "VmHWM:")}
+        return out
+    finally:
+        proc.terminate()
+        proc.wait(30)
+        fake.close()
+
+
 def run(script: str, *args: str, env: dict) -> dict:
     out = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, check=True, env=env)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -95,6 +180,7 @@ def main() -> None:
         for _ in range(args.runs):
             floors.append(run(FLOOR, str(store), env=env))
             restarts.append(run(BOT, str(store), FIRST, SECOND, env=env))
+        served = [serve(store, env) for _ in range(args.runs)]
     with tempfile.TemporaryDirectory() as home, tempfile.TemporaryDirectory() as seed:
         env = {**env, "CCOBOT_HOME": home, "CCOBOT_CACHE_SEED": seed}
         subprocess.run([sys.executable, "-m", "bot.cli", "cache-seed", seed], env=env, check=True, capture_output=True)
@@ -111,6 +197,11 @@ def main() -> None:
               f"second '{SECOND}': {med(rows, 'second_s'):.3f} s")
         print(f"    after warm-up and indexing: RSS {med(rows, 'rss_end_mb'):.0f} MB, peak {med(rows, 'peak_mb'):.0f} MB "
               f"({med(rows, 'rss_end_mb') / med(floors, 'rss_mb'):.2f}× the floor's RSS)")
+    print(f"  ccobot serve (HTTP, fake Slack API), restarted: ready in {med(served, 'ready_s'):.2f} s, "
+          f"RSS {med(served, 'rss_ready_mb'):.0f} MB")
+    print(f"    event to answer: first '{FIRST}' {med(served, 'first_s'):.2f} s, RSS {med(served, 'rss_first_mb'):.0f} MB; "
+          f"second {med(served, 'second_s'):.3f} s")
+    print(f"    after the answers: RSS {med(served, 'rss_end_mb'):.0f} MB, peak {med(served, 'peak_mb'):.0f} MB")
 
 
 if __name__ == "__main__":
