@@ -3,6 +3,7 @@ with the same values (checked against the file read by bare pandas)."""
 
 from __future__ import annotations
 
+import weakref
 from datetime import date
 from pathlib import Path
 
@@ -45,3 +46,23 @@ def test_distinct_text_stays_text(demo: Path, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(store_module, "REPEATED_TEXT_FROM", 0)
     accounts = load_store(demo).tables["accounts"]  # every account's name is its own
     assert not isinstance(accounts["name"].dtype, pd.CategoricalDtype)
+
+
+def test_the_frames_as_read_are_freed_before_the_joins(demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Their label columns are still strings: kept alive, they would stand under the joins' peak.
+    read, alive_at_joins = [], []
+    real_read, real_prepare = store_module.read_table, store_module._prepare_deals
+
+    def reading(*args, **kwargs):
+        frame = real_read(*args, **kwargs)
+        read.append(weakref.ref(frame))
+        return frame
+
+    def preparing(*args, **kwargs):
+        alive_at_joins.extend(ref() is not None for ref in read)
+        return real_prepare(*args, **kwargs)
+
+    monkeypatch.setattr(store_module, "read_table", reading)
+    monkeypatch.setattr(store_module, "_prepare_deals", preparing)
+    load_store(demo)
+    assert len(read) >= 10 and alive_at_joins == [False] * len(read)
