@@ -37,6 +37,7 @@ from common import AS_OF, demo_store, peak_mib  # noqa: E402
 from bot.access import identify  # noqa: E402
 from bot.digest.content import DigestBuilder  # noqa: E402
 from bot.digest.model import Recipient  # noqa: E402
+from bot.metrics.deals import history_deal  # noqa: E402
 from bot.metrics.engine import Engine  # noqa: E402
 from bot.metrics.store import DIGEST_TABLES, load_store  # noqa: E402
 
@@ -61,11 +62,11 @@ def floor(store) -> None:
                                                                                   observed=True).sum()
     won = d["is_won"] & (d["close_date"] >= q0) & (d["close_date"] <= pd.Timestamp(DAY))
     d.loc[won].groupby("owner_id", observed=True)["amount"].sum()
-    h = store.history()
+    h = store.history().assign(deal=history_deal(store))  # the store keeps each row's deal by position
     start = pd.Timestamp(DAY - timedelta(days=1))
-    h.loc[h["changed_at"] < start].sort_values("changed_at").groupby("opportunity_id", observed=True).last()
+    h.loc[h["changed_at"] < start].sort_values("changed_at").groupby("deal").last()
     inside = (h["changed_at"] >= start) & (h["changed_at"] < pd.Timestamp(DAY))
-    h.loc[inside].sort_values("changed_at").groupby("opportunity_id", observed=True).last()
+    h.loc[inside].sort_values("changed_at").groupby("deal").last()
 
 
 def timed(fn) -> float:

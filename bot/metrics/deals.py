@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from bot.metrics.catalog import Catalog
 from bot.metrics.context import FACTS, Note, day_seconds, filter_mask, store_array
 from bot.metrics.periods import Calendar, Period, parse_period
-from bot.metrics.store import MetricsStore, positions
+from bot.metrics.store import MetricsStore
 
 RISKS = ("overdue", "stalled", "early_stage_closing", "missing_amount", "missing_close_date")
 DIMENSIONS = tuple(FACTS["deals"][1])  # what a deal list can be filtered by
@@ -167,9 +167,9 @@ def _moved_between(store: MetricsStore, start: date, end: date) -> np.ndarray:
 
 def history_deal(store: MetricsStore) -> np.ndarray:
     """For each history row, the position of its deal (-1: a deal not in opportunities); made
-    when the history loads."""
-    return store.cached("history_deal_pos", lambda: positions(store.deals["opportunity_id"],
-                                                              store.history()["opportunity_id"]))
+    when the history loads, which keeps it instead of the rows' deal ids."""
+    store.history()
+    return store.cached("history_deal_pos", lambda: np.empty(0, dtype=np.int32))  # no history at all
 
 
 def _last_change(store: MetricsStore) -> np.ndarray:

@@ -6,9 +6,11 @@ import os
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.errors import StoreError
+from bot.metrics.deals import history_deal
 from bot.metrics.engine import Engine
 from bot.metrics.store import StoreHolder, load_store
 from tests.conftest import SMALL, run, write_store, notes
@@ -268,9 +270,13 @@ def test_history_loads_on_first_use_in_the_deals_currency(tmp_path):
     store = load_store(write_store(tmp_path / "h", tables))
     assert "opportunity_history" not in store.tables  # not needed to answer KPIs
     hist = store.history()
+    # Each row's deal is kept as its position among the deals (-1: unknown), not as its id.
+    deal = history_deal(store)
+    assert "opportunity_id" not in hist.columns and deal.dtype == np.int32
+    assert deal.tolist() == [store.deals["opportunity_id"].tolist().index("o2")] * 2 + [-1]
     # o2 is a DKK deal: July's 0.134 for both changes (no August rate)
-    assert hist.loc[hist["opportunity_id"] == "o2", "amount"].tolist() == pytest.approx([8000 * 0.134, 10000 * 0.134])
-    assert hist.loc[hist["opportunity_id"] == "o99", "amount"].item() == 5.0  # unknown deal: base currency
+    assert hist["amount"].tolist()[:2] == pytest.approx([8000 * 0.134, 10000 * 0.134])
+    assert hist["amount"].tolist()[2] == 5.0  # o99, an unknown deal: base currency
     assert load_store(tmp_path / "h", with_history=True).tables["opportunity_history"].shape[0] == 3
 
 
