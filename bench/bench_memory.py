@@ -7,7 +7,9 @@ Each run is a fresh process that starts as `ccobot serve` does (bot/service.py b
 the store, the state database, the playbook index, the warm-up thread), then asks its first
 question at once and a second one after. It reports the resident memory after the imports, after
 the load, after the first question and after the warm-up thread is done, and the first and second
-question's time. All runs share one CCOBOT_HOME: the first is a first start (the playbook is
+question's time, then asks every question of bench/questions.txt (as an exec, a manager and a rep
+in turn) and reports the resident memory after them, and after "my stalled deals" (which reads the
+opportunity history, 3.9M rows at 1M deals) with the peak of the whole run. All runs share one CCOBOT_HOME: the first is a first start (the playbook is
 indexed and the caches under CCOBOT_HOME/cache are built), the others are restarts, whose
 medians are the figures. One more first start, in a home of its own, reads the language resources
 from a seed (`ccobot cache-seed`, as the image carries one): a new pod on Kubernetes. The floor beside them, in its own process: the bare pandas read of
@@ -63,10 +65,18 @@ t = time.perf_counter(); b = assistant.ask(sys.argv[3], user=None); second = tim
 for thread in threading.enumerate():  # the warm-up and the playbook's indexing (not tqdm's monitor)
     if thread.name in ("warm-up", "playbook-index"):
         thread.join(timeout=120)
+rss_end = rss()
+# Then every question of bench/questions.txt, as the exec, a manager and a rep in turn: what the
+# KPIs' cached arrays and the history (read on first use) add once people ask all sorts of things.
+asked = [q.strip() for q in open(sys.argv[4], encoding="utf-8") if q.strip()]
+for i, q in enumerate(asked):
+    assistant.ask(q, user=("r-0000", "r-0003", "r-0010")[i % 3])
+rss_mix = rss()
+stalled = assistant.ask("my stalled deals", user="r-0003")  # reads the history, on first use
 print(json.dumps({"import_s": imported, "load_s": loaded, "first_s": first, "second_s": second,
                   "rss_imports_mb": rss_imports, "rss_load_mb": rss_load, "rss_first_mb": rss_first,
-                  "rss_end_mb": rss(), "peak_mb": peak(),
-                  "kinds": [a.kind, b.kind]}))
+                  "rss_end_mb": rss_end, "rss_mix_mb": rss_mix, "mix": len(asked), "rss_history_mb": rss(),
+                  "peak_mb": peak(), "kinds": [a.kind, b.kind, stalled.kind]}))
 """
 
 FLOOR = r"""
@@ -176,15 +186,15 @@ def main() -> None:
     restarts, floors = [], []
     with tempfile.TemporaryDirectory() as home:
         env = {**os.environ, "CCOBOT_HOME": home, "CCOBOT_DEMO_AS_OF": "2026-11-20", "PYTHONPATH": str(HERE.parent)}
-        first_start = run(BOT, str(store), FIRST, SECOND, env=env)
+        first_start = run(BOT, str(store), FIRST, SECOND, str(HERE / "questions.txt"), env=env)
         for _ in range(args.runs):
             floors.append(run(FLOOR, str(store), env=env))
-            restarts.append(run(BOT, str(store), FIRST, SECOND, env=env))
+            restarts.append(run(BOT, str(store), FIRST, SECOND, str(HERE / "questions.txt"), env=env))
         served = [serve(store, env) for _ in range(args.runs)]
     with tempfile.TemporaryDirectory() as home, tempfile.TemporaryDirectory() as seed:
         env = {**env, "CCOBOT_HOME": home, "CCOBOT_CACHE_SEED": seed}
         subprocess.run([sys.executable, "-m", "bot.cli", "cache-seed", seed], env=env, check=True, capture_output=True)
-        seeded = run(BOT, str(store), FIRST, SECOND, env=env)
+        seeded = run(BOT, str(store), FIRST, SECOND, str(HERE / "questions.txt"), env=env)
     med = lambda rows, key: statistics.median(r[key] for r in rows)  # noqa: E731
     print(f"{args.deals:,} deals; first start, then the median of {args.runs} restarts (fresh processes):")
     print(f"  floor, bare pandas: imports RSS {med(floors, 'rss_imports_mb'):.0f} MB; read of the Parquet files the bot "
@@ -195,8 +205,11 @@ def main() -> None:
               f"store+state+playbook {med(rows, 'load_s'):.2f} s, RSS {med(rows, 'rss_load_mb'):.0f} MB")
         print(f"    first question '{FIRST}': {med(rows, 'first_s'):.2f} s, RSS {med(rows, 'rss_first_mb'):.0f} MB; "
               f"second '{SECOND}': {med(rows, 'second_s'):.3f} s")
-        print(f"    after warm-up and indexing: RSS {med(rows, 'rss_end_mb'):.0f} MB, peak {med(rows, 'peak_mb'):.0f} MB "
+        print(f"    after warm-up and indexing: RSS {med(rows, 'rss_end_mb'):.0f} MB "
               f"({med(rows, 'rss_end_mb') / med(floors, 'rss_mb'):.2f}× the floor's RSS)")
+        print(f"    after {rows[0]['mix']} more questions (bench/questions.txt): RSS {med(rows, 'rss_mix_mb'):.0f} MB; "
+              f"after 'my stalled deals' (the history read): {med(rows, 'rss_history_mb'):.0f} MB, "
+              f"peak {med(rows, 'peak_mb'):.0f} MB")
     print(f"  ccobot serve (HTTP, fake Slack API), restarted: ready in {med(served, 'ready_s'):.2f} s, "
           f"RSS {med(served, 'rss_ready_mb'):.0f} MB")
     print(f"    event to answer: first '{FIRST}' {med(served, 'first_s'):.2f} s, RSS {med(served, 'rss_first_mb'):.0f} MB; "
