@@ -54,7 +54,7 @@ from bot.logs import redact
 from bot.observability import CONTENT_TYPE, bound_request, observe_ack, render, surface, usable_request_id
 from bot.state import prune
 
-if TYPE_CHECKING:  # Teams' SDK (msal, aiohttp, FastAPI: about 40 MB) is imported only where Teams is served
+if TYPE_CHECKING:  # Teams' SDK (msal, aiohttp, FastAPI: about 35 MB) is imported only where Teams is served
     from bot.channels.teams.bot import TeamsBot
 
 log = logging.getLogger("ccobot.web")

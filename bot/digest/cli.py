@@ -159,7 +159,7 @@ def digest_run(settings: Settings, state, slack=None, teams=None) -> DigestRun:
         from bot.channels.slack.digests import SlackDigests
 
         senders.append(SlackDigests(slack, chart=settings.ccobot_digest_chart))
-    if teams is not None:  # Teams' SDK (about 40 MB resident) only where Teams is served
+    if teams is not None:  # Teams' SDK (about 35 MB resident) only where Teams is served
         from bot.channels.teams.digests import TeamsDigests
 
         fiscal = bot.assistant.engine.store.fiscal_year_start_month

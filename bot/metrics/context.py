@@ -219,5 +219,5 @@ def _to_array(s: pd.Series) -> np.ndarray:
     if pd.api.types.is_bool_dtype(s):
         return s.to_numpy(dtype=bool, na_value=False)
     if pd.api.types.is_integer_dtype(s) and not s.hasnans:
-        return s.to_numpy(dtype=s.dtype.numpy_dtype if hasattr(s.dtype, "numpy_dtype") else s.dtype)
+        return s.to_numpy(dtype=getattr(s.dtype, "numpy_dtype", s.dtype))  # (a nullable Int64 without gaps: int64)
     return s.to_numpy(dtype="float64", na_value=np.nan)

@@ -491,7 +491,7 @@ def cac_payback(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
 
 def _first_mrr_by_account(ctx: Ctx) -> np.ndarray:
     """Each deal account's first MRR (NaN: none), by the code of the deals' account_id. Made once,
-    by Arrow's hash look-up: a pandas reindex by the account names kept a hash table of 105,000
+    by Arrow's hash look-up: a pandas reindex by the account ids kept a hash table of 105,000
     Python strings (10 MB at 1M deals) for every later question."""
     def make() -> np.ndarray:
         import pyarrow as pa
