@@ -102,8 +102,8 @@ class DigestScheduler:
     def __init__(self, lock: LeaderLock, tick: Callable[[datetime], object]) -> None:
         self.lock, self.tick = lock, tick
         self._busy = threading.Lock()
-        self.scheduler = BackgroundScheduler(timezone=timezone.utc, job_defaults={"coalesce": True, "max_instances": 1,
-                                                                  "misfire_grace_time": 50})
+        self.scheduler = BackgroundScheduler(timezone=timezone.utc, job_defaults={
+            "coalesce": True, "max_instances": 1, "misfire_grace_time": 50})
         # The first tick runs at start rather than at the next whole minute: digests that fell due
         # while no scheduler ran (a restart, a deploy) go out at once; the ledger keeps them single.
         self.scheduler.add_job(self._tick, CronTrigger(second=0, timezone=timezone.utc), id="digest-tick",

@@ -156,10 +156,10 @@ def _stalled(store: MetricsStore, pos: np.ndarray, as_of: date) -> np.ndarray:
 
 def _moved_between(store: MetricsStore, start: date, end: date) -> np.ndarray:
     """Per deal: has a history row dated start … the day before end."""
-    store.history()  # loaded on first use: the arrays below are made from it
+    deal = history_deal(store)  # (and the history loaded, on first use)
     at = store_array(store, "opportunity_history", "changed_at")
     rows = (at >= day_seconds(start)) & (at < day_seconds(end))
-    where = history_deal(store)[rows]
+    where = deal[rows]
     out = np.zeros(len(store.deals), dtype=bool)
     out[where[where >= 0]] = True
     return out

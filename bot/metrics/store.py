@@ -102,15 +102,20 @@ class MetricsStore:
             frame = read_table(src, self.config, self.report) if src else None
             if frame is None:
                 return None
-            self.keep_history(*kept_history(frame, self.deals, self.fx, self.base_currency, self.report))
+            self.keep_history(frame, self.report)
             _give_back()
         return self.tables["opportunity_history"]
 
-    def keep_history(self, frame: pd.DataFrame, deal: np.ndarray) -> None:
-        """The history as kept_history made it, and each row's deal (history_deal_pos, for digests
-        and stalled deals)."""
-        self.tables["opportunity_history"] = frame
-        self.cached("history_deal_pos", lambda: deal)
+    def keep_history(self, frame: pd.DataFrame, report: LoadReport) -> None:
+        """History rows as read, kept: amounts converted (convert_history), labels as categories, and
+        each row's deal as its position (history_deal_pos, int32, -1: none, for digests and stalled
+        deals) instead of its id: 4 bytes a row, not a string (75 MB of ids at 1M deals, 3.9M rows).
+        The file-row column the other tables keep for their reports goes too: the history's problems
+        were reported as it loaded."""
+        pos = convert_history(frame, self.deals, self.fx, self.base_currency, report).astype(np.int32)
+        self.tables["opportunity_history"] = _categorise("opportunity_history", frame).drop(
+            columns=["_row", "opportunity_id"])
+        self.cached("history_deal_pos", lambda: pos)
 
     def has(self, table: str) -> bool:
         return table in self.tables and len(self.tables[table]) > 0
@@ -164,16 +169,6 @@ def positions(keys: pd.Series, rows: pd.Series) -> np.ndarray:
     as_arrow = lambda s: pa.array(s.astype("string[pyarrow]").array).cast(pa.string())  # noqa: E731
     found = pc.index_in(as_arrow(rows), value_set=as_arrow(keys))
     return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-
-
-def kept_history(frame: pd.DataFrame, deals: pd.DataFrame, fx: FxTable, base: str,
-                 report: LoadReport) -> tuple[pd.DataFrame, np.ndarray]:
-    """History rows as a store keeps them, and each row's deal position (int32, -1: none). Amounts
-    are converted (convert_history) and labels are categories. The deal's position replaces its id:
-    4 bytes a row, not a string (75 MB of ids at 1M deals, 3.9M rows). The file-row column the other
-    tables keep for their reports goes too: the history's problems were reported as it loaded."""
-    pos = convert_history(frame, deals, fx, base, report)
-    return _categorise("opportunity_history", frame).drop(columns=["_row", "opportunity_id"]), pos.astype(np.int32)
 
 
 def convert_history(frame: pd.DataFrame, deals: pd.DataFrame, fx: FxTable, base: str,

@@ -1017,7 +1017,7 @@ class WarehouseEngine(Engine):
         self.relations = Relations(store, self.catalog)
 
     @classmethod
-    def from_settings(cls, settings: "Settings") -> "WarehouseEngine":
+    def from_settings(cls, settings: Settings) -> WarehouseEngine:
         """The engine the bot's questions and digests use: CCOBOT_WAREHOUSE_URL with its timeout."""
         return cls(settings.ccobot_warehouse_url, timeout=settings.ccobot_warehouse_timeout_seconds or None)
 

@@ -46,7 +46,7 @@ from bot.metrics.engine import Engine
 from bot.metrics.loader import LoadReport, TableReport
 from bot.metrics.periods import Calendar, Period, parse_period
 from bot.metrics.schema import TABLES
-from bot.metrics.store import MetricsStore, _categorise, _convert_money, _currencies, kept_history
+from bot.metrics.store import MetricsStore, _categorise, _convert_money, _currencies
 from bot.metrics.warehouse import ROW, WarehouseEngine, _ibis, _in_period, id_table, scoped, typed
 
 HISTORY = "opportunity_history"
@@ -306,16 +306,15 @@ def _deal_frame(raw: pd.DataFrame, store: MetricsStore) -> pd.DataFrame:
     return _categorise("opportunities", frame)
 
 
-def _history_frame(wh: WarehouseEngine, deals: pd.DataFrame, cuts: list[date]) -> tuple[pd.DataFrame, np.ndarray]:
-    """The deals' history rows that deals.py and the digest read (see the module's docstring), kept as
-    MetricsStore.history keeps them, and each row's deal position."""
+def _history_frame(wh: WarehouseEngine, deals: pd.DataFrame, cuts: list[date]) -> pd.DataFrame:
+    """The deals' history rows that deals.py and the digest read (see the module's docstring), typed as
+    read (the slice keeps them as MetricsStore.history does: _as_slice)."""
     h = wh.store.table(HISTORY)
     ids = id_table(deals["opportunity_id"].astype(str))
     h = _history_of(h, h.opportunity_id.isin(ids._id))
     h = h.select(*[c for c in (*HISTORY_COLUMNS, ROW) if c in h.columns])
     parts = [_latest(h, None), *(_latest(h, cut) for cut in sorted(set(cuts)))]
-    frame = typed(_execute(wh, _ibis().union(*parts, distinct=True)), TABLES[HISTORY].columns)
-    return kept_history(frame, deals, wh.store.fx, wh.store.base_currency, _report(HISTORY, len(frame)))
+    return typed(_execute(wh, _ibis().union(*parts, distinct=True)), TABLES[HISTORY].columns)
 
 
 def _latest(h, before: date | None):
@@ -328,8 +327,7 @@ def _latest(h, before: date | None):
     return part.mutate(_rank=rank).filter(lambda x: x._rank == 0).drop("_rank")
 
 
-def _as_slice(wh: WarehouseEngine, deals: pd.DataFrame, history: tuple[pd.DataFrame, np.ndarray] | None
-              ) -> DealSlice:
+def _as_slice(wh: WarehouseEngine, deals: pd.DataFrame, history: pd.DataFrame | None) -> DealSlice:
     """The slice as a store: its deals and history, and the reps (the accounts' names of the rows shown
     are asked of the warehouse: DealSlice.names)."""
     store = wh.store
@@ -338,7 +336,7 @@ def _as_slice(wh: WarehouseEngine, deals: pd.DataFrame, history: tuple[pd.DataFr
         tables["reps"] = store.tables["reps"]
     out = DealSlice(store.config, LoadReport(), tables, store.fx, signature=store.signature, source=wh)
     if history is not None:
-        out.keep_history(*history)
+        out.keep_history(history, _report(HISTORY, len(history)))
     return out
 
 
