@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import weakref
 from pathlib import Path
 
 from bot.config import Settings, get_settings
@@ -40,8 +42,11 @@ def build_assistant(data: Path | None, channel: str, wait_for_index: bool = True
     reader = ModelReader(model, engine, playbook=True) if model is not None else None
     narrator = Narrator.from_settings(settings, state, model)  # None unless CCOBOT_NARRATE and a model
     assistant = Assistant(engine, audit, playbook, reader, narrator)
-    # Value index and language model load while the user types (or the batch file is read).
+    # Value index and language model load while the user types (or the batch file is read); the process
+    # waits for them, and for the playbook's indexing, before it exits.
     assistant.warm_in_background()
+    ref = weakref.ref(assistant)  # (not kept alive for the exit: a test process builds many)
+    atexit.register(lambda: (live := ref()) is not None and live.settle())
     return assistant
 
 

@@ -78,6 +78,7 @@ class Assistant:
         self.audit = audit
         self.playbook = playbook
         self.warming: str | None = None  # what warm_in_background has left to do (None: nothing)
+        self._warm_thread: threading.Thread | None = None
 
     def warm(self) -> None:
         """Build the store's value index and load the language model before the first question."""
@@ -98,7 +99,18 @@ class Assistant:
                 log.exception("warming up failed")
                 self.warming = "warming up failed"
 
-        threading.Thread(target=run, name="warm-up", daemon=True).start()
+        self._warm_thread = threading.Thread(target=run, name="warm-up", daemon=True)
+        self._warm_thread.start()
+
+    def settle(self, timeout: float = 120.0) -> None:
+        """Wait (at most `timeout` seconds in all) for the warm-up and the playbook's indexing to end.
+        A process that exits while they run tears the interpreter down under their native code (Chroma,
+        Arrow): a chat ended at once on a first start died of a segfault after its last answer."""
+        deadline = time.monotonic() + timeout
+        if self._warm_thread is not None:
+            self._warm_thread.join(max(0.0, deadline - time.monotonic()))
+        if self.playbook is not None:
+            self.playbook.join(max(0.0, deadline - time.monotonic()))
 
     def ask(self, question: str, user: str | None = None, as_of: date | None = None,
             conversation: Conversation | None = None, stream: Stream | None = None) -> Answer:

@@ -46,6 +46,11 @@ class Playbook:
             self._thread = threading.Thread(target=self._build, daemon=True, name="playbook-index")
             self._thread.start()
 
+    def join(self, timeout: float | None = None) -> None:
+        """Wait for background indexing, if any, to end (at most `timeout` seconds)."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+
     def _build(self) -> None:
         try:
             self.last_report = self.index.sync()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -358,3 +359,19 @@ def test_a_restart_reads_the_index_without_splitting_and_sees_every_change(tmp_p
     doc = knowledge / "what-does-a-cco-do.md"
     doc.write_text(doc.read_text(encoding="utf-8") + "\nOne more line about forecasts.\n", encoding="utf-8")
     assert reopen().stale()
+
+
+def test_a_process_that_ends_at_once_waits_for_its_background_work(tmp_path, small_store_dir):
+    # Exiting while the warm-up and the indexing run tore the interpreter down under Chroma's and
+    # Arrow's native code: `make run` with its questions piped in died of a segfault on first starts.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CCOBOT_", "OPENAI_", "SLACK_", "DATABASE_"))}
+    env |= {"CCOBOT_HOME": str(tmp_path / "home"), "CCOBOT_KNOWLEDGE": str(KNOWLEDGE)}
+    script = ("import sys; from pathlib import Path; from bot.service import build_assistant; "
+              "a = build_assistant(Path(sys.argv[1]), 'test', wait_for_index=False); "
+              "print(a.playbook.index.state)")
+    out = subprocess.run([sys.executable, "-c", script, str(small_store_dir)], capture_output=True, text=True,
+                         env=env, cwd=Path(__file__).resolve().parents[2], timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["indexing"]  # it exited while indexing had just begun …
+    index = PlaybookIndex(KNOWLEDGE, tmp_path / "home", HashingEmbedder())
+    assert not index.stale() and index.open() and len(index.chunks) > 10  # … and the index was finished
