@@ -15,9 +15,12 @@ import pandas as pd
 
 def month_index(dates: pd.Series) -> np.ndarray:
     """Months since year 0 as int32 (year*12 + month-1); -1 where the date is missing."""
-    d = dates.to_numpy(dtype="datetime64[M]")
-    out = d.astype("int64") + 1970 * 12
-    return np.where(np.isnat(d), -1, out).astype("int32")
+    d = dates.to_numpy(dtype="datetime64[M]", copy=True)
+    missing = np.isnat(d)
+    out = d.view("int64")  # worked in place: at 1.9M revenue rows each int64 temporary is 15 MB
+    out += 1970 * 12
+    out[missing] = -1
+    return out.astype("int32")
 
 
 @dataclass

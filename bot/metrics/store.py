@@ -48,15 +48,18 @@ CATEGORIES = {
 # column's few MB are not worth encoding.
 REPEATED_TEXT_FROM = 100_000
 # Columns the load reads for its own checks and joins that no KPI (context.FACTS, formulas), deal
-# list (deals.py), digest (bot/digest) or identity look-up (access.py) reads afterwards: file row
-# numbers (_row, every table: the load's reports), keys checked for duplicates, the dates month keys
-# are made from, the account's partner behind has_partner, the deal's own-currency amount (digests
-# read the history's), revenue's currency (its amounts are in the base currency once loaded).
-# Dropped once loaded: about 80 MB at 1M deals. Code that starts reading one takes it off this list.
+# list (deals.py), digest (bot/digest) or identity look-up (access.py) reads afterwards: keys checked
+# for duplicates, the dates month keys are made from, the account's partner behind has_partner, the
+# deal's own-currency amount (digests read the history's), revenue's currency (its amounts are in
+# the base currency once loaded). Dropped once loaded: about 80 MB at 1M deals. Code that starts
+# reading one takes it off these lists.
 LOAD_ONLY = {
     "opportunities": ("partner_id", "amount_local"),
-    "leads": ("lead_id", "opportunity_id"),
     "revenue": ("month", "currency"),
+}
+# Of those, the ones no step after read_table reads: dropped as each table is read, not at the end.
+CHECKED_ONLY = {
+    "leads": ("lead_id", "opportunity_id"),
     "support_cases": ("case_id",),
 }
 
@@ -213,30 +216,28 @@ def _load_tables(cfg: StoreConfig, report: LoadReport, only: frozenset[str] | No
                  ) -> tuple[dict[str, pd.DataFrame], FxTable]:
     """Every table but the history read, checked, converted and joined, as the store keeps them."""
     names = [n for n in cfg.sources if n != "opportunity_history" and (only is None or n in only)]
-    raw = {name: read_table(cfg.sources[name], cfg, report) for name in names}
-    tables = {name: frame for name, frame in raw.items() if frame is not None}
-    # The frames as read are freed as soon as their categorised copies replace them below, not when
-    # this function returns: the joins' peak no longer stands on them (747 MB → 642 MB at 1M deals).
-    del raw
+    tables = {}
+    for name in names:  # each table takes its kept form before the next is read
+        kept = _read_kept(name, cfg, report)
+        if kept is not None:
+            tables[name] = kept
     if "opportunities" not in tables:
         detail = "; ".join(p.describe() for p in report.problems if p.action == "table not loaded")
         raise StoreError(f"The opportunities table could not be loaded: {detail}")
-    opp_name = report.tables["opportunities"].file
-    tables["opportunities"] = derive_outcome(tables["opportunities"], cfg.sources["opportunities"].stages,
-                                             opp_name, report)
-    if "reps" in tables and cfg.sources["reps"].add_missing_managers:
-        tables["reps"] = _add_missing_managers(tables["reps"])
     fx = FxTable.from_frame(cfg.base_currency, tables.get("fx_rates"))
-    for name in tables:  # (no loop variable left holding the last frame as read)
+    for name in tables:
         _convert_money(name, tables[name], _currencies(tables[name], cfg.base_currency), fx, report)
     _check_targets(tables, report)
-    tables = {name: _categorise(name, frame) for name, frame in tables.items()}
     _prepare_reps(tables)
     _prepare_deals(tables, report)
     _prepare_monthly(tables, report)
+    # The file's row numbers were the index until now, for the reports above; a column of them (the
+    # warehouse's _row) would be 31 MB more at the load's peak at 1M deals.
+    tables = {name: frame.reset_index(drop=True) for name, frame in tables.items()}
+    if "revenue" in tables:
+        tables["first_mrr"] = _first_mrr(tables["revenue"])
     for name, frame in tables.items():
         _drop_load_only(name, frame)
-        _share_repeated_text(name, frame)
         _forget_lookups(frame)
     return tables, fx
 
@@ -268,7 +269,7 @@ def _repeated_as_category(s: pd.Series) -> pd.Categorical | None:
 
 def _drop_load_only(name: str, frame: pd.DataFrame) -> None:
     """Drop, in place, the columns only the load itself reads (LOAD_ONLY)."""
-    for column in ("_row", *LOAD_ONLY.get(name, ())):
+    for column in LOAD_ONLY.get(name, ()):
         if column in frame.columns:
             del frame[column]
 
@@ -331,11 +332,46 @@ def signature_of(cfg: StoreConfig) -> tuple:
     return tuple(out)
 
 
-def _categorise(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+def _read_kept(name: str, cfg: StoreConfig, report: LoadReport) -> pd.DataFrame | None:
+    """One table read, completed and its labels categorised, its frame as read let go (page by page
+    given back) before the next table is read: the load's peak stands on one table's strings."""
+    frame = read_table(cfg.sources[name], cfg, report, labels=CATEGORIES.get(name, ()))
+    if frame is None:
+        return None
+    kept = _as_categories(name, _complete(name, frame, cfg, report))
+    del frame
+    kept = kept.drop(columns=[c for c in CHECKED_ONLY.get(name, ()) if c in kept.columns])
+    _share_repeated_text(name, kept)
+    _forget_lookups(kept)  # (made checking the new categories: 54 MB for the deals' names at 1M deals)
+    _give_back()
+    return kept
+
+
+def _complete(name: str, frame: pd.DataFrame, cfg: StoreConfig, report: LoadReport) -> pd.DataFrame:
+    """What a table as read lacks and its labels give: deals' outcomes from their stages, managers
+    named by reps but absent as rows (both before the labels become categories)."""
+    if name == "opportunities":
+        return derive_outcome(frame, cfg.sources[name].stages, report.tables[name].file, report)
+    if name == "reps" and cfg.sources[name].add_missing_managers:
+        return _add_missing_managers(frame)
+    return frame
+
+
+def _as_categories(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """The label columns (CATEGORIES) as categories: codes and each label once, not a string a row.
+    Categories come sorted, as astype gives them, also where the file's dictionary gave them in the
+    order first seen: groupings list their labels in the same order whatever the file's format."""
     cols = [c for c in CATEGORIES.get(name, []) if c in frame.columns]
-    if cols:
-        frame = frame.astype({c: "category" for c in cols})
-    return frame.reset_index(names="_row")
+    frame = frame.astype({c: "category" for c in cols}) if cols else frame
+    for c in cols:
+        cats = frame[c].cat.categories
+        if not cats.is_monotonic_increasing:
+            frame[c] = frame[c].cat.reorder_categories(cats.sort_values())
+    return frame
+
+
+def _categorise(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    return _as_categories(name, frame).reset_index(names="_row")
 
 
 def _add_missing_managers(reps: pd.DataFrame) -> pd.DataFrame:
@@ -428,7 +464,7 @@ def _prepare_deals(tables: dict[str, pd.DataFrame], report: LoadReport) -> None:
     won_open = (d["is_won"] & ~d["is_closed"]).to_numpy()
     if won_open.any():
         report.add(fname, "is_closed", f"{int(won_open.sum())} deal(s) are won but not closed; "
-                   "they are treated as closed", "note", d["_row"].to_numpy()[won_open], count=int(won_open.sum()))
+                   "they are treated as closed", "note", _file_rows(d)[won_open], count=int(won_open.sum()))
         d["is_closed"] = d["is_closed"] | d["is_won"]
     reps, accounts = tables.get("reps"), tables.get("accounts")
     _join(d, "owner_id", reps, "rep_id", {"region": "region", "team": "team"}, fname, report)
@@ -450,24 +486,28 @@ def _join(d: pd.DataFrame, key: str, other: pd.DataFrame | None, other_key: str,
         return
     idx = pd.Index(other[other_key].astype(str))
     keys = d[key] if isinstance(d[key].dtype, pd.CategoricalDtype) else d[key].astype("category")
-    # Look up each distinct key once, then spread by code: O(keys) hashing, not O(rows).
+    # Look up each distinct key once, then spread by code: O(keys) hashing, not O(rows), and per
+    # row only the result's small codes (a wide int64 array a row was 45 MB at the peak of the load).
     per_cat = idx.get_indexer(keys.cat.categories.astype(str))
-    codes = keys.cat.codes.to_numpy()
-    pos = np.where(codes >= 0, per_cat[codes], -2)
-    unknown = pos == -1
+    codes = keys.array.codes  # -1 (no key) takes each lookup's trailing entry
+    unknown = np.append(per_cat == -1, False)[codes]
     if unknown.any():
         report.add(fname, key, f"{int(unknown.sum())} deal(s) name a {key} that is not in {other_key}s; "
                    "their dimensions from that table are empty", "note",
-                   d["_row"].to_numpy()[unknown], keys[unknown].astype(str).unique()[:5], count=int(unknown.sum()))
+                   _file_rows(d)[unknown], keys[unknown].astype(str).unique()[:5], count=int(unknown.sum()))
     for target, source in cols.items():
         if source not in other.columns:
             d[target] = pd.Categorical([None] * len(d))
             continue
         col = other[source]
         col = col if isinstance(col.dtype, pd.CategoricalDtype) else col.astype("category")
-        codes = col.cat.codes.to_numpy()
-        mapped = np.where(pos >= 0, codes[np.clip(pos, 0, None)], -1)
-        d[target] = pd.Categorical.from_codes(mapped, categories=col.cat.categories)
+        mapped = np.append(np.where(per_cat >= 0, col.array.codes[per_cat], -1), -1).astype(col.array.codes.dtype)
+        d[target] = pd.Categorical.from_codes(mapped[codes], categories=col.cat.categories)
+
+
+def _file_rows(d: pd.DataFrame) -> np.ndarray:
+    """Each row's row number in its file: the _row column where a warehouse slice keeps one, else the index."""
+    return (d["_row"] if "_row" in d.columns else d.index).to_numpy()
 
 
 def _mark_first_wins(d: pd.DataFrame) -> None:
@@ -493,11 +533,20 @@ def _prepare_monthly(tables: dict[str, pd.DataFrame], report: LoadReport) -> Non
                   report.tables[name].file, report)
     if "support_cases" in tables:
         tables["support_cases"]["rm"] = month_index(tables["support_cases"]["resolved_at"])
-    rev = tables.get("revenue")
-    if rev is not None:
-        paying = rev[rev["mrr"] > 0].sort_values("m", kind="stable").drop_duplicates("account_id")
-        first = pd.Series(paying["mrr"].to_numpy(), index=paying["account_id"].astype(str).to_numpy())
-        tables["first_mrr"] = first.rename("first_mrr").to_frame()
+
+
+def _first_mrr(rev: pd.DataFrame) -> pd.DataFrame:
+    """Each account's MRR in its first month with MRR above zero (the first such row of that month),
+    indexed by account id. On the columns' codes, a month per account: no copy or sort of the table."""
+    mrr, acc, month = rev["mrr"].to_numpy(), rev["account_id"].array.codes, rev["m"].to_numpy()
+    paying = (mrr > 0) & (acc >= 0)
+    first_month = np.full(len(rev["account_id"].cat.categories), np.iinfo(month.dtype).max, dtype=month.dtype)
+    np.minimum.at(first_month, acc[paying], month[paying])
+    rows = np.flatnonzero(paying & (month == first_month[acc]))  # (acc -1 is never paying)
+    _, at = np.unique(acc[rows], return_index=True)  # each account's first row in file order
+    first = rows[at]
+    ids = rev["account_id"].cat.categories.astype(str)[acc[first]]
+    return pd.DataFrame({"first_mrr": mrr[first]}, index=ids.to_numpy())
 
 
 # ---------------------------------------------------------------- hot reloading

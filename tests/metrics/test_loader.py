@@ -295,3 +295,73 @@ def test_rule_checks_across_columns(tmp_path):
     engine = Engine(store)
     assert run(engine, "deals_won", period="Q1 2026").value == 1.0
     assert run(engine, "quota", period="Q1 2026", filters={"owner": "r1"}).value == 500.0
+
+
+def test_duplicate_keys_are_found_as_pandas_finds_them() -> None:
+    # The load's own check (a stable sort of the key's codes) against DataFrame.duplicated on the
+    # same rows: labels, dates, text, missing values, one and two key columns.
+    import pandas as pd
+
+    from bot.metrics.loader import _duplicated
+
+    rng = np.random.default_rng(7)
+    n = 5000
+    ids = pd.Series(rng.choice([f"id-{i}" for i in range(3000)] + [None], n), dtype="str")
+    labels = pd.Series(rng.choice(["EUR", "SEK", "DKK", None], n)).astype("category")
+    months = pd.Series(pd.to_datetime(rng.choice(["2026-01-01", "2026-02-01", "2026-03-01", None], n)))
+    frame = pd.DataFrame({"id": ids, "label": labels, "month": months})
+    for key in (["id"], ["label"], ["month"], ["month", "label"], ["month", "id"], ["id", "label", "month"]):
+        got = _duplicated([frame[c] for c in key])
+        expected = frame.duplicated(key, keep="first").to_numpy()
+        assert got.dtype == bool and (got == expected).all(), key
+        assert expected.any() and not expected.all()
+    assert _duplicated([frame["id"].iloc[:0]]).tolist() == []
+
+
+def test_each_accounts_first_mrr_is_its_first_paying_month() -> None:
+    # Rows out of order, a month of zero MRR first, two rows in the first paying month (the first
+    # of them counts), an account that never pays: against a plain sort in pandas.
+    import pandas as pd
+
+    from bot.metrics.store import _first_mrr
+
+    rev = pd.DataFrame({
+        "m": np.array([5, 3, 4, 4, 2, 6, 3, 3], dtype=np.int32),
+        "account_id": pd.Categorical(["a", "a", "b", "b", "b", "c", "c", "a"]),
+        "mrr": [50.0, 0.0, 20.0, 30.0, 0.0, 0.0, 0.0, 10.0],
+    })
+    got = _first_mrr(rev)["first_mrr"]
+    paying = rev[rev["mrr"] > 0].sort_values("m", kind="stable").drop_duplicates("account_id")
+    expected = pd.Series(paying["mrr"].to_numpy(), index=paying["account_id"].astype(str))
+    assert got.sort_index().to_dict() == expected.sort_index().to_dict() == {"a": 10.0, "b": 20.0}
+
+
+def test_deals_of_unknown_owners_and_accounts_are_reported_by_file_row(tmp_path: Path) -> None:
+    # The file's own row numbers (CSV: the header is row 1) for the deals whose owner or account
+    # the other tables lack; their dimensions from that table are empty, the others' are joined.
+    write_store(tmp_path, {
+        "reps.csv": """
+            rep_id,name,team,region
+            r1,Alice,A,Nordics
+        """,
+        "accounts.csv": """
+            account_id,name,segment
+            a1,Acme,Enterprise
+        """,
+        "opportunities.csv": """
+            opportunity_id,owner_id,account_id,stage,amount,created_date,close_date,is_won,is_closed
+            o1,r1,a1,Won,100,2026-01-05,2026-02-01,true,true
+            o2,r9,a1,Won,100,2026-01-05,2026-02-01,true,true
+            o3,r1,a7,Won,100,2026-01-05,2026-02-01,true,true
+            o4,r9,a7,Won,100,2026-01-05,2026-02-01,true,true
+        """,
+    })
+    store = load_store(tmp_path)
+    by_column = {p.column: p for p in store.report.problems if "not in" in p.problem}
+    assert by_column["owner_id"].rows == [3, 5] and by_column["owner_id"].count == 2
+    assert by_column["account_id"].rows == [4, 5] and set(by_column["account_id"].values) == {"a7"}
+    d = store.deals.set_index("opportunity_id")
+    assert d["region"].astype(object).where(d["region"].notna(), None).to_dict() == {
+        "o1": "Nordics", "o2": None, "o3": "Nordics", "o4": None}
+    assert d["segment"].astype(object).where(d["segment"].notna(), None).to_dict() == {
+        "o1": "Enterprise", "o2": "Enterprise", "o3": None, "o4": None}

@@ -14,7 +14,7 @@ import pytest
 from bot.metrics import store as store_module
 from bot.metrics.demo import write_demo
 from bot.metrics.context import store_array
-from bot.metrics.store import LOAD_ONLY, load_store
+from bot.metrics.store import CHECKED_ONLY, LOAD_ONLY, load_store
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +28,7 @@ def test_columns_only_the_load_reads_are_not_kept(demo: Path) -> None:
     store = load_store(demo, with_history=True)
     for name, frame in store.tables.items():
         assert "_row" not in frame.columns, name
-        assert not set(LOAD_ONLY.get(name, ())) & set(frame.columns), name
+        assert not {*LOAD_ONLY.get(name, ()), *CHECKED_ONLY.get(name, ())} & set(frame.columns), name
     assert {"has_partner", "close_m", "created_m", "first_win"} <= set(store.deals.columns)  # made from them
 
 
@@ -50,24 +50,44 @@ def test_distinct_text_stays_text(demo: Path, monkeypatch: pytest.MonkeyPatch) -
     assert not isinstance(accounts["name"].dtype, pd.CategoricalDtype)
 
 
-def test_the_frames_as_read_are_freed_before_the_joins(demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Their label columns are still strings: kept alive, they would stand under the joins' peak.
-    read, alive_at_joins = [], []
-    real_read, real_prepare = store_module.read_table, store_module._prepare_deals
+def test_each_table_as_read_is_freed_before_the_next_is_read(demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Kept alive, the frames as read (their text still a string a row) stood under the load's peak.
+    read: list[weakref.ref] = []
+    alive_at_each_read: list[list[bool]] = []
+    real_read = store_module.read_table
 
     def reading(*args, **kwargs):
+        alive_at_each_read.append([ref() is not None for ref in read])
         frame = real_read(*args, **kwargs)
         read.append(weakref.ref(frame))
         return frame
 
-    def preparing(*args, **kwargs):
-        alive_at_joins.extend(ref() is not None for ref in read)
-        return real_prepare(*args, **kwargs)
-
     monkeypatch.setattr(store_module, "read_table", reading)
-    monkeypatch.setattr(store_module, "_prepare_deals", preparing)
     load_store(demo)
-    assert len(read) >= 10 and alive_at_joins == [False] * len(read)
+    assert len(read) >= 10
+    assert alive_at_each_read == [[False] * i for i in range(len(read))]
+
+
+def test_label_columns_are_read_as_sorted_categories_with_the_files_values(tmp_path: Path) -> None:
+    # Parquet text read as dictionaries comes in the order first seen; the store sorts the labels as
+    # astype("category") did, so groupings list them in the same order from CSV and Parquet.
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    stages = ["Proposal", "Closed Won", "Discovery", "Closed Lost", "Proposal", "Negotiation", "Discovery"]
+    n = len(stages)
+    pq.write_table(pa.table({
+        "opportunity_id": [f"o{i}" for i in range(n)], "owner_id": ["r2", "r1"] * 3 + ["r2"],
+        "product_line": ["Core", None, "Add-on", "Core", "", "Add-on", "Core"],
+        "account_id": ["a1"] * n, "stage": stages, "amount": [100.0] * n, "currency": ["EUR"] * n,
+        "created_date": [date(2026, 1, 5)] * n, "close_date": [date(2026, 3, 1)] * n,
+    }), tmp_path / "opportunities.parquet")
+    deals = load_store(tmp_path).deals
+    assert list(deals["stage"].cat.categories) == sorted(set(stages))
+    assert deals["stage"].astype(str).tolist() == stages
+    assert list(deals["owner_id"].cat.categories) == ["r1", "r2"]
+    assert list(deals["product_line"].cat.categories) == ["Add-on", "Core"]  # an empty label is none
+    assert deals["product_line"].isna().tolist() == [False, True, False, False, True, False, False]
 
 
 def test_the_engine_reads_columns_without_copying_them(demo: Path) -> None:
