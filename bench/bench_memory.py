@@ -164,7 +164,8 @@ def serve(store: Path, env: dict) -> dict:
                 time.sleep(0.005)
             out[f"{key}_s"], out[f"rss_{key}_mb"] = time.perf_counter() - t, status(proc.pid, "VmRSS:")
         time.sleep(2)  # what the answers left running (the outbox, the audit) settles
-        out |= {"rss_end_mb": status(proc.pid, "VmRSS:"), "peak_mb": status(proc.pid, "VmHWM:")}
+        out |= {"rss_end_mb": status(proc.pid, "VmRSS:"), "peak_mb": status(proc.pid, "VmHWM:"),
+                "file_end_mb": status(proc.pid, "RssFile:")}
         return out
     finally:
         proc.terminate()
@@ -214,7 +215,8 @@ def main() -> None:
           f"RSS {med(served, 'rss_ready_mb'):.0f} MB")
     print(f"    event to answer: first '{FIRST}' {med(served, 'first_s'):.2f} s, RSS {med(served, 'rss_first_mb'):.0f} MB; "
           f"second {med(served, 'second_s'):.3f} s")
-    print(f"    after the answers: RSS {med(served, 'rss_end_mb'):.0f} MB, peak {med(served, 'peak_mb'):.0f} MB")
+    print(f"    after the answers: RSS {med(served, 'rss_end_mb'):.0f} MB (of it {med(served, 'file_end_mb'):.0f} MB "
+          f"mapped files: libraries' code, the language identifier's tables), peak {med(served, 'peak_mb'):.0f} MB")
 
 
 if __name__ == "__main__":
