@@ -143,6 +143,33 @@ def test_my_deals_with_one_risk(world, question, reason):
         assert [r["close_date"] for r in answer.rows] == sorted(r["close_date"] for r in answer.rows)
 
 
+@pytest.mark.parametrize("question,days", [
+    ("deals stuck in negotiation for more than 60 days", 60), ("deals with no activity in the last 60 days", 60),
+    ("deals that haven't moved in 2 weeks", 14), ("which deals have been stalled for over 90 days", 90),
+    ("deals stuck for 3 months", 90), ("aftaler der er gået i stå i mere end 60 dage", 60),
+    ("affärer som har stått still i över 45 dagar", 45),
+])
+def test_a_stall_of_the_questions_own_length(world, question, days):
+    # The stall's length is the question's, not the digests' 30 days; "60 days" is no amount and no
+    # close-date period. Expected from the raw history, as digest.md defines stalled, with that window.
+    assistant, d, _ = world
+    history = pd.read_parquet(assistant.engine.store.config.sources["opportunity_history"].path)
+    start = D - timedelta(days=days)
+    moved = set(history.loc[(history["changed_at"] >= start) & (history["changed_at"] < D), "opportunity_id"])
+    known = set(history["opportunity_id"])
+    stalled = d["opportunity_id"].map(lambda o: o not in moved) & (
+        d["opportunity_id"].isin(known) | (d["created_date"] <= start))
+    expected = d[~d["is_closed"] & stalled]
+    if "negotiation" in question:
+        expected = expected[expected["stage"] == "Negotiation"]
+    answer = assistant.ask(question, as_of=AS_OF)
+    assert answer.kind == "deals", answer.text
+    assert answer.value == len(expected) > 0, (question, answer.text)
+    assert set(ids(answer)) <= set(expected["opportunity_id"])
+    assert answer.period is None and "EUR 60" not in answer.text and "€" not in answer.text.split(":")[0]
+    assert f"{days}" in answer.text.split(":")[0]  # the headline says the stall it used
+
+
 def test_stuck_deals_in_my_team_for_a_manager(world):
     assistant, d, reps = world
     manager = reps[(reps["role"] == "manager") & reps["team"].notna()].iloc[1]

@@ -335,7 +335,8 @@ class Assistant:
             query = DealQuery(filters=self._asker_filters(parsed, turn.who, store), status=spec.status,
                               period=parsed.period, date_field=spec.date_field, upcoming=spec.upcoming,
                               amount_min=spec.amount_min, amount_max=spec.amount_max, risks=spec.risks,
-                              order_by=spec.order_by, desc=spec.desc, limit=spec.limit)
+                              order_by=spec.order_by, desc=spec.desc, limit=spec.limit,
+                              stalled_days=spec.stalled_days)
             turn.plan = query
             turn.scope, narrowed = authorise_deals(query.filters.get("owner", []), turn.who)
             turn.granted = True

@@ -7,7 +7,7 @@ import re
 from bot.core.i18n import country_name, dimension_word, money, number, percent, period_label, t
 from bot.metrics.catalog import Catalog, Kpi, load_catalog
 from bot.metrics.context import Note
-from bot.metrics.deals import DealResult
+from bot.metrics.deals import STALLED_DAYS, DealQuery, DealResult
 from bot.metrics.engine import KpiResult
 from bot.metrics.periods import Period
 
@@ -141,13 +141,20 @@ def note_text(note: Note, lang: str, catalog: Catalog) -> str:
 
 # ---------------------------------------------------------------- lists of deals
 
+def _risk_words(risk: str, q: DealQuery, lang: str) -> str:
+    """A risk reason as the headline says it; a stall the question set says in its days."""
+    if risk == "stalled" and q.stalled_days != STALLED_DAYS:
+        return t("risk_stalled_days", lang, days=number(q.stalled_days, lang))
+    return t(f"risk_{risk}", lang)
+
+
 def deals_headline(result: DealResult, lang: str = "en", names: dict[str, str] | None = None) -> str:
     """'Open deals for rep Freja Karlsson, closing this month (…), over EUR 100,000: 14 in all, showing
     the first 10 by amount, largest first.'"""
     q = result.query
     parts = [t(f"deals_status_{q.status}", lang) + scope_words(result.filters, lang, names)]
     if q.risks:
-        parts.append(t("deals_at_risk", lang, reasons=", ".join(t(f"risk_{r}", lang) for r in q.risks)))
+        parts.append(t("deals_at_risk", lang, reasons=", ".join(_risk_words(r, q, lang) for r in q.risks)))
     if result.period is not None:
         code = "deals_created_in" if q.date_field == "created" else (
             "deals_closing" if q.status == "open" else "deals_closed_in")

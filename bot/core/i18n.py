@@ -343,6 +343,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "no_close_date": {"en": "no close date", "da": "ingen lukkedato", "sv": "inget stängningsdatum"},
     "risk_overdue": {"en": "overdue", "da": "forsinket", "sv": "försenad"},
     "risk_stalled": {"en": "stalled", "da": "gået i stå", "sv": "har stannat av"},
+    "risk_stalled_days": {"en": "no change in {days} days", "da": "ingen ændring i {days} dage",
+                          "sv": "ingen ändring på {days} dagar"},
     "risk_early_stage_closing": {"en": "early stage closing soon", "da": "tidlig fase der lukker snart",
                                  "sv": "tidig fas som stängs snart"},
     "risk_missing_amount": {"en": "no amount", "da": "intet beløb", "sv": "inget belopp"},

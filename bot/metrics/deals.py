@@ -45,6 +45,8 @@ class DealQuery(BaseModel):
     order_by: Literal["amount", "close_date", "age", "last_change"] = "amount"
     desc: bool = True
     limit: int = Field(default=10, ge=1, le=1000)
+    # "stuck for more than 60 days": days without a history row after which an open deal is stalled
+    stalled_days: int = Field(default=STALLED_DAYS, ge=1, le=3650)
 
     @field_validator("filters")
     @classmethod
@@ -75,11 +77,12 @@ def list_deals(store: MetricsStore, catalog: Catalog, query: DealQuery, cal: Cal
     mask &= _dates(store, query, period, cal.as_of)
     mask &= _amounts(store, query)
     if query.risks:
-        mask &= _flagged(store, catalog, mask, cal.as_of, query.risks)
+        mask &= _flagged(store, catalog, mask, cal.as_of, query.risks, query.stalled_days)
     pos = np.flatnonzero(mask)
     shown = _sort(store, pos, query, cal.as_of)
     result = DealResult(query, [], int(len(pos)), period, filters, store.base_currency, cal.as_of)
-    result.rows = deal_rows(store, catalog, shown, cal.as_of, with_reasons=bool(query.risks))
+    result.rows = deal_rows(store, catalog, shown, cal.as_of, with_reasons=bool(query.risks),
+                            stalled_days=query.stalled_days)
     if query.risks and "stalled" in query.risks and store.history() is None:
         result.notes.append(Note("no_history_for_stalled"))
     return result
@@ -115,9 +118,10 @@ def _amounts(store: MetricsStore, query: DealQuery) -> np.ndarray:
     return mask
 
 
-def _flagged(store: MetricsStore, catalog: Catalog, mask: np.ndarray, as_of: date, risks: list[str]) -> np.ndarray:
+def _flagged(store: MetricsStore, catalog: Catalog, mask: np.ndarray, as_of: date, risks: list[str],
+             stalled_days: int) -> np.ndarray:
     pos = np.flatnonzero(mask)
-    reasons = risk_flags(store, catalog, pos, as_of)
+    reasons = risk_flags(store, catalog, pos, as_of, stalled_days)
     hit = np.zeros(len(pos), dtype=bool)
     for reason in risks:
         hit |= reasons[reason]
@@ -126,15 +130,17 @@ def _flagged(store: MetricsStore, catalog: Catalog, mask: np.ndarray, as_of: dat
     return out
 
 
-def risk_flags(store: MetricsStore, catalog: Catalog, pos: np.ndarray, as_of: date) -> dict[str, np.ndarray]:
-    """Each risk reason of contracts/digest.md as a boolean over the deals at `pos` (open deals)."""
+def risk_flags(store: MetricsStore, catalog: Catalog, pos: np.ndarray, as_of: date,
+               stalled_days: int = STALLED_DAYS) -> dict[str, np.ndarray]:
+    """Each risk reason of contracts/digest.md as a boolean over the deals at `pos` (open deals);
+    a question may ask for another stall than the digests' 30 days ("stuck for 60 days")."""
     today = day_seconds(as_of)
     close = store_array(store, "opportunities", "close_date")[pos]
     amount = store_array(store, "opportunities", "amount")[pos]
     has_close = close != NO_DATE
     return {
         "overdue": has_close & (close < today),
-        "stalled": _stalled(store, pos, as_of),
+        "stalled": _stalled(store, pos, as_of, stalled_days),
         "early_stage_closing": has_close & (close >= today) & (close < today + CLOSING_SOON_DAYS * DAY)
         & (_stage_probability(store, catalog)[pos] <= EARLY_STAGE),
         "missing_amount": np.isnan(amount),
@@ -142,11 +148,12 @@ def risk_flags(store: MetricsStore, catalog: Catalog, pos: np.ndarray, as_of: da
     }
 
 
-def _stalled(store: MetricsStore, pos: np.ndarray, as_of: date) -> np.ndarray:
-    """No history row dated D−30 … D−1; a deal with no history at all: created 30 days or more before D."""
+def _stalled(store: MetricsStore, pos: np.ndarray, as_of: date, days: int = STALLED_DAYS) -> np.ndarray:
+    """No history row dated D−days … D−1 (30 days unless asked); a deal with no history at all:
+    created that many days or more before D."""
     if store.history() is None:
         return np.zeros(len(pos), dtype=bool)
-    start = as_of - timedelta(days=STALLED_DAYS)
+    start = as_of - timedelta(days=days)
     moved = store.cached(("deal_moved", start, as_of), lambda: _moved_between(store, start, as_of))[pos]
     never = _last_change(store)[pos] == NO_DATE
     created = store_array(store, "opportunities", "created_date")[pos]
@@ -226,7 +233,7 @@ def _dates_as_float(secs: np.ndarray) -> np.ndarray:
 
 
 def deal_rows(store: MetricsStore, catalog: Catalog, pos: np.ndarray, as_of: date, with_reasons: bool,
-              flags: dict[str, np.ndarray] | None = None) -> list[dict]:
+              flags: dict[str, np.ndarray] | None = None, stalled_days: int = STALLED_DAYS) -> list[dict]:
     """The deals at `pos` as answer rows (names, owner, stage, base-currency amount, close date; reasons if asked)."""
     deals = store.deals
     # Column by column: taking 10 rows of one Series is cheap, of the whole wide frame it is not.
@@ -235,7 +242,7 @@ def deal_rows(store: MetricsStore, catalog: Catalog, pos: np.ndarray, as_of: dat
     owners = store.names("owner", filter(None, map(_text, col["owner_id"])))
     accounts = store.names("account", filter(None, map(_text, col["account_id"])))
     if flags is None:  # the caller may have them already, over the same positions
-        flags = risk_flags(store, catalog, pos, as_of) if with_reasons else {}
+        flags = risk_flags(store, catalog, pos, as_of, stalled_days) if with_reasons else {}
     rows = []
     for i in range(len(pos)):
         owner, account = _text(col["owner_id"][i]), _text(col["account_id"][i])

@@ -83,7 +83,7 @@ def list_deals_sql(wh: WarehouseEngine, query: DealQuery, cal: Calendar, filters
     deals shown are fetched: conditions, risk reasons, order, LIMIT and COUNT are SQL."""
     period = parse_period(query.period, cal, forward=True) if query.period else None
     t = wh.relations.deals()
-    r, flags = _with_risks(wh, cal.as_of) if query.risks else (t, {})
+    r, flags = _with_risks(wh, cal.as_of, query.stalled_days) if query.risks else (t, {})
     preds = _conditions(r, query, period, cal.as_of, filters, scope)
     if query.risks:
         preds.append(reduce(operator.or_, [flags[k] for k in query.risks]))
@@ -113,11 +113,12 @@ def list_deals_sql(wh: WarehouseEngine, query: DealQuery, cal: Calendar, filters
     return result
 
 
-def _with_risks(wh: WarehouseEngine, as_of: date) -> tuple:
+def _with_risks(wh: WarehouseEngine, as_of: date, stalled_days: int = STALLED_DAYS) -> tuple:
     """The deals relation with `_stalled` as of `as_of` (a view: Relations.view), and deals.risk_flags
     (contracts/digest.md) as predicates over it. Date columns are compared as the file store compares its
     dates, at midnight (a timestamp counts as its day)."""
-    r = wh.relations.view(("stalled", as_of), lambda: _stalled(wh, wh.relations.deals(), as_of))
+    r = wh.relations.view(("stalled", as_of, stalled_days),
+                          lambda: _stalled(wh, wh.relations.deals(), as_of, stalled_days))
     close = r.close_date
     today, soon = _day(close, as_of), _day(close, as_of + timedelta(days=CLOSING_SOON_DAYS))
     defaults = {k.lower(): float(v) for k, v in wh.catalog.setting("stage_probability", {}).items()}
@@ -129,9 +130,9 @@ def _with_risks(wh: WarehouseEngine, as_of: date) -> tuple:
                "missing_close_date": close.isnull()}
 
 
-def _stalled(wh: WarehouseEngine, t, as_of: date):
-    """`t` with `_stalled`: no history row in the 30 days before `as_of`; without any history, created 30
-    days or more before (deals.risk_flags; none without a history table). That is: no recent row, and
+def _stalled(wh: WarehouseEngine, t, as_of: date, days: int = STALLED_DAYS):
+    """`t` with `_stalled`: no history row in the `days` (30) days before `as_of`; without any history,
+    created that many days or more before (deals.risk_flags; none without a history table). That is: no recent row, and
     either created that long ago or with some history. Both are LEFT JOINs on small sets of ids, the deals
     changed in those 30 days and, of the deals created since, those with history. An IN (subquery) inside
     a CASE or an OR is no join to PostgreSQL: it rescans the history for every deal (a 1M-deal "stalled
@@ -139,9 +140,9 @@ def _stalled(wh: WarehouseEngine, t, as_of: date):
     ibis = _ibis()
     if not _has_history(wh):
         return t.mutate(_stalled=ibis.literal(False))
-    start = as_of - timedelta(days=STALLED_DAYS)
+    start = as_of - timedelta(days=days)
 
-    def old(r):  # created 30 days or more before as_of
+    def old(r):  # created `days` days or more before as_of
         return r.created_date.notnull() & (r.created_date < _day(r.created_date, start + timedelta(days=1)))
 
     h = wh.store.table(HISTORY)  # each use filters it in one step (_history_of)

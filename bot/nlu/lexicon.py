@@ -281,14 +281,25 @@ RISK_PHRASES = {
     "at risk": "*", "in danger": "*", "need attention": "*", "needs attention": "*", "i fare": "*",
     "i risiko": "*", "i farezonen": "*", "i riskzonen": "*", "i fara": "*", "behöver uppmärksamhet": "*",
     "past due": "overdue", "past their close date": "overdue", "not moved": "stalled", "haven't moved": "stalled",
-    "havent moved": "stalled", "gået i stå": "stalled", "står stille": "stalled", "står still": "stalled",
-    "har stået stille": "stalled", "no amount": "missing_amount", "without an amount": "missing_amount",
+    "havent moved": "stalled", "hasn't moved": "stalled", "hasnt moved": "stalled", "no activity": "stalled",
+    "without activity": "stalled", "no movement": "stalled", "not been updated": "stalled",
+    "not updated": "stalled", "not been touched": "stalled", "untouched": "stalled",
+    "gået i stå": "stalled", "står stille": "stalled", "står still": "stalled", "stått still": "stalled",
+    "har stået stille": "stalled", "ingen aktivitet": "stalled", "uden aktivitet": "stalled",
+    "utan aktivitet": "stalled", "ikke opdateret": "stalled", "inte uppdaterade": "stalled",
+    "inte uppdaterad": "stalled", "no amount": "missing_amount", "without an amount": "missing_amount",
     "without amount": "missing_amount", "missing amount": "missing_amount", "missing an amount": "missing_amount",
     "uden beløb": "missing_amount", "utan belopp": "missing_amount", "no close date": "missing_close_date",
     "without a close date": "missing_close_date", "without close date": "missing_close_date",
     "missing close date": "missing_close_date", "uden lukkedato": "missing_close_date",
     "utan stängningsdatum": "missing_close_date",
 }
+# How long a stalled deal has not moved: "for more than 60 days", "in the last 2 weeks", "i over 45 dagar".
+STALL_FOR = re.compile(
+    r"(?:\b(?:for|in|i|på|since|over)\s+)?(?:\b(?:the|de|den)\s+)?(?:\b(?:last|past|seneste|sidste|senaste)\s+)?"
+    r"(?:\b(?:more than|over|at least|longer than|mere end|mer än|över|minst|mindst|længere end|längre än)\s+)?"
+    r"\b(?P<n>\d{1,4})\s*(?P<unit>days?|dage?|dagar|weeks?|uger?|veckor|months?|måneder|måned|månader|månad)\b")
+STALL_UNIT_DAYS = {"d": 1, "w": 7, "u": 7, "v": 7, "m": 30}
 DEAL_STATUS = {
     "open": "open", "åbne": "open", "åben": "open", "öppna": "open", "öppen": "open", "active": "open",
     "aktive": "open", "aktiva": "open", "pipeline": "open", "won": "won", "vundne": "won", "vandt": "won",
@@ -304,7 +315,10 @@ AMOUNT = re.compile(
     r"mere end|mer än|större än|større end|minst|mindst|över|under|below|less than|smaller than|<=?|"
     r"mindre end|mindre än|højst|högst)\s*(?:eur|€|dkk|sek|usd|gbp|kr\.?)?\s*"
     r"(?P<num>\d{1,3}(?:[ .,\u00a0]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?)\s*"
-    r"(?P<unit>k|m|mn|mio|mill|million|millioner|miljoner|miljon|thousand|tusind|tusen|t)?\b")
+    r"(?P<unit>k|m|mn|mio|mill|million|millioner|miljoner|miljon|thousand|tusind|tusen|t)?\b"
+    # "for more than 60 days", "over 20%": a time or a share, never an amount
+    r"(?!\s*(?:%|(?:percent|procent|days?|dage?n?|dagar|dygn|weeks?|uger?|veckor|vecka|months?|måneder|måned|"
+    r"månader|månad|years?|år|hours?|timer|timmar|quarters?|kvartaler|kvartal)\b))")
 AMOUNT_BELOW = {"under", "below", "less than", "smaller than", "<", "<=", "mindre end", "mindre än", "højst", "högst"}
 AMOUNT_UNITS = {"k": 1e3, "thousand": 1e3, "tusind": 1e3, "tusen": 1e3, "t": 1e3, "m": 1e6, "mn": 1e6, "mio": 1e6,
                 "mill": 1e6, "million": 1e6, "millioner": 1e6, "miljoner": 1e6, "miljon": 1e6}

@@ -18,7 +18,7 @@ from rapidfuzz import fuzz, process
 
 from bot.errors import PeriodError
 from bot.metrics.catalog import Catalog
-from bot.metrics.deals import RISKS
+from bot.metrics.deals import RISKS, STALLED_DAYS
 from bot.metrics.periods import Calendar, parse_period
 from bot.nlu import lexicon as lx
 from bot.nlu.text import MAX_CHARS, detect_language, is_word, like, normalise, stem, tokens
@@ -50,6 +50,7 @@ class DealSpec:
     order_by: str = "amount"  # amount, close_date, age, last_change
     desc: bool = True
     limit: int = 10
+    stalled_days: int = STALLED_DAYS  # "stuck for more than 60 days"
 
 
 @dataclass
@@ -407,6 +408,8 @@ class Parser:
         cue = self._deal_order(toks, nouns, spec, used)
         cue |= self._deal_risks(toks, joined, spec, used)
         cue |= self._deal_amount(toks, question, spec, used)
+        if "stalled" in spec.risks:
+            self._stall_for(toks, out, spec, used)
         first = nouns[0]
         before = words[max(0, first - 3):first]
         if any(w in lx.LIST_WORDS for w in words) or any(w in lx.LIST_WHICH | lx.MINE for w in before):
@@ -466,6 +469,20 @@ class Parser:
         if "*" in found:  # "at risk": every reason; the biggest deals first
             spec.order_by, spec.desc = "amount", True
         return True
+
+    @staticmethod
+    def _stall_for(toks: list[Token], out: Parsed, spec: DealSpec, used: set[int]) -> None:
+        """'stuck for more than 60 days', 'no activity in the last 2 weeks': the stall's length. The
+        words a period took before ('the last 60 days') are the stall's, and the period goes."""
+        text = " ".join(t.word for t in toks)
+        m = lx.STALL_FOR.search(text)
+        if m is None:
+            return
+        spec.stalled_days = min(int(m.group("n")) * lx.STALL_UNIT_DAYS[m.group("unit")[0]], 3650) or STALLED_DAYS
+        covered = _covered(toks, m.span())
+        if any(t.used for t in covered):
+            out.period, out.period_error = None, None
+        used |= {toks.index(t) for t in covered}
 
     @staticmethod
     def _deal_amount(toks: list[Token], question: str, spec: DealSpec, used: set[int]) -> bool:

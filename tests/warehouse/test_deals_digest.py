@@ -96,6 +96,7 @@ def queries(store) -> list[DealQuery]:
         q(risks=["overdue", "stalled"], limit=50), q(risks=["stalled", "missing_amount"], order_by="close_date"),
         q(risks=["early_stage_closing", "missing_close_date"], order_by="age", desc=False),
         q(risks=["stalled"], order_by="last_change", limit=25), q(risks=["overdue"], status="any"),
+        q(risks=["stalled"], stalled_days=60), q(risks=["stalled", "overdue"], stalled_days=7, order_by="last_change"),
         # every order, both ways (missing values last either way)
         q(desc=False), q(order_by="close_date"), q(order_by="close_date", desc=False),
         q(order_by="age"), q(order_by="age", desc=False), q(order_by="last_change"),
