@@ -88,6 +88,13 @@ NAMES_PLAYBOOK = re.compile(r"\b(?:playbook\w*|best practices?|bedste praksis|b�
 OURS = re.compile(r"\b(?:what is ours|what are ours|and ours|what about ours|how about ours|hvad er vores|"
                   r"hvad med vores|og vores|vad är våra|vad är vårt|och våra|och vårt|hur ser våra ut)\s*\??$", re.I)
 MY = re.compile(r"\b(?:my|min|mit|mine|mitt|mina)\b", re.I)
+# "what's the/our churn rate": a figure of ours asked for, not what churn rate is ("what's the
+# definition of …", "what's the typical …" are not).
+THE_FIGURE = re.compile(r"^\W*(?:what(?:'s| is|s)|hvad er|vad är)\s+(?:the|our|my|vores|min|mit|mine|vår|vårt|våra|"
+                        r"mitt|mina)\s+(?!definition|meaning|difference|role|purpose|point|idea|best|right|ideal|"
+                        r"typical|standard|formula|benchmark|industry)", re.I)
+MEANING = re.compile(r"\b(?:definition of|meaning of|define|what does .+ mean|what do .+ mean|hvad betyder|"
+                     r"hvad menes med|hvad vil det sige|vad betyder|vad menas med|vad innebär|definer|definiera)\b", re.I)
 OWN = re.compile(r"\b(?:our|my|vores|min|mit|mine|vår|vårt|våra|mitt|mina)\b", re.I)
 CLAUSES = re.compile(r",\s*(?:and|og|och|but|men)\s+|[?;]\s+|\s+(?:and|og|och|,) (?=(?:what|how|which|who|"
                      r"why|hvad|hvordan|hvilke|hvem|hvorfor|vad|hur|vilka|vem|varför)\b)", re.I)
@@ -141,6 +148,10 @@ def side_of(parser: Parser, parsed: Parsed, reading: Understanding, text: str, e
         return "playbook" if len(_foreign(parser, parsed)) >= 2 else "both"
     if form in PROSE and not (isinstance(reading, Clarify) and OWN.search(text)):
         if metric and form == "definition":  # "what is win rate?": the figure, unless the playbook is about it
+            if THE_FIGURE.search(text):  # "what's our churn rate?", "what's the NRR?": ours, a figure
+                return "numbers"
+            if MEANING.search(text):  # "what does churn rate mean?": what it is, never a figure for it
+                return "playbook"
             return "playbook" if evidence(text) >= SURE else "numbers"
         return "playbook"
     if not metric and evidence(text) >= COVERED:

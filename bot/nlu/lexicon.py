@@ -29,9 +29,17 @@ _THIS = r"this|current|the current|denne|dette|indeværende|nuværende|denna|det
 _LAST = r"last|previous|prior|past|the last|the previous|lst|prev|sidste|forrige|seneste|förra|föregående|senaste"
 _NEXT = r"next|the next|upcoming|nxt|næste|kommende|nästa|kommande"
 _LAST_YEAR = r"last year|previous year|the year before|sidste år|forrige år|i fjor|i fjol|förra året|föregående år"
+_NEXT_YEAR = r"next year|the coming year|the year after|næste år|kommende år|nästa år|kommande år"
+_THIS_YEAR = r"this year|the current year|i år|dette år|detta år"
+_REL_YEAR = f"{_LAST_YEAR}|{_NEXT_YEAR}|{_THIS_YEAR}"
 _ORD_Q = {"first": 1, "second": 2, "third": 3, "fourth": 4, "første": 1, "andet": 2, "anden": 2, "tredje": 3,
           "fjerde": 4, "första": 1, "andra": 2, "fjärde": 4}
 _ORDS = "|".join(_ORD_Q)
+
+
+def year_offset(words: str) -> int:
+    """-1, +1 or 0: the year "Q1 next year" and its kin speak of, from the matched year words."""
+    return -1 if re.fullmatch(_LAST_YEAR, words) else 1 if re.fullmatch(_NEXT_YEAR, words) else 0
 _DAYS = r"days?|dage|dagene|dagar|dagarna|weeks?|uger|ugerne|veckor|veckorna|months?|måneder|månederne|månader|månaderna"
 _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
                  "nine": 9, "ten": 10, "twelve": 12, "en": 1, "et": 1, "to": 2, "tre": 3, "fire": 4, "fem": 5,
@@ -81,17 +89,18 @@ PERIOD_RULES: list[tuple[re.Pattern, object]] = [
      lambda m: f"last {_count(m[1])} {_unit_of_days(m[2])}s"),
     (re.compile(r"\b(?:today|i dag|idag)\b"), "today"),
     (re.compile(r"\b(?:yesterday|i går|igår)\b"), "yesterday"),
-    # a quarter or half of last year: "Q3 last year", "3. kvartal sidste år", "andra halvåret i fjol"
-    (re.compile(rf"\b(q[1-4]|h[12])\s+(?:of\s+|i\s+|af\s+|in\s+)?(?:{_LAST_YEAR})\b"),
-     lambda m: ("of_last_year", m[1])),
-    (re.compile(rf"\b([1-4])\.?\s+(?:kvartal|kvartalet|quarter)\s+(?:of\s+|i\s+|af\s+)?(?:{_LAST_YEAR})\b"),
-     lambda m: ("of_last_year", f"q{m[1]}")),
-    (re.compile(rf"\b({_ORDS})\s+(?:kvartal|kvartalet|quarter)\s+(?:of\s+|i\s+|af\s+)?(?:{_LAST_YEAR})\b"),
-     lambda m: ("of_last_year", f"q{_ORD_Q[m[1]]}")),
-    (re.compile(rf"\b([12])\.?\s+(?:halvår|halvåret|half)\s+(?:of\s+|i\s+|af\s+)?(?:{_LAST_YEAR})\b"),
-     lambda m: ("of_last_year", f"h{m[1]}")),
-    (re.compile(rf"\b({_ORDS})\s+(?:halvår|halvåret|half)\s+(?:of\s+|i\s+|af\s+)?(?:{_LAST_YEAR})\b"),
-     lambda m: ("of_last_year", f"h{_ORD_Q[m[1]]}")),
+    # a quarter or half of last, next or this year: "Q3 last year", "Q1 next year", "3. kvartal sidste år",
+    # "andra halvåret i fjol", "første kvartal næste år"
+    (re.compile(rf"\b(q[1-4]|h[12])\s+(?:of\s+|i\s+|af\s+|in\s+)?({_REL_YEAR})\b"),
+     lambda m: ("of_year", m[1], m[2])),
+    (re.compile(rf"\b([1-4])\.?\s+(?:kvartal|kvartalet|quarter)\s+(?:of\s+|i\s+|af\s+)?({_REL_YEAR})\b"),
+     lambda m: ("of_year", f"q{m[1]}", m[2])),
+    (re.compile(rf"\b({_ORDS})\s+(?:kvartal|kvartalet|quarter)\s+(?:of\s+|i\s+|af\s+)?({_REL_YEAR})\b"),
+     lambda m: ("of_year", f"q{_ORD_Q[m[1]]}", m[2])),
+    (re.compile(rf"\b([12])\.?\s+(?:halvår|halvåret|half)\s+(?:of\s+|i\s+|af\s+)?({_REL_YEAR})\b"),
+     lambda m: ("of_year", f"h{m[1]}", m[2])),
+    (re.compile(rf"\b({_ORDS})\s+(?:halvår|halvåret|half)\s+(?:of\s+|i\s+|af\s+)?({_REL_YEAR})\b"),
+     lambda m: ("of_year", f"h{_ORD_Q[m[1]]}", m[2])),
     # "from March to May", "fra marts til maj", "mellan mars och maj"
     (re.compile(rf"\b(?:from\s+|fra\s+|från\s+|between\s+|mellem\s+|mellan\s+)?({_MONTHS})(?:\s+(\d{{4}}))?\s+"
                 rf"(?:to|til|till|until|through|thru|-|–|and|og|och)\s+({_MONTHS})(?:\s+(\d{{4}}))?\b"),

@@ -259,7 +259,7 @@ class Parser:
         if isinstance(expr, str):
             return expr
         kind = expr[0]
-        if kind in ("of_last_year", "since_month", "month_range"):
+        if kind in ("of_year", "since_month", "month_range"):
             return _relative_expr(expr, cal)
         first = _covered(toks, m.span())[0]
         before = toks[toks.index(first) - 1].word if toks.index(first) > 0 else ""
@@ -753,11 +753,11 @@ def _adjacent(toks: list[Token], window: list[Token]) -> bool:
 
 
 def _relative_expr(expr: tuple, cal: Calendar) -> str:
-    """'Q3 last year' → 'q3 2025'; 'since March' → '2026-03-01..as_of'; 'March to May' → a range.
+    """'Q3 last year' → 'q3 2025', 'Q1 next year' → 'q1 2027'; 'since March' → '2026-03-01..as_of'; 'March to May' → a range.
     A month without a year is the latest such month that has started."""
     kind = expr[0]
-    if kind == "of_last_year":
-        return f"{expr[1]} {cal.fiscal_year_of(cal.as_of) - 1}"
+    if kind == "of_year":
+        return f"{expr[1]} {cal.fiscal_year_of(cal.as_of) + lx.year_offset(expr[2])}"
     if kind == "since_month":
         start = _latest_month_start(expr[1], expr[2], cal)
         return f"{start.isoformat()}..{cal.as_of.isoformat()}"

@@ -80,6 +80,10 @@ def test_unused_words_are_listed_and_named(ask):
     ("revenue from November to February", ("2025-11-01", "2026-02-28")),
     ("revenue lst mnth", ("2026-10-01", "2026-10-31")), ("revenue prev quarter", ("2026-07-01", "2026-09-30")),
     ("revenue 2025-01-01..2025-03-31", ("2025-01-01", "2025-03-31")),
+    # a quarter or half of next year or this year, as of last year
+    ("pipeline for Q1 next year", ("2027-01-01", "2027-03-31")), ("pipeline first quarter next year", ("2027-01-01", "2027-03-31")),
+    ("pipeline i første kvartal næste år", ("2027-01-01", "2027-03-31")), ("pipeline 1. kvartal nästa år", ("2027-01-01", "2027-03-31")),
+    ("revenue h2 this year", ("2026-07-01", "2026-11-20")), ("win rate andra halvåret i fjol", ("2025-07-01", "2025-12-31")),
 ])
 def test_period_forms(ask, question, period):
     answer = ask(question)

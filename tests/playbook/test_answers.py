@@ -274,3 +274,20 @@ def test_a_question_about_a_thing_the_playbook_never_names_is_not_covered(bot, i
         assert thing is None
     if covered:
         assert bot.ask(question, as_of=AS_OF).kind == "playbook"
+
+
+@pytest.mark.parametrize("question,kind", [
+    # "the"/"our" before a KPI asks for our figure, though the playbook speaks of churn rate
+    ("what's the churn rate", "kpi"), ("what's our churn rate", "kpi"), ("hvad er vores churn rate", "kpi"),
+    ("vad är vår churngrad", "kpi"), ("what's the win rate", "kpi"),
+    # what a KPI means is asked of the playbook, never answered with a figure
+    ("what is the definition of churn rate", "playbook"), ("hvad betyder churn rate", "playbook"),
+    ("what does NRR mean", "playbook"),
+])
+def test_a_figure_or_what_a_kpi_means(bot, question, kind):
+    answer = bot.ask(question, as_of=AS_OF)
+    if kind == "kpi":
+        assert answer.kind == "kpi" and answer.metric in ("logo_churn_rate", "win_rate"), answer.text
+        assert answer.value is not None, answer.text
+    else:
+        assert answer.kind in ("playbook", "not_covered") and answer.value is None, answer.text
