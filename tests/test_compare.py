@@ -87,6 +87,30 @@ def test_later_minus_earlier_whatever_the_order(world):
     assert "H1 2025" in answer.text and "H1 2026" in answer.text
 
 
+@pytest.mark.parametrize("question,first,before", [
+    # "the quarter before" is the one before the first side's: the quarter before last quarter here
+    ("revenue last quarter vs the quarter before", ("2026-07-01", "2026-09-30"), ("2026-04-01", "2026-06-30")),
+    ("omsætning sidste kvartal mod kvartalet før", ("2026-07-01", "2026-09-30"), ("2026-04-01", "2026-06-30")),
+    ("revenue Q2 2025 compared with the previous quarter", ("2025-04-01", "2025-06-30"), ("2025-01-01", "2025-03-31")),
+    ("intäkter förra månaden jämfört med månaden innan", ("2026-10-01", "2026-10-31"), ("2026-09-01", "2026-09-30")),
+    # this quarter so far against the whole of the one before, as "vs last quarter" does
+    ("revenue this quarter vs the previous quarter", ("2026-10-01", "2026-11-20"), ("2026-07-01", "2026-09-30")),
+])
+def test_the_period_just_before_the_first_side(world, question, first, before):
+    assistant, d, _ = world
+    answer = assistant.ask(question, as_of=AS_OF)
+    check(answer, [revenue(d, *first), revenue(d, *before)])
+    assert [(r["period"]["start"], r["period"]["end"]) for r in answer.rows] == [first, before]
+    assert not answer.unused, answer.text  # every word said the period
+
+
+def test_a_breakdown_in_a_comparison_is_named_as_left_out(world):
+    assistant, d, _ = world
+    answer = assistant.ask("bookings by product line last quarter vs the quarter before", as_of=AS_OF)
+    check(answer, [revenue(d, "2026-07-01", "2026-09-30"), revenue(d, "2026-04-01", "2026-06-30")])
+    assert answer.unused == ["by product line"] and "by product line" in answer.text
+
+
 def test_three_sides_have_no_single_difference(world):
     assistant, d, _ = world
     answer = assistant.ask("revenue DACH vs Nordics vs UK & Ireland last quarter", as_of=AS_OF)

@@ -140,7 +140,7 @@ class Assistant:
         cal = Calendar(self.engine.as_of(as_of), store.fiscal_year_start_month)
         values: ValueIndex = store.cached("value_index", lambda: build_index(store))
         evidence = self.playbook.evidence if self.playbook is not None else None
-        reading = understand(self.parser, question, values, cal, convo, self._year_before, evidence)
+        reading = understand(self.parser, question, values, cal, convo, self._earlier, evidence)
         try:
             if self.reader is not None and unsure(reading, evidence):
                 return self._model_reading(reading, user, as_of, convo, cal, stream)
@@ -242,13 +242,19 @@ class Assistant:
 
     # ------------------------------------------------------------ comparisons
 
-    def _year_before(self, parsed: Parsed, cal: Calendar) -> str:
-        """The same period a year earlier, as an explicit range."""
+    def _earlier(self, parsed: Parsed, cal: Calendar, months: int | None) -> str:
+        """The reading's period a year earlier (months=12), or the whole period just before it
+        (None: "this quarter vs the quarter before" is last quarter, as "vs last quarter" is), as an
+        explicit range."""
         kpi = self.catalog.kpis[parsed.metric]
         period = self.engine.resolve_period(kpi, parsed.period, cal, self.engine.store)
         if period is None:
-            return "last year"
-        start, end = (shift_year(d, -1) for d in (period.start, period.end))
+            return "last year" if months == 12 else "last quarter"
+        if months == 12:
+            start, end = (shift_year(d, -1) for d in (period.start, period.end))
+        else:
+            before = period.previous()
+            start, end = before.start, before.nominal_end
         return f"{start.isoformat()}..{end.isoformat()}"
 
     def _compare(self, comparison: Comparison, user: str | None, as_of: date | None,
@@ -268,7 +274,9 @@ class Assistant:
             results.append(outcome[0])
         labels = [self._side_label(side, result, comparison.by) for side, result in zip(sides, results)]
         answer = compare_answer(results, labels, comparison.by, comparison.question, self.catalog, comparison.lang)
-        say_unused(answer, [w for side in sides for w in side.unused])
+        # the sides are totals: a breakdown asked for is named as left out, never dropped in silence
+        by_words = [f"{t('by', answer.lang)} {dimension_word(d, answer.lang)}" for d in comparison.dropped]
+        say_unused(answer, by_words + [w for side in sides for w in side.unused])
         for turn in turns:  # one audit row a side: each side's own query and scope
             self._audit(answer, turn)
         if convo is not None:

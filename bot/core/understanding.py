@@ -29,7 +29,8 @@ from typing import Callable
 from bot.core.conversation import Conversation
 from bot.metrics.periods import Calendar
 from bot.nlu.forms import question_form
-from bot.nlu.compare import COMPARE_WITH, SAME_AGO, YEAR_AGO_WORDS, Comparison, combine, split_sides
+from bot.nlu.compare import (COMPARE_WITH, JUST_BEFORE, SAME_AGO, YEAR_AGO_WORDS, Comparison, combine,
+                             split_sides)
 from bot.nlu.parser import Parsed, Parser
 from bot.nlu.text import MAX_CHARS, known_word
 from bot.nlu.values import ValueIndex
@@ -71,7 +72,9 @@ class Clarify:
 
 
 Understanding = KpiQuestion | DealList | Comparison | Parts | PlaybookQuestion | Help | Clarify
-YearBefore = Callable[[Parsed, Calendar], str]  # the same period a year earlier, as an expression
+# A reading's period `months` earlier (12: the same period a year earlier), or with None the period just
+# before it, as an expression.
+Earlier = Callable[[Parsed, Calendar, int | None], str]
 Evidence = Callable[[str], float]  # how much of a text the playbook's best passages speak of (0–1)
 
 # The headline figures: what "how are we doing?" and "…, and what is ours?" are answered with.
@@ -101,9 +104,9 @@ CLAUSES = re.compile(r",\s*(?:and|og|och|but|men)\s+|[?;]\s+|\s+(?:and|og|och|,)
 
 
 def understand(parser: Parser, question: str, values: ValueIndex, cal: Calendar, convo: Conversation | None,
-               year_before: YearBefore, evidence: Evidence | None = None) -> Understanding:
+               earlier: Earlier, evidence: Evidence | None = None) -> Understanding:
     """`evidence` is the playbook's say; without a playbook every question is read for numbers."""
-    comparison = _comparison(parser, question, values, cal, convo, year_before)
+    comparison = _comparison(parser, question, values, cal, convo, earlier)
     if comparison is not None and (evidence is None or comparison.sides[0].metric):
         return comparison
     parsed = parser.parse(question, values, cal)
@@ -249,13 +252,13 @@ def classify(parsed: Parsed) -> Understanding:
 
 
 def _comparison(parser: Parser, question: str, values: ValueIndex, cal: Calendar, convo: Conversation | None,
-                year_before: YearBefore) -> Comparison | None:
+                earlier: Earlier) -> Comparison | None:
     """'X vs Y', or 'compare with last year' after a KPI answer: the sides, each a whole question."""
     follow = COMPARE_WITH.match(question[:MAX_CHARS])
     if follow and convo is not None and convo.last is not None and convo.last.kind == "kpi":
         other = parser.parse(follow.group("rest"), values, cal)
         if YEAR_AGO_WORDS.match(follow.group("rest").strip(" ?.!")):
-            other = replace(other, period=year_before(convo.last, cal), kind="kpi")
+            other = replace(other, period=earlier(convo.last, cal, 12), kind="kpi")
         return combine(question, [replace(convo.last, question=question), other])
     texts = split_sides(question[:MAX_CHARS])
     if texts is None:
@@ -263,9 +266,10 @@ def _comparison(parser: Parser, question: str, values: ValueIndex, cal: Calendar
     sides = [parser.parse(text, values, cal) for text in texts]
     if any(side.kind == "deals" for side in sides):  # "my deals over 100k vs …" is not one KPI on two sides
         return None
-    for i, text in enumerate(texts[1:], 1):  # "… jämfört med samma kvartal förra året"
-        if SAME_AGO.match(text) and sides[0].metric:
-            sides[i] = replace(sides[i], period=year_before(sides[0], cal))
+    for i, text in enumerate(texts[1:], 1):  # "… jämfört med samma kvartal förra året", "… vs the quarter before"
+        if sides[0].metric and (SAME_AGO.match(text) or JUST_BEFORE.match(text)):
+            sides[i] = replace(sides[i], period=earlier(sides[0], cal, 12 if SAME_AGO.match(text) else None),
+                               unused=[])  # (its words all said the period)
     comparison = combine(question, sides)
     if comparison is not None:  # the language of the whole question, not of its first half
         comparison.lang = parser.parse(question, values, cal).lang

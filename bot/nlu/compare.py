@@ -7,7 +7,7 @@ others, so that every side is a whole KPI question answered as it would be on it
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from bot.nlu.parser import Parsed
 
@@ -25,6 +25,15 @@ _SAME = (r"(?:the )?same (?:period|quarter|month|week|half|time) (?:last year|a 
          r"(?:samma|samme) (?:period|kvartal|månad|vecka|halvår|tid) (?:förra året|i fjol|året innan)")
 # "… vs the same quarter last year": the first side's period a year earlier.
 SAME_AGO = re.compile(rf"^(?:{_SAME})$", re.IGNORECASE)
+# "… vs the quarter before", "… mod kvartalet før": the period just before the first side's (which
+# "last quarter" is only when the first side is this quarter).
+_UNIT = r"(?:period|quarter|month|week|half|year)"
+JUST_BEFORE = re.compile(
+    rf"^(?:(?:the )?(?:previous|prior|preceding) {_UNIT}|(?:the )?{_UNIT} before|"
+    r"(?:den |det )?(?:forrige|foregående) (?:periode|kvartal|måned|uge|halvår|år)|"
+    r"(?:perioden|kvartalet|måneden|ugen|halvåret|året) (?:før|inden)|"
+    r"föregående (?:period|perioden|kvartal|kvartalet|månad|månaden|vecka|veckan|halvår|halvåret|år|året)|"
+    r"(?:perioden|kvartalet|månaden|veckan|halvåret|året) (?:innan|före))$", re.IGNORECASE)
 # After a KPI answer, "compare with last year" means the same period a year earlier too.
 YEAR_AGO_WORDS = re.compile(rf"^(?:{_SAME}|last year|the year before|a year ago|a year earlier|sidste år|året før|"
                             r"förra året|i fjor|i fjol)$", re.IGNORECASE)
@@ -38,6 +47,7 @@ class Comparison:
     sides: list[Parsed]
     by: str
     lang: str
+    dropped: list[str] = field(default_factory=list)  # breakdowns a side asked for: sides compare totals
 
 
 def split_sides(question: str) -> list[str] | None:
@@ -71,4 +81,4 @@ def combine(question: str, sides: list[Parsed]) -> Comparison | None:
     if by is None:
         return None
     lang = next((s.lang for s in sides if s.metric), sides[0].lang)
-    return Comparison(question, whole, by, lang)
+    return Comparison(question, whole, by, lang, dropped=list(dict.fromkeys(d for s in sides for d in s.group_by)))

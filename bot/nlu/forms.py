@@ -16,7 +16,10 @@ NUMBER = re.compile(
     r"hvad var|vad var|show me|vis mig|visa mig|list (?:my|our|all)|top \d+|"
     r"by (?:region|segment|country|month|quarter|rep|owner|team|product)|per (?:region|segment|land|måned|månad|"
     r"kvartal|sælger|säljare|rep|team)|fordelt på|uppdelat på|where (?:are|do) we stand|hur ligger vi|"
-    r"hvordan ligger vi|how are we doing|hvordan går det|hur går det)\b")
+    r"hvordan ligger vi|how are we doing|hvordan går det|hur går det|"
+    # how our own figure looks is a number: "hur ser vår pipeline ut?", "how's my pipeline looking?"
+    r"(?:what|how) does (?:our|my) [\w' -]+ look|how(?:'s| is) (?:our|my) [\w' -]+ looking|"
+    r"hvordan ser (?:vores|min|mit|mine) [\w -]+ ud|hur ser (?:vår|vårt|våra|min|mitt|mina) [\w -]+ ut)\b")
 COMPARISON = re.compile(
     r"\b(?:vs\.?|versus|compared? (?:to|with)|differ\w*|difference|distinguish\w*|forskel\w*|adskiller|"
     r"kontra|skillnad\w*|skiljer|sammenlignet|jämfört|i forhold til|i förhållande till)\b")

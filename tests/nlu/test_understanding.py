@@ -142,7 +142,7 @@ def test_one_typed_reading_per_question(demo_assistant, question, kind):
 
     store = demo_assistant.engine.store
     reading = understand(demo_assistant.parser, question, build_index(store), Calendar(day(2026, 11, 20), 1), None,
-                         demo_assistant._year_before)
+                         demo_assistant._earlier)
     assert type(reading).__name__ == kind
     if kind == "KpiQuestion":
         assert reading.parsed.used == ["win", "rate", "by", "region", "last", "quarter"] and reading.parsed.unused == []

@@ -219,7 +219,7 @@ def playbook_part(bot: Assistant, question: str) -> str:
     """The text the understanding step sends to the playbook (the playbook clauses of a mixed question)."""
     store = bot.engine.store
     reading = understand(bot.parser, question, store.cached("value_index", lambda: build_index(store)),
-                         Calendar(AS_OF, store.fiscal_year_start_month), None, bot._year_before, bot.playbook.evidence)
+                         Calendar(AS_OF, store.fiscal_year_start_month), None, bot._earlier, bot.playbook.evidence)
     parts = reading.parts if isinstance(reading, Parts) else [reading]
     return next((p.text for p in parts if isinstance(p, PlaybookQuestion)), question)
 
