@@ -141,6 +141,8 @@ def side_of(parser: Parser, parsed: Parsed, reading: Understanding, text: str, e
     slots = parsed.has_slots or parsed.kind == "deals"
     if NAMES_PLAYBOOK.search(text):
         return "both" if metric and slots else "playbook"
+    if parsed.other_subject:  # "support cases opened last month": which KPI over them, asked back
+        return "numbers"
     if isinstance(reading, Help):  # no KPI, no slot: the playbook answers it or says it does not cover it
         return "playbook" if _content(parsed) else "numbers"
     if _about_something_else(parser, parsed, reading, slots):

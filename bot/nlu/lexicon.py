@@ -304,6 +304,15 @@ RISK_PHRASES = {
     "missing close date": "missing_close_date", "uden lukkedato": "missing_close_date",
     "utan stängningsdatum": "missing_close_date",
 }
+# Words that name the things of one table: a KPI over another table does not answer a question about
+# them ("support cases opened last month" is no count of deals opened). parser._other_subject.
+SUBJECTS = {
+    **dict.fromkeys(["case", "cases", "ticket", "tickets", "support", "sag", "sager", "supportsag", "supportsager",
+                     "ärende", "ärenden", "ärendet", "supportärende", "supportärenden"], "support_cases"),
+    **dict.fromkeys(["lead", "leads", "emne", "emner"], "leads"),
+    **dict.fromkeys(["survey", "surveys", "respondents", "undersøgelse", "undersøgelsen", "enkät", "enkäten",
+                     "enkäter"], "nps_responses"),
+}
 # How long a stalled deal has not moved: "for more than 60 days", "in the last 2 weeks", "i over 45 dagar".
 STALL_FOR = re.compile(
     r"(?:\b(?:for|in|i|på|since|over)\s+)?(?:\b(?:the|de|den)\s+)?(?:\b(?:last|past|seneste|sidste|senaste)\s+)?"

@@ -19,6 +19,7 @@ from rapidfuzz import fuzz, process
 from bot.errors import PeriodError
 from bot.metrics.catalog import Catalog
 from bot.metrics.deals import RISKS, STALLED_DAYS
+from bot.metrics.formulas import required_tables
 from bot.metrics.periods import Calendar, parse_period
 from bot.nlu import lexicon as lx
 from bot.nlu.text import MAX_CHARS, detect_language, is_word, like, normalise, stem, tokens
@@ -73,6 +74,7 @@ class Parsed:
     my_team: bool = False
     unknown: list[str] = field(default_factory=list)
     suggestions: list[str] = field(default_factory=list)
+    other_subject: str | None = None  # a table whose things are asked about, which no KPI read covers
     truncated: bool = False
     follow_up: bool = False
     empty: bool = False
@@ -196,6 +198,8 @@ class Parser:
                 out.kind, out.deal = "deals", DealSpec()  # "deals with Beacon Software"
                 for i in self._deal_nouns(toks):
                     toks[i].used = True
+            if not deals:
+                self._other_subject(toks, out)
             self._leftovers(toks, out)
         # Names (matched, or capitalised words nobody knows) say nothing about the language:
         # "Freja Karlsson's pipeline" is English.
@@ -206,7 +210,7 @@ class Parser:
         out.unused = [t.text for t in toks if not t.used and t.word not in lx.STOPWORDS and t.text not in out.unknown
                       and t.word not in lx.FILLER and t.word not in context and not t.word.isdigit()
                       and t.word not in lx.CONJUNCTIONS]  # "revenue & win rate": "&" joins, it asks nothing
-        if out.kind == "kpi" and out.metric is None:
+        if out.kind == "kpi" and out.metric is None and out.other_subject is None:
             self._no_metric(toks, out)
         return out
 
@@ -694,6 +698,22 @@ class Parser:
             if t.word in lx.STOPWORDS or t.word in self.base_vocab or t.text.isupper() and len(t.text) <= 3:
                 continue
             out.unknown.append(t.text)
+
+    def _other_subject(self, toks: list[Token], out: Parsed) -> None:
+        """'how many support cases were opened last month' is not about deals, though 'opened' names
+        deals created: a word the reading left that names another table's things (cases, tickets,
+        leads, survey answers) makes it a question back, offering the KPIs over that table first
+        ('how many tickets did we get?', with no KPI at all, too: it is about our data)."""
+        tables = required_tables(self.catalog.kpis[out.metric], self.catalog) if out.metric else set()
+        named = [t for t in toks if not t.used and t.word in lx.SUBJECTS]
+        other = next((lx.SUBJECTS[t.word] for t in named if lx.SUBJECTS[t.word] not in tables), None)
+        for t in named:  # "NPS from the survey": the KPI's own things; "support cases": what is asked about
+            t.used = lx.SUBJECTS[t.word] in tables or lx.SUBJECTS[t.word] == other
+        if other is None:
+            return
+        about = [k for k, kpi in self.catalog.kpis.items() if other in required_tables(kpi, self.catalog)]
+        out.suggestions = list(dict.fromkeys([*about[:3], *([out.metric] if out.metric else [])]))
+        out.metric, out.more_metrics, out.other_subject = None, [], other
 
     def _no_metric(self, toks: list[Token], out: Parsed) -> None:
         """No KPI found: a follow-up if it has other slots, else ask back if it sounds like a KPI question."""

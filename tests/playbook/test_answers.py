@@ -291,3 +291,25 @@ def test_a_figure_or_what_a_kpi_means(bot, question, kind):
         assert answer.value is not None, answer.text
     else:
         assert answer.kind in ("playbook", "not_covered") and answer.value is None, answer.text
+
+
+@pytest.mark.parametrize("question,offered", [
+    # a KPI over deals read from "opened", but the question is about support cases: asked back
+    ("how many support cases were opened last month", "Case resolution time"),
+    ("hvor mange supportsager blev oprettet sidste måned", "Løsningstid"),
+    ("how many tickets did we get last month", "Case resolution time"),
+    ("revenue from leads this year", "Leads"),
+])
+def test_a_question_about_another_tables_things_is_asked_back(bot, question, offered):
+    answer = bot.ask(question, as_of=AS_OF)
+    assert answer.kind == "clarify" and answer.value is None, answer.text
+    assert offered in answer.text, answer.text
+
+
+@pytest.mark.parametrize("question,metric", [
+    ("NPS from the survey last quarter", "nps"), ("conversion rate from lead to opportunity last month",
+                                                  "lead_conversion_rate"), ("deals created last month", "deals_created"),
+])
+def test_the_kpis_own_things_are_part_of_its_question(bot, question, metric):
+    answer = bot.ask(question, as_of=AS_OF)
+    assert answer.kind == "kpi" and answer.metric == metric and not answer.unused, answer.text
