@@ -291,3 +291,26 @@ def test_follow_ups_change_one_thing_in_a_list(world):
     assert [a.value for a in answers] == [len(nov), int((nov["region"] == "DACH").sum()),
                                          int((dec["region"] == "DACH").sum())]
     assert answers[2].filters == {"region": "DACH"} and answers[2].period["start"] == "2026-12-01"
+
+
+@pytest.mark.parametrize("question,start,end", [
+    ("how many deals are closing this week", "2026-11-16", "2026-11-22"),
+    ("number of deals closing next month", "2026-12-01", "2026-12-31"),
+    ("hvor mange aftaler lukker i denne måned", "2026-11-01", "2026-11-30"),
+    ("hur många affärer stängs nästa månad", "2026-12-01", "2026-12-31"),
+])
+def test_how_many_deals_are_closing_counts_the_open_deals_due(world, question, start, end):
+    # It read as won deals, win rate or a question back; it is the open deals whose close date falls in it.
+    assistant, d, _ = world
+    due = d[~d["is_closed"] & (d["close_date"] >= pd.Timestamp(start)) & (d["close_date"] <= pd.Timestamp(end))]
+    answer = assistant.ask(question, as_of=AS_OF)
+    assert answer.kind == "kpi" and answer.metric == "open_deals", answer.text
+    assert answer.value == len(due) and answer.period == {"start": start, "end": end}, answer.text
+
+
+def test_deals_closing_this_month_are_listed(world):
+    assistant, d, _ = world
+    due = d[~d["is_closed"] & (d["close_date"] >= pd.Timestamp("2026-11-01")) & (d["close_date"] <= pd.Timestamp("2026-11-30"))]
+    answer = assistant.ask("deals closing this month", as_of=AS_OF)
+    assert answer.kind == "deals" and answer.value == len(due) > 0, answer.text
+    assert ids(answer) == by_amount(due)[:10]

@@ -416,7 +416,11 @@ class Parser:
             self._stall_for(toks, out, spec, used)
         first = nouns[0]
         before = words[max(0, first - 3):first]
-        if any(w in lx.LIST_WORDS for w in words) or any(w in lx.LIST_WHICH | lx.MINE for w in before):
+        # "deals closing this month" lists them; "how many deals are closing" (a count cue) counts them, and
+        # "revenue from deals closing this month" is a sum
+        closing = any(n + 1 < len(words) and words[n + 1] in lx.CLOSING_WORDS for n in nouns) \
+            and self._kpi_named(toks) in (None, "open_deals")
+        if closing or any(w in lx.LIST_WORDS for w in words) or any(w in lx.LIST_WHICH | lx.MINE for w in before):
             cue = True
             used |= {i for i, w in enumerate(words) if w in lx.LIST_WORDS or (w in lx.LIST_WHICH and i < first)}
             used -= {i for i, w in enumerate(words) if w in lx.MINE}  # "my" is the asker's, read later
@@ -434,9 +438,14 @@ class Parser:
     def _names_a_kpi(self, toks: list[Token]) -> bool:
         """'average deal value', 'deal size': a KPI whose name holds a deal word is a number, not a list
         (the counts of deals are lists when asked as lists: 'which deals did we win')."""
+        named = self._kpi_named(toks)
+        return named is not None and named not in lx.DEAL_COUNT_KPIS
+
+    def _kpi_named(self, toks: list[Token]) -> str | None:
+        """The KPI the words name besides their closing words ('revenue' in 'revenue from deals closing')."""
         trial = Parsed(question="")
         self._metric([Token(t.text, t.word, t.start, t.used or t.word in lx.CLOSING_WORDS) for t in toks], trial, {})
-        return trial.metric is not None and trial.metric not in lx.DEAL_COUNT_KPIS
+        return trial.metric
 
     def _deal_order(self, toks: list[Token], nouns: list[int], spec: DealSpec, used: set[int]) -> bool:
         """'biggest deal', 'top 5 deals', 'the 3 largest opportunities', 'next deal to close'."""
