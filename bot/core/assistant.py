@@ -507,6 +507,8 @@ class Assistant:
     def _rephrase(self, parsed: Parsed, kid: str) -> str:
         lang = parsed.lang
         name = kpi_name(self.catalog.kpis[kid], lang)
+        if parsed.group_by:  # "our best reps": the measure offered, by rep
+            name += f" {t('broken_down_by', lang)} {dimension_word(parsed.group_by[0], lang)}"
         return f"{name} {self._period_name(parsed.period, lang)}" if parsed.period and not parsed.period_error else name
 
     def _scope_names(self, parsed: Parsed, result) -> dict[str, str]:

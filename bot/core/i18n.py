@@ -293,6 +293,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "no_value_word": {"en": "no value", "da": "ingen værdi", "sv": "inget värde"},
     "overall": {"en": "overall", "da": "i alt", "sv": "totalt"},
     "by": {"en": "by", "da": "pr.", "sv": "per"},
+    # a breakdown asked in words that cannot read as a KPI ("omsætning pr. sælger" is revenue per rep)
+    "broken_down_by": {"en": "by", "da": "fordelt på", "sv": "uppdelat på"},
     "and": {"en": "and", "da": "og", "sv": "och"},
     "for": {"en": "for", "da": "for", "sv": "för"},
     "to": {"en": "to", "da": "til", "sv": "till"},

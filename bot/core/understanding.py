@@ -141,8 +141,8 @@ def side_of(parser: Parser, parsed: Parsed, reading: Understanding, text: str, e
     slots = parsed.has_slots or parsed.kind == "deals"
     if NAMES_PLAYBOOK.search(text):
         return "both" if metric and slots else "playbook"
-    if parsed.other_subject:  # "support cases opened last month": which KPI over them, asked back
-        return "numbers"
+    if parsed.other_subject or _ranking_without_measure(parser, parsed, form):
+        return "numbers"  # "support cases opened last month", "our best reps": which KPI, asked back
     if isinstance(reading, Help):  # no KPI, no slot: the playbook answers it or says it does not cover it
         return "playbook" if _content(parsed) else "numbers"
     if _about_something_else(parser, parsed, reading, slots):
@@ -169,6 +169,13 @@ def _status(parser: Parser, parsed: Parsed, values: ValueIndex, cal: Calendar) -
     parts = [classify(replace(parser.parse(q, values, cal), question=parsed.question))
              for q in SNAPSHOT[parsed.lang]]
     return Parts(parsed, [p for p in parts if isinstance(p, KpiQuestion)])
+
+
+def _ranking_without_measure(parser: Parser, parsed: Parsed, form: str | None) -> bool:
+    """'our best reps this year', 'best performing region': a ranking that names no KPI, and
+    nothing else ('how should we nurture our biggest customers?' is advice)."""
+    return parsed.metric is None and bool(parsed.group_by) and parsed.ranked and form not in ("advice", "why") \
+        and not _foreign(parser, parsed)
 
 
 def _figure_asked(parsed: Parsed, text: str) -> bool:

@@ -153,6 +153,10 @@ GROUP_CUES = ("by", "per", "pr", "for each", "each", "across", "broken down by",
 PERIODIC = {"monthly": "month", "månedlig": "month", "månedligt": "month", "månadsvis": "month",
             "månatlig": "month", "quarterly": "quarter", "kvartalsvis": "quarter", "kvartalsvise": "quarter",
             "month by month": "month", "måned for måned": "month", "månad för månad": "month"}
+# What "best" is measured by when a ranking names no KPI: offered back, never guessed
+RANK_MEASURES = {"owner": ("revenue", "win_rate", "quota_attainment"), "team": ("revenue", "win_rate", "quota_attainment"),
+                 None: ("revenue", "win_rate", "pipeline")}
+PERFORMING = {"performing", "presterende", "presterande", "selling", "sælgende", "säljande"}
 TOP_WORDS = {"top": "desc", "topp": "desc", "best": "desc", "bedste": "desc", "bästa": "desc", "highest": "desc",
              "largest": "desc", "biggest": "desc", "most": "desc", "højeste": "desc", "største": "desc",
              "flest": "desc", "mest": "desc", "högsta": "desc", "största": "desc", "leading": "desc",

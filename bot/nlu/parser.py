@@ -75,6 +75,7 @@ class Parsed:
     unknown: list[str] = field(default_factory=list)
     suggestions: list[str] = field(default_factory=list)
     other_subject: str | None = None  # a table whose things are asked about, which no KPI read covers
+    ranked: bool = False  # a superlative ranks the breakdown ("best reps", "which region sold the most")
     truncated: bool = False
     follow_up: bool = False
     empty: bool = False
@@ -574,6 +575,7 @@ class Parser:
                         t.used = True
                     sup = [t for t in free if not t.used and t.word in lx.TOP_WORDS]
                     out.order = lx.TOP_WORDS[sup[0].word] if sup else "desc"
+                    out.ranked = bool(sup)
                     out.limit = 1 if sup and not _plural(used[-1].word) else None
                     for t in sup[:1]:
                         t.used = True
@@ -612,11 +614,13 @@ class Parser:
         k = j + 1
         if n is None and k < len(free) and free[k].word.isdigit():
             n, k = int(free[k].word), k + 1
+        while k < len(free) and free[k].word in lx.PERFORMING:  # "best performing region"
+            k += 1
         dim, used = self._dimension(free, k)
         if dim is None:
             return
         out.group_by = [dim] + [d for d in out.group_by if d != dim][:1]
-        out.order, out.limit = order, min(n or 5, 1000)
+        out.order, out.limit, out.ranked = order, min(n or 5, 1000), True
         for t in free[i:k] + used:
             t.used = True
 
@@ -725,7 +729,10 @@ class Parser:
         out.metric, out.more_metrics, out.other_subject = None, [], other
 
     def _no_metric(self, toks: list[Token], out: Parsed) -> None:
-        """No KPI found: a follow-up if it has other slots, else ask back if it sounds like a KPI question."""
+        """No KPI found: a follow-up if it has other slots, else ask back if it sounds like a KPI question.
+        A ranking without a measure ('our best reps this year') offers the usual measures of one."""
+        if out.group_by and out.ranked:
+            out.suggestions = list(lx.RANK_MEASURES.get(out.group_by[0], lx.RANK_MEASURES[None]))
         if out.follow_up or out.has_slots and len([t for t in toks if not t.used]) <= 3:
             out.follow_up = True
             return

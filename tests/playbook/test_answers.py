@@ -313,3 +313,18 @@ def test_a_question_about_another_tables_things_is_asked_back(bot, question, off
 def test_the_kpis_own_things_are_part_of_its_question(bot, question, metric):
     answer = bot.ask(question, as_of=AS_OF)
     assert answer.kind == "kpi" and answer.metric == metric and not answer.unused, answer.text
+
+
+@pytest.mark.parametrize("question,dim,first", [
+    ("who are our best reps this year", "owner", "revenue"), ("hvem er de bedste sælgere i år", "owner", "revenue"),
+    ("vilka är de bästa säljarna i år", "owner", "revenue"), ("who are the top performers this quarter", "owner", "revenue"),
+    ("best performing region last quarter", "region", "revenue"), ("worst performing team this year", "team", "revenue"),
+])
+def test_a_ranking_without_a_measure_offers_the_measures(bot, question, dim, first):
+    # "best" by what is not guessed (it went to the playbook, which spoke of incentive plans): the bot
+    # asks back, and each offer, asked as it stands, is that KPI broken down as the question wanted
+    answer = bot.ask(question, as_of=AS_OF)
+    assert answer.kind == "clarify" and answer.value is None and len(answer.followups) == 3, answer.text
+    offered = bot.ask(answer.followups[0], as_of=AS_OF)
+    assert offered.kind == "kpi" and offered.metric == first and offered.group_by == [dim], offered.text
+    assert len(offered.rows) > 1
