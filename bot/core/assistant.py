@@ -33,6 +33,7 @@ from bot.metrics.engine import Engine, KpiResult
 from bot.metrics.periods import Calendar, parse_period, shift_year
 from bot.metrics.plan import QueryPlan
 from bot.nlu.compare import Comparison
+from bot.nlu.forms import question_form
 from bot.nlu.parser import Parsed, Parser
 from bot.nlu.text import MAX_CHARS, clean_question, warm_up
 from bot.nlu.values import ValueIndex, build_index
@@ -305,7 +306,17 @@ class Assistant:
                         citations=reply.citations, notes=list(reply.notes), engine=reply.engine)
         if reply.covered and reading.ours:
             self._add_snapshot(answer, user, as_of)
+        if parsed.metric and question_form(reading.text) == "definition":
+            self._add_definition(answer, parsed.metric)
         return answer
+
+    def _add_definition(self, answer: Answer, kid: str) -> None:
+        """'what does NRR mean?': beside what the playbook says (or that it does not say), how the
+        bot computes that KPI, from the catalog's description."""
+        kpi = self.catalog.kpis[kid]
+        if kpi.description:
+            answer.text += "\n\n" + t("kpi_definition", answer.lang, name=kpi_name(kpi, answer.lang),
+                                        description=kpi.description)
 
     def _add_snapshot(self, answer: Answer, user: str | None, as_of: date | None) -> None:
         """'… and what is ours?': the headline KPIs for the asker, each answered (and audited) as usual."""

@@ -294,6 +294,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "overall": {"en": "overall", "da": "i alt", "sv": "totalt"},
     "by": {"en": "by", "da": "pr.", "sv": "per"},
     # a breakdown asked in words that cannot read as a KPI ("omsætning pr. sælger" is revenue per rep)
+    "kpi_definition": {"en": "How I compute {name}: {description}", "da": "Sådan beregner jeg {name}: {description}",
+                       "sv": "Så beräknar jag {name}: {description}"},
     "broken_down_by": {"en": "by", "da": "fordelt på", "sv": "uppdelat på"},
     "and": {"en": "and", "da": "og", "sv": "och"},
     "for": {"en": "for", "da": "for", "sv": "för"},

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -328,3 +329,17 @@ def test_a_ranking_without_a_measure_offers_the_measures(bot, question, dim, fir
     offered = bot.ask(answer.followups[0], as_of=AS_OF)
     assert offered.kind == "kpi" and offered.metric == first and offered.group_by == [dim], offered.text
     assert len(offered.rows) > 1
+
+
+@pytest.mark.parametrize("question,kid,lead", [
+    ("what does NRR mean", "nrr", "How I compute NRR:"), ("hvad betyder churn rate", "logo_churn_rate", "Sådan beregner jeg"),
+    ("vad betyder NRR", "nrr", "Så beräknar jag NRR:"),
+])
+def test_what_a_kpi_means_says_how_the_bot_computes_it(bot, question, kid, lead):
+    import yaml
+
+    description = yaml.safe_load((Path(__file__).parents[2] / "bot/metrics/catalog.yml").read_text(
+        encoding="utf-8"))["kpis"][kid]["description"]
+    answer = bot.ask(question, as_of=AS_OF)
+    assert answer.kind in ("playbook", "not_covered") and answer.value is None, answer.text
+    assert f"{lead}" in answer.text and description in answer.text, answer.text
