@@ -314,3 +314,29 @@ def test_deals_closing_this_month_are_listed(world):
     answer = assistant.ask("deals closing this month", as_of=AS_OF)
     assert answer.kind == "deals" and answer.value == len(due) > 0, answer.text
     assert ids(answer) == by_amount(due)[:10]
+
+
+def test_how_many_deals_are_in_a_stage_counts_the_open_ones(world):
+    assistant, d, _ = world
+    negotiating = d[~d["is_closed"] & (d["stage"] == "Negotiation")]
+    for question in ("how many deals are in negotiation", "hvor mange aftaler har vi i forhandling"):
+        answer = assistant.ask(question, as_of=AS_OF)
+        assert answer.kind == "kpi" and answer.metric == "open_deals", answer.text
+        assert answer.filters == {"stage": "Negotiation"} and answer.value == len(negotiating), answer.text
+
+
+def test_how_much_did_we_win_is_the_amount_won(world):
+    assistant, d, _ = world
+    won = d[d["is_won"] & (d["country"] == "DE") & (d["close_date"] >= pd.Timestamp("2026-07-01"))
+            & (d["close_date"] <= pd.Timestamp("2026-09-30"))]
+    answer = assistant.ask("how much did we win in Germany last quarter", as_of=AS_OF)
+    assert answer.kind == "kpi" and answer.metric == "revenue", answer.text
+    assert answer.value == pytest.approx(won["eur"].sum()) and won["eur"].sum() > 0
+
+
+@pytest.mark.parametrize("question", ["how far are we from target this quarter", "hur långt är vi från målet i år",
+                                      "hvor langt er vi fra målet i dette kvartal"])
+def test_how_far_from_target_is_attainment(world, question):
+    assistant, _, _ = world
+    answer = assistant.ask(question, as_of=AS_OF)
+    assert answer.kind == "kpi" and answer.metric == "quota_attainment" and not answer.unused, answer.text

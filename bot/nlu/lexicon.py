@@ -191,6 +191,9 @@ REP_WORDS = {"reps", "sellers", "salespeople", "sales reps", "sælgere", "sälja
 WHAT_IS_OUR = re.compile(r"^(?:what|hvad|vad)(?: is| was| are| er| var| är|s)? (?:our|vores|vår|vårt|våra|the|my|min|mit|mitt)\b")
 SELL_WORDS = {"sell", "sold", "sales", "book", "booked", "solgte", "solgt", "sælge", "bookede", "sålde", "sålt",
               "sälja", "bokade", "bokat"}
+# Present-tense "how many deals are there": deals as they stand now, the open ones
+STANDING = (r"\b(?:are|is|do we have|do i have|have we got|are there|is there|har vi|har jeg|er der|er i|"
+            r"finns det|finns|är i|är det)\b")
 HOW_MUCH = ("how much", "hvor meget", "hur mycket", "hvor stor", "hur stor", "hvor store", "hur stora")
 
 # ---------------------------------------------------------------- other intents
@@ -209,7 +212,7 @@ i it its this that these those there here than then so as into about over under 
 will shall may might must please pls just only also all any some each every both few more most other such no not
 let lets let's see want need like know am value values number total amount kpi kpis look looking compare compared
 versus vs doing doing? figure figures stats statistics report numbers currently current right now today's
-looks tracking ser ud ut
+looks tracking ser ud ut got gotten fået fått
 hvad hvor hvordan hvem hvilken hvilket hvilke er var være været har havde en et den det de der som og eller men i
 på af til fra med for om ved hos under over efter før vores vi jeg du din dit dine mig os man kan kunne vil skal må
 gerne lige bare også alle alt nogen noget hver samlet samlede i alt se vis viser giv fortæl hvad's tal nu aktuelle
@@ -376,6 +379,9 @@ GREETING_PREFIX = re.compile(r"^\s*(?:hi|hello|hey|hej hej|hej|hejsa|hejsan|hall
 TARGET_RELATION = {"against", "vs", "versus", "towards", "toward", "mod", "imod", "mot", "emot", "fra", "från",
                    "ift", "relative"}
 ON_TARGET = re.compile(r"\b(?:on target|on track|on pace|ahead of (?:target|plan|quota|budget)|"
+                       r"how far (?:are we|am i|is (?:the team|my team|our team)) (?:from|off|to)|"
+                       r"hur långt (?:är vi|är jag) (?:från|ifrån)(?: (?:målet|budgeten|kvoten|mål|budget))?|"
+                       r"hvor langt (?:er vi|er jeg) fra(?: (?:målet|budgettet|kvoten|mål|budget))?|"
                        r"behind (?:target|plan|quota|budget)|hit (?:my|our|the) (?:target|quota|number)|"
                        r"på sporet|på rette spor|i mål|på rätt spår|i fas|hur ligger (?:vi|jag) till|"
                        r"hvor(?:dan)? (?:langt|ligger) er (?:vi|jeg)|hvordan ligger (?:vi|jeg)|"

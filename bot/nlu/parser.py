@@ -375,6 +375,12 @@ class Parser:
         text = " ".join(words)
         has_deals = any(w in lx.DEAL_WORDS or any(like(w, d) for d in ("aftaler", "affärer")) for w in words)
         counting = any(cue in text for cue in lx.COUNT_CUES)
+        won = [t for t in toks if not t.used and t.word in lx.DEAL_VERBS["deals_won"] - {"close", "closed"}]
+        if won and not counting and any(cue in text for cue in lx.HOW_MUCH):  # "how much did we win": an amount
+            out.metric = "revenue"
+            for t in won:
+                t.used = True
+            return
         if has_deals or counting:
             for kid, verbs in lx.DEAL_VERBS.items():
                 hit = [t for t in toks if not t.used and t.word in verbs]
@@ -384,6 +390,13 @@ class Parser:
                         if not t.used and (t.word in verbs or t.word in lx.DEAL_WORDS):
                             t.used = True
                     return
+        # "how many deals are in negotiation", "do we have": the open ones as they stand ("how many deals in
+        # the Nordics" says no tense: won, lost, created or open is asked back)
+        if counting and has_deals and re.search(lx.STANDING, text):
+            out.metric = "open_deals"
+            for t in toks:
+                t.used = t.used or t.word in lx.DEAL_WORDS
+            return
         if counting and any(w in lx.REP_WORDS for w in words):
             out.metric = "active_reps"
             for t in toks:
