@@ -32,6 +32,9 @@ class Kpi(BaseModel):
     names: dict[str, tuple[str, ...]]
     # How a ratio reads: a percentage (win rate 31.2%) or a multiple (LTV to CAC 29.0×).
     display: Literal["percent", "multiple"] = "percent"
+    # Periods look ahead to close dates for pipeline-like KPIs; a KPI with a default period of its own
+    # may say so too (pipeline coverage: this quarter's open deals against its targets).
+    looks_forward: bool = False
 
     @property
     def kind(self) -> str:
@@ -45,7 +48,7 @@ class Kpi(BaseModel):
     @property
     def forward(self) -> bool:
         """Looks forward to close dates: periods are not cut at as_of."""
-        return self.default_period == "open"
+        return self.default_period == "open" or self.looks_forward
 
 
 class Catalog(BaseModel):

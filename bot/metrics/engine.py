@@ -100,8 +100,8 @@ class Engine:
         default = kpi.default_period
         if default == "open":
             return None
-        if default == "qtd":
-            return parse_period("quarter to date", cal)
+        if default == "qtd":  # (a KPI that looks forward takes the whole quarter: its deals close ahead)
+            return parse_period("this quarter" if kpi.forward else "quarter to date", cal, forward=kpi.forward)
         if default == "last_full_month":
             return parse_period("last month", cal)
         return self._latest_month(cal, store)

@@ -74,6 +74,9 @@ APPROX = dict(rel=1e-9, abs=1e-9)
         ("case_resolution_hours", {"period": Q3}, 30.0),
         ("quota", {"period": Q3}, 4000.0),
         ("quota_attainment", {"period": Q3}, 2530 / 4000),
+        # this quarter's open pipeline (o6 and o8, as above) against the company's Q4 target, by default too
+        ("pipeline_coverage", {}, 2054 / 5000),
+        ("pipeline_coverage", {"period": "this quarter"}, 2054 / 5000),
         # active reps with role rep: r1, r2, r3 (r4 inactive, m1/m2 managers)
         ("active_reps", {"period": Q3}, 3.0),
         ("revenue_per_rep", {"period": Q3}, 2530 / 3),

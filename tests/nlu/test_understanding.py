@@ -150,3 +150,12 @@ def test_one_typed_reading_per_question(demo_assistant, question, kind):
         assert [p.parsed.metric for p in reading.parts] == ["pipeline", "win_rate"]
     if kind == "Comparison":
         assert reading.by == "period" and [s.period for s in reading.sides] == ["this quarter", "last quarter"]
+
+
+@pytest.mark.parametrize("question", ["what's our pipeline coverage this quarter", "pipeline coverage",
+                                      "vad är vår pipeline täckning", "hvad er vores pipelinedækning"])
+def test_pipeline_coverage_is_a_kpi_of_its_own(ask, question):
+    # it answered the pipeline and said it left "coverage" out
+    answer = ask(question)
+    assert answer.kind == "kpi" and answer.metric == "pipeline_coverage" and not answer.unused, answer.text
+    assert answer.period == {"start": "2026-10-01", "end": "2026-12-31"}  # the whole quarter its deals close in
