@@ -340,3 +340,18 @@ def test_how_far_from_target_is_attainment(world, question):
     assistant, _, _ = world
     answer = assistant.ask(question, as_of=AS_OF)
     assert answer.kind == "kpi" and answer.metric == "quota_attainment" and not answer.unused, answer.text
+
+
+@pytest.mark.parametrize("question", ["which deals are frobnicated", "which deals need a follow up"])
+def test_a_list_whose_only_condition_is_not_understood_is_asked_back(world, question):
+    # it listed every open deal, naming the condition as left out below ten rows
+    assistant, _, _ = world
+    answer = assistant.ask(question, as_of=AS_OF)
+    assert answer.kind == "clarify" and not answer.rows, answer.text
+
+
+def test_overdue_in_danish_as_people_write_it(world):
+    assistant, d, _ = world
+    overdue = d[~d["is_closed"] & (d["close_date"] < D)]
+    answer = assistant.ask("hvilke aftaler er overskredet", as_of=AS_OF)
+    assert answer.kind == "deals" and answer.value == len(overdue) > 0, answer.text

@@ -245,7 +245,11 @@ def classify(parsed: Parsed) -> Understanding:
     if parsed.kind == "deals":
         if parsed.period_error:
             return Clarify(parsed, "period")
-        return Clarify(parsed, "unknown") if parsed.unknown else DealList(parsed)
+        if parsed.unknown:
+            return Clarify(parsed, "unknown")
+        if parsed.unused and _unqualified(parsed):  # "which deals are frobnicated": not all open deals
+            return Clarify(replace(parsed, unknown=list(parsed.unused), unused=[]), "unknown")
+        return DealList(parsed)
     if parsed.kind == "help" or (parsed.metric is None and not parsed.suggestions and not parsed.has_slots):
         return Help(parsed)
     if parsed.metric is None:
@@ -258,6 +262,14 @@ def classify(parsed: Parsed) -> Understanding:
         return Parts(parsed, [KpiQuestion(replace(parsed, metric=m, more_metrics=[]))
                               for m in [parsed.metric, *parsed.more_metrics]])
     return KpiQuestion(parsed)
+
+
+def _unqualified(parsed: Parsed) -> bool:
+    """A list of deals with no condition understood (no risk, amount, period, filter or order) but
+    words left over: those words were the condition."""
+    spec = parsed.deal
+    return not (spec.risks or spec.amount_min is not None or spec.amount_max is not None or parsed.period
+                or parsed.filters or spec.order_by != "amount" or spec.upcoming or spec.status != "open")
 
 
 def _comparison(parser: Parser, question: str, values: ValueIndex, cal: Calendar, convo: Conversation | None,

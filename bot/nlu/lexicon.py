@@ -290,7 +290,8 @@ RISK_WORDS = {
     "fastlåst": "stalled", "fastlåste": "stalled", "stillestående": "stalled", "fastnat": "stalled",
     "stillastående": "stalled", "inaktive": "stalled", "inaktiva": "stalled",
     "overdue": "overdue", "late": "overdue", "slipped": "overdue", "slipping": "overdue", "forsinket": "overdue",
-    "forsinkede": "overdue", "overskredne": "overdue", "försenad": "overdue", "försenade": "overdue",
+    "forsinkede": "overdue", "overskredne": "overdue", "overskredet": "overdue", "forfaldne": "overdue",
+    "forfaldet": "overdue", "försenad": "overdue", "försenade": "overdue",
     "sena": "overdue", "förfallna": "overdue",
     "risky": "*", "riskabel": "*", "risikable": "*", "riskabla": "*", "riskfyllda": "*", "flagged": "*",
 }
