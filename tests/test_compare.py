@@ -176,3 +176,29 @@ def test_three_kpis_keep_the_questions_order(world):
     assert [p.metric for p in answer.parts] == ["revenue", "deals_won", "win_rate"]
     assert [p.value for p in answer.parts] == pytest.approx([won["eur"].sum(), len(won),
                                                              win_rate(d, "2026-07-01", "2026-09-30")])
+
+
+@pytest.mark.parametrize("question,lang", [
+    ("how is DACH doing this quarter", "en"), ("status for DACH this quarter", "en"),
+    ("hvordan går det i DACH i dette kvartal", "da"), ("hur går det för DACH det här kvartalet", "sv"),
+])
+def test_how_a_region_is_doing_is_the_headline_figures_for_it(world, question, lang):
+    # it asked back which KPI was meant; "how are we doing" gave the headline figures for everyone only
+    assistant, d, _ = world
+    dach = d[d["region"] == "DACH"]
+    answer = assistant.ask(question, as_of=AS_OF).to_json()
+    parts = {p["metric"]: p for p in answer["parts"]}
+    assert {"revenue", "win_rate", "pipeline"} <= set(parts), answer["text"]
+    assert all(p["lang"] == lang and p["filters"] == {"region": "DACH"} for p in answer["parts"])
+    assert parts["revenue"]["value"] == pytest.approx(revenue(dach, "2026-10-01", "2026-11-20"))
+    assert parts["win_rate"]["value"] == pytest.approx(win_rate(dach, "2026-10-01", "2026-11-20"))
+    pipeline = dach.loc[~dach["is_closed"] & between(dach, "close_date", "2026-10-01", "2026-12-31"), "eur"].sum()
+    assert parts["pipeline"]["value"] == pytest.approx(pipeline)
+
+
+def test_how_my_team_is_doing_leaves_out_what_has_no_rep(world):
+    assistant, d, reps = world
+    manager = reps[(reps["role"] == "manager") & reps["team"].notna()].iloc[0]
+    answer = assistant.ask("how's my team doing this quarter", user=manager["rep_id"], as_of=AS_OF).to_json()
+    metrics = [p["metric"] for p in answer["parts"]]
+    assert metrics == ["revenue", "win_rate", "pipeline"] and all(p["kind"] == "kpi" for p in answer["parts"])

@@ -84,7 +84,12 @@ SNAPSHOT = {
     "sv": ["intäkter det här kvartalet", "win rate det här kvartalet", "pipeline", "NPS det här kvartalet"],
 }
 STATUS = re.compile(r"\b(?:how are we doing|how'?s it going|how is it going|where do we stand|how do we stand|"
-                    r"hvordan går det|hvordan ligger vi|hvor står vi|hur går det|hur ligger vi|var står vi)\b", re.I)
+                    r"hvordan går det|hvordan ligger vi|hvor står vi|hur går det|hur ligger vi|var står vi|"
+                    # "how is DACH doing", "how's my team doing", "a summary of this quarter", "status for DACH"
+                    r"how(?: is| are|'s|s) [\w' &-]+ (?:doing|performing|tracking)|"
+                    r"(?:give me |gi mig |ge mig )?(?:a |an |en |et |ett )?(?:summary|overview|snapshot|status update|"
+                    r"oversigt|overblik|opsummering|sammanfattning|översikt|lägesbild) (?:of|for|on|over|af|for|på|"
+                    r"för|över)|status (?:for|of|on|på|för)|hvordan klarer [\w ]+ sig|hur klarar [\w ]+ sig)\b", re.I)
 SURE = 0.75  # playbook evidence that outweighs a KPI name in the question
 PROSE = ("advice", "why", "role", "definition", "list", "comparison")  # forms that want words, not a number
 NAMES_PLAYBOOK = re.compile(r"\b(?:playbook\w*|best practices?|bedste praksis|bästa praxis)\b", re.I)
@@ -165,9 +170,14 @@ def side_of(parser: Parser, parsed: Parsed, reading: Understanding, text: str, e
 
 
 def _status(parser: Parser, parsed: Parsed, values: ValueIndex, cal: Calendar) -> Parts:
-    """The headline KPIs, each read as its own question, for the asker's scope."""
-    parts = [classify(replace(parser.parse(q, values, cal), question=parsed.question))
-             for q in SNAPSHOT[parsed.lang]]
+    """The headline KPIs, each read as its own question, for the asker's scope, and for the period,
+    filters and "my" the question names ("how is DACH doing this quarter", "how's my team doing")."""
+    def own(p: Parsed) -> Parsed:
+        return replace(p, question=parsed.question, lang=parsed.lang, period=parsed.period or p.period,
+                       filters={**p.filters, **parsed.filters}, mine=parsed.mine, my_team=parsed.my_team)
+    scope = {*parsed.filters, *(["owner"] if parsed.mine or parsed.my_team else [])}
+    parts = [classify(own(p)) for p in (parser.parse(q, values, cal) for q in SNAPSHOT[parsed.lang])
+             if p.metric and scope <= set(parser.catalog.kpis[p.metric].dimensions)]  # (NPS has no rep)
     return Parts(parsed, [p for p in parts if isinstance(p, KpiQuestion)])
 
 
