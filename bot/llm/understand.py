@@ -23,7 +23,7 @@ from bot.errors import UserError
 from bot.llm.model import LanguageModel, ModelUnavailable
 from bot.metrics.catalog import Catalog, Kpi
 from bot.metrics.context import FACTS
-from bot.metrics.deals import DIMENSIONS as DEAL_DIMENSIONS, RISKS
+from bot.metrics.deals import DIMENSIONS as DEAL_DIMENSIONS, RISKS, STALLED_DAYS
 from bot.metrics.engine import Engine
 from bot.metrics.periods import Calendar, parse_period
 from bot.metrics.plan import QueryPlan, check_plan
@@ -49,7 +49,8 @@ periods, regions, teams or people, fill compare_with with the other sides (each 
 part in period or filters); otherwise leave compare_with empty.
 - kind "deals": deals as items ("my biggest deal closing this month", "stalled deals in DACH"); \
 fill deals. status: open, won, lost, closed or any. date_field: close or created (which date the \
-period applies to). order_by: amount, close_date, age or last_change.
+period applies to). order_by: amount, close_date, age or last_change. stalled_days: how many days \
+without a change make a deal stalled when the question says ("stuck for over 60 days": 60), else null.
 - kind "playbook": a question about how to do the job, roles, definitions or advice; \
 playbook_question is that question in its own words.
 period: plain English ("this quarter", "last month", "Q3 2025", "2025-01-01..2025-03-31"), or null \
@@ -92,6 +93,7 @@ def schema(catalog: Catalog) -> dict:
         "amount_min": _nullable({"type": "number"}), "amount_max": _nullable({"type": "number"}),
         "risks": {"type": "array", "items": {"type": "string", "enum": list(RISKS)}},
         "order_by": {"type": "string", "enum": ["amount", "close_date", "age", "last_change"]},
+        "stalled_days": _nullable({"type": "integer"}),
         "desc": {"type": "boolean"},
     })
     part = _object({
@@ -224,6 +226,7 @@ class ModelReader:
                         upcoming=bool(spec.get("upcoming")), amount_min=spec.get("amount_min"),
                         amount_max=spec.get("amount_max"), risks=[r for r in spec.get("risks") or [] if r in RISKS],
                         order_by=spec.get("order_by", "amount"), desc=bool(spec.get("desc", True)),
+                        stalled_days=_stall_days(spec.get("stalled_days")),
                         limit=_limit(raw.get("limit")) or 10)
         return replace(base, kind="deals", deal=deal, period=raw.get("period"), filters=filters,
                        mine=bool(raw.get("mine")), my_team=bool(raw.get("my_team")))
@@ -249,6 +252,15 @@ def _filters(raw: list | None) -> dict[str, list[str]]:
     for slot in raw or []:
         filters.setdefault(str(slot["dimension"]), []).extend(str(v) for v in slot["values"])
     return filters
+
+
+def _stall_days(value: object) -> int:
+    """The model's stall length, checked as DealQuery checks it (the digests' 30 days when null)."""
+    if value is None:
+        return STALLED_DAYS
+    if not isinstance(value, int) or not 1 <= value <= 3650:
+        raise ValueError("stalled_days must be between 1 and 3650")
+    return value
 
 
 def _limit(value: object) -> int | None:

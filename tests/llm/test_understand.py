@@ -119,6 +119,18 @@ def test_a_list_of_deals(fake, bots):
     assert [r["opportunity_id"] for r in answer.rows] == [r["opportunity_id"] for r in expected.rows]
 
 
+def test_a_stall_of_the_models_length(fake, bots):
+    with_model, offline = bots
+    fake.replies = [reading(parts=[part(kind="deals", deals={
+        "status": "open", "date_field": "close", "upcoming": False, "amount_min": None, "amount_max": None,
+        "risks": ["stalled"], "order_by": "last_change", "desc": True, "stalled_days": 60})])]
+    answer = with_model.ask("which deals have been collecting cobwebs for two months or so?", user="UX1", as_of=AS_OF)
+    expected = offline.ask("deals stuck for more than 60 days", user="UX1", as_of=AS_OF)
+    assert answer.kind == "deals" and answer.engine == "llm" and answer.value == expected.value
+    assert "no change in 60 days" in answer.text.split(":")[0] == expected.text.split(":")[0]  # the stall asked for
+    assert [r["opportunity_id"] for r in answer.rows] == [r["opportunity_id"] for r in expected.rows]
+
+
 def test_a_comparison_and_several_parts(fake, bots):
     with_model, offline = bots
     fake.replies = [reading(parts=[part("revenue", "last quarter", filters=[("region", ["Norden"])],
