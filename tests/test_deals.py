@@ -355,3 +355,16 @@ def test_overdue_in_danish_as_people_write_it(world):
     overdue = d[~d["is_closed"] & (d["close_date"] < D)]
     answer = assistant.ask("hvilke aftaler er overskredet", as_of=AS_OF)
     assert answer.kind == "deals" and answer.value == len(overdue) > 0, answer.text
+
+
+@pytest.mark.parametrize("question", ["how long do our deals take to close in DACH",
+                                      "hvor lang tid tager det at lukke en aftale i DACH",
+                                      "hur lång tid tar det att stänga en affär i DACH"])
+def test_how_long_deals_take_to_close_is_the_sales_cycle(world, question):
+    # it answered the number of deals won, from "close"
+    assistant, d, _ = world
+    won = d[d["is_won"] & (d["region"] == "DACH") & (d["close_date"] >= pd.Timestamp("2026-10-01"))
+            & (d["close_date"] <= pd.Timestamp("2026-11-20")) & d["created_date"].notna()]
+    answer = assistant.ask(question, as_of=AS_OF)
+    assert answer.kind == "kpi" and answer.metric == "sales_cycle_days" and not answer.unused, answer.text
+    assert answer.value == pytest.approx((won["close_date"] - won["created_date"]).dt.days.mean())

@@ -194,6 +194,7 @@ SELL_WORDS = {"sell", "sold", "sales", "book", "booked", "solgte", "solgt", "sæ
 # Present-tense "how many deals are there": deals as they stand now, the open ones
 STANDING = (r"\b(?:are|is|do we have|do i have|have we got|are there|is there|har vi|har jeg|er der|er i|"
             r"finns det|finns|är i|är det)\b")
+HOW_LONG = ("how long", "hvor lang tid", "hvor længe", "hur lång tid", "hur länge")
 HOW_MUCH = ("how much", "hvor meget", "hur mycket", "hvor stor", "hur stor", "hvor store", "hur stora")
 
 # ---------------------------------------------------------------- other intents
@@ -212,7 +213,7 @@ i it its this that these those there here than then so as into about over under 
 will shall may might must please pls just only also all any some each every both few more most other such no not
 let lets let's see want need like know am value values number total amount kpi kpis look looking compare compared
 versus vs doing doing? figure figures stats statistics report numbers currently current right now today's
-looks tracking ser ud ut got gotten fået fått
+looks tracking ser ud ut got gotten fået fått att
 hvad hvor hvordan hvem hvilken hvilket hvilke er var være været har havde en et den det de der som og eller men i
 på af til fra med for om ved hos under over efter før vores vi jeg du din dit dine mig os man kan kunne vil skal må
 gerne lige bare også alle alt nogen noget hver samlet samlede i alt se vis viser giv fortæl hvad's tal nu aktuelle

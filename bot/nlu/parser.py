@@ -375,6 +375,12 @@ class Parser:
         text = " ".join(words)
         has_deals = any(w in lx.DEAL_WORDS or any(like(w, d) for d in ("aftaler", "affärer")) for w in words)
         counting = any(cue in text for cue in lx.COUNT_CUES)
+        if any(cue in text for cue in lx.HOW_LONG) and (has_deals or any(w in lx.CLOSING_WORDS for w in words)):
+            out.metric = "sales_cycle_days"  # "how long do our deals take to close": days, not a count of wins
+            for t in toks:
+                t.used = t.used or t.word in lx.DEAL_WORDS or t.word in lx.CLOSING_WORDS or t.word in lx.DEAL_VERBS[
+                    "deals_won"] or t.word in ("take", "tager", "tar", "long", "lang", "lång", "længe", "länge", "tid")
+            return
         won = [t for t in toks if not t.used and t.word in lx.DEAL_VERBS["deals_won"] - {"close", "closed"}]
         if won and not counting and any(cue in text for cue in lx.HOW_MUCH):  # "how much did we win": an amount
             out.metric = "revenue"
