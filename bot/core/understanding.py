@@ -88,7 +88,7 @@ STATUS = re.compile(r"\b(?:how are we doing|how'?s it going|how is it going|wher
                     # "how is DACH doing", "how's my team doing", "a summary of this quarter", "status for DACH"
                     r"how(?: is| are|'s|s) [\w' &-]+ (?:doing|performing|tracking)|"
                     r"(?:give me |gi mig |ge mig )?(?:a |an |en |et |ett )?(?:summary|overview|snapshot|status update|"
-                    r"oversigt|overblik|opsummering|sammanfattning|översikt|lägesbild) (?:of|for|on|over|af|for|på|"
+                    r"oversigt|overblik|opsummering|sammanfattning|översikt|lägesbild) (?:of|for|on|over|af|på|"
                     r"för|över)|status (?:for|of|on|på|för)|hvordan klarer [\w ]+ sig|hur klarar [\w ]+ sig)\b", re.I)
 SURE = 0.75  # playbook evidence that outweighs a KPI name in the question
 PROSE = ("advice", "why", "role", "definition", "list", "comparison")  # forms that want words, not a number

@@ -394,8 +394,13 @@ def _key_codes(s: pd.Series) -> np.ndarray:
     if pd.api.types.is_datetime64_any_dtype(s):
         return s.to_numpy().view("int64")  # NaT is one value, the smallest
     if pd.api.types.is_string_dtype(s):
-        return _string_codes(pa.chunked_array(pa.array(s.astype("string[pyarrow]").array)))
+        return _string_codes(arrow_text(s))
     return pd.factorize(s)[0]
+
+
+def arrow_text(s: pd.Series) -> pa.ChunkedArray:
+    """A text column as Arrow strings, without Python objects (whatever string dtype it has)."""
+    return pa.chunked_array(pa.array(s.astype("string[pyarrow]").array))
 
 
 def _string_codes(arr: pa.ChunkedArray) -> np.ndarray:

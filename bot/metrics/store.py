@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 
 from bot.errors import StoreError
 from bot.metrics.fx import FxTable, month_index
-from bot.metrics.loader import LoadReport, StoreConfig, derive_outcome, read_config, read_table
+from bot.metrics.loader import LoadReport, StoreConfig, arrow_text, derive_outcome, read_config, read_table
 from bot.metrics.schema import TABLES
 from bot.observability import observe_store
 
@@ -169,8 +169,7 @@ def positions(keys: pd.Series, rows: pd.Series) -> np.ndarray:
     """For each of `rows`, the position of its value in `keys` (-1: none). Arrow's hash lookup on
     the strings as loaded: no Python objects, which for millions of history rows saves seconds
     and a few hundred MB at load."""
-    as_arrow = lambda s: pa.array(s.astype("string[pyarrow]").array).cast(pa.string())  # noqa: E731
-    found = pc.index_in(as_arrow(rows), value_set=as_arrow(keys))
+    found = pc.index_in(arrow_text(rows), value_set=arrow_text(keys).combine_chunks())
     return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
@@ -259,7 +258,7 @@ def _repeated_as_category(s: pd.Series) -> pd.Categorical | None:
     """The column as a categorical when it has at most half as many distinct values as rows."""
     if isinstance(s.dtype, pd.CategoricalDtype):
         return None
-    encoded = pc.dictionary_encode(pa.chunked_array(pa.array(s.astype("string[pyarrow]").array))).combine_chunks()
+    encoded = pc.dictionary_encode(arrow_text(s)).combine_chunks()
     if 2 * len(encoded.dictionary) > len(s):
         return None
     texts = pd.arrays.ArrowStringArray(pa.chunked_array([encoded.dictionary.cast(pa.large_string())]))

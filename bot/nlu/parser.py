@@ -426,7 +426,10 @@ class Parser:
         nouns = self._deal_nouns(toks)
         words = [t.word for t in toks]
         joined = " ".join(words)
-        if not nouns or any(cue in joined for cue in lx.COUNT_CUES + lx.HOW_MUCH) or self._names_a_kpi(toks):
+        if not nouns or any(cue in joined for cue in lx.COUNT_CUES + lx.HOW_MUCH):
+            return False
+        named = self._kpi_named(toks)  # (a trial reading of the KPI names: once, for both uses below)
+        if named is not None and named not in lx.DEAL_COUNT_KPIS:  # "average deal value" is a number
             return False
         spec, used = DealSpec(), set(nouns)
         cue = self._deal_order(toks, nouns, spec, used)
@@ -439,7 +442,7 @@ class Parser:
         # "deals closing this month" lists them; "how many deals are closing" (a count cue) counts them, and
         # "revenue from deals closing this month" is a sum
         closing = any(n + 1 < len(words) and words[n + 1] in lx.CLOSING_WORDS for n in nouns) \
-            and self._kpi_named(toks) in (None, "open_deals")
+            and named in (None, "open_deals")
         if closing or any(w in lx.LIST_WORDS for w in words) or any(w in lx.LIST_WHICH | lx.MINE for w in before):
             cue = True
             used |= {i for i, w in enumerate(words) if w in lx.LIST_WORDS or (w in lx.LIST_WHICH and i < first)}
@@ -455,14 +458,10 @@ class Parser:
             toks[i].used = True
         return True
 
-    def _names_a_kpi(self, toks: list[Token]) -> bool:
-        """'average deal value', 'deal size': a KPI whose name holds a deal word is a number, not a list
-        (the counts of deals are lists when asked as lists: 'which deals did we win')."""
-        named = self._kpi_named(toks)
-        return named is not None and named not in lx.DEAL_COUNT_KPIS
-
     def _kpi_named(self, toks: list[Token]) -> str | None:
-        """The KPI the words name besides their closing words ('revenue' in 'revenue from deals closing')."""
+        """The KPI the words name besides their closing words ('revenue' in 'revenue from deals closing').
+        One whose name holds a deal word ('average deal value', 'deal size') makes a number, not a list;
+        the counts of deals (DEAL_COUNT_KPIS) are lists when asked as lists ('which deals did we win')."""
         trial = Parsed(question="")
         self._metric([Token(t.text, t.word, t.start, t.used or t.word in lx.CLOSING_WORDS) for t in toks], trial, {})
         return trial.metric
