@@ -18,14 +18,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from bot.metrics.catalog import Catalog
 from bot.metrics.context import FACTS, Note, day_seconds, filter_mask, store_array
 from bot.metrics.periods import Calendar, Period, parse_period
-from bot.metrics.store import MetricsStore
+from bot.metrics.store import NO_DATE, DealActivity, MetricsStore
 
 RISKS = ("overdue", "stalled", "early_stage_closing", "missing_amount", "missing_close_date")
 DIMENSIONS = tuple(FACTS["deals"][1])  # what a deal list can be filtered by
 STALLED_DAYS = 30
 CLOSING_SOON_DAYS = 14
 EARLY_STAGE = 0.2
-NO_DATE = np.iinfo(np.int64).min
 DAY = 86_400
 
 
@@ -83,7 +82,7 @@ def list_deals(store: MetricsStore, catalog: Catalog, query: DealQuery, cal: Cal
     result = DealResult(query, [], int(len(pos)), period, filters, store.base_currency, cal.as_of)
     result.rows = deal_rows(store, catalog, shown, cal.as_of, with_reasons=bool(query.risks),
                             stalled_days=query.stalled_days)
-    if query.risks and "stalled" in query.risks and store.history() is None:
+    if query.risks and "stalled" in query.risks and deal_activity(store) is None:
         result.notes.append(Note("no_history_for_stalled"))
     return result
 
@@ -151,25 +150,21 @@ def risk_flags(store: MetricsStore, catalog: Catalog, pos: np.ndarray, as_of: da
 def _stalled(store: MetricsStore, pos: np.ndarray, as_of: date, days: int = STALLED_DAYS) -> np.ndarray:
     """No history row dated D−days … D−1 (30 days unless asked); a deal with no history at all:
     created that many days or more before D."""
-    if store.history() is None:
+    activity = deal_activity(store)
+    if activity is None:
         return np.zeros(len(pos), dtype=bool)
     start = as_of - timedelta(days=days)
-    moved = store.cached(("deal_moved", start, as_of), lambda: _moved_between(store, start, as_of))[pos]
-    never = _last_change(store)[pos] == NO_DATE
+    moved = store.cached(("deal_moved", start, as_of), lambda: activity.changed_between(
+        day_seconds(start) // DAY, day_seconds(as_of) // DAY))[pos]
+    never = activity.last[pos] == NO_DATE
     created = store_array(store, "opportunities", "created_date")[pos]
     old_enough = (created != NO_DATE) & (created <= day_seconds(start))
     return np.where(never, old_enough, ~moved)
 
 
-def _moved_between(store: MetricsStore, start: date, end: date) -> np.ndarray:
-    """Per deal: has a history row dated start … the day before end."""
-    deal = history_deal(store)  # (and the history loaded, on first use)
-    at = store_array(store, "opportunity_history", "changed_at")
-    rows = (at >= day_seconds(start)) & (at < day_seconds(end))
-    where = deal[rows]
-    out = np.zeros(len(store.deals), dtype=bool)
-    out[where[where >= 0]] = True
-    return out
+def deal_activity(store: MetricsStore) -> DealActivity | None:
+    """The store's DealActivity, made once (None without a history)."""
+    return store.cached("deal_activity", lambda: (store.deal_activity(),))[0]  # `cached` takes None as not made
 
 
 def history_deal(store: MetricsStore) -> np.ndarray:
@@ -181,19 +176,8 @@ def history_deal(store: MetricsStore) -> np.ndarray:
 
 def _last_change(store: MetricsStore) -> np.ndarray:
     """Per deal, the latest history timestamp in seconds (NO_DATE when it has none)."""
-    def make() -> np.ndarray:
-        history = store.history()
-        deals = store.deals
-        out = np.full(len(deals), NO_DATE, dtype=np.int64)
-        if history is None or not len(history):
-            return out
-        at = store_array(store, "opportunity_history", "changed_at")
-        where = history_deal(store)
-        ok = (where >= 0) & (at != NO_DATE)
-        np.maximum.at(out, where[ok], at[ok])
-        return out
-
-    return store.cached("deal_last_change", make)
+    activity = deal_activity(store)
+    return activity.last if activity is not None else np.full(len(store.deals), NO_DATE, dtype=np.int64)
 
 
 def _stage_probability(store: MetricsStore, catalog: Catalog) -> np.ndarray:

@@ -11,7 +11,7 @@ row 2; for Parquet the first row is row 1.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, Sequence
@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import yaml
 
 from bot.errors import StoreError
@@ -204,17 +205,21 @@ def _display(path: Path, root: Path) -> str:
 
 
 def read_table(src: TableSource, cfg: StoreConfig, report: LoadReport,
-               labels: Sequence[str] = ()) -> pd.DataFrame | None:
+               labels: Sequence[str] = (), only: Sequence[str] | None = None) -> pd.DataFrame | None:
     """Read, rename and coerce one table; None when it cannot be used at all. `labels` names the
     columns the caller keeps as categories: a Parquet file's text columns among them are read as
-    categories straight away, never as a string a row."""
+    categories straight away, never as a string a row. `only` names the columns to read (None:
+    all of the table's), and only those are checked."""
     spec = TABLES[src.name]
+    if only is not None:
+        spec = replace(spec, columns=tuple(c for c in spec.columns if c.name in only))
     fname = _display(src.path, cfg.root)
     if not src.path.exists():
         report.add(fname, None, "file not found", "table not loaded")
         return None
     try:
-        raw, first_row = _read_file(src.path, [src.columns.get(c, c) for c in labels])
+        raw, first_row = _read_file(src.path, [src.columns.get(c, c) for c in labels],
+                                    None if only is None else [src.columns.get(c.name, c.name) for c in spec.columns])
     except Exception as exc:  # any parser failure is a report line, not a crash
         report.add(fname, None, f"cannot be read ({type(exc).__name__}: {exc})", "table not loaded")
         return None
@@ -237,14 +242,18 @@ def read_table(src: TableSource, cfg: StoreConfig, report: LoadReport,
     return frame
 
 
-def _read_file(path: Path, labels: list[str]) -> tuple[pd.DataFrame, int]:
+def _read_file(path: Path, labels: list[str], names: list[str] | None) -> tuple[pd.DataFrame, int]:
+    """The file's columns (those of `names` it has, when given), and the file row of its first row."""
     if path.suffix.lower() == ".parquet":
         # Arrow frees each column as pandas takes it over: the file is not held twice at once.
         # (read_dictionary leaves columns that are not text, and names the file lacks, as they are.)
-        return pd.read_parquet(path, read_dictionary=labels,
+        columns = None if names is None else [n for n in pq.read_schema(path).names if n in names]
+        return pd.read_parquet(path, columns=columns, read_dictionary=labels,
                                to_pandas_kwargs={"self_destruct": True, "split_blocks": True}), 1
     # Everything as text first: types are decided per column so bad cells can be reported.
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], skipinitialspace=True)
+    wanted = None if names is None else (lambda c: c.strip() in names)
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], skipinitialspace=True,
+                        usecols=wanted)
     frame.columns = [c.strip() for c in frame.columns]
     return frame, 2
 

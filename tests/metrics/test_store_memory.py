@@ -110,3 +110,65 @@ def test_the_engine_reads_columns_without_copying_them(demo: Path) -> None:
             assert (got == expected).all() and not got.flags.writeable, (table, column)
             checked += 1
     assert checked >= 20
+
+
+def _expected_changes(history: pd.DataFrame, deal_ids: list[str], first: date, end: date) -> tuple[dict, set]:
+    """Per deal id its latest change, and the deals changed first … end − 1, by plain pandas."""
+    at = pd.to_datetime(history["changed_at"], utc=True).dt.tz_localize(None)
+    ok = history["opportunity_id"].isin(deal_ids) & at.notna()
+    rows = pd.DataFrame({"id": history["opportunity_id"][ok], "at": at[ok]})
+    last = rows.groupby("id")["at"].max().to_dict()
+    day = rows["at"].dt.normalize()
+    moved = set(rows["id"][(day >= pd.Timestamp(first)) & (day < pd.Timestamp(end))])
+    return last, moved
+
+
+def _check_changes(store, history: pd.DataFrame, first: date, end: date) -> None:
+    ids = store.deals["opportunity_id"].astype(str).tolist()
+    last, moved = _expected_changes(history, ids, first, end)
+    changes = store.deal_activity()
+    got_last = {i: pd.Timestamp(int(s), unit="s") for i, s in zip(ids, changes.last) if s != store_module.NO_DATE}
+    assert got_last == last
+    got = changes.changed_between(int(np.datetime64(first, "D").astype(int)), int(np.datetime64(end, "D").astype(int)))
+    assert {i for i, m in zip(ids, got) if m} == moved
+
+
+def test_deal_lists_read_the_history_without_keeping_it(demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What deal lists read of the history (the latest change per deal, the deals changed in a window)
+    comes from two columns of its file, a batch at a time, and the history's rows are not kept; it
+    equals what the loaded history gives, and what pandas makes of the raw file."""
+    history = pd.read_parquet(demo / "opportunity_history.parquet")
+    monkeypatch.setattr(store_module, "HISTORY_BATCH", 1000)  # several batches, as at a million deals
+    store = load_store(demo)
+    _check_changes(store, history, date(2026, 10, 21), date(2026, 11, 20))
+    assert "opportunity_history" not in store.tables
+    _check_changes(load_store(demo, with_history=True), history, date(2026, 10, 21), date(2026, 11, 20))
+
+
+@pytest.mark.parametrize("times", ["timestamps", "text"])
+def test_history_rows_of_no_known_deal_or_time_say_nothing(demo: Path, tmp_path: Path, times: str) -> None:
+    """Unknown and missing ids, missing times and time zones, in a Parquet history read in batches;
+    with its times as text, the same from the table reader (which reports the bad cells)."""
+    ids = pd.read_parquet(demo / "opportunities.parquet", columns=["opportunity_id"])["opportunity_id"].tolist()
+    rng = np.random.default_rng(7)
+    n = 5000
+    at = pd.Series(pd.Timestamp("2026-06-01", tz="Europe/Copenhagen")
+                   + pd.to_timedelta(rng.integers(0, 200 * 86400, n), unit="s"))
+    history = pd.DataFrame({"opportunity_id": pd.Series(rng.choice(ids[:50] + ["nobody"], n), dtype=object),
+                            "changed_at": at, "stage": "Proposal"})
+    history.loc[::17, "opportunity_id"] = None
+    history.loc[::23, "changed_at"] = pd.NaT
+    folder = tmp_path / "s"
+    folder.mkdir()
+    for f in demo.iterdir():
+        if f.name != "opportunity_history.parquet":
+            (folder / f.name).symlink_to(f)
+    if times == "text":
+        history["changed_at"] = history["changed_at"].map(lambda t: t.isoformat() if pd.notna(t) else "never")
+    history.to_parquet(folder / "opportunity_history.parquet", row_group_size=700)
+    store = load_store(folder)
+    expected = history.assign(changed_at=pd.to_datetime(history["changed_at"], errors="coerce", utc=True, format="ISO8601"))
+    _check_changes(store, expected, date(2026, 9, 1), date(2026, 9, 15))
+    if times == "text":
+        bad = [p for p in store.report.problems if p.file == "opportunity_history.parquet"]
+        assert {p.column for p in bad} == {"opportunity_id", "changed_at"}
