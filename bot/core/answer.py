@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Literal
 
-from bot.core.fmt import compare_sentence, deal_line, deals_headline, kpi_sentence, note_text
+from bot.core.fmt import compare_sentence, deal_line, deals_headline, kpi_sentence, note_text, period_words, scope_words
 from bot.metrics.catalog import Catalog
 from bot.metrics.deals import DealResult
 from bot.metrics.engine import KpiResult
@@ -120,7 +120,7 @@ def deals_answer(result: DealResult, question: str, catalog: Catalog, lang: str 
 
 
 def compare_answer(results: list[KpiResult], labels: list[str], by: str, question: str, catalog: Catalog,
-                   lang: str = "en") -> Answer:
+                   lang: str = "en", names: dict[str, str] | None = None) -> Answer:
     """One KPI on several sides (contracts/cli.md, kind compare). With two sides, `value` is the
     difference and `change` the relative change: by period, the later minus the earlier (relative
     to the earlier, as growth is read); otherwise the first minus the second."""
@@ -140,7 +140,18 @@ def compare_answer(results: list[KpiResult], labels: list[str], by: str, questio
     return Answer(question=question, kind="compare", lang=lang, metric=kpi.id, unit=kpi.unit,
                   currency=results[0].currency, value=diff, change=change, rows=rows, notes=notes,
                   text=compare_sentence(kpi, [(r["label"], r["value"]) for r in rows], diff, change,
-                                        results[0].currency, lang))
+                                        results[0].currency, lang, _shared(results, by, lang, names)))
+
+
+def _shared(results: list[KpiResult], by: str, lang: str, names: dict[str, str] | None) -> str:
+    """What every side has in common, said once: the filters but the one compared by (and whose
+    figures, when people are), and the period when the sides differ in something else."""
+    first = results[0].filters
+    common = {d: v for d, v in first.items()
+              if d != by and not (by == "owner" and d in ("owner", "team")) and all(r.filters.get(d) == v for r in results)}
+    periods = {(r.period.start, r.period.end) if r.period else None for r in results}
+    when = f", {period_words(results[0], lang)}" if by != "period" and len(periods) == 1 else ""
+    return scope_words(common, lang, names) + when
 
 
 def with_parts(parts: list[Answer]) -> Answer:

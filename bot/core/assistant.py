@@ -273,8 +273,10 @@ class Assistant:
             if isinstance(outcome, Answer):
                 return replace(outcome, question=comparison.question)
             results.append(outcome[0])
-        labels = [self._side_label(side, result, comparison.by) for side, result in zip(sides, results)]
-        answer = compare_answer(results, labels, comparison.by, comparison.question, self.catalog, comparison.lang)
+        lang = comparison.lang
+        labels = [self._side_label(replace(side, lang=lang), result, comparison.by) for side, result in zip(sides, results)]
+        answer = compare_answer(results, labels, comparison.by, comparison.question, self.catalog, lang,
+                                self._scope_names(replace(sides[0], lang=lang), results[0]))
         # the sides are totals: a breakdown asked for is named as left out, never dropped in silence
         by_words = [f"{t('by', answer.lang)} {dimension_word(d, answer.lang)}" for d in comparison.dropped]
         say_unused(answer, by_words + [w for side in sides for w in side.unused])
@@ -288,9 +290,11 @@ class Assistant:
         lang = side.lang
         if by == "period":
             return period_words(result, lang)
+        names = self._scope_names(side, result)
+        if by == "owner" and side.my_team:  # "your team (7 people)", or a rep's "team Nordics SMB"
+            return names.get("owner") or names.get("team") or t("everyone", lang)
         if by == "owner" and not result.filters.get("owner"):
             return t("everyone", lang) if not side.mine else t("you", lang)
-        names = self._scope_names(side, result)
         values = result.filters.get(by, [])
         return names.get(by) or ", ".join(names.get(v, v) for v in values) or t("everyone", lang)
 

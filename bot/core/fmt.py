@@ -216,11 +216,11 @@ def _names_account(row: dict) -> bool:
 # ---------------------------------------------------------------- comparisons
 
 def compare_sentence(kpi: Kpi, sides: list[tuple[str, float | None]], diff: float | None, change: float | None,
-                     currency: str | None, lang: str) -> str:
+                     currency: str | None, lang: str, heading: str = "") -> str:
     """'Revenue: this quarter (…) EUR 19,109,520 vs last quarter (…) EUR 37,172,808; a difference of
-    −EUR 18,063,288 (−48.6%).'"""
+    −EUR 18,063,288 (−48.6%).' `heading`: what all sides share ('Win rate for segment SMB, this year (…): …')."""
     shown = f" {t('versus', lang)} ".join(f"{label} {format_value(v, shown_unit(kpi, kpi.unit), currency, lang)}" for label, v in sides)
-    text = f"{kpi_name(kpi, lang)}: {shown}"
+    text = f"{kpi_name(kpi, lang)}{heading}: {shown}"
     if diff is None:
         return text + "."
     sign = "+" if diff > 0 else ("−" if diff < 0 else "±")

@@ -27,9 +27,10 @@ from dataclasses import dataclass, replace
 from typing import Callable
 
 from bot.core.conversation import Conversation
-from bot.metrics.periods import Calendar
+from bot.errors import PeriodError
+from bot.metrics.periods import Calendar, parse_period
 from bot.nlu.forms import question_form
-from bot.nlu.compare import (COMPARE_WITH, JUST_BEFORE, SAME_AGO, YEAR_AGO_WORDS, Comparison, combine,
+from bot.nlu.compare import (COMPARE_WITH, JUST_BEFORE, SAME_AGO, YEAR_AGO_WORDS, Comparison, combine, people_side,
                              split_sides)
 from bot.nlu.parser import Parsed, Parser
 from bot.nlu.text import MAX_CHARS, known_word
@@ -83,13 +84,27 @@ SNAPSHOT = {
     "da": ["omsætning dette kvartal", "win rate dette kvartal", "pipeline", "NPS dette kvartal"],
     "sv": ["intäkter det här kvartalet", "win rate det här kvartalet", "pipeline", "NPS det här kvartalet"],
 }
+# Looking back at a period that has ended ("how did we do in October"), deals won take the open
+# pipeline's place: what was left open then is no headline of it.
+SNAPSHOT_PAST = {
+    "en": ["revenue", "win rate", "deals won", "NPS"],
+    "da": ["omsætning", "win rate", "vundne aftaler", "NPS"],
+    "sv": ["intäkter", "win rate", "vunna affärer", "NPS"],
+}
 STATUS = re.compile(r"\b(?:how are we doing|how'?s it going|how is it going|where do we stand|how do we stand|"
                     r"hvordan går det|hvordan ligger vi|hvor står vi|hur går det|hur ligger vi|var står vi|"
                     # "how is DACH doing", "how's my team doing", "a summary of this quarter", "status for DACH"
                     r"how(?: is| are|'s|s) [\w' &-]+ (?:doing|performing|tracking)|"
                     r"(?:give me |gi mig |ge mig )?(?:a |an |en |et |ett )?(?:summary|overview|snapshot|status update|"
                     r"oversigt|overblik|opsummering|sammanfattning|översikt|lägesbild) (?:of|for|on|over|af|på|"
-                    r"för|över)|status (?:for|of|on|på|för)|hvordan klarer [\w ]+ sig|hur klarar [\w ]+ sig)\b", re.I)
+                    r"för|över)|status (?:for|of|on|på|för)|hvordan klarer [\w ]+ sig|hur klarar [\w ]+ sig|"
+                    # looking back: "how did we do in October", "how did DACH perform last quarter", "how was Q3"
+                    r"how (?:did|have|has) [\w' &-]+ (?:do|done|go|gone|perform|performed|fare|fared)|"
+                    r"how (?:was|were) (?:our |the |my )?(?:numbers|results|figures|[a-z]+ \d{4}|q[1-4]\b|h[12]\b|"
+                    r"last (?:week|month|quarter|year)|this (?:week|month|quarter|year)|(?:january|february|march|april|"
+                    r"may|june|july|august|september|october|november|december)\b)|"
+                    r"hvordan gik det|hvordan klarede [\w ]+ sig|hvordan var (?:tallene|resultaterne|sidste|[a-zæøå]+ \d{4}|q[1-4]\b)|"
+                    r"hur gick det|hur klarade [\w ]+ sig|hur var (?:siffrorna|resultaten|förra|q[1-4]\b))\b", re.I)
 SURE = 0.75  # playbook evidence that outweighs a KPI name in the question
 PROSE = ("advice", "why", "role", "definition", "list", "comparison")  # forms that want words, not a number
 NAMES_PLAYBOOK = re.compile(r"\b(?:playbook\w*|best practices?|bedste praksis|bästa praxis)\b", re.I)
@@ -112,7 +127,7 @@ def understand(parser: Parser, question: str, values: ValueIndex, cal: Calendar,
                earlier: Earlier, evidence: Evidence | None = None) -> Understanding:
     """`evidence` is the playbook's say; without a playbook every question is read for numbers."""
     comparison = _comparison(parser, question, values, cal, convo, earlier)
-    if comparison is not None and (evidence is None or comparison.sides[0].metric):
+    if isinstance(comparison, Parts) or comparison is not None and (evidence is None or comparison.sides[0].metric):
         return comparison
     parsed = parser.parse(question, values, cal)
     if convo is not None:
@@ -176,9 +191,17 @@ def _status(parser: Parser, parsed: Parsed, values: ValueIndex, cal: Calendar) -
         return replace(p, question=parsed.question, lang=parsed.lang, period=parsed.period or p.period,
                        filters={**p.filters, **parsed.filters}, mine=parsed.mine, my_team=parsed.my_team)
     scope = {*parsed.filters, *(["owner"] if parsed.mine or parsed.my_team else [])}
-    parts = [classify(own(p)) for p in (parser.parse(q, values, cal) for q in SNAPSHOT[parsed.lang])
+    headline = SNAPSHOT_PAST if _ended(parsed.period, cal) else SNAPSHOT
+    parts = [classify(own(p)) for p in (parser.parse(q, values, cal) for q in headline[parsed.lang])
              if p.metric and scope <= set(parser.catalog.kpis[p.metric].dimensions)]  # (NPS has no rep)
     return Parts(parsed, [p for p in parts if isinstance(p, KpiQuestion)])
+
+
+def _ended(period: str | None, cal: Calendar) -> bool:
+    try:
+        return period is not None and parse_period(period, cal).end < cal.as_of
+    except PeriodError:
+        return False
 
 
 def _ranking_without_measure(parser: Parser, parsed: Parsed, form: str | None) -> bool:
@@ -283,8 +306,9 @@ def _unqualified(parsed: Parsed) -> bool:
 
 
 def _comparison(parser: Parser, question: str, values: ValueIndex, cal: Calendar, convo: Conversation | None,
-                earlier: Earlier) -> Comparison | None:
-    """'X vs Y', or 'compare with last year' after a KPI answer: the sides, each a whole question."""
+                earlier: Earlier) -> Comparison | Parts | None:
+    """'X vs Y', or 'compare with last year' after a KPI answer: the sides, each a whole question
+    (two KPIs set against each other are two questions, answered each as it stands)."""
     follow = COMPARE_WITH.match(question[:MAX_CHARS])
     if follow and convo is not None and convo.last is not None and convo.last.kind == "kpi":
         other = parser.parse(follow.group("rest"), values, cal)
@@ -298,10 +322,31 @@ def _comparison(parser: Parser, question: str, values: ValueIndex, cal: Calendar
     if any(side.kind == "deals" for side in sides):  # "my deals over 100k vs …" is not one KPI on two sides
         return None
     for i, text in enumerate(texts[1:], 1):  # "… jämfört med samma kvartal förra året", "… vs the quarter before"
+        sides[i] = _as_filter_side(parser, sides[0], sides[i], text, values, cal)
+        people = people_side(text, {w.lower() for w in sides[i].used})  # "… vs the team average", "… mot företaget"
+        if people and not sides[i].metric and not sides[i].filters:
+            sides[i] = replace(sides[i], kind="kpi", mine=people == "team", my_team=people == "team",
+                               everyone=people == "company", unused=[])
         if sides[0].metric and (SAME_AGO.match(text) or JUST_BEFORE.match(text)):
             sides[i] = replace(sides[i], period=earlier(sides[0], cal, 12 if SAME_AGO.match(text) else None),
                                unused=[])  # (its words all said the period)
     comparison = combine(question, sides)
-    if comparison is not None:  # the language of the whole question, not of its first half
-        comparison.lang = parser.parse(question, values, cal).lang
+    if comparison is None:
+        return None
+    whole = parser.parse(question, values, cal)
+    if len({s.metric for s in comparison.sides}) > 1:  # "win rate Nordics vs pipeline DACH": two questions
+        return Parts(whole, [classify(replace(s, lang=whole.lang)) for s in comparison.sides])
+    comparison.lang = whole.lang  # the language of the whole question, not of its first half
     return comparison
+
+
+def _as_filter_side(parser: Parser, first: Parsed, side: Parsed, text: str, values: ValueIndex,
+                    cal: Calendar) -> Parsed:
+    """A later side whose words name another KPI and a value of the first's ("average deal size for new
+    business vs expansion": the deal type, not expansion revenue) is read as that value, when the
+    first side's KPI with those words is a whole reading that filters by something more."""
+    if not first.metric or not side.metric or side.metric == first.metric:
+        return side
+    again = parser.parse(f"{parser.catalog.kpis[first.metric].names['en'][0]} {text}", values, cal)
+    more = any(again.filters.get(d) != side.filters.get(d) for d in again.filters)
+    return again if again.metric == first.metric and more and not again.unused else side

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from bot.nlu.parser import Parsed
 
 # Words that set one side against another. "against" before a target word asks for attainment.
-CUE = re.compile(r"\s*(?:\bvs\b\.?|\bversus\b|\bcompared (?:with|to)\b|\bcompare(?:d)?\b(?= \S+ (?:with|to)\b)|"
+CUE = re.compile(r"\s*(?:\bvs\b\.?|\bversus\b|\bcompared (?:with|to)\b|\bcompares? (?:with|to)\b|\bcompare(?:d)?\b(?= \S+ (?:with|to)\b)|"
                  r"\bagainst\b(?! (?:my |our |the |vores |min |mitt |vår |vårt )?(?:quota|target|budget|plan|goal|kvote|"
                  r"kvot|mål|budgettet|budgeten|målet)\b)|\bmod\b(?! (?:budget|budgettet|mål|målet|kvote|kvoten)\b)|"
                  r"\bmot\b(?! (?:budget|budgeten|mål|målet|kvot|kvoten)\b)|\bkontra\b|\bjämfört med\b|"
@@ -37,6 +37,31 @@ JUST_BEFORE = re.compile(
 # After a KPI answer, "compare with last year" means the same period a year earlier too.
 YEAR_AGO_WORDS = re.compile(rf"^(?:{_SAME}|last year|the year before|a year ago|a year earlier|sidste år|året før|"
                             r"förra året|i fjor|i fjol)$", re.IGNORECASE)
+
+
+# A side that names a group of people rather than a filter: "my win rate vs the team (average)",
+# "… mod teamets", "… jämfört med företaget". Its words, all of them, from these sets.
+_FILLER = {"the", "my", "our", "rest", "of", "average", "avg", "mean", "as", "a", "whole", "entire", "all",
+           "det", "den", "de", "mit", "mitt", "mine", "mina", "vores", "vårt", "våra", "resten", "af", "av", "hele",
+           "hela", "gennemsnit", "gennemsnittet", "snit", "snittet", "genomsnitt", "genomsnittet", "i", "på", "'s"}
+_TEAM = {"team", "team's", "teams", "teamet", "teamets", "hold", "holdet", "holdets", "lag", "laget", "lagets",
+         "colleagues", "kolleger", "kollegaer", "kollegor", "peers"}
+_COMPANY = {"company", "company's", "firm", "org", "organisation", "organization", "everyone", "everybody",
+            "reps", "overall", "firmaet", "virksomheden", "virksomhedens", "firmaets", "alle", "sælgere",
+            "företaget", "företagets", "bolaget", "alla", "säljare", "sellers", "salespeople"}
+
+
+def people_side(text: str, read: set[str] = frozenset()) -> str | None:
+    """'team' or 'company' when a side's words name only such a group, besides the words `read`
+    for something else (its period)."""
+    words = re.findall(r"[\w']+", text.lower().replace("’", "'"))
+    words = [w[:-2] if w.endswith("'s") and w[:-2] in _TEAM | _COMPANY else w for w in words]
+    content = {w for w in words if w not in _FILLER and (w in _TEAM | _COMPANY or w not in read)}
+    if content and content <= _TEAM:
+        return "team"
+    if content and content <= _COMPANY or not content and {"average", "gennemsnittet", "snittet", "genomsnittet"} & set(words):
+        return "company"
+    return None
 
 
 @dataclass
@@ -66,14 +91,17 @@ def combine(question: str, sides: list[Parsed]) -> Comparison | None:
     dims = {d for s in sides for d in s.filters}
     shared = {d: next(s.filters[d] for s in sides if d in s.filters) for d in dims
               if len({tuple(s.filters[d]) for s in sides if d in s.filters}) == 1}
-    mine = any(s.mine for s in sides) and not any(s.filters.get("owner") for s in sides)
+    # "my win rate this year vs last year": the one who named is every side's; "mine vs my team" or
+    # "mine vs the company" set whoever each side names against the other.
+    named = [(s.mine, s.my_team, s.everyone) for s in sides if s.mine or s.my_team or s.everyone]
+    spread = len(set(named)) == 1 and not any(s.filters.get("owner") for s in sides)
     whole = []
     for s in sides:
         filters = {**{d: v for d, v in shared.items()}, **s.filters}
+        takes = spread and not s.filters and not s.everyone
         whole.append(replace(s, kind="kpi", metric=s.metric or metric, period=s.period or shared_period,
-                             filters=filters, mine=s.mine or (mine and not s.filters),
-                             my_team=s.my_team or any(x.my_team for x in sides) and not s.filters,
-                             group_by=[], order=None, limit=None))
+                             filters=filters, mine=s.mine or takes and named[0][0],
+                             my_team=s.my_team or takes and named[0][1], group_by=[], order=None, limit=None))
     by = "period" if len({w.period for w in whole}) > 1 else next(
         (d for d in sorted(dims) if len({tuple(w.filters.get(d, ())) for w in whole}) > 1), None)
     if by is None and len({(w.mine, w.my_team) for w in whole}) > 1:

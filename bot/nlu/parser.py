@@ -72,6 +72,7 @@ class Parsed:
     limit: int | None = None
     mine: bool = False
     my_team: bool = False
+    everyone: bool = False  # a comparison's side that is the whole company ("my win rate vs the company")
     unknown: list[str] = field(default_factory=list)
     suggestions: list[str] = field(default_factory=list)
     other_subject: str | None = None  # a table whose things are asked about, which no KPI read covers
