@@ -152,7 +152,10 @@ GROUP_CUES = ("by", "per", "pr", "for each", "each", "across", "broken down by",
               "uppdelat efter", "för varje", "i varje", "per hver")
 PERIODIC = {"monthly": "month", "månedlig": "month", "månedligt": "month", "månadsvis": "month",
             "månatlig": "month", "quarterly": "quarter", "kvartalsvis": "quarter", "kvartalsvise": "quarter",
-            "month by month": "month", "måned for måned": "month", "månad för månad": "month"}
+            "month by month": "month", "måned for måned": "month", "månad för månad": "month",
+            # a trend is a line over the months
+            "trend": "month", "trends": "month", "over time": "month", "udvikling": "month", "udviklingen": "month",
+            "utveckling": "month", "utvecklingen": "month", "tendens": "month"}
 # What "best" is measured by when a ranking names no KPI: offered back, never guessed
 RANK_MEASURES = {"owner": ("revenue", "win_rate", "quota_attainment"), "team": ("revenue", "win_rate", "quota_attainment"),
                  None: ("revenue", "win_rate", "pipeline")}
@@ -162,11 +165,15 @@ TOP_WORDS = {"top": "desc", "topp": "desc", "best": "desc", "bedste": "desc", "b
              "flest": "desc", "mest": "desc", "högsta": "desc", "största": "desc", "leading": "desc",
              "bottom": "asc", "worst": "asc", "lowest": "asc", "smallest": "asc", "least": "asc",
              "dårligste": "asc", "laveste": "asc", "mindste": "asc", "færrest": "asc", "sämsta": "asc",
-             "lägsta": "asc", "minsta": "asc", "färst": "asc"}
+             "lägsta": "asc", "minsta": "asc", "färst": "asc",
+             # predicative: "hvilken region har højest win rate", "vilken region har högst vinstandel"
+             "højest": "desc", "størst": "desc", "bedst": "desc", "högst": "desc", "störst": "desc", "bäst": "desc",
+             "lavest": "asc", "dårligst": "asc", "lägst": "asc", "sämst": "asc"}
 ALL_WORDS = {"all", "every", "each", "everyone", "everybody", "samtlige", "alla", "varje", "hver", "hvert",
              "everyone's", "everybodys"}
 EVERYONE = {"everyone", "everybody", "everyone's", "everybodys"}
 WHICH = {"which", "what", "hvilken", "hvilket", "hvilke", "vilken", "vilket", "vilka", "who", "hvem", "vem"}
+WHO = {"who", "hvem", "vem", "who's", "whos"}
 
 # ---------------------------------------------------------------- the asker
 MINE = {"my", "me", "mine", "myself", "min", "mit", "mig", "jeg", "mitt", "mina", "jag"}
@@ -180,7 +187,8 @@ COUNT_CUES = ("how many", "number of", "count of", "hvor mange", "antal", "antal
 DEAL_WORDS = {"deal", "deals", "opportunity", "opportunities", "opps", "aftale", "aftaler", "aftalerne", "muligheder", "ordrer", "affär", "affärer", "affärerna", "avtal", "avtalen", "möjligheter", "ordrar"}
 DEAL_VERBS = {
     "deals_won": {"won", "win", "wins", "winning", "close", "closed", "vandt", "vundet", "vundne", "vinde",
-                  "lukkede", "lukket", "vann", "vunnit", "vunna", "vinna", "stängde", "stängt"},
+                  "lukkede", "lukket", "vann", "vunnit", "vunna", "vinna", "stängde", "stängt",
+                  "signed", "sign", "signerede", "signeret", "signerade", "signerat"},
     "deals_lost": {"lost", "lose", "losing", "tabte", "tabt", "tabe", "mistede", "förlorade", "förlorat",
                    "förlora", "tappade"},
     "deals_created": {"created", "create", "opened", "new", "started", "oprettede", "oprettet", "nye", "ny",
@@ -213,7 +221,7 @@ i it its this that these those there here than then so as into about over under 
 will shall may might must please pls just only also all any some each every both few more most other such no not
 let lets let's see want need like know am value values number total amount kpi kpis look looking compare compared
 versus vs doing doing? figure figures stats statistics report numbers currently current right now today's
-looks tracking ser ud ut got gotten fået fått att
+looks tracking ser ud ut got gotten fået fått att owns ejer äger
 hvad hvor hvordan hvem hvilken hvilket hvilke er var være været har havde en et den det de der som og eller men i
 på af til fra med for om ved hos under over efter før vores vi jeg du din dit dine mig os man kan kunne vil skal må
 gerne lige bare også alle alt nogen noget hver samlet samlede i alt se vis viser giv fortæl hvad's tal nu aktuelle
@@ -384,7 +392,14 @@ ON_TARGET = re.compile(r"\b(?:on target|on track|on pace|ahead of (?:target|plan
                        r"how far (?:are we|am i|is (?:the team|my team|our team)) (?:from|off|to)|"
                        r"hur långt (?:är vi|är jag) (?:från|ifrån)(?: (?:målet|budgeten|kvoten|mål|budget))?|"
                        r"hvor langt (?:er vi|er jeg) fra(?: (?:målet|budgettet|kvoten|mål|budget))?|"
-                       r"behind (?:target|plan|quota|budget)|hit (?:my|our|the) (?:target|quota|number)|"
+                       r"behind (?:target|plan|quota|budget)|hit (?:my |our |the )?(?:target|quota|number|budget|plan)|"
+                       # what is left to the target: "gap to target", "how much do I need to close to hit quota"
+                       r"(?:gap|distance) (?:to|from) (?:my |our |the )?(?:target|quota|plan|budget)|"
+                       r"(?:left|remaining|short) (?:to|of|until) (?:my |our |the )?(?:target|quota|plan|budget)|"
+                       r"need to (?:close|sell|win|book|bring in)|"
+                       r"(?:mangler|afstand) (?:vi |jeg )?(?:til|for at nå) (?:målet|budgettet|kvoten|mit mål|vores mål)|"
+                       r"(?:kvar|avstånd) (?:till|att nå) (?:målet|budgeten|kvoten|mitt mål|vårt mål)|"
+                       r"nå (?:målet|budgettet|budgeten|kvoten|mit mål|vores mål|mitt mål|vårt mål)|"
                        r"på sporet|på rette spor|i mål|på rätt spår|i fas|hur ligger (?:vi|jag) till|"
                        r"hvor(?:dan)? (?:langt|ligger) er (?:vi|jeg)|hvordan ligger (?:vi|jeg)|"
                        r"i forhold til (?:budget|budgettet|mål|målet|kvote|kvoten)|"

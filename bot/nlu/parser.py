@@ -325,11 +325,11 @@ class Parser:
         if best is None and joined:
             return
         if best is None:
-            phrase = lx.ON_TARGET.search(" ".join(t.word for t in toks))
-            if phrase:  # "are we on track?"
+            said = self._on_target(toks)
+            if said:  # "are we on track?"
                 out.metric = "quota_attainment"
-                for t in toks:
-                    t.used = t.used or phrase.start() <= t.start < phrase.end()
+                for t in said:
+                    t.used = True
                 return
             self._counting(toks, out)
             return
@@ -363,12 +363,16 @@ class Parser:
     def _against_target(toks: list[Token], at: int) -> bool:
         """'how am I doing against quota', 'mod budget', 'are we on target': attainment, not the amount.
         The words that said so are used."""
-        relation = [t for t in toks[max(0, at - 3):at] if t.word in lx.TARGET_RELATION]
-        phrase = lx.ON_TARGET.search(" ".join(t.word for t in toks))
-        said = relation + ([t for t in toks if phrase.start() <= t.start < phrase.end()] if phrase else [])
+        said = [t for t in toks[max(0, at - 3):at] if t.word in lx.TARGET_RELATION] + Parser._on_target(toks)
         for t in said:
             t.used = True
         return bool(said)
+
+    @staticmethod
+    def _on_target(toks: list[Token]) -> list[Token]:
+        """The tokens of every phrase that asks how far a target is ("on track", "need to close … to hit quota")."""
+        spans = [m.span() for m in lx.ON_TARGET.finditer(" ".join(t.word for t in toks))]
+        return [t for t in toks if any(a <= t.start < b for a, b in spans)]
 
     def _counting(self, toks: list[Token], out: Parsed) -> None:
         """'How many deals did we win', 'hvor mange aftaler vandt vi', 'how much did we sell'."""
@@ -569,7 +573,10 @@ class Parser:
             cue = self._group_cue(free, i)
             if cue:
                 dim, used = self._dimension(free, i + cue)
-                if dim and dim not in out.group_by and len(out.group_by) < 2:
+                if dim and dim in out.group_by:  # "revenue trend by month": said twice
+                    for t in free[i:i + cue] + used:
+                        t.used = True
+                elif dim and len(out.group_by) < 2:
                     out.group_by.append(dim)
                     for t in free[i:i + cue] + used:
                         t.used = True
@@ -598,6 +605,19 @@ class Parser:
                     out.limit = 1 if sup and not _plural(used[-1].word) else None
                     for t in sup[:1]:
                         t.used = True
+                elif free[i].word in lx.WHO and not out.group_by:
+                    self._who_most(free, i, out)
+
+    @staticmethod
+    def _who_most(free: list[Token], i: int, out: Parsed) -> None:
+        """'who sold the most this year', 'hvem har den højeste win rate', 'vem har sålt mest': the rep
+        ranked first by the KPI (a 'who' without a superlative ranks nothing)."""
+        sup = [t for t in free[i + 1:] if not t.used and t.word in lx.TOP_WORDS]
+        if not sup:
+            return
+        out.group_by, out.order, out.ranked, out.limit = ["owner"], lx.TOP_WORDS[sup[0].word], True, 1
+        for t in (free[i], sup[0]):
+            t.used = True
 
     def _and_dimension(self, free: list[Token], j: int, out: Parsed) -> None:
         """'by region and segment', 'pr. region og segment'."""

@@ -21,10 +21,10 @@ LANG_WORDS = {
               "rate deals won lost month quarter year week per each give me and in for from with since".split()),
     "da": set("hvad hvor mange meget er var vores min mit mine sidste forrige dette denne vi vandt tabte "
               "fordelt pr hvilke hvilken jeg af til og på sælger sælgere aftaler måned uge år kvartal "
-              "omsætning omsætningen vis giv hvem fjor nogle hele siden marts vise tak".split()),
+              "omsætning omsætningen vis giv hvem fjor nogle hele siden marts vise tak solgt solgte".split()),
     "sv": set("vad hur många mycket är var vår våra vårt min mitt mina förra detta denna vi vann förlorade "
               "fördelat vilka vilken jag av till och på säljare affärer månad månaden vecka veckan kvartalet "
-              "intäkter intäkterna visa ge vem fjol hela sedan mars tack".split()),
+              "intäkter intäkterna visa ge vem fjol hela sedan mars tack sålt sålde".split()),
 }
 _LANG_MARKS = {"da": "æø", "sv": "äö"}
 
@@ -178,6 +178,8 @@ def detect_language(text: str, words: list[str], evidence: dict[str, float] | No
     if not any(ch.isalpha() for ch in text):
         return "en"
     lang, prob = _identifier().classify(text)
+    if best > 0 and "en" not in leaders:  # Danish or Swedish, tied: the model picks, never English
+        return lang if lang in leaders else leaders[0]
     if best > 0 and lang not in leaders:
         return "en" if "en" in leaders else leaders[0]
     return lang if prob >= 0.6 else "en"

@@ -238,6 +238,31 @@ PHRASINGS = [
     ("intäkterna förra kvartalt", dict(metric="revenue", period=LQ, lang="sv")),
     ("Vad är vår NPS per segment i år?", dict(metric="nps", group_by=["segment"], period=TY, lang="sv")),
     ("hur många nya kunder fick vi förra kvartalet", dict(metric="new_customers", period=LQ, lang="sv")),
+    # ---- found by asking new questions: rankings by "who" and predicative superlatives, what is left
+    # to the target, trends, signing, words of a KPI's own name left unused
+    ("who sold the most this year", dict(metric="revenue", group_by=["owner"], limit=1, order="desc", period=TY)),
+    ("who has the best win rate this quarter", dict(metric="win_rate", group_by=["owner"], limit=1, order="desc")),
+    ("who closed the most deals last quarter", dict(metric="deals_won", group_by=["owner"], limit=1, period=LQ)),
+    ("hvem har solgt mest i år", dict(metric="revenue", group_by=["owner"], limit=1, lang="da", unused=[])),
+    ("vem har sålt mest i år", dict(metric="revenue", group_by=["owner"], limit=1, lang="sv", unused=[])),
+    ("vilken region har högst vinstandel i år",
+     dict(metric="win_rate", group_by=["region"], limit=1, order="desc", lang="sv", unused=[])),
+    ("hvilken region har højest win rate i år", dict(metric="win_rate", group_by=["region"], limit=1, order="desc")),
+    ("vilken säljare har lägst win rate förra kvartalet",
+     dict(metric="win_rate", group_by=["owner"], limit=1, order="asc", period=LQ)),
+    ("what's the gap to target for DACH this quarter",
+     dict(metric="quota_attainment", filters={"region": "DACH"}, unused=[])),
+    ("how much do we need to close to hit quota this quarter", dict(metric="quota_attainment", unused=[])),
+    ("how much is left to our target this year", dict(metric="quota_attainment", period=TY)),
+    ("hvor meget mangler vi til budgettet i år", dict(metric="quota_attainment", period=TY, lang="da")),
+    ("hur mycket är kvar till målet i år", dict(metric="quota_attainment", period=TY, lang="sv")),
+    ("revenue trend this year", dict(metric="revenue", group_by=["month"], period=TY, unused=[])),
+    ("revenue trend by month this year", dict(metric="revenue", group_by=["month"], unused=[])),
+    ("udviklingen i omsætningen i år", dict(metric="revenue", group_by=["month"], lang="da")),
+    ("how many deals did we sign last month", dict(metric="deals_won", period=LM, unused=[])),
+    ("how many new logos did we sign in Q3", dict(metric="new_customers", period=LQ, unused=[])),
+    ("what's our average sales cycle this year", dict(metric="sales_cycle_days", period=TY, unused=[])),
+    ("LTV to CAC ratio 2025", dict(metric="ltv_to_cac", period=LY, unused=[])),
     # ---- mixed languages
     ("Hvad var revenue last quarter?", dict(metric="revenue", period=LQ)),
     ("win rate i Norden last quarter", dict(metric="win_rate", period=LQ, filters={"region": "Nordics"})),
@@ -266,7 +291,7 @@ def test_phrasing(ask, question, expect):
         "metric": answer.metric, "lang": answer.lang, "group_by": answer.group_by,
         "period": (answer.period["start"], answer.period["end"]) if answer.period else None,
         "filters": answer.filters, "limit": answer.plan.limit, "order": answer.plan.order,
-        "compare": answer.plan.compare,
+        "compare": answer.plan.compare, "unused": answer.unused,
     }
     for key, want in expect.items():
         assert got[key] == want, f"{key}: {got[key]!r} != {want!r} ({answer.text})"
