@@ -6,6 +6,7 @@ Babel with each language's conventions (1,234,567 / 1.234.567 / 1 234 567).
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from babel import Locale
@@ -631,9 +632,13 @@ def period_label(label: str, unit: str, start: date, lang: str) -> str:
         return PERIOD_WORDS[label][lang]
     if unit == "month" and label[:1].isalpha():
         return format_date(start, "MMMM y", locale=LOCALE[lang])
-    if label.startswith("last ") and label.endswith(" days"):
-        n = label.split()[1]
-        return {"da": f"de seneste {n} dage", "sv": f"de senaste {n} dagarna"}[lang]
+    rolling = re.fullmatch(r"(last|next) (\d+) (day|week|month)s", label)
+    if rolling:  # "last 12 months" → "de seneste 12 måneder", "next 90 days" → "de kommande 90 dagarna"
+        which, n, unit = rolling.groups()
+        words = {"da": {"day": "dage", "week": "uger", "month": "måneder"},
+                 "sv": {"day": "dagarna", "week": "veckorna", "month": "månaderna"}}[lang][unit]
+        first = {"da": {"last": "de seneste", "next": "de næste"}, "sv": {"last": "de senaste", "next": "de kommande"}}
+        return f"{first[lang][which]} {n} {words}"
     return label.replace(" to ", f" {t('to', lang)} ")
 
 

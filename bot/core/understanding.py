@@ -30,8 +30,8 @@ from bot.core.conversation import Conversation
 from bot.errors import PeriodError
 from bot.metrics.periods import Calendar, parse_period
 from bot.nlu.forms import question_form
-from bot.nlu.compare import (COMPARE_WITH, JUST_BEFORE, SAME_AGO, YEAR_AGO_WORDS, Comparison, combine, people_side,
-                             split_sides)
+from bot.nlu.compare import (COMPARE_WITH, JUST_BEFORE, SAME_AGO, SAME_PERIOD_AGO, SAME_UNIT, YEAR_AGO_WORDS, Comparison,
+                             combine, people_side, split_sides)
 from bot.nlu.parser import Parsed, Parser
 from bot.nlu.text import MAX_CHARS, known_word
 from bot.nlu.values import ValueIndex
@@ -132,6 +132,7 @@ def understand(parser: Parser, question: str, values: ValueIndex, cal: Calendar,
     parsed = parser.parse(question, values, cal)
     if convo is not None:
         parsed = convo.merge(parsed)
+    parsed = _same_period_ago(parsed, question, cal, earlier)
     reading = classify(parsed)
     if isinstance(reading, (Help, Clarify)) and parsed.metric is None and STATUS.search(question[:MAX_CHARS]):
         return _status(parser, parsed, values, cal)  # "how are we doing?": the headline figures
@@ -195,6 +196,18 @@ def _status(parser: Parser, parsed: Parsed, values: ValueIndex, cal: Calendar) -
     parts = [classify(own(p)) for p in (parser.parse(q, values, cal) for q in headline[parsed.lang])
              if p.metric and scope <= set(parser.catalog.kpis[p.metric].dimensions)]  # (NPS has no rep)
     return Parts(parsed, [p for p in parts if isinstance(p, KpiQuestion)])
+
+
+def _same_period_ago(parsed: Parsed, question: str, cal: Calendar, earlier: Earlier) -> Parsed:
+    """'revenue for the same period last year', 'omsætning i samme kvartal sidste år': the KPI's own
+    period (this quarter or month to date, when one is named) a year earlier, not all of last year."""
+    same = SAME_PERIOD_AGO.search(question[:MAX_CHARS])
+    if same is None or not parsed.metric or parsed.period_error:
+        return parsed
+    words = same.group(0).lower().split()
+    base = next((SAME_UNIT[w] for w in words if w in SAME_UNIT), None)
+    return replace(parsed, period=earlier(replace(parsed, period=base), cal, 12),
+                   unused=[w for w in parsed.unused if w.lower() not in words])
 
 
 def _ended(period: str | None, cal: Calendar) -> bool:

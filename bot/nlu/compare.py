@@ -25,6 +25,11 @@ _SAME = (r"(?:the )?same (?:period|quarter|month|week|half|time) (?:last year|a 
          r"(?:samma|samme) (?:period|kvartal|månad|vecka|halvår|tid) (?:förra året|i fjol|året innan)")
 # "… vs the same quarter last year": the first side's period a year earlier.
 SAME_AGO = re.compile(rf"^(?:{_SAME})$", re.IGNORECASE)
+# "revenue for the same period last year" on its own: the KPI's period (to date, for a quarter or
+# month named) a year earlier.
+SAME_PERIOD_AGO = re.compile(rf"\b(?:{_SAME})\b", re.IGNORECASE)
+SAME_UNIT = {"quarter": "quarter to date", "kvartal": "quarter to date", "month": "month to date",
+             "måned": "month to date", "månad": "month to date"}
 # "… vs the quarter before", "… mod kvartalet før": the period just before the first side's (which
 # "last quarter" is only when the first side is this quarter).
 _UNIT = r"(?:period|quarter|month|week|half|year)"

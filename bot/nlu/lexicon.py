@@ -87,6 +87,10 @@ PERIOD_RULES: list[tuple[re.Pattern, object]] = [
      "mtd"),
     (re.compile(rf"\b(?:{_LAST})\s+(\d+|{'|'.join(_NUMBER_WORDS)})\s+({_DAYS})\b"),
      lambda m: f"last {_count(m[1])} {_unit_of_days(m[2])}s"),
+    # "pipeline for the next 90 days", "de næste 3 måneder", "kommande 2 veckorna": from as_of on
+    (re.compile(rf"\b(?:{_NEXT}|within the next|within|inden for de næste|inom de kommande|inom)\s+"
+                rf"(\d+|{'|'.join(_NUMBER_WORDS)})\s+({_DAYS})\b"),
+     lambda m: f"next {_count(m[1])} {_unit_of_days(m[2])}s"),
     (re.compile(r"\b(?:today|i dag|idag)\b"), "today"),
     (re.compile(r"\b(?:yesterday|i går|igår)\b"), "yesterday"),
     # a quarter or half of last, next or this year: "Q3 last year", "Q1 next year", "3. kvartal sidste år",

@@ -50,6 +50,9 @@ def span(text: str, fy: int = 1, forward: bool = False, as_of: date = AS_OF) -> 
         ("2025-01-01..2025-03-31", ("2025-01-01", "2025-03-31")),
         ("2026-11-01 to 2026-12-31", ("2026-11-01", "2026-11-20")),
         ("yesterday", ("2026-11-19", "2026-11-19")),
+        ("next 7 days", ("2026-11-20", "2026-11-26")),  # as_of and the six days after it
+        ("next 2 weeks", ("2026-11-20", "2026-12-03")),
+        ("next 3 months", ("2026-11-20", "2027-02-19")),  # to the day before 2027-02-20
     ],
 )
 def test_calendar_periods(text, expected):

@@ -263,6 +263,16 @@ PHRASINGS = [
     ("how many new logos did we sign in Q3", dict(metric="new_customers", period=LQ, unused=[])),
     ("what's our average sales cycle this year", dict(metric="sales_cycle_days", period=TY, unused=[])),
     ("LTV to CAC ratio 2025", dict(metric="ltv_to_cac", period=LY, unused=[])),
+    # ---- the next N days, weeks or months (from as_of on); the same period a year ago
+    ("pipeline next 90 days", dict(metric="pipeline", period=("2026-11-20", "2027-02-17"), unused=[])),
+    ("pipeline for the next 3 months by region",
+     dict(metric="pipeline", period=("2026-11-20", "2027-02-19"), group_by=["region"])),
+    ("pipeline de næste 3 måneder", dict(metric="pipeline", period=("2026-11-20", "2027-02-19"), lang="da")),
+    ("pipeline inom de kommande 2 veckorna", dict(metric="pipeline", period=("2026-11-20", "2026-12-03"))),
+    ("revenue same period last year", dict(metric="revenue", period=("2025-10-01", "2025-11-20"), unused=[])),
+    ("omsætning i samme periode sidste år", dict(metric="revenue", period=("2025-10-01", "2025-11-20"), unused=[])),
+    ("intäkter samma period förra året", dict(metric="revenue", period=("2025-10-01", "2025-11-20"), lang="sv")),
+    ("win rate the same month last year", dict(metric="win_rate", period=("2025-11-01", "2025-11-20"))),
     # ---- mixed languages
     ("Hvad var revenue last quarter?", dict(metric="revenue", period=LQ)),
     ("win rate i Norden last quarter", dict(metric="win_rate", period=LQ, filters={"region": "Nordics"})),
@@ -310,3 +320,12 @@ def test_help(ask, question):
     answer = ask(question)
     assert answer.kind == "help"
     assert "•" in answer.text and answer.followups
+
+
+@pytest.mark.parametrize("question,words", [
+    ("omsætning sidste 12 måneder", "de seneste 12 måneder"), ("intäkter senaste 3 månaderna", "de senaste 3 månaderna"),
+    ("pipeline de næste 30 dage", "de næste 30 dage"), ("pipeline kommande 2 veckorna", "de kommande 2 veckorna"),
+])
+def test_rolling_periods_are_named_in_the_askers_language(ask, question, words):
+    # "omsætning sidste 12 måneder" was answered "Omsætning, last 12 months (…)"
+    assert words in ask(question).text
