@@ -174,7 +174,9 @@ class Assistant:
         if isinstance(reading, Parts):  # in the question's order: "pipeline and win rate", "which KPIs …, and ours?"
             if len(reading.parts) == 1:
                 return self._part(reading.parts[0], user, as_of, None, stream)
-            return with_parts([self._part(part, user, as_of, None) for part in reading.parts])
+            parts = [self._part(part, user, as_of, None) for part in reading.parts]
+            # the playbook not covering what a figure is asked beside: the figure leads, the note follows
+            return with_parts(sorted(parts, key=lambda a: a.kind == "not_covered"))
         return self._part(reading, user, as_of, convo, stream)
 
     def _part(self, reading: Understanding, user: str | None, as_of: date | None,
@@ -304,7 +306,7 @@ class Assistant:
                   stream: Stream | None = None) -> Answer:
         """The playbook's answer, cited, or a plain 'not covered' that names the nearest topics."""
         parsed = reading.parsed
-        reply = self.playbook.ask(reading.text, parsed.lang, stream=stream)
+        reply = self.playbook.ask(reading.text, parsed.lang, stream=stream, about=reading.about)
         kind = "playbook" if reply.covered or reply.indexing else "not_covered"
         answer = Answer(question=parsed.question, kind=kind, lang=parsed.lang, text=reply.text,
                         citations=reply.citations, notes=list(reply.notes), engine=reply.engine)

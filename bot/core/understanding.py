@@ -59,6 +59,9 @@ class PlaybookQuestion:
     parsed: Parsed
     text: str  # what to look up: the question, or its clauses that are for the playbook
     ours: bool = False  # "… and what is ours?" with no KPI named: the headline figures beside it
+    # Beside a figure, only passages that name its KPI (in any language) answer for the playbook:
+    # "what is a good win rate?" is not answered by a passage on churn rates.
+    about: tuple[str, ...] = ()
 
 
 @dataclass
@@ -118,6 +121,9 @@ THE_FIGURE = re.compile(r"^\W*(?:what(?:'s| is|s)|hvad er|vad är)\s+(?:the|our|
                         r"typical|standard|formula|benchmark|industry)", re.I)
 MEANING = re.compile(r"\b(?:definition of|meaning of|define|what does .+ mean|what do .+ mean|hvad betyder|"
                      r"hvad menes med|hvad vil det sige|vad betyder|vad menas med|vad innebär|definer|definiera)\b", re.I)
+# A yardstick asked for, not only our figure: "a good win rate", "en sund pipeline coverage", "typisk CAC".
+BENCHMARK = (r"\b(?:good|healthy|typical|normal|reasonable|realistic|ideal|benchmark|industry average|god|godt|gode|"
+             r"sund|sundt|typisk|rimelig|realistisk|bra|rimlig)\s+(?:\w+\s+)?")
 OWN = re.compile(r"\b(?:our|my|vores|min|mit|mine|vår|vårt|våra|mitt|mina)\b", re.I)
 CLAUSES = re.compile(r",\s*(?:and|og|och|but|men)\s+|[?;]\s+|\s+(?:and|og|och|,) (?=(?:what|how|which|who|"
                      r"why|hvad|hvordan|hvilke|hvem|hvorfor|vad|hur|vilka|vem|varför)\b)", re.I)
@@ -149,7 +155,9 @@ def _route(parser: Parser, parsed: Parsed, reading: Understanding, text: str, ev
     if side == "both":  # "how can I improve my win rate this quarter?": the advice and the number
         numbers = reading.parts if isinstance(reading, Parts) else [reading]
         # the words the numbers leave ("improve") are the playbook part's, not unused
-        return Parts(parsed, [PlaybookQuestion(parsed, text),
+        names = tuple(dict.fromkeys(n for m in [parsed.metric, *parsed.more_metrics] if m
+                                    for ns in parser.catalog.kpis[m].names.values() for n in ns))
+        return Parts(parsed, [PlaybookQuestion(parsed, text, about=names),
                               *(replace(n, parsed=replace(n.parsed, unused=[])) for n in numbers)])
     return reading
 
@@ -168,6 +176,8 @@ def side_of(parser: Parser, parsed: Parsed, reading: Understanding, text: str, e
         return "playbook" if _content(parsed) else "numbers"
     if _about_something_else(parser, parsed, reading, slots):
         return "playbook"  # "how many vacation days do I get?": not a KPI we lack a name for
+    if parsed.metric and parsed.kind != "deals" and _yardstick(parser, parsed.metric, text):
+        return "both"  # "what is a good win rate?": what the playbook says of it, and ours to hold against it
     if form == "number" or (metric and slots and form not in ("advice", "why")):
         return "numbers"
     if form in ("advice", "why") and metric and _figure_asked(parsed, text):  # unless the numbers use too little of it
@@ -208,6 +218,13 @@ def _same_period_ago(parsed: Parsed, question: str, cal: Calendar, earlier: Earl
     base = next((SAME_UNIT[w] for w in words if w in SAME_UNIT), None)
     return replace(parsed, period=earlier(replace(parsed, period=base), cal, 12),
                    unused=[w for w in parsed.unused if w.lower() not in words])
+
+
+def _yardstick(parser: Parser, metric: str, text: str) -> bool:
+    """A benchmark word just before the KPI's name ("a good win rate", "en sund pipeline"), not
+    anywhere ("what does a good onboarding plan for a new sales rep look like?")."""
+    names = "|".join(re.escape(n) for ns in parser.catalog.kpis[metric].names.values() for n in ns)
+    return re.search(rf"{BENCHMARK}(?:{names})\b", text, re.I) is not None
 
 
 def _ended(period: str | None, cal: Calendar) -> bool:

@@ -16,7 +16,7 @@ from bot.core.i18n import join_or, t
 from bot.nlu.forms import question_form
 from bot.playbook.chunks import Chunk
 from bot.playbook.embeddings import HashingEmbedder, words
-from bot.playbook.index import Hit, PlaybookIndex, terms, text_terms
+from bot.playbook.index import Hit, PlaybookIndex, question_terms, text_terms
 from bot.playbook.sentences import Unit, units
 
 COVERED = 0.3  # weighted share of the question's words a top passage must speak of (calibrated: see README) …
@@ -94,8 +94,19 @@ def _terms_of(text: str, lang: str) -> frozenset[str]:
 
 def read_question(question: str, lang: str, index: PlaybookIndex) -> Question:
     ws = index.spell(words(question))
-    ts = [terms(w, ("en", "da", "sv")) for w in ws]
+    ts = [question_terms(w) for w in ws]
     return Question(question, lang, question_form(question), ts, index.weights(ws, ts))
+
+
+def speaks_of(hit: Hit, names: tuple[str, ...]) -> bool:
+    """Does a passage name one of the names, in any inflection ("win rates", "vinderaterne")?"""
+    return re.search(_names_pattern(names), hit.chunk.text) is not None
+
+
+@lru_cache(maxsize=256)
+def _names_pattern(names: tuple[str, ...]) -> re.Pattern:
+    each = (r"[\s-]*".join(re.escape(w) for w in name.split()) + r"\w*" for name in names)
+    return re.compile(r"\b(?:" + "|".join(each) + ")", re.IGNORECASE)
 
 
 def covered(hits: list[Hit]) -> bool:

@@ -37,6 +37,8 @@ PASSAGES_VERSION = 2  # raise when chunking or the stored text changes
 CANDIDATES = 20  # from each retriever, before fusion
 RRF_K = 5
 INDIRECT = 0.5  # what a word found only through a concept or a compound's part counts for in coverage
+# A question word is stemmed in the languages where it is within this much of its most common use.
+OWN_LANGUAGE_ZIPF = 2.0
 VECTOR_TIMEOUT = 3.0  # seconds
 # Words before a noun that say how much of it, not what it is ("all day", "every quarter").
 QUANTIFIERS = frozenset({"all", "every", "each", "any", "some", "no", "other", "such", "own", "whole", "many", "much",
@@ -83,6 +85,18 @@ def terms(word: str, langs: tuple[str, ...]) -> frozenset[str]:
         out |= {stem(part, lang) for part in compound_parts(word, lang)}
     out |= {f"§{c}" for c in concepts(word)}
     return frozenset(out)
+
+
+def question_terms(word: str) -> frozenset[str]:
+    """A question word's terms, stemmed in the languages it is a word of (near its most common use):
+    English "matter" is not stemmed as Swedish, where its stem "mat" finds "Mats". A word none of
+    them knows (a name, a misspelling, a compound) is stemmed in all three."""
+    from bot.nlu.text import zipf_frequency
+
+    zipf = {lang: zipf_frequency(word, lang) for lang in LANGS}
+    top = max(zipf.values())
+    own = tuple(lang for lang in LANGS if zipf[lang] > 0 and zipf[lang] >= top - OWN_LANGUAGE_ZIPF)
+    return terms(word, own if top > 0 else LANGS)
 
 
 def pairs(ws: list[str]) -> list[str]:
@@ -311,7 +325,7 @@ class PlaybookIndex:
         if not self._chunks:
             return []
         qwords = self.spell(words(question))
-        qterms = [terms(w, ("en", "da", "sv")) for w in qwords]
+        qterms = [question_terms(w) for w in qwords]
         form_terms = [FORM_TERMS[form]] if (form := question_form(question)) in FORM_TERMS else []
         ranks: dict[int, float] = {}
         for rank, idx in enumerate(self._vector_bounded(question)):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from bot.core.i18n import t
@@ -85,23 +85,27 @@ class Playbook:
                     best[id(h.chunk)] = h
         return sorted(best.values(), key=lambda h: -h.score)[:k]
 
-    def ask(self, question: str, lang: str, stream: Callable[[str], None] | None = None) -> PlaybookReply:
+    def ask(self, question: str, lang: str, stream: Callable[[str], None] | None = None,
+            about: tuple[str, ...] = ()) -> PlaybookReply:
+        """`about`: names of which a passage must speak to answer (a KPI's, beside its figure)."""
         if self.index.state == "indexing" and not self.index.chunks:
             done, total = self.index.progress
             return PlaybookReply(compose.message("indexing", lang, done=done, total=max(total, done)), [], False, True)
         hits = self.search(question)
+        if about:
+            hits = [h for h in hits if compose.speaks_of(h, about)] or [replace(h, coverage=0.0) for h in hits]
         asks_other = lang == "en" and self.index.unknown_thing(question) is not None  # "a company car"
         covered = compose.covered(hits) and not asks_other
         notes: list[str] = []
         if covered and self.writer is not None:
-            hits = self._with_translations(question, lang, hits)
-            try:
-                written = self.writer.write(question, lang, hits, stream=stream)
+            passages = self._with_translations(question, lang, hits)
+            try:  # (if the model fails, the offline answer follows from the question's own passages)
+                written = self.writer.write(question, lang, passages, stream=stream)
             except (ModelUnavailable, ValueError):  # down, slow, over budget, or an answer citing nothing
                 notes.append(t("llm_unavailable", lang))
             else:
                 if written is None:  # the model read the passages and found no answer in them
-                    return PlaybookReply(compose.not_covered(hits, lang), [], False, engine="llm")
+                    return PlaybookReply(compose.not_covered(passages, lang), [], False, engine="llm")
                 return PlaybookReply(*written, True, engine="llm")
         composed = compose.compose(question, hits, lang, self.index) if covered else None
         if composed is None:
