@@ -275,3 +275,45 @@ def test_how_a_past_period_went_is_its_headline_figures(world, question, lang, r
     assert parts["revenue"]["value"] == pytest.approx(revenue(scope, "2026-10-01", "2026-10-31"))
     assert parts["win_rate"]["value"] == pytest.approx(win_rate(scope, "2026-10-01", "2026-10-31"))
     assert parts["deals_won"]["value"] == (scope["is_won"] & between(scope, "close_date", "2026-10-01", "2026-10-31")).sum()
+
+
+# ---------------------------------------------------------------- follow-ups that rank, switch or name someone
+
+def test_which_one_is_the_lowest_ranks_the_last_breakdown(world):
+    assistant, d, _ = world
+    convo = Conversation()
+    assistant.ask("win rate by region this year", as_of=AS_OF, conversation=convo)
+    answer = assistant.ask("which one is the lowest?", as_of=AS_OF, conversation=convo)
+    rates = {r: win_rate(d[d["region"] == r], "2026-01-01", "2026-11-20") for r in d["region"].dropna().unique()}
+    lowest = min(rates, key=rates.get)
+    assert answer.kind == "kpi" and answer.group_by == ["region"] and len(answer.rows) == 1, answer.text
+    assert answer.rows[0]["region"] == lowest and answer.rows[0]["value"] == pytest.approx(rates[lowest])
+
+
+def test_a_measure_instead_keeps_the_ranking(world):
+    assistant, d, _ = world
+    convo = Conversation()
+    assistant.ask("top 5 reps by revenue last year", as_of=AS_OF, conversation=convo)
+    answer = assistant.ask("by win rate instead", as_of=AS_OF, conversation=convo)
+    assert answer.metric == "win_rate" and answer.group_by == ["owner"] and len(answer.rows) == 5, answer.text
+    assert answer.period == {"start": "2025-01-01", "end": "2025-12-31"} and answer.unused == []
+    rates = sorted((win_rate(g, "2025-01-01", "2025-12-31") for _, g in d.groupby("owner_id")
+                    if (g["is_closed"] & _between_any(g, "2025-01-01", "2025-12-31")).any()), reverse=True)
+    assert [r["value"] for r in answer.rows] == pytest.approx(rates[:5])
+
+
+def _between_any(d: pd.DataFrame, a: str, b: str) -> pd.Series:
+    return between(d, "close_date", a, b)
+
+
+def test_naming_someone_after_my_team_is_them(world):
+    # "what about <rep>?" after "and my team's?" answered the team again
+    assistant, d, reps = world
+    rep = reps[reps["role"] == "rep"].iloc[2]
+    manager = reps[reps["rep_id"] == rep["manager_id"]].iloc[0]
+    convo = Conversation()
+    for q in ("my revenue this year", "and my team's?"):
+        assistant.ask(q, user=manager["rep_id"], as_of=AS_OF, conversation=convo)
+    answer = assistant.ask(f"what about {rep['name']}?", user=manager["rep_id"], as_of=AS_OF, conversation=convo)
+    assert answer.filters == {"owner": rep["rep_id"]}, answer.text
+    assert answer.value == pytest.approx(revenue(d[d["owner_id"] == rep["rep_id"]], "2026-01-01", "2026-11-20"))

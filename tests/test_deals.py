@@ -368,3 +368,37 @@ def test_how_long_deals_take_to_close_is_the_sales_cycle(world, question):
     answer = assistant.ask(question, as_of=AS_OF)
     assert answer.kind == "kpi" and answer.metric == "sales_cycle_days" and not answer.unused, answer.text
     assert answer.value == pytest.approx((won["close_date"] - won["created_date"]).dt.days.mean())
+
+
+# ---------------------------------------------------------------- the deals behind a figure, narrowed
+
+def _between(d: pd.DataFrame, column: str, a: str, b: str) -> pd.Series:
+    return (d[column] >= pd.Timestamp(a)) & (d[column] <= pd.Timestamp(b))
+
+
+@pytest.mark.parametrize("questions", [
+    ("pipeline this quarter", "show me the deals", "only the ones over 100k", "which are stalled?"),
+    ("pipeline dette kvartal", "vis aftalerne", "kun dem over 100.000", "hvilke er gået i stå?"),
+    ("pipeline det här kvartalet", "visa affärerna", "bara de över 100 000", "vilka har fastnat?"),
+])
+def test_the_deals_behind_a_figure_narrowed_step_by_step(world, questions):
+    # "show me the deals" listed every open deal; the two after it went to the playbook
+    assistant, d, _ = world
+    convo = Conversation()
+    answers = [assistant.ask(q, as_of=AS_OF, conversation=convo) for q in questions]
+    assert [a.kind for a in answers] == ["kpi", "deals", "deals", "deals"], [a.text for a in answers]
+    quarter = d[~d["is_closed"] & _between(d, "close_date", "2026-10-01", "2026-12-31")]
+    big = quarter[quarter["eur"] > 100_000]
+    assert [a.value for a in answers[1:]] == [len(quarter), len(big), int(big["stalled"].sum())]
+    assert answers[0].value == pytest.approx(quarter["eur"].sum())
+    assert all(a.lang == answers[0].lang for a in answers)
+
+
+def test_the_deals_behind_revenue_are_the_won_ones_in_its_scope(world):
+    assistant, d, _ = world
+    convo = Conversation()
+    assistant.ask("revenue in DACH last quarter", as_of=AS_OF, conversation=convo)
+    answer = assistant.ask("which deals?", as_of=AS_OF, conversation=convo)
+    won = d[d["is_won"] & (d["region"] == "DACH") & _between(d, "close_date", "2026-07-01", "2026-09-30")]
+    assert answer.kind == "deals" and answer.value == len(won) and answer.filters == {"region": "DACH"}
+    assert {r["opportunity_id"] for r in answer.rows} <= set(won["opportunity_id"])

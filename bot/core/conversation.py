@@ -36,6 +36,8 @@ class Conversation:
             return parsed
         filters = dict(prev.filters)
         filters.update(parsed.filters)  # a new region replaces the old one; other filters stay
+        if parsed.mine or parsed.my_team:  # "and mine?" after Karin's: the asker replaces whoever was named
+            filters.pop("owner", None)
         return replace(
             parsed,
             kind="kpi",
@@ -48,8 +50,9 @@ class Conversation:
             group_by=[d for d in (parsed.group_by or prev.group_by) if d not in parsed.filters],
             order=parsed.order or prev.order,
             limit=parsed.limit or (prev.limit if not parsed.group_by else None),
-            mine=parsed.mine or prev.mine,
-            my_team=parsed.my_team or prev.my_team,
+            # "what about Karin?" after "my team's": whoever is named now replaces the asker
+            mine=parsed.mine or prev.mine and "owner" not in parsed.filters,
+            my_team=parsed.my_team or prev.my_team and "owner" not in parsed.filters,
             suggestions=[],
         )
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from typing import Callable
 
 from bot.core.conversation import Conversation
+from bot.core.followups import follow_up
 from bot.errors import PeriodError
 from bot.metrics.periods import Calendar, parse_period
 from bot.nlu.forms import question_form
@@ -137,7 +138,7 @@ def understand(parser: Parser, question: str, values: ValueIndex, cal: Calendar,
         return comparison
     parsed = parser.parse(question, values, cal)
     if convo is not None:
-        parsed = convo.merge(parsed)
+        parsed = follow_up(parser, parsed, question, convo, values, cal) or convo.merge(parsed)
     parsed = _same_period_ago(parsed, question, cal, earlier)
     reading = classify(parsed)
     if isinstance(reading, (Help, Clarify)) and parsed.metric is None and STATUS.search(question[:MAX_CHARS]):

@@ -214,7 +214,8 @@ HELP = re.compile(r"^\s*(?:help|hjælp|hjälp|\?|what can you do|what do you kno
                   r"hvad kan du|vad kan du|how does this work|hvordan virker du|hur fungerar du|commands|examples)"
                   r"\b.*$|^\s*(?:/help|help me)\s*$")
 FOLLOW_UP = re.compile(r"^\s*(?:and|og|och|what about|how about|hvad med|hvad så med|hur är det med|hur blir det med|"
-                       r"vad sägs om|same for|samme for|samma för|also|også|också|now|nu)\b")
+                       r"vad sägs om|same for|samme for|samma för|also|også|också|now|nu)\b|"
+                       r"\b(?:instead|i stedet|istället|i stället)\b")
 
 # Common words that carry no KPI meaning, in the three languages (kept out of "I didn't
 # recognise" and out of fuzzy matching).
@@ -225,7 +226,7 @@ i it its this that these those there here than then so as into about over under 
 will shall may might must please pls just only also all any some each every both few more most other such no not
 let lets let's see want need like know am value values number total amount kpi kpis look looking compare compared
 versus vs doing doing? figure figures stats statistics report numbers currently current right now today's
-looks tracking ser ud ut got gotten fået fått att owns ejer äger
+looks tracking ser ud ut got gotten fået fått att owns ejer äger instead stedet istället stället
 hvad hvor hvordan hvem hvilken hvilket hvilke er var være været har havde en et den det de der som og eller men i
 på af til fra med for om ved hos under over efter før vores vi jeg du din dit dine mig os man kan kunne vil skal må
 gerne lige bare også alle alt nogen noget hver samlet samlede i alt se vis viser giv fortæl hvad's tal nu aktuelle

@@ -183,7 +183,7 @@ class Parser:
             return out
         toks = self._tokens(text, values)
         evidence: dict[str, float] = {}
-        out.follow_up = bool(lx.FOLLOW_UP.match(text.lower()))
+        out.follow_up = bool(lx.FOLLOW_UP.search(text.lower()))
         if lx.HELP.match(text.lower()) and len(toks) <= 6:
             out.kind, out.asked_help = "help", True
         else:

@@ -1,0 +1,91 @@
+"""Follow-ups that change more than a slot of the last question (Conversation.merge does those):
+
+- the deals behind a figure: "show me the deals" after "pipeline this quarter" lists the open deals
+  closing this quarter, in the same scope;
+- a list of deals narrowed: "only the ones over 100k", "which are stalled?", "kun dem i forhandling";
+- a breakdown ranked: "which one is the lowest?" after "win rate by region".
+
+Each is read with the parser itself (the deal follow-up as a question about deals), so it means
+what the same words mean anywhere else.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import fields, replace
+
+from bot.core.conversation import Conversation
+from bot.metrics.periods import Calendar
+from bot.nlu import lexicon as lx
+from bot.nlu.parser import DealSpec, Parsed, Parser
+from bot.nlu.values import ValueIndex
+
+DEALS_NOUN = {"en": "deals", "da": "aftaler", "sv": "affärer"}
+# The deals a KPI is made of, as a list shows them: their status (created: by created date, any status).
+BEHIND = {"pipeline": "open", "open_deals": "open", "weighted_pipeline": "open", "pipeline_coverage": "open",
+          "revenue": "won", "deals_won": "won", "avg_deal_size": "won", "sales_cycle_days": "won",
+          "deals_lost": "lost", "win_rate": "closed", "deals_created": "created"}
+# Words that point back at the deals of the last answer.
+THOSE_DEALS = re.compile(
+    r"\b(?:the|those|these|its|underlying)\s+(?:deals|opportunities|opps)\b|\b(?:show|list|see)\s+(?:me\s+)?"
+    r"(?:them|those|which ones)\b|\bwhich (?:deals|ones)\b|\baftalerne\b|\b(?:de|disse|hvilke)\s+aftaler\b|"
+    r"\bvis\s+(?:mig\s+)?dem\b|\baffärerna\b|\b(?:de|dessa|vilka)\s+affärer(?:na)?\b|\bvisa\s+(?:mig\s+)?dem\b", re.I)
+_DEFAULT = DealSpec()
+
+
+def follow_up(parser: Parser, parsed: Parsed, question: str, convo: Conversation | None, values: ValueIndex,
+              cal: Calendar) -> Parsed | None:
+    """The whole question a follow-up of these kinds asks, or None when it is none of them."""
+    prev = convo.last if convo is not None else None
+    if prev is None or parsed.metric is not None:
+        return None
+    lang = parsed.lang if parsed.lang_known else prev.lang
+    if prev.kind == "deals" and parsed.kind != "deals":
+        return _narrowed(parser, prev, parsed, question, lang, values, cal)
+    if prev.kind == "kpi" and prev.metric in BEHIND and THOSE_DEALS.search(question):
+        return _behind(parser, prev, parsed, lang)
+    if prev.kind == "kpi" and prev.group_by and not (parsed.group_by or parsed.filters or parsed.period):
+        return _ranked(prev, parsed, lang)
+    return None
+
+
+def _narrowed(parser: Parser, prev: Parsed, parsed: Parsed, question: str, lang: str, values: ValueIndex,
+              cal: Calendar) -> Parsed | None:
+    """The last list with what the follow-up asks of deals: its amount, risk, status or order."""
+    trial = parser.parse(f"{DEALS_NOUN[lang]} {question}", values, cal)
+    if trial.kind != "deals" or trial.deal is None:
+        return None
+    changed = {f.name: getattr(trial.deal, f.name) for f in fields(DealSpec)
+               if getattr(trial.deal, f.name) != getattr(_DEFAULT, f.name)}
+    if not changed:
+        return None  # "and in DACH?": a filter or period only, which Conversation.merge applies
+    return replace(prev, question=parsed.question, lang=lang, deal=replace(prev.deal or DealSpec(), **changed),
+                   filters={**prev.filters, **trial.filters},
+                   period=trial.period if trial.period is not None else prev.period, period_error=trial.period_error,
+                   unknown=trial.unknown, unused=trial.unused, follow_up=True)
+
+
+def _behind(parser: Parser, prev: Parsed, parsed: Parsed, lang: str) -> Parsed:
+    """The deals a figure was made of, in its scope and period, as a list."""
+    spec = parsed.deal or DealSpec()
+    if spec.status == _DEFAULT.status:  # unless the follow-up names a status of its own ("the won ones")
+        status = BEHIND[prev.metric]
+        spec = replace(spec, status="any", date_field="created") if status == "created" else replace(spec, status=status)
+    kpi = parser.catalog.kpis[prev.metric]
+    period = parsed.period or prev.period or (kpi.default_period if kpi.default_period == "qtd" else None)
+    return replace(prev, question=parsed.question, lang=lang, kind="deals", deal=spec, metric=None, more_metrics=[],
+                   filters={**prev.filters, **parsed.filters}, period=period, group_by=[], order=None, limit=None,
+                   ranked=False, unused=parsed.unused, follow_up=True)
+
+
+def _ranked(prev: Parsed, parsed: Parsed, lang: str) -> Parsed | None:
+    """'which one is the lowest?', 'and the top 3?' after a breakdown: the same, ranked and cut."""
+    words = re.findall(r"\w+", parsed.question.lower())
+    order = next((lx.TOP_WORDS[w] for w in words if w in lx.TOP_WORDS), None)
+    if order is None:
+        return None
+    n = next((int(w) for w in words if w.isdigit()), 1)
+    return replace(prev, question=parsed.question, lang=lang, order=order, limit=min(n, 1000), ranked=True,
+                   unused=[w for w in parsed.unused if w.lower() not in lx.TOP_WORDS and not w.isdigit()
+                           and w.lower() not in ("one", "ones", "en", "ett", "den", "det")],
+                   follow_up=True)
