@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -304,9 +305,24 @@ def _sqlite_pragmas(conn, _record) -> None:
     # WAL lets readers and the writer work at once; NORMAL sync is durable at each checkpoint
     # and keeps a commit well under a millisecond.
     cur = conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
+    _wal(cur)
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
+
+
+def _wal(cur, tries: int = 100) -> None:
+    """Switch a database to WAL once. Switching takes an exclusive lock, and SQLite answers "database
+    is locked" at once, not after its busy timeout, when several processes open a new file together
+    (instances starting at once): wait and look again; one of them has switched it by then."""
+    for attempt in range(tries):
+        try:
+            if cur.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == tries - 1:
+                raise
+            time.sleep(0.05)
 
 
 class AuditLog:

@@ -40,3 +40,21 @@ def test_sqlite_audit(small_store_dir, tmp_path):
 
 def test_postgres_audit(small_store_dir, pg_server):
     check(audited(pg_server, small_store_dir))
+
+
+def test_wal_is_switched_on_while_another_process_holds_the_new_file(tmp_path):
+    # four instances starting at once on a new SQLite file: one failed with "database is locked",
+    # which SQLite says at once (not after its busy timeout) when switching the journal mode
+    import sqlite3
+    import threading
+
+    from bot.state import _wal
+
+    path = tmp_path / "state.db"
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("CREATE TABLE t (x)")
+    holder.execute("BEGIN EXCLUSIVE")
+    threading.Timer(0.3, lambda: holder.execute("COMMIT")).start()
+    other = sqlite3.connect(path, timeout=0, check_same_thread=False)
+    _wal(other.cursor())
+    assert other.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
