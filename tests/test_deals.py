@@ -402,3 +402,30 @@ def test_the_deals_behind_revenue_are_the_won_ones_in_its_scope(world):
     won = d[d["is_won"] & (d["region"] == "DACH") & _between(d, "close_date", "2026-07-01", "2026-09-30")]
     assert answer.kind == "deals" and answer.value == len(won) and answer.filters == {"region": "DACH"}
     assert {r["opportunity_id"] for r in answer.rows} <= set(won["opportunity_id"])
+
+
+def test_a_list_sorted_then_counted_by_stage(world):
+    # "sort by close date" went to the playbook; "by stage" after a list was dropped in silence
+    assistant, d, _ = world
+    convo = Conversation()
+    assistant.ask("show open deals in DACH", as_of=AS_OF, conversation=convo)
+    sorted_ = assistant.ask("sort by close date", as_of=AS_OF, conversation=convo)
+    dach = d[~d["is_closed"] & (d["region"] == "DACH")]
+    assert sorted_.kind == "deals" and sorted_.value == len(dach), sorted_.text
+    closes = [r["close_date"] for r in sorted_.rows]
+    assert closes == sorted(closes) and closes[0] == dach["close_date"].min().date().isoformat()
+    by_stage = assistant.ask("by stage", as_of=AS_OF, conversation=convo)
+    assert by_stage.kind == "kpi" and by_stage.metric == "open_deals" and by_stage.group_by == ["stage"]
+    assert {r["stage"]: r["value"] for r in by_stage.rows} == dach.groupby("stage").size().to_dict()
+
+
+def test_chart_it_shows_the_last_answer_as_a_chart(world):
+    from bot.core.charts import asked_for
+
+    assistant, d, _ = world
+    convo = Conversation()
+    first = assistant.ask("revenue by region this year", as_of=AS_OF, conversation=convo)
+    for q in ("chart it", "vis det som graf", "som tabell"):
+        again = assistant.ask(q, as_of=AS_OF, conversation=convo)
+        assert again.kind == "kpi" and again.rows == first.rows and again.unused == [], (q, again.text)
+    assert asked_for(assistant.ask("chart it", as_of=AS_OF, conversation=convo))

@@ -25,6 +25,13 @@ DEALS_NOUN = {"en": "deals", "da": "aftaler", "sv": "affärer"}
 BEHIND = {"pipeline": "open", "open_deals": "open", "weighted_pipeline": "open", "pipeline_coverage": "open",
           "revenue": "won", "deals_won": "won", "avg_deal_size": "won", "sales_cycle_days": "won",
           "deals_lost": "lost", "win_rate": "closed", "deals_created": "created"}
+# A list's count as a KPI, by the list's status.
+COUNTED = {"open": "open_deals", "won": "deals_won", "lost": "deals_lost"}
+# "chart it", "show it as a graph", "as a table", "vis det som graf", "som tabell": how, not what
+SHOWN_AS = re.compile(r"^(?:(?:can you |could you |please |kan du |pls )?(?:show|give|draw|plot|chart|graph|vis|visa|"
+                      r"tegn|rita|make)?\s*(?:me\s+|mig\s+)?(?:it|that|this|them|det|den|dem|dette|detta)?\s*"
+                      r"(?:as|in|som|i)?\s*(?:a|an|en|et|ett)?\s*(?:chart|graph|plot|diagram|table|tabel|tabell|graf)\w*"
+                      r"(?:\s+(?:it|that|this|please|tak|tack|det|den)){0,2}|(?:chart|graph|plot) (?:it|that|this))\s*[?.!]*$", re.I)
 # Words that point back at the deals of the last answer.
 THOSE_DEALS = re.compile(
     r"\b(?:the|those|these|its|underlying)\s+(?:deals|opportunities|opps)\b|\b(?:show|list|see)\s+(?:me\s+)?"
@@ -40,13 +47,33 @@ def follow_up(parser: Parser, parsed: Parsed, question: str, convo: Conversation
     if prev is None or parsed.metric is not None:
         return None
     lang = parsed.lang if parsed.lang_known else prev.lang
+    if SHOWN_AS.match(question.strip()):  # "chart it", "as a table": the same answer, shown so
+        return replace(prev, question=parsed.question, lang=lang, unused=[], follow_up=True)
+    if prev.kind == "deals" and parsed.group_by and not (parsed.filters or parsed.period):
+        return _counted(prev, parsed, lang)
     if prev.kind == "deals" and parsed.kind != "deals":
         return _narrowed(parser, prev, parsed, question, lang, values, cal)
-    if prev.kind == "kpi" and prev.metric in BEHIND and THOSE_DEALS.search(question):
-        return _behind(parser, prev, parsed, lang)
+    those = THOSE_DEALS.search(question)
+    if prev.kind == "kpi" and prev.metric in BEHIND and those:
+        said = those.group(0).lower().split()
+        return _behind(parser, prev, replace(parsed, unused=[w for w in parsed.unused if w.lower() not in said]), lang)
     if prev.kind == "kpi" and prev.group_by and not (parsed.group_by or parsed.filters or parsed.period):
         return _ranked(prev, parsed, lang)
     return None
+
+
+def _counted(prev: Parsed, parsed: Parsed, lang: str) -> Parsed:
+    """'by stage' after a list of deals: how many of them there are by stage, when the count is a KPI
+    (open, won or lost deals in the list's scope and period); a list with amount or risk conditions
+    has none, so the breakdown is said to be left out."""
+    spec = prev.deal or DealSpec()
+    metric = COUNTED.get(spec.status) if spec.date_field == "close" else None
+    if metric is None or spec.risks or spec.amount_min is not None or spec.amount_max is not None:
+        return replace(prev, question=parsed.question, lang=lang, follow_up=True,
+                       unused=[*parsed.unused, *(w for w in parsed.used if w not in lx.STOPWORDS)])
+    return replace(prev, question=parsed.question, lang=lang, kind="kpi", metric=metric, deal=None,
+                   group_by=parsed.group_by, order=parsed.order, limit=parsed.limit, unused=parsed.unused,
+                   follow_up=True)
 
 
 def _narrowed(parser: Parser, prev: Parsed, parsed: Parsed, question: str, lang: str, values: ValueIndex,

@@ -299,6 +299,21 @@ DEAL_ORDER = {
     "nyaste": ("age", False),
 }
 UPCOMING = {"next", "upcoming", "soonest", "næste", "kommende", "nästa", "kommande"}
+# "sorted by close date", "sortér efter beløb", "sortera på ålder": a list's order named outright
+SORT_BY = re.compile(r"\b(?:sort|sorted|order|ordered|sortér|sorter|sorteret|sortera|sorterad|sorterat|ranked|rank)\s+"
+                     r"(?:them\s+|dem\s+|it\s+|the list\s+)?(?:by|efter|på|after)\s+(?:the\s+)?(?P<key>close date|closing date|"
+                     r"close|lukkedato|lukkedatoen|stängningsdatum|stängningsdatumet|amount|size|value|deal size|beløb|"
+                     r"beløbet|størrelse|belopp|beloppet|storlek|age|alder|ålder|created date|oprettelsesdato|last change|"
+                     r"seneste ændring|senaste ändring|activity|aktivitet)\b")
+SORT_KEYS = {"close": ("close_date", False), "closing": ("close_date", False), "lukkedato": ("close_date", False),
+             "lukkedatoen": ("close_date", False), "stängningsdatum": ("close_date", False),
+             "stängningsdatumet": ("close_date", False), "amount": ("amount", True), "size": ("amount", True),
+             "value": ("amount", True), "deal": ("amount", True), "beløb": ("amount", True), "beløbet": ("amount", True),
+             "størrelse": ("amount", True), "belopp": ("amount", True), "beloppet": ("amount", True),
+             "storlek": ("amount", True), "age": ("age", True), "alder": ("age", True), "ålder": ("age", True),
+             "created": ("age", True), "oprettelsesdato": ("age", True), "last": ("last_change", True),
+             "seneste": ("last_change", True), "senaste": ("last_change", True), "activity": ("last_change", True),
+             "aktivitet": ("last_change", True)}
 RISK_WORDS = {
     "stuck": "stalled", "stalled": "stalled", "stale": "stalled", "idle": "stalled", "inactive": "stalled",
     "fastlåst": "stalled", "fastlåste": "stalled", "stillestående": "stalled", "fastnat": "stalled",

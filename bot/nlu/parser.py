@@ -472,7 +472,13 @@ class Parser:
         return trial.metric
 
     def _deal_order(self, toks: list[Token], nouns: list[int], spec: DealSpec, used: set[int]) -> bool:
-        """'biggest deal', 'top 5 deals', 'the 3 largest opportunities', 'next deal to close'."""
+        """'biggest deal', 'top 5 deals', 'the 3 largest opportunities', 'next deal to close', 'sorted by
+        close date'."""
+        by = lx.SORT_BY.search(" ".join(t.word for t in toks))
+        if by:
+            spec.order_by, spec.desc = lx.SORT_KEYS[by.group("key").split()[0]]
+            used |= {toks.index(t) for t in _covered(toks, by.span())}
+            return True
         for n in nouns:
             for j in range(max(0, n - 3), n):
                 word = toks[j].word
