@@ -429,3 +429,22 @@ def test_chart_it_shows_the_last_answer_as_a_chart(world):
         again = assistant.ask(q, as_of=AS_OF, conversation=convo)
         assert again.kind == "kpi" and again.rows == first.rows and again.unused == [], (q, again.text)
     assert asked_for(assistant.ask("chart it", as_of=AS_OF, conversation=convo))
+
+
+def test_the_biggest_deal_ever_has_no_date_condition(world):
+    # "ever" read as the period "all", which a list of deals refused to understand
+    assistant, d, _ = world
+    answer = assistant.ask("what's our biggest deal ever", as_of=AS_OF)
+    open_ = d[~d["is_closed"]]
+    assert answer.kind == "deals" and answer.value == len(open_), answer.text
+    assert answer.rows[0]["opportunity_id"] == open_.loc[open_["eur"].idxmax(), "opportunity_id"]
+
+
+def test_how_many_reps_are_in_my_team(world):
+    # "number of reps can't be filtered by rep": the team is its people
+    assistant, _, reps = world
+    manager = person(reps, "manager", 1)
+    team = team_of(reps, manager["rep_id"])
+    answer = assistant.ask("how many reps are in my team", user=manager["rep_id"], as_of=AS_OF)
+    expected = reps[reps["rep_id"].isin(team) & (reps["role"] == "rep") & reps["active"]]
+    assert answer.kind == "kpi" and answer.metric == "active_reps" and answer.value == len(expected), answer.text

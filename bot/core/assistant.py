@@ -358,7 +358,8 @@ class Assistant:
         store, spec = self.engine.store, parsed.deal
         try:
             query = DealQuery(filters=self._asker_filters(parsed, turn.who, store), status=spec.status,
-                              period=parsed.period, date_field=spec.date_field, upcoming=spec.upcoming,
+                              period=None if parsed.period == "all" else parsed.period,  # "biggest deal ever"
+                              date_field=spec.date_field, upcoming=spec.upcoming,
                               amount_min=spec.amount_min, amount_max=spec.amount_max, risks=spec.risks,
                               order_by=spec.order_by, desc=spec.desc, limit=spec.limit,
                               stalled_days=spec.stalled_days)

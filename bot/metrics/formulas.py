@@ -323,12 +323,14 @@ def headcount(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
     _require(ctx, "reps", kpi)
     reps = ctx.store.tables["reps"]
     keep = reps["active"].to_numpy(dtype=bool) & (reps["role"] == "rep").to_numpy()
+    column = {"owner": "rep_id"}  # "how many reps are in my team": the team as its people
     for dim, values in ctx.filters.items():
-        keep &= reps[dim].isin(values).to_numpy()
+        keep &= reps[column.get(dim, dim)].isin(values).to_numpy()
     picked = reps.loc[keep]
     if not by:
         return float(len(picked))
-    return picked.groupby([picked[d] for d in by], observed=True, dropna=False).size().astype("float64")
+    keys = [picked[column.get(d, d)].rename(d) for d in by]
+    return picked.groupby(keys, observed=True, dropna=False).size().astype("float64")
 
 
 @formula("target")

@@ -299,6 +299,11 @@ DEAL_ORDER = {
     "nyaste": ("age", False),
 }
 UPCOMING = {"next", "upcoming", "soonest", "næste", "kommende", "nästa", "kommande"}
+# "how much pipeline did we add / create / generate", "skabt", "skapade": the pipeline created in a period
+CREATE_VERBS = {"create", "created", "creating", "add", "added", "adding", "generate", "generated", "generating",
+                "build", "built", "source", "sourced", "skabe", "skabt", "skabte", "oprette", "oprettet", "oprettede",
+                "tilføje", "tilføjet", "tilføjede", "generere", "genereret", "genererede", "skapa", "skapat", "skapade",
+                "tillagt", "generera", "genererat", "genererade", "byggt", "byggde"}
 # "sorted by close date", "sortér efter beløb", "sortera på ålder": a list's order named outright
 SORT_BY = re.compile(r"\b(?:sort|sorted|order|ordered|sortér|sorter|sorteret|sortera|sorterad|sorterat|ranked|rank)\s+"
                      r"(?:them\s+|dem\s+|it\s+|the list\s+)?(?:by|efter|på|after)\s+(?:the\s+)?(?P<key>close date|closing date|"

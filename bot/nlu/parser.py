@@ -192,6 +192,7 @@ class Parser:
             if not deals:  # word pairs a comma separates ("revenue, deals won and win rate") join KPIs too
                 commas = {(a.lower(), b.lower()) for a, b in re.findall(r"(\w+)\s*,\s*(\w+)", head)}
                 self._metric(toks, out, evidence, commas)
+                self._created_pipeline(toks, out)
                 self._breakdown(toks, out)
             self._asker(toks, out, text)
             self._those(toks, out)
@@ -304,6 +305,18 @@ class Parser:
         if len(found) > 1:  # in the question's order
             kids = [kid for _, kid in sorted(found)]
             out.metric, out.more_metrics = kids[0], kids[1:]
+        for _, kid in found:  # "revenue booked today": a KPI named twice is one KPI
+            self._named_again(toks, kid)
+
+    def _named_again(self, toks: list[Token], kid: str) -> None:
+        for i, tok in enumerate(toks):
+            for first in ([] if tok.used else self.candidates(tok.word)):
+                for phrase, other, _ in self.by_first.get(first, ()):
+                    window = toks[i:i + len(phrase)]
+                    if other == kid and len(window) == len(phrase) and not any(t.used for t in window) \
+                            and all(self.is_word(t.word, p) for t, p in zip(window[1:], phrase[1:])):
+                        for t in window:
+                            t.used = True
 
     def _one_metric(self, toks: list[Token], out: Parsed, evidence: dict[str, float], joined: bool = False,
                     commas: frozenset[tuple[str, str]] | set = frozenset()) -> None:
@@ -343,6 +356,14 @@ class Parser:
         for t in window:
             t.used = True
             t.neutral = t.neutral or shared  # "win rate" is said in all three: it tells nothing
+
+    @staticmethod
+    def _created_pipeline(toks: list[Token], out: Parsed) -> None:
+        """'how much pipeline did we add last month', 'hvor meget pipeline har vi skabt': the pipeline
+        created in the period, not the open deals closing in it."""
+        verb = next((t for t in toks if not t.used and t.word in lx.CREATE_VERBS), None)
+        if out.metric == "pipeline" and verb is not None:
+            out.metric, verb.used = "pipeline_created", True
 
     @staticmethod
     def _conjoined(toks: list[Token], i: int, size: int, commas: frozenset[tuple[str, str]] | set) -> bool:

@@ -29,6 +29,9 @@ APPROX = dict(rel=1e-9, abs=1e-9)
         ("deals_lost", {"period": Q3}, 2.0),
         # created in Q3: o2, o3, o4, o7, o9, o12
         ("deals_created", {"period": Q3}, 6.0),
+        # their amounts, whatever became of them: o2 10000 DKK at August's 0.134, o3 500, o4 100 USD at
+        # 0.9, o7 none, o9 2000, o12 100
+        ("pipeline_created", {"period": Q3}, 1340 + 500 + 90 + 2000 + 100),
         ("win_rate", {"period": Q3}, 4 / 6),
         ("avg_deal_size", {"period": Q3}, 2530 / 4),
         # (30 + 10 + 10 + 10) / 4
@@ -79,6 +82,8 @@ APPROX = dict(rel=1e-9, abs=1e-9)
         ("pipeline_coverage", {"period": "this quarter"}, 2054 / 5000),
         # active reps with role rep: r1, r2, r3 (r4 inactive, m1/m2 managers)
         ("active_reps", {"period": Q3}, 3.0),
+        # a team as its people (m2's: m2 itself a manager, r3, r4 gone): one active rep
+        ("active_reps", {"period": Q3, "filters": {"owner": ["m2", "r3", "r4"]}}, 1.0),
         ("revenue_per_rep", {"period": Q3}, 2530 / 3),
     ],
 )

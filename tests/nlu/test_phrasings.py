@@ -263,6 +263,14 @@ PHRASINGS = [
     ("how many new logos did we sign in Q3", dict(metric="new_customers", period=LQ, unused=[])),
     ("what's our average sales cycle this year", dict(metric="sales_cycle_days", period=TY, unused=[])),
     ("LTV to CAC ratio 2025", dict(metric="ltv_to_cac", period=LY, unused=[])),
+    # ---- pipeline created (generated) in a period, not the open pipeline closing in it
+    ("pipeline created this quarter", dict(metric="pipeline_created", period=TQ, unused=[])),
+    ("how much pipeline did we add last month", dict(metric="pipeline_created", period=LM, unused=[])),
+    ("new pipeline by source this year", dict(metric="pipeline_created", group_by=["source"], period=TY)),
+    ("hvor meget pipeline har vi skabt i dette kvartal", dict(metric="pipeline_created", period=TQ, lang="da")),
+    ("hur mycket pipeline skapade vi förra månaden", dict(metric="pipeline_created", period=LM, lang="sv")),
+    ("pipeline this quarter", dict(metric="pipeline", period=TQF)),
+    ("revenue booked last month", dict(metric="revenue", period=LM, unused=[])),  # a KPI named twice
     # ---- the next N days, weeks or months (from as_of on); the same period a year ago
     ("pipeline next 90 days", dict(metric="pipeline", period=("2026-11-20", "2027-02-17"), unused=[])),
     ("pipeline for the next 3 months by region",
