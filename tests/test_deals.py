@@ -448,3 +448,13 @@ def test_how_many_reps_are_in_my_team(world):
     answer = assistant.ask("how many reps are in my team", user=manager["rep_id"], as_of=AS_OF)
     expected = reps[reps["rep_id"].isin(team) & (reps["role"] == "rep") & reps["active"]]
     assert answer.kind == "kpi" and answer.metric == "active_reps" and answer.value == len(expected), answer.text
+
+
+@pytest.mark.parametrize("question", ["what did we close yesterday", "hvad lukkede vi i går", "vad stängde vi igår"])
+def test_what_did_we_close_lists_the_deals_won(world, question):
+    # it went to the playbook
+    assistant, d, _ = world
+    answer = assistant.ask(question, as_of=AS_OF)
+    won = d[d["is_won"] & (d["close_date"] == pd.Timestamp("2026-11-19"))]
+    assert answer.kind == "deals" and answer.value == len(won), answer.text
+    assert set(ids(answer)) == set(won["opportunity_id"]) or len(won) > 10

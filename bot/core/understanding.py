@@ -31,6 +31,7 @@ from bot.core.followups import follow_up
 from bot.errors import PeriodError
 from bot.metrics.periods import Calendar, parse_period
 from bot.nlu.forms import question_form
+from bot.nlu.lexicon import ON_TARGET
 from bot.nlu.compare import (COMPARE_WITH, JUST_BEFORE, SAME_AGO, SAME_PERIOD_AGO, SAME_UNIT, YEAR_AGO_WORDS, Comparison,
                              combine, people_side, split_sides)
 from bot.nlu.parser import Parsed, Parser
@@ -177,6 +178,8 @@ def side_of(parser: Parser, parsed: Parsed, reading: Understanding, text: str, e
         return "playbook" if _content(parsed) else "numbers"
     if _about_something_else(parser, parsed, reading, slots):
         return "playbook"  # "how many vacation days do I get?": not a KPI we lack a name for
+    if parsed.metric == "quota_attainment" and ON_TARGET.search(text.lower()):
+        return "numbers"  # "how are we tracking vs quota?": where we stand, not how to set targets
     if parsed.metric and parsed.kind != "deals" and _yardstick(parser, parsed.metric, text):
         return "both"  # "what is a good win rate?": what the playbook says of it, and ours to hold against it
     if form == "number" or (metric and slots and form not in ("advice", "why")):

@@ -226,7 +226,7 @@ i it its this that these those there here than then so as into about over under 
 will shall may might must please pls just only also all any some each every both few more most other such no not
 let lets let's see want need like know am value values number total amount kpi kpis look looking compare compared
 versus vs doing doing? figure figures stats statistics report numbers currently current right now today's
-looks tracking ser ud ut got gotten fået fått att owns ejer äger instead stedet istället stället
+looks tracking ser ud ut got gotten fået fått att owns ejer äger instead stedet istället stället r u
 hvad hvor hvordan hvem hvilken hvilket hvilke er var være været har havde en et den det de der som og eller men i
 på af til fra med for om ved hos under over efter før vores vi jeg du din dit dine mig os man kan kunne vil skal må
 gerne lige bare også alle alt nogen noget hver samlet samlede i alt se vis viser giv fortæl hvad's tal nu aktuelle
@@ -304,6 +304,13 @@ CREATE_VERBS = {"create", "created", "creating", "add", "added", "adding", "gene
                 "build", "built", "source", "sourced", "skabe", "skabt", "skabte", "oprette", "oprettet", "oprettede",
                 "tilføje", "tilføjet", "tilføjede", "generere", "genereret", "genererede", "skapa", "skapat", "skapade",
                 "tillagt", "generera", "genererat", "genererade", "byggt", "byggde"}
+# "what did we close yesterday", "hvad lukkede vi i går", "vad stängde vi igår": the deals won, as a list
+WHAT_WE_WON = re.compile(r"^(?:what|which|hvad|hvilke|vad|vilka)\s+(?:(?:did|have|has)\s+)?(?:we|i|vi|jeg|jag|the team|my team)\s+"
+                         r"(?:close|closed|win|won|sign|signed|book|booked|land|landed|lukke|lukkede|vinde|vandt|vundet|"
+                         r"stänga|stängde|stängt|vinna|vann|vunnit)\b|"
+                         # Danish and Swedish put the verb first: "hvad lukkede vi", "vad stängde vi"
+                         r"^(?:hvad|hvilke|vad|vilka)\s+(?:har\s+)?(?:lukkede|lukket|vandt|vundet|stängde|stängt|vann|"
+                         r"vunnit|signerede|signerade)\s+(?:vi|jeg|jag)\b")
 # "sorted by close date", "sortér efter beløb", "sortera på ålder": a list's order named outright
 SORT_BY = re.compile(r"\b(?:sort|sorted|order|ordered|sortér|sorter|sorteret|sortera|sorterad|sorterat|ranked|rank)\s+"
                      r"(?:them\s+|dem\s+|it\s+|the list\s+)?(?:by|efter|på|after)\s+(?:the\s+)?(?P<key>close date|closing date|"
@@ -369,6 +376,7 @@ DEAL_STATUS = {
     "stängda": "closed",
 }
 CREATED_WORDS = {"created", "new", "opened", "oprettet", "oprettede", "nye", "skapade", "skapat", "skapats", "nya"}
+CLOSED_WORDS = {"closed", "lukkede", "lukket", "lukkedes", "stängde", "stängt", "stängda", "stängdes"}
 CLOSING_WORDS = {"closing", "close", "closes", "lukker", "lukkes", "lukke", "stänger", "stängs", "stänga", "due"}
 # "over 100k", "mere end 100.000", "över 1 miljon", "under 50k"
 AMOUNT = re.compile(
@@ -418,6 +426,9 @@ ON_TARGET = re.compile(r"\b(?:on target|on track|on pace|ahead of (?:target|plan
                        r"hur långt (?:är vi|är jag) (?:från|ifrån)(?: (?:målet|budgeten|kvoten|mål|budget))?|"
                        r"hvor langt (?:er vi|er jeg) fra(?: (?:målet|budgettet|kvoten|mål|budget))?|"
                        r"behind (?:target|plan|quota|budget)|hit (?:my |our |the )?(?:target|quota|number|budget|plan)|"
+                       # "how are we tracking vs quota", "pacing against plan", "doing against budget"
+                       r"(?:tracking|trending|pacing|doing|performing|going|running)\s+(?:against|vs|versus|to|toward|"
+                       r"towards|relative to|compared to|compared with)\s+(?:my |our |the )?(?:quota|target|plan|budget|goal)|"
                        # what is left to the target: "gap to target", "how much do I need to close to hit quota"
                        r"(?:gap|distance) (?:to|from) (?:my |our |the )?(?:target|quota|plan|budget)|"
                        r"(?:left|remaining|short) (?:to|of|until) (?:my |our |the )?(?:target|quota|plan|budget)|"

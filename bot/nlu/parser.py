@@ -158,6 +158,8 @@ class Parser:
             if len(word) >= 5:
                 for lang in ("en", "da", "sv"):
                     found |= self._stem_index.get(stem(word, lang), set())
+            if word in lx.CLOSED_WORDS:  # "deals closed last week" are done, not "deals (that) close"
+                found -= lx.CLOSING_WORDS
             hit = self._cands[word] = frozenset(found)
             if len(self._cands) > 50_000:
                 self._cands.clear()
@@ -351,7 +353,9 @@ class Parser:
             kid = "quota_attainment"
         out.metric, out.metric_at = kid, window[0]
         shared = len(self.phrase_langs[phrase]) > 1
-        if not shared:  # a name only one language uses tells the language
+        if not shared and all(t.word == p for t, p in zip(window, phrase)):
+            # a name only one language uses tells the language, as spelled ("bookings" is not Danish
+            # "bookinger", though they share a stem)
             evidence[lang] = evidence.get(lang, 0) + 1.5
         for t in window:
             t.used = True
@@ -452,6 +456,11 @@ class Parser:
         nouns = self._deal_nouns(toks)
         words = [t.word for t in toks]
         joined = " ".join(words)
+        won = lx.WHAT_WE_WON.search(joined)
+        if won and not nouns:  # "what did we close yesterday": the deals won then
+            out.kind, out.deal = "deals", DealSpec(status="won")
+            _use_span(toks, won.span())
+            return True
         if not nouns or any(cue in joined for cue in lx.COUNT_CUES + lx.HOW_MUCH):
             return False
         named = self._kpi_named(toks)  # (a trial reading of the KPI names: once, for both uses below)
@@ -829,10 +838,12 @@ def _closest_cached(word: str, vocab: frozenset[str]) -> str:
     if is_word(word) and word not in INFLECTED_NAMES:  # "median" is a word, not an inflected "media"
         return word
     inflected = [v for v in vocab if v[:2] == word[:2] and like(word, v)]
-    if inflected:  # an inflection of a known word ("kvartalt", "pipelinen"): the known word
-        return max(inflected, key=len)
     best = process.extractOne(word, vocab, scorer=fuzz.ratio, score_cutoff=82)
-    return best[0] if best and abs(len(best[0]) - len(word)) <= 2 else word
+    typo = best[0] if best and abs(len(best[0]) - len(word)) <= 2 else None
+    if inflected:  # an inflection of a known word ("kvartalt", "pipelinen"): the known word,
+        known = max(inflected, key=len)  # unless a longer one is a letter away ("nordcs": "nordics", not "nord")
+        return typo if typo and best[1] >= 90 and len(typo) > len(known) else known
+    return typo or word
 
 
 def _closest(word: str, vocab: frozenset[str]) -> str:

@@ -271,6 +271,15 @@ PHRASINGS = [
     ("hur mycket pipeline skapade vi förra månaden", dict(metric="pipeline_created", period=LM, lang="sv")),
     ("pipeline this quarter", dict(metric="pipeline", period=TQF)),
     ("revenue booked last month", dict(metric="revenue", period=LM, unused=[])),  # a KPI named twice
+    # ---- "closed" is done, not closing; a name's spelling tells the language; short and mistyped words
+    ("how many deals closed last week", dict(metric="deals_won", period=LW)),
+    ("hvor mange aftaler blev lukket sidste måned", dict(metric="deals_won", period=LM, lang="da")),
+    ("bookings mtd", dict(metric="revenue", period=TM, lang="en")),
+    ("how are we tracking vs quota", dict(metric="quota_attainment", unused=[])),
+    ("how r we doing against plan this quarter", dict(metric="quota_attainment", unused=[])),
+    ("pipeline nordcs", dict(metric="pipeline", filters={"region": "Nordics"}, unused=[])),
+    ("rev by region", dict(metric="revenue", group_by=["region"], unused=[])),
+    ("nps score", dict(metric="nps", unused=[])),
     # ---- the next N days, weeks or months (from as_of on); the same period a year ago
     ("pipeline next 90 days", dict(metric="pipeline", period=("2026-11-20", "2027-02-17"), unused=[])),
     ("pipeline for the next 3 months by region",
