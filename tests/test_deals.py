@@ -458,3 +458,14 @@ def test_what_did_we_close_lists_the_deals_won(world, question):
     won = d[d["is_won"] & (d["close_date"] == pd.Timestamp("2026-11-19"))]
     assert answer.kind == "deals" and answer.value == len(won), answer.text
     assert set(ids(answer)) == set(won["opportunity_id"]) or len(won) > 10
+
+
+def test_an_account_word_alone_is_asked_back_with_the_accounts_it_names(world):
+    # "show deals for Falcon" offered "North America, Enterprise"
+    assistant, d, _ = world
+    word = d["account_name"].dropna().iloc[0].split()[0]
+    answer = assistant.ask(f"show deals for {word}", as_of=AS_OF)
+    named = sorted(n for n in d["account_name"].dropna().unique() if word in n.split())
+    assert answer.kind == "clarify" and len(named) > 1, answer.text
+    offered = answer.text.split("(", 1)[1].split(")")[0]
+    assert any(n in offered for n in named), (offered, named[:5])

@@ -7,6 +7,7 @@ audited. It knows nothing of Slack, Teams or terminals.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 import uuid
@@ -447,11 +448,22 @@ class Assistant:
             close += [index.exact[k][0][1] for k, score, _ in
                       process.extract(word.lower(), index.fuzzy_keys, scorer=fuzz.WRatio, limit=3, score_cutoff=60)]
         names = self.engine.store.names("owner", close)
-        close = [names.get(v, v) for v in dict.fromkeys(close) if len(str(v)) > 2][:3]
+        close = [*self._accounts_named(parsed.unknown), *(names.get(v, v) for v in close)]
+        close = [v for v in dict.fromkeys(close) if len(str(v)) > 2][:3]
         hint = t("closest", lang, options=", ".join(close)) if close else ""
         what = ", ".join(self._understood(parsed))
         return Answer(question=parsed.question, kind="clarify", lang=lang, metric=parsed.metric,
                       text=t("clarify_unknown", lang, words=words, hint=hint, what=what))
+
+    def _accounts_named(self, words: list[str]) -> list[str]:
+        """Accounts whose name has one of the words ("Falcon": Falcon Retail A/S, Falcon Robotics …),
+        which the exact phrase index cannot offer; a warehouse's accounts are not searched."""
+        accounts = self.engine.store.tables.get("accounts")
+        if accounts is None or "name" not in accounts.columns or not words:
+            return []
+        pattern = r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b"
+        names = accounts["name"].astype("string")
+        return names[names.str.contains(pattern, case=False, regex=True, na=False)].head(3).tolist()
 
     def _clarify_plan(self, parsed: Parsed, exc: UserError) -> Answer:
         lang = parsed.lang

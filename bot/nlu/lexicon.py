@@ -376,6 +376,10 @@ DEAL_STATUS = {
     "stängda": "closed",
 }
 CREATED_WORDS = {"created", "new", "opened", "oprettet", "oprettede", "nye", "skapade", "skapat", "skapats", "nya"}
+# Nouns a name stands before ("the Mars region", "Maj-teamet" aside): a month word before one is a name.
+PLACE_NOUNS = {"region", "regions", "regionen", "segment", "segmentet", "team", "teamet", "market", "marked",
+               "markedet", "marknad", "marknaden", "country", "land", "landet", "office", "kontor", "kontoret",
+               "account", "kunde", "kund", "hold", "holdet", "lag", "laget"}
 CLOSED_WORDS = {"closed", "lukkede", "lukket", "lukkedes", "stängde", "stängt", "stängda", "stängdes"}
 CLOSING_WORDS = {"closing", "close", "closes", "lukker", "lukkes", "lukke", "stänger", "stängs", "stänga", "due"}
 # "over 100k", "mere end 100.000", "över 1 miljon", "under 50k"

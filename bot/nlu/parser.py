@@ -270,11 +270,14 @@ class Parser:
         kind = expr[0]
         if kind in ("of_year", "since_month", "month_range"):
             return _relative_expr(expr, cal)
-        first = _covered(toks, m.span())[0]
+        first, last = _covered(toks, m.span())[0], _covered(toks, m.span())[-1]
         before = toks[toks.index(first) - 1].word if toks.index(first) > 0 else ""
+        after = toks[toks.index(last) + 1].word if toks.index(last) + 1 < len(toks) else ""
         if kind == "month":
             _, month, year = expr
             word = first.word
+            if not year and after in lx.PLACE_NOUNS:
+                return None  # "the Mars region": a name, not March
             short = len(word) <= 3 and word not in ("maj",)
             if (word == "may" or short) and not year and before not in ("in", "i", "for", "since", "during", "of"):
                 return None  # "may I see", "Jan's pipeline": not a month

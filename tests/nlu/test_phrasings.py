@@ -280,6 +280,7 @@ PHRASINGS = [
     ("pipeline nordcs", dict(metric="pipeline", filters={"region": "Nordics"}, unused=[])),
     ("rev by region", dict(metric="revenue", group_by=["region"], unused=[])),
     ("nps score", dict(metric="nps", unused=[])),
+    ("pipeline for the Mars region", dict(metric="pipeline", period=None)),  # a name before "region", not March
     # ---- the next N days, weeks or months (from as_of on); the same period a year ago
     ("pipeline next 90 days", dict(metric="pipeline", period=("2026-11-20", "2027-02-17"), unused=[])),
     ("pipeline for the next 3 months by region",
