@@ -225,3 +225,13 @@ def test_attainment_against_target_with_gap_and_pace(bot):
     assert "EUR 0 booked of a EUR 2,000 target, EUR 2,000 to go" in alice["text"]
     amount = bot("what is my quota this quarter?", "alice@x.example").to_json()
     assert amount["metric"] == "quota" and amount["value"] == 2000.0 and "target" not in amount
+
+
+def test_a_managers_attainment_by_rep_is_over_their_reports_targets(bot):
+    # Mona's reports won 2340 last quarter (Alice 2340, Bob 0) against their own targets 2000 + 1000.
+    # The overall was 2340 over the company's 4000 target: 58.5%, a figure of nobody's.
+    answer = bot("quota attainment by rep last quarter", "m1").to_json()
+    assert answer["value"] == pytest.approx(2340 / 3000) and answer["target"] == 3000.0
+    assert {r["owner"]: r["value"] for r in answer["rows"]} == pytest.approx({"r1": 2340 / 2000, "r2": 0.0})
+    company = bot("quota attainment last quarter", "m1").to_json()  # an aggregate: everyone's
+    assert company["value"] == pytest.approx(2530 / 4000) and company["target"] == 4000.0

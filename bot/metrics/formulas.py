@@ -337,7 +337,10 @@ def headcount(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
 def target(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
     """Targets set for periods within the named period, at the level the question asks about."""
     _require(ctx, "targets", kpi)
-    level = next((d for d in ("owner", "team", "region") if d in by or d in ctx.filters), "company")
+    # Deal rows narrowed to the owners the asker may see (a manager's breakdown by rep) meet those
+    # owners' own targets: the company's would make the overall their revenue over everyone's target.
+    level = next((d for d in ("owner", "team", "region") if d in by or d in ctx.filters),
+                 "owner" if ctx.scope is not None else "company")
     rows = _targets_by_level(ctx).get(level)
     if rows is None:
         return 0.0 if not by else pd.Series(dtype="float64")

@@ -311,6 +311,8 @@ WHAT_WE_WON = re.compile(r"^(?:what|which|hvad|hvilke|vad|vilka)\s+(?:(?:did|hav
                          # Danish and Swedish put the verb first: "hvad lukkede vi", "vad stängde vi"
                          r"^(?:hvad|hvilke|vad|vilka)\s+(?:har\s+)?(?:lukkede|lukket|vandt|vundet|stängde|stängt|vann|"
                          r"vunnit|signerede|signerade)\s+(?:vi|jeg|jag)\b")
+# Attainment asked as who is behind: the lowest first
+BEHIND = re.compile(r"\b(?:behind|bagud|efter|lagging|below)\b")
 # "sorted by close date", "sortér efter beløb", "sortera på ålder": a list's order named outright
 SORT_BY = re.compile(r"\b(?:sort|sorted|order|ordered|sortér|sorter|sorteret|sortera|sorterad|sorterat|ranked|rank)\s+"
                      r"(?:them\s+|dem\s+|it\s+|the list\s+)?(?:by|efter|på|after)\s+(?:the\s+)?(?P<key>close date|closing date|"
@@ -429,7 +431,10 @@ ON_TARGET = re.compile(r"\b(?:on target|on track|on pace|ahead of (?:target|plan
                        r"how far (?:are we|am i|is (?:the team|my team|our team)) (?:from|off|to)|"
                        r"hur långt (?:är vi|är jag) (?:från|ifrån)(?: (?:målet|budgeten|kvoten|mål|budget))?|"
                        r"hvor langt (?:er vi|er jeg) fra(?: (?:målet|budgettet|kvoten|mål|budget))?|"
-                       r"behind (?:target|plan|quota|budget)|hit (?:my |our |the )?(?:target|quota|number|budget|plan)|"
+                       r"behind (?:on |with )?(?:my |our |the )?(?:target|plan|quota|budget)|"
+                       r"hit (?:my |our |the )?(?:target|quota|number|budget|plan)|"
+                       r"(?:er |ligger )?bagud (?:i forhold til |ift |på |med )?(?:budget|budgettet|målet|kvoten)|"
+                       r"(?:ligger )?efter (?:budget|budgeten|målet|kvoten)|"
                        # "how are we tracking vs quota", "pacing against plan", "doing against budget"
                        r"(?:tracking|trending|pacing|doing|performing|going|running)\s+(?:against|vs|versus|to|toward|"
                        r"towards|relative to|compared to|compared with)\s+(?:my |our |the )?(?:quota|target|plan|budget|goal)|"

@@ -196,6 +196,9 @@ class Parser:
                 self._metric(toks, out, evidence, commas)
                 self._created_pipeline(toks, out)
                 self._breakdown(toks, out)
+                if out.metric == "quota_attainment" and out.group_by and not out.ranked \
+                        and lx.BEHIND.search(" ".join(t.word for t in toks)):
+                    out.order = "asc"  # "which reps are behind on quota": the furthest behind first
             self._asker(toks, out, text)
             self._those(toks, out)
             self._filters(toks, out, values)

@@ -281,6 +281,11 @@ PHRASINGS = [
     ("rev by region", dict(metric="revenue", group_by=["region"], unused=[])),
     ("nps score", dict(metric="nps", unused=[])),
     ("pipeline for the Mars region", dict(metric="pipeline", period=None)),  # a name before "region", not March
+    # who is behind: attainment by rep, the furthest behind first (it gave the quota amounts)
+    ("which reps are behind on quota this quarter",
+     dict(metric="quota_attainment", group_by=["owner"], order="asc", unused=[])),
+    ("hvilke sælgere er bagud i forhold til budget", dict(metric="quota_attainment", group_by=["owner"], order="asc")),
+    ("vilka säljare ligger efter budget", dict(metric="quota_attainment", group_by=["owner"], order="asc", unused=[])),
     # ---- the next N days, weeks or months (from as_of on); the same period a year ago
     ("pipeline next 90 days", dict(metric="pipeline", period=("2026-11-20", "2027-02-17"), unused=[])),
     ("pipeline for the next 3 months by region",
