@@ -469,3 +469,15 @@ def test_an_account_word_alone_is_asked_back_with_the_accounts_it_names(world):
     assert answer.kind == "clarify" and len(named) > 1, answer.text
     offered = answer.text.split("(", 1)[1].split(")")[0]
     assert any(n in offered for n in named), (offered, named[:5])
+
+
+@pytest.mark.parametrize("question", ["how many stalled deals does my team have",
+                                      "hvor mange aftaler er gået i stå i mit team"])
+def test_how_many_stalled_deals_is_their_list_and_its_count(world, question):
+    # no KPI counts stalled deals: it went to the playbook
+    assistant, d, reps = world
+    manager = person(reps, "manager", 1)
+    team = team_of(reps, manager["rep_id"])
+    answer = assistant.ask(question, user=manager["rep_id"], as_of=AS_OF)
+    stalled = d[~d["is_closed"] & d["owner_id"].isin(team) & d["stalled"]]
+    assert answer.kind == "deals" and answer.value == len(stalled), answer.text

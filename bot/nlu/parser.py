@@ -467,8 +467,11 @@ class Parser:
             out.kind, out.deal = "deals", DealSpec(status="won")
             _use_span(toks, won.span())
             return True
-        if not nouns or any(cue in joined for cue in lx.COUNT_CUES + lx.HOW_MUCH):
+        if not nouns:
             return False
+        if any(cue in joined for cue in lx.COUNT_CUES + lx.HOW_MUCH) \
+                and not self._deal_risks(toks, joined, DealSpec(), set()):
+            return False  # a number; but no KPI counts stalled or overdue deals: their list says how many
         named = self._kpi_named(toks)  # (a trial reading of the KPI names: once, for both uses below)
         if named is not None and named not in lx.DEAL_COUNT_KPIS:  # "average deal value" is a number
             return False
