@@ -116,6 +116,8 @@ def row_label(row: dict, group_by: list[str], lang: str = "en") -> str:
     parts = []
     for dim in group_by:
         label = row.get(f"{dim}_name") or row.get(dim)
+        if label is not None and dim == "country":  # "DE" reads as Germany, Tyskland, Tyskland
+            label = country_name(str(label), lang)
         parts.append(str(label) if label is not None else t("none_label", lang))
     return " / ".join(parts)
 

@@ -632,11 +632,12 @@ def period_label(label: str, unit: str, start: date, lang: str) -> str:
         return PERIOD_WORDS[label][lang]
     if unit == "month" and label[:1].isalpha():
         return format_date(start, "MMMM y", locale=LOCALE[lang])
-    rolling = re.fullmatch(r"(last|next) (\d+) (day|week|month)s", label)
+    rolling = re.fullmatch(r"(last|next) (\d+) (day|week|month|quarter|year)s", label)
     if rolling:  # "last 12 months" → "de seneste 12 måneder", "next 90 days" → "de kommande 90 dagarna"
         which, n, unit = rolling.groups()
-        words = {"da": {"day": "dage", "week": "uger", "month": "måneder"},
-                 "sv": {"day": "dagarna", "week": "veckorna", "month": "månaderna"}}[lang][unit]
+        words = {"da": {"day": "dage", "week": "uger", "month": "måneder", "quarter": "kvartaler", "year": "år"},
+                 "sv": {"day": "dagarna", "week": "veckorna", "month": "månaderna", "quarter": "kvartalen",
+                        "year": "åren"}}[lang][unit]
         first = {"da": {"last": "de seneste", "next": "de næste"}, "sv": {"last": "de senaste", "next": "de kommande"}}
         return f"{first[lang][which]} {n} {words}"
     return label.replace(" to ", f" {t('to', lang)} ")

@@ -118,7 +118,7 @@ class Calendar:
 # ---------------------------------------------------------------- parsing
 
 _REL = re.compile(r"^(this|current|last|previous|prior|next)\s+(week|month|quarter|half|year)$")
-_LAST_N = re.compile(r"^(?:last|past|previous)\s+(\d{1,4})\s+(day|week|month)s?$")
+_LAST_N = re.compile(r"^(?:last|past|previous)\s+(\d{1,4})\s+(day|week|month|quarter|year)s?$")
 _NEXT_N = re.compile(r"^next\s+(\d{1,4})\s+(day|week|month)s?$")
 _QUARTER = re.compile(r"^(?:fy\s?(\d{4})\s+)?q(\d+)(?:\s+(?:fy\s?)?(\d{4}))?$|^(\d{4})[\s-]?q(\d+)$")
 _HALF = re.compile(r"^(?:fy\s?(\d{4})\s+)?h(\d+)(?:\s+(?:fy\s?)?(\d{4}))?$|^(\d{4})[\s-]?h(\d+)$")
@@ -170,9 +170,9 @@ def _parse_last_n(t: str, cal: Calendar, forward: bool) -> Period | None:
         raise PeriodError("A period needs at least one day.")
     if unit == "day":  # N days: as_of − N + 1 … as_of
         return Period(cal.as_of - timedelta(days=n - 1), cal.as_of, f"last {n} days", "days", cal.as_of)
-    # N weeks or months: the N whole weeks or months before the current one (kpis.md)
-    current = cal.unit_start(cal.as_of, unit) if unit == "month" else cal.as_of - timedelta(days=cal.as_of.weekday())
-    start = _add_months(current, -n) if unit == "month" else current - timedelta(weeks=n)
+    # N weeks, months, quarters or years: the N whole ones before the current one (kpis.md)
+    current = cal.unit_start(cal.as_of, unit) if unit != "week" else cal.as_of - timedelta(days=cal.as_of.weekday())
+    start = _add_months(current, -n * UNIT_MONTHS[unit]) if unit != "week" else current - timedelta(weeks=n)
     end = current - timedelta(days=1)
     return Period(start, end, f"last {n} {unit}s", "days", end)
 

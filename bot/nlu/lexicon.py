@@ -41,6 +41,8 @@ def year_offset(words: str) -> int:
     """-1, +1 or 0: the year "Q1 next year" and its kin speak of, from the matched year words."""
     return -1 if re.fullmatch(_LAST_YEAR, words) else 1 if re.fullmatch(_NEXT_YEAR, words) else 0
 _DAYS = r"days?|dage|dagene|dagar|dagarna|weeks?|uger|ugerne|veckor|veckorna|months?|måneder|månederne|månader|månaderna"
+# "the last 2 quarters", "de seneste 3 år", "senaste två åren": whole quarters or years before the current one
+_QUARTERS_YEARS = r"quarters|qtrs|kvartaler|kvartalerne|kvartal|kvartalen|years|yrs|år|åren|årene"
 _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
                  "nine": 9, "ten": 10, "twelve": 12, "en": 1, "et": 1, "to": 2, "tre": 3, "fire": 4, "fem": 5,
                  "seks": 6, "syv": 7, "otte": 8, "ni": 9, "ti": 10, "tolv": 12, "ett": 1, "två": 2, "fyra": 4,
@@ -91,6 +93,8 @@ PERIOD_RULES: list[tuple[re.Pattern, object]] = [
     (re.compile(rf"\b(?:{_NEXT}|within the next|within|inden for de næste|inom de kommande|inom)\s+"
                 rf"(\d+|{'|'.join(_NUMBER_WORDS)})\s+({_DAYS})\b"),
      lambda m: f"next {_count(m[1])} {_unit_of_days(m[2])}s"),
+    (re.compile(rf"\b(?:{_LAST})\s+(\d+|{'|'.join(_NUMBER_WORDS)})\s+({_QUARTERS_YEARS})\b"),
+     lambda m: f"last {_count(m[1])} {'quarter' if m[2].startswith(('q', 'k')) else 'year'}s"),
     (re.compile(r"\b(?:today|i dag|idag)\b"), "today"),
     (re.compile(r"\b(?:yesterday|i går|igår)\b"), "yesterday"),
     # a quarter or half of last, next or this year: "Q3 last year", "Q1 next year", "3. kvartal sidste år",

@@ -50,6 +50,8 @@ def span(text: str, fy: int = 1, forward: bool = False, as_of: date = AS_OF) -> 
         ("2025-01-01..2025-03-31", ("2025-01-01", "2025-03-31")),
         ("2026-11-01 to 2026-12-31", ("2026-11-01", "2026-11-20")),
         ("yesterday", ("2026-11-19", "2026-11-19")),
+        ("last 2 quarters", ("2026-04-01", "2026-09-30")),  # the whole quarters before this one
+        ("last 2 years", ("2024-01-01", "2025-12-31")),
         ("next 7 days", ("2026-11-20", "2026-11-26")),  # as_of and the six days after it
         ("next 2 weeks", ("2026-11-20", "2026-12-03")),
         ("next 3 months", ("2026-11-20", "2027-02-19")),  # to the day before 2027-02-20

@@ -286,6 +286,11 @@ PHRASINGS = [
      dict(metric="quota_attainment", group_by=["owner"], order="asc", unused=[])),
     ("hvilke sælgere er bagud i forhold til budget", dict(metric="quota_attainment", group_by=["owner"], order="asc")),
     ("vilka säljare ligger efter budget", dict(metric="quota_attainment", group_by=["owner"], order="asc", unused=[])),
+    # ---- the last N quarters or years: the whole ones before the current one
+    ("revenue last 2 quarters", dict(metric="revenue", period=("2026-04-01", "2026-09-30"), unused=[])),
+    ("revenue the past two years", dict(metric="revenue", period=("2024-01-01", "2025-12-31"), unused=[])),
+    ("omsætning de seneste 3 kvartaler", dict(metric="revenue", period=("2026-01-01", "2026-09-30"), lang="da")),
+    ("intäkter senaste två åren", dict(metric="revenue", period=("2024-01-01", "2025-12-31"), lang="sv")),
     # ---- the next N days, weeks or months (from as_of on); the same period a year ago
     ("pipeline next 90 days", dict(metric="pipeline", period=("2026-11-20", "2027-02-17"), unused=[])),
     ("pipeline for the next 3 months by region",
@@ -348,6 +353,8 @@ def test_help(ask, question):
 @pytest.mark.parametrize("question,words", [
     ("omsætning sidste 12 måneder", "de seneste 12 måneder"), ("intäkter senaste 3 månaderna", "de senaste 3 månaderna"),
     ("pipeline de næste 30 dage", "de næste 30 dage"), ("pipeline kommande 2 veckorna", "de kommande 2 veckorna"),
+    ("omsætning de seneste 3 kvartaler", "de seneste 3 kvartaler"), ("intäkter senaste två åren", "de senaste 2 åren"),
+    ("revenue by country this year", "Germany"),  # countries by name, not "DE"
 ])
 def test_rolling_periods_are_named_in_the_askers_language(ask, question, words):
     # "omsætning sidste 12 måneder" was answered "Omsætning, last 12 months (…)"
