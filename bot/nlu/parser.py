@@ -775,6 +775,16 @@ class Parser:
                     for t in window:
                         t.used = True
                         t.neutral = dim in ("owner", "account")
+                    self._its_noun(toks, window, dim)
+
+    def _its_noun(self, toks: list[Token], window: list[Token], dim: str) -> None:
+        """'the retail industry', 'inbound source', 'software companies': the words after a value
+        that name its dimension (or, after a segment or industry, the customers) say nothing more."""
+        after = toks.index(window[-1]) + 1
+        named, words = self._dimension(toks[after:], 0)
+        if named == dim or named == "account" and dim in ("segment", "industry", "country", "region"):
+            for t in words:
+                t.used = True
 
     @staticmethod
     def _plausible(hit: tuple[str, str], window: list[Token], toks: list[Token]) -> bool:

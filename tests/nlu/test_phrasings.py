@@ -286,6 +286,10 @@ PHRASINGS = [
      dict(metric="quota_attainment", group_by=["owner"], order="asc", unused=[])),
     ("hvilke sælgere er bagud i forhold til budget", dict(metric="quota_attainment", group_by=["owner"], order="asc")),
     ("vilka säljare ligger efter budget", dict(metric="quota_attainment", group_by=["owner"], order="asc", unused=[])),
+    # ---- a value's own dimension word after it says nothing more ("I did not use 'industry'")
+    ("win rate in the retail industry", dict(metric="win_rate", filters={"industry": "Retail"}, unused=[])),
+    ("deals won by inbound source last quarter", dict(metric="deals_won", filters={"source": "inbound"}, unused=[])),
+    ("pipeline for software companies", dict(metric="pipeline", filters={"industry": "Software"}, unused=[])),
     # ---- the last N quarters or years: the whole ones before the current one
     ("revenue last 2 quarters", dict(metric="revenue", period=("2026-04-01", "2026-09-30"), unused=[])),
     ("revenue the past two years", dict(metric="revenue", period=("2024-01-01", "2025-12-31"), unused=[])),
