@@ -30,10 +30,10 @@ from bot.core.conversation import Conversation
 from bot.core.followups import follow_up
 from bot.errors import PeriodError
 from bot.metrics.periods import Calendar, parse_period
-from bot.nlu.forms import question_form
-from bot.nlu.lexicon import ON_TARGET
 from bot.nlu.compare import (COMPARE_WITH, JUST_BEFORE, SAME_AGO, SAME_PERIOD_AGO, SAME_UNIT, YEAR_AGO_WORDS, Comparison,
                              combine, people_side, split_sides)
+from bot.nlu.forms import question_form
+from bot.nlu.lexicon import ON_TARGET
 from bot.nlu.parser import Parsed, Parser
 from bot.nlu.text import MAX_CHARS, known_word
 from bot.nlu.values import ValueIndex
@@ -157,8 +157,7 @@ def _route(parser: Parser, parsed: Parsed, reading: Understanding, text: str, ev
     if side == "both":  # "how can I improve my win rate this quarter?": the advice and the number
         numbers = reading.parts if isinstance(reading, Parts) else [reading]
         # the words the numbers leave ("improve") are the playbook part's, not unused
-        names = tuple(dict.fromkeys(n for m in [parsed.metric, *parsed.more_metrics] if m
-                                    for ns in parser.catalog.kpis[m].names.values() for n in ns))
+        names = tuple(dict.fromkeys(n for m in [parsed.metric, *parsed.more_metrics] if m for n in _names(parser, m)))
         return Parts(parsed, [PlaybookQuestion(parsed, text, about=names),
                               *(replace(n, parsed=replace(n.parsed, unused=[])) for n in numbers)])
     return reading
@@ -227,8 +226,13 @@ def _same_period_ago(parsed: Parsed, question: str, cal: Calendar, earlier: Earl
 def _yardstick(parser: Parser, metric: str, text: str) -> bool:
     """A benchmark word just before the KPI's name ("a good win rate", "en sund pipeline"), not
     anywhere ("what does a good onboarding plan for a new sales rep look like?")."""
-    names = "|".join(re.escape(n) for ns in parser.catalog.kpis[metric].names.values() for n in ns)
+    names = "|".join(re.escape(n) for n in _names(parser, metric))
     return re.search(rf"{BENCHMARK}(?:{names})\b", text, re.I) is not None
+
+
+def _names(parser: Parser, metric: str) -> list[str]:
+    """A KPI's names in every language."""
+    return [n for ns in parser.catalog.kpis[metric].names.values() for n in ns]
 
 
 def _ended(period: str | None, cal: Calendar) -> bool:

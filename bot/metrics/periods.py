@@ -118,8 +118,7 @@ class Calendar:
 # ---------------------------------------------------------------- parsing
 
 _REL = re.compile(r"^(this|current|last|previous|prior|next)\s+(week|month|quarter|half|year)$")
-_LAST_N = re.compile(r"^(?:last|past|previous)\s+(\d{1,4})\s+(day|week|month|quarter|year)s?$")
-_NEXT_N = re.compile(r"^next\s+(\d{1,4})\s+(day|week|month)s?$")
+_ROLLING = re.compile(r"^(last|past|previous|next)\s+(\d{1,4})\s+(day|week|month|quarter|year)s?$")
 _QUARTER = re.compile(r"^(?:fy\s?(\d{4})\s+)?q(\d+)(?:\s+(?:fy\s?)?(\d{4}))?$|^(\d{4})[\s-]?q(\d+)$")
 _HALF = re.compile(r"^(?:fy\s?(\d{4})\s+)?h(\d+)(?:\s+(?:fy\s?)?(\d{4}))?$|^(\d{4})[\s-]?h(\d+)$")
 _YEAR = re.compile(r"^(?:fy\s?)?(\d{4})$")
@@ -136,7 +135,7 @@ def parse_period(text: str, cal: Calendar, forward: bool = False) -> Period:
     """Resolve a period expression; raise PeriodError with a plain reason when it is not one."""
     t = re.sub(r"\s+", " ", text.strip().lower())
     t = _ALIASES.get(t, t)
-    for parse in (_parse_relative, _parse_last_n, _parse_next_n, _parse_to_date, _parse_quarter, _parse_half,
+    for parse in (_parse_relative, _parse_rolling, _parse_to_date, _parse_quarter, _parse_half,
                   _parse_year, _parse_month, _parse_range):
         period = parse(t, cal, forward)
         if period is not None:
@@ -161,34 +160,26 @@ def _parse_relative(t: str, cal: Calendar, forward: bool) -> Period | None:
     return cal.unit(start, unit, f"{'this' if which == 'current' else which} {unit}", forward)
 
 
-def _parse_last_n(t: str, cal: Calendar, forward: bool) -> Period | None:
-    m = _LAST_N.match(t)
+def _parse_rolling(t: str, cal: Calendar, forward: bool) -> Period | None:
+    """The last N days (as_of − N + 1 … as_of), or the N whole weeks, months, quarters or years
+    before the current one (kpis.md); the next N of them from as_of on (N days: as_of … as_of + N − 1;
+    N months: to the day before the same date N months on), what is still to close, today's included."""
+    m = _ROLLING.match(t)
     if not m:
         return None
-    n, unit = int(m.group(1)), m.group(2)
+    which, n, unit = m.group(1), int(m.group(2)), m.group(3)
     if n < 1:
         raise PeriodError("A period needs at least one day.")
-    if unit == "day":  # N days: as_of − N + 1 … as_of
+    days = {"day": 1, "week": 7}.get(unit)
+    if which == "next":
+        after = cal.as_of + timedelta(days=n * days) if days else _add_months(cal.as_of, n * UNIT_MONTHS[unit])
+        return Period(cal.as_of, after - timedelta(days=1), f"next {n} {unit}s", "days", after - timedelta(days=1))
+    if unit == "day":
         return Period(cal.as_of - timedelta(days=n - 1), cal.as_of, f"last {n} days", "days", cal.as_of)
-    # N weeks, months, quarters or years: the N whole ones before the current one (kpis.md)
     current = cal.unit_start(cal.as_of, unit) if unit != "week" else cal.as_of - timedelta(days=cal.as_of.weekday())
     start = _add_months(current, -n * UNIT_MONTHS[unit]) if unit != "week" else current - timedelta(weeks=n)
     end = current - timedelta(days=1)
     return Period(start, end, f"last {n} {unit}s", "days", end)
-
-
-def _parse_next_n(t: str, cal: Calendar, forward: bool) -> Period | None:
-    """The next N days, weeks or months, from as_of on (N days: as_of … as_of + N − 1; N months:
-    as_of … the day before the same date N months on): what is still to close, today's included."""
-    m = _NEXT_N.match(t)
-    if not m:
-        return None
-    n, unit = int(m.group(1)), m.group(2)
-    if n < 1:
-        raise PeriodError("A period needs at least one day.")
-    after = _add_months(cal.as_of, n) if unit == "month" else cal.as_of + timedelta(days=n * (7 if unit == "week" else 1))
-    end = after - timedelta(days=1)
-    return Period(cal.as_of, end, f"next {n} {unit}s", "days", end)
 
 
 def _parse_to_date(t: str, cal: Calendar, forward: bool) -> Period | None:
