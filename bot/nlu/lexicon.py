@@ -206,7 +206,9 @@ DEAL_VERBS = {
 REP_WORDS = {"reps", "sellers", "salespeople", "sales reps", "sælgere", "säljare", "account executives"}
 WHAT_IS_OUR = re.compile(r"^(?:what|hvad|vad)(?: is| was| are| er| var| är|s)? (?:our|vores|vår|vårt|våra|the|my|min|mit|mitt)\b")
 SELL_WORDS = {"sell", "sold", "sales", "book", "booked", "solgte", "solgt", "sælge", "bookede", "sålde", "sålt",
-              "sälja", "bokade", "bokat"}
+              "sälja", "bokade", "bokat",
+              # a customer's side of it: "which customers bought the most", "hvilke kunder har købt mest"
+              "bought", "buy", "purchased", "spent", "købt", "købte", "köpt", "köpte", "köpa"}
 # Present-tense "how many deals are there": deals as they stand now, the open ones
 STANDING = (r"\b(?:are|is|do we have|do i have|have we got|are there|is there|har vi|har jeg|er der|er i|"
             r"finns det|finns|är i|är det)\b")
@@ -230,7 +232,7 @@ i it its this that these those there here than then so as into about over under 
 will shall may might must please pls just only also all any some each every both few more most other such no not
 let lets let's see want need like know am value values number total amount kpi kpis look looking compare compared
 versus vs doing doing? figure figures stats statistics report numbers currently current right now today's
-looks tracking ser ud ut got gotten fået fått att owns ejer äger instead stedet istället stället r u
+looks tracking ser ud ut got gotten fået fått att owns ejer äger instead stedet istället stället r u målt mätt sett measured terms
 hvad hvor hvordan hvem hvilken hvilket hvilke er var være været har havde en et den det de der som og eller men i
 på af til fra med for om ved hos under over efter før vores vi jeg du din dit dine mig os man kan kunne vil skal må
 gerne lige bare også alle alt nogen noget hver samlet samlede i alt se vis viser giv fortæl hvad's tal nu aktuelle

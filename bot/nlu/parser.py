@@ -653,8 +653,7 @@ class Parser:
                 elif free[i].word in lx.WHO and not out.group_by:
                     self._who_most(free, i, out)
 
-    @staticmethod
-    def _who_most(free: list[Token], i: int, out: Parsed) -> None:
+    def _who_most(self, free: list[Token], i: int, out: Parsed) -> None:
         """'who sold the most this year', 'hvem har den højeste win rate', 'vem har sålt mest': the rep
         ranked first by the KPI (a 'who' without a superlative ranks nothing)."""
         sup = [t for t in free[i + 1:] if not t.used and t.word in lx.TOP_WORDS]
@@ -662,6 +661,12 @@ class Parser:
             return
         out.group_by, out.order, out.ranked, out.limit = ["owner"], lx.TOP_WORDS[sup[0].word], True, 1
         for t in (free[i], sup[0]):
+            t.used = True
+        k = free.index(sup[0]) + 1
+        while k < len(free) and free[k].word in lx.PERFORMING:  # "who is our best performing rep"
+            k += 1
+        dim, words = self._dimension(free, k)
+        for t in words if dim == "owner" else []:  # "hvem er vores bedste sælger": the reps, said again
             t.used = True
 
     def _and_dimension(self, free: list[Token], j: int, out: Parsed) -> None:

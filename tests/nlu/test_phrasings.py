@@ -290,6 +290,12 @@ PHRASINGS = [
     ("win rate in the retail industry", dict(metric="win_rate", filters={"industry": "Retail"}, unused=[])),
     ("deals won by inbound source last quarter", dict(metric="deals_won", filters={"source": "inbound"}, unused=[])),
     ("pipeline for software companies", dict(metric="pipeline", filters={"industry": "Software"}, unused=[])),
+    ("hvem er vores bedste sælger i år målt på omsætning",
+     dict(metric="revenue", group_by=["owner"], limit=1, lang="da", unused=[])),
+    ("vem är vår bästa säljare i år sett till intäkter", dict(metric="revenue", group_by=["owner"], limit=1, unused=[])),
+    ("which customers bought the most this year", dict(metric="revenue", group_by=["account"], order="desc")),
+    ("hvilke kunder har købt mest i år", dict(metric="revenue", group_by=["account"], lang="da")),
+    ("vilka kunder har köpt mest i år", dict(metric="revenue", group_by=["account"], lang="sv")),
     # ---- the last N quarters or years: the whole ones before the current one
     ("revenue last 2 quarters", dict(metric="revenue", period=("2026-04-01", "2026-09-30"), unused=[])),
     ("revenue the past two years", dict(metric="revenue", period=("2024-01-01", "2025-12-31"), unused=[])),
