@@ -317,3 +317,32 @@ def test_naming_someone_after_my_team_is_them(world):
     answer = assistant.ask(f"what about {rep['name']}?", user=manager["rep_id"], as_of=AS_OF, conversation=convo)
     assert answer.filters == {"owner": rep["rep_id"]}, answer.text
     assert answer.value == pytest.approx(revenue(d[d["owner_id"] == rep["rep_id"]], "2026-01-01", "2026-11-20"))
+
+
+@pytest.mark.parametrize("question,lang", [
+    ("compare revenue this year with last year", "en"), ("sammenlign omsætning i år med sidste år", "da"),
+    ("jämför intäkter i år med förra året", "sv"),
+])
+def test_compare_first_then_the_sides(world, question, lang):
+    # "sammenlign … med …" answered last year alone, with "sammenlign" unused
+    assistant, d, _ = world
+    answer = assistant.ask(question, as_of=AS_OF)
+    check(answer, [revenue(d, "2026-01-01", "2026-11-20"), revenue(d, "2025-01-01", "2025-12-31")])
+    assert answer.lang == lang and answer.unused == []
+
+
+def test_a_period_compared_to_the_last_one(world):
+    assistant, d, _ = world
+    answer = assistant.ask("win rate this quarter compared to last", as_of=AS_OF)
+    check(answer, [win_rate(d, "2026-10-01", "2026-11-20"), win_rate(d, "2026-07-01", "2026-09-30")])
+
+
+def test_my_team_against_a_region_keeps_each_scope(world):
+    # "win rate my team vs DACH" gave the team within DACH: "your team no value vs everyone 29.3%"
+    assistant, d, reps = world
+    rep = reps[(reps["role"] == "rep") & (reps["region"] != "DACH")].iloc[0]
+    manager = reps[reps["rep_id"] == rep["manager_id"]].iloc[0]
+    answer = assistant.ask("win rate my team vs DACH this year", user=manager["rep_id"], as_of=AS_OF)
+    team = d[d["owner_id"].isin(set(reps.loc[reps["manager_id"] == manager["rep_id"], "rep_id"]) | {manager["rep_id"]})]
+    check(answer, [win_rate(team, "2026-01-01", "2026-11-20"), win_rate(d[d["region"] == "DACH"], "2026-01-01", "2026-11-20")])
+    assert answer.text.split(":")[1].strip().startswith("your team (")

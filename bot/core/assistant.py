@@ -294,9 +294,11 @@ class Assistant:
         if by == "period":
             return period_words(result, lang)
         names = self._scope_names(side, result)
-        if by == "owner" and side.my_team:  # "your team (7 people)", or a rep's "team Nordics SMB"
+        if side.my_team:  # "your team (7 people)", or a rep's "team Nordics SMB", whatever the other side is
             return names.get("owner") or names.get("team") or t("everyone", lang)
-        if by == "owner" and not result.filters.get("owner"):
+        if side.mine and by != "owner":  # "my win rate vs DACH"
+            return names.get(next(iter(result.filters.get("owner", [])), ""), t("you", lang))
+        if by == "owner" and not result.filters.get("owner") or side.everyone:
             return t("everyone", lang) if not side.mine else t("you", lang)
         values = result.filters.get(by, [])
         return names.get(by) or ", ".join(names.get(v, v) for v in values) or t("everyone", lang)

@@ -135,7 +135,7 @@ def understand(parser: Parser, question: str, values: ValueIndex, cal: Calendar,
                earlier: Earlier, evidence: Evidence | None = None) -> Understanding:
     """`evidence` is the playbook's say; without a playbook every question is read for numbers."""
     comparison = _comparison(parser, question, values, cal, convo, earlier)
-    if isinstance(comparison, Parts) or comparison is not None and (evidence is None or comparison.sides[0].metric):
+    if comparison is not None:  # sides that differ in a period, a value or a person: numbers (asked back for a KPI)
         return comparison
     parsed = parser.parse(question, values, cal)
     if convo is not None:

@@ -34,7 +34,8 @@ SAME_UNIT = {"quarter": "quarter to date", "kvartal": "quarter to date", "month"
 # "last quarter" is only when the first side is this quarter).
 _UNIT = r"(?:period|quarter|month|week|half|year)"
 JUST_BEFORE = re.compile(
-    rf"^(?:(?:the )?(?:previous|prior|preceding) {_UNIT}|(?:the )?{_UNIT} before|"
+    rf"^(?:(?:the )?(?:previous|prior|preceding) {_UNIT}|(?:the )?{_UNIT} before|(?:the )?(?:last|previous|prior)(?: one)?|"
+    r"sidste|forrige|förra|föregående|"
     r"(?:den |det )?(?:forrige|foregående) (?:periode|kvartal|måned|uge|halvår|år)|"
     r"(?:perioden|kvartalet|måneden|ugen|halvåret|året) (?:før|inden)|"
     r"föregående (?:period|perioden|kvartal|kvartalet|månad|månaden|vecka|veckan|halvår|halvåret|år|året)|"
@@ -80,8 +81,17 @@ class Comparison:
     dropped: list[str] = field(default_factory=list)  # breakdowns a side asked for: sides compare totals
 
 
+# "compare revenue this year with last year", "sammenlign omsætning i år med sidste år", "jämför win rate
+# Norden och DACH": the verb first, the sides joined by with/to/and.
+LEAD = re.compile(r"^\s*(?:can you |could you |please |kan du |pls )?(?:compare|sammenlign|sammenligne|jämför|jämföra)\s+"
+                  r"(?P<a>.+?)\s+(?:with|to|and|against|med|og|mot|och)\s+(?P<b>.+?)\s*[?.!]*$", re.IGNORECASE)
+
+
 def split_sides(question: str) -> list[str] | None:
     """The question cut at its comparison words, or None when it compares nothing."""
+    lead = LEAD.match(question)
+    if lead:
+        return [lead.group("a").strip(" ,"), lead.group("b").strip(" ,")]
     parts = [p.strip(" ,?!.") for p in CUE.split(question)]
     if len(parts) < 2 or any(not p for p in parts):
         return None
@@ -102,7 +112,12 @@ def combine(question: str, sides: list[Parsed]) -> Comparison | None:
     spread = len(set(named)) == 1 and not any(s.filters.get("owner") for s in sides)
     whole = []
     for s in sides:
-        filters = {**{d: v for d, v in shared.items()}, **s.filters}
+        # a filter named on a side of no one in particular is not spread to a side that names someone:
+        # "win rate my team vs DACH" sets the team against the region
+        who = s.mine or s.my_team or s.everyone
+        filters = {**{d: v for d, v in shared.items()
+                      if not who or any(x.filters.get(d) and (x.mine or x.my_team or x.everyone) for x in sides)},
+                   **s.filters}
         takes = spread and not s.filters and not s.everyone
         whole.append(replace(s, kind="kpi", metric=s.metric or metric, period=s.period or shared_period,
                              filters=filters, mine=s.mine or takes and named[0][0],
