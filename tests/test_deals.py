@@ -390,6 +390,7 @@ def test_the_deals_behind_a_figure_narrowed_step_by_step(world, questions):
     quarter = d[~d["is_closed"] & _between(d, "close_date", "2026-10-01", "2026-12-31")]
     big = quarter[quarter["eur"] > 100_000]
     assert [a.value for a in answers[1:]] == [len(quarter), len(big), int(big["stalled"].sum())]
+    assert all(a.unused == [] for a in answers), [a.unused for a in answers]  # "the ones", "dem", "de"
     assert answers[0].value == pytest.approx(quarter["eur"].sum())
     assert all(a.lang == answers[0].lang for a in answers)
 

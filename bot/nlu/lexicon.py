@@ -233,6 +233,7 @@ will shall may might must please pls just only also all any some each every both
 let lets let's see want need like know am value values number total amount kpi kpis look looking compare compared
 versus vs doing doing? figure figures stats statistics report numbers currently current right now today's
 looks tracking ser ud ut got gotten fået fått att owns ejer äger instead stedet istället stället r u målt mätt sett measured terms
+ones them kun dem dom
 hvad hvor hvordan hvem hvilken hvilket hvilke er var være været har havde en et den det de der som og eller men i
 på af til fra med for om ved hos under over efter før vores vi jeg du din dit dine mig os man kan kunne vil skal må
 gerne lige bare også alle alt nogen noget hver samlet samlede i alt se vis viser giv fortæl hvad's tal nu aktuelle
