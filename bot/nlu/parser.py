@@ -340,7 +340,9 @@ class Parser:
                     if len(window) == len(phrase) and not any(t.used for t in window[1:]) \
                             and all(self.is_word(t.word, p) for t, p in zip(window[1:], phrase[1:])) \
                             and (not joined or self._conjoined(toks, i, len(phrase), commas)):
-                        size = sum(map(len, phrase))
+                        # the longest name; of equally long ones, the one spelled as the question spells it
+                        # ("genererad pipeline" is the Swedish name, not the Danish "genereret pipeline")
+                        size = (sum(map(len, phrase)), sum(t.word == p for t, p in zip(window, phrase)))
                         if best is None or size > best[0]:
                             best = (size, phrase, kid, lang, window)
         if best is None and joined:

@@ -269,6 +269,8 @@ PHRASINGS = [
     ("new pipeline by source this year", dict(metric="pipeline_created", group_by=["source"], period=TY)),
     ("hvor meget pipeline har vi skabt i dette kvartal", dict(metric="pipeline_created", period=TQ, lang="da")),
     ("hur mycket pipeline skapade vi förra månaden", dict(metric="pipeline_created", period=LM, lang="sv")),
+    # of two names as long, the one spelled as asked tells the language (it was the Danish "genereret")
+    ("genererad pipeline i år", dict(metric="pipeline_created", period=TY, lang="sv")),
     ("pipeline this quarter", dict(metric="pipeline", period=TQF)),
     ("revenue booked last month", dict(metric="revenue", period=LM, unused=[])),  # a KPI named twice
     # ---- "closed" is done, not closing; a name's spelling tells the language; short and mistyped words
