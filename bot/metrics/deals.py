@@ -18,14 +18,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from bot.metrics.catalog import Catalog
 from bot.metrics.context import FACTS, Note, day_seconds, filter_mask, store_array
 from bot.metrics.periods import Calendar, Period, parse_period
-from bot.metrics.store import NO_DATE, DealActivity, MetricsStore
+from bot.metrics.store import DAY, NO_DATE, MetricsStore
 
 RISKS = ("overdue", "stalled", "early_stage_closing", "missing_amount", "missing_close_date")
 DIMENSIONS = tuple(FACTS["deals"][1])  # what a deal list can be filtered by
 STALLED_DAYS = 30
 CLOSING_SOON_DAYS = 14
 EARLY_STAGE = 0.2
-DAY = 86_400
 
 
 class DealQuery(BaseModel):
@@ -82,7 +81,7 @@ def list_deals(store: MetricsStore, catalog: Catalog, query: DealQuery, cal: Cal
     result = DealResult(query, [], int(len(pos)), period, filters, store.base_currency, cal.as_of)
     result.rows = deal_rows(store, catalog, shown, cal.as_of, with_reasons=bool(query.risks),
                             stalled_days=query.stalled_days)
-    if query.risks and "stalled" in query.risks and deal_activity(store) is None:
+    if query.risks and "stalled" in query.risks and store.deal_activity() is None:
         result.notes.append(Note("no_history_for_stalled"))
     return result
 
@@ -150,7 +149,7 @@ def risk_flags(store: MetricsStore, catalog: Catalog, pos: np.ndarray, as_of: da
 def _stalled(store: MetricsStore, pos: np.ndarray, as_of: date, days: int = STALLED_DAYS) -> np.ndarray:
     """No history row dated D−days … D−1 (30 days unless asked); a deal with no history at all:
     created that many days or more before D."""
-    activity = deal_activity(store)
+    activity = store.deal_activity()
     if activity is None:
         return np.zeros(len(pos), dtype=bool)
     start = as_of - timedelta(days=days)
@@ -162,11 +161,6 @@ def _stalled(store: MetricsStore, pos: np.ndarray, as_of: date, days: int = STAL
     return np.where(never, old_enough, ~moved)
 
 
-def deal_activity(store: MetricsStore) -> DealActivity | None:
-    """The store's DealActivity, made once (None without a history)."""
-    return store.cached("deal_activity", lambda: (store.deal_activity(),))[0]  # `cached` takes None as not made
-
-
 def history_deal(store: MetricsStore) -> np.ndarray:
     """For each history row, the position of its deal (-1: a deal not in opportunities); made
     when the history loads, which keeps it instead of the rows' deal ids."""
@@ -176,7 +170,7 @@ def history_deal(store: MetricsStore) -> np.ndarray:
 
 def _last_change(store: MetricsStore) -> np.ndarray:
     """Per deal, the latest history timestamp in seconds (NO_DATE when it has none)."""
-    activity = deal_activity(store)
+    activity = store.deal_activity()
     return activity.last if activity is not None else np.full(len(store.deals), NO_DATE, dtype=np.int64)
 
 

@@ -122,10 +122,13 @@ class MetricsStore:
         self.cached("history_deal_pos", lambda: pos)
 
     def deal_activity(self) -> DealActivity | None:
-        """What deal lists read of the history (DealActivity); None without one. From the history when
-        it is loaded (digests, `data check`); else from its file's deal id and time alone, never kept:
-        a process that only answers holds no history rows (3.9M at 1M deals: 170 MB held, and 280
-        MB more at the peak of their load)."""
+        """What deal lists read of the history (DealActivity), made once; None without one. From the
+        history when it is loaded (digests, `data check`); else from its file's deal id and time alone,
+        never kept: a process that only answers holds no history rows (3.9M at 1M deals: 170 MB held,
+        and 280 MB more at the peak of their load)."""
+        return self.cached("deal_activity", lambda: (self._read_activity(),))[0]  # `cached` takes None as not made
+
+    def _read_activity(self) -> DealActivity | None:
         n = len(self.deals)
         if "opportunity_history" in self.tables:
             activity = DealActivity.Builder(n, len(self.tables["opportunity_history"]))

@@ -273,7 +273,8 @@ class Parser:
         kind = expr[0]
         if kind in ("of_year", "since_month", "month_range"):
             return _relative_expr(expr, cal)
-        first, last = _covered(toks, m.span())[0], _covered(toks, m.span())[-1]
+        covered = _covered(toks, m.span())
+        first, last = covered[0], covered[-1]
         before = toks[toks.index(first) - 1].word if toks.index(first) > 0 else ""
         after = toks[toks.index(last) + 1].word if toks.index(last) + 1 < len(toks) else ""
         if kind == "month":
@@ -317,20 +318,13 @@ class Parser:
             self._named_again(toks, kid)
 
     def _named_again(self, toks: list[Token], kid: str) -> None:
-        for i, tok in enumerate(toks):
-            for first in ([] if tok.used else self.candidates(tok.word)):
-                for phrase, other, _ in self.by_first.get(first, ()):
-                    window = toks[i:i + len(phrase)]
-                    if other == kid and len(window) == len(phrase) and not any(t.used for t in window) \
-                            and all(self.is_word(t.word, p) for t, p in zip(window[1:], phrase[1:])):
-                        for t in window:
-                            t.used = True
+        for _, _, other, _, window in self._names_spelled(toks):
+            if other == kid and not any(t.used for t in window):
+                for t in window:
+                    t.used = True
 
-    def _one_metric(self, toks: list[Token], out: Parsed, evidence: dict[str, float], joined: bool = False,
-                    commas: frozenset[tuple[str, str]] | set = frozenset()) -> None:
-        """The longest KPI name (in characters) that the question's words spell, in any language;
-        `joined`: only one that a conjunction ties to a KPI already read ("pipeline and win rate")."""
-        best = None
+    def _names_spelled(self, toks: list[Token]):
+        """Every KPI name the question's unused words spell: (position, name, KPI, language, its tokens)."""
         for i, tok in enumerate(toks):
             if tok.used:
                 continue
@@ -338,13 +332,22 @@ class Parser:
                 for phrase, kid, lang in self.by_first.get(first, ()):
                     window = toks[i:i + len(phrase)]
                     if len(window) == len(phrase) and not any(t.used for t in window[1:]) \
-                            and all(self.is_word(t.word, p) for t, p in zip(window[1:], phrase[1:])) \
-                            and (not joined or self._conjoined(toks, i, len(phrase), commas)):
-                        # the longest name; of equally long ones, the one spelled as the question spells it
-                        # ("genererad pipeline" is the Swedish name, not the Danish "genereret pipeline")
-                        size = (sum(map(len, phrase)), sum(t.word == p for t, p in zip(window, phrase)))
-                        if best is None or size > best[0]:
-                            best = (size, phrase, kid, lang, window)
+                            and all(self.is_word(t.word, p) for t, p in zip(window[1:], phrase[1:])):
+                        yield i, phrase, kid, lang, window
+
+    def _one_metric(self, toks: list[Token], out: Parsed, evidence: dict[str, float], joined: bool = False,
+                    commas: frozenset[tuple[str, str]] | set = frozenset()) -> None:
+        """The longest KPI name (in characters) that the question's words spell, in any language;
+        `joined`: only one that a conjunction ties to a KPI already read ("pipeline and win rate")."""
+        best = None
+        for i, phrase, kid, lang, window in self._names_spelled(toks):
+            if joined and not self._conjoined(toks, i, len(phrase), commas):
+                continue
+            # the longest name; of equally long ones, the one spelled as the question spells it
+            # ("genererad pipeline" is the Swedish name, not the Danish "genereret pipeline")
+            size = (sum(map(len, phrase)), sum(t.word == p for t, p in zip(window, phrase)))
+            if best is None or size > best[0]:
+                best = (size, phrase, kid, lang, window)
         if best is None and joined:
             return
         if best is None:
