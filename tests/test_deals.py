@@ -39,7 +39,7 @@ def _reasons(deals: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     early = {k for k, v in settings["stage_probability"].items() if v <= 0.2}
     window = history[(history["changed_at"] >= D - timedelta(days=30)) & (history["changed_at"] < D)]
     moved = set(window["opportunity_id"])
-    has_history = set(history["opportunity_id"])
+    has_history = set(history.loc[history["changed_at"] < D, "opportunity_id"])  # as of D: none later
     d = deals[["opportunity_id", "close_date", "created_date", "amount", "stage"]].copy()
     d["overdue"] = d["close_date"] < D
     d["stalled"] = [(oid not in moved) if oid in has_history else bool(created <= D - timedelta(days=30))
@@ -156,7 +156,7 @@ def test_a_stall_of_the_questions_own_length(world, question, days):
     history = pd.read_parquet(assistant.engine.store.config.sources["opportunity_history"].path)
     start = D - timedelta(days=days)
     moved = set(history.loc[(history["changed_at"] >= start) & (history["changed_at"] < D), "opportunity_id"])
-    known = set(history["opportunity_id"])
+    known = set(history.loc[history["changed_at"] < D, "opportunity_id"])
     stalled = d["opportunity_id"].map(lambda o: o not in moved) & (
         d["opportunity_id"].isin(known) | (d["created_date"] <= start))
     expected = d[~d["is_closed"] & stalled]

@@ -32,7 +32,7 @@ from bot.metrics.context import Note
 from bot.metrics.deals import DealQuery
 from bot.metrics.engine import Engine, KpiResult
 from bot.metrics.periods import Calendar, parse_period, shift_year
-from bot.metrics.plan import QueryPlan
+from bot.metrics.plan import QueryPlan, Threshold
 from bot.nlu.compare import Comparison
 from bot.nlu.forms import question_form
 from bot.nlu.parser import Parsed, Parser
@@ -396,7 +396,9 @@ class Assistant:
             raise PlanError(t("too_many_breakdowns", parsed.lang, dims=dims))
         return QueryPlan(metric=parsed.metric, period=parsed.period, compare=parsed.compare,
                          filters=self._asker_filters(parsed, who, store), group_by=parsed.group_by,
-                         order=parsed.order, limit=parsed.limit)
+                         order=parsed.order, limit=parsed.limit,
+                         threshold=Threshold(op=parsed.threshold[0], value=parsed.threshold[1])
+                         if parsed.threshold and parsed.group_by else None)
 
     def _asker_filters(self, parsed: Parsed, who: Identity, store) -> dict[str, list[str]]:
         """The question's filters, with "my" and "my team" read as the asker's owners or team."""

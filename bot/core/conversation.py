@@ -50,6 +50,9 @@ class Conversation:
             group_by=[d for d in (parsed.group_by or prev.group_by) if d not in parsed.filters],
             order=parsed.order or prev.order,
             limit=parsed.limit or (prev.limit if not parsed.group_by else None),
+            # "and last quarter?" after "reps below 50% attainment": the same line, for the same KPI
+            threshold=parsed.threshold or (prev.threshold if not parsed.group_by and parsed.metric in (None, prev.metric)
+                                           else None),
             # "what about Karin?" after "my team's": whoever is named now replaces the asker
             mine=parsed.mine or prev.mine and "owner" not in parsed.filters,
             my_team=parsed.my_team or prev.my_team and "owner" not in parsed.filters,

@@ -85,7 +85,15 @@ def headline(result: KpiResult, lang: str = "en", names: dict[str, str] | None =
     if result.group_by:
         dims = f" {t('and', lang)} ".join(dimension_word(d, lang) for d in result.group_by)
         by = f", {t('by', lang)} {dims}"
+    if result.threshold is not None:
+        by += ", " + threshold_words(result, lang)
     return f"{kpi_name(result.kpi, lang)}{scope_words(result.filters, lang, names)}, {period_words(result, lang)}{by}"
+
+
+def threshold_words(result: KpiResult, lang: str) -> str:
+    """'below 50.0%', 'over EUR 1,000,000': the line a breakdown's rows were kept by."""
+    kpi, line = result.kpi, result.threshold
+    return t(f"threshold_{line.op}", lang, value=format_value(line.value, shown_unit(kpi, kpi.unit), result.currency, lang))
 
 
 def kpi_sentence(result: KpiResult, lang: str = "en", names: dict[str, str] | None = None,
@@ -96,6 +104,9 @@ def kpi_sentence(result: KpiResult, lang: str = "en", names: dict[str, str] | No
     text += f" {t('overall', lang)}." if result.group_by else "."
     if result.target and result.target.get("target"):
         text += " " + target_words(result.target, lang)
+    if result.threshold is not None and result.groups is not None:
+        text += " " + t("threshold_none" if not result.rows else "threshold_count", lang,
+                        n=number(len(result.rows), lang), total=number(result.groups, lang))
     if result.rows and with_rows:
         shown = [f"{row_label(r, result.group_by, lang)} {format_value(r['value'], shown_unit(kpi, kpi.unit), result.currency, lang)}"
                  for r in result.rows[:5]]

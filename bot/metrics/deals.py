@@ -81,7 +81,7 @@ def list_deals(store: MetricsStore, catalog: Catalog, query: DealQuery, cal: Cal
     result = DealResult(query, [], int(len(pos)), period, filters, store.base_currency, cal.as_of)
     result.rows = deal_rows(store, catalog, shown, cal.as_of, with_reasons=bool(query.risks),
                             stalled_days=query.stalled_days)
-    if query.risks and "stalled" in query.risks and store.deal_activity() is None:
+    if query.risks and "stalled" in query.risks and store.last_changes(day_seconds(cal.as_of)) is None:
         result.notes.append(Note("no_history_for_stalled"))
     return result
 
@@ -147,18 +147,16 @@ def risk_flags(store: MetricsStore, catalog: Catalog, pos: np.ndarray, as_of: da
 
 
 def _stalled(store: MetricsStore, pos: np.ndarray, as_of: date, days: int = STALLED_DAYS) -> np.ndarray:
-    """No history row dated D−days … D−1 (30 days unless asked); a deal with no history at all:
+    """No history row dated D−days … D−1 (30 days unless asked); a deal with no history before D:
     created that many days or more before D."""
-    activity = store.deal_activity()
-    if activity is None:
+    last = store.last_changes(day_seconds(as_of))
+    if last is None:
         return np.zeros(len(pos), dtype=bool)
-    start = as_of - timedelta(days=days)
-    moved = store.cached(("deal_moved", start, as_of), lambda: activity.changed_between(
-        day_seconds(start) // DAY, day_seconds(as_of) // DAY))[pos]
-    never = activity.last[pos] == NO_DATE
+    start = day_seconds(as_of - timedelta(days=days))
+    last = last[pos]
     created = store_array(store, "opportunities", "created_date")[pos]
-    old_enough = (created != NO_DATE) & (created <= day_seconds(start))
-    return np.where(never, old_enough, ~moved)
+    old_enough = (created != NO_DATE) & (created <= start)
+    return np.where(last == NO_DATE, old_enough, last < start)
 
 
 def history_deal(store: MetricsStore) -> np.ndarray:
@@ -168,10 +166,10 @@ def history_deal(store: MetricsStore) -> np.ndarray:
     return store.cached("history_deal_pos", lambda: np.empty(0, dtype=np.int32))  # no history at all
 
 
-def _last_change(store: MetricsStore) -> np.ndarray:
-    """Per deal, the latest history timestamp in seconds (NO_DATE when it has none)."""
-    activity = store.deal_activity()
-    return activity.last if activity is not None else np.full(len(store.deals), NO_DATE, dtype=np.int64)
+def _last_change(store: MetricsStore, as_of: date) -> np.ndarray:
+    """Per deal, its latest history change before as_of, in seconds (NO_DATE when it has none)."""
+    last = store.last_changes(day_seconds(as_of))
+    return last if last is not None else np.full(len(store.deals), NO_DATE, dtype=np.int64)
 
 
 def _stage_probability(store: MetricsStore, catalog: Catalog) -> np.ndarray:
@@ -197,7 +195,7 @@ def _sort(store: MetricsStore, pos: np.ndarray, query: DealQuery, as_of: date) -
     elif query.order_by == "age":  # oldest first: the earliest created_date
         key = -_dates_as_float(store_array(store, "opportunities", "created_date")[pos])
     else:  # longest since the last change first
-        key = -_dates_as_float(_last_change(store)[pos])
+        key = -_dates_as_float(_last_change(store, as_of)[pos])
     signed = np.where(np.isnan(key), np.inf, -key if query.desc else key)
     if len(signed) > query.limit:
         cut = np.partition(signed, query.limit - 1)[query.limit - 1]

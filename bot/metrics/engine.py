@@ -19,7 +19,7 @@ from bot.metrics.deals import DealQuery, DealResult, list_deals
 from bot.metrics.formulas import compute
 from bot.metrics.fx import month_index
 from bot.metrics.periods import Calendar, Period, parse_period
-from bot.metrics.plan import QueryPlan, check_plan
+from bot.metrics.plan import QueryPlan, Threshold, check_plan
 from bot.metrics.store import MetricsStore, StoreHolder
 
 # The table a KPI's filters are checked against, by formula kind.
@@ -41,6 +41,9 @@ class KpiResult:
     as_of: date | None = None
     # Attainment against a target (kpis.md, Targets): revenue, target, gap and pace beside the ratio.
     target: dict[str, object] | None = None
+    # A threshold's breakdown: the line rows were kept by, and how many rows there were before.
+    threshold: Threshold | None = None
+    groups: int | None = None
 
 
 class Engine:
@@ -66,13 +69,14 @@ class Engine:
         filters = {dim: self.canonical_values(store, kpi, dim, values) for dim, values in plan.filters.items()}
         ctx = self._context(store, plan, period, cal, filters, scope)
         result = KpiResult(kpi, None, period, filters, list(plan.group_by), as_of=cal.as_of,
-                           currency=store.base_currency if kpi.unit == "currency" else None)
+                           currency=store.base_currency if kpi.unit == "currency" else None,
+                           threshold=plan.threshold)
         if period is not None and period.start > cal.as_of and not kpi.forward:
             ctx.note("not_started", as_of=cal.as_of.isoformat())
         else:
             result.value = _clean(compute(ctx, kpi, []))
             if plan.group_by:
-                result.rows = self._rows(ctx, kpi, plan)
+                result.rows, result.groups = self._rows(ctx, kpi, plan)
             if kpi.id == "quota_attainment" and period is not None:
                 result.target = self._target_parts(ctx, period, cal)
         self._freshness_note(ctx, period, store, cal)
@@ -175,9 +179,13 @@ class Engine:
         """What one query's formulas read (the warehouse backend's computes in SQL)."""
         return Ctx(store, self.catalog, plan, period, cal, filters, scope)
 
-    def _rows(self, ctx: Ctx, kpi: Kpi, plan: QueryPlan) -> list[dict]:
+    def _rows(self, ctx: Ctx, kpi: Kpi, plan: QueryPlan) -> tuple[list[dict], int]:
+        """The breakdown's rows in the order asked, and how many rows it has (before a threshold)."""
         grouped = compute(ctx, kpi, list(plan.group_by))
         grouped = grouped.replace([np.inf, -np.inf], np.nan)
+        groups = int(grouped.notna().sum())
+        if plan.threshold is not None:  # a row without a value is on neither side of the line
+            grouped = grouped[plan.threshold.holds(grouped).fillna(False).astype(bool)]
         time_dims = [d for d in plan.group_by if d in ("month", "quarter")]
         if time_dims and plan.limit is None:
             grouped = grouped.sort_index()
@@ -194,7 +202,7 @@ class Engine:
                     row[f"{dim}_name"] = names.get(row[dim])
         for row, value in zip(rows, grouped.to_numpy()):
             row["value"] = _clean(value)
-        return rows
+        return rows, groups
 
     @staticmethod
     def _label(ctx: Ctx, dim: str, key: object) -> str | None:

@@ -17,6 +17,19 @@ from bot.metrics.catalog import Catalog, Kpi
 TIME_DIMENSIONS = ("month", "quarter")
 
 
+class Threshold(BaseModel):
+    """A breakdown's rows kept by their value: ratios as fractions (0.5 is 50%), amounts in the
+    base currency."""
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    op: Literal["gt", "ge", "lt", "le"]
+    value: float
+
+    def holds(self, values):  # noqa: ANN001, ANN201 (a number or a pandas Series)
+        return {"gt": values > self.value, "ge": values >= self.value, "lt": values < self.value,
+                "le": values <= self.value}[self.op]
+
+
 class QueryPlan(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -30,6 +43,8 @@ class QueryPlan(BaseModel):
     group_by: list[str] = Field(default_factory=list, max_length=2)
     order: Literal["desc", "asc"] | None = None
     limit: int | None = Field(default=None, ge=1, le=1000)
+    # Only the breakdown's rows past this line ("reps below 50% attainment"); needs a group_by.
+    threshold: Threshold | None = None
 
     @field_validator("filters", mode="before")
     @classmethod
@@ -54,6 +69,8 @@ def check_plan(plan: QueryPlan, catalog: Catalog) -> Kpi:
     for dim in [*plan.group_by, *plan.filters]:
         if dim not in kpi.dimensions:
             raise UnknownDimension(kpi.id, dim, list(kpi.dimensions))
+    if plan.threshold is not None and not plan.group_by:
+        raise PlanError("A threshold keeps rows of a breakdown: name the group_by it applies to.")
     for dim, values in plan.filters.items():
         if dim in TIME_DIMENSIONS:
             raise PlanError(f"Filter {dim} through the period instead (e.g. period 'March 2025' or 'Q3').")

@@ -121,35 +121,40 @@ class MetricsStore:
             columns=["_row", "opportunity_id"])
         self.cached("history_deal_pos", lambda: pos)
 
-    def deal_activity(self) -> DealActivity | None:
-        """What deal lists read of the history (DealActivity), made once; None without one. From the
+    def last_changes(self, before: int) -> np.ndarray | None:
+        """Per deal, its latest history change before `before` (seconds; NO_DATE: none), what stalled
+        deals and the "longest unchanged" order read as of a day; None without a history. From the
         history when it is loaded (digests, `data check`); else from its file's deal id and time alone,
         never kept: a process that only answers holds no history rows (3.9M at 1M deals: 170 MB held,
-        and 280 MB more at the peak of their load)."""
-        return self.cached("deal_activity", lambda: (self._read_activity(),))[0]  # `cached` takes None as not made
+        and 280 MB more at the peak of their load), only 8 bytes a deal. Kept for the two latest
+        `before`s: askers in time zones either side of midnight are as of two days."""
+        with self._lock:
+            held = self.derived.setdefault("last_changes", {})
+            if before not in held:
+                for old in list(held)[:-1]:
+                    del held[old]
+                held[before] = self._read_last_changes(before)
+            return held[before]
 
-    def _read_activity(self) -> DealActivity | None:
-        n = len(self.deals)
+    def _read_last_changes(self, before: int) -> np.ndarray | None:
+        latest = LatestChange(len(self.deals), before)
         if "opportunity_history" in self.tables:
-            activity = DealActivity.Builder(n, len(self.tables["opportunity_history"]))
-            activity.add(self.derived["history_deal_pos"],
-                        self.tables["opportunity_history"]["changed_at"].to_numpy().view(np.int64))
-            return activity.build()
+            latest.add(self.derived["history_deal_pos"],
+                       self.tables["opportunity_history"]["changed_at"].to_numpy().view(np.int64))
+            return latest.last
         src = self.config.sources.get("opportunity_history")
         if src is None:
             return None
-        activity = _parquet_activity(src, self.deals["opportunity_id"])
-        if activity is None:  # CSV, or a file the batched read cannot take as it is: read and checked as a table
+        if not _parquet_last_changes(src, self.deals["opportunity_id"], latest):
+            # CSV, or a file the batched read cannot take as it is: read and checked as a table
             frame = read_table(src, self.config, self.report, only=("opportunity_id", "changed_at"))
             if frame is None:
                 return None
-            activity = DealActivity.Builder(n, len(frame))
-            activity.add(positions(self.deals["opportunity_id"], frame["opportunity_id"]),
-                        frame["changed_at"].to_numpy().view(np.int64))
+            latest.add(positions(self.deals["opportunity_id"], frame["opportunity_id"]),
+                       frame["changed_at"].to_numpy().view(np.int64))
             del frame
-        built = activity.build()
         _give_back()
-        return built
+        return latest.last
 
     def has(self, table: str) -> bool:
         return table in self.tables and len(self.tables[table]) > 0
@@ -211,69 +216,35 @@ DAY = 86_400
 HISTORY_BATCH = 1 << 18
 
 
-@dataclass(frozen=True)
-class DealActivity:
-    """What deal lists read of the history: each deal's latest change, and which deals changed on
-    which day: per day `days[i]`, its deals `deals[starts[i]:starts[i + 1]]`. 4 bytes a history row,
-    where the rows as loaded take about 45."""
-    last: np.ndarray  # per deal: its latest change in seconds (NO_DATE: none)
-    days: np.ndarray  # the days with a change (days since 1970), ascending
-    starts: np.ndarray  # len(days) + 1 offsets into `deals`
-    deals: np.ndarray  # int32 deal positions, grouped by day
+class LatestChange:
+    """Each deal's latest history change before a time, taken a batch of rows at a time."""
 
-    def changed_between(self, first_day: int, end_day: int) -> np.ndarray:
-        """Per deal: a change dated first_day … end_day − 1 (days since 1970)."""
-        lo, hi = np.searchsorted(self.days, [first_day, end_day])
-        out = np.zeros(len(self.last), dtype=bool)
-        out[self.deals[self.starts[lo]:self.starts[hi]]] = True
-        return out
+    def __init__(self, n_deals: int, before: int) -> None:
+        self.before = before
+        self.last = np.full(n_deals, NO_DATE, dtype=np.int64)
 
-    class Builder:
-        """Takes the history's (deal position, time in seconds) a batch at a time, each row as one
-        int64 (day × deals + deal), so a batch's arrays can go before the next is read."""
-
-        def __init__(self, n_deals: int, rows: int) -> None:
-            self.n = max(n_deals, 1)
-            self.last = np.full(n_deals, NO_DATE, dtype=np.int64)
-            self.keys, self.filled = np.empty(rows, dtype=np.int64), 0
-
-        def add(self, deal: np.ndarray, at: np.ndarray) -> None:
-            ok = (deal >= 0) & (at != NO_DATE)  # rows of no known deal, or without a time, say nothing
-            if not ok.all():
-                deal, at = deal[ok], at[ok]
-            np.maximum.at(self.last, deal, at)
-            key = self.keys[self.filled:self.filled + len(at)]
-            np.floor_divide(at, DAY, out=key)
-            key *= self.n
-            key += deal
-            self.filled += len(at)
-
-        def build(self) -> DealActivity:
-            key = self.keys[:self.filled]
-            key.sort()  # by day, then deal; a deal changed twice in a day is there twice, which is harmless
-            span = np.arange(key[0] // self.n, key[-1] // self.n + 2) if len(key) else np.zeros(1, dtype=np.int64)
-            bounds = np.searchsorted(key, span * self.n)  # where each day of the span starts
-            some = np.flatnonzero(np.diff(bounds))  # the days with a change
-            key %= self.n
-            return DealActivity(self.last, span[some], np.append(bounds[some], len(key)), key.astype(np.int32))
+    def add(self, deal: np.ndarray, at: np.ndarray) -> None:
+        """Rows as (deal position, time in seconds); rows of no known deal, without a time (NO_DATE)
+        or at `before` or later say nothing."""
+        ok = (deal >= 0) & (at != NO_DATE) & (at < self.before)
+        np.maximum.at(self.last, deal[ok], at[ok])
 
 
-def _parquet_activity(src: TableSource, deal_ids: pd.Series) -> DealActivity.Builder | None:
-    """The history's activity from a Parquet file, a batch at a time, its ids looked up in the deals'
-    (rows of no known deal or without a time are skipped, as the table's checks would set them
-    aside; `data check` reports them). None when the file is not Parquet, lacks either column, holds
-    the time as text, or cannot be read: read_table then reads it, and says why."""
+def _parquet_last_changes(src: TableSource, deal_ids: pd.Series, latest: LatestChange) -> bool:
+    """`latest` from a Parquet history, a batch at a time, its ids looked up in the deals' (rows of
+    no known deal or without a time are skipped, as the table's checks would set them aside; `data
+    check` reports them). False when the file is not Parquet, lacks either column, holds the time
+    as text, or cannot be read: read_table then reads it, and says why."""
     names = [src.columns.get(c, c) for c in ("opportunity_id", "changed_at")]
     if src.path.suffix.lower() != ".parquet" or not src.path.exists():
-        return None
+        return False
     try:
         file = pq.ParquetFile(src.path)
         schema = file.schema_arrow
         if not all(n in schema.names for n in names) or not pa.types.is_timestamp(schema.field(names[1]).type):
-            return None
+            return False
         keys = arrow_text(deal_ids).combine_chunks()
         every = np.arange(len(keys), dtype=np.int32)
-        activity = DealActivity.Builder(len(deal_ids), file.metadata.num_rows)
         for batch in file.iter_batches(batch_size=HISTORY_BATCH, columns=names):
             ids = pc.cast(batch.column(0), pa.string()).dictionary_encode()
             # The batch's few distinct ids are hashed, not the million deals' (70 MB of hash table).
@@ -283,11 +254,11 @@ def _parquet_activity(src: TableSource, deal_ids: pd.Series) -> DealActivity.Bui
             deal = found[ids.indices.fill_null(-1).to_numpy(zero_copy_only=False)]
             at = batch.column(1).to_numpy(zero_copy_only=False).astype("datetime64[s]").view(np.int64)
             del batch, ids
-            activity.add(deal, at)
+            latest.add(deal, at)
             _give_back()
     except (OSError, pa.ArrowException):
-        return None
-    return activity
+        return False
+    return True
 
 
 def convert_history(frame: pd.DataFrame, deals: pd.DataFrame, fx: FxTable, base: str,

@@ -401,6 +401,23 @@ AMOUNT = re.compile(
     # "for more than 60 days", "over 20%": a time or a share, never an amount
     r"(?!\s*(?:%|(?:percent|procent|days?|dage?n?|dagar|dygn|weeks?|uger?|veckor|vecka|months?|måneder|måned|"
     r"månader|månad|years?|år|hours?|timer|timmar|quarters?|kvartaler|kvartal)\b))")
+# A breakdown's rows kept by their value: "reps below 50% attainment", "regions with a win rate over
+# 30 %", "sælgere med mere end 2 mio. i pipeline", "säljare under 80 % av budget".
+THRESHOLD = re.compile(
+    r"(?<![\w-])(?P<cmp>more than|greater than|higher than|at least|over|above|exceeding|>=?|mere end|højere end|"
+    r"større end|mer än|högre än|större än|minst|mindst|över|under|below|less than|lower than|at most|<=?|"
+    r"mindre end|lavere end|mindre än|lägre än|højst|högst)\s*(?:eur|€|dkk|sek|usd|gbp|kr\.?)?\s*"
+    r"(?P<num>\d{1,3}(?:[ .,\u00a0]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?)\s*"
+    r"(?P<unit>%|percent|procent|k|m|mn|mio|mill|million|millioner|miljoner|miljon|thousand|tusind|tusen|t)?"
+    r"(?!\s*(?:days?|dage?n?|dagar|dygn|weeks?|uger?|veckor|vecka|months?|måneder|måned|månader|månad|years?|år|"
+    r"hours?|timer|timmar|quarters?|kvartaler|kvartal)\b)(?![\w])")
+THRESHOLD_OP = {**{w: "gt" for w in ("more than", "greater than", "higher than", "over", "above", "exceeding", ">",
+                                     "mere end", "højere end", "større end", "mer än", "högre än", "större än", "över")},
+                **{w: "ge" for w in ("at least", ">=", "minst", "mindst")},
+                **{w: "lt" for w in ("under", "below", "less than", "lower than", "<", "mindre end", "lavere end",
+                                     "mindre än", "lägre än")},
+                **{w: "le" for w in ("at most", "<=", "højst", "högst")}}
+PERCENT_UNITS = {"%", "percent", "procent"}
 AMOUNT_BELOW = {"under", "below", "less than", "smaller than", "<", "<=", "mindre end", "mindre än", "højst", "högst"}
 AMOUNT_UNITS = {"k": 1e3, "thousand": 1e3, "tusind": 1e3, "tusen": 1e3, "t": 1e3, "m": 1e6, "mn": 1e6, "mio": 1e6,
                 "mill": 1e6, "million": 1e6, "millioner": 1e6, "miljoner": 1e6, "miljon": 1e6}

@@ -70,6 +70,7 @@ class Parsed:
     group_by: list[str] = field(default_factory=list)
     order: str | None = None
     limit: int | None = None
+    threshold: tuple[str, float] | None = None  # the breakdown's rows kept: ("lt", 0.5) for "below 50%"
     mine: bool = False
     my_team: bool = False
     everyone: bool = False  # a comparison's side that is the whole company ("my win rate vs the company")
@@ -196,6 +197,7 @@ class Parser:
                 self._metric(toks, out, evidence, commas)
                 self._created_pipeline(toks, out)
                 self._breakdown(toks, out)
+                self._threshold(toks, out, head)
                 if out.metric == "quota_attainment" and out.group_by and not out.ranked \
                         and lx.BEHIND.search(" ".join(t.word for t in toks)):
                     out.order = "asc"  # "which reps are behind on quota": the furthest behind first
@@ -657,6 +659,55 @@ class Parser:
                         t.used = True
                 elif free[i].word in lx.WHO and not out.group_by:
                     self._who_most(free, i, out)
+
+    def _threshold(self, toks: list[Token], out: Parsed, question: str) -> None:
+        """'reps below 50% attainment', 'regions with pipeline over 1m', 'hvem ligger under 80 % af
+        budget': the breakdown's rows kept by their value, the furthest past the line first. A share
+        bounds a ratio, an amount anything else ("% of quota" is attainment). With no breakdown,
+        'who' is the reps and a plural dimension noun its dimension ("regions with …"). An amount said
+        of the deals ('win rate on deals over 100k') bounds no row: it stays unused, and the answer
+        says so."""
+        m = lx.THRESHOLD.search(question.lower()) if out.metric else None
+        if m is None:
+            return
+        unit = m.group("unit")
+        share = unit in lx.PERCENT_UNITS
+        value = _amount(m.group("num"), None if share else unit)
+        if share and out.metric == "quota":
+            out.metric = "quota_attainment"
+        if value is None or share != (self.catalog.kpis[out.metric].unit == "ratio"):
+            return
+        words = [self._unused_word(toks, part) for part in tokens(normalise(m.group(0)).lower())]
+        words = [t for t in words if t is not None]
+        first = self._position(toks, words[0]) if words else -1
+        if first > 0 and first - 1 in self._deal_nouns(toks):
+            return
+        if not out.group_by and not self._rows_asked(toks, out):
+            return
+        op = lx.THRESHOLD_OP[m.group("cmp")]
+        out.threshold = (op, value / 100 if share else value)
+        if not out.ranked:  # "which reps are under 50%": the furthest below first ('which' alone says desc)
+            out.order = "asc" if op in ("lt", "le") else "desc"
+        for t in words:
+            t.used = True
+
+    @staticmethod
+    def _unused_word(toks: list[Token], word: str) -> Token | None:
+        return next((t for t in toks if not t.used and t.word == word), None)
+
+    def _rows_asked(self, toks: list[Token], out: Parsed) -> bool:
+        """'who …' (the reps), or a plural dimension noun ('regions with …'): the breakdown a
+        threshold asks for when the question names none."""
+        free = [t for t in toks if not t.used]
+        for i, t in enumerate(free):
+            dim, words = ("owner", [t]) if t.word in lx.WHO else self._dimension(free, i)
+            last = words[-1].word if words else ""
+            if dim is not None and (t.word in lx.WHO or _plural(last) or last.endswith(("ere", "are"))):  # sælgere, säljare
+                out.group_by = [dim]
+                for w in words:
+                    w.used = True
+                return True
+        return False
 
     def _who_most(self, free: list[Token], i: int, out: Parsed) -> None:
         """'who sold the most this year', 'hvem har den højeste win rate', 'vem har sålt mest': the rep

@@ -316,7 +316,7 @@ def digest(store: Store | Path | str, rep_id: str, d: date) -> dict:
     recent: set[str] = set()
     if hist is not None:
         hist = hist[hist["opportunity_id"].isin(owner.keys())]
-        has_history = set(hist["opportunity_id"])
+        has_history = set(hist.loc[hist["changed_at"] < pd.Timestamp(D), "opportunity_id"])  # none later, as of D
         ws, we = pd.Timestamp(wstart), pd.Timestamp(wend) + pd.Timedelta(days=1)
         before = hist[hist["changed_at"] < ws].groupby("opportunity_id").tail(1).set_index("opportunity_id")
         inwin = hist[(hist["changed_at"] >= ws) & (hist["changed_at"] < we)]

@@ -112,37 +112,32 @@ def test_the_engine_reads_columns_without_copying_them(demo: Path) -> None:
     assert checked >= 20
 
 
-def _expected_changes(history: pd.DataFrame, deal_ids: list[str], first: date, end: date) -> tuple[dict, set]:
-    """Per deal id its latest change, and the deals changed first … end − 1, by plain pandas."""
+def _expected_changes(history: pd.DataFrame, deal_ids: list[str], before: date) -> dict:
+    """Per deal id its latest change before the day `before`, by plain pandas."""
     at = pd.to_datetime(history["changed_at"], utc=True).dt.tz_localize(None)
-    ok = history["opportunity_id"].isin(deal_ids) & at.notna()
-    rows = pd.DataFrame({"id": history["opportunity_id"][ok], "at": at[ok]})
-    last = rows.groupby("id")["at"].max().to_dict()
-    day = rows["at"].dt.normalize()
-    moved = set(rows["id"][(day >= pd.Timestamp(first)) & (day < pd.Timestamp(end))])
-    return last, moved
+    ok = history["opportunity_id"].isin(deal_ids) & at.notna() & (at < pd.Timestamp(before))
+    return pd.DataFrame({"id": history["opportunity_id"][ok], "at": at[ok]}).groupby("id")["at"].max().to_dict()
 
 
-def _check_changes(store, history: pd.DataFrame, first: date, end: date) -> None:
+def _check_changes(store, history: pd.DataFrame, *days: date) -> None:
     ids = store.deals["opportunity_id"].astype(str).tolist()
-    last, moved = _expected_changes(history, ids, first, end)
-    changes = store.deal_activity()
-    got_last = {i: pd.Timestamp(int(s), unit="s") for i, s in zip(ids, changes.last) if s != store_module.NO_DATE}
-    assert got_last == last
-    got = changes.changed_between(int(np.datetime64(first, "D").astype(int)), int(np.datetime64(end, "D").astype(int)))
-    assert {i for i, m in zip(ids, got) if m} == moved
+    for day in days:
+        last = store.last_changes(int(pd.Timestamp(day).timestamp()))
+        got = {i: pd.Timestamp(int(s), unit="s") for i, s in zip(ids, last) if s != store_module.NO_DATE}
+        expected = _expected_changes(history, ids, day)
+        assert got == expected and len(expected) > 10, day
 
 
 def test_deal_lists_read_the_history_without_keeping_it(demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """What deal lists read of the history (the latest change per deal, the deals changed in a window)
-    comes from two columns of its file, a batch at a time, and the history's rows are not kept; it
+    """What deal lists read of the history (each deal's latest change before a day) comes from two
+    columns of its file, a batch at a time, and the history's rows are not kept; it
     equals what the loaded history gives, and what pandas makes of the raw file."""
     history = pd.read_parquet(demo / "opportunity_history.parquet")
     monkeypatch.setattr(store_module, "HISTORY_BATCH", 1000)  # several batches, as at a million deals
     store = load_store(demo)
-    _check_changes(store, history, date(2026, 10, 21), date(2026, 11, 20))
+    _check_changes(store, history, date(2026, 11, 21), date(2026, 11, 20), date(2026, 10, 1))
     assert "opportunity_history" not in store.tables
-    _check_changes(load_store(demo, with_history=True), history, date(2026, 10, 21), date(2026, 11, 20))
+    _check_changes(load_store(demo, with_history=True), history, date(2026, 11, 20), date(2026, 10, 1))
 
 
 @pytest.mark.parametrize("times", ["timestamps", "text"])
@@ -168,7 +163,20 @@ def test_history_rows_of_no_known_deal_or_time_say_nothing(demo: Path, tmp_path:
     history.to_parquet(folder / "opportunity_history.parquet", row_group_size=700)
     store = load_store(folder)
     expected = history.assign(changed_at=pd.to_datetime(history["changed_at"], errors="coerce", utc=True, format="ISO8601"))
-    _check_changes(store, expected, date(2026, 9, 1), date(2026, 9, 15))
+    _check_changes(store, expected, date(2026, 9, 15), date(2027, 1, 1))
     if times == "text":
         bad = [p for p in store.report.problems if p.file == "opportunity_history.parquet"]
         assert {p.column for p in bad} == {"opportunity_id", "changed_at"}
+
+
+def test_latest_changes_are_kept_for_two_days_at_most(demo: Path) -> None:
+    """A process answers as of today for months: each day's latest changes (8 bytes a deal) must
+    not pile up; the two latest days asked stay, for askers either side of midnight."""
+    store = load_store(demo)
+    days = [int(pd.Timestamp(d).timestamp()) for d in ("2026-11-18", "2026-11-19", "2026-11-20")]
+    first = store.last_changes(days[0])
+    assert store.last_changes(days[0]) is first
+    store.last_changes(days[1])
+    store.last_changes(days[2])
+    assert list(store.derived["last_changes"]) == days[1:]
+    assert store.last_changes(days[1]) is store.derived["last_changes"][days[1]]

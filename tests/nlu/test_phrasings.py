@@ -313,6 +313,28 @@ PHRASINGS = [
     ("omsætning i samme periode sidste år", dict(metric="revenue", period=("2025-10-01", "2025-11-20"), unused=[])),
     ("intäkter samma period förra året", dict(metric="revenue", period=("2025-10-01", "2025-11-20"), lang="sv")),
     ("win rate the same month last year", dict(metric="win_rate", period=("2025-11-01", "2025-11-20"))),
+    # ---- a breakdown's rows past a line: shares bound ratios, amounts the rest; 'who' is the reps
+    ("which reps are below 50% attainment this quarter", dict(
+        metric="quota_attainment", group_by=["owner"], threshold=("lt", 0.5), order="asc", unused=[])),
+    ("who is above 100% of quota", dict(metric="quota_attainment", group_by=["owner"], threshold=("gt", 1.0),
+                                         order="desc", unused=[])),
+    ("regions with a win rate under 25% last quarter",
+     dict(metric="win_rate", group_by=["region"], threshold=("lt", 0.25), period=LQ, unused=[])),
+    ("reps with pipeline over 1,5m", dict(metric="pipeline", group_by=["owner"], threshold=("gt", 1.5e6), unused=[])),
+    ("win rate by segment at least 30 % this year", dict(metric="win_rate", group_by=["segment"],
+                                                         threshold=("ge", 0.3), period=TY, unused=[])),
+    ("hvilke sælgere ligger under 50 % af budget", dict(
+        metric="quota_attainment", group_by=["owner"], threshold=("lt", 0.5), order="asc", lang="da", unused=[])),
+    ("sælgere med mere end 2 mio. i pipeline", dict(metric="pipeline", group_by=["owner"], threshold=("gt", 2e6),
+                                                  lang="da")),
+    ("vilka säljare har över 30 % win rate i år", dict(metric="win_rate", group_by=["owner"], threshold=("gt", 0.3),
+                                                      period=TY, lang="sv", unused=[])),
+    ("regioner med högst 25 % win rate", dict(metric="win_rate", group_by=["region"], threshold=("le", 0.25),
+                                            lang="sv", unused=[])),
+    # not a line on the rows: an amount of the deals, a share of an amount, a line with no breakdown
+    ("win rate on deals over 100k this year", dict(metric="win_rate", group_by=[], threshold=None, unused=["100k"])),
+    ("pipeline by region over 30%", dict(metric="pipeline", group_by=["region"], threshold=None)),
+    ("is our win rate above 30% this year", dict(metric="win_rate", group_by=[], threshold=None)),
     # ---- mixed languages
     ("Hvad var revenue last quarter?", dict(metric="revenue", period=LQ)),
     ("win rate i Norden last quarter", dict(metric="win_rate", period=LQ, filters={"region": "Nordics"})),
@@ -342,6 +364,7 @@ def test_phrasing(ask, question, expect):
         "period": (answer.period["start"], answer.period["end"]) if answer.period else None,
         "filters": answer.filters, "limit": answer.plan.limit, "order": answer.plan.order,
         "compare": answer.plan.compare, "unused": answer.unused,
+        "threshold": (answer.threshold["op"], answer.threshold["value"]) if answer.threshold else None,
     }
     for key, want in expect.items():
         assert got[key] == want, f"{key}: {got[key]!r} != {want!r} ({answer.text})"
