@@ -41,6 +41,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+OPERATOR_POOL = os.environ.get("ARROW_DEFAULT_MEMORY_POOL")  # read before `common` imports bot, which sets it
 from common import demo_store  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -187,9 +188,13 @@ def main() -> None:
     restarts, floors = [], []
     with tempfile.TemporaryDirectory() as home:
         env = {**os.environ, "CCOBOT_HOME": home, "CCOBOT_DEMO_AS_OF": "2026-11-20", "PYTHONPATH": str(HERE.parent)}
+        # The floor is pandas as it comes: Arrow's own allocator, which bot/__init__.py (imported here
+        # through common) switches for the bot's processes.
+        bare = {k: v for k, v in env.items() if k != "ARROW_DEFAULT_MEMORY_POOL"} | (
+            {"ARROW_DEFAULT_MEMORY_POOL": OPERATOR_POOL} if OPERATOR_POOL else {})
         first_start = run(BOT, str(store), FIRST, SECOND, str(HERE / "questions.txt"), env=env)
         for _ in range(args.runs):
-            floors.append(run(FLOOR, str(store), env=env))
+            floors.append(run(FLOOR, str(store), env=bare))
             restarts.append(run(BOT, str(store), FIRST, SECOND, str(HERE / "questions.txt"), env=env))
         served = [serve(store, env) for _ in range(args.runs)]
     with tempfile.TemporaryDirectory() as home, tempfile.TemporaryDirectory() as seed:

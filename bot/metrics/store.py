@@ -391,10 +391,11 @@ def _libc():
 
 
 _LIBC = _libc()
-if _LIBC is not None and "ARROW_DEFAULT_MEMORY_POOL" not in os.environ:
+if _LIBC is not None and os.environ.get("ARROW_DEFAULT_MEMORY_POOL", "system") == "system":
     # Arrow's own allocator (mimalloc) keeps the pages a load freed (the Parquet buffers pandas
     # copied out of): about 100 MB resident at 1M deals. The system allocator hands them back
-    # through malloc_trim, as fast here (bench/bench_memory.py). ARROW_DEFAULT_MEMORY_POOL still chooses.
+    # through malloc_trim, as fast here (bench/bench_memory.py). This reaches what Python asks of
+    # Arrow; bot/__init__.py sets the environment so that Arrow's inner allocations follow too.
     pa.set_memory_pool(pa.system_memory_pool())
 M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
 if _LIBC is not None and "MALLOC_MMAP_THRESHOLD_" not in os.environ:
