@@ -259,7 +259,8 @@ VALUE_ALIASES = {
             "små og mellemstore", "små kunder", "small customers"],
     "expansion": ["expansion", "expansions", "upsell", "upsells", "cross-sell", "mersalg", "merförsäljning"],
     "renewal": ["renewal", "renewals", "fornyelse", "fornyelser", "förnyelse", "förnyelser", "förlängningar"],
-    "new": ["new business", "new logo", "new-business", "nysalg", "nyförsäljning"],
+    "new": ["new business", "new logo", "new-business", "nysalg", "nyförsäljning", "new deals", "nye aftaler",
+            "nya affärer"],
     "inbound": ["inbound", "indgående", "inkommande"],
     "outbound": ["outbound", "udgående", "utgående"],
     "partner": ["partner", "partners", "partner sourced", "partner-sourced", "partnere", "partnerkanal"],
@@ -279,6 +280,24 @@ COUNTRY_ALIASES = {
     "GB": ["uk", "the uk", "britain", "great britain", "england"], "US": ["usa", "the us", "the states"],
     "DE": ["deutschland"], "CH": ["schweiz", "suisse"], "AT": ["österreich"], "NL": ["holland"],
 }
+# The adjectives people say a market by ("Austrian customers", "tyske kunder", "svenska affärer").
+COUNTRY_ADJECTIVES = {
+    "AT": ["austrian", "østrigske", "østrigsk", "österrikiska", "österrikisk"],
+    "DE": ["german", "tyske", "tysk", "tyska"], "CH": ["swiss", "schweiziske", "schweizisk", "schweiziska"],
+    "DK": ["danish", "danske", "dansk", "danska"], "SE": ["swedish", "svenske", "svensk", "svenska"],
+    "NO": ["norwegian", "norske", "norsk", "norska"], "FI": ["finnish", "finske", "finsk", "finska"],
+    "IS": ["icelandic", "islandske", "isländska"], "GB": ["british", "britiske", "britisk", "brittiska", "english"],
+    "IE": ["irish", "irske", "irsk", "irländska"], "US": ["american", "amerikanske", "amerikansk", "amerikanska"],
+    "CA": ["canadian", "canadiske", "kanadensiska"], "NL": ["dutch", "hollandske", "nederländska"],
+    "FR": ["french", "franske", "franska"], "PL": ["polish", "polske", "polska"],
+}
+# A filter value these words stand before is left out ("win rate excluding renewals", "omsætning
+# uden for DACH", "intäkter utom partneraffärer"): the filter is every other value of its dimension.
+EXCLUDING = {("excluding",), ("excl",), ("except",), ("without",), ("not", "including"), ("other", "than"),
+             ("apart", "from"), ("outside",), ("outside", "of"), ("but", "not"), ("not", "in"), ("except", "for"),
+             ("ekskl",), ("eksklusive",), ("undtagen",), ("uden",), ("uden", "for"), ("bortset", "fra"),
+             ("ikke", "i"), ("udover",), ("exkl",), ("exklusive",), ("utom",), ("förutom",), ("utan",),
+             ("utanför",), ("inte", "i"), ("bortsett", "från")}
 
 # Words that introduce a team name ("team Nordics SMB", "holdet …").
 TEAM_CUES = {"team", "teamet", "hold", "holdet", "lag", "laget"}

@@ -25,6 +25,8 @@ from bot.nlu import lexicon as lx
 from bot.nlu.text import MAX_CHARS, detect_language, is_word, like, normalise, stem, tokens
 from bot.nlu.values import ValueIndex
 
+# Dimensions whose values a KPI's name may begin with ("new", "expansion", "partner").
+FILTER_DIMS = {"type", "source", "segment", "product_line", "industry", "channel", "stage"}
 KPI_HINTS = {"rate", "ratio", "kpi", "kpis", "metric", "metrics", "andel", "grad", "frekvens", "score",
              "total", "value", "værdi", "värde", "sum", "how", "hvor", "hur", "count", "antal"}
 
@@ -111,9 +113,20 @@ class Parser:
         for entry in self.metric_phrases:
             self.by_first.setdefault(entry[0][0], []).append(entry)
         self.name_words = {w for p, _, _ in self.metric_phrases for w in p} | {w for p, _ in self.dim_phrases for w in p}
+        # A name word is found by its stem in the languages it is a name in: the English stem of Danish
+        # "lukkerate" (win rate) is "lukker", Danish for "closes" ("pipeline der lukker næste måned").
+        langs: dict[str, set[str]] = {}
+        for phrase, _, lang in self.metric_phrases:
+            for w in phrase:
+                langs.setdefault(w, set()).add(lang)
+        for dim, by_lang in catalog.dimensions.items():
+            for lang, names in by_lang.items():
+                for n in names:
+                    for w in normalise(n).lower().split():
+                        langs.setdefault(w, set()).add(lang)
         self._stem_index: dict[str, set[str]] = {}
         for w in self.name_words:
-            for lang in ("en", "da", "sv"):
+            for lang in langs.get(w, ("en", "da", "sv")):
                 if len(w) >= 5:
                     self._stem_index.setdefault(stem(w, lang), set()).add(w)
         self._cands: dict[str, frozenset[str]] = {}
@@ -194,7 +207,7 @@ class Parser:
             deals = self._deal_list(toks, out, head)
             if not deals:  # word pairs a comma separates ("revenue, deals won and win rate") join KPIs too
                 commas = {(a.lower(), b.lower()) for a, b in re.findall(r"(\w+)\s*,\s*(\w+)", head)}
-                self._metric(toks, out, evidence, commas)
+                self._metric(toks, out, evidence, commas, values)
                 self._created_pipeline(toks, out)
                 self._breakdown(toks, out)
                 self._threshold(toks, out, head)
@@ -302,9 +315,9 @@ class Parser:
     # ------------------------------------------------------------ KPI
 
     def _metric(self, toks: list[Token], out: Parsed, evidence: dict[str, float],
-                commas: frozenset[tuple[str, str]] | set = frozenset()) -> None:
+                commas: frozenset[tuple[str, str]] | set = frozenset(), values: ValueIndex | None = None) -> None:
         """The longest KPI name the question spells; then more KPIs joined to it by "and", "og", "och"."""
-        self._one_metric(toks, out, evidence)
+        self._one_metric(toks, out, evidence, values=values)
         found = [(self._position(toks, out.metric_at), out.metric)] if out.metric else []
         while found and len(found) < 5:
             trial = Parsed(question="")
@@ -316,38 +329,49 @@ class Parser:
         if len(found) > 1:  # in the question's order
             kids = [kid for _, kid in sorted(found)]
             out.metric, out.more_metrics = kids[0], kids[1:]
+        read = [t for t in toks if t.used]
         for _, kid in found:  # "revenue booked today": a KPI named twice is one KPI
-            self._named_again(toks, kid)
+            self._named_again(toks, kid, read)
 
-    def _named_again(self, toks: list[Token], kid: str) -> None:
-        for _, _, other, _, window in self._names_spelled(toks):
-            if other == kid and not any(t.used for t in window):
+    def _named_again(self, toks: list[Token], kid: str, read: list[Token]) -> None:
+        """The KPI's other names in the question are the KPI too: said twice ("revenue booked"), or
+        overlapping the name read ("new pipeline created": "new pipeline" and "pipeline created")."""
+        for _, _, other, _, window in self._names_spelled(toks, free=False):
+            if other == kid and (not any(t.used for t in window) or any(t in read for t in window)):
                 for t in window:
                     t.used = True
 
-    def _names_spelled(self, toks: list[Token]):
-        """Every KPI name the question's unused words spell: (position, name, KPI, language, its tokens)."""
+    def _names_spelled(self, toks: list[Token], free: bool = True):
+        """Every KPI name the question's unused words spell (any words: not `free`): (position, name,
+        KPI, language, its tokens)."""
         for i, tok in enumerate(toks):
-            if tok.used:
+            if tok.used and free:
                 continue
             for first in self.candidates(tok.word):
                 for phrase, kid, lang in self.by_first.get(first, ()):
                     window = toks[i:i + len(phrase)]
-                    if len(window) == len(phrase) and not any(t.used for t in window[1:]) \
+                    if len(window) == len(phrase) and not (free and any(t.used for t in window[1:])) \
                             and all(self.is_word(t.word, p) for t, p in zip(window[1:], phrase[1:])):
                         yield i, phrase, kid, lang, window
 
     def _one_metric(self, toks: list[Token], out: Parsed, evidence: dict[str, float], joined: bool = False,
-                    commas: frozenset[tuple[str, str]] | set = frozenset()) -> None:
+                    commas: frozenset[tuple[str, str]] | set = frozenset(), values: ValueIndex | None = None) -> None:
         """The longest KPI name (in characters) that the question's words spell, in any language;
         `joined`: only one that a conjunction ties to a KPI already read ("pipeline and win rate")."""
         best = None
-        for i, phrase, kid, lang, window in self._names_spelled(toks):
+        spelled = list(self._names_spelled(toks))
+        for i, phrase, kid, lang, window in spelled:
             if joined and not self._conjoined(toks, i, len(phrase), commas):
                 continue
             # the longest name; of equally long ones, the one spelled as the question spells it
-            # ("genererad pipeline" is the Swedish name, not the Danish "genereret pipeline")
-            size = (sum(map(len, phrase)), sum(t.word == p for t, p in zip(window, phrase)))
+            # ("genererad pipeline" is the Swedish name, not the Danish "genereret pipeline"). A name
+            # that begins with a filter value ("nya affärer": deal type new; "expansion") comes after any
+            # other: "win rate för nya affärer" is the win rate of new deals, "expansion pipeline" the
+            # pipeline of expansion deals.
+            plain = values is None or not any(d in FILTER_DIMS for w in {phrase[0], " ".join(phrase)}
+                                              for d, _ in values.lookup(w, fuzzy=False)) \
+                or not any(k != kid and not set(map(id, w)) & set(map(id, window)) for _, _, k, _, w in spelled)
+            size = (plain, sum(map(len, phrase)), sum(t.word == p for t, p in zip(window, phrase)))
             if best is None or size > best[0]:
                 best = (size, phrase, kid, lang, window)
         if best is None and joined:
@@ -830,13 +854,34 @@ class Parser:
                     if not hits:
                         continue
                     dim, value = hits[0]
-                    out.filters.setdefault(dim, [])
-                    if value not in out.filters[dim]:
-                        out.filters[dim].append(value)
-                    for t in window:
+                    cue = self._excluding(toks, window)
+                    if cue and dim in ("owner", "account"):
+                        continue  # every other rep or account is no filter to list; left unused, and said
+                    if cue:
+                        others = [v for v in values.values_of(dim) if v != value and v not in out.filters.get(dim, [])]
+                        out.filters[dim] = [v for v in out.filters.get(dim, []) if v != value] or others
+                    else:
+                        out.filters.setdefault(dim, [])
+                        if value not in out.filters[dim]:
+                            out.filters[dim].append(value)
+                    for t in [*window, *cue]:
                         t.used = True
                         t.neutral = dim in ("owner", "account")
                     self._its_noun(toks, window, dim)
+
+    @staticmethod
+    def _excluding(toks: list[Token], window: list[Token]) -> list[Token]:
+        """The words that leave the value out ('excluding', 'not including the', 'uden for'), when they
+        stand just before it; else none."""
+        at = toks.index(window[0])
+        for skip in (0, 1):  # "excluding the renewals", "utom alla partneraffärer"
+            if skip and (at < 1 or toks[at - 1].word not in lx.STOPWORDS):
+                break
+            for cue in lx.EXCLUDING:
+                start = at - skip - len(cue)
+                if start >= 0 and tuple(t.word for t in toks[start:at - skip]) == cue:
+                    return toks[start:at]
+        return []
 
     def _its_noun(self, toks: list[Token], window: list[Token], dim: str) -> None:
         """'the retail industry', 'inbound source', 'software companies': the words after a value
@@ -850,9 +895,9 @@ class Parser:
     @staticmethod
     def _plausible(hit: tuple[str, str], window: list[Token], toks: list[Token]) -> bool:
         dim = hit[0]
-        if dim == "team":  # team names reuse region and segment words: only after "team"/"hold"/"lag"
-            i = toks.index(window[0])
-            return i > 0 and toks[i - 1].word in lx.TEAM_CUES
+        if dim == "team":  # team names reuse region and segment words: only beside "team"/"hold"/"lag"
+            i, j = toks.index(window[0]), toks.index(window[-1])
+            return i > 0 and toks[i - 1].word in lx.TEAM_CUES or j + 1 < len(toks) and toks[j + 1].word in lx.TEAM_CUES
         if dim == "owner" and len(window) == 1 and window[0].text.islower() and window[0].word in lx.STOPWORDS:
             return False
         return True

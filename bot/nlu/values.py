@@ -21,7 +21,7 @@ from rapidfuzz import fuzz, process
 from bot.metrics.store import MetricsStore
 from babel import Locale
 
-from bot.nlu.lexicon import COUNTRY_ALIASES, VALUE_ALIASES
+from bot.nlu.lexicon import COUNTRY_ADJECTIVES, COUNTRY_ALIASES, VALUE_ALIASES
 from bot.nlu.text import MAX_CHARS, is_word, normalise
 
 # dimension -> (table, column) where its values are listed
@@ -52,6 +52,11 @@ class ValueIndex:
     vocab: frozenset[str] | None = None  # the parser's spelling vocabulary with these words added
     max_words: int = 4
     accounts: "AccountNames | None" = None
+
+    def values_of(self, dim: str) -> list[str]:
+        """Every value of a dimension (not reps' or accounts'), as stored: what a value left out
+        ("excluding renewals") leaves."""
+        return sorted({v for hits in self.exact.values() for d, v in hits if d == dim})
 
     def add(self, phrase: str, dim: str, value: str) -> None:
         k = key(phrase)
@@ -108,7 +113,7 @@ def _add_country(idx: ValueIndex, value: str) -> None:
         name = Locale(lang).territories.get(code)
         if name:
             idx.add(name, "country", value)
-    for alias in COUNTRY_ALIASES.get(code, ()):
+    for alias in (*COUNTRY_ALIASES.get(code, ()), *COUNTRY_ADJECTIVES.get(code, ())):
         idx.add(alias, "country", value)
     if not COUNTRY_CODE.match(value.lower()):
         idx.add(value, "country", value)

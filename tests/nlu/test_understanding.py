@@ -35,7 +35,7 @@ def test_a_country_reads_as_its_name(ask):
 
 
 @pytest.mark.parametrize("question,not_a_filter", [
-    ("median deal size last quarter", "median"), ("revenue from new customers last quarter", None),
+    ("median deal size last quarter", "median"), ("revenue from loyal customers last quarter", "loyal"),
     ("revenue se last quarter", None),  # "se" in lower case is a word ("see"), not Sweden
 ])
 def test_words_of_the_language_are_not_fuzzy_matched_to_values(ask, question, not_a_filter):
@@ -58,8 +58,8 @@ def test_typos_are_still_forgiven_or_asked_about(ask, question, region):
 
 
 def test_unused_words_are_listed_and_named(ask):
-    answer = ask("revenue from new customers")
-    assert answer.kind == "kpi" and answer.unused == ["revenue"] and "“revenue”" in answer.text
+    answer = ask("revenue from our happiest customers")
+    assert answer.kind == "kpi" and answer.unused == ["happiest"] and "“happiest”" in answer.text
     clean = ask("what was our revenue last quarter?")
     assert clean.unused == [] and "did not use" not in clean.text
 
