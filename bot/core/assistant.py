@@ -456,8 +456,9 @@ class Assistant:
         close = [v for v in dict.fromkeys(close) if len(str(v)) > 2][:3]
         hint = t("closest", lang, options=", ".join(close)) if close else ""
         what = ", ".join(self._understood(parsed))
+        code = "clarify_unknown" if what else "clarify_unknown_only"
         return Answer(question=parsed.question, kind="clarify", lang=lang, metric=parsed.metric,
-                      text=t("clarify_unknown", lang, words=words, hint=hint, what=what))
+                      text=t(code, lang, words=words, hint=hint, what=what))
 
     def _accounts_named(self, words: list[str]) -> list[str]:
         """Accounts whose name has one of the words ("Falcon": Falcon Retail A/S, Falcon Robotics …),

@@ -130,6 +130,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "da": "Jeg kan ikke genkende {words} i data{hint}. Jeg forstod {what}.",
         "sv": "Jag känner inte igen {words} i data{hint}. Jag förstod {what}.",
     },
+    "clarify_unknown_only": {
+        "en": "I don't recognise {words} in the data{hint}: which rep, team, region or account do you mean?",
+        "da": "Jeg kan ikke genkende {words} i data{hint}: hvilken sælger, hvilket team, hvilken region eller kunde mener du?",
+        "sv": "Jag känner inte igen {words} i data{hint}: vilken säljare, vilket team, vilken region eller kund menar du?",
+    },
     "closest": {"en": " (closest: {options})", "da": " (nærmeste: {options})", "sv": " (närmast: {options})"},
     "clarify_plan": {
         "en": "I understood {what}, but {problem}",

@@ -109,7 +109,11 @@ STATUS = re.compile(r"\b(?:how are we doing|how'?s it going|how is it going|wher
                     r"last (?:week|month|quarter|year)|this (?:week|month|quarter|year)|(?:january|february|march|april|"
                     r"may|june|july|august|september|october|november|december)\b)|"
                     r"hvordan gik det|hvordan klarede [\w ]+ sig|hvordan var (?:tallene|resultaterne|sidste|[a-zæøå]+ \d{4}|q[1-4]\b)|"
-                    r"hur gick det|hur klarade [\w ]+ sig|hur var (?:siffrorna|resultaten|förra|q[1-4]\b))\b", re.I)
+                    r"hur gick det|hur klarade [\w ]+ sig|hur var (?:siffrorna|resultaten|förra|q[1-4]\b)|"
+                    # "performance last quarter", "sales performance this year", "vores resultater i år"
+                    r"^\s*(?:(?:our|the|sales|team|vores|salgs|vår|våra|sälj)\s+)?(?:performance|results|resultater|"
+                    r"resultaterne|resultat|resultaten|præstation|prestation)(?=\s+(?:for\s+|i\s+|in\s+|för\s+)?(?:last|this|"
+                    r"sidste|forrige|denne|dette|i|förra|detta|denna|q[1-4]\b|h[12]\b|\d{4}\b)))\b", re.I)
 SURE = 0.75  # playbook evidence that outweighs a KPI name in the question
 PROSE = ("advice", "why", "role", "definition", "list", "comparison")  # forms that want words, not a number
 NAMES_PLAYBOOK = re.compile(r"\b(?:playbook\w*|best practices?|bedste praksis|bästa praxis)\b", re.I)
@@ -140,9 +144,11 @@ def understand(parser: Parser, question: str, values: ValueIndex, cal: Calendar,
     parsed = parser.parse(question, values, cal)
     if convo is not None:
         parsed = follow_up(parser, parsed, question, convo, values, cal) or convo.merge(parsed)
-    parsed = _same_period_ago(parsed, question, cal, earlier)
+    parsed = _same_period_ago(parser, parsed, question, cal, earlier)
     reading = classify(parsed)
     if isinstance(reading, (Help, Clarify)) and parsed.metric is None and STATUS.search(question[:MAX_CHARS]):
+        if parsed.unknown:  # "how is Bob doing?" with no Bob: who is asked back, not the company's figures given
+            return Clarify(parsed, "unknown")
         return _status(parser, parsed, values, cal)  # "how are we doing?": the headline figures
     if evidence is None or isinstance(reading, Help) and (parsed.asked_help or parsed.social or parsed.empty):
         return reading
@@ -176,6 +182,8 @@ def side_of(parser: Parser, parsed: Parsed, reading: Understanding, text: str, e
     if isinstance(reading, Help):  # no KPI, no slot: the playbook answers it or says it does not cover it
         return "playbook" if _content(parsed) else "numbers"
     if _about_something_else(parser, parsed, reading, slots):
+        if parsed.period and isinstance(reading, Clarify) and evidence(text) < SURE:
+            return "numbers"  # "gross margin last quarter": a figure for a period, of a KPI we lack; asked back
         return "playbook"  # "how many vacation days do I get?": not a KPI we lack a name for
     if parsed.metric == "quota_attainment" and ON_TARGET.search(text.lower()):
         return "numbers"  # "how are we tracking vs quota?": where we stand, not how to set targets
@@ -211,7 +219,7 @@ def _status(parser: Parser, parsed: Parsed, values: ValueIndex, cal: Calendar) -
     return Parts(parsed, [p for p in parts if isinstance(p, KpiQuestion)])
 
 
-def _same_period_ago(parsed: Parsed, question: str, cal: Calendar, earlier: Earlier) -> Parsed:
+def _same_period_ago(parser: Parser, parsed: Parsed, question: str, cal: Calendar, earlier: Earlier) -> Parsed:
     """'revenue for the same period last year', 'omsætning i samme kvartal sidste år': the KPI's own
     period (this quarter or month to date, when one is named) a year earlier, not all of last year."""
     same = SAME_PERIOD_AGO.search(question[:MAX_CHARS])
@@ -219,6 +227,11 @@ def _same_period_ago(parsed: Parsed, question: str, cal: Calendar, earlier: Earl
         return parsed
     words = same.group(0).lower().split()
     base = next((SAME_UNIT[w] for w in words if w in SAME_UNIT), None)
+    if parser.catalog.kpis[parsed.metric].formula.get("kind") == "growth":
+        # "revenue growth compared to the same period last year": this period's growth on a year earlier
+        said = {*words, "compared", "jämfört", "sammenlignet", "vs", "versus", "mod", "mot"}
+        return replace(parsed, compare="year_ago", period=base if parsed.period in (None, "last year") else parsed.period,
+                       unused=[w for w in parsed.unused if w.lower() not in said])
     return replace(parsed, period=earlier(replace(parsed, period=base), cal, 12),
                    unused=[w for w in parsed.unused if w.lower() not in words])
 

@@ -77,8 +77,25 @@ PERIOD_RULES: list[tuple[re.Pattern, object]] = [
     (re.compile(r"\b(\d{4}-\d{1,2}-\d{1,2})\s*(?:\.\.|to|til|till|until|–|—|-)?\s*(\d{4}-\d{1,2}-\d{1,2})\b"),
      lambda m: f"{m[1]}..{m[2]}"),
     (re.compile(r"\b(\d{4}-\d{1,2}-\d{1,2})\b"), lambda m: m[1]),
+    # "since the start of the year", "siden nytår", "sedan årsskiftet": the year to date
+    (re.compile(r"\b(?:since (?:the )?(?:start|beginning) of (?:the |this )?year|since (?:the )?new year|siden nytår|"
+                r"siden årsskiftet|siden årets start|siden starten af året|siden begyndelsen af året|sedan nyår|"
+                r"sedan årsskiftet|sedan årets början|sedan början av året|sedan nyåret)\b"), "ytd"),
     (re.compile(r"\b(?:all[ -]?time|ever|since the (?:beginning|start)|nogensinde|någonsin|alle tider|alla tider)\b"),
      "all"),
+    # "the year before last", "i forfjor", "i förfjol"
+    (re.compile(r"\b(?:(?:the )?year before last|two years ago|i forfjor|forfjor|i förfjol|förfjol|i forfjord|"
+                r"för två år sedan|for to år siden)\b"), ("years_ago", 2)),
+    # "Q1-Q3", "Q2 to Q3 2025", "fra Q1 til Q3": whole quarters, from the first's start to the last's end
+    (re.compile(r"\b(?:from\s+|fra\s+|från\s+|between\s+|mellem\s+|mellan\s+)?q([1-4])(?:\s+(\d{4}))?\s*"
+                r"(?:to|til|till|until|through|thru|-|–)\s*q([1-4])(?:\s+(\d{4}))?\b"),
+     lambda m: ("quarter_range", int(m[1]), m[2], int(m[3]), m[4])),
+    # "since Q2", "siden Q3 2025": the quarter's start to as_of
+    (re.compile(r"\b(?:since|siden|sedan|fra og med|från och med)\s+q([1-4])(?:\s+(\d{4}))?\b"),
+     lambda m: ("since_quarter", int(m[1]), m[2])),
+    # ISO week numbers, as the Nordics count weeks: "week 45", "uge 45", "vecka 45 2025", "v45", "w45"
+    (re.compile(r"\b(?:week|wk|uge|ugen|vecka|veckan|v\.?|w)\s?(\d{1,3})(?:\s+(?:of\s+|i\s+|in\s+)?(\d{4}))?\b"),
+     lambda m: ("week", int(m[1]), m[2])),
     (re.compile(r"\b(?:year|quarter|month)[ -]to[ -]date\b"), lambda m: m[0].replace("-", " ")),
     (re.compile(r"\b(ytd|qtd|mtd)\b"), lambda m: m[1]),
     (re.compile(r"\b(?:år|året) til dato\b|\bhittills i år\b|\bhittil i år\b|\bså langt i år\b|\bso far this year\b"),
@@ -90,7 +107,8 @@ PERIOD_RULES: list[tuple[re.Pattern, object]] = [
     (re.compile(rf"\b(?:{_LAST})\s+(\d+|{'|'.join(_NUMBER_WORDS)})\s+({_DAYS})\b"),
      lambda m: f"last {_count(m[1])} {_unit_of_days(m[2])}s"),
     # "pipeline for the next 90 days", "de næste 3 måneder", "kommande 2 veckorna": from as_of on
-    (re.compile(rf"\b(?:{_NEXT}|within the next|within|inden for de næste|inom de kommande|inom)\s+"
+    (re.compile(rf"\b(?:{_NEXT}|within the next|within|inden for de næste|inom de kommande|inom de närmaste|"
+                rf"de närmaste|närmaste|de nærmeste|nærmeste|inom)\s+"
                 rf"(\d+|{'|'.join(_NUMBER_WORDS)})\s+({_DAYS})\b"),
      lambda m: f"next {_count(m[1])} {_unit_of_days(m[2])}s"),
     (re.compile(rf"\b(?:{_LAST})\s+(\d+|{'|'.join(_NUMBER_WORDS)})\s+({_QUARTERS_YEARS})\b"),
@@ -141,6 +159,9 @@ PERIOD_RULES: list[tuple[re.Pattern, object]] = [
      lambda m: ("day", int(m[2]), MONTHS[m[1]], m[3])),
     (re.compile(rf"\b({_MONTHS})(?:\s+(\d{{4}}))?\b"), lambda m: ("month", MONTHS[m[1]], m[2])),
     (re.compile(r"\b(\d{4})-(\d{1,2})\b"), lambda m: f"{m[1]}-{m[2]}"),
+    # a month or quarter by its number: "month 3", "måned 13", "5. kvartal" (Q5 is no quarter: asked back)
+    (re.compile(r"\b(?:month|måned|månad)\s+(\d{1,3})\b"), lambda m: ("month_number", int(m[1]))),
+    (re.compile(r"\b(\d{1,3})\.?\s+(?:kvartal|kvartalet|quarter)\b"), lambda m: f"q{m[1]}"),
     (re.compile(r"\b(?:fy\s?)?(20\d{2}|19\d{2})\b"), lambda m: m[1]),
 ]
 
@@ -194,10 +215,10 @@ ENGLISH_I = re.compile(r"(?:^|\s)(?:did|have|do|am|was|can|should|will|could)\s+
 COUNT_CUES = ("how many", "number of", "count of", "hvor mange", "antal", "antallet af", "hur många", "antalet")
 DEAL_WORDS = {"deal", "deals", "opportunity", "opportunities", "opps", "aftale", "aftaler", "aftalerne", "muligheder", "ordrer", "affär", "affärer", "affärerna", "avtal", "avtalen", "möjligheter", "ordrar"}
 DEAL_VERBS = {
-    "deals_won": {"won", "win", "wins", "winning", "close", "closed", "vandt", "vundet", "vundne", "vinde",
+    "deals_won": {"won", "win", "wins", "winning", "close", "closed", "vandt", "vundet", "vundne", "vinde", "vinder", "vinner",
                   "lukkede", "lukket", "vann", "vunnit", "vunna", "vinna", "stängde", "stängt",
                   "signed", "sign", "signerede", "signeret", "signerade", "signerat"},
-    "deals_lost": {"lost", "lose", "losing", "tabte", "tabt", "tabe", "mistede", "förlorade", "förlorat",
+    "deals_lost": {"lost", "lose", "loses", "losing", "taber", "förlorar", "tabte", "tabt", "tabe", "mistede", "förlorade", "förlorat",
                    "förlora", "tappade"},
     "deals_created": {"created", "create", "opened", "new", "started", "oprettede", "oprettet", "nye", "ny",
                       "skapade", "skapat", "skapats", "nya", "startede", "startade"},
@@ -213,6 +234,8 @@ SELL_WORDS = {"sell", "sold", "sales", "book", "booked", "solgte", "solgt", "sæ
 STANDING = (r"\b(?:are|is|do we have|do i have|have we got|are there|is there|har vi|har jeg|er der|er i|"
             r"finns det|finns|är i|är det)\b")
 HOW_LONG = ("how long", "hvor lang tid", "hvor længe", "hur lång tid", "hur länge")
+SHARE_WORDS = {"%", "percent", "percentage", "share", "proportion", "fraction", "procent", "procentdel", "andel",
+               "andelen", "procentandel"}
 HOW_MUCH = ("how much", "hvor meget", "hur mycket", "hvor stor", "hur stor", "hvor store", "hur stora")
 
 # ---------------------------------------------------------------- other intents

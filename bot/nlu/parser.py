@@ -92,8 +92,8 @@ class Parsed:
 
     @property
     def has_slots(self) -> bool:
-        """Anything besides a KPI: a period, filters, a breakdown, the asker."""
-        return bool(self.period or self.filters or self.group_by or self.mine or self.limit)
+        """Anything besides a KPI: a period, filters, a breakdown, the asker, a year-ago comparison."""
+        return bool(self.period or self.filters or self.group_by or self.mine or self.limit or self.compare != "previous")
 
 
 class Parser:
@@ -130,6 +130,7 @@ class Parser:
                 if len(w) >= 5:
                     self._stem_index.setdefault(stem(w, lang), set()).add(w)
         self._cands: dict[str, frozenset[str]] = {}
+        self._phrase_keys: dict[str, str] | None = None  # KPI names of two words or more → KPI (made on first use)
 
     # ------------------------------------------------------------ set-up
 
@@ -286,7 +287,8 @@ class Parser:
         if isinstance(expr, str):
             return expr
         kind = expr[0]
-        if kind in ("of_year", "since_month", "month_range"):
+        if kind in ("of_year", "since_month", "month_range", "years_ago", "quarter_range", "since_quarter", "week",
+                    "month_number"):
             return _relative_expr(expr, cal)
         covered = _covered(toks, m.span())
         first, last = covered[0], covered[-1]
@@ -384,6 +386,8 @@ class Parser:
                     t.used = True
                 return
             self._counting(toks, out)
+            if out.metric is None:
+                self._misspelt_name(toks, out)
             return
         _, phrase, kid, lang, window = best
         if kid == "quota" and self._against_target(toks, toks.index(window[0])):
@@ -397,6 +401,32 @@ class Parser:
         for t in window:
             t.used = True
             t.neutral = t.neutral or shared  # "win rate" is said in all three: it tells nothing
+
+    def _misspelt_name(self, toks: list[Token], out: Parsed) -> None:
+        """A KPI name of two words or more, misspelt as a whole ('win rat', 'avg dael size', 'deals
+        wonn'): words too short or too far from their own for the word-by-word correction, the phrase
+        a letter or two from the name. A word of four letters or more that is a word of its own ("close
+        date") is no misspelling."""
+        if self._phrase_keys is None:
+            self._phrase_keys = {" ".join(p): kid for p, kid, _ in self.metric_phrases if len(p) >= 2}
+        free = [t for t in toks if not t.used]
+        for n in (4, 3, 2):
+            for i in range(len(free) - n + 1):
+                window = free[i:i + n]
+                if not _adjacent(toks, window) or not all(t.word.isalpha() for t in window):
+                    continue
+                text = " ".join(t.word for t in window)
+                best = process.extractOne(text, list(self._phrase_keys), scorer=fuzz.ratio, score_cutoff=88)
+                # a word the parser knows in its own right ("close date" is no "close rate") is not misspelt
+                if best and best[0][0] == text[0] and abs(len(best[0]) - len(text)) <= 2 \
+                        and len(best[0].split()) == n and not any(
+                            t.word != w and (t.word in self.base_vocab or t.word in self.name_words
+                                             or len(t.word) >= 4 and is_word(t.word))
+                            for t, w in zip(window, best[0].split())):
+                    out.metric, out.metric_at = self._phrase_keys[best[0]], window[0]
+                    for t in window:
+                        t.used = True
+                    return
 
     @staticmethod
     def _created_pipeline(toks: list[Token], out: Parsed) -> None:
@@ -449,15 +479,24 @@ class Parser:
                     "deals_won"] or t.word in ("take", "tager", "tar", "long", "lang", "lång", "længe", "länge", "tid")
             return
         won = [t for t in toks if not t.used and t.word in lx.DEAL_VERBS["deals_won"] - {"close", "closed"}]
+        if not won and ("did" in words or "have" in words):  # "how much did we close": done, not "will close"
+            won = [t for t in toks if not t.used and t.word in ("close", "closed")]
+        won += [t for t in toks if not t.used and t.word in lx.CLOSED_WORDS and t not in won]
         if won and not counting and any(cue in text for cue in lx.HOW_MUCH):  # "how much did we win": an amount
-            out.metric = "revenue"
-            for t in won:
+            share = [t for t in toks if not t.used and t.word in lx.SHARE_WORDS]
+            out.metric = "win_rate" if share and has_deals else "revenue"  # "hvor stor en andel af aftalerne vinder vi"
+            for t in [*won, *(share if has_deals else []), *(t for t in toks if t.word in lx.DEAL_WORDS and share)]:
                 t.used = True
             return
         if has_deals or counting:
             for kid, verbs in lx.DEAL_VERBS.items():
                 hit = [t for t in toks if not t.used and t.word in verbs]
                 if hit and (has_deals or counting):
+                    share = [t for t in toks if not t.used and t.word in lx.SHARE_WORDS]
+                    if kid == "deals_won" and share:  # "what % of deals do we win": the win rate, not a count
+                        kid = "win_rate"
+                        for t in share:
+                            t.used = True
                     out.metric = kid
                     for t in toks:
                         if not t.used and (t.word in verbs or t.word in lx.DEAL_WORDS):
@@ -996,6 +1035,24 @@ def _relative_expr(expr: tuple, cal: Calendar) -> str:
     kind = expr[0]
     if kind == "of_year":
         return f"{expr[1]} {cal.fiscal_year_of(cal.as_of) + lx.year_offset(expr[2])}"
+    if kind == "years_ago":
+        return str(cal.fiscal_year_of(cal.as_of) - expr[1])
+    if kind in ("quarter_range", "since_quarter"):
+        # "Q2 to Q3 2025": the year said last is the first's too (the year before, for "Q4 to Q1 2026")
+        later = kind == "quarter_range" and expr[4]
+        first = _quarter(expr[1], expr[2] or (later and str(int(later) - (expr[1] > expr[3]))), cal)
+        if first is None:
+            return f"q{expr[1]} {expr[2]}"  # a quarter that does not parse: asked back with its reason
+        if kind == "since_quarter":
+            return f"{first.start.isoformat()}..{cal.as_of.isoformat()}"
+        last = _quarter(expr[3], expr[4] or (str(first.start.year + (expr[3] < expr[1])) if expr[2] else None), cal)
+        if last is None or last.start < first.start:
+            return f"q{expr[1]}..q{expr[3]}"  # "Q3 to Q1" of one year: no such span, asked back
+        return f"{first.start.isoformat()}..{last.nominal_end.isoformat()}"
+    if kind == "week":
+        return _iso_week(expr[1], expr[2], cal)
+    if kind == "month_number":
+        return lx.MONTH_NAMES_EN[expr[1] - 1] if 1 <= expr[1] <= 12 else f"month {expr[1]}"
     if kind == "since_month":
         start = _latest_month_start(expr[1], expr[2], cal)
         return f"{start.isoformat()}..{cal.as_of.isoformat()}"
@@ -1006,6 +1063,28 @@ def _relative_expr(expr: tuple, cal: Calendar) -> str:
         start, end_year = date(start.year - 1, m1, 1), end_year - 1
     end = date(end_year + (m2 == 12), m2 % 12 + 1, 1) - timedelta(days=1)
     return f"{start.isoformat()}..{end.isoformat()}"
+
+
+def _quarter(q: int, year: str | None, cal: Calendar):  # noqa: ANN202 (a Period or None)
+    """Quarter q of `year`, or the latest such quarter that has started."""
+    try:
+        return parse_period(f"q{q} {year}" if year else f"q{q}", cal)
+    except PeriodError:
+        return None
+
+
+def _iso_week(week: int, year: str | None, cal: Calendar) -> str:
+    """ISO week `week` (Monday to Sunday) of `year`, or the latest such week that has started; a week
+    no year has ("uge 60") stays as said, so that it is asked back."""
+    years = [int(year)] if year else [cal.as_of.isocalendar().year, cal.as_of.isocalendar().year - 1]
+    for y in years:
+        try:
+            monday = date.fromisocalendar(y, week, 1)
+        except ValueError:
+            continue
+        if monday <= cal.as_of or year:
+            return f"{monday.isoformat()}..{(monday + timedelta(days=6)).isoformat()}"
+    return f"week {week}"
 
 
 def _latest_month_start(month: int, year: str | None, cal: Calendar) -> date:

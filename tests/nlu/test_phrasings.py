@@ -354,6 +354,39 @@ PHRASINGS = [
                                                              unused=[])),
     ("revenue from Austrian customers last quarter", dict(metric="revenue", filters={"country": "AT"}, unused=[])),
     ("pipeline der lukker næste måned", dict(metric="pipeline", period=("2026-12-01", "2026-12-31"), unused=[])),
+    # ---- periods: quarter spans, since a quarter, ISO weeks, the start of the year, the year before last
+    ("revenue for Q1-Q3", dict(metric="revenue", period=("2026-01-01", "2026-09-30"), unused=[])),
+    ("revenue from Q2 to Q3 2025", dict(metric="revenue", period=("2025-04-01", "2025-09-30"), unused=[])),
+    ("revenue Q4 to Q1 2026", dict(metric="revenue", period=("2025-10-01", "2026-03-31"), unused=[])),
+    ("deals won since Q2", dict(metric="deals_won", period=("2026-04-01", "2026-11-20"), unused=[])),
+    ("deals won in week 45", dict(metric="deals_won", period=("2026-11-02", "2026-11-08"), unused=[])),
+    ("aftaler vundet i uge 45", dict(metric="deals_won", period=("2026-11-02", "2026-11-08"), lang="da", unused=[])),
+    ("intäkter vecka 47 2025", dict(metric="revenue", period=("2025-11-17", "2025-11-23"), lang="sv", unused=[])),
+    ("revenue week 48", dict(metric="revenue", period=("2025-11-24", "2025-11-30"), unused=[])),  # not begun: 2025's
+    ("omsætning siden nytår", dict(metric="revenue", period=TY, lang="da", unused=[])),
+    ("intäkter sedan årsskiftet", dict(metric="revenue", period=TY, lang="sv", unused=[])),
+    ("revenue since the start of the year", dict(metric="revenue", period=TY, unused=[])),
+    ("revenue year before last", dict(metric="revenue", period=("2024-01-01", "2024-12-31"), unused=[])),
+    ("omsætning i forfjor", dict(metric="revenue", period=("2024-01-01", "2024-12-31"), unused=[])),
+    ("intäkter i förfjol", dict(metric="revenue", period=("2024-01-01", "2024-12-31"), unused=[])),
+    ("pipeline som stängs inom de närmaste 14 dagarna", dict(metric="pipeline", period=("2026-11-20", "2026-12-03"))),
+    # ---- a share of the deals won is the win rate; an amount closed is revenue; KPI names misspelt as a whole
+    ("what % of deals do we win in the US?", dict(metric="win_rate", filters={"country": "US"}, unused=[])),
+    ("hvor stor en andel af aftalerne vinder vi", dict(metric="win_rate", lang="da", unused=[])),
+    ("hur stor andel av affärerna vinner vi i år", dict(metric="win_rate", period=TY, lang="sv", unused=[])),
+    ("how much did we close last week", dict(metric="revenue", period=LW, unused=[])),
+    ("how much did DACH close last week", dict(metric="revenue", period=LW, filters={"region": "DACH"}, unused=[])),
+    ("hvor meget lukkede vi sidste måned", dict(metric="revenue", period=LM, lang="da", unused=[])),
+    ("win rat last quarter", dict(metric="win_rate", period=LQ, unused=[])),
+    ("avg dael size ytd", dict(metric="avg_deal_size", period=TY, unused=[])),
+    ("deals wonn this qtr", dict(metric="deals_won", period=TQ, unused=[])),
+    # ---- growth against the same period a year ago: this period's growth, compared a year back
+    ("revenue growth compared to the same period last year", dict(metric="revenue_growth", period=TQ,
+                                                                  compare="year_ago", unused=[])),
+    ("intäktstillväxt jämfört med samma period i fjol", dict(metric="revenue_growth", period=TQ, compare="year_ago",
+                                                            lang="sv", unused=[])),
+    ("omsætningsvækst sammenlignet med samme periode sidste år", dict(metric="revenue_growth", period=TQ,
+                                                                      compare="year_ago", lang="da", unused=[])),
     # ---- mixed languages
     ("Hvad var revenue last quarter?", dict(metric="revenue", period=LQ)),
     ("win rate i Norden last quarter", dict(metric="win_rate", period=LQ, filters={"region": "Nordics"})),
@@ -362,6 +395,8 @@ PHRASINGS = [
 
 CLARIFY = [
     "What is our flurbo rate?", "revenue in Q5", "revenue Feb 30", "how many deals in the Nordics",
+    "win rate in month 13", "omsætning i 5. kvartal", "intäkter vecka 60", "gross margin last quarter",
+    "How is Bob doing?", "How is Atlantis doing this quarter?", "What's our flux capacitor ratio this quarter?",
     "revenue in Atlantis", "Hvad er vores flurbo?", "omsætning i Q7", "intäkter den 31 april",
 ]
 HELP = ["help", "hjælp", "hjälp", "", "   ", "🙂🙂🙂", "what can you do?", "What does a Chief Commercial Officer do?",
