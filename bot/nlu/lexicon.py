@@ -98,8 +98,8 @@ PERIOD_RULES: list[tuple[re.Pattern, object]] = [
      lambda m: ("week", int(m[1]), m[2])),
     (re.compile(r"\b(?:year|quarter|month)[ -]to[ -]date\b"), lambda m: m[0].replace("-", " ")),
     (re.compile(r"\b(ytd|qtd|mtd)\b"), lambda m: m[1]),
-    (re.compile(r"\b(?:år|året) til dato\b|\bhittills i år\b|\bhittil i år\b|\bså langt i år\b|\bso far this year\b"),
-     "ytd"),
+    (re.compile(r"\b(?:år|året) til dato\b|\bhittills i år\b|\bhittil i år\b|\bhidtil i år\b|\bindtil nu i år\b|"
+                r"\bså langt i år\b|\bso far this year\b"), "ytd"),
     (re.compile(r"\b(?:kvartal(?:et)?) til dato\b|\bkvartalet hittills\b|\bso far this quarter\b|\bhittills i kvartalet\b"),
      "qtd"),
     (re.compile(r"\b(?:måned(?:en)?) til dato\b|\bmånaden hittills\b|\bso far this month\b|\bhittills i månaden\b"),
@@ -137,6 +137,9 @@ PERIOD_RULES: list[tuple[re.Pattern, object]] = [
     (re.compile(r"\b(?:i fjor|i fjord|ifjol|i fjol|sidste år|förra året|last year|previous year|the year before)\b"),
      "last year"),
     (re.compile(rf"\b(?:i|in)\s+(?:{_THIS})\s+({_UNITS})\b"), lambda m: f"this {_unit(m[1])}"),
+    # "are we on track for the quarter?", "how did we do for the month": the current one
+    (re.compile(r"\b(?:for|in|during|over) the (quarter|month|week)\b(?! (?:before|after|of)\b)"),
+     lambda m: f"this {m[1]}"),
     (re.compile(rf"\b(?:{_THIS})\s+({_UNITS})\b"), lambda m: f"this {_unit(m[1])}"),
     (re.compile(rf"\b(?:{_LAST})\s+({_UNITS})\b"), lambda m: f"last {_unit(m[1])}"),
     (re.compile(rf"\b(?:{_NEXT})\s+({_UNITS})\b"), lambda m: f"next {_unit(m[1])}"),
@@ -146,9 +149,11 @@ PERIOD_RULES: list[tuple[re.Pattern, object]] = [
      lambda m: f"q{m[1]}" + (f" {m[2]}" if m[2] else "")),
     (re.compile(r"\b([12])\.?\s+(?:halvår|halvåret)(?:\s+(?:i\s+|af\s+)?(\d{4}))?\b"),
      lambda m: f"h{m[1]}" + (f" {m[2]}" if m[2] else "")),
-    (re.compile(rf"\b({_ORDS})\s+(?:kvartal|kvartalet|quarter)(?:\s+(?:of\s+|i\s+|af\s+)?(\d{{4}}))?\b"),
+    (re.compile(rf"\b({_ORDS})\s+(?:kvartal|kvartalet|quarter)(?:\s+of the year|\s+af året|\s+av året)?"
+                rf"(?:\s+(?:of\s+|i\s+|af\s+)?(\d{{4}}))?\b"),
      lambda m: f"q{_ORD_Q[m[1]]}" + (f" {m[2]}" if m[2] else "")),
-    (re.compile(rf"\b({_ORDS})\s+(?:halvår|halvåret|half)(?:\s+(?:of\s+|i\s+|af\s+)?(\d{{4}}))?\b"),
+    (re.compile(rf"\b({_ORDS})\s+(?:halvår|halvåret|half)(?:\s+of the year|\s+af året|\s+av året)?"
+                rf"(?:\s+(?:of\s+|i\s+|af\s+)?(\d{{4}}))?\b"),
      lambda m: f"h{_ORD_Q[m[1]]}" + (f" {m[2]}" if m[2] else "")),
     (re.compile(r"\b(?:fy\s?)?(\d{4})[\s-]?(q\d+|h\d+)\b"), lambda m: f"{m[2]} {m[1]}"),
     (re.compile(r"\b(q\d+|h\d+)(?:\s*(?:of|i|af|in)?\s*(?:fy\s?)?'?(\d{4}|\d{2}))?\b"),
@@ -508,6 +513,9 @@ ON_TARGET = re.compile(r"\b(?:on target|on track|on pace|ahead of (?:target|plan
                        r"(?:gap|distance) (?:to|from) (?:my |our |the )?(?:target|quota|plan|budget)|"
                        r"(?:left|remaining|short) (?:to|of|until) (?:my |our |the )?(?:target|quota|plan|budget)|"
                        r"need to (?:close|sell|win|book|bring in)|"
+                       # "hur ligger vi till mot målet", "hvordan ligger vi i forhold til budgettet"
+                       r"(?:mot|mod|i forhold til|ift\.?|jämfört med|sammenlignet med) (?:målet|målene|målen|budget|"
+                       r"budgettet|budgeten|kvoten|vores mål|vårt mål|mit mål|mitt mål)|"
                        r"(?:mangler|afstand) (?:vi |jeg )?(?:til|for at nå) (?:målet|budgettet|kvoten|mit mål|vores mål)|"
                        r"(?:kvar|avstånd) (?:till|att nå) (?:målet|budgeten|kvoten|mitt mål|vårt mål)|"
                        r"nå (?:målet|budgettet|budgeten|kvoten|mit mål|vores mål|mitt mål|vårt mål)|"
@@ -530,9 +538,13 @@ FILLER = {"please", "pls", "plz", "thanks", "tak", "tack", "kindly", "hey", "hi"
           "overblik", "översikt", "update", "opdatering", "uppdatering", "doing", "going", "looks", "look",
           "much", "many", "mange", "många", "meget", "mycket", "stor", "store", "stora", "long", "lang", "lång",
           "fik", "fick", "got", "have", "has", "had", "har", "havde", "hade", "customers", "customer", "clients",
-          "kunder", "kunderne", "kunderna", "logos", "accounts", "ligger", "står", "går", "gør", "gör"}
+          "kunder", "kunderne", "kunderna", "logos", "accounts", "ligger", "står", "går", "gør", "gör",
+          # chat words that ask nothing: "gimme", "I'd like to know", "could you break down", "came in"
+          "gimme", "lemme", "hows", "whats", "i'd", "i'm", "we'd", "break", "down", "came", "come", "coming",
+          "fiscal", "fy", "regnskabsår", "räkenskapsår", "antal", "antallet", "antalet", "gns", "gnsn", "snitt"}
 # In a KPI question, words about the rows the KPI counts ("Enterprise deals", "closing next quarter").
-KPI_CONTEXT = DEAL_NOUNS | CLOSING_WORDS | {w for verbs in DEAL_VERBS.values() for w in verbs}
+KPI_CONTEXT = DEAL_NOUNS | CLOSING_WORDS | {w for verbs in DEAL_VERBS.values() for w in verbs} | {
+    "add", "added", "adding", "%", "days", "dage", "dagar", "in days", "i dage", "i dagar"}
 
 # "for those", "for dem", "för dem", "those reps": the groups of the previous answer.
 THOSE = {"those", "them", "these", "dem", "disse", "dessa", "dom", "de"}
