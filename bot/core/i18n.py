@@ -43,6 +43,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "da": "Sammenlignet med {start} til {end}.",
         "sv": "Jämfört med {start} till {end}.",
     },
+    "named_past": {
+        "en": "A period named without a year is the latest that has begun; for the coming one, ask for “{period}”.",
+        "da": "En periode nævnt uden år er den seneste, der er begyndt; spørg om “{period}” for den kommende.",
+        "sv": "En period som nämns utan år är den senaste som har börjat; fråga om “{period}” för den kommande.",
+    },
     "not_started": {
         "en": "That period has not started yet (the data runs to {as_of}).",
         "da": "Den periode er ikke begyndt endnu (data går til {as_of}).",

@@ -6,6 +6,7 @@ It knows nothing of chat: faces turn a KpiResult into an Answer and render that.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -46,6 +47,11 @@ class KpiResult:
     groups: int | None = None
 
 
+# A month, quarter or half named without a year ("december", "q1", "h1"): the latest that has begun.
+NAMED_NO_YEAR = re.compile(r"^\s*(?:q[1-4]|h[12]|january|february|march|april|may|june|july|august|september|"
+                           r"october|november|december)\s*$", re.IGNORECASE)
+
+
 class Engine:
     """Answers query plans over a store that is kept hot (and reloaded when its files change)."""
 
@@ -80,6 +86,9 @@ class Engine:
             if kpi.id == "quota_attainment" and period is not None:
                 result.target = self._target_parts(ctx, period, cal)
         self._freshness_note(ctx, period, store, cal)
+        if kpi.forward and period is not None and period.nominal_end < cal.as_of and NAMED_NO_YEAR.match(plan.period or ""):
+            # "pipeline closing in December" on 2026-11-20 is December 2025 (kpis.md): say how to ask for the coming one
+            ctx.note("named_past", period=f"{plan.period.strip().capitalize()} {period.start.year + 1}")
         result.notes = ctx.notes
         return result
 

@@ -159,3 +159,14 @@ def test_pipeline_coverage_is_a_kpi_of_its_own(ask, question):
     answer = ask(question)
     assert answer.kind == "kpi" and answer.metric == "pipeline_coverage" and not answer.unused, answer.text
     assert answer.period == {"start": "2026-10-01", "end": "2026-12-31"}  # the whole quarter its deals close in
+
+
+@pytest.mark.parametrize("question,coming", [("pipeline closing in December", "December 2026"),
+                                             ("pipeline for q1", "Q1 2027"), ("pipeline i marts", "March 2027")])
+def test_a_forward_kpi_for_a_past_named_period_says_how_to_ask_for_the_coming_one(ask, question, coming):
+    # kpis.md: a month or quarter named without a year is the latest begun; for pipeline that is mostly
+    # overdue deals, which the answer must not leave unexplained
+    answer = ask(question)
+    assert answer.period["end"] < "2026-11-20"
+    assert any(coming in n for n in answer.notes), answer.notes
+    assert not any("“" in n for n in ask("pipeline closing in March 2027").notes if "without a year" in n)
