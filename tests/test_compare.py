@@ -346,3 +346,40 @@ def test_my_team_against_a_region_keeps_each_scope(world):
     team = d[d["owner_id"].isin(set(reps.loc[reps["manager_id"] == manager["rep_id"], "rep_id"]) | {manager["rep_id"]})]
     check(answer, [win_rate(team, "2026-01-01", "2026-11-20"), win_rate(d[d["region"] == "DACH"], "2026-01-01", "2026-11-20")])
     assert answer.text.split(":")[1].strip().startswith("your team (")
+
+
+# ---------------------------------------------------------------- KPIs over deals of a size
+
+def test_a_kpi_over_deals_of_a_size(world):
+    # "win rate on deals over 100k" answered the win rate of every deal, naming "100k" as unused
+    assistant, d, _ = world
+    big = d[d["eur"] > 100_000]
+    answer = assistant.ask("win rate on deals over 100k this year", as_of=AS_OF)
+    assert answer.metric == "win_rate" and answer.unused == [] and answer.deal_amount["min"] == 100_000
+    assert answer.value == pytest.approx(win_rate(big, "2026-01-01", "2026-11-20"))
+    assert answer.value != pytest.approx(win_rate(d, "2026-01-01", "2026-11-20"), abs=1e-4)
+    assert "deals over EUR 100,000" in answer.text
+    sized = assistant.ask("revenue from deals over 250k this year", as_of=AS_OF)
+    assert sized.kind == "kpi" and sized.value == pytest.approx(revenue(d[d["eur"] > 250_000], "2026-01-01", "2026-11-20"))
+    small = assistant.ask("hvor mange aftaler under 20.000 vandt vi sidste kvartal", as_of=AS_OF)
+    won = d["is_won"] & between(d, "close_date", "2026-07-01", "2026-09-30") & (d["eur"] < 20_000)
+    assert small.metric == "deals_won" and small.value == won.sum() > 0 and small.lang == "da"
+
+
+def test_a_breakdown_over_deals_of_a_size_and_its_follow_up(world):
+    assistant, d, _ = world
+    convo = Conversation()
+    answer = assistant.ask("win rate by region on deals over 50k last quarter", as_of=AS_OF, conversation=convo)
+    big = d[d["eur"] > 50_000]
+    expected = {region: win_rate(rows, "2026-07-01", "2026-09-30") for region, rows in big.groupby("region")}
+    assert {r["region"]: r["value"] for r in answer.rows} == pytest.approx(expected)
+    again = assistant.ask("and this year?", as_of=AS_OF, conversation=convo)
+    assert again.deal_amount == answer.deal_amount and again.period["start"] == "2026-01-01"
+    assert {r["region"]: r["value"] for r in again.rows} == pytest.approx(
+        {region: win_rate(rows, "2026-01-01", "2026-11-20") for region, rows in big.groupby("region")})
+
+
+def test_a_deal_size_bounds_deal_kpis_only(world):
+    assistant, _, _ = world
+    answer = assistant.ask("MRR over 100k", as_of=AS_OF)  # MRR is no sum of deals: the size is left out, and said
+    assert answer.metric == "mrr" and answer.deal_amount is None and answer.unused == ["100k"]

@@ -46,6 +46,8 @@ class Answer:
     pace: float | None = None
     # KPI answers whose breakdown keeps rows past a line only: {"op": "lt", "value": 0.5}.
     threshold: dict[str, Any] | None = None
+    # KPI answers over deals of a size only: {"min": 100000.0, "max": null, "currency": "EUR"}.
+    deal_amount: dict[str, Any] | None = None
     # Comparisons only: the relative change (value is the difference).
     change: float | None = None
     # Content words of the question the answer did not use (named in the text too), and which
@@ -75,8 +77,9 @@ class Answer:
                 out.pop(name)
         if not self.narration:  # only when a model wrote one: offline answers are unchanged
             out.pop("narration")
-        if self.threshold is None:
-            out.pop("threshold")
+        for name in ("threshold", "deal_amount"):  # only when asked: other answers are unchanged
+            if out[name] is None:
+                out.pop(name)
         if self.parts:
             out["parts"] = [p.to_json() for p in self.parts]
         return out
@@ -104,6 +107,7 @@ def kpi_answer(result: KpiResult, question: str, catalog: Catalog, lang: str = "
         filters={d: v[0] if len(v) == 1 else v for d, v in result.filters.items()},
         group_by=result.group_by, rows=result.rows,
         threshold=result.threshold.model_dump() if result.threshold is not None else None,
+        deal_amount=result.deal_amount,
         notes=[note_text(n, lang, catalog) for n in result.notes],
     )
 

@@ -398,7 +398,8 @@ class Assistant:
                          filters=self._asker_filters(parsed, who, store), group_by=parsed.group_by,
                          order=parsed.order, limit=parsed.limit,
                          threshold=Threshold(op=parsed.threshold[0], value=parsed.threshold[1])
-                         if parsed.threshold and parsed.group_by else None)
+                         if parsed.threshold and parsed.group_by else None,
+                         amount_min=parsed.amount_min, amount_max=parsed.amount_max)
 
     def _asker_filters(self, parsed: Parsed, who: Identity, store) -> dict[str, list[str]]:
         """The question's filters, with "my" and "my team" read as the asker's owners or team."""

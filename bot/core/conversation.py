@@ -50,6 +50,9 @@ class Conversation:
             group_by=[d for d in (parsed.group_by or prev.group_by) if d not in parsed.filters],
             order=parsed.order or prev.order,
             limit=parsed.limit or (prev.limit if not parsed.group_by else None),
+            # "and in DACH?" after "win rate on deals over 100k": the same deals
+            amount_min=parsed.amount_min if parsed.amount_min is not None else prev.amount_min,
+            amount_max=parsed.amount_max if parsed.amount_max is not None else prev.amount_max,
             # "and last quarter?" after "reps below 50% attainment": the same line, for the same KPI
             threshold=parsed.threshold or (prev.threshold if not parsed.group_by and parsed.metric in (None, prev.metric)
                                            else None),

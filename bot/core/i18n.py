@@ -337,6 +337,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "deals_created_in": {"en": "created {period}", "da": "oprettet {period}", "sv": "skapade {period}"},
     "deals_upcoming": {"en": "closing from today", "da": "der lukker fra i dag", "sv": "som stängs från i dag"},
     "deals_over": {"en": "over {amount}", "da": "over {amount}", "sv": "över {amount}"},
+    "kpi_deals_over": {"en": "deals over {amount}", "da": "aftaler over {amount}", "sv": "affärer över {amount}"},
+    "kpi_deals_under": {"en": "deals under {amount}", "da": "aftaler under {amount}", "sv": "affärer under {amount}"},
     "deals_under": {"en": "under {amount}", "da": "under {amount}", "sv": "under {amount}"},
     "deals_count": {"en": "{n} in all", "da": "{n} i alt", "sv": "{n} totalt"},
     "deals_none": {"en": "none match.", "da": "ingen passer.", "sv": "inga matchar."},

@@ -92,7 +92,12 @@ class Ctx:
         return self.memo(("base", fact), lambda: self._base_mask(fact))
 
     def _base_mask(self, fact: str) -> np.ndarray:
-        return filter_mask(self.store, fact, self.filters, self.scope)
+        mask = filter_mask(self.store, fact, self.filters, self.scope)
+        if fact == "deals" and self.plan.amount_min is not None:  # ("win rate on deals over 100k"; NaN: no size)
+            mask &= self.array("deals", "amount") > self.plan.amount_min
+        if fact == "deals" and self.plan.amount_max is not None:
+            mask &= self.array("deals", "amount") < self.plan.amount_max
+        return mask
 
     def match(self, fact: str, column: str, values: list[str]) -> np.ndarray:
         return _match(self.store, FACTS[fact][0], column, values)

@@ -45,6 +45,8 @@ class KpiResult:
     # A threshold's breakdown: the line rows were kept by, and how many rows there were before.
     threshold: Threshold | None = None
     groups: int | None = None
+    # Only deals over / under these amounts (QueryPlan): {"min": …, "max": …, "currency": the base}.
+    deal_amount: dict[str, object] | None = None
 
 
 # A month, quarter or half named without a year ("december", "q1", "h1"): the latest that has begun.
@@ -76,7 +78,9 @@ class Engine:
         ctx = self._context(store, plan, period, cal, filters, scope)
         result = KpiResult(kpi, None, period, filters, list(plan.group_by), as_of=cal.as_of,
                            currency=store.base_currency if kpi.unit == "currency" else None,
-                           threshold=plan.threshold)
+                           threshold=plan.threshold,
+                           deal_amount={"min": plan.amount_min, "max": plan.amount_max, "currency": store.base_currency}
+                           if plan.amount_min is not None or plan.amount_max is not None else None)
         if period is not None and period.start > cal.as_of and not kpi.forward:
             ctx.note("not_started", as_of=cal.as_of.isoformat())
         else:
@@ -198,10 +202,11 @@ class Engine:
         time_dims = [d for d in plan.group_by if d in ("month", "quarter")]
         if time_dims and plan.limit is None:
             grouped = grouped.sort_index()
-        else:
-            grouped = grouped.sort_values(ascending=plan.order == "asc", na_position="last")
-        if plan.limit:
-            grouped = grouped.head(plan.limit)
+        else:  # ties and rows without a value in the labels' order, whatever order the backend gave them
+            grouped = grouped.sort_index(na_position="last").sort_values(
+                ascending=plan.order == "asc", na_position="last", kind="stable")
+        if plan.limit:  # a ranking ranks the groups with a value ("top 3 regions by CAC payback")
+            grouped = grouped.dropna().head(plan.limit)
         keys = [key if isinstance(key, tuple) else (key,) for key in grouped.index]
         rows = [{dim: self._label(ctx, dim, k) for dim, k in zip(plan.group_by, key)} for key in keys]
         for dim in ("owner", "account"):

@@ -45,6 +45,10 @@ class QueryPlan(BaseModel):
     limit: int | None = Field(default=None, ge=1, le=1000)
     # Only the breakdown's rows past this line ("reps below 50% attainment"); needs a group_by.
     threshold: Threshold | None = None
+    # Only deals over / under these amounts, in the base currency ("win rate on deals over 100k"), as
+    # deal lists bound them: deal KPIs only.
+    amount_min: float | None = None
+    amount_max: float | None = None
 
     @field_validator("filters", mode="before")
     @classmethod
@@ -61,6 +65,13 @@ class QueryPlan(BaseModel):
         return v
 
 
+def sized_by_deals(kpi: Kpi, catalog: Catalog) -> bool:
+    """Is the KPI made of deals alone (a deal size can bound it)? Not a target, MRR, leads or spend."""
+    from bot.metrics.formulas import required_tables  # (formulas imports this module)
+
+    return required_tables(kpi, catalog) == {"opportunities"}
+
+
 def check_plan(plan: QueryPlan, catalog: Catalog) -> Kpi:
     """The plan's KPI, once metric, filters and group-by fit the catalog."""
     kpi = catalog.get(plan.metric)
@@ -69,6 +80,8 @@ def check_plan(plan: QueryPlan, catalog: Catalog) -> Kpi:
     for dim in [*plan.group_by, *plan.filters]:
         if dim not in kpi.dimensions:
             raise UnknownDimension(kpi.id, dim, list(kpi.dimensions))
+    if (plan.amount_min is not None or plan.amount_max is not None) and not sized_by_deals(kpi, catalog):
+        raise PlanError(f"{kpi.id} is not counted over deals: a deal size applies to deal KPIs only.")
     if plan.threshold is not None and not plan.group_by:
         raise PlanError("A threshold keeps rows of a breakdown: name the group_by it applies to.")
     for dim, values in plan.filters.items():

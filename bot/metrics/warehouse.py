@@ -592,8 +592,18 @@ def _in_period(t, column: str, period: Period | None):
 
 
 def _base(ctx: WCtx, fact: str, t):
-    """Scope and the plan's filters (context.filter_mask): before any aggregation."""
-    return scoped(t, fact, ctx.filters, ctx.scope)
+    """Scope, the plan's filters (context.filter_mask) and a deal size: before any aggregation (a deal
+    size reads `_v`: the relation is Relations.deals with money, _sized)."""
+    preds = scoped(t, fact, ctx.filters, ctx.scope)
+    if fact == "deals" and ctx.plan.amount_min is not None:
+        preds.append(t._v > ctx.plan.amount_min)
+    if fact == "deals" and ctx.plan.amount_max is not None:
+        preds.append(t._v < ctx.plan.amount_max)
+    return preds
+
+
+def _sized(ctx: WCtx) -> bool:
+    return ctx.plan.amount_min is not None or ctx.plan.amount_max is not None
 
 
 def scoped(t, fact: str, filters: dict[str, list[str]], scope: frozenset[str] | None) -> list:
@@ -608,7 +618,7 @@ def scoped(t, fact: str, filters: dict[str, list[str]], scope: frozenset[str] | 
 def deal_rel(ctx: WCtx, spec: dict, money: bool = True):
     """The deals a formula counts (formulas.deal_mask), as a filtered relation (`money`: Relations.deals)."""
     which = spec["deals"]
-    t = ctx.wh.relations.deals(first_win=which == "first_win", money=money)
+    t = ctx.wh.relations.deals(first_win=which == "first_win", money=money or _sized(ctx))
     preds = _base(ctx, "deals", t)
     if which == "won":
         preds.append(t.is_won)
@@ -735,7 +745,7 @@ def _closed_count(ctx: WCtx, which: str, by: list[str]) -> Value:
     """The deals won or lost in the period, from one query that counts both (per group: the groups with
     such deals, as Ctx.reduce keeps them). Win rate by region was six queries; it is two."""
     def count_both() -> pd.DataFrame:
-        t = ctx.wh.relations.deals(money=False)
+        t = ctx.wh.relations.deals(money=_sized(ctx))
         t = t.filter(*_base(ctx, "deals", t), t.is_closed, _in_period(t, "close_date", ctx.period))
         one = lambda cond: _ibis().ifelse(cond, 1, 0)  # noqa: E731 (PostgreSQL sums no boolean)
         both = {"won": one(t.is_won).sum(), "lost": one(~t.is_won).sum()}

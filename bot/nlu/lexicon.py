@@ -335,6 +335,9 @@ TEAM_CUES = {"team", "teamet", "hold", "holdet", "lag", "laget"}
 # number about them. The deal nouns above plus the inflections people type.
 DEAL_NOUNS = DEAL_WORDS | {"opp", "opportunity's", "aftalen", "affären", "affärerna", "affärsmöjlighet",
                            "affärsmöjligheter", "salgsmulighed", "salgsmuligheder", "avtalet", "avtalen"}
+# Words before a deal noun that make the deals what a KPI is counted over ("revenue from deals over 250k").
+OF_DEALS = {"from", "on", "for", "of", "in", "over", "across", "fra", "på", "af", "for", "i", "från", "för", "av",
+            "med", "with"}
 LIST_WHICH = {"which", "hvilken", "hvilket", "hvilke", "vilken", "vilket", "vilka"}
 DEAL_COUNT_KPIS = {"open_deals", "deals_won", "deals_lost", "deals_created", "pipeline", "revenue"}
 LIST_WORDS = {"list", "lists", "listing", "show", "display", "see", "vis", "liste", "visa", "lista", "se"}

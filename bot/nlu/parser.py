@@ -21,6 +21,7 @@ from bot.metrics.catalog import Catalog
 from bot.metrics.deals import RISKS, STALLED_DAYS
 from bot.metrics.formulas import required_tables
 from bot.metrics.periods import Calendar, parse_period
+from bot.metrics.plan import sized_by_deals
 from bot.nlu import lexicon as lx
 from bot.nlu.text import MAX_CHARS, detect_language, is_word, like, normalise, stem, tokens
 from bot.nlu.values import ValueIndex
@@ -73,6 +74,8 @@ class Parsed:
     order: str | None = None
     limit: int | None = None
     threshold: tuple[str, float] | None = None  # the breakdown's rows kept: ("lt", 0.5) for "below 50%"
+    amount_min: float | None = None  # only deals over / under these amounts ("win rate on deals over 100k")
+    amount_max: float | None = None
     mine: bool = False
     my_team: bool = False
     everyone: bool = False  # a comparison's side that is the whole company ("my win rate vs the company")
@@ -545,6 +548,8 @@ class Parser:
         named = self._kpi_named(toks)  # (a trial reading of the KPI names: once, for both uses below)
         if named is not None and named not in lx.DEAL_COUNT_KPIS:  # "average deal value" is a number
             return False
+        if named not in (None, "open_deals") and nouns[0] > 0 and words[nouns[0] - 1] in lx.OF_DEALS:
+            return False  # "revenue from deals over 250k", "pipeline på aftaler over 1 mio.": a sum over those deals
         spec, used = DealSpec(), set(nouns)
         cue = self._deal_order(toks, nouns, spec, used)
         cue |= self._deal_risks(toks, joined, spec, used)
@@ -726,10 +731,10 @@ class Parser:
     def _threshold(self, toks: list[Token], out: Parsed, question: str) -> None:
         """'reps below 50% attainment', 'regions with pipeline over 1m', 'hvem ligger under 80 % af
         budget': the breakdown's rows kept by their value, the furthest past the line first. A share
-        bounds a ratio, an amount anything else ("% of quota" is attainment). With no breakdown,
-        'who' is the reps and a plural dimension noun its dimension ("regions with …"). An amount said
-        of the deals ('win rate on deals over 100k') bounds no row: it stays unused, and the answer
-        says so."""
+        bounds a ratio ("% of quota" is attainment), an amount a sum; with no breakdown, 'who' is the
+        reps and a plural dimension noun its dimension ("regions with …"). An amount said of the deals,
+        of a ratio, or of a sum with no breakdown is the deals' size instead: 'win rate on deals over
+        100k', 'pipeline over 1m' (deal KPIs only; otherwise it stays unused, and the answer says so)."""
         m = lx.THRESHOLD.search(question.lower()) if out.metric else None
         if m is None:
             return
@@ -738,19 +743,26 @@ class Parser:
         value = _amount(m.group("num"), None if share else unit)
         if share and out.metric == "quota":
             out.metric = "quota_attainment"
-        if value is None or share != (self.catalog.kpis[out.metric].unit == "ratio"):
+        kpi = self.catalog.kpis[out.metric]
+        if value is None or share and kpi.unit != "ratio":
             return
-        words = [self._unused_word(toks, part) for part in tokens(normalise(m.group(0)).lower())]
-        words = [t for t in words if t is not None]
+        words = [t for t in (self._unused_word(toks, part) for part in tokens(normalise(m.group(0)).lower())) if t]
         first = self._position(toks, words[0]) if words else -1
-        if first > 0 and first - 1 in self._deal_nouns(toks):
-            return
-        if not out.group_by and not self._rows_asked(toks, out):
-            return
         op = lx.THRESHOLD_OP[m.group("cmp")]
-        out.threshold = (op, value / 100 if share else value)
-        if not out.ranked:  # "which reps are under 50%": the furthest below first ('which' alone says desc)
-            out.order = "asc" if op in ("lt", "le") else "desc"
+        of_deals = first > 0 and first - 1 in self._deal_nouns(toks) or kpi.unit == "ratio"
+        if not share and (of_deals or not out.group_by and not self._rows_asked(toks, out)):
+            if not sized_by_deals(kpi, self.catalog):
+                return
+            if op in ("gt", "ge"):
+                out.amount_min = value
+            else:
+                out.amount_max = value
+        elif out.group_by or self._rows_asked(toks, out):
+            out.threshold = (op, value / 100 if share else value)
+            if not out.ranked:  # "which reps are under 50%": the furthest below first ('which' alone says desc)
+                out.order = "asc" if op in ("lt", "le") else "desc"
+        else:
+            return
         for t in words:
             t.used = True
 

@@ -71,6 +71,12 @@ HAND = [
     "vunna affärer per månad i år", "genomsnittlig affärsstorlek förra året", "pipeline per fas",
     "what's the MRR", "ARR by segment", "NPS last quarter", "churn rate last month", "show my biggest deals",
     "deals closing this month", "which deals are at risk", "what is a good win rate", "hello",
+    # deals of a size, and a line under a breakdown
+    "win rate on deals over 100k this year", "revenue from deals over 250k last year by region",
+    "average deal size for deals under 20k this quarter", "how many deals over 50k did we win last quarter",
+    "win rate by segment on deals over 50k", "pipeline over 100k by stage",
+    "reps with pipeline over 1m", "which reps are below 50% attainment last quarter",
+    "regions with a win rate under 30% this year", "vilka säljare har över 30 % win rate i år",
 ]
 
 
