@@ -74,7 +74,9 @@ def test_manager_is_denied_someone_elses_rep(bot):
 def test_manager_breakdown_by_rep_lists_reports_only_and_says_so(bot):
     answer = bot("revenue by rep last quarter", "m1")
     assert owners(answer) <= {"r1", "r2"} and "r3" not in owners(answer)
-    assert answer.value == 2340.0  # computed over Mona's reports only, before aggregation
+    # the rows are her reports' only; the overall is the aggregate the headline names, open to every role
+    # (it said 2340, her reports' sum, under "Revenue, last quarter, by rep": the company's is 2530)
+    assert answer.value == 2530.0
     assert any("your reports only" in n for n in answer.notes)
     assert last_audit(bot).scope == {"role": "manager", "owners": ["r1", "r2"]}
 
@@ -231,7 +233,8 @@ def test_a_managers_attainment_by_rep_is_over_their_reports_targets(bot):
     # Mona's reports won 2340 last quarter (Alice 2340, Bob 0) against their own targets 2000 + 1000.
     # The overall was 2340 over the company's 4000 target: 58.5%, a figure of nobody's.
     answer = bot("quota attainment by rep last quarter", "m1").to_json()
-    assert answer["value"] == pytest.approx(2340 / 3000) and answer["target"] == 3000.0
+    assert answer["value"] == pytest.approx(2530 / 4000) and answer["target"] == 4000.0  # the company's, as named
     assert {r["owner"]: r["value"] for r in answer["rows"]} == pytest.approx({"r1": 2340 / 2000, "r2": 0.0})
     company = bot("quota attainment last quarter", "m1").to_json()  # an aggregate: everyone's
     assert company["value"] == pytest.approx(2530 / 4000) and company["target"] == 4000.0
+

@@ -383,3 +383,18 @@ def test_a_deal_size_bounds_deal_kpis_only(world):
     assistant, _, _ = world
     answer = assistant.ask("MRR over 100k", as_of=AS_OF)  # MRR is no sum of deals: the size is left out, and said
     assert answer.metric == "mrr" and answer.deal_amount is None and answer.unused == ["100k"]
+
+
+def test_a_reps_breakdown_by_rep_keeps_the_whole_figure_it_names(world):
+    # A rep's "my team's revenue by rep" said her own revenue as the team's overall: her row is all she
+    # may see of the breakdown (access.md), but the team's total is an aggregate, open to every role.
+    assistant, d, reps = world
+    teams = reps[reps["role"] == "rep"].groupby("team")["rep_id"].apply(list)
+    team, members = next((t, m) for t, m in teams.items() if len(m) >= 3)
+    rep = members[1]
+    answer = assistant.ask("my team's revenue by rep this year", user=rep, as_of=AS_OF)
+    in_team = d[d["owner_id"].isin(reps.loc[reps["team"] == team, "rep_id"])]
+    assert answer.kind == "kpi" and {r["owner"] for r in answer.rows} == {rep}
+    assert answer.value == pytest.approx(revenue(in_team, "2026-01-01", "2026-11-20"))
+    assert answer.rows[0]["value"] == pytest.approx(revenue(d[d["owner_id"] == rep], "2026-01-01", "2026-11-20"))
+    assert answer.value > answer.rows[0]["value"]

@@ -235,7 +235,10 @@ class Assistant:
             turn.plan = self._plan(parsed, turn.who, self.engine.store)
             grant = authorise(turn.plan, turn.who)
             turn.granted, turn.scope = True, grant.scope
-            return self.engine.run(grant.plan, as_of=as_of, scope=grant.scope), grant
+            result = self.engine.run(grant.plan, as_of=as_of, scope=grant.scope)
+            if grant.narrowed:  # the rows are the asker's to see; the overall figure is an aggregate, open to all
+                self._whole(result, grant.plan, as_of)
+            return result, grant
         except Denied as exc:
             answer = self._denied(parsed, exc, self.engine.store)
             self._audit(answer, turn)
@@ -388,6 +391,16 @@ class Assistant:
         if convo is not None:
             convo.remember(parsed, answer.rows)
         return answer
+
+    def _whole(self, result: KpiResult, plan: QueryPlan, as_of: date | None) -> None:
+        """A breakdown by rep narrowed to the asker's rows keeps the overall figure of everyone it is
+        about (access.md: aggregates are open to every role): a rep's "win rate of my team by rep" said
+        42.3% overall for the team, her own figure."""
+        asked = plan.filters.get("owner")
+        whole = self.engine.run(plan.model_copy(update={"group_by": [], "threshold": None, "limit": None,
+                                                        "order": None}),
+                                as_of=as_of, scope=frozenset(asked) if asked else None)
+        result.value, result.target = whole.value, whole.target
 
     def _plan(self, parsed: Parsed, who: Identity, store) -> QueryPlan:
         if len(parsed.group_by) > 2:  # a plan holds two breakdowns: ask which, never drop one in silence

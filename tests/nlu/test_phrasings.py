@@ -332,7 +332,7 @@ PHRASINGS = [
     ("regioner med högst 25 % win rate", dict(metric="win_rate", group_by=["region"], threshold=("le", 0.25),
                                             lang="sv", unused=[])),
     # not a line on the rows: an amount of the deals, a share of an amount, a line with no breakdown
-    ("win rate on deals over 100k this year", dict(metric="win_rate", group_by=[], threshold=None, unused=["100k"])),
+    ("win rate on deals over 100k this year", dict(metric="win_rate", group_by=[], threshold=None, unused=[])),
     ("pipeline by region over 30%", dict(metric="pipeline", group_by=["region"], threshold=None)),
     ("is our win rate above 30% this year", dict(metric="win_rate", group_by=[], threshold=None)),
     # ---- a KPI name that begins with a filter value gives way to another KPI named apart from it
