@@ -482,3 +482,57 @@ def test_how_many_stalled_deals_is_their_list_and_its_count(world, question):
     answer = assistant.ask(question, user=manager["rep_id"], as_of=AS_OF)
     stalled = d[~d["is_closed"] & d["owner_id"].isin(team) & d["stalled"]]
     assert answer.kind == "deals" and answer.value == len(stalled), answer.text
+
+
+@pytest.mark.parametrize("question,status", [
+    ("which deals did we win last week", "won"), ("which deals did we lose last week", "lost"),
+    ("hvilke aftaler har vi tabt i sidste uge", "lost"), ("vilka affärer har vi vunnit förra veckan", "won"),
+])
+def test_deals_we_did_win_or_lose_are_done_not_open(world, question, status):
+    # "which deals did we win last week" listed the open deals closing last week
+    assistant, d, _ = world
+    answer = assistant.ask(question, as_of=AS_OF)
+    done = d["is_won"] if status == "won" else d["is_closed"] & ~d["is_won"]
+    expected = d[done & _between(d, "close_date", "2026-11-09", "2026-11-15")]
+    assert answer.kind == "deals" and answer.value == len(expected) > 0, answer.text
+    assert {r["opportunity_id"] for r in answer.rows} <= set(expected["opportunity_id"])
+
+
+def test_who_closed_the_biggest_deal_won_it(world):
+    # it named the owner of a Closed Lost deal
+    assistant, d, _ = world
+    answer = assistant.ask("who closed the biggest deal this quarter", as_of=AS_OF)
+    won = d[d["is_won"] & _between(d, "close_date", "2026-10-01", "2026-11-20")]
+    assert answer.kind == "deals" and ids(answer)[:1] == by_amount(won)[:1]  # (in EUR)
+
+
+def test_a_list_of_deals_won_ends_at_as_of(world):
+    # "show me the deals won this quarter" ran to the quarter's end, past as_of
+    assistant, d, _ = world
+    answer = assistant.ask("show me the deals won this quarter", as_of=AS_OF)
+    assert answer.period == {"start": "2026-10-01", "end": "2026-11-20"}
+    won = d[d["is_won"] & _between(d, "close_date", "2026-10-01", "2026-11-20")]
+    assert answer.value == len(won)
+
+
+def test_risk_reasons_are_an_open_deals(world):
+    # after "show me the deals" behind a win rate (closed deals), "which are stalled?" flagged closed deals
+    assistant, d, _ = world
+    convo = Conversation()
+    assistant.ask("win rate this quarter", as_of=AS_OF, conversation=convo)
+    assistant.ask("show me the deals", as_of=AS_OF, conversation=convo)
+    answer = assistant.ask("which are stalled?", as_of=AS_OF, conversation=convo)
+    assert answer.kind == "deals" and all(not r["is_closed"] for r in answer.rows) and answer.value == 0
+
+
+@pytest.mark.parametrize("question,key,desc", [
+    ("overdue deals sorted by amount", "amount", True), ("overdue deals largest first", "amount", True),
+    ("stalled deals sorted by close date", "close_date", False),
+    ("åbne aftaler sorteret efter beløb stigende", "amount", False),
+])
+def test_an_order_asked_for_beats_the_reasons_own(world, question, key, desc):
+    assistant, _, _ = world
+    answer = assistant.ask(question, as_of=AS_OF)
+    assert answer.kind == "deals" and answer.order == {"by": key, "desc": desc} and answer.unused == []
+    values = [r["amount"] if key == "amount" else r["close_date"] for r in answer.rows]
+    assert values == sorted(values, reverse=desc)

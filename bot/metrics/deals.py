@@ -70,12 +70,12 @@ class DealResult:
 def list_deals(store: MetricsStore, catalog: Catalog, query: DealQuery, cal: Calendar, filters: dict[str, list[str]],
                scope: frozenset[str] | None) -> DealResult:
     """The deals that match, within scope, sorted as asked; `filters` are canonical store values."""
-    period = parse_period(query.period, cal, forward=True) if query.period else None
+    period = list_period(query, cal)
     mask = filter_mask(store, "deals", filters, scope) & _status(store, query.status)
     mask &= _dates(store, query, period, cal.as_of)
     mask &= _amounts(store, query)
-    if query.risks:
-        mask &= _flagged(store, catalog, mask, cal.as_of, query.risks, query.stalled_days)
+    if query.risks:  # risk reasons are an open deal's (digest.md): a closed deal is overdue or stalled no more
+        mask &= _status(store, "open") & _flagged(store, catalog, mask, cal.as_of, query.risks, query.stalled_days)
     pos = np.flatnonzero(mask)
     shown = _sort(store, pos, query, cal.as_of)
     result = DealResult(query, [], int(len(pos)), period, filters, store.base_currency, cal.as_of)
@@ -84,6 +84,15 @@ def list_deals(store: MetricsStore, catalog: Catalog, query: DealQuery, cal: Cal
     if query.risks and "stalled" in query.risks and store.last_changes(day_seconds(cal.as_of)) is None:
         result.notes.append(Note("no_history_for_stalled"))
     return result
+
+
+def list_period(query: DealQuery, cal: Calendar) -> Period | None:
+    """The list's period: open deals look forward to their close dates; deals won, lost, closed or
+    created are done by as_of ("deals won this quarter" ends at as_of, as revenue does)."""
+    if not query.period:
+        return None
+    ahead = query.status in ("open", "any") and query.date_field == "close"
+    return parse_period(query.period, cal, forward=ahead)
 
 
 # ---------------------------------------------------------------- conditions

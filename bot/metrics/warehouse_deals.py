@@ -41,10 +41,11 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from bot.metrics.deals import CLOSING_SOON_DAYS, EARLY_STAGE, STALLED_DAYS, DealQuery, DealResult, list_deals
+from bot.metrics.deals import (CLOSING_SOON_DAYS, EARLY_STAGE, STALLED_DAYS, DealQuery, DealResult, list_deals,
+                               list_period)
 from bot.metrics.engine import Engine
 from bot.metrics.loader import LoadReport, TableReport
-from bot.metrics.periods import Calendar, Period, parse_period
+from bot.metrics.periods import Calendar, Period
 from bot.metrics.schema import TABLES
 from bot.metrics.store import MetricsStore, _categorise, _convert_money, _currencies
 from bot.metrics.warehouse import ROW, WarehouseEngine, _ibis, _in_period, id_table, scoped, typed
@@ -81,12 +82,12 @@ def list_deals_sql(wh: WarehouseEngine, query: DealQuery, cal: Calendar, filters
                    scope: frozenset[str] | None) -> DealResult:
     """deals.list_deals over a warehouse, with the same result; `filters` are canonical values. Only the
     deals shown are fetched: conditions, risk reasons, order, LIMIT and COUNT are SQL."""
-    period = parse_period(query.period, cal, forward=True) if query.period else None
+    period = list_period(query, cal)
     t = wh.relations.deals()
     r, flags = _with_risks(wh, cal.as_of, query.stalled_days) if query.risks else (t, {})
     preds = _conditions(r, query, period, cal.as_of, filters, scope)
-    if query.risks:
-        preds.append(reduce(operator.or_, [flags[k] for k in query.risks]))
+    if query.risks:  # an open deal's reasons (deals.list_deals)
+        preds += [~r.is_closed, reduce(operator.or_, [flags[k] for k in query.risks])]
     column, same = ORDER[query.order_by]
     total = None
     if query.risks or query.order_by == "last_change":  # the rows' reasons and last change read their history

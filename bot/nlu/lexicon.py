@@ -384,7 +384,19 @@ SORT_KEYS = {"close": ("close_date", False), "closing": ("close_date", False), "
              "storlek": ("amount", True), "age": ("age", True), "alder": ("age", True), "ålder": ("age", True),
              "created": ("age", True), "oprettelsesdato": ("age", True), "last": ("last_change", True),
              "seneste": ("last_change", True), "senaste": ("last_change", True), "activity": ("last_change", True),
-             "aktivitet": ("last_change", True)}
+             "aktivitet": ("last_change", True),
+             # "largest first" and kin (ORDER_FIRST)
+             "largest": ("amount", True), "biggest": ("amount", True), "største": ("amount", True),
+             "störst": ("amount", True), "största": ("amount", True), "smallest": ("amount", False),
+             "mindste": ("amount", False), "minsta": ("amount", False), "oldest": ("age", True),
+             "ældste": ("age", True), "äldsta": ("age", True), "newest": ("age", False), "nyeste": ("age", False),
+             "nyaste": ("age", False), "soonest": ("close_date", False), "latest": ("close_date", True)}
+# "largest first", "oldest first", "største først", "störst först": an order said after the deals.
+ORDER_FIRST = re.compile(r"\b(?P<key>largest|biggest|smallest|oldest|newest|soonest|latest|største|mindste|ældste|"
+                         r"nyeste|störst|största|minsta|äldsta|nyaste)\s+(?:first|først|först)\b")
+# "ascending", "stigende": smallest or earliest first; "descending", "faldende": the other way.
+ASCENDING = {"ascending": False, "asc": False, "stigende": False, "stigande": False, "descending": True,
+             "desc": True, "faldende": True, "fallande": True}
 RISK_WORDS = {
     "stuck": "stalled", "stalled": "stalled", "stale": "stalled", "idle": "stalled", "inactive": "stalled",
     "fastlåst": "stalled", "fastlåste": "stalled", "stillestående": "stalled", "fastnat": "stalled",
@@ -434,6 +446,11 @@ DEAL_STATUS = {
     "tabt": "lost", "förlorade": "lost", "förlorat": "lost", "closed": "closed", "lukkede": "closed",
     "stängda": "closed",
 }
+# "which deals did we win", "hvilke aftaler har vi tabt", "vilka affärer har vi vunnit": an auxiliary of the
+# past and a verb of the outcome make the deals won or lost, not open ones closing then.
+PAST_AUX = {"did", "have", "has", "had", "har", "havde", "hade", "we've"}
+DONE_VERBS = {"win": "won", "close": "won", "sign": "won", "lose": "lost", "vinde": "won", "vinna": "won",
+              "lukke": "won", "stänga": "won", "tabe": "lost", "förlora": "lost", "miste": "lost", "tappa": "lost"}
 CREATED_WORDS = {"created", "new", "opened", "oprettet", "oprettede", "nye", "skapade", "skapat", "skapats", "nya"}
 # Nouns a name stands before ("the Mars region", "Maj-teamet" aside): a month word before one is a name.
 PLACE_NOUNS = {"region", "regions", "regionen", "segment", "segmentet", "team", "teamet", "market", "marked",
@@ -448,9 +465,10 @@ AMOUNT = re.compile(
     r"mindre end|mindre än|højst|högst)\s*(?:eur|€|dkk|sek|usd|gbp|kr\.?)?\s*"
     r"(?P<num>\d{1,3}(?:[ .,\u00a0]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?)\s*"
     r"(?P<unit>k|m|mn|mio|mill|million|millioner|miljoner|miljon|thousand|tusind|tusen|t)?\b"
-    # "for more than 60 days", "over 20%": a time or a share, never an amount
+    # "for more than 60 days", "over 20%", "more than 20 deals": a time, a share or a count, never an amount
     r"(?!\s*(?:%|(?:percent|procent|days?|dage?n?|dagar|dygn|weeks?|uger?|veckor|vecka|months?|måneder|måned|"
-    r"månader|månad|years?|år|hours?|timer|timmar|quarters?|kvartaler|kvartal)\b))")
+    r"månader|månad|years?|år|hours?|timer|timmar|quarters?|kvartaler|kvartal|deals?|aftaler|affärer|opps?|"
+    r"opportunities|salgsmuligheder|customers?|kunder|reps?|sælgere|säljare)\b))")
 # A breakdown's rows kept by their value: "reps below 50% attainment", "regions with a win rate over
 # 30 %", "sælgere med mere end 2 mio. i pipeline", "säljare under 80 % av budget".
 THRESHOLD = re.compile(
@@ -468,6 +486,10 @@ THRESHOLD_OP = {**{w: "gt" for w in ("more than", "greater than", "higher than",
                                      "mindre än", "lägre än")},
                 **{w: "le" for w in ("at most", "<=", "højst", "högst")}}
 PERCENT_UNITS = {"%", "percent", "procent"}
+# "reps under budget", "teams above target", "hvem ligger over budget": attainment past 100%.
+PAST_TARGET = re.compile(r"\b(?P<cmp>under|below|over|above|beneath|ahead of|exceeding|över)\s+(?:the\s+|their\s+|"
+                         r"sit\s+|sitt\s+|deres\s+|sina\s+)?(?:budget|budgettet|budgeten|target|targets|quota|plan|"
+                         r"kvote|kvoten|kvot|målet|mål)\b")
 AMOUNT_BELOW = {"under", "below", "less than", "smaller than", "<", "<=", "mindre end", "mindre än", "højst", "högst"}
 AMOUNT_UNITS = {"k": 1e3, "thousand": 1e3, "tusind": 1e3, "tusen": 1e3, "t": 1e3, "m": 1e6, "mn": 1e6, "mio": 1e6,
                 "mill": 1e6, "million": 1e6, "millioner": 1e6, "miljoner": 1e6, "miljon": 1e6}

@@ -551,7 +551,7 @@ class Parser:
         if named not in (None, "open_deals") and nouns[0] > 0 and words[nouns[0] - 1] in lx.OF_DEALS:
             return False  # "revenue from deals over 250k", "pipeline på aftaler over 1 mio.": a sum over those deals
         spec, used = DealSpec(), set(nouns)
-        cue = self._deal_order(toks, nouns, spec, used)
+        ordered = cue = self._deal_order(toks, nouns, spec, used)
         cue |= self._deal_risks(toks, joined, spec, used)
         cue |= self._deal_amount(toks, question, spec, used)
         if "stalled" in spec.risks:
@@ -569,7 +569,7 @@ class Parser:
         if not cue:
             return False
         self._deal_status(toks, spec, used)
-        if len(spec.risks) == 1 and not any(toks[i].word in lx.DEAL_ORDER for i in used):  # the reason's order
+        if len(spec.risks) == 1 and not ordered:  # the reason's order, unless the question gives one
             spec.order_by, spec.desc = {"stalled": ("last_change", True),
                                         "overdue": ("close_date", False)}.get(spec.risks[0], ("amount", True))
         out.kind, out.deal = "deals", spec
@@ -588,10 +588,15 @@ class Parser:
     def _deal_order(self, toks: list[Token], nouns: list[int], spec: DealSpec, used: set[int]) -> bool:
         """'biggest deal', 'top 5 deals', 'the 3 largest opportunities', 'next deal to close', 'sorted by
         close date'."""
-        by = lx.SORT_BY.search(" ".join(t.word for t in toks))
+        joined = " ".join(t.word for t in toks)
+        by = lx.SORT_BY.search(joined) or lx.ORDER_FIRST.search(joined)
         if by:
             spec.order_by, spec.desc = lx.SORT_KEYS[by.group("key").split()[0]]
             used |= {toks.index(t) for t in _covered(toks, by.span())}
+            way = next((i for i, t in enumerate(toks) if t.word in lx.ASCENDING), None)
+            if way is not None:  # "sorted by amount ascending", "sorteret efter beløb, stigende"
+                spec.desc = lx.ASCENDING[toks[way].word]
+                used.add(way)
             return True
         for n in nouns:
             for j in range(max(0, n - 3), n):
@@ -662,6 +667,12 @@ class Parser:
 
     @staticmethod
     def _deal_status(toks: list[Token], spec: DealSpec, used: set[int]) -> None:
+        words = {t.word for t in toks}
+        done = next((i for i, t in enumerate(toks) if t.word in lx.DONE_VERBS and not t.used), None) \
+            if words & lx.PAST_AUX else None
+        if done is not None:  # "which deals did we win last week", "hvilke aftaler har vi tabt": done, not open
+            spec.status = lx.DONE_VERBS[toks[done].word]
+            used.add(done)
         for i, t in enumerate(toks):
             if t.used or i in used:
                 continue
@@ -673,6 +684,8 @@ class Parser:
                 used.add(i)
             elif t.word in lx.CLOSING_WORDS:
                 used.add(i)
+        if spec.status == "closed" and words & lx.WHO:  # "who closed the biggest deal": who won it
+            spec.status = "won"
         if spec.status in ("won", "lost", "closed"):
             spec.upcoming = False
         if spec.date_field == "created" and not any(toks[i].word in lx.DEAL_STATUS for i in used):
@@ -737,6 +750,7 @@ class Parser:
         100k', 'pipeline over 1m' (deal KPIs only; otherwise it stays unused, and the answer says so)."""
         m = lx.THRESHOLD.search(question.lower()) if out.metric else None
         if m is None:
+            self._past_target(toks, out, question)
             return
         unit = m.group("unit")
         share = unit in lx.PERCENT_UNITS
@@ -765,6 +779,21 @@ class Parser:
             return
         for t in words:
             t.used = True
+
+    def _past_target(self, toks: list[Token], out: Parsed, question: str) -> None:
+        """'which reps are under budget', 'how many reps are above quota', 'teams below target': the
+        rows whose attainment is past 100%."""
+        m = lx.PAST_TARGET.search(question.lower())
+        if m is None or out.metric not in ("quota", "quota_attainment"):
+            return
+        out.metric = "quota_attainment"
+        op = "lt" if m.group("cmp") in ("under", "below", "beneath") else "gt"
+        if out.group_by or self._rows_asked(toks, out):  # ("are we above target?": where we stand, no rows)
+            out.threshold, out.order = (op, 1.0), "asc" if op == "lt" else "desc"
+        for part in tokens(normalise(m.group(0)).lower()):
+            t = next((t for t in toks if t.word == part), None)
+            if t is not None:
+                t.used = True
 
     @staticmethod
     def _unused_word(toks: list[Token], word: str) -> Token | None:

@@ -405,6 +405,17 @@ PHRASINGS = [
     ("% of quota attained this quarter", dict(metric="quota_attainment", unused=[])),
     ("revenue in fiscal 2025", dict(metric="revenue", period=LY, unused=[])),
     ("gns. aftalestørrelse sidste måned", dict(metric="avg_deal_size", period=LM, unused=[])),
+    # ---- under or over budget / target / quota: attainment, the rows past 100%; counts are no amounts
+    ("vilka säljare ligger under budget", dict(metric="quota_attainment", group_by=["owner"], threshold=("lt", 1.0),
+                                               order="asc", lang="sv", unused=[])),
+    ("how many reps are above quota", dict(metric="quota_attainment", group_by=["owner"], threshold=("gt", 1.0),
+                                           unused=[])),
+    ("teams below target this quarter", dict(metric="quota_attainment", group_by=["team"], threshold=("lt", 1.0))),
+    ("are we above target", dict(metric="quota_attainment", group_by=[], threshold=None, unused=[])),
+    ("reps with more than 20 deals won this year", dict(metric="deals_won", group_by=["owner"],
+                                                        threshold=("gt", 20.0), unused=[])),
+    ("hvilke sælgere har vundet mere end 20 aftaler i år", dict(metric="deals_won", group_by=["owner"],
+                                                                 threshold=("gt", 20.0), lang="da")),
     # ---- mixed languages
     ("Hvad var revenue last quarter?", dict(metric="revenue", period=LQ)),
     ("win rate i Norden last quarter", dict(metric="win_rate", period=LQ, filters={"region": "Nordics"})),
