@@ -398,3 +398,51 @@ def test_a_reps_breakdown_by_rep_keeps_the_whole_figure_it_names(world):
     assert answer.value == pytest.approx(revenue(in_team, "2026-01-01", "2026-11-20"))
     assert answer.rows[0]["value"] == pytest.approx(revenue(d[d["owner_id"] == rep], "2026-01-01", "2026-11-20"))
     assert answer.value > answer.rows[0]["value"]
+
+
+# ---------------------------------------------------------------- a comparison changed by a follow-up
+
+def test_a_follow_up_changes_every_side_of_a_comparison(world):
+    # "and last quarter?" after "win rate Nordics vs DACH" answered the Nordics only
+    assistant, d, _ = world
+    convo = Conversation()
+    assistant.ask("win rate Nordics vs DACH", as_of=AS_OF, conversation=convo)
+    again = assistant.ask("and last quarter?", as_of=AS_OF, conversation=convo)
+    expected = [win_rate(d[d["region"] == r], "2026-07-01", "2026-09-30") for r in ("Nordics", "DACH")]
+    check(again, expected)  # (the first side minus the second)
+    other = assistant.ask("and revenue?", as_of=AS_OF, conversation=convo)
+    check(other, [revenue(d[d["region"] == r], "2026-07-01", "2026-09-30") for r in ("Nordics", "DACH")])
+
+
+def test_a_follow_up_breaks_down_or_filters_each_side(world):
+    assistant, d, _ = world
+    convo = Conversation()
+    assistant.ask("revenue this quarter vs last quarter", as_of=AS_OF, conversation=convo)
+    by_region = assistant.ask("and by region?", as_of=AS_OF, conversation=convo)
+    assert [(p.period["start"], p.group_by) for p in by_region.parts] == [("2026-10-01", ["region"]),
+                                                                          ("2026-07-01", ["region"])]
+    last = {r["region"]: r["value"] for r in by_region.parts[1].rows}
+    assert last == pytest.approx({g: revenue(rows, "2026-07-01", "2026-09-30") for g, rows in d.groupby("region")})
+    dach = assistant.ask("og i DACH?", as_of=AS_OF, conversation=convo)
+    in_dach = d[d["region"] == "DACH"]
+    check(dach, [revenue(in_dach, "2026-10-01", "2026-11-20"), revenue(in_dach, "2026-07-01", "2026-09-30")])
+    assert dach.lang == "da"
+
+
+def test_a_year_said_once_is_every_named_periods():
+    # "revenue H1 vs H2 2025" set H1 2026 against H2 2025
+    from bot.nlu.compare import _year_shared
+    from bot.nlu.parser import Parsed
+
+    sides = _year_shared([Parsed("a", period="h1"), Parsed("b", period="h2 2025")])
+    assert [s.period for s in sides] == ["h1 2025", "h2 2025"]
+    kept = _year_shared([Parsed("a", period="this quarter"), Parsed("b", period="q2 2025")])
+    assert [s.period for s in kept] == ["this quarter", "q2 2025"]
+
+
+def test_a_sum_to_date_against_a_whole_period_says_how_much_has_run(world):
+    assistant, _, _ = world
+    answer = assistant.ask("revenue this quarter vs last quarter", as_of=AS_OF)
+    assert "This quarter runs only to 2026-11-20 (51 of 92 days), against whole periods." in answer.notes
+    assert not any("runs only" in n for n in assistant.ask("win rate this quarter vs last quarter", as_of=AS_OF).notes)
+    assert not any("runs only" in n for n in assistant.ask("revenue Q2 vs Q3", as_of=AS_OF).notes)

@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Literal
 
 from bot.core.fmt import compare_sentence, deal_line, deals_headline, kpi_sentence, note_text, period_words, scope_words
+from bot.core.i18n import t
 from bot.metrics.catalog import Catalog
 from bot.metrics.deals import DealResult
 from bot.metrics.engine import KpiResult
@@ -146,10 +147,23 @@ def compare_answer(results: list[KpiResult], labels: list[str], by: str, questio
             diff = first.value - second.value
             change = diff / second.value if second.value else None
     notes = list(dict.fromkeys(note_text(n, lang, catalog) for r in results for n in r.notes))
+    notes += _partial_sides(results, labels, by, lang)
     return Answer(question=question, kind="compare", lang=lang, metric=kpi.id, unit=kpi.unit,
                   currency=results[0].currency, value=diff, change=change, rows=rows, notes=notes,
                   text=compare_sentence(kpi, [(r["label"], r["value"]) for r in rows], diff, change,
                                         results[0].currency, lang, _shared(results, by, lang, names)))
+
+
+def _partial_sides(results: list[KpiResult], labels: list[str], by: str, lang: str) -> list[str]:
+    """A sum or count over a period cut at as_of set against whole periods ("revenue this quarter vs
+    last quarter" on day 51 of 92): how much of it has run, so that −51% is not read as a collapse."""
+    if by != "period" or results[0].kpi.unit not in ("currency", "count"):
+        return []
+    cut = [(label, r.period) for label, r in zip(labels, results) if r.period and r.period.end < r.period.nominal_end]
+    if not cut or len(cut) == len(results):
+        return []
+    return [t("partial_side", lang, label=label.split(" (")[0][:1].upper() + label.split(" (")[0][1:], end=p.end.isoformat(),
+              gone=(p.end - p.start).days + 1, days=(p.nominal_end - p.start).days + 1) for label, p in cut]
 
 
 def _shared(results: list[KpiResult], by: str, lang: str, names: dict[str, str] | None) -> str:

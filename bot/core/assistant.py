@@ -290,6 +290,7 @@ class Assistant:
             self._audit(answer, turn)
         if convo is not None:
             convo.remember(sides[0])
+            convo.compared = comparison
         return answer
 
     def _side_label(self, side: Parsed, result: KpiResult, by: str) -> str:

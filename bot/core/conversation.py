@@ -15,6 +15,7 @@ from bot.nlu.parser import Parsed
 class Conversation:
     last: Parsed | None = None
     groups: tuple[str, list[str]] | None = None  # the dimension and values the last answer listed
+    compared: object | None = None  # the last answer's Comparison, when it was one ("and last quarter?" keeps its sides)
 
     def merge(self, parsed: Parsed) -> Parsed:
         prev = self.last
@@ -74,6 +75,7 @@ class Conversation:
 
     def remember(self, parsed: Parsed, rows: list[dict] | None = None) -> None:
         """Keep the question, and the groups its answer listed (for "for those")."""
+        self.compared = None
         if (parsed.kind == "kpi" and parsed.metric) or parsed.kind == "deals":
             self.last = parsed
             dims = parsed.group_by if parsed.kind == "kpi" else ["owner"]

@@ -43,6 +43,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "da": "Sammenlignet med {start} til {end}.",
         "sv": "Jämfört med {start} till {end}.",
     },
+    "partial_side": {
+        "en": "{label} runs only to {end} ({gone} of {days} days), against whole periods.",
+        "da": "{label} går kun til {end} ({gone} af {days} dage), mod hele perioder.",
+        "sv": "{label} går bara till {end} ({gone} av {days} dagar), mot hela perioder.",
+    },
     "named_past": {
         "en": "A period named without a year is the latest that has begun; for the coming one, ask for “{period}”.",
         "da": "En periode nævnt uden år er den seneste, der er begyndt; spørg om “{period}” for den kommende.",

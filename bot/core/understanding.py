@@ -142,6 +142,9 @@ def understand(parser: Parser, question: str, values: ValueIndex, cal: Calendar,
     if comparison is not None:  # sides that differ in a period, a value or a person: numbers (asked back for a KPI)
         return comparison
     parsed = parser.parse(question, values, cal)
+    again = _compared_again(question, parsed, convo)
+    if again is not None:
+        return again
     if convo is not None:
         parsed = follow_up(parser, parsed, question, convo, values, cal) or convo.merge(parsed)
     parsed = _same_period_ago(parser, parsed, question, cal, earlier)
@@ -389,6 +392,24 @@ def _comparison(parser: Parser, question: str, values: ValueIndex, cal: Calendar
         return Parts(whole, [classify(replace(s, lang=whole.lang)) for s in comparison.sides])
     comparison.lang = whole.lang  # the language of the whole question, not of its first half
     return comparison
+
+
+def _compared_again(question: str, parsed: Parsed, convo: Conversation | None) -> Comparison | Parts | None:
+    """'and last quarter?' after 'win rate Nordics vs DACH', 'and pipeline?', 'og i DACH?' after 'this
+    quarter vs last quarter': the same sides, changed alike; 'and by region?' each side broken down.
+    A change of what the sides differ in is a question of its own."""
+    last = convo.compared if convo is not None else None
+    if not isinstance(last, Comparison) or not parsed.follow_up or parsed.kind != "kpi" or parsed.mine \
+            or parsed.my_team or (last.by == "period" and parsed.period) or last.by in parsed.filters:
+        return None
+    if parsed.metric is None and not parsed.has_slots:
+        return None
+    sides = [replace(s, question=question, lang=parsed.lang, metric=parsed.metric or s.metric,
+                     period=parsed.period or s.period, filters={**s.filters, **parsed.filters}, unused=parsed.unused)
+             for s in last.sides]
+    if parsed.group_by:
+        return Parts(parsed, [classify(replace(s, group_by=parsed.group_by)) for s in sides])
+    return Comparison(question, sides, last.by, parsed.lang)
 
 
 def _as_filter_side(parser: Parser, first: Parsed, side: Parsed, text: str, values: ValueIndex,

@@ -98,6 +98,20 @@ def split_sides(question: str) -> list[str] | None:
     return parts
 
 
+_NAMED = r"q[1-4]|h[12]|january|february|march|april|may|june|july|august|september|october|november|december"
+BARE_NAMED = re.compile(rf"^(?:{_NAMED})$")
+NAMED_IN_YEAR = re.compile(rf"^(?:{_NAMED}) (\d{{4}})$")
+
+
+def _year_shared(sides: list[Parsed]) -> list[Parsed]:
+    """'revenue H1 vs H2 2025', 'Q1 vs Q2 2025': the year said once is every named period's (H1 was 2026)."""
+    years = {m.group(1) for s in sides if s.period and (m := NAMED_IN_YEAR.match(s.period))}
+    if len(years) != 1:
+        return sides
+    year = years.pop()
+    return [replace(s, period=f"{s.period} {year}") if s.period and BARE_NAMED.match(s.period) else s for s in sides]
+
+
 def combine(question: str, sides: list[Parsed]) -> Comparison | None:
     """Fill each side's gaps from the others; None when the sides do not differ in anything."""
     metric = next((s.metric for s in sides if s.metric), None)
@@ -110,6 +124,7 @@ def combine(question: str, sides: list[Parsed]) -> Comparison | None:
     # "mine vs the company" set whoever each side names against the other.
     named = [(s.mine, s.my_team, s.everyone) for s in sides if s.mine or s.my_team or s.everyone]
     spread = len(set(named)) == 1 and not any(s.filters.get("owner") for s in sides)
+    sides = _year_shared(sides)
     whole = []
     for s in sides:
         # a filter named on a side of no one in particular is not spread to a side that names someone:
