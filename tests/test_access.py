@@ -238,3 +238,13 @@ def test_a_managers_attainment_by_rep_is_over_their_reports_targets(bot):
     company = bot("quota attainment last quarter", "m1").to_json()  # an aggregate: everyone's
     assert company["value"] == pytest.approx(2530 / 4000) and company["target"] == 4000.0
 
+
+
+def test_a_managers_own_quota_is_their_teams(bot):
+    # Mona has no target of her own: "how am I doing against quota?" said "no value". Her team (Alice
+    # and Bob) won 2340 last quarter against their targets 2000 + 1000, as her digest reads it.
+    answer = bot("how am I doing against quota last quarter?", "m1")
+    assert answer.kind == "kpi" and answer.value == pytest.approx(2340 / 3000) and answer.target == 3000.0
+    assert any("no quota of your own" in n for n in answer.notes)
+    alice = bot("how am I doing against quota last quarter?", "alice@x.example")  # a rep: her own
+    assert alice.value == pytest.approx(2340 / 2000) and not any("no quota of your own" in n for n in alice.notes)

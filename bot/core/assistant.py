@@ -200,6 +200,9 @@ class Assistant:
 
     def _kpi(self, parsed: Parsed, who: Identity, as_of: date | None, convo: Conversation | None) -> Answer:
         """One KPI question: plan, access, engine, words; audited."""
+        team_quota = self._team_quota(parsed, who)
+        if team_quota:  # a manager's "how am I doing against quota?": their team's, as their digest has it
+            parsed = replace(parsed, my_team=True)
         turn = Turn(who)
         outcome = self._run_kpi(parsed, turn, as_of)
         if isinstance(outcome, Answer):
@@ -213,6 +216,8 @@ class Assistant:
                                        t("for", parsed.lang) + " ")))
             self._audit(answer, turn)
             return answer
+        if team_quota:
+            result.notes.insert(0, Note("team_quota"))
         if grant.narrowed:  # a breakdown by rep limited to what the asker may see, and saying so
             short = "your_reports" if grant.narrowed == "your_reports" else "you"
             result.notes.insert(0, Note("own_rows_only", (("whose", grant.narrowed), ("whose_short", short))))
@@ -392,6 +397,13 @@ class Assistant:
         if convo is not None:
             convo.remember(parsed, answer.rows)
         return answer
+
+    def _team_quota(self, parsed: Parsed, who: Identity) -> bool:
+        """Is "my quota" a manager's with no target of their own: their team's (digest.md reads a manager's
+        attainment so), not "no value"?"""
+        store = self.engine.store
+        return parsed.mine and not parsed.my_team and parsed.metric in ("quota", "quota_attainment") \
+            and bool(who.reports) and who.rep_id not in set(store.values("targets", "rep_id"))
 
     def _whole(self, result: KpiResult, plan: QueryPlan, as_of: date | None) -> None:
         """A breakdown by rep narrowed to the asker's rows keeps the overall figure of everyone it is

@@ -43,6 +43,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "da": "Sammenlignet med {start} til {end}.",
         "sv": "Jämfört med {start} till {end}.",
     },
+    "team_quota": {
+        "en": "You have no quota of your own: this is your team's.",
+        "da": "Du har ikke selv en kvote: dette er dit teams.",
+        "sv": "Du har ingen egen kvot: det här är ditt teams.",
+    },
     "partial_side": {
         "en": "{label} runs only to {end} ({gone} of {days} days), against whole periods.",
         "da": "{label} går kun til {end} ({gone} af {days} dage), mod hele perioder.",
