@@ -388,6 +388,14 @@ class Assistant:
             answer = self._clarify_plan(parsed, exc)
             say_unused(answer, parsed.unused)
             return answer
+        if narrowed and not result.total and self.engine.deals(query.model_copy(update={"limit": 1}), as_of=as_of).total:
+            # "deals over 100k in DACH" from a Nordics manager: none they may see, though there are some
+            # (access.md: denied with the reason, never a silently narrowed "none match")
+            answer = Answer(question=parsed.question, kind="denied", lang=parsed.lang,
+                            text=t("denied_deals_outside", parsed.lang, whose=t(narrowed, parsed.lang)))
+            say_unused(answer, parsed.unused)
+            self._audit(answer, turn)
+            return answer
         if narrowed:
             result.notes.insert(0, Note("deals_your_scope", (("whose", narrowed),)))
         answer = deals_answer(result, parsed.question, self.catalog, parsed.lang,

@@ -68,10 +68,11 @@ class Conversation:
         """'and in DACH?', 'what about next month?' after a list of deals: the same list, changed."""
         filters = dict(prev.filters)
         filters.update(parsed.filters)
+        named = "owner" in parsed.filters  # "only Karin's" after "my team's deals": Karin replaces the team
         return replace(prev, question=parsed.question, lang=parsed.lang, filters=filters,
                        period=parsed.period if parsed.period is not None else prev.period,
-                       period_error=parsed.period_error, mine=parsed.mine or prev.mine,
-                       my_team=parsed.my_team or prev.my_team, unknown=parsed.unknown, follow_up=True)
+                       period_error=parsed.period_error, mine=parsed.mine or prev.mine and not named,
+                       my_team=parsed.my_team or prev.my_team and not named, unknown=parsed.unknown, follow_up=True)
 
     def remember(self, parsed: Parsed, rows: list[dict] | None = None) -> None:
         """Keep the question, and the groups its answer listed (for "for those")."""

@@ -20,7 +20,12 @@ from bot.nlu import lexicon as lx
 from bot.nlu.parser import DealSpec, Parsed, Parser
 from bot.nlu.values import ValueIndex
 
-DEALS_NOUN = {"en": "deals", "da": "aftaler", "sv": "affärer"}
+# A follow-up on a list is read as a list of its own ("only lost ones": "show deals only lost ones").
+LIST_DEALS = {"en": "show deals", "da": "vis aftaler", "sv": "visa affärer"}
+# "how many are there?", "hvor mange er der?", "hur många är det?": the last list's count, which its headline says.
+HOW_MANY_THERE = re.compile(r"^\s*(?:and\s+|og\s+|och\s+)?(?:how many (?:are there|is that|of them|in all|in total)|"
+                            r"hvor mange (?:er der|er det|af dem|i alt)|hur många (?:är det|finns det|av dem|totalt))"
+                            r"\s*[?.!]*$", re.I)
 # The deals a KPI is made of, as a list shows them: their status (created: by created date, any status).
 BEHIND = {"pipeline": "open", "open_deals": "open", "weighted_pipeline": "open", "pipeline_coverage": "open",
           "revenue": "won", "deals_won": "won", "avg_deal_size": "won", "sales_cycle_days": "won",
@@ -38,6 +43,8 @@ THOSE_DEALS = re.compile(
     r"(?:them|those|which ones)\b|\bwhich (?:deals|ones)\b|\baftalerne\b|\b(?:de|disse|hvilke)\s+aftaler\b|"
     r"\bvis\s+(?:mig\s+)?dem\b|\baffärerna\b|\b(?:de|dessa|vilka)\s+affärer(?:na)?\b|\bvisa\s+(?:mig\s+)?dem\b", re.I)
 _DEFAULT = DealSpec()
+DEAL_DIMENSIONS = {"region", "team", "owner", "account", "segment", "industry", "country", "product_line", "type",
+                   "source", "stage"}  # (context.FACTS["deals"])
 
 
 def follow_up(parser: Parser, parsed: Parsed, question: str, convo: Conversation | None, values: ValueIndex,
@@ -49,6 +56,8 @@ def follow_up(parser: Parser, parsed: Parsed, question: str, convo: Conversation
     lang = parsed.lang if parsed.lang_known else prev.lang
     if SHOWN_AS.match(question.strip()):  # "chart it", "as a table": the same answer, shown so
         return replace(prev, question=parsed.question, lang=lang, unused=[], follow_up=True)
+    if prev.kind == "deals" and HOW_MANY_THERE.match(question):  # the list again: its headline counts it
+        return replace(prev, question=parsed.question, lang=lang, unused=[], follow_up=True)
     if prev.kind == "deals" and parsed.group_by and not (parsed.filters or parsed.period):
         return _counted(prev, parsed, lang)
     if prev.kind == "deals" and parsed.kind != "deals":
@@ -56,7 +65,9 @@ def follow_up(parser: Parser, parsed: Parsed, question: str, convo: Conversation
     those = THOSE_DEALS.search(question)
     if prev.kind == "kpi" and prev.metric in BEHIND and those:
         said = those.group(0).lower().split()
-        return _behind(parser, prev, replace(parsed, unused=[w for w in parsed.unused if w.lower() not in said]), lang)
+        picked = convo.groups if prev.ranked and prev.limit else None  # "which one is the lowest?" then its deals
+        return _behind(parser, prev, replace(parsed, unused=[w for w in parsed.unused if w.lower() not in said]), lang,
+                       picked)
     if prev.kind == "kpi" and prev.group_by and not (parsed.group_by or parsed.filters or parsed.period):
         return _ranked(prev, parsed, lang)
     return None
@@ -79,12 +90,12 @@ def _counted(prev: Parsed, parsed: Parsed, lang: str) -> Parsed:
 def _narrowed(parser: Parser, prev: Parsed, parsed: Parsed, question: str, lang: str, values: ValueIndex,
               cal: Calendar) -> Parsed | None:
     """The last list with what the follow-up asks of deals: its amount, risk, status or order."""
-    trial = parser.parse(f"{DEALS_NOUN[lang]} {question}", values, cal)
+    trial = parser.parse(f"{LIST_DEALS[lang]} {question}", values, cal)
     if trial.kind != "deals" or trial.deal is None:
         return None
     changed = {f.name: getattr(trial.deal, f.name) for f in fields(DealSpec)
                if getattr(trial.deal, f.name) != getattr(_DEFAULT, f.name)}
-    if not changed:
+    if not changed and (trial.filters or trial.period or trial.unused):
         return None  # "and in DACH?": a filter or period only, which Conversation.merge applies
     return replace(prev, question=parsed.question, lang=lang, deal=replace(prev.deal or DealSpec(), **changed),
                    filters={**prev.filters, **trial.filters},
@@ -92,16 +103,21 @@ def _narrowed(parser: Parser, prev: Parsed, parsed: Parsed, question: str, lang:
                    unknown=trial.unknown, unused=trial.unused, follow_up=True)
 
 
-def _behind(parser: Parser, prev: Parsed, parsed: Parsed, lang: str) -> Parsed:
-    """The deals a figure was made of, in its scope and period, as a list."""
+def _behind(parser: Parser, prev: Parsed, parsed: Parsed, lang: str,
+            picked: tuple[str, list[str]] | None = None) -> Parsed:
+    """The deals a figure was made of, in its scope and period, as a list; after a ranking cut to a few
+    groups ("which one is the lowest?"), the deals of those (`picked`: the dimension and its values)."""
     spec = parsed.deal or DealSpec()
     if spec.status == _DEFAULT.status:  # unless the follow-up names a status of its own ("the won ones")
         status = BEHIND[prev.metric]
         spec = replace(spec, status="any", date_field="created") if status == "created" else replace(spec, status=status)
     kpi = parser.catalog.kpis[prev.metric]
     period = parsed.period or prev.period or (kpi.default_period if kpi.default_period == "qtd" else None)
+    filters = {**prev.filters, **parsed.filters}
+    if picked and picked[0] in DEAL_DIMENSIONS:
+        filters[picked[0]] = list(picked[1])
     return replace(prev, question=parsed.question, lang=lang, kind="deals", deal=spec, metric=None, more_metrics=[],
-                   filters={**prev.filters, **parsed.filters}, period=period, group_by=[], order=None, limit=None,
+                   filters=filters, period=period, group_by=[], order=None, limit=None,
                    ranked=False, unused=parsed.unused, follow_up=True)
 
 

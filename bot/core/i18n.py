@@ -382,6 +382,11 @@ MESSAGES: dict[str, dict[str, str]] = {
                                  "sv": "tidig fas som stängs snart"},
     "risk_missing_amount": {"en": "no amount", "da": "intet beløb", "sv": "inget belopp"},
     "risk_missing_close_date": {"en": "no close date", "da": "ingen lukkedato", "sv": "inget stängningsdatum"},
+    "denied_deals_outside": {
+        "en": "None of the deals you may see ({whose}) match; the deals that do are outside what you may see.",
+        "da": "Ingen af de aftaler, du må se ({whose}), passer; de aftaler, der gør, er uden for det, du må se.",
+        "sv": "Inga av de affärer du får se ({whose}) matchar; de affärer som gör det ligger utanför det du får se.",
+    },
     "deals_your_scope": {
         "en": "Only deals you may see: {whose}.",
         "da": "Kun aftaler, du må se: {whose}.",
