@@ -446,3 +446,27 @@ def test_a_sum_to_date_against_a_whole_period_says_how_much_has_run(world):
     assert "This quarter runs only to 2026-11-20 (51 of 92 days), against whole periods." in answer.notes
     assert not any("runs only" in n for n in assistant.ask("win rate this quarter vs last quarter", as_of=AS_OF).notes)
     assert not any("runs only" in n for n in assistant.ask("revenue Q2 vs Q3", as_of=AS_OF).notes)
+
+
+def _latest_rate(folder, currency: str) -> float:
+    fx = pd.read_parquet(folder / "fx_rates.parquet")
+    fx = fx[(fx["currency"] == currency) & (pd.to_datetime(fx["month"]) <= pd.Timestamp(AS_OF))]
+    return float(fx.sort_values("month")["rate_to_base"].iloc[-1])
+
+
+def test_amounts_said_in_another_currency_are_converted(world):
+    # "affärer över 300 tkr" was read as over EUR 300; "1 mio. kr" as EUR 1,000,000
+    assistant, d, _ = world
+    folder = assistant.engine.store.config.sources["opportunities"].path.parent
+    sek, dkk = _latest_rate(folder, "SEK"), _latest_rate(folder, "DKK")
+    listed = assistant.ask("affärer över 300 tkr", as_of=AS_OF)
+    assert listed.kind == "deals" and listed.lang == "sv"
+    assert listed.value == (~d["is_closed"] & (d["eur"] > 300_000 * sek)).sum()
+    assert any("300" in n and "kr" in n for n in listed.notes)
+    rate = assistant.ask("hvad er vores win rate på aftaler over 1 mio. kr i år", as_of=AS_OF)
+    assert rate.deal_amount["min"] == pytest.approx(1_000_000 * dkk)
+    assert rate.value == pytest.approx(win_rate(d[d["eur"] > 1_000_000 * dkk], "2026-01-01", "2026-11-20"))
+    dollars = assistant.ask("show me deals over $500k", as_of=AS_OF)
+    assert dollars.value == (~d["is_closed"] & (d["eur"] > 500_000 * _latest_rate(folder, "USD"))).sum()
+    unknown = assistant.ask("deals over 100k NOK", as_of=AS_OF)
+    assert unknown.kind == "clarify" and "NOK" in unknown.text

@@ -23,7 +23,7 @@ from bot.core.conversation import Conversation
 from bot.core.understanding import (SNAPSHOT, Clarify, DealList, Help, Parts, PlaybookQuestion, Understanding,
                                      understand)
 from bot.core.fmt import kpi_name, period_words, scope_words
-from bot.core.i18n import EXAMPLES, dimension_word, join_or, number, period_label, t
+from bot.core.i18n import EXAMPLES, dimension_word, join_or, money, number, period_label, t
 from bot.errors import PeriodError, PlanError, UnknownDimension, UserError, WarehouseTimeout
 from bot.llm.model import question_budget
 from bot.llm.narrate import Narrator
@@ -223,6 +223,8 @@ class Assistant:
             result.notes.insert(0, Note("own_rows_only", (("whose", grant.narrowed), ("whose_short", short))))
         answer = kpi_answer(result, parsed.question, self.catalog, parsed.lang,
                             names=self._scope_names(parsed, result))
+        self._say_converted(answer, parsed.amount_currency, [parsed.amount_min, parsed.amount_max] + (
+            [parsed.threshold[1]] if parsed.threshold and result.kpi.unit == "currency" else []))
         answer.followups = self._followups(parsed, result)
         answer.plan = grant.plan
         say_unused(answer, parsed.unused)
@@ -369,10 +371,11 @@ class Assistant:
         """'my biggest deal closing this month': the deals themselves, within what the asker may see."""
         store, spec = self.engine.store, parsed.deal
         try:
+            base = self._in_base(spec.amount_currency, parsed.lang)
             query = DealQuery(filters=self._asker_filters(parsed, turn.who, store), status=spec.status,
                               period=None if parsed.period == "all" else parsed.period,  # "biggest deal ever"
                               date_field=spec.date_field, upcoming=spec.upcoming,
-                              amount_min=spec.amount_min, amount_max=spec.amount_max, risks=spec.risks,
+                              amount_min=base(spec.amount_min), amount_max=base(spec.amount_max), risks=spec.risks,
                               order_by=spec.order_by, desc=spec.desc, limit=spec.limit,
                               stalled_days=spec.stalled_days)
             turn.plan = query
@@ -400,6 +403,7 @@ class Assistant:
             result.notes.insert(0, Note("deals_your_scope", (("whose", narrowed),)))
         answer = deals_answer(result, parsed.question, self.catalog, parsed.lang,
                               names=self._scope_names(parsed, result))
+        self._say_converted(answer, spec.amount_currency, [spec.amount_min, spec.amount_max])
         say_unused(answer, parsed.unused)
         self._audit(answer, turn)
         if convo is not None:
@@ -428,12 +432,44 @@ class Assistant:
             dims = join_or([dimension_word(d, parsed.lang) for d in parsed.group_by], parsed.lang).replace(
                 f" {t('or', parsed.lang)} ", f" {t('and', parsed.lang)} ")
             raise PlanError(t("too_many_breakdowns", parsed.lang, dims=dims))
+        base = self._in_base(parsed.amount_currency, parsed.lang)
+        line = parsed.threshold
+        if line and self.catalog.kpis[parsed.metric].unit == "currency":  # "reps with pipeline over 1 mio. kr"
+            line = (line[0], base(line[1]))
         return QueryPlan(metric=parsed.metric, period=parsed.period, compare=parsed.compare,
                          filters=self._asker_filters(parsed, who, store), group_by=parsed.group_by,
                          order=parsed.order, limit=parsed.limit,
-                         threshold=Threshold(op=parsed.threshold[0], value=parsed.threshold[1])
-                         if parsed.threshold and parsed.group_by else None,
-                         amount_min=parsed.amount_min, amount_max=parsed.amount_max)
+                         threshold=Threshold(op=line[0], value=line[1]) if line and parsed.group_by else None,
+                         amount_min=base(parsed.amount_min), amount_max=base(parsed.amount_max))
+
+    def _in_base(self, said: str | None, lang: str) -> Callable[[float | None], float | None]:
+        """Amounts said in a currency ("300 tkr", "$500k", "1 mio. kr") in the store's base currency at the
+        latest rate; "kr" is the asker's krone or krona. A currency without a rate is asked back."""
+        store = self.engine.store
+        code = self._currency_said(said, lang)
+        if code is None or code == store.base_currency:
+            return lambda value: value
+        if code not in store.fx.known:
+            raise PlanError(t("unknown_currency", lang, currency=code, base=store.base_currency))
+        day = self.engine.as_of()
+        return lambda value: None if value is None else store.fx.to_base(value, code, day)
+
+    def _currency_said(self, said: str | None, lang: str) -> str | None:
+        """"kr" is the asker's krone (Danish) or krona (Swedish); in English, whichever the store has rates for."""
+        if said != "kr":
+            return said
+        return {"da": "DKK", "sv": "SEK"}.get(lang, "DKK" if "DKK" in self.engine.store.fx.known else "SEK")
+
+    def _say_converted(self, answer: Answer, said: str | None, amounts: list[float | None]) -> None:
+        """'300,000 SEK is EUR 22,887 at the latest rate': an amount the question said in another
+        currency, as the answer used it."""
+        base = self._in_base(said, answer.lang)
+        store, lang = self.engine.store, answer.lang
+        code = self._currency_said(said, lang)
+        for value in amounts:
+            if value is not None and code not in (None, store.base_currency):
+                answer.notes.append(t("amount_converted", lang, said=money(value, code, lang),
+                                      base=money(base(value), store.base_currency, lang)))
 
     def _asker_filters(self, parsed: Parsed, who: Identity, store) -> dict[str, list[str]]:
         """The question's filters, with "my" and "my team" read as the asker's owners or team."""

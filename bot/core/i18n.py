@@ -43,6 +43,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "da": "Sammenlignet med {start} til {end}.",
         "sv": "Jämfört med {start} till {end}.",
     },
+    "amount_converted": {
+        "en": "{said} is {base} at the latest exchange rate.",
+        "da": "{said} er {base} til den seneste kurs.",
+        "sv": "{said} är {base} till den senaste kursen.",
+    },
+    "unknown_currency": {
+        "en": "I have no exchange rate for {currency}: say the amount in {base}, or in a currency of the store's rates.",
+        "da": "Jeg har ingen kurs for {code}: angiv beløbet i {base} eller i en valuta, datalageret har kurser for.",
+        "sv": "Jag har ingen kurs för {code}: ange beloppet i {base} eller i en valuta som datalagret har kurser för.",
+    },
     "team_quota": {
         "en": "You have no quota of your own: this is your team's.",
         "da": "Du har ikke selv en kvote: dette er dit teams.",

@@ -8,6 +8,7 @@ error naming the currency and rows, and those amounts are left empty, never zero
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -61,3 +62,14 @@ class FxTable:
             out[rows] *= rate[np.clip(pos, 0, len(rate) - 1)]
         out[unknown] = np.nan
         return out, unknown
+
+    def to_base(self, value: float, currency: str, day: date) -> float | None:
+        """One amount in `currency` in the base currency at the latest rate on or before `day`'s month
+        (the earliest rate before any); None when the currency has no rate."""
+        if currency == self.base:
+            return value
+        if currency not in self.rates:
+            return None
+        mon, rate = self.rates[currency]
+        pos = int(np.searchsorted(mon, day.year * 12 + day.month - 1, side="right")) - 1
+        return value * float(rate[min(max(pos, 0), len(rate) - 1)])

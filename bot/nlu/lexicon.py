@@ -458,13 +458,21 @@ PLACE_NOUNS = {"region", "regions", "regionen", "segment", "segmentet", "team", 
                "account", "kunde", "kund", "hold", "holdet", "lag", "laget"}
 CLOSED_WORDS = {"closed", "lukkede", "lukket", "lukkedes", "stängde", "stängt", "stängda", "stängdes"}
 CLOSING_WORDS = {"closing", "close", "closes", "lukker", "lukkes", "lukke", "stänger", "stängs", "stänga", "due"}
+# The currency an amount is said in ("300 tkr", "1 mio. kr", "$500k", "50k USD"); "kr" is the asker's
+# krone or krona (DKK in Danish, SEK in Swedish: bot/core/assistant.py). Amounts are converted to the
+# store's base currency at the latest rate, and the answer says so.
+CURRENCIES = {"eur": "EUR", "€": "EUR", "euro": "EUR", "euros": "EUR", "dkk": "DKK", "kroner": "DKK",
+              "sek": "SEK", "kronor": "SEK", "nok": "NOK", "usd": "USD", "$": "USD", "dollar": "USD",
+              "dollars": "USD", "gbp": "GBP", "£": "GBP", "pounds": "GBP", "kr": "kr", "kr.": "kr", "tkr": "kr"}
+_CURRENCY_AFTER = r"kr\.?(?!\w)|kroner\b|kronor\b|dkk\b|sek\b|nok\b|usd\b|eur\b|euros?\b|gbp\b|dollars?\b|pounds\b|€|\$|£"
 # "over 100k", "mere end 100.000", "över 1 miljon", "under 50k"
 AMOUNT = re.compile(
     r"(?P<cmp>more than|greater than|bigger than|larger than|at least|over|above|exceeding|>=?|"
     r"mere end|mer än|större än|større end|minst|mindst|över|under|below|less than|smaller than|<=?|"
-    r"mindre end|mindre än|højst|högst)\s*(?:eur|€|dkk|sek|usd|gbp|kr\.?)?\s*"
+    r"mindre end|mindre än|højst|högst)\s*(?P<pre>eur|€|dkk|sek|nok|usd|gbp|kr\.?|\$|£)?\s*"
     r"(?P<num>\d{1,3}(?:[ .,\u00a0]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?)\s*"
-    r"(?P<unit>k|m|mn|mio|mill|million|millioner|miljoner|miljon|thousand|tusind|tusen|t)?\b"
+    r"(?P<unit>k|m|mn|mio|mill|million|millioner|miljoner|miljon|thousand|tusind|tusen|tkr|t)?(?:\.|\b)"
+    rf"(?:\s*(?P<cur>{_CURRENCY_AFTER}))?"
     # "for more than 60 days", "over 20%", "more than 20 deals": a time, a share or a count, never an amount
     r"(?!\s*(?:%|(?:percent|procent|days?|dage?n?|dagar|dygn|weeks?|uger?|veckor|vecka|months?|måneder|måned|"
     r"månader|månad|years?|år|hours?|timer|timmar|quarters?|kvartaler|kvartal|deals?|aftaler|affärer|opps?|"
@@ -474,9 +482,10 @@ AMOUNT = re.compile(
 THRESHOLD = re.compile(
     r"(?<![\w-])(?P<cmp>more than|greater than|higher than|at least|over|above|exceeding|>=?|mere end|højere end|"
     r"større end|mer än|högre än|större än|minst|mindst|över|under|below|less than|lower than|at most|<=?|"
-    r"mindre end|lavere end|mindre än|lägre än|højst|högst)\s*(?:eur|€|dkk|sek|usd|gbp|kr\.?)?\s*"
+    r"mindre end|lavere end|mindre än|lägre än|højst|högst)\s*(?P<pre>eur|€|dkk|sek|nok|usd|gbp|kr\.?|\$|£)?\s*"
     r"(?P<num>\d{1,3}(?:[ .,\u00a0]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?)\s*"
-    r"(?P<unit>%|percent|procent|k|m|mn|mio|mill|million|millioner|miljoner|miljon|thousand|tusind|tusen|t)?"
+    r"(?P<unit>%|percent|procent|k|m|mn|mio|mill|million|millioner|miljoner|miljon|thousand|tusind|tusen|tkr|t)?\.?"
+    rf"(?:\s*(?P<cur>{_CURRENCY_AFTER}))?"
     r"(?!\s*(?:days?|dage?n?|dagar|dygn|weeks?|uger?|veckor|vecka|months?|måneder|måned|månader|månad|years?|år|"
     r"hours?|timer|timmar|quarters?|kvartaler|kvartal)\b)(?![\w])")
 THRESHOLD_OP = {**{w: "gt" for w in ("more than", "greater than", "higher than", "over", "above", "exceeding", ">",
@@ -491,7 +500,8 @@ PAST_TARGET = re.compile(r"\b(?P<cmp>under|below|over|above|beneath|ahead of|exc
                          r"sit\s+|sitt\s+|deres\s+|sina\s+)?(?:budget|budgettet|budgeten|target|targets|quota|plan|"
                          r"kvote|kvoten|kvot|målet|mål)\b")
 AMOUNT_BELOW = {"under", "below", "less than", "smaller than", "<", "<=", "mindre end", "mindre än", "højst", "högst"}
-AMOUNT_UNITS = {"k": 1e3, "thousand": 1e3, "tusind": 1e3, "tusen": 1e3, "t": 1e3, "m": 1e6, "mn": 1e6, "mio": 1e6,
+AMOUNT_UNITS = {"k": 1e3, "thousand": 1e3, "tusind": 1e3, "tusen": 1e3, "t": 1e3, "tkr": 1e3, "m": 1e6, "mn": 1e6,
+                "mio": 1e6,
                 "mill": 1e6, "million": 1e6, "millioner": 1e6, "miljoner": 1e6, "miljon": 1e6}
 
 # ---------------------------------------------------------------- small talk

@@ -50,6 +50,7 @@ class DealSpec:
     upcoming: bool = False  # "next deal": close_date on or after today
     amount_min: float | None = None
     amount_max: float | None = None
+    amount_currency: str | None = None  # the amounts' currency as said ("kr": the asker's krone), None: the base
     risks: list[str] = field(default_factory=list)
     order_by: str = "amount"  # amount, close_date, age, last_change
     desc: bool = True
@@ -76,6 +77,7 @@ class Parsed:
     threshold: tuple[str, float] | None = None  # the breakdown's rows kept: ("lt", 0.5) for "below 50%"
     amount_min: float | None = None  # only deals over / under these amounts ("win rate on deals over 100k")
     amount_max: float | None = None
+    amount_currency: str | None = None  # those amounts' and an amount threshold's currency as said (DealSpec)
     mine: bool = False
     my_team: bool = False
     everyone: bool = False  # a comparison's side that is the whole company ("my win rate vs the company")
@@ -657,6 +659,7 @@ class Parser:
                 spec.amount_max = value
             else:
                 spec.amount_min = value
+            spec.amount_currency = _currency(m)
             hit = True
             parts = tokens(normalise(m.group(0)).lower())
             for part in parts:  # the threshold's words, wherever the tokeniser put them
@@ -763,6 +766,7 @@ class Parser:
         words = [t for t in (self._unused_word(toks, part) for part in tokens(normalise(m.group(0)).lower())) if t]
         first = self._position(toks, words[0]) if words else -1
         op = lx.THRESHOLD_OP[m.group("cmp")]
+        out.amount_currency = None if share else _currency(m)
         of_deals = first > 0 and first - 1 in self._deal_nouns(toks) or kpi.unit == "ratio"
         if not share and (of_deals or not out.group_by and not self._rows_asked(toks, out)):
             if not sized_by_deals(kpi, self.catalog):
@@ -1148,6 +1152,12 @@ def _amount(number: str, unit: str | None) -> float | None:
     except ValueError:
         return None
     return value * lx.AMOUNT_UNITS.get(unit or "", 1.0)
+
+
+def _currency(m: re.Match) -> str | None:
+    """The currency an amount match says ("$", "kr", "tkr", "usd"), as CURRENCIES names it; None: unsaid."""
+    said = m.group("pre") or m.group("cur") or ("tkr" if m.group("unit") == "tkr" else None)
+    return lx.CURRENCIES.get(said.strip()) if said else None
 
 
 def _plural(word: str) -> bool:
