@@ -470,3 +470,22 @@ def test_amounts_said_in_another_currency_are_converted(world):
     assert dollars.value == (~d["is_closed"] & (d["eur"] > 500_000 * _latest_rate(folder, "USD"))).sum()
     unknown = assistant.ask("deals over 100k NOK", as_of=AS_OF)
     assert unknown.kind == "clarify" and "NOK" in unknown.text
+
+
+def test_deals_between_two_amounts(world):
+    # "deals between 50k and 100k" gave a count of every deal won
+    assistant, d, _ = world
+    middle = d[(d["eur"] > 50_000) & (d["eur"] < 100_000)]
+    listed = assistant.ask("deals between 50k and 100k", as_of=AS_OF)
+    assert listed.kind == "deals" and listed.value == (~middle["is_closed"]).sum()
+    rate = assistant.ask("win rate on deals between 50k and 100k this year", as_of=AS_OF)
+    assert rate.value == pytest.approx(win_rate(middle, "2026-01-01", "2026-11-20"))
+    assert "deals between EUR 50,000 and EUR 100,000" in rate.text
+
+
+def test_someones_deals_are_a_list_of_them(world):
+    # "Julia Brunner's deals" was asked back ("which KPI?") naming her by id
+    assistant, d, reps = world
+    rep = reps[reps["role"] == "rep"].iloc[3]
+    answer = assistant.ask(f"{rep['name']}'s deals", as_of=AS_OF)
+    assert answer.kind == "deals" and answer.value == (~d["is_closed"] & (d["owner_id"] == rep["rep_id"])).sum()

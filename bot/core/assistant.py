@@ -576,7 +576,8 @@ class Assistant:
         if parsed.period and not parsed.period_error:
             parts.append(t("the_period", lang, period=self._period_name(parsed.period, lang)))
         for dim, vals in parsed.filters.items():
-            parts.append(f"{dimension_word(dim, lang)} {', '.join(vals)}")
+            names = self.engine.store.names(dim, vals) if dim in ("owner", "account") else {}
+            parts.append(f"{dimension_word(dim, lang)} {', '.join(names.get(v, v) for v in vals)}")
         if parsed.group_by:
             parts.append(f"{t('by', lang)} {' / '.join(dimension_word(d, lang) for d in parsed.group_by)}")
         return parts

@@ -86,9 +86,13 @@ def headline(result: KpiResult, lang: str = "en", names: dict[str, str] | None =
         dims = f" {t('and', lang)} ".join(dimension_word(d, lang) for d in result.group_by)
         by = f", {t('by', lang)} {dims}"
     size = result.deal_amount or {}
-    for bound, code in ((size.get("min"), "kpi_deals_over"), (size.get("max"), "kpi_deals_under")):
-        if bound is not None:  # "win rate on deals over 100k"
-            by += ", " + t(code, lang, amount=money(bound, str(size["currency"]), lang))
+    if size.get("min") is not None and size.get("max") is not None:  # "deals between 50k and 100k"
+        cur = str(size["currency"])
+        by += ", " + t("kpi_deals_between", lang, low=money(size["min"], cur, lang), high=money(size["max"], cur, lang))
+    else:
+        for bound, code in ((size.get("min"), "kpi_deals_over"), (size.get("max"), "kpi_deals_under")):
+            if bound is not None:  # "win rate on deals over 100k"
+                by += ", " + t(code, lang, amount=money(bound, str(size["currency"]), lang))
     if result.threshold is not None:
         by += ", " + threshold_words(result, lang)
     return f"{kpi_name(result.kpi, lang)}{scope_words(result.filters, lang, names)}, {period_words(result, lang)}{by}"

@@ -357,6 +357,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "deals_created_in": {"en": "created {period}", "da": "oprettet {period}", "sv": "skapade {period}"},
     "deals_upcoming": {"en": "closing from today", "da": "der lukker fra i dag", "sv": "som stängs från i dag"},
     "deals_over": {"en": "over {amount}", "da": "over {amount}", "sv": "över {amount}"},
+    "kpi_deals_between": {"en": "deals between {low} and {high}", "da": "aftaler mellem {low} og {high}",
+                          "sv": "affärer mellan {low} och {high}"},
     "kpi_deals_over": {"en": "deals over {amount}", "da": "aftaler over {amount}", "sv": "affärer över {amount}"},
     "kpi_deals_under": {"en": "deals under {amount}", "da": "aftaler under {amount}", "sv": "affärer under {amount}"},
     "deals_under": {"en": "under {amount}", "da": "under {amount}", "sv": "under {amount}"},

@@ -335,6 +335,8 @@ TEAM_CUES = {"team", "teamet", "hold", "holdet", "lag", "laget"}
 # number about them. The deal nouns above plus the inflections people type.
 DEAL_NOUNS = DEAL_WORDS | {"opp", "opportunity's", "aftalen", "affären", "affärerna", "affärsmöjlighet",
                            "affärsmöjligheter", "salgsmulighed", "salgsmuligheder", "avtalet", "avtalen"}
+# "Julia Brunner's deals", "Karin's open opportunities": someone's deals, a list of them.
+OWNED_DEALS = re.compile(r"\w['’]s\s+(?:\w+\s+)?(?:deals|opportunities|opps)\b", re.I)
 # Words before a deal noun that make the deals what a KPI is counted over ("revenue from deals over 250k").
 OF_DEALS = {"from", "on", "for", "of", "in", "over", "across", "fra", "på", "af", "for", "i", "från", "för", "av",
             "med", "with"}
@@ -499,6 +501,14 @@ PERCENT_UNITS = {"%", "percent", "procent"}
 PAST_TARGET = re.compile(r"\b(?P<cmp>under|below|over|above|beneath|ahead of|exceeding|över)\s+(?:the\s+|their\s+|"
                          r"sit\s+|sitt\s+|deres\s+|sina\s+)?(?:budget|budgettet|budgeten|target|targets|quota|plan|"
                          r"kvote|kvoten|kvot|målet|mål)\b")
+# "between 50k and 100k", "mellem 50.000 og 100.000 kr", "mellan 50k och 100k": both bounds at once.
+_NUM = r"\d{1,3}(?:[ .,\u00a0]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?"
+_UNIT_WORDS = r"k|m|mn|mio|mill|million|millioner|miljoner|miljon|thousand|tusind|tusen|tkr|t"
+AMOUNT_BETWEEN = re.compile(
+    rf"\b(?:between|mellem|mellan|from|fra|från)\s+(?P<pre>eur|€|dkk|sek|nok|usd|gbp|kr\.?|\$|£)?\s*(?P<lo>{_NUM})\s*"
+    rf"(?P<lo_unit>{_UNIT_WORDS})?\.?\s+(?:and|og|och|to|til|till|-|–)\s+(?:eur|€|dkk|sek|nok|usd|gbp|kr\.?|\$|£)?\s*"
+    rf"(?P<hi>{_NUM})\s*(?P<unit>{_UNIT_WORDS})?(?:\.|\b)(?:\s*(?P<cur>{_CURRENCY_AFTER}))?"
+    r"(?!\s*(?:%|days?|dage|dagar|weeks?|months?|years?|deals?|aftaler|affärer)\b)")
 AMOUNT_BELOW = {"under", "below", "less than", "smaller than", "<", "<=", "mindre end", "mindre än", "højst", "högst"}
 AMOUNT_UNITS = {"k": 1e3, "thousand": 1e3, "tusind": 1e3, "tusen": 1e3, "t": 1e3, "tkr": 1e3, "m": 1e6, "mn": 1e6,
                 "mio": 1e6,

@@ -564,7 +564,10 @@ class Parser:
         # "revenue from deals closing this month" is a sum
         closing = any(n + 1 < len(words) and words[n + 1] in lx.CLOSING_WORDS for n in nouns) \
             and named in (None, "open_deals")
-        if closing or any(w in lx.LIST_WORDS for w in words) or any(w in lx.LIST_WHICH | lx.MINE for w in before):
+        # "Julia Brunner's deals", "Karins aftaler", "Jonas affärer": someone's deals are a list of them
+        owned = bool(lx.OWNED_DEALS.search(question)) or first > 0 and named is None \
+            and toks[first - 1].text[:1].isupper() and toks[first - 1].text.endswith("s")
+        if closing or owned or any(w in lx.LIST_WORDS for w in words) or any(w in lx.LIST_WHICH | lx.MINE for w in before):
             cue = True
             used |= {i for i, w in enumerate(words) if w in lx.LIST_WORDS or (w in lx.LIST_WHICH and i < first)}
             used -= {i for i, w in enumerate(words) if w in lx.MINE}  # "my" is the asker's, read later
@@ -651,6 +654,11 @@ class Parser:
     @staticmethod
     def _deal_amount(toks: list[Token], question: str, spec: DealSpec, used: set[int]) -> bool:
         hit = False
+        span = _amount_span(question.lower())
+        if span is not None:  # "deals between 50k and 100k"
+            spec.amount_min, spec.amount_max, spec.amount_currency, words = span
+            used |= {i for i, t in enumerate(toks) if not t.used and t.word in words}
+            return True
         for m in lx.AMOUNT.finditer(question.lower()):
             value = _amount(m.group("num"), m.group("unit"))
             if value is None:
@@ -751,6 +759,12 @@ class Parser:
         reps and a plural dimension noun its dimension ("regions with …"). An amount said of the deals,
         of a ratio, or of a sum with no breakdown is the deals' size instead: 'win rate on deals over
         100k', 'pipeline over 1m' (deal KPIs only; otherwise it stays unused, and the answer says so)."""
+        span = _amount_span(question.lower()) if out.metric else None
+        if span is not None and sized_by_deals(self.catalog.kpis[out.metric], self.catalog):
+            out.amount_min, out.amount_max, out.amount_currency, words = span  # "win rate on deals between 50k and 100k"
+            for t in toks:
+                t.used = t.used or t.word in words
+            return
         m = lx.THRESHOLD.search(question.lower()) if out.metric else None
         if m is None:
             self._past_target(toks, out, question)
@@ -1152,6 +1166,17 @@ def _amount(number: str, unit: str | None) -> float | None:
     except ValueError:
         return None
     return value * lx.AMOUNT_UNITS.get(unit or "", 1.0)
+
+
+def _amount_span(question: str) -> tuple[float, float, str | None, set[str]] | None:
+    """'between 50k and 100k' (a unit said once is both bounds'): (low, high, currency, its words)."""
+    m = lx.AMOUNT_BETWEEN.search(question)
+    if m is None:
+        return None
+    lo, hi = _amount(m.group("lo"), m.group("lo_unit") or m.group("unit")), _amount(m.group("hi"), m.group("unit"))
+    if lo is None or hi is None or lo >= hi:
+        return None
+    return lo, hi, _currency(m), set(tokens(normalise(m.group(0)).lower()))
 
 
 def _currency(m: re.Match) -> str | None:
