@@ -587,3 +587,14 @@ def test_a_list_outside_the_askers_scope_is_denied_not_empty(world):
     assert ((d["region"] == elsewhere) & ~d["is_closed"] & (d["eur"] > 100_000)).any()
     answer = assistant.ask(f"deals over 100k in {elsewhere}", user=manager["rep_id"], as_of=AS_OF)
     assert answer.kind == "denied" and "outside" in answer.text
+
+
+def test_open_deals_for_a_past_named_month_say_how_to_ask_for_the_coming_one(world):
+    # "mina största affärer som stänger i december" on 2026-11-20 is December 2025 (kpis.md): none
+    # match, and nothing said why
+    assistant, _, _ = world
+    answer = assistant.ask("open deals closing in December", as_of=AS_OF)
+    assert answer.period == {"start": "2025-12-01", "end": "2025-12-31"}
+    assert any("December 2026" in n for n in answer.notes)
+    coming = assistant.ask("open deals closing in December 2026", as_of=AS_OF)
+    assert not any("without a year" in n for n in coming.notes)

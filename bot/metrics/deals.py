@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot.metrics.catalog import Catalog
 from bot.metrics.context import FACTS, Note, day_seconds, filter_mask, store_array
-from bot.metrics.periods import Calendar, Period, parse_period
+from bot.metrics.periods import NAMED_NO_YEAR, Calendar, Period, parse_period
 from bot.metrics.store import DAY, NO_DATE, MetricsStore
 
 RISKS = ("overdue", "stalled", "early_stage_closing", "missing_amount", "missing_close_date")
@@ -83,6 +83,9 @@ def list_deals(store: MetricsStore, catalog: Catalog, query: DealQuery, cal: Cal
                             stalled_days=query.stalled_days)
     if query.risks and "stalled" in query.risks and store.last_changes(day_seconds(cal.as_of)) is None:
         result.notes.append(Note("no_history_for_stalled"))
+    if query.status == "open" and period is not None and period.nominal_end < cal.as_of \
+            and NAMED_NO_YEAR.match(query.period or ""):  # "my deals closing in December" on 2026-11-20 (kpis.md)
+        result.notes.append(Note("named_past", (("period", f"{query.period.strip().capitalize()} {period.start.year + 1}"),)))
     return result
 
 

@@ -6,7 +6,6 @@ It knows nothing of chat: faces turn a KpiResult into an Answer and render that.
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -19,7 +18,7 @@ from bot.metrics.context import FACTS, Ctx
 from bot.metrics.deals import DealQuery, DealResult, list_deals
 from bot.metrics.formulas import compute
 from bot.metrics.fx import month_index
-from bot.metrics.periods import Calendar, Period, parse_period
+from bot.metrics.periods import NAMED_NO_YEAR, Calendar, Period, parse_period
 from bot.metrics.plan import QueryPlan, Threshold, check_plan
 from bot.metrics.store import MetricsStore, StoreHolder
 
@@ -47,11 +46,6 @@ class KpiResult:
     groups: int | None = None
     # Only deals over / under these amounts (QueryPlan): {"min": …, "max": …, "currency": the base}.
     deal_amount: dict[str, object] | None = None
-
-
-# A month, quarter or half named without a year ("december", "q1", "h1"): the latest that has begun.
-NAMED_NO_YEAR = re.compile(r"^\s*(?:q[1-4]|h[12]|january|february|march|april|may|june|july|august|september|"
-                           r"october|november|december)\s*$", re.IGNORECASE)
 
 
 class Engine:

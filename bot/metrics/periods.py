@@ -131,6 +131,11 @@ _ALIASES = {
 }
 
 
+# A month, quarter or half named without a year ("december", "q1", "h1"): the latest that has begun.
+NAMED_NO_YEAR = re.compile(r"^\s*(?:q[1-4]|h[12]|january|february|march|april|may|june|july|august|september|"
+                           r"october|november|december)\s*$", re.IGNORECASE)
+
+
 def parse_period(text: str, cal: Calendar, forward: bool = False) -> Period:
     """Resolve a period expression; raise PeriodError with a plain reason when it is not one."""
     t = re.sub(r"\s+", " ", text.strip().lower())
