@@ -114,6 +114,9 @@ STATUS = re.compile(r"\b(?:how are we doing|how'?s it going|how is it going|wher
                     r"^\s*(?:(?:our|the|sales|team|vores|salgs|vår|våra|sälj)\s+)?(?:performance|results|resultater|"
                     r"resultaterne|resultat|resultaten|præstation|prestation)(?=\s+(?:for\s+|i\s+|in\s+|för\s+)?(?:last|this|"
                     r"sidste|forrige|denne|dette|i|förra|detta|denna|q[1-4]\b|h[12]\b|\d{4}\b)))\b", re.I)
+# A made-up compound ending so is a KPI's name we lack, not a word about something else.
+KPI_SUFFIXES = ("rate", "ratio", "faktor", "factor", "kvot", "kvote", "score", "index", "indeks", "andel", "grad",
+                "frekvens")
 SURE = 0.75  # playbook evidence that outweighs a KPI name in the question
 PROSE = ("advice", "why", "role", "definition", "list", "comparison")  # forms that want words, not a number
 NAMES_PLAYBOOK = re.compile(r"\b(?:playbook\w*|best practices?|bedste praksis|bästa praxis)\b", re.I)
@@ -288,7 +291,8 @@ def _about_something_else(parser: Parser, parsed: Parsed, reading: Understanding
 def _foreign(parser: Parser, parsed: Parsed) -> list[str]:
     """Real words of the question that the KPI reading did not use, and that are no part of a KPI's
     or a dimension's name ("rate" in "flurbo rate" is)."""
-    return [w for w in parsed.unused if (len(w) > 2 or w.isupper()) and w not in parser.name_words and known_word(w)]
+    return [w for w in parsed.unused if (len(w) > 2 or w.isupper()) and w not in parser.name_words and known_word(w)
+            and not w.lower().endswith(KPI_SUFFIXES)]  # "glimmerfaktor", "blurbkvot": a KPI we lack
 
 
 def _content(parsed: Parsed) -> bool:

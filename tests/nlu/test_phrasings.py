@@ -426,6 +426,7 @@ CLARIFY = [
     "What is our flurbo rate?", "revenue in Q5", "revenue Feb 30", "how many deals in the Nordics",
     "win rate in month 13", "omsætning i 5. kvartal", "intäkter vecka 60", "gross margin last quarter",
     "How is Bob doing?", "How is Atlantis doing this quarter?", "What's our flux capacitor ratio this quarter?",
+    "Hvad er vores glimmerfaktor?",
     "revenue in Atlantis", "Hvad er vores flurbo?", "omsætning i Q7", "intäkter den 31 april",
 ]
 HELP = ["help", "hjælp", "hjälp", "", "   ", "🙂🙂🙂", "what can you do?", "What does a Chief Commercial Officer do?",
