@@ -193,6 +193,10 @@ PERIODIC = {"monthly": "month", "månedlig": "month", "månedligt": "month", "m�
 # What "best" is measured by when a ranking names no KPI: offered back, never guessed
 RANK_MEASURES = {"owner": ("revenue", "win_rate", "quota_attainment"), "team": ("revenue", "win_rate", "quota_attainment"),
                  None: ("revenue", "win_rate", "pipeline")}
+# "rank the regions", "sales leaderboard", "ranking af sælgerne", "rangordna säljarna": a ranked breakdown.
+RANK_WORDS = {"rank", "ranking", "rankings", "leaderboard", "leaderboards", "rangér", "ranger", "rangere", "rangliste",
+              "ranglisten", "topliste", "toplisten", "rangordna", "rangordning", "ranka", "rankning", "topplista",
+              "topplistan"}
 PERFORMING = {"performing", "presterende", "presterande", "selling", "sælgende", "säljande"}
 TOP_WORDS = {"top": "desc", "topp": "desc", "best": "desc", "bedste": "desc", "bästa": "desc", "highest": "desc",
              "largest": "desc", "biggest": "desc", "most": "desc", "højeste": "desc", "største": "desc",

@@ -736,6 +736,8 @@ class Parser:
                     out.group_by.append(dim)
                     for t in [free[i], *used]:
                         t.used = True
+            elif free[i].word in lx.RANK_WORDS and not out.group_by:
+                self._rank(free, i, out)
             elif free[i].word in lx.WHICH:
                 dim, used = self._dimension(free, i + 1)
                 if dim and dim not in out.group_by:
@@ -830,6 +832,16 @@ class Parser:
                     w.used = True
                 return True
         return False
+
+    def _rank(self, free: list[Token], i: int, out: Parsed) -> None:
+        """'rank the regions by win rate', 'sales leaderboard', 'rank my team', 'ranking af sælgerne': a
+        breakdown, best first, by the dimension named after it (the reps when none is)."""
+        found = next(((k, *self._dimension(free, k)) for k in range(i + 1, len(free))
+                      if self._dimension(free, k)[0] and self._dimension(free, k)[0] != "team"), None)
+        dim, words = (found[1], found[2]) if found else ("owner", [])
+        out.group_by, out.order, out.ranked = [dim], "desc", True
+        for t in [free[i], *words]:
+            t.used = True
 
     def _who_most(self, free: list[Token], i: int, out: Parsed) -> None:
         """'who sold the most this year', 'hvem har den højeste win rate', 'vem har sålt mest': the rep

@@ -416,6 +416,12 @@ PHRASINGS = [
                                                         threshold=("gt", 20.0), unused=[])),
     ("hvilke sælgere har vundet mere end 20 aftaler i år", dict(metric="deals_won", group_by=["owner"],
                                                                  threshold=("gt", 20.0), lang="da")),
+    # ---- rankings said as such
+    ("rank the regions by win rate", dict(metric="win_rate", group_by=["region"], order="desc", unused=[])),
+    ("sales leaderboard this quarter", dict(metric="revenue", group_by=["owner"], order="desc", unused=[])),
+    ("ranking af sælgerne efter omsætning i år", dict(metric="revenue", group_by=["owner"], period=TY, lang="da",
+                                                       unused=[])),
+    ("rangordna säljarna efter win rate i år", dict(metric="win_rate", group_by=["owner"], period=TY, unused=[])),
     # ---- mixed languages
     ("Hvad var revenue last quarter?", dict(metric="revenue", period=LQ)),
     ("win rate i Norden last quarter", dict(metric="win_rate", period=LQ, filters={"region": "Nordics"})),
