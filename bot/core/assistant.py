@@ -463,13 +463,14 @@ class Assistant:
     def _say_converted(self, answer: Answer, said: str | None, amounts: list[float | None]) -> None:
         """'300,000 SEK is EUR 22,887 at the latest rate': an amount the question said in another
         currency, as the answer used it."""
-        base = self._in_base(said, answer.lang)
         store, lang = self.engine.store, answer.lang
         code = self._currency_said(said, lang)
-        for value in amounts:
-            if value is not None and code not in (None, store.base_currency):
-                answer.notes.append(t("amount_converted", lang, said=money(value, code, lang),
-                                      base=money(base(value), store.base_currency, lang)))
+        if code in (None, store.base_currency):
+            return
+        base = self._in_base(said, lang)
+        for value in filter(None, amounts):
+            answer.notes.append(t("amount_converted", lang, said=money(value, code, lang),
+                                  base=money(base(value), store.base_currency, lang)))
 
     def _asker_filters(self, parsed: Parsed, who: Identity, store) -> dict[str, list[str]]:
         """The question's filters, with "my" and "my team" read as the asker's owners or team."""

@@ -414,6 +414,7 @@ class Parser:
         date") is no misspelling."""
         if self._phrase_keys is None:
             self._phrase_keys = {" ".join(p): kid for p, kid, _ in self.metric_phrases if len(p) >= 2}
+            self._phrase_list = list(self._phrase_keys)
         free = [t for t in toks if not t.used]
         for n in (4, 3, 2):
             for i in range(len(free) - n + 1):
@@ -421,7 +422,7 @@ class Parser:
                 if not _adjacent(toks, window) or not all(t.word.isalpha() for t in window):
                     continue
                 text = " ".join(t.word for t in window)
-                best = process.extractOne(text, list(self._phrase_keys), scorer=fuzz.ratio, score_cutoff=88)
+                best = process.extractOne(text, self._phrase_list, scorer=fuzz.ratio, score_cutoff=88)
                 # a word the parser knows in its own right ("close date" is no "close rate") is not misspelt
                 if best and best[0][0] == text[0] and abs(len(best[0]) - len(text)) <= 2 \
                         and len(best[0].split()) == n and not any(
@@ -836,9 +837,8 @@ class Parser:
     def _rank(self, free: list[Token], i: int, out: Parsed) -> None:
         """'rank the regions by win rate', 'sales leaderboard', 'rank my team', 'ranking af sælgerne': a
         breakdown, best first, by the dimension named after it (the reps when none is)."""
-        found = next(((k, *self._dimension(free, k)) for k in range(i + 1, len(free))
-                      if self._dimension(free, k)[0] and self._dimension(free, k)[0] != "team"), None)
-        dim, words = (found[1], found[2]) if found else ("owner", [])
+        named = (self._dimension(free, k) for k in range(i + 1, len(free)))
+        dim, words = next(((d, w) for d, w in named if d and d != "team"), ("owner", []))  # ("rank my team": its reps)
         out.group_by, out.order, out.ranked = [dim], "desc", True
         for t in [free[i], *words]:
             t.used = True
