@@ -63,7 +63,7 @@ def span_words(p: Period, lang: str) -> str:
 
 
 def scope_words(filters: dict[str, list[str]], lang: str = "en", names: dict[str, str] | None = None) -> str:
-    """' for region Nordics; rep Alice Berg'. `names` maps rep and account ids to names, or a
+    """' for region Nordics; Alice Berg'. `names` maps rep and account ids to names, or a
     dimension to its whole description (e.g. "owner" → "your team (7 people)")."""
     parts = []
     for dim, values in filters.items():
@@ -75,7 +75,8 @@ def scope_words(filters: dict[str, list[str]], lang: str = "en", names: dict[str
             shown = [country_name(v, lang) for v in shown]
         if dim == "owner" and len(shown) > 3:
             shown = [*shown[:3], f"+{len(shown) - 3}"]
-        parts.append(f"{dimension_word(dim, lang)} {', '.join(shown)}")
+        # people by their names alone: an exec or a manager is no "rep"
+        parts.append(', '.join(shown) if dim == "owner" else f"{dimension_word(dim, lang)} {', '.join(shown)}")
     return f" {t('for', lang)} {'; '.join(parts)}" if parts else ""
 
 

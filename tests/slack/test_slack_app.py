@@ -553,7 +553,7 @@ def test_a_reps_deal_list_in_a_shared_channel_goes_privately_to_them(slack):
     private = slack.fake.wait_for("chat.postEphemeral")[0]
     assert private["user"] == "UR1"
     shown_text = shown(private)
-    assert "Open deals for rep Alice Berg: 1 in all" in shown_text and "Acme" in shown_text  # o7, account a1
+    assert "Open deals for Alice Berg: 1 in all" in shown_text and "Acme" in shown_text  # o7, account a1
     assert "Negotiation" in shown_text and "r1" not in shown_text.replace("UR1", "")  # names, not ids
     assert not any("Acme" in shown(p) for p in slack.fake.of("chat.postMessage"))
 
