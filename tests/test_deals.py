@@ -598,3 +598,15 @@ def test_open_deals_for_a_past_named_month_say_how_to_ask_for_the_coming_one(wor
     assert any("December 2026" in n for n in answer.notes)
     coming = assistant.ask("open deals closing in December 2026", as_of=AS_OF)
     assert not any("without a year" in n for n in coming.notes)
+
+
+def test_show_more_of_a_list(world):
+    # "show more" and "next 10" got help or "10 augusti 2017"
+    assistant, d, _ = world
+    convo = Conversation()
+    first = assistant.ask("show open deals in DACH", as_of=AS_OF, conversation=convo)
+    more = assistant.ask("show more", as_of=AS_OF, conversation=convo)
+    dach = d[~d["is_closed"] & (d["region"] == "DACH")]
+    assert len(first.rows) == 10 and len(more.rows) == 20 and ids(more) == by_amount(dach)[:20]
+    further = assistant.ask("visa nästa 5", as_of=AS_OF, conversation=convo)
+    assert len(further.rows) == 25 and further.lang == "sv"

@@ -22,6 +22,11 @@ from bot.nlu.values import ValueIndex
 
 # A follow-up on a list is read as a list of its own ("only lost ones": "show deals only lost ones").
 LIST_DEALS = {"en": "show deals", "da": "vis aftaler", "sv": "visa affärer"}
+# "show more", "the next 10", "vis flere", "visa nästa 5": the same list, further down.
+MORE = re.compile(r"^\s*(?:and\s+|og\s+|och\s+)?(?:show\s+(?:me\s+)?|list\s+|vis\s+(?:mig\s+)?|visa\s+(?:mig\s+)?)?"
+                  r"(?:(?:some\s+)?more|(?:the\s+)?next\s+(?P<n1>\d+)|(?P<n2>\d+)\s+more|flere|fler|"
+                  r"(?:de\s+)?næste\s+(?P<n3>\d+)|(?:de\s+)?nästa\s+(?P<n4>\d+))(?:\s+(?:deals|ones|aftaler|affärer))?"
+                  r"\s*(?:please|tak|tack)?\s*[?.!]*$", re.I)
 # "how many are there?", "hvor mange er der?", "hur många är det?": the last list's count, which its headline says.
 HOW_MANY_THERE = re.compile(r"^\s*(?:and\s+|og\s+|och\s+)?(?:how many (?:are there|is that|of them|in all|in total)|"
                             r"hvor mange (?:er der|er det|af dem|i alt)|hur många (?:är det|finns det|av dem|totalt))"
@@ -58,6 +63,12 @@ def follow_up(parser: Parser, parsed: Parsed, question: str, convo: Conversation
         return replace(prev, question=parsed.question, lang=lang, unused=[], follow_up=True)
     if prev.kind == "deals" and HOW_MANY_THERE.match(question):  # the list again: its headline counts it
         return replace(prev, question=parsed.question, lang=lang, unused=[], follow_up=True)
+    more = MORE.match(question) if prev.kind == "deals" else None
+    if more:  # the list again, as far again as asked (the first rows are shown again with the next)
+        spec = prev.deal or DealSpec()
+        n = int(next((g for g in more.group("n1", "n2", "n3", "n4") if g), 10))
+        return replace(prev, question=parsed.question, lang=lang, unused=[], follow_up=True,
+                       deal=replace(spec, limit=min(spec.limit + n, 100)))
     if prev.kind == "deals" and parsed.group_by and not (parsed.filters or parsed.period):
         return _counted(prev, parsed, lang)
     if prev.kind == "deals" and parsed.kind != "deals":
