@@ -120,7 +120,7 @@ def deals_answer(result: DealResult, question: str, catalog: Catalog, lang: str 
     q = result.query
     return Answer(
         question=question, kind="deals", lang=lang, summary=head,
-        text="\n".join([head, *(f"• {deal_line(r, lang)}" for r in result.rows)]),
+        text="\n".join([head, *(f"• {deal_line(r, lang, created=q.order_by == 'age')}" for r in result.rows)]),
         unit="count", currency=result.currency, value=float(result.total),
         period=result.period.as_dict() if result.period else None,
         filters={d: v[0] if len(v) == 1 else v for d, v in result.filters.items()},

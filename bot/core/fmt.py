@@ -195,14 +195,17 @@ def deals_headline(result: DealResult, lang: str = "en", names: dict[str, str] |
     return text + f", {t(code, lang, shown=number(len(result.rows), lang), order=order)}."
 
 
-def deal_line(row: dict, lang: str) -> str:
+def deal_line(row: dict, lang: str, created: bool = False) -> str:
+    """One deal in words; `created`: with its created date ("oldest open deals")."""
     amount = money(row["amount"], row["currency"], lang) if row["amount"] is not None else t("no_amount", lang)
     close = row["close_date"] or t("no_close_date", lang)
-    code = "deal_line_closed" if row.get("is_closed") else "deal_line"
+    code = "deal_line_closed" if row.get("is_closed") else "deal_line" if row["close_date"] else "deal_line_undated"
     line = t(code, lang, name=_deal_name(row), account=row["account"] or "–", owner=row["owner"] or "–",
              stage=row["stage"] or "–", amount=amount, close=close)
     if _names_account(row):  # "Acme A/S – Platform (Acme A/S)" says the account twice
         line = line.replace(f" ({row['account']})", "", 1)
+    if created and row.get("created_date"):
+        line += ", " + t("created_on", lang, date=row["created_date"])
     if row["reasons"]:
         line += " — " + ", ".join(t(f"risk_{r}", lang) for r in row["reasons"])
     return line

@@ -226,7 +226,8 @@ def deal_rows(store: MetricsStore, catalog: Catalog, pos: np.ndarray, as_of: dat
     deals = store.deals
     # Column by column: taking 10 rows of one Series is cheap, of the whole wide frame it is not.
     col = {c: deals[c].iloc[pos].tolist() if c in deals.columns else [None] * len(pos)
-           for c in ("opportunity_id", "name", "account_id", "owner_id", "stage", "amount", "close_date", "is_closed")}
+           for c in ("opportunity_id", "name", "account_id", "owner_id", "stage", "amount", "close_date", "is_closed",
+                     "created_date")}
     owners = store.names("owner", filter(None, map(_text, col["owner_id"])))
     accounts = store.names("account", filter(None, map(_text, col["account_id"])))
     if flags is None:  # the caller may have them already, over the same positions
@@ -241,6 +242,7 @@ def deal_rows(store: MetricsStore, catalog: Catalog, pos: np.ndarray, as_of: dat
             "stage": _text(col["stage"][i]),
             "amount": None if pd.isna(amount) else round(float(amount), 2), "currency": store.base_currency,
             "close_date": None if pd.isna(close) else close.date().isoformat(),
+            "created_date": None if pd.isna(col["created_date"][i]) else col["created_date"][i].date().isoformat(),
             "reasons": [r for r in RISKS if r in flags and flags[r][i]],  # every reason that holds
             "is_closed": bool(col["is_closed"][i]),
         })
