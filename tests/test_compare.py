@@ -489,3 +489,33 @@ def test_someones_deals_are_a_list_of_them(world):
     rep = reps[reps["role"] == "rep"].iloc[3]
     answer = assistant.ask(f"{rep['name']}'s deals", as_of=AS_OF)
     assert answer.kind == "deals" and answer.value == (~d["is_closed"] & (d["owner_id"] == rep["rep_id"])).sum()
+
+
+def test_values_left_out_in_a_list(world):
+    # "win rate excl. DACH and UK & Ireland" answered UK & Ireland alone; "…excluding DACH and Nordics"
+    # kept the Nordics in
+    assistant, d, _ = world
+    for question, left in (("win rate excl. DACH and UK & Ireland this year", {"DACH", "UK & Ireland"}),
+                           ("win rate excluding DACH and Nordics this year", {"DACH", "Nordics"})):
+        answer = assistant.ask(question, as_of=AS_OF)
+        assert set(answer.filters["region"]) == set(d["region"].dropna()) - left, answer.text
+        assert answer.value == pytest.approx(win_rate(d[~d["region"].isin(left)], "2026-01-01", "2026-11-20"))
+    minus = assistant.ask("revenue minus renewals this year", as_of=AS_OF)
+    assert minus.value == pytest.approx(revenue(d[d["type"] != "renewal"], "2026-01-01", "2026-11-20"))
+
+
+def test_sides_that_name_places_of_two_kinds(world):
+    # "pipeline NA vs UK" applied both places to each side: EUR 0
+    assistant, d, _ = world
+    answer = assistant.ask("win rate NA vs UK this year", as_of=AS_OF)
+    na = d[d["region"] == "North America"]
+    uk = d[d["country"] == "GB"]
+    check(answer, [win_rate(na, "2026-01-01", "2026-11-20"), win_rate(uk, "2026-01-01", "2026-11-20")])
+    assert "North America" in answer.text and "United Kingdom" in answer.text
+
+
+def test_a_month_against_the_same_month_last_year(world):
+    # "revenue October vs October last year" set October 2026 against all of 2025
+    assistant, d, _ = world
+    answer = assistant.ask("revenue October vs October last year", as_of=AS_OF)
+    check(answer, [revenue(d, "2026-10-01", "2026-10-31"), revenue(d, "2025-10-01", "2025-10-31")])

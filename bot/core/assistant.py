@@ -23,7 +23,7 @@ from bot.core.conversation import Conversation
 from bot.core.understanding import (SNAPSHOT, Clarify, DealList, Help, Parts, PlaybookQuestion, Understanding,
                                      understand)
 from bot.core.fmt import kpi_name, period_words, scope_words
-from bot.core.i18n import EXAMPLES, dimension_word, join_or, money, number, period_label, t
+from bot.core.i18n import EXAMPLES, country_name, dimension_word, join_or, money, number, period_label, t
 from bot.errors import PeriodError, PlanError, UnknownDimension, UserError, WarehouseTimeout
 from bot.llm.model import question_budget
 from bot.llm.narrate import Narrator
@@ -311,8 +311,10 @@ class Assistant:
             return names.get(next(iter(result.filters.get("owner", [])), ""), t("you", lang))
         if by == "owner" and not result.filters.get("owner") or side.everyone:
             return t("everyone", lang) if not side.mine else t("you", lang)
-        values = result.filters.get(by, [])
-        return names.get(by) or ", ".join(names.get(v, v) for v in values) or t("everyone", lang)
+        # the side's own value; "pipeline NA vs UK" sets a region against a country: each side's own place
+        dim = by if result.filters.get(by) else next((d for d in result.filters if d not in ("owner",)), by)
+        values = [country_name(v, lang) if dim == "country" else v for v in result.filters.get(dim, [])]
+        return names.get(dim) or ", ".join(names.get(v, v) for v in values) or t("everyone", lang)
 
     # ------------------------------------------------------------ the playbook
 

@@ -111,6 +111,8 @@ def _dates(store: MetricsStore, query: DealQuery, period: Period | None, as_of: 
     column = "close_date" if query.date_field == "close" else "created_date"
     secs = store_array(store, "opportunities", column)
     mask = np.ones(len(secs), dtype=bool)
+    if query.status in ("won", "lost", "closed"):  # done by as_of, with or without a period ("biggest won deal ever")
+        mask &= store_array(store, "opportunities", "close_date") < day_seconds(as_of + timedelta(days=1))
     if period is not None:
         mask &= (secs >= day_seconds(period.start)) & (secs < day_seconds(period.end + timedelta(days=1)))
     if query.upcoming:

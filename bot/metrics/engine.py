@@ -75,7 +75,8 @@ class Engine:
                            threshold=plan.threshold,
                            deal_amount={"min": plan.amount_min, "max": plan.amount_max, "currency": store.base_currency}
                            if plan.amount_min is not None or plan.amount_max is not None else None)
-        if period is not None and period.start > cal.as_of and not kpi.forward:
+        if period is not None and period.start > cal.as_of and not kpi.forward and kpi.kind != "target":
+            # (a target is set ahead: "my target for Q1 2027" is known before Q1 starts)
             ctx.note("not_started", as_of=cal.as_of.isoformat())
         else:
             result.value = _clean(compute(ctx, kpi, []))

@@ -180,6 +180,8 @@ def _conditions(t, query: DealQuery, period: Period | None, as_of: date, filters
     status = {"open": ~t.is_closed, "won": t.is_won, "lost": t.is_closed & ~t.is_won, "closed": t.is_closed}
     if query.status in status:  # "any": none
         preds.append(status[query.status])
+    if query.status in ("won", "lost", "closed"):  # done by as_of (deals._dates)
+        preds.append(t.close_date < _day(t.close_date, as_of + timedelta(days=1)))
     if period is not None:
         preds.append(_in_period(t, "close_date" if query.date_field == "close" else "created_date", period))
     if query.upcoming:

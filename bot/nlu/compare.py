@@ -103,13 +103,23 @@ BARE_NAMED = re.compile(rf"^(?:{_NAMED})$")
 NAMED_IN_YEAR = re.compile(rf"^(?:{_NAMED}) (\d{{4}})$")
 
 
+KINDS = ({"region", "country", "team"}, {"owner", "team"})  # filters that say where, or who
+
+
+def _same_kind(dim: str, filters: dict) -> bool:
+    return any(dim in kind and any(d in kind for d in filters) for kind in KINDS)
+
+
 def _year_shared(sides: list[Parsed]) -> list[Parsed]:
     """'revenue H1 vs H2 2025', 'Q1 vs Q2 2025': the year said once is every named period's (H1 was 2026)."""
     years = {m.group(1) for s in sides if s.period and (m := NAMED_IN_YEAR.match(s.period))}
     if len(years) != 1:
         return sides
     year = years.pop()
-    return [replace(s, period=f"{s.period} {year}") if s.period and BARE_NAMED.match(s.period) else s for s in sides]
+    named = {s.period.split()[0] for s in sides if s.period and NAMED_IN_YEAR.match(s.period)}
+    # ("October vs October last year" sets two Octobers apart: the bare one keeps its own year)
+    return [replace(s, period=f"{s.period} {year}") if s.period and BARE_NAMED.match(s.period) and s.period not in named
+            else s for s in sides]
 
 
 def combine(question: str, sides: list[Parsed]) -> Comparison | None:
@@ -118,8 +128,11 @@ def combine(question: str, sides: list[Parsed]) -> Comparison | None:
     periods = {s.period for s in sides if s.period}
     shared_period = next(iter(periods)) if len(periods) == 1 else None
     dims = {d for s in sides for d in s.filters}
+    # A filter said on one side is every side's ("Nordics vs DACH in Enterprise"), unless a side lacking it
+    # names a place or person of its own instead: "pipeline NA vs UK" sets a region against a country.
     shared = {d: next(s.filters[d] for s in sides if d in s.filters) for d in dims
-              if len({tuple(s.filters[d]) for s in sides if d in s.filters}) == 1}
+              if len({tuple(s.filters[d]) for s in sides if d in s.filters}) == 1
+              and not any(d not in s.filters and _same_kind(d, s.filters) for s in sides)}
     # "my win rate this year vs last year": the one who named is every side's; "mine vs my team" or
     # "mine vs the company" set whoever each side names against the other.
     named = [(s.mine, s.my_team, s.everyone) for s in sides if s.mine or s.my_team or s.everyone]

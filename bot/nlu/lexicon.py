@@ -56,6 +56,7 @@ MONTHS = {
     "november": 11, "nov": 11, "december": 12, "dec": 12,
 }
 _MONTHS = "|".join(sorted(MONTHS, key=len, reverse=True))
+_MONTHS_LONG = "|".join(sorted((m for m in MONTHS if len(m) > 3 or m == "maj"), key=len, reverse=True))
 MONTH_NAMES_EN = ["january", "february", "march", "april", "may", "june", "july", "august", "september",
                   "october", "november", "december"]
 
@@ -119,6 +120,9 @@ PERIOD_RULES: list[tuple[re.Pattern, object]] = [
     # "andra halvåret i fjol", "første kvartal næste år"
     (re.compile(rf"\b(q[1-4]|h[12])\s+(?:of\s+|i\s+|af\s+|in\s+)?({_REL_YEAR})\b"),
      lambda m: ("of_year", m[1], m[2])),
+    # "October last year", "oktober sidste år", "oktober i fjol": that month of that year
+    (re.compile(rf"\b({_MONTHS_LONG})\s+(?:of\s+|i\s+|af\s+|in\s+)?({_REL_YEAR})\b"),
+     lambda m: ("of_year", MONTH_NAMES_EN[MONTHS[m[1]] - 1], m[2])),
     (re.compile(rf"\b([1-4])\.?\s+(?:kvartal|kvartalet|quarter)\s+(?:of\s+|i\s+|af\s+)?({_REL_YEAR})\b"),
      lambda m: ("of_year", f"q{m[1]}", m[2])),
     (re.compile(rf"\b({_ORDS})\s+(?:kvartal|kvartalet|quarter)\s+(?:of\s+|i\s+|af\s+)?({_REL_YEAR})\b"),
@@ -325,7 +329,7 @@ COUNTRY_ADJECTIVES = {
 }
 # A filter value these words stand before is left out ("win rate excluding renewals", "omsætning
 # uden for DACH", "intäkter utom partneraffärer"): the filter is every other value of its dimension.
-EXCLUDING = {("excluding",), ("excl",), ("except",), ("without",), ("not", "including"), ("other", "than"),
+EXCLUDING = {("excluding",), ("excl",), ("except",), ("not", "counting"), ("minus",), ("without", "the"), ("ex",), ("without",), ("not", "including"), ("other", "than"),
              ("apart", "from"), ("outside",), ("outside", "of"), ("but", "not"), ("not", "in"), ("except", "for"),
              ("ekskl",), ("eksklusive",), ("undtagen",), ("uden",), ("uden", "for"), ("bortset", "fra"),
              ("ikke", "i"), ("udover",), ("exkl",), ("exklusive",), ("utom",), ("förutom",), ("utan",),
@@ -481,8 +485,9 @@ AMOUNT = re.compile(
     rf"(?:\s*(?P<cur>{_CURRENCY_AFTER}))?"
     # "for more than 60 days", "over 20%", "more than 20 deals": a time, a share or a count, never an amount
     r"(?!\s*(?:%|(?:percent|procent|days?|dage?n?|dagar|dygn|weeks?|uger?|veckor|vecka|months?|måneder|måned|"
-    r"månader|månad|years?|år|hours?|timer|timmar|quarters?|kvartaler|kvartal|deals?|aftaler|affärer|opps?|"
-    r"opportunities|salgsmuligheder|customers?|kunder|reps?|sælgere|säljare)\b))")
+    r"månader|månad|years?|år|hours?|timer|timmar|quarters?|kvartaler|kvartal|"
+    r"(?:(?:won|lost|open|closed|new|vundne|tabte|åbne|vunna|förlorade|öppna|nya|nye)\s+)?(?:deals?|aftaler|affärer|"
+    r"opps?|opportunities|salgsmuligheder)|customers?|kunder|reps?|sælgere|säljare)\b))")
 # A breakdown's rows kept by their value: "reps below 50% attainment", "regions with a win rate over
 # 30 %", "sælgere med mere end 2 mio. i pipeline", "säljare under 80 % av budget".
 THRESHOLD = re.compile(
@@ -502,7 +507,8 @@ THRESHOLD_OP = {**{w: "gt" for w in ("more than", "greater than", "higher than",
                 **{w: "le" for w in ("at most", "<=", "højst", "högst")}}
 PERCENT_UNITS = {"%", "percent", "procent"}
 # "reps under budget", "teams above target", "hvem ligger over budget": attainment past 100%.
-PAST_TARGET = re.compile(r"\b(?P<cmp>under|below|over|above|beneath|ahead of|exceeding|över)\s+(?:the\s+|their\s+|"
+PAST_TARGET = re.compile(r"\b(?P<cmp>under|below|over|above|beneath|ahead of|exceeding|över|hit|hits|reached|met|made|"
+                         r"beat|nåede|nået|nådde|nått|klarede|klarade)\s+(?:the\s+|their\s+|his\s+|her\s+|deres\s+|"
                          r"sit\s+|sitt\s+|deres\s+|sina\s+)?(?:budget|budgettet|budgeten|target|targets|quota|plan|"
                          r"kvote|kvoten|kvot|målet|mål)\b")
 # "between 50k and 100k", "mellem 50.000 og 100.000 kr", "mellan 50k och 100k": both bounds at once.

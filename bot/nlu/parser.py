@@ -808,7 +808,8 @@ class Parser:
         if m is None or out.metric not in ("quota", "quota_attainment"):
             return
         out.metric = "quota_attainment"
-        op = "lt" if m.group("cmp") in ("under", "below", "beneath") else "gt"
+        op = "lt" if m.group("cmp") in ("under", "below", "beneath") else "gt" if m.group("cmp") in (
+            "over", "above", "ahead of", "exceeding", "över", "beat") else "ge"  # "hit quota": 100% or more
         if out.group_by or self._rows_asked(toks, out):  # ("are we above target?": where we stand, no rows)
             out.threshold, out.order = (op, 1.0), "asc" if op == "lt" else "desc"
         for part in tokens(normalise(m.group(0)).lower()):
@@ -837,8 +838,9 @@ class Parser:
     def _rank(self, free: list[Token], i: int, out: Parsed) -> None:
         """'rank the regions by win rate', 'sales leaderboard', 'rank my team', 'ranking af sælgerne': a
         breakdown, best first, by the dimension named after it (the reps when none is)."""
-        named = (self._dimension(free, k) for k in range(i + 1, len(free)))
-        dim, words = next(((d, w) for d, w in named if d and d != "team"), ("owner", []))  # ("rank my team": its reps)
+        named = ((k, *self._dimension(free, k)) for k in range(i + 1, len(free)))
+        dim, words = next(((d, w) for k, d, w in named if d and not (d == "team" and free[k - 1].word in lx.MINE)),
+                          ("owner", []))  # ("rank my team": its reps; "rank the teams": the teams)
         out.group_by, out.order, out.ranked = [dim], "desc", True
         for t in [free[i], *words]:
             t.used = True
@@ -941,6 +943,7 @@ class Parser:
 
     def _filters(self, toks: list[Token], out: Parsed, values: ValueIndex) -> None:
         """Longest phrases first: 'UK and Ireland' before 'UK'; exact before fuzzy."""
+        found: list[tuple[str, str, list[Token], bool]] = []  # (dimension, value, its words, left out)
         for t in toks:  # a country code in capitals ("SE", "DE"); in lower case it is a word ("se", "de")
             if not t.used and len(t.text) == 2 and t.text.isupper() and t.text in values.codes:
                 out.filters.setdefault("country", []).append(values.codes[t.text])
@@ -967,17 +970,32 @@ class Parser:
                     cue = self._excluding(toks, window)
                     if cue and dim in ("owner", "account"):
                         continue  # every other rep or account is no filter to list; left unused, and said
-                    if cue:
-                        others = [v for v in values.values_of(dim) if v != value and v not in out.filters.get(dim, [])]
-                        out.filters[dim] = [v for v in out.filters.get(dim, []) if v != value] or others
-                    else:
-                        out.filters.setdefault(dim, [])
-                        if value not in out.filters[dim]:
-                            out.filters[dim].append(value)
+                    found.append((dim, value, window, bool(cue)))
                     for t in [*window, *cue]:
                         t.used = True
                         t.neutral = dim in ("owner", "account")
                     self._its_noun(toks, window, dim)
+        self._apply_values(toks, found, out, values)
+
+    @staticmethod
+    def _apply_values(toks: list[Token], found: list, out: Parsed, values: ValueIndex) -> None:
+        """The values found, as filters; a value left out ("excluding DACH and UK & Ireland", the later
+        ones joined to it by and/or/commas too) is every other value of its dimension."""
+        found.sort(key=lambda f: toks.index(f[2][0]))
+        for k in range(1, len(found)):  # "excl. DACH and UK & Ireland": a list after the cue is left out whole
+            dim, value, window, cut = found[k]
+            prev = found[k - 1]
+            between = toks[toks.index(prev[2][-1]) + 1:toks.index(window[0])]
+            if prev[3] and prev[0] == dim and not cut and all(t.word in lx.CONJUNCTIONS | {",", "or", "eller"}
+                                                               for t in between):
+                found[k] = (dim, value, window, True)
+        for dim, value, _, cut in found:
+            if not cut and value not in out.filters.setdefault(dim, []):
+                out.filters[dim].append(value)
+        for dim in {f[0] for f in found if f[3]}:
+            left = {f[1] for f in found if f[0] == dim and f[3]}
+            kept = [v for v in out.filters.get(dim, []) if v not in left]
+            out.filters[dim] = kept or [v for v in values.values_of(dim) if v not in left]
 
     @staticmethod
     def _excluding(toks: list[Token], window: list[Token]) -> list[Token]:

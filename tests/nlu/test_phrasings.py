@@ -422,6 +422,13 @@ PHRASINGS = [
     ("ranking af sælgerne efter omsætning i år", dict(metric="revenue", group_by=["owner"], period=TY, lang="da",
                                                        unused=[])),
     ("rangordna säljarna efter win rate i år", dict(metric="win_rate", group_by=["owner"], period=TY, unused=[])),
+    # ---- hitting a target; counts of deals are no amounts; teams ranked
+    ("hvilke sælgere nåede deres budget sidste kvartal", dict(metric="quota_attainment", group_by=["owner"],
+                                                              threshold=("ge", 1.0), period=LQ, lang="da")),
+    ("reps that hit quota last quarter", dict(metric="quota_attainment", group_by=["owner"], threshold=("ge", 1.0))),
+    ("reps with less than 5 won deals this quarter", dict(metric="deals_won", group_by=["owner"],
+                                                          threshold=("lt", 5.0), unused=[])),
+    ("rank teams by pipeline", dict(metric="pipeline", group_by=["team"], unused=[])),
     # ---- mixed languages
     ("Hvad var revenue last quarter?", dict(metric="revenue", period=LQ)),
     ("win rate i Norden last quarter", dict(metric="win_rate", period=LQ, filters={"region": "Nordics"})),
