@@ -519,3 +519,24 @@ def test_a_month_against_the_same_month_last_year(world):
     assistant, d, _ = world
     answer = assistant.ask("revenue October vs October last year", as_of=AS_OF)
     check(answer, [revenue(d, "2026-10-01", "2026-10-31"), revenue(d, "2025-10-01", "2025-10-31")])
+
+
+def test_follow_ups_that_move_the_period_or_the_outcome(world):
+    # "og samme kvartal sidste år?" after "… last quarter" gave this quarter to date a year back; "og året
+    # før?" and "and lost?" got the playbook and help; "hvad er win raten så?" lost the month
+    assistant, d, _ = world
+    convo = Conversation()
+    assistant.ask("revenue in DACH last quarter", as_of=AS_OF, conversation=convo)
+    dach = d[d["region"] == "DACH"]
+    year_ago = assistant.ask("og samme kvartal sidste år?", as_of=AS_OF, conversation=convo)
+    assert year_ago.period == {"start": "2025-07-01", "end": "2025-09-30"}
+    assert year_ago.value == pytest.approx(revenue(dach, "2025-07-01", "2025-09-30"))
+    before = assistant.ask("og året før?", as_of=AS_OF, conversation=convo)
+    assert before.period == {"start": "2024-07-01", "end": "2024-09-30"}
+    convo = Conversation()
+    assistant.ask("how many deals did we win last month", as_of=AS_OF, conversation=convo)
+    lost = assistant.ask("and lost?", as_of=AS_OF, conversation=convo)
+    closed = d[d["is_closed"] & between(d, "close_date", "2026-10-01", "2026-10-31")]
+    assert lost.metric == "deals_lost" and lost.value == (~closed["is_won"]).sum()
+    rate = assistant.ask("hvad er win raten så?", as_of=AS_OF, conversation=convo)
+    assert rate.metric == "win_rate" and rate.value == pytest.approx(closed["is_won"].mean()) and rate.unused == []

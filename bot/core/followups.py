@@ -27,6 +27,10 @@ MORE = re.compile(r"^\s*(?:and\s+|og\s+|och\s+)?(?:show\s+(?:me\s+)?|list\s+|vis
                   r"(?:(?:some\s+)?more|(?:the\s+)?next\s+(?P<n1>\d+)|(?P<n2>\d+)\s+more|flere|fler|"
                   r"(?:de\s+)?næste\s+(?P<n3>\d+)|(?:de\s+)?nästa\s+(?P<n4>\d+))(?:\s+(?:deals|ones|aftaler|affärer))?"
                   r"\s*(?:please|tak|tack)?\s*[?.!]*$", re.I)
+# "and lost?", "og tabte?", "och förlorade?" after a count of deals: the other outcome, as asked before.
+OUTCOME_SWAP = re.compile(r"^\s*(?:and|og|och|what about|hvad med|hur är det med)\s+(?:the\s+|de\s+)?"
+                          r"(?P<word>lost|won|created|open|tabte|vundne|oprettede|åbne|förlorade|vunna|skapade|öppna)"
+                          r"(?:\s+(?:ones|deals|aftaler|affärer))?\s*[?.!]*$", re.I)
 # "how many are there?", "hvor mange er der?", "hur många är det?": the last list's count, which its headline says.
 HOW_MANY_THERE = re.compile(r"^\s*(?:and\s+|og\s+|och\s+)?(?:how many (?:are there|is that|of them|in all|in total)|"
                             r"hvor mange (?:er der|er det|af dem|i alt)|hur många (?:är det|finns det|av dem|totalt))"
@@ -80,7 +84,13 @@ def follow_up(parser: Parser, parsed: Parsed, question: str, convo: Conversation
         return _behind(parser, prev, replace(parsed, unused=[w for w in parsed.unused if w.lower() not in said]), lang,
                        picked)
     if prev.kind == "kpi" and prev.group_by and not (parsed.group_by or parsed.filters or parsed.period):
-        return _ranked(prev, parsed, lang)
+        ranked = _ranked(prev, parsed, lang)
+        if ranked is not None:
+            return ranked
+    swap = OUTCOME_SWAP.match(question)
+    if prev.kind == "kpi" and prev.metric in lx.DEAL_COUNT_KPIS and swap:  # "and lost?" after deals won
+        return replace(prev, question=parsed.question, lang=lang, metric=lx.OUTCOME_KPI[swap.group("word").lower()],
+                       unused=[], follow_up=True)
     return None
 
 

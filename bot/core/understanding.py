@@ -145,12 +145,13 @@ def understand(parser: Parser, question: str, values: ValueIndex, cal: Calendar,
     if comparison is not None:  # sides that differ in a period, a value or a person: numbers (asked back for a KPI)
         return comparison
     parsed = parser.parse(question, values, cal)
+    parsed = _before_that(parsed, question, cal, convo, earlier)
     again = _compared_again(question, parsed, convo)
     if again is not None:
         return again
     if convo is not None:
         parsed = follow_up(parser, parsed, question, convo, values, cal) or convo.merge(parsed)
-    parsed = _same_period_ago(parser, parsed, question, cal, earlier)
+    parsed = _same_period_ago(parser, parsed, question, cal, earlier, convo)
     reading = classify(parsed)
     if isinstance(reading, (Help, Clarify)) and parsed.metric is None and STATUS.search(question[:MAX_CHARS]):
         if parsed.unknown:  # "how is Bob doing?" with no Bob: who is asked back, not the company's figures given
@@ -225,7 +226,8 @@ def _status(parser: Parser, parsed: Parsed, values: ValueIndex, cal: Calendar) -
     return Parts(parsed, [p for p in parts if isinstance(p, KpiQuestion)])
 
 
-def _same_period_ago(parser: Parser, parsed: Parsed, question: str, cal: Calendar, earlier: Earlier) -> Parsed:
+def _same_period_ago(parser: Parser, parsed: Parsed, question: str, cal: Calendar, earlier: Earlier,
+                     convo: Conversation | None = None) -> Parsed:
     """'revenue for the same period last year', 'omsætning i samme kvartal sidste år': the KPI's own
     period (this quarter or month to date, when one is named) a year earlier, not all of last year."""
     same = SAME_PERIOD_AGO.search(question[:MAX_CHARS])
@@ -233,6 +235,9 @@ def _same_period_ago(parser: Parser, parsed: Parsed, question: str, cal: Calenda
         return parsed
     words = same.group(0).lower().split()
     base = next((SAME_UNIT[w] for w in words if w in SAME_UNIT), None)
+    last = convo.last if convo is not None and parsed.follow_up else None
+    if last is not None and last.period:  # "og samme kvartal sidste år?" after "… last quarter": that one, a year back
+        base = last.period
     if parser.catalog.kpis[parsed.metric].formula.get("kind") == "growth":
         # "revenue growth compared to the same period last year": this period's growth on a year earlier
         said = {*words, "compared", "jämfört", "sammenlignet", "vs", "versus", "mod", "mot"}
@@ -396,6 +401,24 @@ def _comparison(parser: Parser, question: str, values: ValueIndex, cal: Calendar
         return Parts(whole, [classify(replace(s, lang=whole.lang)) for s in comparison.sides])
     comparison.lang = whole.lang  # the language of the whole question, not of its first half
     return comparison
+
+
+BEFORE_THAT = re.compile(r"^\s*(?:and\s+|og\s+|och\s+|what about\s+|hvad med\s+|hur är det med\s+)?(?:the\s+|den\s+|det\s+)?"
+                         r"(?P<unit>year|quarter|month|week|året|kvartalet|måneden|månaden|ugen|veckan)\s+"
+                         r"(?:before|prior|før|forinden|inden|innan|före)\s*[?.!]*$", re.I)
+BEFORE_MONTHS = {"year": 12, "året": 12, "quarter": 3, "kvartalet": 3, "month": 1, "måneden": 1, "månaden": 1}
+
+
+def _before_that(parsed: Parsed, question: str, cal: Calendar, convo: Conversation | None, earlier: Earlier) -> Parsed:
+    """'og året før?', 'and the quarter before?', 'och månaden innan?' after a figure: its period a year, a
+    quarter or a month earlier (a week: the period just before)."""
+    m = BEFORE_THAT.match(question[:MAX_CHARS])
+    last = convo.last if convo is not None else None
+    if m is None or last is None or last.kind != "kpi" or not last.metric:
+        return parsed
+    months = BEFORE_MONTHS.get(m.group("unit").lower())
+    return replace(parsed, kind="kpi", period=earlier(last, cal, months if months == 12 else None), follow_up=True,
+                   unused=[], empty=False, asked_help=False)
 
 
 def _compared_again(question: str, parsed: Parsed, convo: Conversation | None) -> Comparison | Parts | None:

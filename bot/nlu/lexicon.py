@@ -257,7 +257,9 @@ HELP = re.compile(r"^\s*(?:help|hjælp|hjälp|\?|what can you do|what do you kno
                   r"\b.*$|^\s*(?:/help|help me)\s*$")
 FOLLOW_UP = re.compile(r"^\s*(?:and|og|och|what about|how about|hvad med|hvad så med|hur är det med|hur blir det med|"
                        r"vad sägs om|same for|samme for|samma för|also|også|också|now|nu)\b|"
-                       r"\b(?:instead|i stedet|istället|i stället)\b")
+                       r"\b(?:instead|i stedet|istället|i stället)\b|"
+                       # "what's the win rate then?", "hvad er win raten så?", "vad är win raten då?"
+                       r"\b(?:then|så|då)\s*[?.!]*$")
 
 # Common words that carry no KPI meaning, in the three languages (kept out of "I didn't
 # recognise" and out of fuzzy matching).
@@ -349,6 +351,9 @@ OWNED_DEALS = re.compile(r"\w['’]s\s+(?:\w+\s+)?(?:deals|opportunities|opps)\b
 OF_DEALS = {"from", "on", "for", "of", "in", "over", "across", "fra", "på", "af", "for", "i", "från", "för", "av",
             "med", "with"}
 LIST_WHICH = {"which", "hvilken", "hvilket", "hvilke", "vilken", "vilket", "vilka"}
+OUTCOME_KPI = {"lost": "deals_lost", "tabte": "deals_lost", "förlorade": "deals_lost", "won": "deals_won",
+               "vundne": "deals_won", "vunna": "deals_won", "created": "deals_created", "oprettede": "deals_created",
+               "skapade": "deals_created", "open": "open_deals", "åbne": "open_deals", "öppna": "open_deals"}
 DEAL_COUNT_KPIS = {"open_deals", "deals_won", "deals_lost", "deals_created", "pipeline", "revenue"}
 LIST_WORDS = {"list", "lists", "listing", "show", "display", "see", "vis", "liste", "visa", "lista", "se"}
 # superlative or order word → (order_by, desc)
@@ -596,7 +601,8 @@ FILLER = {"please", "pls", "plz", "thanks", "tak", "tack", "kindly", "hey", "hi"
           "kunder", "kunderne", "kunderna", "logos", "accounts", "ligger", "står", "går", "gør", "gör",
           # chat words that ask nothing: "gimme", "I'd like to know", "could you break down", "came in"
           "gimme", "lemme", "hows", "whats", "i'd", "i'm", "we'd", "break", "down", "came", "come", "coming",
-          "fiscal", "fy", "regnskabsår", "räkenskapsår", "antal", "antallet", "antalet", "gns", "gnsn", "snitt"}
+          "fiscal", "fy", "regnskabsår", "räkenskapsår", "antal", "antallet", "antalet", "gns", "gnsn", "snitt",
+          "then", "så", "då"}
 # In a KPI question, words about the rows the KPI counts ("Enterprise deals", "closing next quarter").
 KPI_CONTEXT = DEAL_NOUNS | CLOSING_WORDS | {w for verbs in DEAL_VERBS.values() for w in verbs} | {
     "add", "added", "adding", "%", "days", "dage", "dagar", "in days", "i dage", "i dagar"}
