@@ -610,3 +610,11 @@ def test_show_more_of_a_list(world):
     assert len(first.rows) == 10 and len(more.rows) == 20 and ids(more) == by_amount(dach)[:20]
     further = assistant.ask("visa nästa 5", as_of=AS_OF, conversation=convo)
     assert len(further.rows) == 25 and further.lang == "sv"
+
+
+def test_deals_named_by_their_filters_alone_are_a_list(world):
+    # "deals in proposal stage in Nordics" was asked back ("which KPI?")
+    assistant, d, _ = world
+    answer = assistant.ask("deals in proposal stage in Nordics", as_of=AS_OF)
+    expected = d[~d["is_closed"] & (d["stage"] == "Proposal") & (d["region"] == "Nordics")]
+    assert answer.kind == "deals" and answer.value == len(expected) > 0

@@ -239,8 +239,10 @@ DEAL_VERBS = {
 }
 REP_WORDS = {"reps", "sellers", "salespeople", "sales reps", "sælgere", "säljare", "account executives"}
 WHAT_IS_OUR = re.compile(r"^(?:what|hvad|vad)(?: is| was| are| er| var| är|s)? (?:our|vores|vår|vårt|våra|the|my|min|mit|mitt)\b")
-SELL_WORDS = {"sell", "sold", "sales", "book", "booked", "solgte", "solgt", "sælge", "bookede", "sålde", "sålt",
-              "sälja", "bokade", "bokat",
+SELL_WORDS = {"sell", "sells", "sold", "sales", "book", "booked", "solgte", "solgt", "sælge", "bookede",
+              "sålde", "sålt", "sälja", "säljer", "bokade", "bokat",
+              # money made: "hvor mange penge har vi tjent i år", "how much have we earned"
+              "earned", "earn", "tjent", "tjente", "tjäna", "tjänat", "tjänade",
               # a customer's side of it: "which customers bought the most", "hvilke kunder har købt mest"
               "bought", "buy", "purchased", "spent", "købt", "købte", "köpt", "köpte", "köpa"}
 # Present-tense "how many deals are there": deals as they stand now, the open ones

@@ -223,8 +223,9 @@ class Parser:
             self._asker(toks, out, text)
             self._those(toks, out)
             self._filters(toks, out, values)
-            if not deals and out.metric is None and "account" in out.filters and self._deal_nouns(toks):
-                out.kind, out.deal = "deals", DealSpec()  # "deals with Beacon Software"
+            if not deals and out.metric is None and out.filters and self._deal_nouns(toks) and not out.group_by \
+                    and not any(cue in text.lower() for cue in lx.COUNT_CUES):  # ("how many deals in …": which tense?)
+                out.kind, out.deal = "deals", DealSpec()  # "deals with Beacon Software", "deals in proposal stage"
                 for i in self._deal_nouns(toks):
                     toks[i].used = True
             if not deals:

@@ -429,6 +429,12 @@ PHRASINGS = [
     ("reps with less than 5 won deals this quarter", dict(metric="deals_won", group_by=["owner"],
                                                           threshold=("lt", 5.0), unused=[])),
     ("rank teams by pipeline", dict(metric="pipeline", group_by=["team"], unused=[])),
+    # ---- more names people use
+    ("hvor mange penge har vi tjent i år", dict(metric="revenue", period=TY, lang="da")),
+    ("ordreindgang sidste måned", dict(metric="revenue", period=LM, lang="da", unused=[])),
+    ("orderingång hittills i år", dict(metric="revenue", period=TY, lang="sv", unused=[])),
+    ("hvad har vi i tragten i DACH", dict(metric="pipeline", filters={"region": "DACH"}, lang="da", unused=[])),
+    ("which product line sells best", dict(metric="revenue", group_by=["product_line"], unused=[])),
     # ---- mixed languages
     ("Hvad var revenue last quarter?", dict(metric="revenue", period=LQ)),
     ("win rate i Norden last quarter", dict(metric="win_rate", period=LQ, filters={"region": "Nordics"})),
