@@ -618,3 +618,14 @@ def test_deals_named_by_their_filters_alone_are_a_list(world):
     answer = assistant.ask("deals in proposal stage in Nordics", as_of=AS_OF)
     expected = d[~d["is_closed"] & (d["stage"] == "Proposal") & (d["region"] == "Nordics")]
     assert answer.kind == "deals" and answer.value == len(expected) > 0
+
+
+@pytest.mark.parametrize("question,check_", [
+    ("what's closing this week", lambda d: ~d["is_closed"] & _between(d, "close_date", "2026-11-16", "2026-11-22")),
+    ("overdue renewals", lambda d: ~d["is_closed"] & d["overdue"] & (d["type"] == "renewal")),
+])
+def test_deals_asked_for_without_the_word_deals(world, question, check_):
+    # "what's closing this week" quoted the playbook; "overdue renewals" was asked back
+    assistant, d, _ = world
+    answer = assistant.ask(question, as_of=AS_OF)
+    assert answer.kind == "deals" and answer.value == check_(d).sum() > 0, answer.text

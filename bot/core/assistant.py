@@ -393,7 +393,8 @@ class Assistant:
             answer = self._clarify_plan(parsed, exc)
             say_unused(answer, parsed.unused)
             return answer
-        if narrowed and not result.total and self.engine.deals(query.model_copy(update={"limit": 1}), as_of=as_of).total:
+        if narrowed and not result.total and any(d != "owner" for d in query.filters) \
+                and self.engine.deals(query.model_copy(update={"limit": 1}), as_of=as_of).total:
             # "deals over 100k in DACH" from a Nordics manager: none they may see, though there are some
             # (access.md: denied with the reason, never a silently narrowed "none match")
             answer = Answer(question=parsed.question, kind="denied", lang=parsed.lang,

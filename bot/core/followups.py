@@ -31,6 +31,7 @@ MORE = re.compile(r"^\s*(?:and\s+|og\s+|och\s+)?(?:show\s+(?:me\s+)?|list\s+|vis
 OUTCOME_SWAP = re.compile(r"^\s*(?:and|og|och|what about|hvad med|hur är det med)\s+(?:the\s+|de\s+)?"
                           r"(?P<word>lost|won|created|open|tabte|vundne|oprettede|åbne|förlorade|vunna|skapade|öppna)"
                           r"(?:\s+(?:ones|deals|aftaler|affärer))?\s*[?.!]*$", re.I)
+NAMES_DEALS = re.compile(r"\b(?:deals?|opportunit\w*|opps?|aftaler?\w*|affär\w*|salgsmulighed\w*)\b", re.I)
 # "how many are there?", "hvor mange er der?", "hur många är det?": the last list's count, which its headline says.
 HOW_MANY_THERE = re.compile(r"^\s*(?:and\s+|og\s+|och\s+)?(?:how many (?:are there|is that|of them|in all|in total)|"
                             r"hvor mange (?:er der|er det|af dem|i alt)|hur många (?:är det|finns det|av dem|totalt))"
@@ -75,7 +76,8 @@ def follow_up(parser: Parser, parsed: Parsed, question: str, convo: Conversation
                        deal=replace(spec, limit=min(spec.limit + n, 100)))
     if prev.kind == "deals" and parsed.group_by and not (parsed.filters or parsed.period):
         return _counted(prev, parsed, lang)
-    if prev.kind == "deals" and parsed.kind != "deals":
+    if prev.kind == "deals" and (parsed.kind != "deals" or not NAMES_DEALS.search(question)):
+        # ("which are stalled?" reads as a list of its own, of every stalled deal: it narrows this one)
         return _narrowed(parser, prev, parsed, question, lang, values, cal)
     those = THOSE_DEALS.search(question)
     if prev.kind == "kpi" and prev.metric in BEHIND and those:

@@ -379,6 +379,9 @@ CREATE_VERBS = {"create", "created", "creating", "add", "added", "adding", "gene
                 "tilføje", "tilføjet", "tilføjede", "generere", "genereret", "genererede", "skapa", "skapat", "skapade",
                 "tillagt", "generera", "genererat", "genererade", "byggt", "byggde"}
 # "what did we close yesterday", "hvad lukkede vi i går", "vad stängde vi igår": the deals won, as a list
+# "what's closing this week", "hvad lukker i denne måned", "vad stänger nästa vecka": the open deals closing then.
+WHAT_CLOSING = re.compile(r"^(?:what|which|hvad|hvilke|vad|vilka)(?:'s|s| is| are| er| är)?\s+(?:closing|closes|due|"
+                          r"lukker|stänger|stängs)\b")
 WHAT_WE_WON = re.compile(r"^(?:what|which|hvad|hvilke|vad|vilka)\s+(?:(?:did|have|has)\s+)?(?:we|i|vi|jeg|jag|the team|my team)\s+"
                          r"(?:close|closed|win|won|sign|signed|book|booked|land|landed|lukke|lukkede|vinde|vandt|vundet|"
                          r"stänga|stängde|stängt|vinna|vann|vunnit)\b|"

@@ -544,6 +544,13 @@ class Parser:
             out.kind, out.deal = "deals", DealSpec(status="won")
             _use_span(toks, won.span())
             return True
+        closing = lx.WHAT_CLOSING.search(joined)
+        if closing and not nouns and self._kpi_named(toks) is None:  # "what's closing this week": the deals
+            out.kind, out.deal = "deals", DealSpec(order_by="close_date", desc=False)
+            _use_span(toks, closing.span())
+            return True
+        if not nouns and any(t.word in lx.RISK_WORDS for t in toks) and self._kpi_named(toks) is None:
+            nouns = [i for i, t in enumerate(toks) if t.word in lx.RISK_WORDS][:1]  # "overdue renewals": deals
         if not nouns:
             return False
         if any(cue in joined for cue in lx.COUNT_CUES + lx.HOW_MUCH) \
