@@ -540,3 +540,19 @@ def test_follow_ups_that_move_the_period_or_the_outcome(world):
     assert lost.metric == "deals_lost" and lost.value == (~closed["is_won"]).sum()
     rate = assistant.ask("hvad er win raten så?", as_of=AS_OF, conversation=convo)
     assert rate.metric == "win_rate" and rate.value == pytest.approx(closed["is_won"].mean()) and rate.unused == []
+
+
+def test_team_attainment_within_a_region(world):
+    # "quota attainment by team in DACH" gave every team "no value": a team's own target row has no region
+    assistant, d, reps = world
+    folder = assistant.engine.store.config.sources["opportunities"].path.parent
+    targets = pd.read_parquet(folder / "targets.parquet")
+    team_rows = targets[targets["rep_id"].isna() & targets["team"].notna()]
+    quarter = team_rows[(pd.to_datetime(team_rows["period_start"]) >= "2026-10-01")
+                        & (pd.to_datetime(team_rows["period_end"]) <= "2026-12-31")]
+    dach_teams = set(reps.loc[reps["region"] == "DACH", "team"].dropna())
+    answer = assistant.ask("quota attainment by team in DACH this quarter", as_of=AS_OF)
+    expected = {team: revenue(d[d["team"] == team], "2026-10-01", "2026-11-20")
+                / quarter.loc[quarter["team"] == team, "amount"].sum()
+                for team in dach_teams if (quarter["team"] == team).any()}
+    assert expected and {r["team"]: r["value"] for r in answer.rows} == pytest.approx(expected)

@@ -373,6 +373,9 @@ def _split_targets(store: MetricsStore) -> dict[str, pd.DataFrame]:
         by_rep = reps.set_index(reps["rep_id"].astype(str))
         t["team"] = t["team"].astype("string").fillna(t["owner"].map(by_rep["team"].astype("string")))
         t["region"] = t["region"].astype("string").fillna(t["owner"].map(by_rep["region"].astype("string")))
+        # a team's own target row is in its reps' region ("quota attainment by team in DACH" found none)
+        teams = reps.dropna(subset=["team", "region"]).astype({"team": "string", "region": "string"})
+        t["region"] = t["region"].fillna(t["team"].map(teams.groupby("team")["region"].first()))
     t = t.astype({"owner": "category", "team": "category", "region": "category"})
     return {name: t[level == name] for name in ("owner", "team", "region", "company")}
 
