@@ -248,3 +248,4 @@ def test_a_managers_own_quota_is_their_teams(bot):
     assert any("no quota of your own" in n for n in answer.notes)
     alice = bot("how am I doing against quota last quarter?", "alice@x.example")  # a rep: her own
     assert alice.value == pytest.approx(2340 / 2000) and not any("no quota of your own" in n for n in alice.notes)
+

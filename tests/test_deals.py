@@ -629,3 +629,14 @@ def test_deals_asked_for_without_the_word_deals(world, question, check_):
     assistant, d, _ = world
     answer = assistant.ask(question, as_of=AS_OF)
     assert answer.kind == "deals" and answer.value == check_(d).sum() > 0, answer.text
+
+
+def test_a_first_name_several_reps_share_is_asked_back_with_them(world):
+    # "pipeline for Jonas" was asked back offering other names, while five reps are called Jonas
+    assistant, _, reps = world
+    first = reps["name"].str.split().str[0]
+    shared = first.value_counts()
+    name = shared[shared >= 2].index[0]
+    answer = assistant.ask(f"pipeline for {name}", as_of=AS_OF)
+    assert answer.kind == "clarify"
+    assert all(full in answer.text for full in reps.loc[first == name, "name"].head(5))

@@ -527,13 +527,23 @@ class Assistant:
             close += [index.exact[k][0][1] for k, score, _ in
                       process.extract(word.lower(), index.fuzzy_keys, scorer=fuzz.WRatio, limit=3, score_cutoff=60)]
         names = self.engine.store.names("owner", close)
-        close = [*self._accounts_named(parsed.unknown), *(names.get(v, v) for v in close)]
-        close = [v for v in dict.fromkeys(close) if len(str(v)) > 2][:3]
+        close = [*self._reps_named(parsed.unknown), *self._accounts_named(parsed.unknown), *(names.get(v, v) for v in close)]
+        close = [v for v in dict.fromkeys(close) if len(str(v)) > 2][:5]
         hint = t("closest", lang, options=", ".join(close)) if close else ""
         what = ", ".join(self._understood(parsed))
         code = "clarify_unknown" if what else "clarify_unknown_only"
         return Answer(question=parsed.question, kind="clarify", lang=lang, metric=parsed.metric,
                       text=t(code, lang, words=words, hint=hint, what=what))
+
+    def _reps_named(self, words: list[str]) -> list[str]:
+        """Reps whose first or last name is one of the words ("pipeline for Jonas": five reps are called
+        Jonas, so the name alone says no one)."""
+        reps = self.engine.store.tables.get("reps")
+        if reps is None or "name" not in reps.columns or not words:
+            return []
+        names = reps["name"].astype("string").dropna()
+        wanted = {w.casefold() for w in words}
+        return [n for n in names if wanted & {part.casefold() for part in n.split()}][:5]
 
     def _accounts_named(self, words: list[str]) -> list[str]:
         """Accounts whose name has one of the words ("Falcon": Falcon Retail A/S, Falcon Robotics …),
