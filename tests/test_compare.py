@@ -331,10 +331,14 @@ def test_compare_first_then_the_sides(world, question, lang):
     assert answer.lang == lang and answer.unused == []
 
 
-def test_a_period_compared_to_the_last_one(world):
+@pytest.mark.parametrize("question,kpi,later,earlier", [
+    ("win rate this quarter compared to last", win_rate, ("2026-10-01", "2026-11-20"), ("2026-07-01", "2026-09-30")),
+    # "revenue October vs October last year" set October 2026 against all of 2025
+    ("revenue October vs October last year", revenue, ("2026-10-01", "2026-10-31"), ("2025-10-01", "2025-10-31")),
+])
+def test_a_period_compared_to_an_earlier_one(world, question, kpi, later, earlier):
     assistant, d, _ = world
-    answer = assistant.ask("win rate this quarter compared to last", as_of=AS_OF)
-    check(answer, [win_rate(d, "2026-10-01", "2026-11-20"), win_rate(d, "2026-07-01", "2026-09-30")])
+    check(assistant.ask(question, as_of=AS_OF), [kpi(d, *later), kpi(d, *earlier)])
 
 
 def test_my_team_against_a_region_keeps_each_scope(world):
@@ -512,13 +516,6 @@ def test_sides_that_name_places_of_two_kinds(world):
     uk = d[d["country"] == "GB"]
     check(answer, [win_rate(na, "2026-01-01", "2026-11-20"), win_rate(uk, "2026-01-01", "2026-11-20")])
     assert "North America" in answer.text and "United Kingdom" in answer.text
-
-
-def test_a_month_against_the_same_month_last_year(world):
-    # "revenue October vs October last year" set October 2026 against all of 2025
-    assistant, d, _ = world
-    answer = assistant.ask("revenue October vs October last year", as_of=AS_OF)
-    check(answer, [revenue(d, "2026-10-01", "2026-10-31"), revenue(d, "2025-10-01", "2025-10-31")])
 
 
 def test_follow_ups_that_move_the_period_or_the_outcome(world):
