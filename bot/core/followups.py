@@ -15,6 +15,7 @@ import re
 from dataclasses import fields, replace
 
 from bot.core.conversation import Conversation
+from bot.metrics.context import FACTS
 from bot.metrics.periods import Calendar
 from bot.nlu import lexicon as lx
 from bot.nlu.parser import DealSpec, Parsed, Parser
@@ -53,8 +54,6 @@ THOSE_DEALS = re.compile(
     r"(?:them|those|which ones)\b|\bwhich (?:deals|ones)\b|\baftalerne\b|\b(?:de|disse|hvilke)\s+aftaler\b|"
     r"\bvis\s+(?:mig\s+)?dem\b|\baffärerna\b|\b(?:de|dessa|vilka)\s+affärer(?:na)?\b|\bvisa\s+(?:mig\s+)?dem\b", re.I)
 _DEFAULT = DealSpec()
-DEAL_DIMENSIONS = {"region", "team", "owner", "account", "segment", "industry", "country", "product_line", "type",
-                   "source", "stage"}  # (context.FACTS["deals"])
 
 
 def follow_up(parser: Parser, parsed: Parsed, question: str, convo: Conversation | None, values: ValueIndex,
@@ -137,7 +136,7 @@ def _behind(parser: Parser, prev: Parsed, parsed: Parsed, lang: str,
     kpi = parser.catalog.kpis[prev.metric]
     period = parsed.period or prev.period or (kpi.default_period if kpi.default_period == "qtd" else None)
     filters = {**prev.filters, **parsed.filters}
-    if picked and picked[0] in DEAL_DIMENSIONS:
+    if picked and picked[0] in FACTS["deals"][1]:  # (a dimension deals can be filtered by)
         filters[picked[0]] = list(picked[1])
     return replace(prev, question=parsed.question, lang=lang, kind="deals", deal=spec, metric=None, more_metrics=[],
                    filters=filters, period=period, group_by=[], order=None, limit=None,

@@ -406,7 +406,7 @@ def _comparison(parser: Parser, question: str, values: ValueIndex, cal: Calendar
 BEFORE_THAT = re.compile(r"^\s*(?:and\s+|og\s+|och\s+|what about\s+|hvad med\s+|hur är det med\s+)?(?:the\s+|den\s+|det\s+)?"
                          r"(?P<unit>year|quarter|month|week|året|kvartalet|måneden|månaden|ugen|veckan)\s+"
                          r"(?:before|prior|før|forinden|inden|innan|före)\s*[?.!]*$", re.I)
-BEFORE_MONTHS = {"year": 12, "året": 12, "quarter": 3, "kvartalet": 3, "month": 1, "måneden": 1, "månaden": 1}
+YEAR_WORDS = {"year", "året"}
 
 
 def _before_that(parsed: Parsed, question: str, cal: Calendar, convo: Conversation | None, earlier: Earlier) -> Parsed:
@@ -416,8 +416,8 @@ def _before_that(parsed: Parsed, question: str, cal: Calendar, convo: Conversati
     last = convo.last if convo is not None else None
     if m is None or last is None or last.kind != "kpi" or not last.metric:
         return parsed
-    months = BEFORE_MONTHS.get(m.group("unit").lower())
-    return replace(parsed, kind="kpi", period=earlier(last, cal, months if months == 12 else None), follow_up=True,
+    months = 12 if m.group("unit").lower() in YEAR_WORDS else None  # a year back; else the period just before
+    return replace(parsed, kind="kpi", period=earlier(last, cal, months), follow_up=True,
                    unused=[], empty=False, asked_help=False)
 
 

@@ -132,8 +132,8 @@ _ALIASES = {
 
 
 # A month, quarter or half named without a year ("december", "q1", "h1"): the latest that has begun.
-NAMED_NO_YEAR = re.compile(r"^\s*(?:q[1-4]|h[12]|january|february|march|april|may|june|july|august|september|"
-                           r"october|november|december)\s*$", re.IGNORECASE)
+NAMED = r"q[1-4]|h[12]|january|february|march|april|may|june|july|august|september|october|november|december"
+NAMED_NO_YEAR = re.compile(rf"^\s*(?:{NAMED})\s*$", re.IGNORECASE)
 
 
 def parse_period(text: str, cal: Calendar, forward: bool = False) -> Period:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
+from bot.metrics.periods import NAMED, NAMED_NO_YEAR
 from bot.nlu.parser import Parsed
 
 # Words that set one side against another. "against" before a target word asks for attainment.
@@ -98,9 +99,7 @@ def split_sides(question: str) -> list[str] | None:
     return parts
 
 
-_NAMED = r"q[1-4]|h[12]|january|february|march|april|may|june|july|august|september|october|november|december"
-BARE_NAMED = re.compile(rf"^(?:{_NAMED})$")
-NAMED_IN_YEAR = re.compile(rf"^(?:{_NAMED}) (\d{{4}})$")
+NAMED_IN_YEAR = re.compile(rf"^(?:{NAMED}) (\d{{4}})$")  # (a month, quarter or half, and a year)
 
 
 KINDS = ({"region", "country", "team"}, {"owner", "team"})  # filters that say where, or who
@@ -118,7 +117,7 @@ def _year_shared(sides: list[Parsed]) -> list[Parsed]:
     year = years.pop()
     named = {s.period.split()[0] for s in sides if s.period and NAMED_IN_YEAR.match(s.period)}
     # ("October vs October last year" sets two Octobers apart: the bare one keeps its own year)
-    return [replace(s, period=f"{s.period} {year}") if s.period and BARE_NAMED.match(s.period) and s.period not in named
+    return [replace(s, period=f"{s.period} {year}") if s.period and NAMED_NO_YEAR.match(s.period) and s.period not in named
             else s for s in sides]
 
 

@@ -485,13 +485,16 @@ CURRENCIES = {"eur": "EUR", "€": "EUR", "euro": "EUR", "euros": "EUR", "dkk": 
               "sek": "SEK", "kronor": "SEK", "nok": "NOK", "usd": "USD", "$": "USD", "dollar": "USD",
               "dollars": "USD", "gbp": "GBP", "£": "GBP", "pounds": "GBP", "kr": "kr", "kr.": "kr", "tkr": "kr"}
 _CURRENCY_AFTER = r"kr\.?(?!\w)|kroner\b|kronor\b|dkk\b|sek\b|nok\b|usd\b|eur\b|euros?\b|gbp\b|dollars?\b|pounds\b|€|\$|£"
+# An amount's pieces, shared by AMOUNT, THRESHOLD and AMOUNT_BETWEEN: the currency said first, the number
+# (thousands grouped or not), the unit.
+_CURRENCY_BEFORE = r"eur|€|dkk|sek|nok|usd|gbp|kr\.?|\$|£"
+_NUM = r"\d{1,3}(?:[ .,\u00a0]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?"
+_UNIT_WORDS = r"k|m|mn|mio|mill|million|millioner|miljoner|miljon|thousand|tusind|tusen|tkr|t"
 # "over 100k", "mere end 100.000", "över 1 miljon", "under 50k"
 AMOUNT = re.compile(
     r"(?P<cmp>more than|greater than|bigger than|larger than|at least|over|above|exceeding|>=?|"
     r"mere end|mer än|större än|større end|minst|mindst|över|under|below|less than|smaller than|<=?|"
-    r"mindre end|mindre än|højst|högst)\s*(?P<pre>eur|€|dkk|sek|nok|usd|gbp|kr\.?|\$|£)?\s*"
-    r"(?P<num>\d{1,3}(?:[ .,\u00a0]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?)\s*"
-    r"(?P<unit>k|m|mn|mio|mill|million|millioner|miljoner|miljon|thousand|tusind|tusen|tkr|t)?(?:\.|\b)"
+    rf"mindre end|mindre än|højst|högst)\s*(?P<pre>{_CURRENCY_BEFORE})?\s*(?P<num>{_NUM})\s*(?P<unit>{_UNIT_WORDS})?(?:\.|\b)"
     rf"(?:\s*(?P<cur>{_CURRENCY_AFTER}))?"
     # "for more than 60 days", "over 20%", "more than 20 deals": a time, a share or a count, never an amount
     r"(?!\s*(?:%|(?:percent|procent|days?|dage?n?|dagar|dygn|weeks?|uger?|veckor|vecka|months?|måneder|måned|"
@@ -503,9 +506,8 @@ AMOUNT = re.compile(
 THRESHOLD = re.compile(
     r"(?<![\w-])(?P<cmp>more than|greater than|higher than|at least|over|above|exceeding|>=?|mere end|højere end|"
     r"større end|mer än|högre än|större än|minst|mindst|över|under|below|less than|lower than|at most|<=?|"
-    r"mindre end|lavere end|mindre än|lägre än|højst|högst)\s*(?P<pre>eur|€|dkk|sek|nok|usd|gbp|kr\.?|\$|£)?\s*"
-    r"(?P<num>\d{1,3}(?:[ .,\u00a0]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?)\s*"
-    r"(?P<unit>%|percent|procent|k|m|mn|mio|mill|million|millioner|miljoner|miljon|thousand|tusind|tusen|tkr|t)?\.?"
+    rf"mindre end|lavere end|mindre än|lägre än|højst|högst)\s*(?P<pre>{_CURRENCY_BEFORE})?\s*(?P<num>{_NUM})\s*"
+    rf"(?P<unit>%|percent|procent|{_UNIT_WORDS})?\.?"
     rf"(?:\s*(?P<cur>{_CURRENCY_AFTER}))?"
     r"(?!\s*(?:days?|dage?n?|dagar|dygn|weeks?|uger?|veckor|vecka|months?|måneder|måned|månader|månad|years?|år|"
     r"hours?|timer|timmar|quarters?|kvartaler|kvartal)\b)(?![\w])")
@@ -522,11 +524,9 @@ PAST_TARGET = re.compile(r"\b(?P<cmp>under|below|over|above|beneath|ahead of|exc
                          r"sit\s+|sitt\s+|deres\s+|sina\s+)?(?:budget|budgettet|budgeten|target|targets|quota|plan|"
                          r"kvote|kvoten|kvot|målet|mål)\b")
 # "between 50k and 100k", "mellem 50.000 og 100.000 kr", "mellan 50k och 100k": both bounds at once.
-_NUM = r"\d{1,3}(?:[ .,\u00a0]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?"
-_UNIT_WORDS = r"k|m|mn|mio|mill|million|millioner|miljoner|miljon|thousand|tusind|tusen|tkr|t"
 AMOUNT_BETWEEN = re.compile(
-    rf"\b(?:between|mellem|mellan|from|fra|från)\s+(?P<pre>eur|€|dkk|sek|nok|usd|gbp|kr\.?|\$|£)?\s*(?P<lo>{_NUM})\s*"
-    rf"(?P<lo_unit>{_UNIT_WORDS})?\.?\s+(?:and|og|och|to|til|till|-|–)\s+(?:eur|€|dkk|sek|nok|usd|gbp|kr\.?|\$|£)?\s*"
+    rf"\b(?:between|mellem|mellan|from|fra|från)\s+(?P<pre>{_CURRENCY_BEFORE})?\s*(?P<lo>{_NUM})\s*"
+    rf"(?P<lo_unit>{_UNIT_WORDS})?\.?\s+(?:and|og|och|to|til|till|-|–)\s+(?:{_CURRENCY_BEFORE})?\s*"
     rf"(?P<hi>{_NUM})\s*(?P<unit>{_UNIT_WORDS})?(?:\.|\b)(?:\s*(?P<cur>{_CURRENCY_AFTER}))?"
     r"(?!\s*(?:%|days?|dage|dagar|weeks?|months?|years?|deals?|aftaler|affärer)\b)")
 AMOUNT_BELOW = {"under", "below", "less than", "smaller than", "<", "<=", "mindre end", "mindre än", "højst", "högst"}

@@ -545,18 +545,23 @@ class Parser:
             _use_span(toks, won.span())
             return True
         closing = lx.WHAT_CLOSING.search(joined)
-        if closing and not nouns and self._kpi_named(toks) is None:  # "what's closing this week": the deals
-            out.kind, out.deal = "deals", DealSpec(order_by="close_date", desc=False)
-            _use_span(toks, closing.span())
-            return True
-        if not nouns and any(t.word in lx.RISK_WORDS for t in toks) and self._kpi_named(toks) is None:
-            nouns = [i for i, t in enumerate(toks) if t.word in lx.RISK_WORDS][:1]  # "overdue renewals": deals
+        risky = [i for i, t in enumerate(toks) if t.word in lx.RISK_WORDS][:1]
+        named, read = None, False  # (a trial reading of the KPI names: made once, when needed)
+        if not nouns and (closing or risky):
+            named, read = self._kpi_named(toks), True
+            if closing and named is None:  # "what's closing this week": the deals
+                out.kind, out.deal = "deals", DealSpec(order_by="close_date", desc=False)
+                _use_span(toks, closing.span())
+                return True
+            if named is None:
+                nouns = risky  # "overdue renewals": deals
         if not nouns:
             return False
         if any(cue in joined for cue in lx.COUNT_CUES + lx.HOW_MUCH) \
                 and not self._deal_risks(toks, joined, DealSpec(), set()):
             return False  # a number; but no KPI counts stalled or overdue deals: their list says how many
-        named = self._kpi_named(toks)  # (a trial reading of the KPI names: once, for both uses below)
+        if not read:
+            named = self._kpi_named(toks)
         if named is not None and named not in lx.DEAL_COUNT_KPIS:  # "average deal value" is a number
             return False
         if named not in (None, "open_deals") and nouns[0] > 0 and words[nouns[0] - 1] in lx.OF_DEALS:
