@@ -129,6 +129,21 @@ def my_team(store: MetricsStore, who: Identity) -> list[str]:
     return sorted(reps.loc[reps["team"].astype("string") == who.team, "rep_id"].astype(str))
 
 
+def team_scope(store: MetricsStore, who: Identity, by_name: bool = False) -> dict[str, list[str]]:
+    """Someone's team as filters: a manager and everyone below them (owners), or a rep's team. Asked
+    for by name ("Erik Hansen's team"), it is their team by name when that is all of them: an
+    aggregate any role may see, where a list of people is deal-level."""
+    everyone = my_team(store, who)
+    if who.reports and by_name and who.team:
+        reps = store.tables["reps"]
+        named = set(reps.loc[reps["team"].astype("string") == who.team, "rep_id"].astype(str))
+        if set(everyone) <= named:
+            return {"team": [who.team]}
+    if who.reports or not who.team:
+        return {"owner": everyone}
+    return {"team": [who.team]}
+
+
 @dataclass(frozen=True)
 class Grant:
     """What the engine may compute for this asker: the plan and the owner scope to apply first."""

@@ -48,7 +48,7 @@ def test_admin_and_exec_see_all(bot, user):
     one = bot("Bob Lund's revenue last quarter", user)
     assert one.kind == "kpi" and one.filters == {"owner": "r2"} and one.value == 0.0
     by_rep = bot("revenue by rep last quarter", user)
-    assert owners(by_rep) == {"r1", "r3"} and by_rep.value == 2530.0
+    assert owners(by_rep) == {"r1", "r2", "r3"} and by_rep.value == 2530.0  # Bob's 0 too; not Dora, who has left
     assert not any("Showing" in n for n in by_rep.notes)
     entry = last_audit(bot)
     assert entry.kind == "kpi" and entry.scope["owners"] == "all"
@@ -83,7 +83,7 @@ def test_manager_breakdown_by_rep_lists_reports_only_and_says_so(bot):
 
 def test_reports_are_transitive(bot):
     answer = bot("revenue by rep last quarter", "greta@x.example")
-    assert owners(answer) == {"r1", "r3"} and answer.value == 2530.0
+    assert owners(answer) == {"r1", "r2", "r3"} and answer.value == 2530.0
     assert bot("Carl Weber's revenue last quarter", "m0").kind == "kpi"
 
 
@@ -96,6 +96,29 @@ def test_my_team_for_a_manager_is_their_tree(bot):
     answer = bot("my team's revenue last quarter", "m1")
     assert answer.kind == "kpi" and answer.filters == {"owner": ["m1", "r1", "r2"]}
     assert answer.value == 2340.0 and "your team (3 people)" in answer.text
+
+
+# "team" and "org" without "my": the asker's team; after a name, that person's (Q3 revenue: Alice 2340,
+# Bob 0 in team A; Carl 190 in team B, where Dora has left)
+@pytest.mark.parametrize("question,user,filters,value", [
+    ("team revenue last quarter", "alice@x.example", {"team": "A"}, 2340.0),
+    ("the team's revenue last quarter", "bob@x.example", {"team": "A"}, 2340.0),
+    ("holdets omsætning sidste kvartal", "r3", {"team": "B"}, 190.0),
+    ("revenue in my org last quarter", "m1", {"owner": ["m1", "r1", "r2"]}, 2340.0),
+    ("Carl Weber's team revenue last quarter", "alice@x.example", {"team": "B"}, 190.0),
+    ("Max Manager's team revenue last quarter", "alice@x.example", {"team": "B"}, 190.0),  # all of his are team B
+    ("Greta Director's team revenue last quarter", "erin@x.example",
+     {"owner": ["m0", "m1", "m2", "r1", "r2", "r3", "r4"]}, 2530.0),
+])
+def test_a_team_named_without_my(bot, question, user, filters, value):
+    answer = bot(question, user)
+    assert answer.kind == "kpi" and answer.filters == filters and answer.value == value, answer.text
+    assert not answer.unused
+
+
+def test_a_team_of_people_is_theirs_to_see_only_as_people(bot):
+    # Greta's organisation is no team by name: a list of people, deal-level for a rep (access.md)
+    assert bot("Greta Director's team revenue last quarter", "alice@x.example").kind == "denied"
 
 
 # ---------------------------------------------------------------- reps
@@ -193,7 +216,7 @@ def test_deal_lists_follow_the_deal_level_rule(bot):
     assert alice.kind == "deals" and deal_ids(alice) == {"o7"} and alice.value == 1
     assert last_audit(bot).kind == "deals" and last_audit(bot).scope == {"role": "rep", "owners": ["r1"]}
     mona = bot("show open deals", "mona@x.example")
-    assert deal_ids(mona) == {"o6", "o7"} and any("your reports'" in n for n in mona.notes)
+    assert deal_ids(mona) == {"o6", "o7"} and "your reports' (the deals you may see): 2 in all" in mona.text
     assert last_audit(bot).scope == {"role": "manager", "owners": ["m1", "r1", "r2"]}
     erin = bot("show open deals", "erin@x.example")
     assert deal_ids(erin) == {"o6", "o7", "o8"} and not erin.notes

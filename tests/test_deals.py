@@ -222,7 +222,8 @@ def test_a_rep_sees_only_their_own_deals_and_is_told(world):
     assert answer.kind == "deals"
     assert {r["owner_id"] for r in answer.rows} <= {rep["rep_id"]}
     assert answer.value == len(d[(d["owner_id"] == rep["rep_id"]) & ~d["is_closed"]]) > 0
-    assert any("Only deals you may see: your own." in n for n in answer.notes)
+    # the headline counts her own, and says so beside the region it names
+    assert f"Open deals for region {rep['region']}, only your own (the deals you may see): " in answer.text
 
 
 def test_someone_elses_deals_are_denied(world):
@@ -252,7 +253,7 @@ def test_a_manager_lists_their_reports_deals(world):
     truth = d[d["owner_id"].isin(team) & ~d["is_closed"]]
     assert answer.kind == "deals" and answer.limit == 5
     assert answer.value == len(truth) and ids(answer) == by_amount(truth)[:5]
-    assert any("your own and your reports'" in n for n in answer.notes)
+    assert "only your own and your reports' (the deals you may see)" in answer.summary
 
 
 # ---------------------------------------------------------------- still numbers, not lists

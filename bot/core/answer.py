@@ -124,7 +124,7 @@ def deals_answer(result: DealResult, question: str, catalog: Catalog, lang: str 
         unit="count", currency=result.currency, value=float(result.total),
         period=result.period.as_dict() if result.period else None,
         filters={d: v[0] if len(v) == 1 else v for d, v in result.filters.items()},
-        rows=result.rows, notes=[note_text(n, lang, catalog) for n in result.notes],
+        rows=result.rows, notes=[note_text(n, lang, catalog) for n in result.notes if n.code != "deals_your_scope"],
         order={"by": q.order_by, "desc": q.desc}, limit=q.limit,
     )
 

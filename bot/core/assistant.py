@@ -17,7 +17,7 @@ from typing import Callable
 
 from rapidfuzz import fuzz, process
 
-from bot.access import Denied, Grant, Identity, authorise, authorise_deals, identify, my_team
+from bot.access import Denied, Grant, Identity, authorise, authorise_deals, identify, team_scope
 from bot.core.answer import Answer, compare_answer, deals_answer, kpi_answer, with_parts
 from bot.core.conversation import Conversation
 from bot.core.understanding import (SNAPSHOT, Clarify, DealList, Help, Parts, PlaybookQuestion, Understanding,
@@ -483,13 +483,14 @@ class Assistant:
                 raise PlanError(t("who_unknown", parsed.lang))
             if not who.matched:
                 raise Denied("denied_unmatched")
-            if parsed.my_team and who.reports:
-                filters["owner"] = my_team(store, who)
-            elif parsed.my_team and who.team:
-                filters["team"] = [who.team]
-            else:
-                filters["owner"] = [who.rep_id]
+            filters.update(team_scope(store, who) if parsed.my_team else {"owner": [who.rep_id]})
+        elif parsed.team_of and len(filters.get("owner", [])) == 1:  # "Erik Hansen's team pipeline"
+            named = identify(store, filters["owner"][0])
+            if named.rep_id is not None:
+                filters.pop("owner")
+                filters.update(team_scope(store, named, by_name=True))
         return filters
+
 
     # ------------------------------------------------------------ answers without numbers
 

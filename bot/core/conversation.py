@@ -60,6 +60,7 @@ class Conversation:
             # "what about Karin?" after "my team's": whoever is named now replaces the asker
             mine=parsed.mine or prev.mine and "owner" not in parsed.filters,
             my_team=parsed.my_team or prev.my_team and "owner" not in parsed.filters,
+            team_of=parsed.team_of or prev.team_of and "owner" not in parsed.filters and not parsed.mine,
             suggestions=[],
         )
 

@@ -102,6 +102,8 @@ def headline(result: KpiResult, lang: str = "en", names: dict[str, str] | None =
 def threshold_words(result: KpiResult, lang: str) -> str:
     """'below 50.0%', 'over EUR 1,000,000': the line a breakdown's rows were kept by."""
     kpi, line = result.kpi, result.threshold
+    if line.op == "le" and line.value == 0:  # "reps with no pipeline"
+        return t("threshold_zero", lang)
     return t(f"threshold_{line.op}", lang, value=format_value(line.value, shown_unit(kpi, kpi.unit), result.currency, lang))
 
 
@@ -154,8 +156,6 @@ def note_text(note: Note, lang: str, catalog: Catalog) -> str:
     elif note.code == "no_value":
         params["kpi"] = kpi_name(catalog.kpis[params["kpi"]], lang)
         params["den"] = " + ".join(kpi_name(catalog.kpis[d], lang).lower() for d in params["den"])
-    elif note.code == "deals_your_scope":
-        params = {"whose": t(params["whose"], lang)}
     elif note.code == "own_rows_only":
         params = {"whose": t(params["whose"], lang), "whose_short": t(params["whose_short"], lang)}
     return t(note.code, lang, **params)
@@ -175,6 +175,9 @@ def deals_headline(result: DealResult, lang: str = "en", names: dict[str, str] |
     the first 10 by amount, largest first.'"""
     q = result.query
     parts = [t(f"deals_status_{q.status}", lang) + scope_words(result.filters, lang, names)]
+    narrowed = next((n for n in result.notes if n.code == "deals_your_scope"), None)
+    if narrowed is not None:  # a rep's "open deals in team Nordics SMB" counts her own: the headline says so
+        parts.append(t("deals_only", lang, whose=t(str(narrowed.get("whose")), lang)))
     if q.risks:
         parts.append(t("deals_at_risk", lang, reasons=", ".join(_risk_words(r, q, lang) for r in q.risks)))
     if result.period is not None:

@@ -32,6 +32,10 @@ FACTS: dict[str, tuple[str, dict[str, str]]] = {
     "cases": ("support_cases", {"region": "region", "segment": "segment", "industry": "industry", "country": "country"}),
 }
 
+# The month column that dates a fact's first data (Ctx.first_month); "m" where not named.
+FIRST_MONTH = {"deals": "created_m"}
+
+
 @dataclass(frozen=True)
 class Note:
     """A caveat for the answer, as a message code and its parameters (worded per language later)."""
@@ -98,6 +102,22 @@ class Ctx:
         if fact == "deals" and self.plan.amount_max is not None:
             mask &= self.array("deals", "amount") < self.plan.amount_max
         return mask
+
+    def members(self, fact: str, dim: str) -> set[str]:
+        """The values of a dimension among the fact's rows in scope and filters, in any period."""
+        column = FACTS[fact][1][dim]
+        codes = np.unique(self.array(fact, column)[self.base_mask(fact)])
+        labels = self.frame(fact)[column].cat.categories
+        return {str(labels[c]) for c in codes[codes >= 0]}
+
+    def first_month(self, fact: str) -> int | None:
+        """The fact's first month with data (a month number), where a breakdown by month may start."""
+        def make() -> int | None:
+            months = self.array(fact, FIRST_MONTH.get(fact, "m"))
+            known = months[months >= 0]
+            return int(known.min()) if len(known) else None
+
+        return self.store.cached(("first_month", fact), make)
 
     def match(self, fact: str, column: str, values: list[str]) -> np.ndarray:
         return _match(self.store, FACTS[fact][0], column, values)

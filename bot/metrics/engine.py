@@ -19,7 +19,7 @@ from bot.metrics.deals import DealQuery, DealResult, list_deals
 from bot.metrics.formulas import compute
 from bot.metrics.fx import month_index
 from bot.metrics.periods import NAMED_NO_YEAR, Calendar, Period, parse_period
-from bot.metrics.plan import QueryPlan, Threshold, check_plan
+from bot.metrics.plan import QueryPlan, Threshold, check_plan, zero_fact
 from bot.metrics.store import MetricsStore, StoreHolder
 
 # The table a KPI's filters are checked against, by formula kind.
@@ -190,7 +190,7 @@ class Engine:
     def _rows(self, ctx: Ctx, kpi: Kpi, plan: QueryPlan) -> tuple[list[dict], int]:
         """The breakdown's rows in the order asked, and how many rows it has (before a threshold)."""
         grouped = compute(ctx, kpi, list(plan.group_by))
-        grouped = grouped.replace([np.inf, -np.inf], np.nan)
+        grouped = self._with_empty_groups(ctx, kpi, plan, grouped.replace([np.inf, -np.inf], np.nan))
         groups = int(grouped.notna().sum())
         if plan.threshold is not None:  # a row without a value is on neither side of the line
             grouped = grouped[plan.threshold.holds(grouped).fillna(False).astype(bool)]
@@ -212,6 +212,64 @@ class Engine:
         for row, value in zip(rows, grouped.to_numpy()):
             row["value"] = _clean(value)
         return rows, groups
+
+    def _with_empty_groups(self, ctx: Ctx, kpi: Kpi, plan: QueryPlan, grouped: pd.Series) -> pd.Series:
+        """The groups with no rows, at 0, beside the others when the KPI sums or counts: a rep who won
+        nothing this month has won 0 deals, and is the first of "the bottom 3". One dimension only;
+        not stages (a closed stage has no pipeline by definition), nor accounts (thousands) unless
+        the question asks for those at 0 ("customers with no revenue this year")."""
+        fact = zero_fact(kpi, self.catalog)
+        dim = plan.group_by[0]
+        zero_asked = plan.threshold is not None and bool(plan.threshold.holds(0.0))
+        if fact is None or len(plan.group_by) != 1 or dim == "stage" or dim == "account" and not zero_asked:
+            return grouped
+        if dim in ("month", "quarter"):
+            members = self._times(ctx, dim, ctx.first_month(fact))
+        else:
+            members = ctx.members(fact, dim)
+            if dim == "owner":  # not those who have left (their old deals are in the data), and the new hires
+                members = members - self._left(ctx) | self._sellers(ctx)
+        missing = sorted(members.difference(grouped.index))
+        if not missing:
+            return grouped
+        return pd.concat([grouped, pd.Series(0.0, index=pd.Index(missing, dtype=object, name=dim))])
+
+    @staticmethod
+    def _times(ctx: Ctx, dim: str, since: int | None) -> set[int]:
+        """The months (or quarters) of the period asked, as the breakdown keys them, from the fact's first
+        data on (a month before the data began has no figure, not 0); none without a period."""
+        if ctx.period is None or since is None:
+            return set()
+        first = max(ctx.period.start.year * 12 + ctx.period.start.month - 1, since)
+        last = ctx.period.end.year * 12 + ctx.period.end.month - 1
+        months = range(first, last + 1)
+        return set(months) if dim == "month" else {(m - (ctx.cal.fy_start - 1)) // 3 for m in months}
+
+    @staticmethod
+    def _sellers(ctx: Ctx) -> set[str]:
+        """The active reps of the reps table within scope and filters (a new hire owns no deals yet),
+        when every filter is one the reps table has; else none (who sells what product is in the deals)."""
+        reps = ctx.store.tables.get("reps")
+        columns = {"owner": "rep_id", "region": "region", "team": "team"}
+        if reps is None or "role" not in reps.columns or any(d not in columns for d in ctx.filters):
+            return set()
+        keep = (reps["role"].astype("string") == "rep").fillna(False).to_numpy(dtype=bool)
+        if "active" in reps.columns:
+            keep &= reps["active"].fillna(False).to_numpy(dtype=bool)
+        for dim, values in ctx.filters.items():
+            if columns[dim] not in reps.columns:
+                return set()
+            keep &= reps[columns[dim]].astype("string").isin(values).fillna(False).to_numpy(dtype=bool)
+        ids = {str(r) for r in reps["rep_id"][keep]}
+        return ids if ctx.scope is None else ids & ctx.scope
+
+    @staticmethod
+    def _left(ctx: Ctx) -> set[str]:
+        """The reps the reps table marks inactive."""
+        reps = ctx.store.tables.get("reps")
+        if reps is None or "active" not in reps.columns:
+            return set()
+        return {str(r) for r in reps["rep_id"][~reps["active"].fillna(True).to_numpy(dtype=bool)]}
 
     @staticmethod
     def _label(ctx: Ctx, dim: str, key: object) -> str | None:

@@ -72,6 +72,19 @@ def sized_by_deals(kpi: Kpi, catalog: Catalog) -> bool:
     return required_tables(kpi, catalog) == {"opportunities"}
 
 
+# Formula kinds whose value for a group with no rows is 0 (a sum or a count), and the fact they read.
+ZERO_WHEN_EMPTY = {"deal_sum": "deals", "deal_count": "deals", "lead_count": "leads", "spend": "spend",
+                   "mrr": "revenue"}
+
+
+def zero_fact(kpi: Kpi, catalog: Catalog) -> str | None:
+    """The fact a KPI sums or counts, whose groups without rows are at 0 ("reps with no pipeline");
+    None for a ratio, an average or a target, which has no value there."""
+    while kpi.kind == "scale":  # (ARR is 12 × MRR)
+        kpi = catalog.kpis[kpi.formula["of"]]
+    return ZERO_WHEN_EMPTY.get(kpi.kind)
+
+
 def check_plan(plan: QueryPlan, catalog: Catalog) -> Kpi:
     """The plan's KPI, once metric, filters and group-by fit the catalog."""
     kpi = catalog.get(plan.metric)

@@ -50,7 +50,7 @@ import pandas as pd
 
 from bot.errors import PlanError, StoreError, WarehouseTimeout
 from bot.metrics.catalog import Catalog, Kpi, load_catalog
-from bot.metrics.context import FACTS, Note
+from bot.metrics.context import FACTS, FIRST_MONTH, Note
 from bot.metrics.deals import DealQuery, DealResult
 from bot.metrics.engine import Engine, KpiResult
 from bot.metrics.formulas import FORMULAS as FILE_FORMULAS
@@ -353,6 +353,35 @@ class WCtx:
 
     def execute(self, expr) -> pd.DataFrame:
         return self.store.fetch(expr)
+
+    def members(self, fact: str, dim: str) -> set[str]:
+        """Ctx.members in SQL: the dimension's distinct values among the fact's rows in scope and filters,
+        kept on the store for the same filters, scope and deal size (a query over every row)."""
+        column = FACTS[fact][1][dim]
+        key = ("members", fact, dim, tuple(sorted((d, tuple(v)) for d, v in self.filters.items())), self.scope,
+               self.plan.amount_min, self.plan.amount_max)
+
+        def make() -> frozenset[str]:
+            t = self._fact(fact)
+            preds = _base(self, fact, t)
+            t = t.filter(*preds) if preds else t
+            return frozenset(str(v) for v in self.execute(t.select(column).distinct())[column]
+                             if _py(v, False) is not None)
+
+        return set(self.store.cached(key, make))
+
+    def first_month(self, fact: str) -> int | None:
+        """Ctx.first_month in SQL, read once."""
+        def make() -> int | None:
+            t = self._fact(fact)
+            return _py(self.execute(t.aggregate(m=t[FIRST_MONTH.get(fact, "m")].min()))["m"].iloc[0], True)
+
+        return self.store.cached(("first_month", fact), make)
+
+    def _fact(self, fact: str):
+        rel = self.wh.relations
+        return {"deals": lambda: rel.deals(money=_sized(self)), "leads": rel.leads, "spend": rel.spend}.get(
+            fact, lambda: rel.account_fact(FACTS[fact][0]))()
 
 
 Value = float | pd.Series

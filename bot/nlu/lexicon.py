@@ -220,7 +220,8 @@ WHO = {"who", "hvem", "vem", "who's", "whos"}
 # ---------------------------------------------------------------- the asker
 MINE = {"my", "me", "mine", "myself", "min", "mit", "mig", "jeg", "mitt", "mina", "jag"}
 TEAM_WORDS = {"team", "teams", "teamet", "hold", "holdet", "lag", "laget", "reps", "sælgere", "säljare",
-              "reports", "medarbejdere", "medarbetare", "folk", "people"}
+              "reports", "medarbejdere", "medarbetare", "folk", "people", "org", "organisation", "organization",
+              "organisationen", "afdeling", "avdelning"}
 ENGLISH_I = re.compile(r"(?:^|\s)(?:did|have|do|am|was|can|should|will|could)\s+i\b|\bi\s+(?:sold|won|closed|made|"
                        r"have|had|lost|booked|created|did|am)\b")
 
@@ -340,7 +341,11 @@ EXCLUDING = {("excluding",), ("excl",), ("except",), ("not", "counting"), ("minu
              ("utanför",), ("inte", "i"), ("bortsett", "från")}
 
 # Words that introduce a team name ("team Nordics SMB", "holdet …").
-TEAM_CUES = {"team", "teamet", "hold", "holdet", "lag", "laget"}
+TEAM_CUES = {"team", "teamet", "hold", "holdet", "lag", "laget", "team's", "teams", "teamets", "holdets", "lagets"}
+# A manager's whole organisation ("my org", "min organisation"): everyone below them, as "my team".
+ORG_WORDS = {"org", "orgs", "organisation", "organization", "organisationen", "organizations", "afdeling",
+             "afdelingen", "avdelning", "avdelningen"}
+OUR = {"our", "vores", "vår", "vårt", "våra", "the", "den", "det"}
 
 # ---------------------------------------------------------------- lists of deals
 # A question about deals as items ("my biggest deal", "which deals are stuck") rather than a
@@ -523,6 +528,13 @@ PAST_TARGET = re.compile(r"\b(?P<cmp>under|below|over|above|beneath|ahead of|exc
                          r"beat|nåede|nået|nådde|nått|klarede|klarade)\s+(?:the\s+|their\s+|his\s+|her\s+|deres\s+|"
                          r"sit\s+|sitt\s+|deres\s+|sina\s+)?(?:budget|budgettet|budgeten|target|targets|quota|plan|"
                          r"kvote|kvoten|kvot|målet|mål)\b")
+# "reps with no pipeline", "who hasn't won a deal this month", "sælgere uden pipeline", "vilka säljare har
+# inte vunnit några affärer": a breakdown's rows at 0, of a KPI that sums or counts.
+NOTHING = re.compile(
+    r"(?<![\w-])(?:no|zero|without|uden|ingen|intet|nul|utan|inga|inget|noll|(?:with|has|have|had|med|har|hade)\s+0)"
+    r"(?![\w-])|(?:(?<![\w-])(?:not|never|ikke|aldrig|inte|ej)|\w*n't)\s+(?:\w+\s+){0,2}?(?:won|win|closed|close|booked|"
+    r"book|sold|sell|created|create|generated|vundet|lukket|solgt|booket|skabt|vunnit|stängt|sålt|bokat|skapat)"
+    r"(?:\s+(?:any|anything|a|a single|nogen|noget|nogle|en|et|några|någon|något|ett))?(?![\w-])")
 # "between 50k and 100k", "mellem 50.000 og 100.000 kr", "mellan 50k och 100k": both bounds at once.
 AMOUNT_BETWEEN = re.compile(
     rf"\b(?:between|mellem|mellan|from|fra|från)\s+(?P<pre>{_CURRENCY_BEFORE})?\s*(?P<lo>{_NUM})\s*"

@@ -21,7 +21,7 @@ from bot.metrics.catalog import Catalog
 from bot.metrics.deals import RISKS, STALLED_DAYS
 from bot.metrics.formulas import required_tables
 from bot.metrics.periods import Calendar, parse_period
-from bot.metrics.plan import sized_by_deals
+from bot.metrics.plan import sized_by_deals, zero_fact
 from bot.nlu import lexicon as lx
 from bot.nlu.text import MAX_CHARS, detect_language, is_word, like, normalise, stem, tokens
 from bot.nlu.values import ValueIndex
@@ -80,6 +80,7 @@ class Parsed:
     amount_currency: str | None = None  # those amounts' and an amount threshold's currency as said (DealSpec)
     mine: bool = False
     my_team: bool = False
+    team_of: bool = False  # the team of the one owner named ("Erik Hansen's team pipeline")
     everyone: bool = False  # a comparison's side that is the whole company ("my win rate vs the company")
     unknown: list[str] = field(default_factory=list)
     suggestions: list[str] = field(default_factory=list)
@@ -223,6 +224,7 @@ class Parser:
             self._asker(toks, out, text)
             self._those(toks, out)
             self._filters(toks, out, values)
+            self._team_scope(toks, out)
             if not deals and out.metric is None and out.filters and self._deal_nouns(toks) and not out.group_by \
                     and not any(cue in text.lower() for cue in lx.COUNT_CUES):  # ("how many deals in …": which tense?)
                 out.kind, out.deal = "deals", DealSpec()  # "deals with Beacon Software", "deals in proposal stage"
@@ -783,7 +785,8 @@ class Parser:
             return
         m = lx.THRESHOLD.search(question.lower()) if out.metric else None
         if m is None:
-            self._past_target(toks, out, question)
+            if not self._nothing(toks, out, question):
+                self._past_target(toks, out, question)
             return
         unit = m.group("unit")
         share = unit in lx.PERCENT_UNITS
@@ -813,6 +816,21 @@ class Parser:
             return
         for t in words:
             t.used = True
+
+    def _nothing(self, toks: list[Token], out: Parsed, question: str) -> bool:
+        """'reps with no pipeline', 'who hasn't won a deal this month', 'sælgere uden pipeline': the
+        rows at 0 of a KPI that sums or counts (the engine shows groups without rows at 0)."""
+        m = lx.NOTHING.search(question.lower())
+        if m is None or out.metric is None or zero_fact(self.catalog.kpis[out.metric], self.catalog) is None:
+            return False
+        if not (out.group_by or self._rows_asked(toks, out)):
+            return False
+        out.threshold, out.order = ("le", 0.0), "desc"
+        for part in tokens(normalise(m.group(0)).lower()):
+            t = self._unused_word(toks, part)
+            if t is not None:
+                t.used = True
+        return True
 
     def _past_target(self, toks: list[Token], out: Parsed, question: str) -> None:
         """'which reps are under budget', 'how many reps are above quota', 'teams below target': the
@@ -939,6 +957,27 @@ class Parser:
             out.mine = True
 
     @staticmethod
+    def _team_scope(toks: list[Token], out: Parsed) -> None:
+        """A team word that names no team and no breakdown: 'Erik Hansen's team pipeline' is the team of
+        the person named; 'team revenue', 'the team's win rate', 'our team', 'teamets pipeline' the asker's."""
+        if out.my_team or "team" in out.filters or "team" in out.group_by:
+            return
+        for i, t in enumerate(toks):
+            if t.used or t.word not in lx.TEAM_CUES | lx.ORG_WORDS:
+                continue
+            if "owner" in out.filters and len(out.filters["owner"]) == 1 and i > 0 and toks[i - 1].used \
+                    and toks[i - 1].word not in lx.OUR:
+                out.team_of = True  # ("Erik Hansen's team", "Eriks hold": the words before it named him)
+            elif "owner" not in out.filters:
+                out.mine = out.my_team = True
+            else:
+                return
+            t.used = True
+            if i > 0 and toks[i - 1].word in lx.OUR:
+                toks[i - 1].used = True
+            return
+
+    @staticmethod
     def _those(toks: list[Token], out: Parsed) -> None:
         """'win rate for those?', 'og for dem?', 'för dessa säljare': the previous answer's groups."""
         words = [t.word for t in toks]
@@ -1026,8 +1065,15 @@ class Parser:
 
     def _its_noun(self, toks: list[Token], window: list[Token], dim: str) -> None:
         """'the retail industry', 'inbound source', 'software companies': the words after a value
-        that name its dimension (or, after a segment or industry, the customers) say nothing more."""
+        that name its dimension (or, after a segment or industry, the customers) say nothing more;
+        nor does 'team' before or after a team's name ('team Nordics SMB')."""
         after = toks.index(window[-1]) + 1
+        if dim == "team":
+            before = toks.index(window[0]) - 1
+            for k in (before, after):
+                if 0 <= k < len(toks) and toks[k].word in lx.TEAM_CUES:
+                    toks[k].used = True
+            return
         named, words = self._dimension(toks[after:], 0)
         if named == dim or named == "account" and dim in ("segment", "industry", "country", "region"):
             for t in words:

@@ -107,7 +107,8 @@ def test_every_catalog_kpi_is_pinned_here():
         ("revenue", "team", {"A": 2340.0, "B": 190.0}),
         # account → segment
         ("win_rate", "segment", {"Enterprise": 1.0, "SMB": 0.5, "Mid-Market": 0.5}),
-        ("revenue", "owner", {"r1": 2340.0, "r3": 190.0}),
+        # r2 (Bob) won nothing in Q3: a sum's group without rows is at 0; Dora (r4) has left and owns nothing
+        ("revenue", "owner", {"r1": 2340.0, "r2": 0.0, "r3": 190.0}),
         ("revenue", "month", {"2026-07": 1090.0, "2026-08": 1340.0, "2026-09": 100.0}),
         ("lead_conversion_rate", "source", {"inbound": 0.5, "outbound": 1.0}),
         ("cac", "region", {"Nordics": 435.0, "DACH": 200.0}),
@@ -230,7 +231,9 @@ class TestTopN:
 
     def test_time_groups_are_chronological(self, small_engine):
         result = run(small_engine, "revenue", period="this year", group_by=["quarter"])
-        assert [r["quarter"] for r in result.rows] == ["Q2 2026", "Q3 2026", "Q4 2026"]
+        # every quarter of the period asked, Q1 at 0: the small store won nothing before April
+        assert [r["quarter"] for r in result.rows] == ["Q1 2026", "Q2 2026", "Q3 2026", "Q4 2026"]
+        assert result.rows[0]["value"] == 0.0
 
     def test_two_dimensions(self, small_engine):
         result = run(small_engine, "revenue", period=Q3, group_by=["region", "segment"])
@@ -249,7 +252,7 @@ class TestScope:
         assert mine.value == 1.0
         team = small_engine.run(QueryPlan(metric="revenue", period=Q3, group_by=["owner"]), as_of=AS_OF,
                                 scope=frozenset({"r1", "r2"}))
-        assert {r["owner"] for r in team.rows} == {"r1"}
+        assert {r["owner"]: r["value"] for r in team.rows} == {"r1": 2340.0, "r2": 0.0}  # r2 won nothing in Q3
         assert team.value == 2340.0
 
 

@@ -77,6 +77,9 @@ HAND = [
     "win rate by segment on deals over 50k", "pipeline over 100k by stage",
     "reps with pipeline over 1m", "which reps are below 50% attainment last quarter",
     "regions with a win rate under 30% this year", "vilka säljare har över 30 % win rate i år",
+    # groups without rows, at 0
+    "which reps have not won any deals this month", "sælgere uden pipeline i DACH", "bottom 5 reps by revenue last month",
+    "säljare utan vunna affärer förra veckan", "leads by source in Q1 2027", "deals lost by month this year in DACH",
 ]
 
 

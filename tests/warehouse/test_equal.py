@@ -218,6 +218,7 @@ def test_win_rate_by_region_counts_won_and_lost_in_one_query_each_for_the_total_
     for metric in ("win_rate", "deals_won", "deals_lost"):
         for period in ("last quarter", "all time"):
             plan = QueryPlan(metric=metric, group_by=["region"], period=period)
+            wh.run(plan, as_of=AS_OF)  # what a breakdown reads once (the regions a count shows at 0)
             queries.clear()
             got = wh.run(plan, as_of=AS_OF)
             want = file_engine.run(plan, as_of=AS_OF)
