@@ -272,3 +272,13 @@ def test_a_managers_own_quota_is_their_teams(bot):
     alice = bot("how am I doing against quota last quarter?", "alice@x.example")  # a rep: her own
     assert alice.value == pytest.approx(2340 / 2000) and not any("no quota of your own" in n for n in alice.notes)
 
+
+
+def test_a_managers_own_figure_when_they_own_no_deals_is_their_teams(bot):
+    # Mona owns no deal: "my revenue" is her team's (Alice 2340 + Bob 0 in Q3), and the answer says so;
+    # Alice, who owns deals, gets her own
+    answer = bot("my revenue last quarter", "mona@x.example")
+    assert answer.filters == {"owner": ["m1", "r1", "r2"]} and answer.value == 2340.0
+    assert any("You own no deals yourself" in n for n in answer.notes)
+    own = bot("my revenue last quarter", "alice@x.example")
+    assert own.filters == {"owner": "r1"} and not any("own no deals" in n for n in own.notes)

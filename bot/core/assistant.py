@@ -32,7 +32,7 @@ from bot.metrics.context import Note
 from bot.metrics.deals import DealQuery
 from bot.metrics.engine import Engine, KpiResult
 from bot.metrics.periods import Calendar, parse_period, shift_year
-from bot.metrics.plan import QueryPlan, Threshold
+from bot.metrics.plan import QueryPlan, Threshold, sized_by_deals
 from bot.nlu.compare import Comparison
 from bot.nlu.forms import question_form
 from bot.nlu.parser import Parsed, Parser
@@ -200,7 +200,7 @@ class Assistant:
 
     def _kpi(self, parsed: Parsed, who: Identity, as_of: date | None, convo: Conversation | None) -> Answer:
         """One KPI question: plan, access, engine, words; audited."""
-        team_quota = self._team_quota(parsed, who)
+        team_quota = self._teams_instead(parsed, who)
         if team_quota:  # a manager's "how am I doing against quota?": their team's, as their digest has it
             parsed = replace(parsed, my_team=True)
         turn = Turn(who)
@@ -217,7 +217,7 @@ class Assistant:
             self._audit(answer, turn)
             return answer
         if team_quota:
-            result.notes.insert(0, Note("team_quota"))
+            result.notes.insert(0, Note(team_quota))
         if grant.narrowed:  # a breakdown by rep limited to what the asker may see, and saying so
             short = "your_reports" if grant.narrowed == "your_reports" else "you"
             result.notes.insert(0, Note("own_rows_only", (("whose", grant.narrowed), ("whose_short", short))))
@@ -413,12 +413,17 @@ class Assistant:
             convo.remember(parsed, answer.rows)
         return answer
 
-    def _team_quota(self, parsed: Parsed, who: Identity) -> bool:
-        """Is "my quota" a manager's with no target of their own: their team's (digest.md reads a manager's
-        attainment so), not "no value"?"""
+    def _teams_instead(self, parsed: Parsed, who: Identity) -> str | None:
+        """A manager's "my …" that has nothing of their own is their team's, with the note saying so: "my
+        quota" with no target of their own (digest.md reads a manager's attainment so), "my pipeline" of one
+        who owns no deals, not "EUR 0"."""
+        if not parsed.mine or parsed.my_team or not who.reports or not parsed.metric:
+            return None
         store = self.engine.store
-        return parsed.mine and not parsed.my_team and parsed.metric in ("quota", "quota_attainment") \
-            and bool(who.reports) and who.rep_id not in set(store.values("targets", "rep_id"))
+        if parsed.metric in ("quota", "quota_attainment"):
+            return "team_quota" if who.rep_id not in store.values("targets", "rep_id") else None
+        deals = sized_by_deals(self.catalog.kpis[parsed.metric], self.catalog)
+        return "team_deals" if deals and who.rep_id not in store.values("opportunities", "owner_id") else None
 
     def _whole(self, result: KpiResult, plan: QueryPlan, as_of: date | None) -> None:
         """A breakdown by rep narrowed to the asker's rows keeps the overall figure of everyone it is

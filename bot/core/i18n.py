@@ -58,6 +58,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "da": "Du har ikke selv en kvote: dette er dit teams.",
         "sv": "Du har ingen egen kvot: det här är ditt teams.",
     },
+    "team_deals": {
+        "en": "You own no deals yourself: this is your team's.",
+        "da": "Du ejer ikke selv nogen aftaler: dette er dit teams.",
+        "sv": "Du äger inga egna affärer: det här är ditt teams.",
+    },
     "partial_side": {
         "en": "{label} runs only to {end} ({gone} of {days} days), against whole periods.",
         "da": "{label} går kun til {end} ({gone} af {days} dage), mod hele perioder.",

@@ -198,7 +198,7 @@ def side_of(parser: Parser, parsed: Parsed, reading: Understanding, text: str, e
         return "both"  # "what is a good win rate?": what the playbook says of it, and ours to hold against it
     if form == "number" or (metric and slots and form not in ("advice", "why")):
         return "numbers"
-    if form in ("advice", "why") and metric and _figure_asked(parsed, text):  # unless the numbers use too little of it
+    if form in ("advice", "why") and metric and _figure_asked(parser, parsed, text):  # unless the numbers use too little of it
         return "playbook" if len(_foreign(parser, parsed)) >= 2 else "both"
     if form in PROSE and not (isinstance(reading, Clarify) and OWN.search(text)):
         if metric and form == "definition":  # "what is win rate?": the figure, unless the playbook is about it
@@ -206,7 +206,7 @@ def side_of(parser: Parser, parsed: Parsed, reading: Understanding, text: str, e
                 return "numbers"
             if MEANING.search(text):  # "what does churn rate mean?": what it is, never a figure for it
                 return "playbook"
-            return "playbook" if evidence(text) >= SURE else "numbers"
+            return "both"  # "what is NRR?": what it is (the playbook's and how it is computed), and ours
         return "playbook"
     if not metric and evidence(text) >= COVERED:
         return "playbook"
@@ -273,12 +273,21 @@ def _ranking_without_measure(parser: Parser, parsed: Parsed, form: str | None) -
         and not _foreign(parser, parsed)
 
 
-def _figure_asked(parsed: Parsed, text: str) -> bool:
+def _figure_asked(parser: Parser, parsed: Parsed, text: str) -> bool:
     """Does advice name a figure of its own: a period, a filter, a breakdown, or "my"? ("how can I
     improve my win rate?" does; in "how do I build a pipeline?" the "I" only asks how, and "our
     reps" in "what should enablement include for our reps?" is no figure.)"""
-    return bool(parsed.period or parsed.filters or parsed.group_by or parsed.limit or MY.search(text)) \
+    return bool(parsed.period or parsed.filters or parsed.group_by or parsed.limit or _my_figure(parser, parsed, text)) \
         or parsed.kind == "deals"
+
+
+def _my_figure(parser: Parser, parsed: Parsed, text: str) -> bool:
+    """"my" before the KPI's name ("my win rate", "my team's pipeline"), not anywhere: in "what should I
+    report to my boss about the pipeline?" the boss is mine, the pipeline is no figure asked."""
+    if not parsed.metric:
+        return bool(MY.search(text))
+    names = "|".join(re.escape(n) for n in sorted(_names(parser, parsed.metric), key=len, reverse=True))
+    return re.search(rf"{MY.pattern}\s+(?:[\w']+\s+)?(?:{names})\b", text, re.I) is not None
 
 
 def _about_something_else(parser: Parser, parsed: Parsed, reading: Understanding, slots: bool) -> bool:

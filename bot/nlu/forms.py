@@ -29,6 +29,7 @@ WHY = re.compile(r"^(?:\W*\w+\W+){0,2}?(?:why|hvorfor|varför)\b|\bwhat(?:'s| is
 ADVICE = re.compile(
     r"\b(?:how (?:do|can|should|would|could|to|does one|might) |how do i|what(?:'s| is) the best way|"
     r"best (?:way|practice\w*)|tips?|advice|recommend\w*|should (?:i|we|a|an|the|our|my)|what should|"
+    r"when (?:should|is it time to|is the right time)|hvornår (?:skal|bør)|när (?:ska|bör)|"
     r"hvordan (?:kan|skal|bør|får|gør|laver|bygger|sikrer|undgår|bliver|håndterer|opbygger|kommer)|"
     r"hvad (?:skal|bør|kan|gør) (?:jeg|vi|man)|vad (?:gör) (?:jag|vi|man)|what (?:do|can|should) (?:i|we) do|hur (?:kan|ska|bör|får|gör|bygger|undviker|blir|hanterar|kommer)|"
     r"vad (?:ska|bör|kan) (?:jag|vi|man)|bedste (?:måde|praksis)|bästa (?:sättet|praxis)|gode råd|goda råd|"

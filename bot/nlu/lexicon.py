@@ -342,6 +342,25 @@ EXCLUDING = {("excluding",), ("excl",), ("except",), ("not", "counting"), ("minu
 
 # Words that introduce a team name ("team Nordics SMB", "holdet …").
 TEAM_CUES = {"team", "teamet", "hold", "holdet", "lag", "laget", "team's", "teams", "teamets", "holdets", "lagets"}
+# "sales" before these is what kind of rep, team or work it is, not the revenue KPI: "how do I coach my
+# sales reps?", "what is sales enablement?", "who is our sales manager?".
+SALES_ADJECTIVE = {"sales", "sale", "selling"}
+SALES_NOUNS = {"rep", "reps", "representative", "representatives", "team", "teams", "enablement", "manager",
+               "managers", "people", "person", "org", "organisation", "organization", "process", "processes",
+               "methodology", "methodologies", "method", "training", "leader", "leaders", "leadership", "strategy",
+               "strategies", "skills", "skill", "meeting", "meetings", "kickoff", "culture", "coaching", "call",
+               "calls", "role", "roles", "career", "job", "jobs", "engineer", "engineers", "ops", "operations",
+               "playbook", "script", "scripts", "pitch", "conversation", "conversations", "force", "department",
+               "director", "directors", "tools", "tool", "stack", "hiring", "onboarding", "compensation", "comp",
+               "incentive", "incentives", "commission", "commissions", "territory", "territories", "motion",
+               "funnel", "approach", "tactics", "technique", "techniques", "staff", "colleague", "colleagues"}
+# A person new to the company is no deal of type new: "how do I onboard a new sales rep?".
+NEW_PERSON = {"rep", "reps", "hire", "hires", "employee", "employees", "manager", "managers", "colleague",
+              "colleagues", "sales", "seller", "sellers", "salesperson", "person", "people", "joiner", "joiners",
+              "starter", "starters", "member", "members", "team", "boss", "cco", "role", "job", "medarbejder",
+              "medarbejdere", "medarbetare", "sælger", "sælgere", "säljare", "kollega", "kolleger", "kollegor",
+              "kollegaer", "chef", "leder", "ledare", "anställd", "anställda", "ansat", "ansatte"}
+
 # A manager's whole organisation ("my org", "min organisation"): everyone below them, as "my team".
 ORG_WORDS = {"org", "orgs", "organisation", "organization", "organisationen", "organizations", "afdeling",
              "afdelingen", "avdelning", "avdelningen"}

@@ -359,6 +359,9 @@ class Parser:
                 continue
             for first in self.candidates(tok.word):
                 for phrase, kid, lang in self.by_first.get(first, ()):
+                    if phrase[-1] in lx.SALES_ADJECTIVE and i + len(phrase) < len(toks) \
+                            and toks[i + len(phrase)].word in lx.SALES_NOUNS:
+                        continue  # "sales reps", "sales enablement": a kind of rep or work, not revenue
                     window = toks[i:i + len(phrase)]
                     if len(window) == len(phrase) and not (free and any(t.used for t in window[1:])) \
                             and all(self.is_word(t.word, p) for t, p in zip(window[1:], phrase[1:])):
@@ -524,7 +527,8 @@ class Parser:
                 if not t.used and t.word in lx.REP_WORDS:
                     t.used = True
             return
-        sold = [t for t in toks if not t.used and t.word in lx.SELL_WORDS]
+        sold = [t for i, t in enumerate(toks) if not t.used and t.word in lx.SELL_WORDS
+                and not (t.word in lx.SALES_ADJECTIVE and i + 1 < len(toks) and toks[i + 1].word in lx.SALES_NOUNS)]
         if sold:
             out.metric = "revenue"
             for t in sold:
@@ -1087,6 +1091,9 @@ class Parser:
             return i > 0 and toks[i - 1].word in lx.TEAM_CUES or j + 1 < len(toks) and toks[j + 1].word in lx.TEAM_CUES
         if dim == "owner" and len(window) == 1 and window[0].text.islower() and window[0].word in lx.STOPWORDS:
             return False
+        if dim == "type" and len(window) == 1:  # "a new sales rep" is a person new here, no deal type
+            j = toks.index(window[0]) + 1
+            return not (j < len(toks) and toks[j].word in lx.NEW_PERSON)
         return True
 
     # ------------------------------------------------------------ what is left

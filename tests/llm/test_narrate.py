@@ -108,12 +108,13 @@ def test_what_the_model_writes_loses_its_markup_mentions_and_links():
 def test_the_prompt_holds_the_aggregates_and_no_person(fake, engine, small_store_dir):
     by_rep = Assistant(engine).ask("revenue by rep last quarter", as_of=AS_OF)
     assert by_rep.kind == "kpi" and by_rep.group_by == ["owner"] and "Alice Berg" in by_rep.text
-    fake.replies = ["Revenue last quarter came to EUR 2,530, spread over 2 reps."]
+    fake.replies = ["Revenue last quarter came to EUR 2,530, spread over 3 reps."]
     text = narrator(fake).about(by_rep)
-    assert text == "Revenue last quarter came to EUR 2,530, spread over 2 reps."  # kept: every number is a fact
+    # kept: every number is a fact (three reps: Alice, Carl and Bob, who won nothing)
+    assert text == "Revenue last quarter came to EUR 2,530, spread over 3 reps."
     (prompt,) = sent(fake)
     # The aggregates (hand-worked in tests/metrics/test_kpis.py: EUR 2,340 + EUR 190 last quarter) …
-    assert "EUR 2,530" in prompt and "2026-07-01" in prompt and "2026-09-30" in prompt and ": 2" in prompt
+    assert "EUR 2,530" in prompt and "2026-07-01" in prompt and "2026-09-30" in prompt and ": 3" in prompt
     # … and neither the reps' names and ids nor their rows' values.
     assert_no_one_in(prompt, small_store_dir)
     assert "2,340" not in prompt and "190" not in prompt
@@ -135,7 +136,7 @@ def test_a_breakdown_by_region_is_given_row_by_row_one_by_account_only_as_a_coun
 @pytest.mark.parametrize("reply", [
     "Revenue last quarter was EUR 2,600.",  # invented
     "Revenue last quarter was EUR 2,530, up 12% on the quarter before.",  # one invented number is enough
-    "Revenue last quarter was EUR 2,530 across 3 reps.",  # a wrong count
+    "Revenue last quarter was EUR 2,530 across 4 reps.",  # a wrong count
     "Revenue last quarter was EUR 2,530 since 2026-06-01.",  # a date it was not given
 ])
 def test_a_sentence_with_a_number_it_was_not_given_is_dropped(fake, engine, reply):

@@ -353,3 +353,28 @@ def test_a_question_word_is_stemmed_in_its_own_languages():
     assert "mat" not in question_terms("matter") and "matter" in question_terms("matter")
     assert {"kund"} <= question_terms("kunde")  # a Danish and Swedish word keeps its stem
     assert question_terms("flurbo") == terms("flurbo", ("en", "da", "sv"))  # a word of none: every language
+
+
+@pytest.mark.parametrize("question,kid", [("What is NRR?", "nrr"), ("vad är pipeline coverage", "pipeline_coverage"),
+                                          ("hvad er win rate?", "win_rate")])
+def test_what_a_kpi_is_says_what_it_is_and_gives_ours(bot, question, kid):
+    # a bare "what is X?" is both what X is (the playbook's and how the bot computes it) and our figure,
+    # never a figure alone (which answered "what is our NRR?")
+    answer = bot.ask(question, as_of=AS_OF)
+    kinds = [p.kind for p in answer.parts]
+    assert "kpi" in kinds and {"playbook", "not_covered"} & set(kinds), answer.text
+    assert next(p for p in answer.parts if p.kind == "kpi").metric == kid
+    assert "How I compute" in answer.text or "beregner jeg" in answer.text or "beräknar jag" in answer.text
+
+
+@pytest.mark.parametrize("question", [
+    "How do I coach my sales reps?",  # "sales" says which reps, it asks no revenue
+    "How do I onboard a new sales rep?",  # a person new here, no deal of type new
+    "What should I report to my boss about the pipeline?",  # "my" is the boss's, no figure of mine is asked
+    "What is sales enablement?",
+    "When should marketing hand leads over to sales?",  # advice, not a count of leads
+])
+def test_advice_gets_no_figure_it_did_not_ask_for(bot, question):
+    answer = bot.ask(question, user="m1", as_of=AS_OF)
+    assert answer.kind in ("playbook", "not_covered") and answer.value is None, answer.text
+    assert not any(p.kind == "kpi" for p in answer.parts), answer.text
