@@ -250,6 +250,46 @@ def test_my_figure_against_my_team_or_the_company(world, question, side):
     assert answer.rows[1]["filters"] == ({"team": rep["team"]} if side == "team" else {})
 
 
+def test_me_against_my_team(world):
+    # "me vs my team win rate" gave the team's figure alone
+    assistant, d, reps = world
+    rep = reps[(reps["role"] == "rep") & reps["team"].notna()].iloc[3]
+    answer = assistant.ask("me vs my team win rate this quarter", user=rep["rep_id"], as_of=AS_OF)
+    check(answer, [win_rate(d[d["owner_id"] == rep["rep_id"]], "2026-10-01", "2026-11-20"),
+                   win_rate(d[d["team"] == rep["team"]], "2026-10-01", "2026-11-20")])
+    assert answer.rows[0]["label"] == rep["name"]
+
+
+def test_a_figure_vs_last_year_is_its_own_period_a_year_back(world):
+    # "my revenue vs last year" gave this quarter to date alone: it is that, against the same days of 2025
+    assistant, d, reps = world
+    rep = reps[(reps["role"] == "rep") & reps["team"].notna()].iloc[3]
+    answer = assistant.ask("my revenue vs last year", user=rep["rep_id"], as_of=AS_OF)
+    mine = d[d["owner_id"] == rep["rep_id"]]
+    check(answer, [revenue(mine, "2026-10-01", "2026-11-20"), revenue(mine, "2025-10-01", "2025-11-20")])
+
+
+def test_each_sides_own_values_are_in_its_label(world):
+    # "SMB vs Mid-Market pipeline in my team" set the company's SMB against the team's Mid-Market,
+    # labelled "SMB" and "your team"
+    assistant, d, reps = world
+    rep = reps[(reps["role"] == "rep") & reps["team"].notna()].iloc[3]
+    answer = assistant.ask("SMB vs Mid-Market revenue this year in my team", user=rep["rep_id"], as_of=AS_OF)
+    team = d[d["team"] == rep["team"]]
+    check(answer, [revenue(team[team["segment"] == s], "2026-01-01", "2026-11-20") for s in ("SMB", "Mid-Market")])
+    assert [r["label"] for r in answer.rows] == [f"team {rep['team']}, SMB", f"team {rep['team']}, Mid-Market"]
+
+
+def test_compared_with_last_year_as_a_follow_up(world):
+    # "jämfört med i fjol" after a figure showed last year alone
+    assistant, d, _ = world
+    convo = Conversation()
+    assistant.ask("intäkter i år", as_of=AS_OF, conversation=convo)
+    answer = assistant.ask("jämfört med i fjol", as_of=AS_OF, conversation=convo)
+    check(answer, [revenue(d, "2026-01-01", "2026-11-20"), revenue(d, "2025-01-01", "2025-11-20")])
+    assert answer.lang == "sv"
+
+
 def test_my_teams_figure_over_two_periods_says_whose(world):
     assistant, d, reps = world
     manager = reps[(reps["role"] == "manager") & reps["team"].notna()].iloc[0]

@@ -554,6 +554,18 @@ def test_a_list_narrowed_by_its_follow_ups(world):
     assert resorted.kind == "deals" and resorted.lang == "sv" and ids(resorted) == by_amount(expected)[:10]
 
 
+def test_a_list_narrowed_to_a_period(world):
+    # "only the ones closing this month" after "open deals in DACH over 100k" got a playbook quote
+    assistant, d, _ = world
+    convo = Conversation()
+    assistant.ask("open deals in DACH over 100k", as_of=AS_OF, conversation=convo)
+    narrowed = assistant.ask("only the ones closing this month", as_of=AS_OF, conversation=convo)
+    expected = d[~d["is_closed"] & (d["region"] == "DACH") & (d["eur"] > 100_000)
+                 & _between(d, "close_date", "2026-11-01", "2026-11-30")]
+    assert narrowed.kind == "deals" and narrowed.value == len(expected) > 0, narrowed.text
+    assert ids(narrowed) == by_amount(expected)[:10]
+
+
 def test_the_deals_of_the_group_a_ranking_picked(world):
     # "show me the deals" after "which one is the lowest?" listed every group's deals
     assistant, d, _ = world

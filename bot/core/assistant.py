@@ -258,13 +258,15 @@ class Assistant:
 
     def _earlier(self, parsed: Parsed, cal: Calendar, months: int | None) -> str:
         """The reading's period a year earlier (months=12), or the whole period just before it
-        (None: "this quarter vs the quarter before" is last quarter, as "vs last quarter" is), as an
-        explicit range."""
+        (None: "this quarter vs the quarter before" is last quarter, as "vs last quarter" is), or with 0
+        the period itself (the KPI's own, when the question names none), as an explicit range."""
         kpi = self.catalog.kpis[parsed.metric]
         period = self.engine.resolve_period(kpi, parsed.period, cal, self.engine.store)
         if period is None:
             return "last year" if months == 12 else "last quarter"
-        if months == 12:
+        if months == 0:
+            start, end = period.start, period.end
+        elif months == 12:
             start, end = (shift_year(d, -1) for d in (period.start, period.end))
         else:
             before = period.previous()
@@ -287,7 +289,9 @@ class Assistant:
                 return replace(outcome, question=comparison.question)
             results.append(outcome[0])
         lang = comparison.lang
-        labels = [self._side_label(replace(side, lang=lang), result, comparison.by) for side, result in zip(sides, results)]
+        shared = set.intersection(*({(d, tuple(vs)) for d, vs in r.filters.items()} for r in results))
+        labels = [self._side_label(replace(side, lang=lang), result, comparison.by, shared)
+                  for side, result in zip(sides, results)]
         answer = compare_answer(results, labels, comparison.by, comparison.question, self.catalog, lang,
                                 self._scope_names(replace(sides[0], lang=lang), results[0]))
         # the sides are totals: a breakdown asked for is named as left out, never dropped in silence
@@ -300,21 +304,26 @@ class Assistant:
             convo.compared = comparison
         return answer
 
-    def _side_label(self, side: Parsed, result: KpiResult, by: str) -> str:
+    def _side_label(self, side: Parsed, result: KpiResult, by: str, shared: set[tuple[str, tuple]]) -> str:
+        """What sets a side apart: its period, or who and every filter value of its own ("your team (7
+        people), Mid-Market"); the values all sides share are the headline's."""
         lang = side.lang
         if by == "period":
             return period_words(result, lang)
         names = self._scope_names(side, result)
+        mine = {d for d, vs in result.filters.items() if (d, tuple(vs)) not in shared}  # (what is its own)
+        own = [country_name(v, lang) if d == "country" else names.get(v, v) for d, vs in result.filters.items()
+               for v in vs if d in mine and d not in ("owner", "team")]
         if side.my_team:  # "your team (7 people)", or a rep's "team Nordics SMB", whatever the other side is
-            return names.get("owner") or names.get("team") or t("everyone", lang)
-        if side.mine and by != "owner":  # "my win rate vs DACH"
-            return names.get(next(iter(result.filters.get("owner", [])), ""), t("you", lang))
-        if by == "owner" and not result.filters.get("owner") or side.everyone:
-            return t("everyone", lang) if not side.mine else t("you", lang)
-        # the side's own value; "pipeline NA vs UK" sets a region against a country: each side's own place
-        dim = by if result.filters.get(by) else next((d for d in result.filters if d not in ("owner",)), by)
-        values = [country_name(v, lang) if dim == "country" else v for v in result.filters.get(dim, [])]
-        return names.get(dim) or ", ".join(names.get(v, v) for v in values) or t("everyone", lang)
+            who = names.get("owner") or names.get("team")
+        elif side.mine and by != "owner":  # "my win rate vs DACH"
+            who = names.get(next(iter(result.filters.get("owner", [])), ""), t("you", lang))
+        elif by == "owner" and not result.filters.get("owner") or side.everyone:
+            who = t("everyone", lang) if not side.mine else t("you", lang)
+        else:  # "pipeline NA vs UK" sets a region against a country: each side's own place
+            who = next((names.get(d) or ", ".join(names.get(v, v) for v in result.filters[d])
+                        for d in ("owner", "team") if d in mine), None)
+        return ", ".join(filter(None, [who, *own])) or t("everyone", lang)
 
     # ------------------------------------------------------------ the playbook
 

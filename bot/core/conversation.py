@@ -20,7 +20,7 @@ class Conversation:
     def merge(self, parsed: Parsed) -> Parsed:
         prev = self.last
         if not parsed.lang_known and prev is not None:  # "hej" after a Swedish question: Swedish
-            return replace(parsed, lang=prev.lang)
+            parsed = replace(parsed, lang=prev.lang)
         if prev is not None and prev.kind == "deals" and parsed.follow_up and parsed.metric is None \
                 and parsed.kind not in ("help", "deals"):
             return self._more_deals(prev, parsed)

@@ -85,7 +85,7 @@ def follow_up(parser: Parser, parsed: Parsed, question: str, convo: Conversation
         return _behind(parser, prev, replace(parsed, unused=[w for w in parsed.unused if w.lower() not in said]), lang,
                        picked)
     if prev.kind == "kpi" and prev.group_by and not (parsed.group_by or parsed.filters or parsed.period):
-        ranked = _ranked(prev, parsed, lang)
+        ranked = _past_line(parser, prev, parsed, question, lang, values, cal) or _ranked(prev, parsed, lang)
         if ranked is not None:
             return ranked
     swap = OUTCOME_SWAP.match(question)
@@ -117,10 +117,12 @@ def _narrowed(parser: Parser, prev: Parsed, parsed: Parsed, question: str, lang:
         return None
     changed = {f.name: getattr(trial.deal, f.name) for f in fields(DealSpec)
                if getattr(trial.deal, f.name) != getattr(_DEFAULT, f.name)}
-    if not changed and (trial.filters or trial.period or trial.unused):
-        return None  # "and in DACH?": a filter or period only, which Conversation.merge applies
+    if not changed and trial.unused:
+        return None  # (something this list's conditions do not say)
+    named = "owner" in trial.filters  # "only Karin's" after "my team's deals": Karin replaces the team
     return replace(prev, question=parsed.question, lang=lang, deal=replace(prev.deal or DealSpec(), **changed),
-                   filters={**prev.filters, **trial.filters},
+                   filters={**prev.filters, **trial.filters}, mine=prev.mine and not named,
+                   my_team=prev.my_team and not named,
                    period=trial.period if trial.period is not None else prev.period, period_error=trial.period_error,
                    unknown=trial.unknown, unused=trial.unused, follow_up=True)
 
@@ -141,6 +143,20 @@ def _behind(parser: Parser, prev: Parsed, parsed: Parsed, lang: str,
     return replace(prev, question=parsed.question, lang=lang, kind="deals", deal=spec, metric=None, more_metrics=[],
                    filters=filters, period=period, group_by=[], order=None, limit=None,
                    ranked=False, unused=parsed.unused, follow_up=True)
+
+
+def _past_line(parser: Parser, prev: Parsed, parsed: Parsed, question: str, lang: str, values: ValueIndex,
+               cal: Calendar) -> Parsed | None:
+    """'hvem ligger under 50%?', 'which are over 1m?', 'who has none?' after a breakdown: its rows past
+    that line, read as the breakdown's own question would read it."""
+    if not (lx.THRESHOLD.search(question.lower()) or lx.NOTHING.search(question.lower())):
+        return None
+    kpi, dim = parser.catalog.kpis[prev.metric], prev.group_by[0]
+    trial = parser.parse(f"{kpi.names['en'][0]} by {parser.catalog.dimensions[dim]['en'][0]} {question}", values, cal)
+    if trial.threshold is None or trial.metric != prev.metric:
+        return None
+    return replace(prev, question=parsed.question, lang=lang, threshold=trial.threshold, order=trial.order,
+                   limit=None, unused=trial.unused, follow_up=True)
 
 
 def _ranked(prev: Parsed, parsed: Parsed, lang: str) -> Parsed | None:

@@ -78,8 +78,8 @@ class Clarify:
 
 
 Understanding = KpiQuestion | DealList | Comparison | Parts | PlaybookQuestion | Help | Clarify
-# A reading's period `months` earlier (12: the same period a year earlier), or with None the period just
-# before it, as an expression.
+# A reading's period `months` earlier (12: the same period a year earlier), with None the period just
+# before it, with 0 the period itself (its KPI's own when none is said), as an expression.
 Earlier = Callable[[Parsed, Calendar, int | None], str]
 Evidence = Callable[[str], float]  # how much of a text the playbook's best passages speak of (0–1)
 
@@ -393,15 +393,21 @@ def _comparison(parser: Parser, question: str, values: ValueIndex, cal: Calendar
     sides = [parser.parse(text, values, cal) for text in texts]
     if any(side.kind == "deals" for side in sides):  # "my deals over 100k vs …" is not one KPI on two sides
         return None
-    for i, text in enumerate(texts[1:], 1):  # "… jämfört med samma kvartal förra året", "… vs the quarter before"
-        sides[i] = _as_filter_side(parser, sides[0], sides[i], text, values, cal)
-        people = people_side(text, {w.lower() for w in sides[i].used})  # "… vs the team average", "… mot företaget"
+    for i, text in enumerate(texts):  # "… jämfört med samma kvartal förra året", "… vs the quarter before"
+        if i:
+            sides[i] = _as_filter_side(parser, sides[0], sides[i], text, values, cal)
+        people = people_side(text, {w.lower() for w in sides[i].used})  # "… vs the team average", "me vs …"
         if people and not sides[i].metric and not sides[i].filters:
-            sides[i] = replace(sides[i], kind="kpi", mine=people == "team", my_team=people == "team",
+            sides[i] = replace(sides[i], kind="kpi", mine=people in ("team", "self"), my_team=people == "team",
                                everyone=people == "company", unused=[])
-        if sides[0].metric and (SAME_AGO.match(text) or JUST_BEFORE.match(text)):
-            sides[i] = replace(sides[i], period=earlier(sides[0], cal, 12 if SAME_AGO.match(text) else None),
+        # "… vs last year" after a side with the KPI's own period (quarter to date): that period a year back
+        ago = SAME_AGO.match(text) or not sides[0].period and YEAR_AGO_WORDS.match(text.strip(" ?.!"))
+        if i and sides[0].metric and (ago or JUST_BEFORE.match(text)):
+            sides[i] = replace(sides[i], period=earlier(sides[0], cal, 12 if ago else None),
                                unused=[])  # (its words all said the period)
+            growth = parser.catalog.kpis[sides[0].metric].formula.get("kind") == "growth"
+            if not sides[0].period and not growth:  # (said, so that the other side's is not taken for it; a
+                sides[0] = replace(sides[0], period=earlier(sides[0], cal, 0))  # growth is on a year ago already)
     comparison = combine(question, sides)
     if comparison is None:
         return None

@@ -20,7 +20,8 @@ CUE = re.compile(r"\s*(?:\bvs\b\.?|\bversus\b|\bcompared (?:with|to)\b|\bcompare
                  r"\bsammenlignet med\b|\bi forhold til\b(?! (?:budget|budgettet|mål|målet|kvote|kvoten)\b)|"
                  r"\bjämfört mot\b)\s*", re.IGNORECASE)
 COMPARE_WITH = re.compile(r"^\s*(?:and\s+|og\s+|och\s+)?(?:compare (?:it |that )?(?:with|to)|sammenlign (?:det )?med|"
-                          r"jämför (?:det |med det )?(?:med|mot))\s+(?P<rest>.+?)\s*[?.!]*$", re.IGNORECASE)
+                          r"jämför (?:det |med det )?(?:med|mot)|compared (?:with|to)|sammenlignet med|"
+                          r"jämfört (?:med|mot)|vs\.?|versus|mod|mot)\s+(?P<rest>.+?)\s*[?.!]*$", re.IGNORECASE)
 _SAME = (r"(?:the )?same (?:period|quarter|month|week|half|time) (?:last year|a year (?:ago|earlier|before))|"
          r"(?:den |det )?samme (?:periode|kvartal|måned|uge|halvår|tid) (?:sidste år|året før|i fjor)|"
          r"(?:samma|samme) (?:period|kvartal|månad|vecka|halvår|tid) (?:förra året|i fjol|året innan)")
@@ -53,19 +54,22 @@ _FILLER = {"the", "my", "our", "rest", "of", "average", "avg", "mean", "as", "a"
            "hela", "gennemsnit", "gennemsnittet", "snit", "snittet", "genomsnitt", "genomsnittet", "i", "på", "'s"}
 _TEAM = {"team", "team's", "teams", "teamet", "teamets", "hold", "holdet", "holdets", "lag", "laget", "lagets",
          "colleagues", "kolleger", "kollegaer", "kollegor", "peers"}
+_SELF = {"me", "myself", "mig", "mej", "jeg", "jag", "i", "mine", "mitt", "mina", "mit"}
 _COMPANY = {"company", "company's", "firm", "org", "organisation", "organization", "everyone", "everybody",
             "reps", "overall", "firmaet", "virksomheden", "virksomhedens", "firmaets", "alle", "sælgere",
             "företaget", "företagets", "bolaget", "alla", "säljare", "sellers", "salespeople"}
 
 
 def people_side(text: str, read: set[str] = frozenset()) -> str | None:
-    """'team' or 'company' when a side's words name only such a group, besides the words `read`
-    for something else (its period)."""
+    """'team', 'company' or 'self' ("me vs my team") when a side's words name only such a group or
+    the asker, besides the words `read` for something else (its period)."""
     words = re.findall(r"[\w']+", text.lower().replace("’", "'"))
     words = [w[:-2] if w.endswith("'s") and w[:-2] in _TEAM | _COMPANY else w for w in words]
     content = {w for w in words if w not in _FILLER and (w in _TEAM | _COMPANY or w not in read)}
     if content and content <= _TEAM:
         return "team"
+    if content and content <= _SELF:
+        return "self"
     if content and content <= _COMPANY or not content and {"average", "gennemsnittet", "snittet", "genomsnittet"} & set(words):
         return "company"
     return None
@@ -103,6 +107,7 @@ NAMED_IN_YEAR = re.compile(rf"^(?:{NAMED}) (\d{{4}})$")  # (a month, quarter or 
 
 
 KINDS = ({"region", "country", "team"}, {"owner", "team"})  # filters that say where, or who
+WHO_OR_WHERE = set().union(*KINDS)
 
 
 def _same_kind(dim: str, filters: dict) -> bool:
@@ -145,7 +150,8 @@ def combine(question: str, sides: list[Parsed]) -> Comparison | None:
         filters = {**{d: v for d, v in shared.items()
                       if not who or any(x.filters.get(d) and (x.mine or x.my_team or x.everyone) for x in sides)},
                    **s.filters}
-        takes = spread and not s.filters and not s.everyone
+        # ("SMB vs Mid-Market in my team": the segments of my team; "my team vs DACH": a place of its own)
+        takes = spread and not s.everyone and not any(d in WHO_OR_WHERE for d in s.filters)
         whole.append(replace(s, kind="kpi", metric=s.metric or metric, period=s.period or shared_period,
                              filters=filters, mine=s.mine or takes and named[0][0],
                              my_team=s.my_team or takes and named[0][1], group_by=[], order=None, limit=None))

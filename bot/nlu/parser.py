@@ -23,7 +23,7 @@ from bot.metrics.formulas import required_tables
 from bot.metrics.periods import Calendar, parse_period
 from bot.metrics.plan import sized_by_deals, zero_fact
 from bot.nlu import lexicon as lx
-from bot.nlu.text import MAX_CHARS, detect_language, is_word, like, normalise, stem, tokens
+from bot.nlu.text import MAX_CHARS, detect_language, is_word, language_scores, like, normalise, stem, tokens
 from bot.nlu.values import ValueIndex
 
 # Dimensions whose values a KPI's name may begin with ("new", "expansion", "partner").
@@ -94,7 +94,7 @@ class Parsed:
     used: list[str] = field(default_factory=list)  # the words the reading is made of
     unused: list[str] = field(default_factory=list)  # content words no part of the reading used
     those: bool = False  # "for those", "for dem", "för dem": the groups of the previous answer
-    lang_known: bool = True  # False when the words alone cannot tell Danish from Swedish ("hej")
+    lang_known: bool = True  # False when the words cannot tell the language ("hej", "bottom 3")
 
     @property
     def has_slots(self) -> bool:
@@ -236,7 +236,11 @@ class Parser:
         # Names (matched, or capitalised words nobody knows) say nothing about the language:
         # "Freja Karlsson's pipeline" is English.
         words = [t for t in toks if not t.neutral and t.text not in out.unknown]
-        out.lang = detect_language(" ".join(t.text.lower() for t in words), [t.text.lower() for t in words], evidence)
+        text_words = " ".join(t.text.lower() for t in words), [t.text.lower() for t in words]
+        out.lang = detect_language(*text_words, evidence)
+        # nothing telling in a word or two ("bottom 3", "top 5?"): a conversation keeps its language
+        out.lang_known = out.lang_known and (max(language_scores(*text_words, evidence).values()) > 0
+                                             or sum(w.isalpha() for w in text_words[1]) >= 3)
         out.used = [t.text for t in toks if t.used]
         context = lx.KPI_CONTEXT if out.kind == "kpi" else frozenset()
         out.unused = [t.text for t in toks if not t.used and t.word not in lx.STOPWORDS and t.text not in out.unknown

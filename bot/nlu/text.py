@@ -163,13 +163,20 @@ def _stamp(path: Path) -> tuple:
     return str(path), st.st_size, st.st_mtime_ns
 
 
-def detect_language(text: str, words: list[str], evidence: dict[str, float] | None = None) -> str:
-    """en, da or sv: telling words and letters first, the langid model to break ties, else English."""
+def language_scores(text: str, words: list[str], evidence: dict[str, float] | None = None) -> dict[str, float]:
+    """How much telling words and letters (and `evidence`, the KPI names' languages) speak for each
+    language; all 0 when nothing does ("bottom 3")."""
     score = {lang: float(sum(w in vocab for w in words)) for lang, vocab in LANG_WORDS.items()}
     for lang, marks in _LANG_MARKS.items():
         score[lang] += 2.0 * sum(ch in marks for ch in text)
     for lang, extra in (evidence or {}).items():
         score[lang] += extra
+    return score
+
+
+def detect_language(text: str, words: list[str], evidence: dict[str, float] | None = None) -> str:
+    """en, da or sv: telling words and letters first, the langid model to break ties, else English."""
+    score = language_scores(text, words, evidence)
     # Words shared by Danish and Swedish (min, var, vi, på …) count for both; English wins ties with them.
     best = max(score.values())
     leaders = [lang for lang, s in score.items() if s == best]

@@ -49,3 +49,21 @@ def test_a_follow_up_keeps_the_line_for_the_same_kpi(demo_assistant):
     assert again.period["start"] == "2026-07-01" and all(r["value"] < 0.5 for r in again.rows)
     other = demo_assistant.ask("and win rate?", conversation=convo, as_of=AS_OF)
     assert other.metric == "win_rate" and other.threshold is None
+
+
+def test_a_line_asked_after_a_breakdown(demo_assistant):
+    # "hvem ligger under 50%?" after attainment by rep got the help text
+    convo = Conversation()
+    every = demo_assistant.ask("quota attainment by rep last quarter", conversation=convo, as_of=AS_OF)
+    below = demo_assistant.ask("hvem ligger under 50%?", conversation=convo, as_of=AS_OF)
+    assert below.kind == "kpi" and below.threshold == {"op": "lt", "value": 0.5} and below.lang == "da"
+    expected = {r["owner"] for r in every.rows if r["value"] is not None and r["value"] < 0.5}
+    assert expected and {r["owner"] for r in below.rows} == expected
+
+
+def test_a_follow_up_of_a_word_or_two_keeps_the_conversations_language(demo_assistant):
+    # "bottom 3" after an English question was answered in Swedish
+    convo = Conversation()
+    demo_assistant.ask("revenue by rep in DACH this year", conversation=convo, as_of=AS_OF)
+    bottom = demo_assistant.ask("bottom 3", conversation=convo, as_of=AS_OF)
+    assert bottom.lang == "en" and len(bottom.rows) == 3 and bottom.text.startswith("Revenue for region DACH")
