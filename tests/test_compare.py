@@ -593,3 +593,36 @@ def test_team_attainment_within_a_region(world):
                 / quarter.loc[quarter["team"] == team, "amount"].sum()
                 for team in dach_teams if (quarter["team"] == team).any()}
     assert expected and {r["team"]: r["value"] for r in answer.rows} == pytest.approx(expected)
+
+
+# ---------------------------------------------------------------- breakdowns ranked by change
+
+def test_which_region_grew_most_against_a_year_ago(world):
+    # "which region grew most vs last year this quarter" asked which KPI; revenue by region this quarter
+    # to date against the same days a year back, the biggest relative rise first
+    assistant, d, _ = world
+    answer = assistant.ask("which regions grew the most vs last year this quarter?", as_of=AS_OF)
+    growth = {}
+    for region, deals in d.groupby("region"):
+        now, then = revenue(deals, "2026-10-01", "2026-11-20"), revenue(deals, "2025-10-01", "2025-11-20")
+        growth[region] = (now - then) / then
+    assert answer.kind == "kpi" and answer.metric == "revenue" and answer.group_by == ["region"], answer.text
+    assert [r["region"] for r in answer.rows] == sorted(growth, key=growth.get, reverse=True)
+    assert [r["change"] for r in answer.rows] == pytest.approx([growth[r["region"]] for r in answer.rows])
+    assert not answer.unused
+
+
+@pytest.mark.parametrize("question,lang", [
+    ("biggest drop in win rate by region, q3 vs q2", "en"),
+    ("hvilken region har det største fald i win rate i Q3 sammenlignet med Q2", "da"),
+    ("vilken region tappade mest i vinstandel Q3 jämfört med Q2", "sv"),
+])
+def test_the_biggest_fall_in_a_ratio_in_points(world, question, lang):
+    assistant, d, _ = world
+    answer = assistant.ask(question, as_of=AS_OF)
+    fall = {region: win_rate(deals, "2026-07-01", "2026-09-30") - win_rate(deals, "2026-04-01", "2026-06-30")
+            for region, deals in d.groupby("region")}
+    assert answer.kind == "kpi" and answer.metric == "win_rate" and answer.lang == lang, answer.text
+    first = min(fall, key=fall.get)
+    assert answer.rows[0]["region"] == first and answer.rows[0]["change"] == pytest.approx(fall[first])
+    assert answer.period["start"] == "2026-07-01"

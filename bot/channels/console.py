@@ -12,9 +12,7 @@ from rich.table import Table
 from bot.core.answer import Answer
 from bot.core.assistant import Assistant
 from bot.core.conversation import Conversation
-from bot.core.fmt import answer_unit, compare_cells, deal_cells, format_value, kpi_name, row_label
-from bot.core.i18n import dimension_word, t
-from bot.metrics.catalog import load_catalog
+from bot.core.table import grid
 from bot.playbook.answer import place
 
 KIND_STYLE = {"kpi": "bold", "help": "cyan", "clarify": "yellow", "not_covered": "yellow", "denied": "red",
@@ -34,18 +32,10 @@ def render(answer: Answer, console: Console) -> None:
     console.print(f"[{style}]{escape(head)}[/{style}]" if style else escape(head), highlight=False)
     if answer.narration:  # model-written, numbers checked (bot/llm/narrate.py): shown apart from the figures
         console.print(f"[italic]{escape(answer.narration)}[/italic]", highlight=False)
-    if answer.kind in ("deals", "compare"):
-        if answer.rows:
-            heads, cells = deal_cells(answer.rows, answer.lang) if answer.kind == "deals" else compare_cells(answer)
-            console.print(_table(heads, cells, no_wrap=(t("col_amount", answer.lang), t("col_close", answer.lang))))
-    elif answer.rows:
-        kpi = load_catalog().kpis.get(answer.metric or "")
-        table = Table(*[dimension_word(d, answer.lang) for d in answer.group_by],
-                      kpi_name(kpi, answer.lang) if kpi else "")
-        for row in answer.rows:
-            table.add_row(*row_label(row, answer.group_by, answer.lang).split(" / "),
-                          format_value(row["value"], answer_unit(answer), answer.currency, answer.lang))
-        console.print(table)
+    rows = grid(answer)  # the table every face draws (bot/core/table.py)
+    if rows is not None:
+        heads, cells, _, numbers = rows
+        console.print(_table(heads, cells, no_wrap={heads[i] for i in numbers}))
     _extras(answer, console)
 
 
@@ -61,7 +51,7 @@ def _extras(answer: Answer, console: Console) -> None:
         console.print("[dim]→ " + escape(" · ".join(answer.followups)) + "[/dim]", highlight=False)
 
 
-def _table(heads: list[str], rows: list[list[str]], no_wrap: tuple[str, ...] = ()) -> Table:
+def _table(heads: list[str], rows: list[list[str]], no_wrap: set[str] = frozenset()) -> Table:
     table = Table()
     for head in heads:  # amounts and dates are read whole: never wrap them
         table.add_column(head, no_wrap=head in no_wrap)

@@ -8,9 +8,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Literal
 
-from bot.core.fmt import compare_sentence, deal_line, deals_headline, kpi_sentence, note_text, period_words, scope_words
+from bot.core.fmt import (change_sentence, compare_sentence, deal_line, deals_headline, kpi_sentence, note_text,
+                          period_words, scope_words)
 from bot.core.i18n import t
-from bot.metrics.catalog import Catalog
+from bot.metrics.catalog import Catalog, Kpi
 from bot.metrics.deals import DealResult
 from bot.metrics.engine import KpiResult
 from bot.metrics.plan import QueryPlan
@@ -111,6 +112,35 @@ def kpi_answer(result: KpiResult, question: str, catalog: Catalog, lang: str = "
         deal_amount=result.deal_amount,
         notes=[note_text(n, lang, catalog) for n in result.notes],
     )
+
+
+def change_answer(now: KpiResult, before: KpiResult, question: str, catalog: Catalog, rising: bool,
+                  limit: int | None, lang: str = "en", names: dict[str, str] | None = None) -> Answer:
+    """A breakdown ranked by change ("which region grew most"): each row's figure now (`value`), in the
+    earlier period (`before`) and the change (`change`: a ratio's in points, as a fraction; any other's
+    relative to before), the biggest rise (or fall) first; `value` and `change` overall alike."""
+    kpi, dims = now.kpi, now.group_by
+    then = {tuple(r[d] for d in dims): r["value"] for r in before.rows}
+    rows = [{**r, "before": then.get(tuple(r[d] for d in dims)),
+             "change": moved(kpi, r["value"], then.get(tuple(r[d] for d in dims)))} for r in now.rows]
+    rows.sort(key=lambda r: (r["change"] is None, -(r["change"] or 0.0) if rising else (r["change"] or 0.0)))
+    if limit:  # "which region grew most": the one that did, of the groups with a change
+        rows = [r for r in rows if r["change"] is not None][:limit]
+    notes = list(dict.fromkeys(note_text(n, lang, catalog) for r in (now, before) for n in r.notes))
+    return Answer(question=question, kind="kpi", lang=lang, metric=kpi.id, unit=kpi.unit, currency=now.currency,
+                  value=now.value, change=moved(kpi, now.value, before.value),
+                  period=now.period.as_dict() if now.period else None,
+                  filters={d: v[0] if len(v) == 1 else v for d, v in now.filters.items()}, group_by=dims, rows=rows,
+                  notes=notes, text=change_sentence(kpi, rows, dims, now, before, rising, lang, names))
+
+
+def moved(kpi: Kpi, now: float | None, before: float | None) -> float | None:
+    """How far a figure moved: a ratio in points (as a fraction), anything else relative to before."""
+    if now is None or before is None:
+        return None
+    if kpi.unit == "ratio":
+        return now - before
+    return (now - before) / before if before else None
 
 
 def deals_answer(result: DealResult, question: str, catalog: Catalog, lang: str = "en",

@@ -18,11 +18,11 @@ from typing import Callable
 from rapidfuzz import fuzz, process
 
 from bot.access import Denied, Grant, Identity, authorise, authorise_deals, identify, team_scope
-from bot.core.answer import Answer, compare_answer, deals_answer, kpi_answer, with_parts
+from bot.core.answer import Answer, change_answer, compare_answer, deals_answer, kpi_answer, with_parts
 from bot.core.conversation import Conversation
-from bot.core.understanding import (SNAPSHOT, Clarify, DealList, Help, Parts, PlaybookQuestion, Understanding,
+from bot.core.understanding import (SNAPSHOT, ChangeRanking, Clarify, DealList, Help, Parts, PlaybookQuestion, Understanding,
                                      understand)
-from bot.core.fmt import kpi_name, period_words, scope_words
+from bot.core.fmt import kpi_name, note_text, period_words, scope_words
 from bot.core.i18n import EXAMPLES, country_name, dimension_word, join_or, money, number, period_label, t
 from bot.errors import PeriodError, PlanError, UnknownDimension, UserError, WarehouseTimeout
 from bot.llm.model import question_budget
@@ -196,7 +196,40 @@ class Assistant:
         who = identify(self.engine.store, user)
         if isinstance(reading, DealList):
             return self._deal_list(parsed, Turn(who), as_of, convo)
+        if isinstance(reading, ChangeRanking):
+            return self._change(reading, who, as_of, convo)
         return self._kpi(parsed, who, as_of, convo)
+
+    def _change(self, reading: ChangeRanking, who: Identity, as_of: date | None, convo: Conversation | None) -> Answer:
+        """'which region grew most': the breakdown now and in the earlier period, both within the asker's
+        scope (one grant), ranked by how far each group moved."""
+        parsed, turn = reading.parsed, Turn(who)
+        outcome = self._run_kpi(replace(parsed, limit=None), turn, as_of)
+        if isinstance(outcome, Answer):
+            return outcome
+        now, grant = outcome
+        try:
+            if now.period is None:  # ("which rep's pipeline grew most": open deals have no earlier period)
+                raise PlanError(t("change_needs_period", parsed.lang))
+            earlier = now.period.previous(reading.months)  # (a period to date: as many days of the one before)
+            period = reading.before or f"{earlier.start.isoformat()}..{earlier.end.isoformat()}"
+            before = self.engine.run(grant.plan.model_copy(update={"period": period}), as_of=as_of, scope=grant.scope)
+        except (PlanError, PeriodError) as exc:
+            answer = self._clarify_plan(parsed, exc)
+            say_unused(answer, parsed.unused)
+            return answer
+        answer = change_answer(now, before, parsed.question, self.catalog, reading.rising, parsed.limit, parsed.lang,
+                               names=self._scope_names(parsed, now))
+        if grant.narrowed:
+            short = "your_reports" if grant.narrowed == "your_reports" else "you"
+            answer.notes.insert(0, note_text(Note("own_rows_only", (("whose", grant.narrowed), ("whose_short", short))),
+                                             parsed.lang, self.catalog))
+        answer.plan = grant.plan
+        say_unused(answer, parsed.unused)
+        self._audit(answer, turn)
+        if convo is not None:
+            convo.remember(parsed, answer.rows)
+        return answer
 
     def _kpi(self, parsed: Parsed, who: Identity, as_of: date | None, convo: Conversation | None) -> Answer:
         """One KPI question: plan, access, engine, words; audited."""

@@ -260,8 +260,29 @@ def compare_sentence(kpi: Kpi, sides: list[tuple[str, float | None]], diff: floa
     return text + "; " + t("difference", lang, diff=f"{sign}{amount}{rel}") + "."
 
 
-def compare_cells(answer) -> tuple[list[str], list[list[str]]]:
-    """A comparison as a table: one line a side, its label and value."""
-    kpi_label = answer.metric.replace("_", " ") if answer.metric else ""
-    return ["", kpi_label], [[r["label"], format_value(r["value"], answer_unit(answer), answer.currency, answer.lang)]
-                             for r in answer.rows]
+def change_sentence(kpi: Kpi, rows: list[dict], dims: list[str], now: KpiResult, before: KpiResult, rising: bool,
+                    lang: str, names: dict[str, str] | None = None) -> str:
+    """'Win rate by rep, this quarter (…) against last quarter (…), the biggest rise first: Jonas
+    Lindqvist +17.4 pp (27.8% → 45.2%); …'"""
+    unit = shown_unit(kpi, kpi.unit)
+    head = t("change_head", lang, kpi=kpi_name(kpi, lang), scope=scope_words(now.filters, lang, names),
+             by=", ".join(dimension_word(d, lang) for d in dims), now=period_words(now, lang),
+             before=period_words(before, lang), way=t("change_rise" if rising else "change_fall", lang))
+    if not rows:
+        return f"{head}: {t('deals_none', lang)}"
+    shown = [f"{row_label(r, dims, lang)} {change_words(kpi, r['change'], lang)} "
+             f"({format_value(r['before'], unit, now.currency, lang)} → {format_value(r['value'], unit, now.currency, lang)})"
+             for r in rows[:5]]
+    more = f" (+{len(rows) - 5} {t('more', lang)})" if len(rows) > 5 else ""
+    return f"{head}: " + "; ".join(shown) + more + "."
+
+
+def change_words(kpi: Kpi, change: float | None, lang: str) -> str:
+    """'+17.4 pp' for a ratio, '+12.3%' for anything else; 'no value' without one."""
+    if change is None:
+        return t("no_value_word", lang)
+    sign = "+" if change > 0 else ("−" if change < 0 else "±")
+    if kpi.unit == "ratio":
+        return f"{sign}{number(abs(change) * 100, lang, 1)} {t('pp', lang)}"
+    return f"{sign}{percent(abs(change), lang)}"
+

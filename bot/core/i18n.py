@@ -180,6 +180,21 @@ MESSAGES: dict[str, dict[str, str]] = {
                  "sv": "(Jag använde inte {words}.)"},
     "versus": {"en": "vs", "da": "mod", "sv": "mot"},
     "difference": {"en": "a difference of {diff}", "da": "en forskel på {diff}", "sv": "en skillnad på {diff}"},
+    "change_head": {
+        "en": "{kpi}{scope} by {by}, {now} against {before}, the biggest {way} first",
+        "da": "{kpi}{scope} pr. {by}, {now} mod {before}, den største {way} først",
+        "sv": "{kpi}{scope} per {by}, {now} mot {before}, den största {way} först",
+    },
+    "change_needs_period": {
+        "en": "Say which period: open deals have no earlier figure to set against (e.g. “… this quarter vs last quarter”).",
+        "da": "Sig hvilken periode: åbne aftaler har intet tidligere tal at sammenligne med (fx “… dette kvartal mod sidste kvartal”).",
+        "sv": "Säg vilken period: öppna affärer har inget tidigare värde att jämföra med (t.ex. “… detta kvartal mot förra kvartalet”).",
+    },
+    "change_rise": {"en": "rise", "da": "stigning", "sv": "ökningen"},
+    "change_fall": {"en": "fall", "da": "nedgang", "sv": "minskningen"},
+    "pp": {"en": "pp", "da": "procentpoint", "sv": "procentenheter"},
+    "col_before": {"en": "before", "da": "før", "sv": "före"},
+    "col_change": {"en": "change", "da": "ændring", "sv": "förändring"},
     "points": {"en": "{n} percentage points", "da": "{n} procentpoint", "sv": "{n} procentenheter"},
     "everyone": {"en": "everyone", "da": "alle", "sv": "alla"},
     "reply_thanks": {

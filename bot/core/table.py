@@ -6,7 +6,7 @@ Table, the terminal and plain text as aligned columns."""
 from __future__ import annotations
 
 from bot.core.answer import Answer
-from bot.core.fmt import answer_unit, deal_cells, format_value, kpi_name
+from bot.core.fmt import answer_unit, change_words, deal_cells, format_value, kpi_name
 from bot.core.i18n import country_name, dimension_word, t
 from bot.metrics.catalog import load_catalog
 from bot.playbook.answer import place
@@ -27,6 +27,13 @@ def grid(answer: Answer) -> tuple[list[str], list[list[str]], int, set[int]] | N
     if answer.kind == "kpi" and answer.group_by:
         dims = answer.group_by
         heads = [capital(dimension_word(d, lang)) for d in dims] + [metric_word(answer)]
+        if "change" in answer.rows[0]:  # a breakdown ranked by change: before, now and the change
+            kpi = load_catalog().kpis[answer.metric]
+            before = lambda r: format_value(r["before"], answer_unit(answer), answer.currency, lang)  # noqa: E731
+            heads = heads[:-1] + [capital(t("col_before", lang)), heads[-1], capital(t("col_change", lang))]
+            cells = [[_label(r, d, lang) for d in dims] + [before(r), value(r), change_words(kpi, r["change"], lang)]
+                     for r in answer.rows]
+            return heads, cells, len(dims), {len(dims), len(dims) + 1, len(dims) + 2}
         return heads, [[_label(r, d, lang) for d in dims] + [value(r)] for r in answer.rows], len(dims), {len(dims)}
     return None
 

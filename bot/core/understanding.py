@@ -33,6 +33,7 @@ from bot.metrics.periods import Calendar, parse_period
 from bot.nlu.compare import (COMPARE_WITH, JUST_BEFORE, SAME_AGO, SAME_PERIOD_AGO, SAME_UNIT, YEAR_AGO_WORDS, Comparison,
                              combine, people_side, split_sides)
 from bot.nlu.forms import question_form
+from bot.nlu import lexicon as lx
 from bot.nlu.lexicon import ON_TARGET
 from bot.nlu.parser import Parsed, Parser
 from bot.nlu.text import MAX_CHARS, known_word
@@ -77,7 +78,24 @@ class Clarify:
     reason: str  # "metric" (which KPI?), "period" (no such period), "unknown" (words not understood)
 
 
-Understanding = KpiQuestion | DealList | Comparison | Parts | PlaybookQuestion | Help | Clarify
+@dataclass
+class ChangeRanking:
+    """'which region grew most vs last year', 'biggest drop in win rate by region, Q3 vs Q2': a breakdown
+    ranked by how far each group's figure moved from an earlier period."""
+    parsed: Parsed  # the KPI, the period now, the filters and the breakdown; limit: how many groups to show
+    before: str | None  # the earlier period as said ("Q2"); None: the period just before, or a year back
+    months: int | None  # 12: a year back (when no earlier period is said)
+    rising: bool  # the biggest rise first, else the biggest fall
+
+
+Understanding = KpiQuestion | DealList | Comparison | Parts | PlaybookQuestion | Help | Clarify | ChangeRanking
+CHANGE_FILLER = {"the", "in", "i", "their", "his", "her", "its", "deres", "sin", "sit", "sine", "sina", "sitt", "sig",
+                 "sej", "themselves"}
+YEAR_AGO_LEAD = re.compile(r"^(?:the same (?:period|quarter|month) )?(?:last year|a year ago|a year earlier|sidste år|"
+                           r"året før|i fjor|i fjol|förra året)\b\s*(?P<rest>.*)$", re.I)
+# KPIs for which less is better: "improved" is a fall.
+LOWER_IS_BETTER = {"sales_cycle_days", "logo_churn_rate", "revenue_churn_rate", "cac", "cac_payback_months",
+                   "case_resolution_hours", "marketing_spend"}
 # A reading's period `months` earlier (12: the same period a year earlier), with None the period just
 # before it, with 0 the period itself (its KPI's own when none is said), as an expression.
 Earlier = Callable[[Parsed, Calendar, int | None], str]
@@ -141,6 +159,9 @@ CLAUSES = re.compile(r",\s*(?:and|og|och|but|men)\s+|[?;]\s+|\s+(?:and|og|och|,)
 def understand(parser: Parser, question: str, values: ValueIndex, cal: Calendar, convo: Conversation | None,
                earlier: Earlier, evidence: Evidence | None = None) -> Understanding:
     """`evidence` is the playbook's say; without a playbook every question is read for numbers."""
+    change = _change_ranking(parser, question, values, cal)
+    if change is not None:
+        return change
     comparison = _comparison(parser, question, values, cal, convo, earlier)
     if comparison is not None:  # sides that differ in a period, a value or a person: numbers (asked back for a KPI)
         return comparison
@@ -160,6 +181,37 @@ def understand(parser: Parser, question: str, values: ValueIndex, cal: Calendar,
     if evidence is None or isinstance(reading, Help) and (parsed.asked_help or parsed.social or parsed.empty):
         return reading
     return _mixed(parser, question, parsed, values, cal, evidence) or _route(parser, parsed, reading, question, evidence)
+
+
+def _change_ranking(parser: Parser, question: str, values: ValueIndex, cal: Calendar) -> ChangeRanking | None:
+    """A breakdown whose groups are ranked by change: a change word ('grew', 'dropped', 'forbedret', 'växte')
+    with a superlative ('most', 'biggest', 'mest'), and groups to rank. The KPI named, else revenue ('which
+    region grew most'); the earlier period said after 'vs' / 'i forhold til' / 'jämfört med', else the
+    period just before (a year back for 'yoy' or 'last year')."""
+    text = question[:MAX_CHARS]
+    words = set(re.findall(r"[\w']+", text.lower()))
+    cue = (words & lx.CHANGE_UP) or (words & lx.CHANGE_DOWN)
+    if not cue or not lx.CHANGE_MOST.search(text.lower()):
+        return None
+    ref = lx.CHANGE_REF.search(text)
+    said, rest = (ref.group("ref").strip(), "") if ref else (None, "")
+    ago = YEAR_AGO_LEAD.match(said) if said else None
+    if ago:  # "… vs last year this quarter": a year back, and the period now said after it
+        said, rest = None, ago.group("rest")
+    year = bool(lx.YEAR_ON_YEAR.search(text)) or ago is not None
+    parsed = parser.parse(f"{text[:ref.start()]} {rest}" if ref else text, values, cal)
+    if parsed.kind != "kpi" or not parsed.group_by or len(parsed.group_by) > 1:
+        return None  # ("how much did revenue grow?" is revenue growth, a KPI of its own)
+    metric = "revenue" if parsed.metric in (None, "revenue_growth") else parsed.metric
+    rising = bool(words & lx.CHANGE_UP)
+    if metric in LOWER_IS_BETTER and words & {"improved", "improve", "improvement", "forbedret", "forbedrede",
+                                             "forbedring", "förbättrat", "förbättrade", "förbättring", "worsened",
+                                             "forværret", "försämrat"}:
+        rising = not rising  # a shorter sales cycle is the improvement
+    told = cue | {m.group(0) for m in [lx.CHANGE_MOST.search(text.lower())]} | set(lx.TOP_WORDS)
+    parsed = replace(parsed, metric=metric, compare="previous", order=None, ranked=True, threshold=None,
+                     unused=[w for w in parsed.unused if w.lower() not in told | CHANGE_FILLER])
+    return ChangeRanking(parsed, None if year else said, 12 if year else None, rising)
 
 
 def _route(parser: Parser, parsed: Parsed, reading: Understanding, text: str, evidence: Evidence) -> Understanding:

@@ -361,6 +361,22 @@ NEW_PERSON = {"rep", "reps", "hire", "hires", "employee", "employees", "manager"
               "medarbejdere", "medarbetare", "sælger", "sælgere", "säljare", "kollega", "kolleger", "kollegor",
               "kollegaer", "chef", "leder", "ledare", "anställd", "anställda", "ansat", "ansatte"}
 
+# A breakdown ranked by how its groups' figures changed: "which region grew most", "biggest drop in win
+# rate by region", "hvem har forbedret sig mest", "vilken region växte mest jämfört med i fjol".
+CHANGE_UP = {"grew", "grown", "grow", "growing", "growth", "increased", "increase", "improved", "improve",
+             "improvement", "rose", "risen", "climbed", "gained", "vokset", "voksede", "vækst", "steget", "steg",
+             "forbedret", "forbedrede", "forbedring", "fremgang", "stigning", "växte", "vuxit", "växt", "tillväxt",
+             "ökat", "ökade", "ökning", "förbättrat", "förbättrade", "förbättring"}
+CHANGE_DOWN = {"declined", "decline", "dropped", "drop", "fell", "fallen", "decreased", "decrease", "shrank",
+               "shrunk", "worsened", "faldet", "faldt", "fald", "nedgang", "dykket", "forværret", "minskat",
+               "minskade", "minskning", "sjunkit", "sjönk", "tappat", "tappade", "nedgång", "försämrat"}
+CHANGE_MOST = re.compile(r"(?<![\w-])(?:most|mest|biggest|largest|største|största|højest|högst|fastest|hurtigst|"
+                         r"snabbast|the least|mindst|minst)(?![\w-])")
+# "… vs last year", "… compared with Q2", "… i forhold til sidste år", "… jämfört med i fjol": the earlier period
+CHANGE_REF = re.compile(r"\s*,?\s*\b(?:vs\.?|versus|compared (?:with|to)|against|since|i forhold til|sammenlignet med|mod|"
+                        r"siden|jämfört med|jämfört mot|mot|sedan)\s+(?P<ref>[^,?!]+?)\s*[?.!]*$", re.I)
+YEAR_ON_YEAR = re.compile(r"\b(?:yoy|y/y|year[- ]over[- ]year|year on year|år over år|år for år|år för år)\b", re.I)
+
 # A manager's whole organisation ("my org", "min organisation"): everyone below them, as "my team".
 ORG_WORDS = {"org", "orgs", "organisation", "organization", "organisationen", "organizations", "afdeling",
              "afdelingen", "avdelning", "avdelningen"}
