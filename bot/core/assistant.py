@@ -414,6 +414,8 @@ class Assistant:
     def _deal_list(self, parsed: Parsed, turn: Turn, as_of: date | None, convo: Conversation | None) -> Answer:
         """'my biggest deal closing this month': the deals themselves, within what the asker may see."""
         store, spec = self.engine.store, parsed.deal
+        instead = self._teams_instead(parsed, turn.who)  # a manager's "my deals" who owns none: the team's
+        parsed = replace(parsed, my_team=True) if instead else parsed
         try:
             base = self._in_base(spec.amount_currency, parsed.lang)
             query = DealQuery(filters=self._asker_filters(parsed, turn.who, store), status=spec.status,
@@ -446,6 +448,8 @@ class Assistant:
             return answer
         if narrowed:
             result.notes.insert(0, Note("deals_your_scope", (("whose", narrowed),)))
+        if instead:
+            result.notes.insert(0, Note(instead))
         answer = deals_answer(result, parsed.question, self.catalog, parsed.lang,
                               names=self._scope_names(parsed, result))
         self._say_converted(answer, spec.amount_currency, [spec.amount_min, spec.amount_max])
@@ -459,12 +463,12 @@ class Assistant:
         """A manager's "my …" that has nothing of their own is their team's, with the note saying so: "my
         quota" with no target of their own (digest.md reads a manager's attainment so), "my pipeline" of one
         who owns no deals, not "EUR 0"."""
-        if not parsed.mine or parsed.my_team or not who.reports or not parsed.metric:
+        if not parsed.mine or parsed.my_team or not who.reports or not (parsed.metric or parsed.kind == "deals"):
             return None
         store = self.engine.store
         if parsed.metric in ("quota", "quota_attainment"):
             return "team_quota" if who.rep_id not in store.values("targets", "rep_id") else None
-        deals = sized_by_deals(self.catalog.kpis[parsed.metric], self.catalog)
+        deals = parsed.kind == "deals" or sized_by_deals(self.catalog.kpis[parsed.metric], self.catalog)
         return "team_deals" if deals and who.rep_id not in store.values("opportunities", "owner_id") else None
 
     def _whole(self, result: KpiResult, plan: QueryPlan, as_of: date | None) -> None:

@@ -98,6 +98,11 @@ PERIOD_RULES: list[tuple[re.Pattern, object]] = [
     (re.compile(r"\b(?:week|wk|uge|ugen|vecka|veckan|v\.?|w)\s?(\d{1,3})(?:\s+(?:of\s+|i\s+|in\s+)?(\d{4}))?\b"),
      lambda m: ("week", int(m[1]), m[2])),
     (re.compile(r"\b(?:year|quarter|month)[ -]to[ -]date\b"), lambda m: m[0].replace("-", " ")),
+    # "forecast for the quarter", "prognos för kvartalet", "i måneden": the one we are in
+    (re.compile(r"\b(?:for|in|för|i|til|till) (?:the )?(?:quarter|kvartalet)\b(?! (?:before|før|innan|före))(?!\s*\d)"),
+     "this quarter"),
+    (re.compile(r"\b(?:for|in|för|i|til|till) (?:the )?(?:month|måneden|månaden)\b(?! (?:before|før|innan|före))(?!\s*\d)"),
+     "this month"),
     (re.compile(r"\b(ytd|qtd|mtd)\b"), lambda m: m[1]),
     (re.compile(r"\b(?:år|året) til dato\b|\bhittills i år\b|\bhittil i år\b|\bhidtil i år\b|\bindtil nu i år\b|"
                 r"\bså langt i år\b|\bso far this year\b"), "ytd"),
@@ -354,6 +359,9 @@ SALES_NOUNS = {"rep", "reps", "representative", "representatives", "team", "team
                "director", "directors", "tools", "tool", "stack", "hiring", "onboarding", "compensation", "comp",
                "incentive", "incentives", "commission", "commissions", "territory", "territories", "motion",
                "funnel", "approach", "tactics", "technique", "techniques", "staff", "colleague", "colleagues"}
+# What a rep does that deals won count: "who hasn't won anything", "hvem har ikke lukket noget".
+WON_VERBS = {"won", "win", "closed", "close", "vundet", "vandt", "lukket", "lukkede", "vunnit", "vann", "stängt",
+             "stängde"}
 # A person new to the company is no deal of type new: "how do I onboard a new sales rep?".
 NEW_PERSON = {"rep", "reps", "hire", "hires", "employee", "employees", "manager", "managers", "colleague",
               "colleagues", "sales", "seller", "sellers", "salesperson", "person", "people", "joiner", "joiners",
@@ -464,7 +472,7 @@ RISK_WORDS = {
     "overdue": "overdue", "late": "overdue", "slipped": "overdue", "slipping": "overdue", "forsinket": "overdue",
     "forsinkede": "overdue", "overskredne": "overdue", "overskredet": "overdue", "forfaldne": "overdue",
     "forfaldet": "overdue", "försenad": "overdue", "försenade": "overdue",
-    "sena": "overdue", "förfallna": "overdue",
+    "sena": "overdue", "förfallna": "overdue", "glider": "overdue", "glidande": "overdue", "skrider": "overdue",
     "risky": "*", "riskabel": "*", "risikable": "*", "riskabla": "*", "riskfyllda": "*", "flagged": "*",
 }
 RISK_PHRASES = {
@@ -545,17 +553,19 @@ AMOUNT = re.compile(
 # 30 %", "sælgere med mere end 2 mio. i pipeline", "säljare under 80 % av budget".
 THRESHOLD = re.compile(
     r"(?<![\w-])(?P<cmp>more than|greater than|higher than|at least|over|above|exceeding|>=?|mere end|højere end|"
-    r"større end|mer än|högre än|större än|minst|mindst|över|under|below|less than|lower than|at most|<=?|"
+    r"større end|flere end|mer än|fler än|högre än|större än|minst|mindst|över|under|below|less than|fewer than|"
+    r"lower than|at most|<=?|færre end|färre än|"
     rf"mindre end|lavere end|mindre än|lägre än|højst|högst)\s*(?P<pre>{_CURRENCY_BEFORE})?\s*(?P<num>{_NUM})\s*"
     rf"(?P<unit>%|percent|procent|{_UNIT_WORDS})?\.?"
     rf"(?:\s*(?P<cur>{_CURRENCY_AFTER}))?"
     r"(?!\s*(?:days?|dage?n?|dagar|dygn|weeks?|uger?|veckor|vecka|months?|måneder|måned|månader|månad|years?|år|"
     r"hours?|timer|timmar|quarters?|kvartaler|kvartal)\b)(?![\w])")
 THRESHOLD_OP = {**{w: "gt" for w in ("more than", "greater than", "higher than", "over", "above", "exceeding", ">",
-                                     "mere end", "højere end", "større end", "mer än", "högre än", "större än", "över")},
+                                     "mere end", "højere end", "større end", "flere end", "mer än", "fler än", "högre än",
+                                     "större än", "över")},
                 **{w: "ge" for w in ("at least", ">=", "minst", "mindst")},
-                **{w: "lt" for w in ("under", "below", "less than", "lower than", "<", "mindre end", "lavere end",
-                                     "mindre än", "lägre än")},
+                **{w: "lt" for w in ("under", "below", "less than", "fewer than", "lower than", "<", "mindre end",
+                                     "lavere end", "færre end", "mindre än", "färre än", "lägre än")},
                 **{w: "le" for w in ("at most", "<=", "højst", "högst")}}
 PERCENT_UNITS = {"%", "percent", "procent"}
 # "reps under budget", "teams above target", "hvem ligger over budget": attainment past 100%.
@@ -569,7 +579,8 @@ NOTHING = re.compile(
     r"(?<![\w-])(?:no|zero|without|uden|ingen|intet|nul|utan|inga|inget|noll|(?:with|has|have|had|med|har|hade)\s+0)"
     r"(?![\w-])|(?:(?<![\w-])(?:not|never|ikke|aldrig|inte|ej)|\w*n't)\s+(?:\w+\s+){0,2}?(?:won|win|closed|close|booked|"
     r"book|sold|sell|created|create|generated|vundet|lukket|solgt|booket|skabt|vunnit|stängt|sålt|bokat|skapat)"
-    r"(?:\s+(?:any|anything|a|a single|nogen|noget|nogle|en|et|några|någon|något|ett))?(?![\w-])")
+    r"(?:\s+(?:any|anything|a|a single|one|nogen|noget|nogle|en|et|några|någon|något|ett|deals?|aftaler?|"
+    r"affärer|affär))?(?![\w-])")
 # "between 50k and 100k", "mellem 50.000 og 100.000 kr", "mellan 50k och 100k": both bounds at once.
 AMOUNT_BETWEEN = re.compile(
     rf"\b(?:between|mellem|mellan|from|fra|från)\s+(?P<pre>{_CURRENCY_BEFORE})?\s*(?P<lo>{_NUM})\s*"

@@ -549,6 +549,8 @@ class Parser:
         nouns = self._deal_nouns(toks)
         words = [t.word for t in toks]
         joined = " ".join(words)
+        if lx.NOTHING.search(joined) and set(words) & (lx.WHO | lx.REP_WORDS | {"reps", "sælgere", "säljare"}):
+            return False  # "which of my reps have no deals closing this month": people at 0, not a list
         won = lx.WHAT_WE_WON.search(joined)
         if won and not nouns:  # "what did we close yesterday": the deals won then
             out.kind, out.deal = "deals", DealSpec(status="won")
@@ -791,6 +793,8 @@ class Parser:
             for t in toks:
                 t.used = t.used or t.word in words
             return
+        if out.metric is None and lx.NOTHING.search(question.lower()):
+            out.metric = self._done_verb(toks)  # "which reps haven't won anything": deals won
         m = lx.THRESHOLD.search(question.lower()) if out.metric else None
         if m is None:
             if not self._nothing(toks, out, question):
@@ -840,6 +844,23 @@ class Parser:
                 t.used = True
         return True
 
+    @staticmethod
+    def _done_verb(toks: list[Token]) -> str | None:
+        """The KPI a verb of what reps do counts when no KPI is named: won or closed deals, booked or sold
+        revenue ("who hasn't won anything this month", "reps that didn't sell anything")."""
+        for t in toks:
+            if not t.used and t.word in lx.WON_VERBS:
+                t.used = True
+                return "deals_won"
+            if not t.used and t.word in lx.SELL_WORDS:
+                t.used = True
+                return "revenue"
+            if not t.used and t.word in lx.CLOSING_WORDS:  # "no deals closing this month": open deals then
+                for d in toks:
+                    d.used = d.used or d is t or d.word in lx.DEAL_NOUNS
+                return "open_deals"
+        return None
+
     def _past_target(self, toks: list[Token], out: Parsed, question: str) -> None:
         """'which reps are under budget', 'how many reps are above quota', 'teams below target': the
         rows whose attainment is past 100%."""
@@ -865,6 +886,14 @@ class Parser:
         threshold asks for when the question names none."""
         free = [t for t in toks if not t.used]
         for i, t in enumerate(free):
+            if t.word in lx.WHICH and i + 1 < len(free) and free[i + 1].word in ("in", "i", "of", "af", "av", "on", "på"):
+                out.group_by = ["owner"]  # "vilka i mitt team …", "which of my reps …": people
+                t.used = True
+                for k in range(i + 2, min(i + 5, len(free))):  # ("… of the reps": said again)
+                    dim, words = self._dimension(free, k)
+                    for w in words if dim == "owner" else []:
+                        w.used = True
+                return True
             dim, words = ("owner", [t]) if t.word in lx.WHO else self._dimension(free, i)
             last = words[-1].word if words else ""
             if dim is not None and (t.word in lx.WHO or _plural(last) or last.endswith(("ere", "are"))):  # sælgere, säljare
