@@ -20,8 +20,8 @@ from rapidfuzz import fuzz, process
 from bot.access import Denied, Grant, Identity, authorise, authorise_deals, identify, team_scope
 from bot.core.answer import Answer, change_answer, compare_answer, deals_answer, kpi_answer, with_parts
 from bot.core.conversation import Conversation
-from bot.core.understanding import (SNAPSHOT, ChangeRanking, Clarify, DealList, Help, Parts, PlaybookQuestion, Understanding,
-                                     understand)
+from bot.core.understanding import (SNAPSHOT, ChangeRanking, Clarify, DealList, Help, Parts, PlaybookQuestion,
+                                     Understanding, understand)
 from bot.core.fmt import kpi_name, note_text, period_words, scope_words
 from bot.core.i18n import EXAMPLES, country_name, dimension_word, join_or, money, number, period_label, t
 from bot.errors import PeriodError, PlanError, UnknownDimension, UserError, WarehouseTimeout
@@ -47,6 +47,12 @@ Stream = Callable[[str], None]  # a face's sink for text as the model writes it
 
 FOLLOW_DIMS = ("region", "segment", "product_line", "owner", "month")
 SNAPSHOT_LEAD = {"en": "Ours:", "da": "Vores:", "sv": "Våra:"}
+
+
+def _narrowed(grant: Grant) -> Note:
+    """The note of a breakdown by rep limited to the rows the asker may see."""
+    short = "your_reports" if grant.narrowed == "your_reports" else "you"
+    return Note("own_rows_only", (("whose", grant.narrowed), ("whose_short", short)))
 
 
 def say_unused(answer: Answer, words: list[str]) -> None:
@@ -221,9 +227,7 @@ class Assistant:
         answer = change_answer(now, before, parsed.question, self.catalog, reading.rising, parsed.limit, parsed.lang,
                                names=self._scope_names(parsed, now))
         if grant.narrowed:
-            short = "your_reports" if grant.narrowed == "your_reports" else "you"
-            answer.notes.insert(0, note_text(Note("own_rows_only", (("whose", grant.narrowed), ("whose_short", short))),
-                                             parsed.lang, self.catalog))
+            answer.notes.insert(0, note_text(_narrowed(grant), parsed.lang, self.catalog))
         answer.plan = grant.plan
         say_unused(answer, parsed.unused)
         self._audit(answer, turn)
@@ -233,8 +237,8 @@ class Assistant:
 
     def _kpi(self, parsed: Parsed, who: Identity, as_of: date | None, convo: Conversation | None) -> Answer:
         """One KPI question: plan, access, engine, words; audited."""
-        team_quota = self._teams_instead(parsed, who)
-        if team_quota:  # a manager's "how am I doing against quota?": their team's, as their digest has it
+        instead = self._teams_instead(parsed, who)
+        if instead:  # a manager's "how am I doing against quota?": their team's, as their digest has it
             parsed = replace(parsed, my_team=True)
         turn = Turn(who)
         outcome = self._run_kpi(parsed, turn, as_of)
@@ -249,11 +253,10 @@ class Assistant:
                                        t("for", parsed.lang) + " ")))
             self._audit(answer, turn)
             return answer
-        if team_quota:
-            result.notes.insert(0, Note(team_quota))
+        if instead:
+            result.notes.insert(0, Note(instead))
         if grant.narrowed:  # a breakdown by rep limited to what the asker may see, and saying so
-            short = "your_reports" if grant.narrowed == "your_reports" else "you"
-            result.notes.insert(0, Note("own_rows_only", (("whose", grant.narrowed), ("whose_short", short))))
+            result.notes.insert(0, _narrowed(grant))
         answer = kpi_answer(result, parsed.question, self.catalog, parsed.lang,
                             names=self._scope_names(parsed, result))
         self._say_converted(answer, parsed.amount_currency, [parsed.amount_min, parsed.amount_max] + (
@@ -541,7 +544,6 @@ class Assistant:
                 filters.pop("owner")
                 filters.update(team_scope(store, named, by_name=True))
         return filters
-
 
     # ------------------------------------------------------------ answers without numbers
 
