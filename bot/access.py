@@ -144,6 +144,42 @@ def team_scope(store: MetricsStore, who: Identity, by_name: bool = False) -> dic
     return {"team": [who.team]}
 
 
+def org_rows(store: MetricsStore, rep_ids: list[str]) -> list[dict]:
+    """Who these people are, for an answer about the org (names, roles and teams are no figures:
+    access.md lets anyone see them): rep_id, name, role, team and email, in the order given."""
+    reps = store.tables.get("reps")
+    if reps is None:
+        return []
+    index = rep_index(store)
+    rows = []
+    for rep in rep_ids:
+        pos = index.get(("rep", rep))
+        if pos is not None:
+            row = reps.iloc[pos]
+            rows.append({k: (str(row[k]) if k in reps.columns and pd.notna(row[k]) else None)
+                         for k in ("rep_id", "name", "role", "team", "email")})
+    return rows
+
+
+def manager_of(store: MetricsStore, rep_id: str) -> str | None:
+    reps = store.tables["reps"]
+    row = reps.loc[reps["rep_id"].astype(str) == rep_id, "manager_id"]
+    return str(row.iloc[0]) if len(row) and pd.notna(row.iloc[0]) else None
+
+
+def team_people(store: MetricsStore, team: str) -> tuple[list[str], list[str]]:
+    """A team's managers (role manager) and its other active people, by the reps table's team."""
+    reps = store.tables["reps"]
+    active = reps["active"].fillna(True).astype(bool) if "active" in reps.columns else True
+    on = reps[(reps["team"].astype("string") == team).fillna(False) & active]
+    managers = on["role"].astype("string") == "manager"
+    return list(on.loc[managers, "rep_id"].astype(str)), list(on.loc[~managers, "rep_id"].astype(str))
+
+
+def direct_reports(store: MetricsStore, rep_id: str) -> list[str]:
+    return list(_tree(store).get(rep_id, []))
+
+
 @dataclass(frozen=True)
 class Grant:
     """What the engine may compute for this asker: the plan and the owner scope to apply first."""

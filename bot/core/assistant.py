@@ -17,13 +17,14 @@ from typing import Callable
 
 from rapidfuzz import fuzz, process
 
-from bot.access import Denied, Grant, Identity, authorise, authorise_deals, identify, team_scope
+from bot.access import (Denied, Grant, Identity, authorise, authorise_deals, direct_reports, identify, manager_of,
+                        org_rows, team_people, team_scope)
 from bot.core.answer import Answer, change_answer, compare_answer, deals_answer, kpi_answer, with_parts
 from bot.core.conversation import Conversation
-from bot.core.understanding import (SNAPSHOT, ChangeRanking, Clarify, DealList, Help, Parts, PlaybookQuestion,
-                                     Understanding, understand)
+from bot.core.understanding import (SNAPSHOT, ChangeRanking, Clarify, DealList, Help, Parts, People,
+                                     PlaybookQuestion, Understanding, understand)
 from bot.core.fmt import kpi_name, note_text, period_words, scope_words
-from bot.core.i18n import EXAMPLES, country_name, dimension_word, join_or, money, number, period_label, t
+from bot.core.i18n import EXAMPLES, country_name, dimension_word, join_and, join_or, money, number, period_label, t
 from bot.errors import PeriodError, PlanError, UnknownDimension, UserError, WarehouseTimeout
 from bot.llm.model import question_budget
 from bot.llm.narrate import Narrator
@@ -204,7 +205,37 @@ class Assistant:
             return self._deal_list(parsed, Turn(who), as_of, convo)
         if isinstance(reading, ChangeRanking):
             return self._change(reading, who, as_of, convo)
+        if isinstance(reading, People):
+            return self._people(reading, who)
         return self._kpi(parsed, who, as_of, convo)
+
+    def _people(self, reading: People, who: Identity) -> Answer:
+        """'who is my manager?', 'who is on team Nordics SMB?', 'who reports to Elin?': from the reps table,
+        about the person or team named, else the asker."""
+        parsed, store, lang = reading.parsed, self.engine.store, reading.parsed.lang
+        owner, team = parsed.filters.get("owner", []), parsed.filters.get("team", [])
+        person = identify(store, owner[0]) if owner else None if team else who
+        if person is not None and person.rep_id is None:  # the command line's admin, or no one matched
+            return Answer(question=parsed.question, kind="clarify", lang=lang, text=t("who_unknown", lang))
+        named = {"name": person.name if person else team[0]}
+        if reading.ask == "manager":
+            ids = team_people(store, team[0])[0] if person is None else [m for m in [manager_of(store, person.rep_id)] if m]
+            code = "org_team_lead" if person is None else "org_manager_mine" if person is who else "org_manager_of"
+        else:
+            if person is None:
+                lead, rest = team_people(store, team[0])
+                ids, code = lead + rest, "org_team"
+            elif person.reports:
+                ids, code = direct_reports(store, person.rep_id), "org_reports_mine" if person is who else "org_reports_of"
+            else:  # a rep's team: its manager and the others (as the reps table has them)
+                lead, rest = team_people(store, person.team) if person.team else ([], [person.rep_id])
+                ids, code, named = lead + rest, "org_team", {"name": person.team or person.name}
+        rows = org_rows(store, ids)
+        people = [f"{r['name']} ({r['role']})" if r["role"] == "manager" else str(r["name"]) for r in rows]
+        text = t(code, lang, n=number(len(rows), lang), people=join_and(people, lang), **named) if rows else \
+            t("org_none", lang, **named)
+        return Answer(question=parsed.question, kind="people", lang=lang, text=text, rows=rows, value=float(len(rows)),
+                      unit="count")
 
     def _change(self, reading: ChangeRanking, who: Identity, as_of: date | None, convo: Conversation | None) -> Answer:
         """'which region grew most': the breakdown now and in the earlier period, both within the asker's

@@ -185,6 +185,19 @@ MESSAGES: dict[str, dict[str, str]] = {
         "da": "{kpi}{scope} pr. {by}, {now} mod {before}, den største {way} først",
         "sv": "{kpi}{scope} per {by}, {now} mot {before}, den största {way} först",
     },
+    "org_manager_mine": {"en": "Your manager is {people}.", "da": "Din chef er {people}.", "sv": "Din chef är {people}."},
+    "org_manager_of": {"en": "{name}'s manager is {people}.", "da": "{name}s chef er {people}.",
+                       "sv": "{name}s chef är {people}."},
+    "org_team_lead": {"en": "Team {name} is led by {people}.", "da": "Team {name} ledes af {people}.",
+                      "sv": "Team {name} leds av {people}."},
+    "org_team": {"en": "Team {name} ({n} people): {people}.", "da": "Team {name} ({n} personer): {people}.",
+                 "sv": "Team {name} ({n} personer): {people}."},
+    "org_reports_mine": {"en": "Reporting to you ({n}): {people}.", "da": "Refererer til dig ({n}): {people}.",
+                         "sv": "Rapporterar till dig ({n}): {people}."},
+    "org_reports_of": {"en": "Reporting to {name} ({n}): {people}.", "da": "Refererer til {name} ({n}): {people}.",
+                       "sv": "Rapporterar till {name} ({n}): {people}."},
+    "org_none": {"en": "The reps table names no one there for {name}.", "da": "Sælgertabellen nævner ingen der for {name}.",
+                 "sv": "Säljartabellen nämner ingen där för {name}."},
     "change_needs_period": {
         "en": "Say which period: open deals have no earlier figure to set against (e.g. “… this quarter vs last quarter”).",
         "da": "Sig hvilken periode: åbne aftaler har intet tidligere tal at sammenligne med (fx “… dette kvartal mod sidste kvartal”).",
@@ -736,10 +749,14 @@ EXAMPLES = {
 }
 
 
-def join_or(items: list[str], lang: str) -> str:
+def join_or(items: list[str], lang: str, word: str = "or") -> str:
     if len(items) <= 1:
         return "".join(items)
-    return f"{', '.join(items[:-1])} {t('or', lang)} {items[-1]}"
+    return f"{', '.join(items[:-1])} {t(word, lang)} {items[-1]}"
+
+
+def join_and(items: list[str], lang: str) -> str:
+    return join_or(items, lang, "and")
 
 
 def country_name(value: str, lang: str) -> str:

@@ -88,7 +88,15 @@ class ChangeRanking:
     rising: bool  # the biggest rise first, else the biggest fall
 
 
-Understanding = KpiQuestion | DealList | Comparison | Parts | PlaybookQuestion | Help | Clarify | ChangeRanking
+@dataclass
+class People:
+    """'who is my manager?', 'who is on my team?', 'who reports to Elin Johansson?': the org, from the reps
+    table; whose is the person or team the question names, else the asker."""
+    parsed: Parsed
+    ask: str  # "manager" or "members"
+
+
+Understanding = KpiQuestion | DealList | Comparison | Parts | PlaybookQuestion | Help | Clarify | ChangeRanking | People
 CHANGE_FILLER = {"the", "in", "i", "their", "his", "her", "its", "deres", "sin", "sit", "sine", "sina", "sitt", "sig",
                  "sej", "themselves"}
 YEAR_AGO_LEAD = re.compile(r"^(?:the same (?:period|quarter|month) )?(?:last year|a year ago|a year earlier|sidste år|"
@@ -159,7 +167,7 @@ CLAUSES = re.compile(r",\s*(?:and|og|och|but|men)\s+|[?;]\s+|\s+(?:and|og|och|,)
 def understand(parser: Parser, question: str, values: ValueIndex, cal: Calendar, convo: Conversation | None,
                earlier: Earlier, evidence: Evidence | None = None) -> Understanding:
     """`evidence` is the playbook's say; without a playbook every question is read for numbers."""
-    change = _change_ranking(parser, question, values, cal)
+    change = _change_ranking(parser, question, values, cal) or _people(parser, question, values, cal)
     if change is not None:
         return change
     comparison = _comparison(parser, question, values, cal, convo, earlier)
@@ -212,6 +220,20 @@ def _change_ranking(parser: Parser, question: str, values: ValueIndex, cal: Cale
     parsed = replace(parsed, metric=metric, compare="previous", order=None, ranked=True, threshold=None,
                      unused=[w for w in parsed.unused if w.lower() not in told | CHANGE_FILLER])
     return ChangeRanking(parsed, None if year else said, 12 if year else None, rising)
+
+
+def _people(parser: Parser, question: str, values: ValueIndex, cal: Calendar) -> People | None:
+    """A 'who' question about a manager or a team's members that names no KPI ("who has the highest win
+    rate in my team" is a ranking)."""
+    text = question[:MAX_CHARS]
+    boss, members = lx.BOSS.search(text), lx.MEMBERS.search(text)
+    if not lx.WHO_START.search(text) or not (boss or members):
+        return None
+    parsed = parser.parse(text, values, cal)
+    if parsed.metric or parsed.kind != "kpi" or parsed.group_by and parsed.group_by != ["owner"]:
+        return None
+    ask = "manager" if boss and not (members and members.start() < boss.start()) else "members"
+    return People(replace(parsed, unused=[]), ask)
 
 
 def _route(parser: Parser, parsed: Parsed, reading: Understanding, text: str, evidence: Evidence) -> Understanding:

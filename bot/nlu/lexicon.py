@@ -385,6 +385,18 @@ CHANGE_REF = re.compile(r"\s*,?\s*\b(?:vs\.?|versus|compared (?:with|to)|against
                         r"siden|jämfört med|jämfört mot|mot|sedan)\s+(?P<ref>[^,?!]+?)\s*[?.!]*$", re.I)
 YEAR_ON_YEAR = re.compile(r"\b(?:yoy|y/y|year[- ]over[- ]year|year on year|år over år|år for år|år för år)\b", re.I)
 
+# Questions about the org itself, answered from the reps table: "who is my manager?", "hvem er min chef?",
+# "who is on my team?", "who reports to Elin Johansson?", "vem leder team DACH SMB?".
+WHO_START = re.compile(r"^\W*(?:who|whom|hvem|vem|vilka|hvilke|which people|list)\b", re.I)
+BOSS = re.compile(r"\b(?:manager|boss|team lead|chef|chefen|leder|lederen|ledare|ledaren|närmaste chef|"
+                  r"nærmeste leder)\b|\bwho (?:do|does|should) \w+(?: \w+)? report to\b|\bhvem refererer \w+ til\b|"
+                  r"\bvem rapporterar \w+ till\b|\bwho (?:manages|leads|runs)\b|\bhvem (?:leder|styrer)\b|"
+                  r"\bvem (?:leder|styr)\b", re.I)
+MEMBERS = re.compile(r"\b(?:on|in|på|i)\b[^?]*\b(?:team|teamet|hold|holdet|lag|laget)\b|"
+                     r"\b(?:team members|teammedlemmer|teammedlemmar|my reports|mine medarbejdere|mina medarbetare)\b|"
+                     r"\bwho reports to\b|\bhvem refererer til\b|\bvem rapporterar till\b|\bwho works (?:in|on|for)\b|"
+                     r"\bhvem arbejder (?:i|på|for)\b|\bvem jobbar (?:i|på|för)\b", re.I)
+
 # A manager's whole organisation ("my org", "min organisation"): everyone below them, as "my team".
 ORG_WORDS = {"org", "orgs", "organisation", "organization", "organisationen", "organizations", "afdeling",
              "afdelingen", "avdelning", "avdelningen"}
