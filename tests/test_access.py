@@ -282,3 +282,39 @@ def test_a_managers_own_figure_when_they_own_no_deals_is_their_teams(bot):
     assert any("You own no deals yourself" in n for n in answer.notes)
     own = bot("my revenue last quarter", "alice@x.example")
     assert own.filters == {"owner": "r1"} and not any("own no deals" in n for n in own.notes)
+
+
+# ---------------------------------------------------------------- the org (anyone may see who is who)
+
+@pytest.mark.parametrize("question,user,names", [
+    ("who is my manager?", "alice@x.example", ["Mona Manager"]),
+    ("hvem er min chef?", "r2", ["Mona Manager"]),
+    ("vem är min chef?", "r3", ["Max Manager"]),
+    ("who is Carl Weber's manager?", "alice@x.example", ["Max Manager"]),
+    ("who manages Carl Weber?", "alice@x.example", ["Max Manager"]),
+    ("who is on my team?", "alice@x.example", ["Mona Manager", "Alice Berg", "Bob Lund"]),
+    ("who reports to Greta Director?", "erin@x.example", ["Mona Manager", "Max Manager"]),
+    ("who is on Carl Weber's team?", "alice@x.example", ["Max Manager", "Carl Weber"]),  # not Dora, who has left
+])
+def test_who_is_who(bot, question, user, names):
+    answer = bot(question, user)
+    assert answer.kind == "people" and [r["name"] for r in answer.rows] == names, answer.text
+    assert all(n in answer.text for n in names)
+
+
+def test_a_question_about_people_with_a_kpi_is_a_ranking(bot):
+    assert bot("who has the highest revenue in my team last quarter?", "m1").kind == "kpi"
+
+
+@pytest.mark.parametrize("question", ["hur ligger jag till mot budget", "hvor langt er jeg fra budgettet"])
+def test_i_against_budget_is_mine(bot, question):
+    # "jag"/"jeg" inside "hur ligger jag till" was taken as part of the phrase: the company's attainment
+    answer = bot(question, "alice@x.example")
+    assert answer.metric == "quota_attainment" and answer.filters == {"owner": "r1"}, answer.text
+
+
+def test_two_named_teams_set_against_each_other(bot):
+    # "Elin's team vs Erik's team" labelled one side "everyone" and put the asker's org on the other
+    answer = bot("Mona Manager's team vs Max Manager's team revenue last quarter", "erin@x.example")
+    assert answer.kind == "compare" and [r["filters"] for r in answer.rows] == [{"team": "A"}, {"team": "B"}]
+    assert [r["value"] for r in answer.rows] == [2340.0, 190.0] and [r["label"] for r in answer.rows] == ["A", "B"]

@@ -626,3 +626,26 @@ def test_the_biggest_fall_in_a_ratio_in_points(world, question, lang):
     first = min(fall, key=fall.get)
     assert answer.rows[0]["region"] == first and answer.rows[0]["change"] == pytest.approx(fall[first])
     assert answer.period["start"] == "2026-07-01"
+
+
+def test_a_rate_moved_against_the_whole_quarter_before_a_sum_against_as_many_days(world):
+    # "which product line grew most vs last quarter" set 51 days against 92 ("Services −38%" as the biggest rise)
+    assistant, d, _ = world
+    sums = assistant.ask("which product lines grew most vs last quarter", as_of=AS_OF)
+    growth = {p: (revenue(g, "2026-10-01", "2026-11-20") - revenue(g, "2026-07-01", "2026-08-20"))
+              / revenue(g, "2026-07-01", "2026-08-20") for p, g in d.groupby("product_line")}
+    assert [r["product_line"] for r in sums.rows] == sorted(growth, key=growth.get, reverse=True), sums.text
+    rates = assistant.ask("which region improved its win rate the most vs last quarter", as_of=AS_OF)
+    moved = {r: win_rate(g, "2026-10-01", "2026-11-20") - win_rate(g, "2026-07-01", "2026-09-30")
+             for r, g in d.groupby("region")}
+    best = max(moved, key=moved.get)
+    assert rates.rows[0]["region"] == best and rates.rows[0]["change"] == pytest.approx(moved[best]), rates.text
+
+
+def test_a_figure_against_a_period_alone(world):
+    # "did i improve my win rate vs last quarter" gave last quarter's alone
+    assistant, d, reps = world
+    rep = reps[(reps["role"] == "rep") & reps["team"].notna()].iloc[3]
+    answer = assistant.ask("did i improve my win rate vs last quarter", user=rep["rep_id"], as_of=AS_OF)
+    mine = d[d["owner_id"] == rep["rep_id"]]
+    check(answer, [win_rate(mine, "2026-10-01", "2026-11-20"), win_rate(mine, "2026-07-01", "2026-09-30")])

@@ -566,6 +566,28 @@ def test_a_list_narrowed_to_a_period(world):
     assert ids(narrowed) == by_amount(expected)[:10]
 
 
+def test_the_top_deals_behind_a_count(world):
+    # "top 5" after "open deals in DACH" (a count) got a playbook quote
+    assistant, d, _ = world
+    convo = Conversation()
+    assistant.ask("how many open deals in DACH", as_of=AS_OF, conversation=convo)
+    top = assistant.ask("top 5", as_of=AS_OF, conversation=convo)
+    expected = d[~d["is_closed"] & (d["region"] == "DACH")]
+    assert top.kind == "deals" and top.value == len(expected) and ids(top) == by_amount(expected)[:5], top.text
+
+
+def test_the_deals_of_the_rep_a_ranking_of_my_team_picked(world):
+    # "show me the deals" after "which one is the lowest?" of "my team's revenue by rep" listed the whole team's
+    assistant, d, reps = world
+    manager = reps[(reps["role"] == "manager") & reps["team"].notna()].iloc[2]
+    convo = Conversation()
+    assistant.ask("my team's revenue by rep this year", user=manager["rep_id"], as_of=AS_OF, conversation=convo)
+    lowest = assistant.ask("which one is the lowest?", user=manager["rep_id"], as_of=AS_OF, conversation=convo)
+    rep = lowest.rows[0]["owner"]
+    deals = assistant.ask("show me the deals", user=manager["rep_id"], as_of=AS_OF, conversation=convo)
+    assert deals.kind == "deals" and {r["owner_id"] for r in deals.rows} == {rep}, deals.text
+
+
 def test_the_deals_of_the_group_a_ranking_picked(world):
     # "show me the deals" after "which one is the lowest?" listed every group's deals
     assistant, d, _ = world

@@ -32,7 +32,7 @@ from bot.llm.understand import ModelReader, Refused, unsure
 from bot.metrics.context import Note
 from bot.metrics.deals import DealQuery
 from bot.metrics.engine import Engine, KpiResult
-from bot.metrics.periods import Calendar, parse_period, shift_year
+from bot.metrics.periods import Calendar, Period, parse_period, shift_year
 from bot.metrics.plan import QueryPlan, Threshold, sized_by_deals
 from bot.nlu.compare import Comparison
 from bot.nlu.forms import question_form
@@ -248,8 +248,7 @@ class Assistant:
         try:
             if now.period is None:  # ("which rep's pipeline grew most": open deals have no earlier period)
                 raise PlanError(t("change_needs_period", parsed.lang))
-            earlier = now.period.previous(reading.months)  # (a period to date: as many days of the one before)
-            period = reading.before or f"{earlier.start.isoformat()}..{earlier.end.isoformat()}"
+            period = self._before(now.period, reading, as_of, cut=now.kpi.unit in ("currency", "count"))
             before = self.engine.run(grant.plan.model_copy(update={"period": period}), as_of=as_of, scope=grant.scope)
         except (PlanError, PeriodError) as exc:
             answer = self._clarify_plan(parsed, exc)
@@ -265,6 +264,18 @@ class Assistant:
         if convo is not None:
             convo.remember(parsed, answer.rows)
         return answer
+
+    def _before(self, now: Period, reading: ChangeRanking, as_of: date | None, cut: bool) -> str:
+        """The earlier period of a change ranking: the one said, else the one just before (or a year back).
+        A sum or count over a period to date ("this quarter" on day 51) is set against as many days of the
+        one before, said or not (51 days against 92 are no change); a rate against the whole of it."""
+        before = now.previous(reading.months)
+        if reading.before:
+            cal = Calendar(self.engine.as_of(as_of), self.engine.store.fiscal_year_start_month)
+            said = parse_period(reading.before, cal)
+            before = next((p for p in (now.previous(), now.previous(12))
+                           if (p.start, p.nominal_end) == (said.start, said.nominal_end)), said)
+        return f"{before.start.isoformat()}..{(before.end if cut else before.nominal_end).isoformat()}"
 
     def _kpi(self, parsed: Parsed, who: Identity, as_of: date | None, convo: Conversation | None) -> Answer:
         """One KPI question: plan, access, engine, words; audited."""
@@ -385,7 +396,7 @@ class Assistant:
             who = names.get("owner") or names.get("team")
         elif side.mine and by != "owner":  # "my win rate vs DACH"
             who = names.get(next(iter(result.filters.get("owner", [])), ""), t("you", lang))
-        elif by == "owner" and not result.filters.get("owner") or side.everyone:
+        elif by == "owner" and not result.filters.get("owner") and not result.filters.get("team") or side.everyone:
             who = t("everyone", lang) if not side.mine else t("you", lang)
         else:  # "pipeline NA vs UK" sets a region against a country: each side's own place
             who = next((names.get(d) or ", ".join(names.get(v, v) for v in result.filters[d])

@@ -54,6 +54,8 @@ THOSE_DEALS = re.compile(
     r"(?:them|those|which ones)\b|\bwhich (?:deals|ones)\b|\baftalerne\b|\b(?:de|disse|hvilke)\s+aftaler\b|"
     r"\bvis\s+(?:mig\s+)?dem\b|\baffärerna\b|\b(?:de|dessa|vilka)\s+affärer(?:na)?\b|\bvisa\s+(?:mig\s+)?dem\b", re.I)
 _DEFAULT = DealSpec()
+# "vem har minst?", "hvem har mindst?", "who has the least?" after a breakdown (alone, "minst" is "at least")
+LEAST = {"minst": "asc", "mindst": "asc", "mest": "desc"}
 
 
 def follow_up(parser: Parser, parsed: Parsed, question: str, convo: Conversation | None, values: ValueIndex,
@@ -88,6 +90,11 @@ def follow_up(parser: Parser, parsed: Parsed, question: str, convo: Conversation
         ranked = _past_line(parser, prev, parsed, question, lang, values, cal) or _ranked(prev, parsed, lang)
         if ranked is not None:
             return ranked
+    if prev.kind == "kpi" and prev.metric in BEHIND and not prev.group_by and not (parsed.filters or parsed.period):
+        ranked = _ranked(prev, parsed, lang)  # "top 5" after "open deals in DACH": its five biggest deals
+        if ranked is not None:
+            spec = DealSpec(order_by="amount", desc=ranked.order == "desc", limit=ranked.limit)
+            return _behind(parser, prev, replace(parsed, deal=spec, unused=ranked.unused), lang)
     swap = OUTCOME_SWAP.match(question)
     if prev.kind == "kpi" and prev.metric in lx.DEAL_COUNT_KPIS and swap:  # "and lost?" after deals won
         return replace(prev, question=parsed.question, lang=lang, metric=lx.OUTCOME_KPI[swap.group("word").lower()],
@@ -140,8 +147,10 @@ def _behind(parser: Parser, prev: Parsed, parsed: Parsed, lang: str,
     filters = {**prev.filters, **parsed.filters}
     if picked and picked[0] in FACTS["deals"][1]:  # (a dimension deals can be filtered by)
         filters[picked[0]] = list(picked[1])
+    named = "owner" in filters and picked is not None and picked[0] == "owner"  # the rep picked, not "my team"
     return replace(prev, question=parsed.question, lang=lang, kind="deals", deal=spec, metric=None, more_metrics=[],
                    filters=filters, period=period, group_by=[], order=None, limit=None,
+                   mine=prev.mine and not named, my_team=prev.my_team and not named,
                    ranked=False, unused=parsed.unused, follow_up=True)
 
 
@@ -162,11 +171,11 @@ def _past_line(parser: Parser, prev: Parsed, parsed: Parsed, question: str, lang
 def _ranked(prev: Parsed, parsed: Parsed, lang: str) -> Parsed | None:
     """'which one is the lowest?', 'and the top 3?' after a breakdown: the same, ranked and cut."""
     words = re.findall(r"\w+", parsed.question.lower())
-    order = next((lx.TOP_WORDS[w] for w in words if w in lx.TOP_WORDS), None)
+    order = next((lx.TOP_WORDS.get(w) or LEAST.get(w) for w in words if w in lx.TOP_WORDS or w in LEAST), None)
     if order is None:
         return None
     n = next((int(w) for w in words if w.isdigit()), 1)
     return replace(prev, question=parsed.question, lang=lang, order=order, limit=min(n, 1000), ranked=True,
-                   unused=[w for w in parsed.unused if w.lower() not in lx.TOP_WORDS and not w.isdigit()
+                   unused=[w for w in parsed.unused if w.lower() not in lx.TOP_WORDS | LEAST.keys() and not w.isdigit()
                            and w.lower() not in ("one", "ones", "en", "ett", "den", "det")],
                    follow_up=True)

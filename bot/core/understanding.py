@@ -98,7 +98,7 @@ class People:
 
 Understanding = KpiQuestion | DealList | Comparison | Parts | PlaybookQuestion | Help | Clarify | ChangeRanking | People
 CHANGE_FILLER = {"the", "in", "i", "their", "his", "her", "its", "deres", "sin", "sit", "sine", "sina", "sitt", "sig",
-                 "sej", "themselves"}
+                 "sej", "themselves", "had", "has", "have", "haft", "havde", "har", "hade", "haft", "fått", "fået"}
 YEAR_AGO_LEAD = re.compile(r"^(?:the same (?:period|quarter|month) )?(?:last year|a year ago|a year earlier|sidste år|"
                            r"året før|i fjor|i fjol|förra året)\b\s*(?P<rest>.*)$", re.I)
 # KPIs for which less is better: "improved" is a fall.
@@ -207,6 +207,8 @@ def _change_ranking(parser: Parser, question: str, values: ValueIndex, cal: Cale
     if ago:  # "… vs last year this quarter": a year back, and the period now said after it
         said, rest = None, ago.group("rest")
     year = bool(lx.YEAR_ON_YEAR.search(text)) or ago is not None
+    if said:  # as the period parser spells it ("förra kvartalet": last quarter); none read: the one before
+        said = parser.parse(said, values, cal).period
     parsed = parser.parse(f"{text[:ref.start()]} {rest}" if ref else text, values, cal)
     if parsed.kind != "kpi" or not parsed.group_by or len(parsed.group_by) > 1:
         return None  # ("how much did revenue grow?" is revenue growth, a KPI of its own)
@@ -217,7 +219,7 @@ def _change_ranking(parser: Parser, question: str, values: ValueIndex, cal: Cale
                                              "forværret", "försämrat"}:
         rising = not rising  # a shorter sales cycle is the improvement
     told = cue | {m.group(0) for m in [lx.CHANGE_MOST.search(text.lower())]} | set(lx.TOP_WORDS)
-    parsed = replace(parsed, metric=metric, compare="previous", order=None, ranked=True, threshold=None,
+    parsed = replace(parsed, question=question, metric=metric, compare="previous", order=None, ranked=True, threshold=None,
                      unused=[w for w in parsed.unused if w.lower() not in told | CHANGE_FILLER])
     return ChangeRanking(parsed, None if year else said, 12 if year else None, rising)
 
@@ -476,6 +478,10 @@ def _comparison(parser: Parser, question: str, values: ValueIndex, cal: Calendar
                                everyone=people == "company", unused=[])
         # "… vs last year" after a side with the KPI's own period (quarter to date): that period a year back
         ago = SAME_AGO.match(text) or not sides[0].period and YEAR_AGO_WORDS.match(text.strip(" ?.!"))
+        if i and sides[0].metric and not sides[0].period and sides[i].period and not ago and not JUST_BEFORE.match(text) \
+                and not (sides[i].metric or sides[i].filters or sides[i].mine or sides[i].group_by or sides[i].unused):
+            # "teamets pipeline mod sidste kvartal": a period alone against the first side's own (its KPI's)
+            sides[0] = replace(sides[0], period=earlier(sides[0], cal, 0))
         if i and sides[0].metric and (ago or JUST_BEFORE.match(text)):
             sides[i] = replace(sides[i], period=earlier(sides[0], cal, 12 if ago else None),
                                unused=[])  # (its words all said the period)

@@ -374,14 +374,16 @@ NEW_PERSON = {"rep", "reps", "hire", "hires", "employee", "employees", "manager"
 CHANGE_UP = {"grew", "grown", "grow", "growing", "growth", "increased", "increase", "improved", "improve",
              "improvement", "rose", "risen", "climbed", "gained", "vokset", "voksede", "vækst", "steget", "steg",
              "forbedret", "forbedrede", "forbedring", "fremgang", "stigning", "växte", "vuxit", "växt", "tillväxt",
-             "ökat", "ökade", "ökning", "förbättrat", "förbättrade", "förbättring"}
+             "ökat", "ökade", "ökning", "förbättrat", "förbättrade", "förbättring", "fremgangen", "stigningen",
+             "væksten", "ökningen", "tillväxten", "förbättringen", "forbedringen"}
 CHANGE_DOWN = {"declined", "decline", "dropped", "drop", "fell", "fallen", "decreased", "decrease", "shrank",
                "shrunk", "worsened", "faldet", "faldt", "fald", "nedgang", "dykket", "forværret", "minskat",
-               "minskade", "minskning", "sjunkit", "sjönk", "tappat", "tappade", "nedgång", "försämrat"}
-CHANGE_MOST = re.compile(r"(?<![\w-])(?:most|mest|biggest|largest|største|största|højest|högst|fastest|hurtigst|"
+               "minskade", "minskning", "sjunkit", "sjönk", "tappat", "tappade", "nedgång", "försämrat",
+               "nedgangen", "tab", "tabet", "tapp", "tappet", "fallet", "minskningen", "nedgången"}
+CHANGE_MOST = re.compile(r"(?<![\w-])(?:most|mest|biggest|largest|største|størst|största|störst|højest|högst|fastest|hurtigst|"
                          r"snabbast|the least|mindst|minst)(?![\w-])")
 # "… vs last year", "… compared with Q2", "… i forhold til sidste år", "… jämfört med i fjol": the earlier period
-CHANGE_REF = re.compile(r"\s*,?\s*\b(?:vs\.?|versus|compared (?:with|to)|against|since|i forhold til|sammenlignet med|mod|"
+CHANGE_REF = re.compile(r"\s*,?\s*\b(?:vs\.?|versus|compared (?:with|to)|against|since|i forhold til|ift\.?|sammenlignet med|mod|"
                         r"siden|jämfört med|jämfört mot|mot|sedan)\s+(?P<ref>[^,?!]+?)\s*[?.!]*$", re.I)
 YEAR_ON_YEAR = re.compile(r"\b(?:yoy|y/y|year[- ]over[- ]year|year on year|år over år|år for år|år för år)\b", re.I)
 
@@ -589,7 +591,8 @@ PAST_TARGET = re.compile(r"\b(?P<cmp>under|below|over|above|beneath|ahead of|exc
 # inte vunnit några affärer": a breakdown's rows at 0, of a KPI that sums or counts.
 NOTHING = re.compile(
     r"(?<![\w-])(?:no|zero|without|uden|ingen|intet|nul|utan|inga|inget|noll|(?:with|has|have|had|med|har|hade)\s+0)"
-    r"(?![\w-])|(?:(?<![\w-])(?:not|never|ikke|aldrig|inte|ej)|\w*n't)\s+(?:\w+\s+){0,2}?(?:won|win|closed|close|booked|"
+    r"(?![\w-])|(?:(?<![\w-])(?:not|never|ikke|aldrig|inte|ej|(?:haven|hasn|hadn|didn|don|doesn|isn|aren|wasn|weren)t)|"
+    r"\w*n't)\s+(?:\w+\s+){0,2}?(?:won|win|closed|close|booked|"
     r"book|sold|sell|created|create|generated|vundet|lukket|solgt|booket|skabt|vunnit|stängt|sålt|bokat|skapat)"
     r"(?:\s+(?:any|anything|a|a single|one|nogen|noget|nogle|en|et|några|någon|något|ett|deals?|aftaler?|"
     r"affärer|affär))?(?![\w-])")

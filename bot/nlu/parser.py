@@ -232,7 +232,7 @@ class Parser:
                     toks[i].used = True
             if not deals:
                 self._other_subject(toks, out)
-            self._leftovers(toks, out)
+            self._leftovers(toks, out, values)
         # Names (matched, or capitalised words nobody knows) say nothing about the language:
         # "Freja Karlsson's pipeline" is English.
         words = [t for t in toks if not t.neutral and t.text not in out.unknown]
@@ -480,7 +480,8 @@ class Parser:
     def _on_target(toks: list[Token]) -> list[Token]:
         """The tokens of every phrase that asks how far a target is ("on track", "need to close … to hit quota")."""
         spans = [m.span() for m in lx.ON_TARGET.finditer(" ".join(t.word for t in toks))]
-        return [t for t in toks if any(a <= t.start < b for a, b in spans)]
+        # ("hur ligger jag till", "hvor langt er jeg fra": the asker is left to say whose)
+        return [t for t in toks if any(a <= t.start < b for a, b in spans) and t.word not in lx.MINE]
 
     def _counting(self, toks: list[Token], out: Parsed) -> None:
         """'How many deals did we win', 'hvor mange aftaler vandt vi', 'how much did we sell'."""
@@ -1005,10 +1006,11 @@ class Parser:
             if "owner" in out.filters and len(out.filters["owner"]) == 1 and i > 0 and toks[i - 1].used \
                     and toks[i - 1].word not in lx.OUR:
                 out.team_of = True  # ("Erik Hansen's team", "Eriks hold": the words before it named him)
-            elif "owner" not in out.filters:
+            elif "owner" not in out.filters and not (i > 0 and not toks[i - 1].used and toks[i - 1].word not in
+                                                     lx.OUR | lx.STOPWORDS):
                 out.mine = out.my_team = True
             else:
-                return
+                return  # ("Erik's team" with no Erik known, or two: asked about, never the asker's team)
             t.used = True
             if i > 0 and toks[i - 1].word in lx.OUR:
                 toks[i - 1].used = True
@@ -1131,8 +1133,16 @@ class Parser:
 
     # ------------------------------------------------------------ what is left
 
-    def _leftovers(self, toks: list[Token], out: Parsed) -> None:
+    def _leftovers(self, toks: list[Token], out: Parsed, values: ValueIndex) -> None:
+        """Names nobody knows (capitalised words), and a first name written in lower case that is
+        someone's ("jonas's pipeline"): asked about, never left out of a figure in silence."""
         for _i, t in enumerate(toks):
+            w = t.word
+            name = "" if t.used else next((n for n in (w, w[:-2] if w.endswith("'s") else "", w[:-1] if w.endswith("s")
+                                                        else "") if n and n in _first_names(values)), "")
+            if name and t.text[:1].islower() and name not in lx.STOPWORDS:
+                out.unknown.append(name.capitalize())
+                continue
             if t.used or not t.text[:1].isupper() or not t.word.isalpha():
                 continue
             if t.word in lx.STOPWORDS or t.word in self.base_vocab or t.text.isupper() and len(t.text) <= 3:
@@ -1210,6 +1220,14 @@ def _covered(toks: list[Token], span: tuple[int, int]) -> list[Token]:
 def _use_span(toks: list[Token], span: tuple[int, int]) -> None:
     for t in _covered(toks, span):
         t.used = True
+
+
+def _first_names(values: ValueIndex) -> frozenset[str]:
+    """The first words of the reps' names (made once per index)."""
+    if getattr(values, "first_names", None) is None:
+        values.first_names = frozenset(k.split()[0] for k, hits in values.exact.items()
+                                       if " " in k and any(d == "owner" for d, _ in hits))
+    return values.first_names
 
 
 def _adjacent(toks: list[Token], window: list[Token]) -> bool:

@@ -52,6 +52,7 @@ class ValueIndex:
     vocab: frozenset[str] | None = None  # the parser's spelling vocabulary with these words added
     max_words: int = 4
     accounts: "AccountNames | None" = None
+    first_names: frozenset[str] | None = None  # the first words of the reps' names (parser._first_names)
 
     def values_of(self, dim: str) -> list[str]:
         """Every value of a dimension (not reps' or accounts'), as stored: what a value left out

@@ -22,7 +22,7 @@ FRAME = ["{q}", "what was our {q}?", "hvad var {q}?", "vad var {q}?", "{q} pls",
          "show me {q}", "vis {q}", "visa {q}", "{q}??", "quick one: {q}", "list my deals {q}", "which deals {q}"]
 ANSWER_KEYS = {"question", "kind", "text", "lang", "metric", "unit", "currency", "value", "period", "filters",
                "group_by", "rows", "citations", "notes", "elapsed_ms", "unused", "engine"}
-KINDS = {"kpi", "deals", "compare", "playbook", "help", "clarify", "denied", "not_covered"}
+KINDS = {"kpi", "deals", "compare", "playbook", "help", "clarify", "denied", "not_covered", "people"}
 
 nonsense = st.text(alphabet="bcdfgjkqvwxz", min_size=6, max_size=9).filter(lambda w: not is_word(w))
 

@@ -67,3 +67,12 @@ def test_a_follow_up_of_a_word_or_two_keeps_the_conversations_language(demo_assi
     demo_assistant.ask("revenue by rep in DACH this year", conversation=convo, as_of=AS_OF)
     bottom = demo_assistant.ask("bottom 3", conversation=convo, as_of=AS_OF)
     assert bottom.lang == "en" and len(bottom.rows) == 3 and bottom.text.startswith("Revenue for region DACH")
+
+
+def test_who_has_least_after_a_breakdown(demo_assistant):
+    # "vem har minst?" after a breakdown by rep got a playbook quote ("Inte minst bland marknadschefer")
+    convo = Conversation()
+    every = demo_assistant.ask("vinstandel per säljare i år", conversation=convo, as_of=AS_OF)
+    least = demo_assistant.ask("vem har minst?", conversation=convo, as_of=AS_OF)
+    lowest = min((r for r in every.rows if r["value"] is not None), key=lambda r: r["value"])
+    assert least.kind == "kpi" and [r["owner"] for r in least.rows] == [lowest["owner"]] and not least.unused
