@@ -318,3 +318,9 @@ def test_two_named_teams_set_against_each_other(bot):
     answer = bot("Mona Manager's team vs Max Manager's team revenue last quarter", "erin@x.example")
     assert answer.kind == "compare" and [r["filters"] for r in answer.rows] == [{"team": "A"}, {"team": "B"}]
     assert [r["value"] for r in answer.rows] == [2340.0, 190.0] and [r["label"] for r in answer.rows] == ["A", "B"]
+
+
+def test_one_of_someones_reps_ranked(bot):
+    # "which of Elin's reps has the lowest attainment" gave Elin's own: "no value"
+    answer = bot("which of Mona Manager's reps has the lowest revenue last quarter", "erin@x.example")
+    assert answer.group_by == ["owner"] and [(r["owner"], r["value"]) for r in answer.rows] == [("r2", 0.0)], answer.text

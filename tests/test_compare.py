@@ -649,3 +649,14 @@ def test_a_figure_against_a_period_alone(world):
     answer = assistant.ask("did i improve my win rate vs last quarter", user=rep["rep_id"], as_of=AS_OF)
     mine = d[d["owner_id"] == rep["rep_id"]]
     check(answer, [win_rate(mine, "2026-10-01", "2026-11-20"), win_rate(mine, "2026-07-01", "2026-09-30")])
+
+
+def test_my_figure_against_the_team_average_per_rep(world):
+    # "my revenue vs the team average" set her against the team's total (−77% where she was +39%)
+    assistant, d, reps = world
+    rep = reps[(reps["role"] == "rep") & reps["team"].notna()].iloc[3]
+    answer = assistant.ask("my revenue vs the team average this quarter", user=rep["rep_id"], as_of=AS_OF)
+    sellers = reps[(reps["team"] == rep["team"]) & (reps["role"] == "rep") & reps["active"].astype(bool)]
+    team = revenue(d[d["team"] == rep["team"]], "2026-10-01", "2026-11-20")
+    check(answer, [revenue(d[d["owner_id"] == rep["rep_id"]], "2026-10-01", "2026-11-20"), team / len(sellers)])
+    assert f"average per rep ({len(sellers)})" in answer.rows[1]["label"]

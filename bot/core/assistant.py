@@ -33,7 +33,7 @@ from bot.metrics.context import Note
 from bot.metrics.deals import DealQuery
 from bot.metrics.engine import Engine, KpiResult
 from bot.metrics.periods import Calendar, Period, parse_period, shift_year
-from bot.metrics.plan import QueryPlan, Threshold, sized_by_deals
+from bot.metrics.plan import QueryPlan, Threshold, sized_by_deals, zero_fact
 from bot.nlu.compare import Comparison
 from bot.nlu.forms import question_form
 from bot.nlu.parser import Parsed, Parser
@@ -365,7 +365,7 @@ class Assistant:
             outcome = self._run_kpi(side, turns[-1], as_of)
             if isinstance(outcome, Answer):
                 return replace(outcome, question=comparison.question)
-            results.append(outcome[0])
+            results.append(self._per_rep(outcome[0]) if side.per_rep else outcome[0])
         lang = comparison.lang
         shared = set.intersection(*({(d, tuple(vs)) for d, vs in r.filters.items()} for r in results))
         labels = [self._side_label(replace(side, lang=lang), result, comparison.by, shared)
@@ -381,6 +381,21 @@ class Assistant:
             convo.remember(sides[0])
             convo.compared = comparison
         return answer
+
+    def _per_rep(self, result: KpiResult) -> KpiResult:
+        """'… vs the team average': a sum or count over a group, per active rep in it (a rate is the group's
+        own already); the label says so."""
+        reps = self.engine.store.tables.get("reps")
+        if result.value is None or reps is None or zero_fact(result.kpi, self.catalog) is None:
+            return result
+        keep = (reps["role"].astype("string") == "rep").fillna(False)
+        if "active" in reps.columns:
+            keep &= reps["active"].fillna(True).astype(bool)
+        for dim, column in (("team", "team"), ("owner", "rep_id"), ("region", "region")):
+            if dim in result.filters:
+                keep &= reps[column].astype("string").isin(result.filters[dim]).fillna(False)
+        n = int(keep.sum())
+        return replace(result, value=result.value / n, per_rep=n) if n else result
 
     def _side_label(self, side: Parsed, result: KpiResult, by: str, shared: set[tuple[str, tuple]]) -> str:
         """What sets a side apart: its period, or who and every filter value of its own ("your team (7
@@ -401,7 +416,8 @@ class Assistant:
         else:  # "pipeline NA vs UK" sets a region against a country: each side's own place
             who = next((names.get(d) or ", ".join(names.get(v, v) for v in result.filters[d])
                         for d in ("owner", "team") if d in mine), None)
-        return ", ".join(filter(None, [who, *own])) or t("everyone", lang)
+        label = ", ".join(filter(None, [who, *own])) or t("everyone", lang)
+        return t("per_rep_label", lang, label=label, n=number(result.per_rep, lang)) if result.per_rep else label
 
     # ------------------------------------------------------------ the playbook
 

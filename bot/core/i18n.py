@@ -185,6 +185,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "da": "{kpi}{scope} pr. {by}, {now} mod {before}, den største {way} først",
         "sv": "{kpi}{scope} per {by}, {now} mot {before}, den största {way} först",
     },
+    "per_rep_label": {"en": "{label}, average per rep ({n})", "da": "{label}, gennemsnit pr. sælger ({n})",
+                      "sv": "{label}, snitt per säljare ({n})"},
     "org_manager_mine": {"en": "Your manager is {people}.", "da": "Din chef er {people}.", "sv": "Din chef är {people}."},
     "org_manager_of": {"en": "{name}'s manager is {people}.", "da": "{name}s chef er {people}.",
                        "sv": "{name}s chef är {people}."},

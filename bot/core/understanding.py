@@ -31,7 +31,7 @@ from bot.core.followups import follow_up
 from bot.errors import PeriodError
 from bot.metrics.periods import Calendar, parse_period
 from bot.nlu.compare import (COMPARE_WITH, JUST_BEFORE, SAME_AGO, SAME_PERIOD_AGO, SAME_UNIT, YEAR_AGO_WORDS, Comparison,
-                             combine, people_side, split_sides)
+                             averaged, combine, people_side, split_sides)
 from bot.nlu.forms import question_form
 from bot.nlu import lexicon as lx
 from bot.nlu.lexicon import ON_TARGET
@@ -475,7 +475,7 @@ def _comparison(parser: Parser, question: str, values: ValueIndex, cal: Calendar
         people = people_side(text, {w.lower() for w in sides[i].used})  # "… vs the team average", "me vs …"
         if people and not sides[i].metric and not sides[i].filters:
             sides[i] = replace(sides[i], kind="kpi", mine=people in ("team", "self"), my_team=people == "team",
-                               everyone=people == "company", unused=[])
+                               everyone=people == "company", per_rep=people != "self" and averaged(text), unused=[])
         # "… vs last year" after a side with the KPI's own period (quarter to date): that period a year back
         ago = SAME_AGO.match(text) or not sides[0].period and YEAR_AGO_WORDS.match(text.strip(" ?.!"))
         if i and sides[0].metric and not sides[0].period and sides[i].period and not ago and not JUST_BEFORE.match(text) \

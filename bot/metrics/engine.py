@@ -46,6 +46,7 @@ class KpiResult:
     groups: int | None = None
     # Only deals over / under these amounts (QueryPlan): {"min": …, "max": …, "currency": the base}.
     deal_amount: dict[str, object] | None = None
+    per_rep: int | None = None  # the value is per rep of this many ("… vs the team average")
 
 
 class Engine:

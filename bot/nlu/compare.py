@@ -60,6 +60,15 @@ _COMPANY = {"company", "company's", "firm", "org", "organisation", "organization
             "företaget", "företagets", "bolaget", "alla", "säljare", "sellers", "salespeople"}
 
 
+AVERAGE_WORDS = {"average", "avg", "mean", "gennemsnit", "gennemsnittet", "snit", "snittet", "genomsnitt",
+                 "genomsnittet", "typical"}
+
+
+def averaged(text: str) -> bool:
+    """'… vs the team average': the group's figure per rep, not its total."""
+    return bool(AVERAGE_WORDS & set(re.findall(r"[\w']+", text.lower())))
+
+
 def people_side(text: str, read: set[str] = frozenset()) -> str | None:
     """'team', 'company' or 'self' ("me vs my team") when a side's words name only such a group or
     the asker, besides the words `read` for something else (its period)."""

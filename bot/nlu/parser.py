@@ -82,6 +82,7 @@ class Parsed:
     my_team: bool = False
     team_of: bool = False  # the team of the one owner named ("Erik Hansen's team pipeline")
     everyone: bool = False  # a comparison's side that is the whole company ("my win rate vs the company")
+    per_rep: bool = False  # a comparison's side that is a group's average per rep ("my revenue vs the team average")
     unknown: list[str] = field(default_factory=list)
     suggestions: list[str] = field(default_factory=list)
     other_subject: str | None = None  # a table whose things are asked about, which no KPI read covers
@@ -1001,6 +1002,15 @@ class Parser:
         if out.my_team or "team" in out.filters or "team" in out.group_by:
             return
         for i, t in enumerate(toks):
+            if t.word in lx.REP_WORDS and "owner" in out.filters and len(out.filters["owner"]) == 1 and i > 0 \
+                    and toks[i - 1].used and toks[i - 1].word not in lx.OUR and not out.group_by:
+                out.team_of = True  # "which of Elin's reps …": the reps of her team, one by one
+                out.group_by = ["owner"]
+                t.used = True
+                top = next((w for w in toks if not w.used and w.word in lx.TOP_WORDS), None)
+                if top is not None:  # "… has the lowest attainment": the one
+                    out.order, out.ranked, out.limit, top.used = lx.TOP_WORDS[top.word], True, 1, True
+                return
             if t.used or t.word not in lx.TEAM_CUES | lx.ORG_WORDS:
                 continue
             if "owner" in out.filters and len(out.filters["owner"]) == 1 and i > 0 and toks[i - 1].used \
