@@ -98,7 +98,7 @@ class People:
 
 Understanding = KpiQuestion | DealList | Comparison | Parts | PlaybookQuestion | Help | Clarify | ChangeRanking | People
 CHANGE_FILLER = {"the", "in", "i", "their", "his", "her", "its", "deres", "sin", "sit", "sine", "sina", "sitt", "sig",
-                 "sej", "themselves", "had", "has", "have", "haft", "havde", "har", "hade", "haft", "fått", "fået"}
+                 "sej", "themselves", "had", "has", "have", "haft", "havde", "har", "hade", "fått", "fået"}
 YEAR_AGO_LEAD = re.compile(r"^(?:the same (?:period|quarter|month) )?(?:last year|a year ago|a year earlier|sidste år|"
                            r"året før|i fjor|i fjol|förra året)\b\s*(?P<rest>.*)$", re.I)
 # KPIs for which less is better: "improved" is a fall.
@@ -167,9 +167,9 @@ CLAUSES = re.compile(r",\s*(?:and|og|och|but|men)\s+|[?;]\s+|\s+(?:and|og|och|,)
 def understand(parser: Parser, question: str, values: ValueIndex, cal: Calendar, convo: Conversation | None,
                earlier: Earlier, evidence: Evidence | None = None) -> Understanding:
     """`evidence` is the playbook's say; without a playbook every question is read for numbers."""
-    change = _change_ranking(parser, question, values, cal) or _people(parser, question, values, cal)
-    if change is not None:
-        return change
+    special = _change_ranking(parser, question, values, cal) or _people(parser, question, values, cal)
+    if special is not None:
+        return special
     comparison = _comparison(parser, question, values, cal, convo, earlier)
     if comparison is not None:  # sides that differ in a period, a value or a person: numbers (asked back for a KPI)
         return comparison
@@ -218,7 +218,7 @@ def _change_ranking(parser: Parser, question: str, values: ValueIndex, cal: Cale
                                              "forbedring", "förbättrat", "förbättrade", "förbättring", "worsened",
                                              "forværret", "försämrat"}:
         rising = not rising  # a shorter sales cycle is the improvement
-    told = cue | {m.group(0) for m in [lx.CHANGE_MOST.search(text.lower())]} | set(lx.TOP_WORDS)
+    told = cue | {lx.CHANGE_MOST.search(text.lower()).group(0)} | set(lx.TOP_WORDS)
     parsed = replace(parsed, question=question, metric=metric, compare="previous", order=None, ranked=True, threshold=None,
                      unused=[w for w in parsed.unused if w.lower() not in told | CHANGE_FILLER])
     return ChangeRanking(parsed, None if year else said, 12 if year else None, rising)

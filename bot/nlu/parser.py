@@ -364,8 +364,7 @@ class Parser:
                 continue
             for first in self.candidates(tok.word):
                 for phrase, kid, lang in self.by_first.get(first, ()):
-                    if phrase[-1] in lx.SALES_ADJECTIVE and i + len(phrase) < len(toks) \
-                            and toks[i + len(phrase)].word in lx.SALES_NOUNS:
+                    if _modifier(toks, i + len(phrase) - 1):
                         continue  # "sales reps", "sales enablement": a kind of rep or work, not revenue
                     window = toks[i:i + len(phrase)]
                     if len(window) == len(phrase) and not (free and any(t.used for t in window[1:])) \
@@ -533,8 +532,7 @@ class Parser:
                 if not t.used and t.word in lx.REP_WORDS:
                     t.used = True
             return
-        sold = [t for i, t in enumerate(toks) if not t.used and t.word in lx.SELL_WORDS
-                and not (t.word in lx.SALES_ADJECTIVE and i + 1 < len(toks) and toks[i + 1].word in lx.SALES_NOUNS)]
+        sold = [t for i, t in enumerate(toks) if not t.used and t.word in lx.SELL_WORDS and not _modifier(toks, i)]
         if sold:
             out.metric = "revenue"
             for t in sold:
@@ -1232,9 +1230,14 @@ def _use_span(toks: list[Token], span: tuple[int, int]) -> None:
         t.used = True
 
 
+def _modifier(toks: list[Token], i: int) -> bool:
+    """Is the word at i "sales" before rep, team, enablement and the like: what kind, not revenue?"""
+    return 0 <= i < len(toks) - 1 and toks[i].word in lx.SALES_ADJECTIVE and toks[i + 1].word in lx.SALES_NOUNS
+
+
 def _first_names(values: ValueIndex) -> frozenset[str]:
     """The first words of the reps' names (made once per index)."""
-    if getattr(values, "first_names", None) is None:
+    if values.first_names is None:
         values.first_names = frozenset(k.split()[0] for k, hits in values.exact.items()
                                        if " " in k and any(d == "owner" for d, _ in hits))
     return values.first_names
