@@ -218,6 +218,7 @@ class Parser:
                 self._metric(toks, out, evidence, commas, values)
                 self._created_pipeline(toks, out)
                 self._breakdown(toks, out)
+                self._rows_first(toks, out, head)
                 self._threshold(toks, out, head)
                 if out.metric == "quota_attainment" and out.group_by and not out.ranked \
                         and lx.BEHIND.search(" ".join(t.word for t in toks)):
@@ -730,6 +731,19 @@ class Parser:
 
     # ------------------------------------------------------------ breakdown
 
+    @staticmethod
+    def _rows_first(toks: list[Token], out: Parsed, question: str) -> None:
+        """'win rate by rep, lowest first', 'omsætning pr. region, laveste først': a breakdown's order, every
+        row kept (where 'the lowest' alone would rank one)."""
+        m = lx.ROWS_FIRST.search(question.lower())
+        if m is None or not out.group_by:
+            return
+        out.order, out.limit, out.ranked = ("asc" if m.group("key") in lx.ROWS_ASC else "desc"), None, False
+        for word in m.group(0).split():
+            t = next((t for t in toks if t.word == word), None)
+            if t is not None:
+                t.used = True
+
     def _breakdown(self, toks: list[Token], out: Parsed) -> None:
         free = [t for t in toks if not t.used]
         words = [t.word for t in free]
@@ -779,6 +793,9 @@ class Parser:
                         t.used = True
                 elif free[i].word in lx.WHO and not out.group_by:
                     self._who_most(free, i, out)
+        sup = next((t for t in free if not t.used and t.word in lx.TOP_WORDS), None)
+        if sup is not None and out.group_by and out.order is None:  # "lowest win rate by region": the lowest first
+            out.order, out.ranked, sup.used = lx.TOP_WORDS[sup.word], True, True
 
     def _threshold(self, toks: list[Token], out: Parsed, question: str) -> None:
         """'reps below 50% attainment', 'regions with pipeline over 1m', 'hvem ligger under 80 % af

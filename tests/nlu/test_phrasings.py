@@ -452,6 +452,12 @@ PHRASINGS = [
                                                                 threshold=("le", 0.0), unused=[])),
     ("which reps havent won any deals in the last 30 days", dict(metric="deals_won", group_by=["owner"],
                                                                  threshold=("le", 0.0), period=L30, unused=[])),
+    # ---- a breakdown's order said: every row kept
+    ("win rate by rep this year, lowest first", dict(metric="win_rate", group_by=["owner"], order="asc", limit=None,
+                                                     unused=[])),
+    ("omsætning pr. region i år, laveste først", dict(metric="revenue", group_by=["region"], order="asc", limit=None,
+                                                      lang="da", unused=[])),
+    ("lowest win rate by region this year", dict(metric="win_rate", group_by=["region"], order="asc", unused=[])),
     # ---- mixed languages
     ("Hvad var revenue last quarter?", dict(metric="revenue", period=LQ)),
     ("win rate i Norden last quarter", dict(metric="win_rate", period=LQ, filters={"region": "Nordics"})),
