@@ -35,6 +35,11 @@ def revenue(d: pd.DataFrame, a: str, b: str) -> float:
     return float(d.loc[d["is_won"] & between(d, "close_date", a, b), "eur"].sum())
 
 
+def a_rep(reps: pd.DataFrame) -> pd.Series:
+    """The rep the comparisons of one's own figures ask as: one in a team."""
+    return reps[(reps["role"] == "rep") & reps["team"].notna()].iloc[3]
+
+
 def win_rate(d: pd.DataFrame, a: str, b: str) -> float:
     closed = d[d["is_closed"] & between(d, "close_date", a, b)]
     return float(closed["is_won"].mean())
@@ -241,7 +246,7 @@ def test_two_kpis_set_against_each_other_are_two_questions(world):
 def test_my_figure_against_my_team_or_the_company(world, question, side):
     # each was one figure: the rep's own, with "team" or "company" named as not used
     assistant, d, reps = world
-    rep = reps[(reps["role"] == "rep") & reps["team"].notna()].iloc[3]
+    rep = a_rep(reps)
     answer = assistant.ask(question, user=rep["rep_id"], as_of=AS_OF)
     others = d[d["team"] == rep["team"]] if side == "team" else d
     check(answer, [win_rate(d[d["owner_id"] == rep["rep_id"]], "2026-10-01", "2026-11-20"),
@@ -253,27 +258,32 @@ def test_my_figure_against_my_team_or_the_company(world, question, side):
 def test_me_against_my_team(world):
     # "me vs my team win rate" gave the team's figure alone
     assistant, d, reps = world
-    rep = reps[(reps["role"] == "rep") & reps["team"].notna()].iloc[3]
+    rep = a_rep(reps)
     answer = assistant.ask("me vs my team win rate this quarter", user=rep["rep_id"], as_of=AS_OF)
     check(answer, [win_rate(d[d["owner_id"] == rep["rep_id"]], "2026-10-01", "2026-11-20"),
                    win_rate(d[d["team"] == rep["team"]], "2026-10-01", "2026-11-20")])
     assert answer.rows[0]["label"] == rep["name"]
 
 
-def test_a_figure_vs_last_year_is_its_own_period_a_year_back(world):
+@pytest.mark.parametrize("question,measure,before", [
     # "my revenue vs last year" gave this quarter to date alone: it is that, against the same days of 2025
+    ("my revenue vs last year", revenue, ("2025-10-01", "2025-11-20")),
+    # "did i improve my win rate vs last quarter" gave last quarter's alone
+    ("did i improve my win rate vs last quarter", win_rate, ("2026-07-01", "2026-09-30")),
+])
+def test_a_figure_against_an_earlier_period_alone(world, question, measure, before):
     assistant, d, reps = world
-    rep = reps[(reps["role"] == "rep") & reps["team"].notna()].iloc[3]
-    answer = assistant.ask("my revenue vs last year", user=rep["rep_id"], as_of=AS_OF)
+    rep = a_rep(reps)
+    answer = assistant.ask(question, user=rep["rep_id"], as_of=AS_OF)
     mine = d[d["owner_id"] == rep["rep_id"]]
-    check(answer, [revenue(mine, "2026-10-01", "2026-11-20"), revenue(mine, "2025-10-01", "2025-11-20")])
+    check(answer, [measure(mine, "2026-10-01", "2026-11-20"), measure(mine, *before)])
 
 
 def test_each_sides_own_values_are_in_its_label(world):
     # "SMB vs Mid-Market pipeline in my team" set the company's SMB against the team's Mid-Market,
     # labelled "SMB" and "your team"
     assistant, d, reps = world
-    rep = reps[(reps["role"] == "rep") & reps["team"].notna()].iloc[3]
+    rep = a_rep(reps)
     answer = assistant.ask("SMB vs Mid-Market revenue this year in my team", user=rep["rep_id"], as_of=AS_OF)
     team = d[d["team"] == rep["team"]]
     check(answer, [revenue(team[team["segment"] == s], "2026-01-01", "2026-11-20") for s in ("SMB", "Mid-Market")])
@@ -642,19 +652,10 @@ def test_a_rate_moved_against_the_whole_quarter_before_a_sum_against_as_many_day
     assert rates.rows[0]["region"] == best and rates.rows[0]["change"] == pytest.approx(moved[best]), rates.text
 
 
-def test_a_figure_against_a_period_alone(world):
-    # "did i improve my win rate vs last quarter" gave last quarter's alone
-    assistant, d, reps = world
-    rep = reps[(reps["role"] == "rep") & reps["team"].notna()].iloc[3]
-    answer = assistant.ask("did i improve my win rate vs last quarter", user=rep["rep_id"], as_of=AS_OF)
-    mine = d[d["owner_id"] == rep["rep_id"]]
-    check(answer, [win_rate(mine, "2026-10-01", "2026-11-20"), win_rate(mine, "2026-07-01", "2026-09-30")])
-
-
 def test_my_figure_against_the_team_average_per_rep(world):
     # "my revenue vs the team average" set her against the team's total (−77% where she was +39%)
     assistant, d, reps = world
-    rep = reps[(reps["role"] == "rep") & reps["team"].notna()].iloc[3]
+    rep = a_rep(reps)
     answer = assistant.ask("my revenue vs the team average this quarter", user=rep["rep_id"], as_of=AS_OF)
     sellers = reps[(reps["team"] == rep["team"]) & (reps["role"] == "rep") & reps["active"].astype(bool)]
     team = revenue(d[d["team"] == rep["team"]], "2026-10-01", "2026-11-20")

@@ -554,12 +554,17 @@ def test_a_list_narrowed_by_its_follow_ups(world):
     assert resorted.kind == "deals" and resorted.lang == "sv" and ids(resorted) == by_amount(expected)[:10]
 
 
+def after(assistant, first: str, then: str, user: str | None = None):
+    """The answer to `then`, asked after `first` in one conversation."""
+    convo = Conversation()
+    assistant.ask(first, user=user, as_of=AS_OF, conversation=convo)
+    return assistant.ask(then, user=user, as_of=AS_OF, conversation=convo)
+
+
 def test_a_list_narrowed_to_a_period(world):
     # "only the ones closing this month" after "open deals in DACH over 100k" got a playbook quote
     assistant, d, _ = world
-    convo = Conversation()
-    assistant.ask("open deals in DACH over 100k", as_of=AS_OF, conversation=convo)
-    narrowed = assistant.ask("only the ones closing this month", as_of=AS_OF, conversation=convo)
+    narrowed = after(assistant, "open deals in DACH over 100k", "only the ones closing this month")
     expected = d[~d["is_closed"] & (d["region"] == "DACH") & (d["eur"] > 100_000)
                  & _between(d, "close_date", "2026-11-01", "2026-11-30")]
     assert narrowed.kind == "deals" and narrowed.value == len(expected) > 0, narrowed.text
@@ -569,9 +574,7 @@ def test_a_list_narrowed_to_a_period(world):
 def test_the_top_deals_behind_a_count(world):
     # "top 5" after "open deals in DACH" (a count) got a playbook quote
     assistant, d, _ = world
-    convo = Conversation()
-    assistant.ask("how many open deals in DACH", as_of=AS_OF, conversation=convo)
-    top = assistant.ask("top 5", as_of=AS_OF, conversation=convo)
+    top = after(assistant, "how many open deals in DACH", "top 5")
     expected = d[~d["is_closed"] & (d["region"] == "DACH")]
     assert top.kind == "deals" and top.value == len(expected) and ids(top) == by_amount(expected)[:5], top.text
 

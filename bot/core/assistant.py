@@ -31,7 +31,7 @@ from bot.llm.narrate import Narrator
 from bot.llm.understand import ModelReader, Refused, unsure
 from bot.metrics.context import Note
 from bot.metrics.deals import DealQuery
-from bot.metrics.engine import Engine, KpiResult
+from bot.metrics.engine import Engine, KpiResult, active_reps
 from bot.metrics.periods import Calendar, Period, parse_period, shift_year
 from bot.metrics.plan import QueryPlan, Threshold, sized_by_deals, zero_fact
 from bot.nlu.compare import Comparison
@@ -385,16 +385,9 @@ class Assistant:
     def _per_rep(self, result: KpiResult) -> KpiResult:
         """'… vs the team average': a sum or count over a group, per active rep in it (a rate is the group's
         own already); the label says so."""
-        reps = self.engine.store.tables.get("reps")
-        if result.value is None or reps is None or zero_fact(result.kpi, self.catalog) is None:
+        if result.value is None or zero_fact(result.kpi, self.catalog) is None:
             return result
-        keep = (reps["role"].astype("string") == "rep").fillna(False)
-        if "active" in reps.columns:
-            keep &= reps["active"].fillna(True).astype(bool)
-        for dim, column in (("team", "team"), ("owner", "rep_id"), ("region", "region")):
-            if dim in result.filters:
-                keep &= reps[column].astype("string").isin(result.filters[dim]).fillna(False)
-        n = int(keep.sum())
+        n = len(active_reps(self.engine.store, result.filters, strict=False))
         return replace(result, value=result.value / n, per_rep=n) if n else result
 
     def _side_label(self, side: Parsed, result: KpiResult, by: str, shared: set[tuple[str, tuple]]) -> str:

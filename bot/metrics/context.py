@@ -106,9 +106,10 @@ class Ctx:
     def members(self, fact: str, dim: str) -> set[str]:
         """The values of a dimension among the fact's rows in scope and filters, in any period."""
         column = FACTS[fact][1][dim]
-        codes = np.unique(self.array(fact, column)[self.base_mask(fact)])
         labels = self.frame(fact)[column].cat.categories
-        return {str(labels[c]) for c in codes[codes >= 0]}
+        # counted, not sorted: a breakdown's hot path (a million codes at 1M deals); code -1 (none) is bin 0
+        seen = np.bincount(self.array(fact, column)[self.base_mask(fact)] + 1, minlength=len(labels) + 1)
+        return {str(labels[c - 1]) for c in np.flatnonzero(seen[1:]) + 1}
 
     def first_month(self, fact: str) -> int | None:
         """The fact's first month with data (a month number), where a breakdown by month may start."""

@@ -248,20 +248,8 @@ class Engine:
 
     @staticmethod
     def _sellers(ctx: Ctx) -> set[str]:
-        """The active reps of the reps table within scope and filters (a new hire owns no deals yet),
-        when every filter is one the reps table has; else none (who sells what product is in the deals)."""
-        reps = ctx.store.tables.get("reps")
-        columns = {"owner": "rep_id", "region": "region", "team": "team"}
-        if reps is None or "role" not in reps.columns or any(d not in columns for d in ctx.filters):
-            return set()
-        keep = (reps["role"].astype("string") == "rep").fillna(False).to_numpy(dtype=bool)
-        if "active" in reps.columns:
-            keep &= reps["active"].fillna(False).to_numpy(dtype=bool)
-        for dim, values in ctx.filters.items():
-            if columns[dim] not in reps.columns:
-                return set()
-            keep &= reps[columns[dim]].astype("string").isin(values).fillna(False).to_numpy(dtype=bool)
-        ids = {str(r) for r in reps["rep_id"][keep]}
+        """The active reps within scope and filters (a new hire owns no deals yet)."""
+        ids = active_reps(ctx.store, ctx.filters)
         return ids if ctx.scope is None else ids & ctx.scope
 
     @staticmethod
@@ -291,6 +279,29 @@ class Engine:
         end = period.end if period is not None else cal.as_of
         if latest < min(end, cal.as_of) - timedelta(days=1):
             ctx.note("latest_data", date=latest.isoformat())
+
+
+# The reps table's columns for the filters it can answer.
+REP_COLUMNS = {"owner": "rep_id", "region": "region", "team": "team"}
+
+
+def active_reps(store: MetricsStore, filters: dict[str, list[str]], strict: bool = True) -> set[str]:
+    """The active reps (role rep) of the reps table within filters on owner, region or team. A filter on
+    another dimension makes it none when `strict` (who sells what product is in the deals), else is
+    passed over (the team's reps, for its average per rep)."""
+    reps = store.tables.get("reps")
+    if reps is None or "role" not in reps.columns or strict and any(d not in REP_COLUMNS for d in filters):
+        return set()
+    keep = (reps["role"].astype("string") == "rep").fillna(False).to_numpy(dtype=bool)
+    if "active" in reps.columns:
+        keep &= reps["active"].fillna(True).to_numpy(dtype=bool)
+    for dim, values in filters.items():
+        column = REP_COLUMNS.get(dim)
+        if column is not None and column in reps.columns:
+            keep &= reps[column].astype("string").isin(values).fillna(False).to_numpy(dtype=bool)
+        elif strict:
+            return set()
+    return {str(r) for r in reps["rep_id"][keep]}
 
 
 def _clean(value: object) -> float | None:
