@@ -247,3 +247,14 @@ def _to_array(s: pd.Series) -> np.ndarray:
     if pd.api.types.is_integer_dtype(s) and not s.hasnans:
         return s.to_numpy(dtype=getattr(s.dtype, "numpy_dtype", s.dtype))  # (a nullable Int64 without gaps: int64)
     return s.to_numpy(dtype="float64", na_value=np.nan)
+
+
+def stage_probabilities(store: MetricsStore, catalog: Catalog, otherwise: float) -> np.ndarray:
+    """The catalog's default probability per stage code of the deals, and `otherwise` for stages it
+    does not name; the last entry, which code -1 (no stage) takes, is `otherwise` too."""
+    def make() -> np.ndarray:
+        defaults = {k.lower(): float(v) for k, v in catalog.setting("stage_probability", {}).items()}
+        stages = store.deals["stage"].cat.categories
+        return np.array([defaults.get(str(s).lower(), otherwise) for s in stages] + [otherwise])
+    return store.cached(("stage_probabilities", otherwise), make)
+

@@ -16,7 +16,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot.metrics.catalog import Catalog
-from bot.metrics.context import FACTS, Note, day_seconds, filter_mask, store_array
+from bot.metrics.context import FACTS, Note, day_seconds, filter_mask, stage_probabilities, store_array
 from bot.metrics.periods import NAMED_NO_YEAR, Calendar, Period, parse_period
 from bot.metrics.store import DAY, NO_DATE, MetricsStore
 
@@ -154,7 +154,7 @@ def risk_flags(store: MetricsStore, catalog: Catalog, pos: np.ndarray, as_of: da
         "overdue": has_close & (close < today),
         "stalled": _stalled(store, pos, as_of, stalled_days),
         "early_stage_closing": has_close & (close >= today) & (close < today + CLOSING_SOON_DAYS * DAY)
-        & (_stage_probability(store, catalog, pos) <= EARLY_STAGE),
+        & (_stage_default(store, catalog, pos) <= EARLY_STAGE),
         "missing_amount": np.isnan(amount),
         "missing_close_date": ~has_close,
     }
@@ -186,15 +186,10 @@ def _last_change(store: MetricsStore, as_of: date) -> np.ndarray:
     return last if last is not None else np.full(len(store.deals), NO_DATE, dtype=np.int64)
 
 
-def _stage_probability(store: MetricsStore, catalog: Catalog, pos: np.ndarray) -> np.ndarray:
-    """The stage default probability from the catalog of the deals at `pos` (NaN where the stage has
-    none): looked up by stage code for those deals, not kept for every deal (8 MB at 1M deals)."""
-    def make() -> np.ndarray:
-        defaults = {k.lower(): float(v) for k, v in catalog.setting("stage_probability", {}).items()}
-        return np.array([defaults.get(str(s).lower(), np.nan) for s in store.deals["stage"].cat.categories] + [np.nan])
-
-    per_code = store.cached("stage_default_probability_by_code", make)
-    return per_code[store_array(store, "opportunities", "stage")[pos]]  # code -1 (no stage) takes the trailing NaN
+def _stage_default(store: MetricsStore, catalog: Catalog, pos: np.ndarray) -> np.ndarray:
+    """The catalog's default probability of the deals' stages at `pos` (NaN where it names none):
+    looked up per stage code for those deals, not kept for every deal (8 MB at 1M deals)."""
+    return stage_probabilities(store, catalog, np.nan)[store_array(store, "opportunities", "stage")[pos]]
 
 
 # ---------------------------------------------------------------- order and rows
