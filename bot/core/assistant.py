@@ -279,9 +279,7 @@ class Assistant:
 
     def _kpi(self, parsed: Parsed, who: Identity, as_of: date | None, convo: Conversation | None) -> Answer:
         """One KPI question: plan, access, engine, words; audited."""
-        instead = self._teams_instead(parsed, who)
-        if instead:  # a manager's "how am I doing against quota?": their team's, as their digest has it
-            parsed = replace(parsed, my_team=True)
+        parsed, instead = self._teams_instead(parsed, who)  # a manager's "how am I doing against quota?"
         turn = Turn(who)
         outcome = self._run_kpi(parsed, turn, as_of)
         if isinstance(outcome, Answer):
@@ -296,7 +294,7 @@ class Assistant:
             self._audit(answer, turn)
             return answer
         if instead:
-            result.notes.insert(0, Note(instead))
+            result.notes.insert(0, instead)
         if grant.narrowed:  # a breakdown by rep limited to what the asker may see, and saying so
             result.notes.insert(0, _narrowed(grant))
         answer = kpi_answer(result, parsed.question, self.catalog, parsed.lang,
@@ -468,8 +466,7 @@ class Assistant:
     def _deal_list(self, parsed: Parsed, turn: Turn, as_of: date | None, convo: Conversation | None) -> Answer:
         """'my biggest deal closing this month': the deals themselves, within what the asker may see."""
         store, spec = self.engine.store, parsed.deal
-        instead = self._teams_instead(parsed, turn.who)  # a manager's "my deals" who owns none: the team's
-        parsed = replace(parsed, my_team=True) if instead else parsed
+        parsed, instead = self._teams_instead(parsed, turn.who)  # a manager's "my deals" who owns none
         try:
             base = self._in_base(spec.amount_currency, parsed.lang)
             query = DealQuery(filters=self._asker_filters(parsed, turn.who, store), status=spec.status,
@@ -503,7 +500,7 @@ class Assistant:
         if narrowed:
             result.notes.insert(0, Note("deals_your_scope", (("whose", narrowed),)))
         if instead:
-            result.notes.insert(0, Note(instead))
+            result.notes.insert(0, instead)
         answer = deals_answer(result, parsed.question, self.catalog, parsed.lang,
                               names=self._scope_names(parsed, result))
         self._say_converted(answer, spec.amount_currency, [spec.amount_min, spec.amount_max])
@@ -513,17 +510,32 @@ class Assistant:
             convo.remember(parsed, answer.rows)
         return answer
 
-    def _teams_instead(self, parsed: Parsed, who: Identity) -> str | None:
-        """A manager's "my …" that has nothing of their own is their team's, with the note saying so: "my
-        quota" with no target of their own (digest.md reads a manager's attainment so), "my pipeline" of one
-        who owns no deals, not "EUR 0"."""
-        if not parsed.mine or parsed.my_team or not who.reports or not (parsed.metric or parsed.kind == "deals"):
-            return None
+    def _teams_instead(self, parsed: Parsed, who: Identity) -> tuple[Parsed, Note | None]:
+        """A manager's figure that has nothing of their own is their team's, with a note saying so: "my
+        quota" with no target of their own (digest.md reads a manager's attainment so), "my pipeline" or
+        "Elin's pipeline" of a manager who owns no deals, not "EUR 0"."""
+        named = parsed.filters.get("owner", [])
+        if parsed.mine and not parsed.my_team:
+            person = who
+        elif not parsed.mine and not parsed.team_of and len(named) == 1:
+            person = identify(self.engine.store, named[0])
+        else:
+            return parsed, None
+        if not person.reports or not (parsed.metric or parsed.kind == "deals") or not self._owns_none(parsed, person):
+            return parsed, None
+        what = "quota" if parsed.metric in ("quota", "quota_attainment") else "deals"
+        if person is who:
+            return replace(parsed, my_team=True), Note(f"team_{what}")
+        return replace(parsed, team_of=True), Note(f"named_team_{what}", (("name", person.name),))
+
+    def _owns_none(self, parsed: Parsed, person: Identity) -> bool:
+        """Has the person no target of their own (for quota questions), or no deals (for the rest sized
+        by deals)?"""
         store = self.engine.store
         if parsed.metric in ("quota", "quota_attainment"):
-            return "team_quota" if who.rep_id not in store.values("targets", "rep_id") else None
+            return person.rep_id not in store.values("targets", "rep_id")
         deals = parsed.kind == "deals" or sized_by_deals(self.catalog.kpis[parsed.metric], self.catalog)
-        return "team_deals" if deals and who.rep_id not in store.values("opportunities", "owner_id") else None
+        return deals and person.rep_id not in store.values("opportunities", "owner_id")
 
     def _whole(self, result: KpiResult, plan: QueryPlan, as_of: date | None) -> None:
         """A breakdown by rep narrowed to the asker's rows keeps the overall figure of everyone it is

@@ -63,6 +63,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "da": "Du ejer ikke selv nogen aftaler: dette er dit teams.",
         "sv": "Du äger inga egna affärer: det här är ditt teams.",
     },
+    "named_team_quota": {
+        "en": "{name} has no quota of their own: this is {name}'s team's.",
+        "da": "{name} har ingen egen kvote: dette er {name}s teams.",
+        "sv": "{name} har ingen egen kvot: det här är {name}s teams.",
+    },
+    "named_team_deals": {
+        "en": "{name} owns no deals: this is {name}'s team's.",
+        "da": "{name} ejer ingen aftaler: dette er {name}s teams.",
+        "sv": "{name} äger inga affärer: det här är {name}s teams.",
+    },
     "partial_side": {
         "en": "{label} runs only to {end} ({gone} of {days} days), against whole periods.",
         "da": "{label} går kun til {end} ({gone} af {days} dage), mod hele perioder.",

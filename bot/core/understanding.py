@@ -294,7 +294,8 @@ def _status(parser: Parser, parsed: Parsed, values: ValueIndex, cal: Calendar) -
     filters and "my" the question names ("how is DACH doing this quarter", "how's my team doing")."""
     def own(p: Parsed) -> Parsed:
         return replace(p, question=parsed.question, lang=parsed.lang, period=parsed.period or p.period,
-                       filters={**p.filters, **parsed.filters}, mine=parsed.mine, my_team=parsed.my_team)
+                       filters={**p.filters, **parsed.filters}, mine=parsed.mine, my_team=parsed.my_team,
+                       team_of=parsed.team_of)
     scope = {*parsed.filters, *(["owner"] if parsed.mine or parsed.my_team else [])}
     headline = SNAPSHOT_PAST if _ended(parsed.period, cal) else SNAPSHOT
     parts = [classify(own(p)) for p in (parser.parse(q, values, cal) for q in headline[parsed.lang])

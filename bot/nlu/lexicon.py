@@ -346,7 +346,8 @@ EXCLUDING = {("excluding",), ("excl",), ("except",), ("not", "counting"), ("minu
              ("utanför",), ("inte", "i"), ("bortsett", "från")}
 
 # Words that introduce a team name ("team Nordics SMB", "holdet …").
-TEAM_CUES = {"team", "teamet", "hold", "holdet", "lag", "laget", "team's", "teams", "teamets", "holdets", "lagets"}
+TEAM_CUES = {"team", "teamet", "hold", "holdet", "lag", "laget", "team's", "teams", "teamets", "holdets", "lagets",
+             "holds", "lags"}
 # "sales" before these is what kind of rep, team or work it is, not the revenue KPI: "how do I coach my
 # sales reps?", "what is sales enablement?", "who is our sales manager?".
 SALES_ADJECTIVE = {"sales", "sale", "selling"}

@@ -226,6 +226,7 @@ class Parser:
             self._asker(toks, out, text)
             self._those(toks, out)
             self._filters(toks, out, values)
+            self._lead_named(toks, out, values)
             self._team_scope(toks, out)
             if not deals and out.metric is None and out.filters and self._deal_nouns(toks) and not out.group_by \
                     and not any(cue in text.lower() for cue in lx.COUNT_CUES):  # ("how many deals in …": which tense?)
@@ -1009,6 +1010,18 @@ class Parser:
                 nxt.used = True
         if not out.mine and lx.ENGLISH_I.search(low):
             out.mine = True
+
+    @staticmethod
+    def _lead_named(toks: list[Token], out: Parsed, values: ValueIndex) -> None:
+        """"Erik's team" where two reps are called Erik and one of them leads people: his (with no Erik who
+        leads, or two, it stays a name asked about)."""
+        if "owner" in out.filters:
+            return
+        for t, cue in zip(toks, toks[1:]):
+            name = t.word.removesuffix("'s").removesuffix("s") if t.word not in values.leads else t.word
+            if not t.used and cue.word in lx.TEAM_CUES and name in values.leads:
+                out.filters["owner"], t.used = [values.leads[name]], True
+                return
 
     @staticmethod
     def _team_scope(toks: list[Token], out: Parsed) -> None:

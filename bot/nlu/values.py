@@ -53,6 +53,8 @@ class ValueIndex:
     max_words: int = 4
     accounts: "AccountNames | None" = None
     first_names: frozenset[str] | None = None  # the first words of the reps' names (parser._first_names)
+    # A first name several reps share, of which one leads others: "Erik's team" is that one's
+    leads: dict[str, str] = field(default_factory=dict)
 
     def values_of(self, dim: str) -> list[str]:
         """Every value of a dimension (not reps' or accounts'), as stored: what a value left out
@@ -140,12 +142,16 @@ def _add_reps(idx: ValueIndex, reps: pd.DataFrame | None) -> None:
     # Lists and Counters: a pandas look-up per rep was most of the index's build.
     n_first, n_last = Counter(f for f in first if isinstance(f, str)), Counter(w for w in last if isinstance(w, str))
     names = names.tolist()
+    managers = set(reps["manager_id"].dropna().astype(str)) if "manager_id" in reps.columns else set()
+    leading = Counter(f for f, rep in zip(first, ids) if rep in managers)
     for name, rep, f, l_ in zip(names, ids, first, last):
         if not name:
             continue
         idx.add(name, "owner", rep)
         if n_first[f] == 1:
             idx.add(f, "owner", rep)
+        elif rep in managers and leading[f] == 1:
+            idx.leads[f] = rep
         if n_last[l_] == 1 and l_ != f:
             idx.add(l_, "owner", rep)
         idx.add(rep, "owner", rep)

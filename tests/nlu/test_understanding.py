@@ -170,3 +170,30 @@ def test_a_forward_kpi_for_a_past_named_period_says_how_to_ask_for_the_coming_on
     assert answer.period["end"] < "2026-11-20"
     assert any(coming in n for n in answer.notes), answer.notes
     assert not any("“" in n for n in ask("pipeline closing in March 2027").notes if "without a year" in n)
+
+
+def test_a_shared_first_name_before_team_is_the_one_of_them_who_leads(demo_assistant, ask):
+    # "Erik's team" where two reps are called Erik, one of them a manager: his team, not a question back
+    reps = demo_assistant.engine.store.tables["reps"]
+    first = reps["name"].str.split().str[0]
+    leaders = set(reps["manager_id"].dropna())
+    shared = first[first.duplicated(keep=False)].unique()
+    name = next(f for f in shared if sum(r in leaders for r in reps.loc[first == f, "rep_id"]) == 1)
+    full = reps.loc[(first == name) & reps["rep_id"].isin(leaders), "name"].item()
+    expected = ask(f"{full}'s team pipeline")
+    assert expected.kind == "kpi" and expected.filters.get("owner") != [full]
+    for question in (f"{name}'s team pipeline", f"hvad er {name}s holds pipeline?", f"{name}s teams pipeline"):
+        answer = ask(question)
+        assert (answer.kind, answer.filters, answer.value) == ("kpi", expected.filters, expected.value), question
+    assert ask(f"{name}'s pipeline").kind == "clarify"  # whose own: either of them
+
+
+def test_a_named_manager_who_owns_no_deals_gets_their_teams_figure(demo_assistant, ask):
+    reps = demo_assistant.engine.store.tables["reps"]
+    owners = set(demo_assistant.engine.store.deals["owner_id"].astype(str))
+    leaders = set(reps["manager_id"].dropna())
+    row = reps[reps["rep_id"].isin(leaders - owners) & (reps["role"] == "manager")].iloc[0]
+    team = ask(f"{row['name']}'s team pipeline")
+    answer = ask(f"{row['name']}'s pipeline")
+    assert (answer.filters, answer.value) == (team.filters, team.value) and answer.value > 0
+    assert any(f"{row['name']} owns no deals" in n for n in answer.notes), answer.notes
