@@ -20,7 +20,9 @@ Last, the bot itself: `ccobot serve` over HTTP, as a team runs it, against the f
 (tests/fakes/slack_api.py) on 127.0.0.1, restarted in the same home. It is timed from start to a
 200 from /readyz (store, warm-up, playbook, state, Slack token), then asked the two questions as
 signed direct messages from the demo's exec (each timed from the event to the answer Slack
-receives); its resident memory and peak are read from /proc after each answer.
+receives); its resident memory and peak are read from /proc after each answer. Then the same mix
+and "my stalled deals" as direct messages from the same three people: the served bot's memory once
+people ask all sorts of things.
 """
 
 from __future__ import annotations
@@ -46,6 +48,9 @@ from common import demo_store  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 FIRST = "win rate by region last quarter"
+STALLED = "my stalled deals"
+MIX_ASKERS = ("r-0000", "r-0003", "r-0010")  # an exec, a manager of managers, a rep
+MIX_ARGS = (str(HERE / "questions.txt"), ",".join(MIX_ASKERS), STALLED)
 SECOND = "pipeline Nordics vs DACH this quarter"
 
 BOT = r"""
@@ -71,9 +76,9 @@ rss_end = rss()
 # KPIs' cached arrays and the history (read on first use) add once people ask all sorts of things.
 asked = [q.strip() for q in open(sys.argv[4], encoding="utf-8") if q.strip()]
 for i, q in enumerate(asked):
-    assistant.ask(q, user=("r-0000", "r-0003", "r-0010")[i % 3])
+    assistant.ask(q, user=sys.argv[5].split(",")[i % 3])
 rss_mix = rss()
-stalled = assistant.ask("my stalled deals", user="r-0003")  # reads the history, on first use
+stalled = assistant.ask(sys.argv[6], user=sys.argv[5].split(",")[1])  # reads the history, on first use
 print(json.dumps({"import_s": imported, "load_s": loaded, "first_s": first, "second_s": second,
                   "rss_imports_mb": rss_imports, "rss_load_mb": rss_load, "rss_first_mb": rss_first,
                   "rss_end_mb": rss_end, "rss_mix_mb": rss_mix, "mix": len(asked), "rss_history_mb": rss(),
@@ -126,8 +131,9 @@ def serve(store: Path, env: dict) -> dict:
 
     from tests.fakes.slack_api import FakeSlack
 
-    reps = pd.read_parquet(store / "reps.parquet")
+    reps = pd.read_parquet(store / "reps.parquet").set_index("rep_id")
     asker = reps[reps["role"] == "exec"]["slack_user_id"].iloc[0]
+    mix_askers = [reps.loc[r, "slack_user_id"] for r in MIX_ASKERS]
     secret, port, fake = "bench-signing-secret", free_port(), FakeSlack()
     url = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in env.items() if not k.startswith(("SLACK_", "OPENAI_", "MICROSOFT_", "DATABASE_"))}
@@ -136,6 +142,28 @@ def serve(store: Path, env: dict) -> dict:
     # The fake's Block Kit check takes about a second on its first message (not the bot's time): warm it.
     WebClient(token="xoxb-bench", base_url=fake.api_url).chat_postMessage(
         channel="DWARM", text="warm", blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": "warm"}}])
+
+    def ask(question: str, user: str, channel: str) -> float:
+        """A signed direct message to the bot; the seconds from the event to the answer Slack receives."""
+        # Event ids and times of their own: the state database remembers the events it took.
+        ts, event = f"{time.time():.6f}", f"EvB{time.time_ns()}"
+        raw = json.dumps({"type": "event_callback", "team_id": "T1", "api_app_id": "A1", "event_id": event,
+                          "event_time": int(time.time()), "event": {
+                              "type": "message", "channel_type": "im", "channel": channel, "user": user,
+                              "text": question, "ts": ts, "event_ts": ts, "team": "T1"}})
+        stamp = str(int(time.time()))
+        request = urllib.request.Request(f"{url}/slack/events", data=raw.encode(), method="POST", headers={
+            "Content-Type": "application/json", "X-Slack-Request-Timestamp": stamp,
+            "X-Slack-Signature": SignatureVerifier(secret).generate_signature(timestamp=stamp, body=raw)})
+        t = time.perf_counter()
+        urllib.request.urlopen(request, timeout=10).close()
+        while not any((m.get("metadata") or {}).get("event_payload", {}).get("event_id") == event
+                      for m in fake.messages.get(channel, [])):
+            if time.perf_counter() - t > 60:
+                raise SystemExit(f"no answer to {question!r} within 60 s")
+            time.sleep(0.005)
+        return time.perf_counter() - t
+
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--data", str(store)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -146,32 +174,27 @@ def serve(store: Path, env: dict) -> dict:
             time.sleep(0.05)
         out = {"ready_s": time.perf_counter() - started, "rss_ready_mb": status(proc.pid, "VmRSS:")}
         for i, (key, question) in enumerate((("first", FIRST), ("second", SECOND))):
-            # Event ids and times of their own: the state database remembers the events it took.
-            channel, ts, event = f"DBENCH{i}", f"{time.time():.6f}", f"EvB{time.time_ns()}"
-            raw = json.dumps({"type": "event_callback", "team_id": "T1", "api_app_id": "A1", "event_id": event,
-                              "event_time": int(time.time()), "event": {
-                                  "type": "message", "channel_type": "im", "channel": channel, "user": asker,
-                                  "text": question, "ts": ts, "event_ts": ts, "team": "T1"}})
-            stamp = str(int(time.time()))
-            request = urllib.request.Request(f"{url}/slack/events", data=raw.encode(), method="POST", headers={
-                "Content-Type": "application/json", "X-Slack-Request-Timestamp": stamp,
-                "X-Slack-Signature": SignatureVerifier(secret).generate_signature(timestamp=stamp, body=raw)})
-            t = time.perf_counter()
-            urllib.request.urlopen(request, timeout=10).close()
-            while not any((m.get("metadata") or {}).get("event_payload", {}).get("event_id") == event
-                          for m in fake.messages.get(channel, [])):
-                if time.perf_counter() - t > 60:
-                    raise SystemExit(f"no answer to {question!r} within 60 s")
-                time.sleep(0.005)
-            out[f"{key}_s"], out[f"rss_{key}_mb"] = time.perf_counter() - t, status(proc.pid, "VmRSS:")
+            out[f"{key}_s"] = ask(question, asker, f"DBENCH{i}")
+            out[f"rss_{key}_mb"] = status(proc.pid, "VmRSS:")
         time.sleep(2)  # what the answers left running (the outbox, the audit) settles
-        out |= {"rss_end_mb": status(proc.pid, "VmRSS:"), "peak_mb": status(proc.pid, "VmHWM:"),
+        out |= {"rss_end_mb": status(proc.pid, "VmRSS:"), "peak_end_mb": status(proc.pid, "VmHWM:"),
                 "file_end_mb": status(proc.pid, "RssFile:")}
+        # Then the in-process run's mix, as the same three people, each in a direct message of their own.
+        times = [ask(q, mix_askers[i % 3], f"DMIX{i % 3}") for i, q in enumerate(mixed_questions())]
+        out |= {"mix_s": statistics.median(times), "rss_mix_mb": status(proc.pid, "VmRSS:")}
+        ask(STALLED, mix_askers[1], "DMIX1")
+        time.sleep(2)
+        out |= {"rss_history_mb": status(proc.pid, "VmRSS:"), "peak_mb": status(proc.pid, "VmHWM:"),
+                "mix": len(times)}
         return out
     finally:
         proc.terminate()
         proc.wait(30)
         fake.close()
+
+
+def mixed_questions() -> list[str]:
+    return [q.strip() for q in open(HERE / "questions.txt", encoding="utf-8") if q.strip()]
 
 
 def run(script: str, *args: str, env: dict) -> dict:
@@ -192,15 +215,15 @@ def main() -> None:
         # through common) switches for the bot's processes.
         bare = {k: v for k, v in env.items() if k != "ARROW_DEFAULT_MEMORY_POOL"} | (
             {"ARROW_DEFAULT_MEMORY_POOL": OPERATOR_POOL} if OPERATOR_POOL else {})
-        first_start = run(BOT, str(store), FIRST, SECOND, str(HERE / "questions.txt"), env=env)
+        first_start = run(BOT, str(store), FIRST, SECOND, *MIX_ARGS, env=env)
         for _ in range(args.runs):
             floors.append(run(FLOOR, str(store), env=bare))
-            restarts.append(run(BOT, str(store), FIRST, SECOND, str(HERE / "questions.txt"), env=env))
+            restarts.append(run(BOT, str(store), FIRST, SECOND, *MIX_ARGS, env=env))
         served = [serve(store, env) for _ in range(args.runs)]
     with tempfile.TemporaryDirectory() as home, tempfile.TemporaryDirectory() as seed:
         env = {**env, "CCOBOT_HOME": home, "CCOBOT_CACHE_SEED": seed}
         subprocess.run([sys.executable, "-m", "bot.cli", "cache-seed", seed], env=env, check=True, capture_output=True)
-        seeded = run(BOT, str(store), FIRST, SECOND, str(HERE / "questions.txt"), env=env)
+        seeded = run(BOT, str(store), FIRST, SECOND, *MIX_ARGS, env=env)
     med = lambda rows, key: statistics.median(r[key] for r in rows)  # noqa: E731
     print(f"{args.deals:,} deals; first start, then the median of {args.runs} restarts (fresh processes):")
     print(f"  floor, bare pandas: imports RSS {med(floors, 'rss_imports_mb'):.0f} MB; read of the Parquet files the bot "
@@ -221,7 +244,10 @@ def main() -> None:
     print(f"    event to answer: first '{FIRST}' {med(served, 'first_s'):.2f} s, RSS {med(served, 'rss_first_mb'):.0f} MB; "
           f"second {med(served, 'second_s'):.3f} s")
     print(f"    after the answers: RSS {med(served, 'rss_end_mb'):.0f} MB (of it {med(served, 'file_end_mb'):.0f} MB "
-          f"mapped files: libraries' code, the language identifier's tables), peak {med(served, 'peak_mb'):.0f} MB")
+          f"mapped files: libraries' code, the language identifier's tables), peak {med(served, 'peak_end_mb'):.0f} MB")
+    print(f"    after {served[0]['mix']} more questions (the same mix, as direct messages; median "
+          f"{med(served, 'mix_s') * 1000:.0f} ms from event to answer): RSS {med(served, 'rss_mix_mb'):.0f} MB; "
+          f"after '{STALLED}': {med(served, 'rss_history_mb'):.0f} MB, peak {med(served, 'peak_mb'):.0f} MB")
 
 
 if __name__ == "__main__":
