@@ -266,6 +266,8 @@ HELP = re.compile(r"^\s*(?:help|hjælp|hjälp|\?|what can you do|what do you kno
 FOLLOW_UP = re.compile(r"^\s*(?:and|og|och|what about|how about|hvad med|hvad så med|hur är det med|hur blir det med|"
                        r"vad sägs om|same for|samme for|samma för|also|også|också|now|nu)\b|"
                        r"\b(?:instead|i stedet|istället|i stället)\b|"
+                       # "no, I meant revenue", "nej, jeg mente omsætning", "nej, jag menade intäkter": a correction
+                       r"^\W*(?:no|nej|nope)?\W*(?:i meant|i mean|jeg mente|jeg mener|jag menade|jag menar)\b|"
                        # "what's the win rate then?", "hvad er win raten så?", "vad är win raten då?"
                        r"\b(?:then|så|då)\s*[?.!]*$")
 
@@ -286,6 +288,7 @@ gerne lige bare også alle alt nogen noget hver samlet samlede i alt se vis vise
 vad hur vem vilken vilket vilka är var vara varit har hade en ett den det de där som och eller men i på av till från
 med för om vid hos under över efter före vår våra vårt vi jag du din ditt dina mig oss man kan kunde vill ska måste
 gärna bara också alla allt någon något varje totalt sammanlagt visa ge berätta siffror nu aktuella
+meant mente menade nope
 """.split())
 
 # Aliases for common store values ("Norden" → Nordics). Used only where the store has the value.
@@ -306,7 +309,7 @@ VALUE_ALIASES = {
     "expansion": ["expansion", "expansions", "upsell", "upsells", "cross-sell", "mersalg", "merförsäljning"],
     "renewal": ["renewal", "renewals", "fornyelse", "fornyelser", "förnyelse", "förnyelser", "förlängningar"],
     "new": ["new business", "new logo", "new-business", "nysalg", "nyförsäljning", "new deals", "nye aftaler",
-            "nya affärer"],
+            "nya affärer", "nye kunder", "nya kunder", "nye logoer", "nya logotyper"],
     "inbound": ["inbound", "indgående", "inkommande"],
     "outbound": ["outbound", "udgående", "utgående"],
     "partner": ["partner", "partners", "partner sourced", "partner-sourced", "partnere", "partnerkanal"],
@@ -401,6 +404,9 @@ MEMBERS = re.compile(r"\b(?:on|in|på|i)\b[^?]*\b(?:team|teamet|hold|holdet|lag|
                      r"\bhvem arbejder (?:i|på|for)\b|\bvem jobbar (?:i|på|för)\b", re.I)
 
 # A manager's whole organisation ("my org", "min organisation"): everyone below them, as "my team".
+# Reps said in the plural ("who are our best reps"; Swedish "säljare" is either)
+REPS_PLURAL = {"reps", "sellers", "salespeople", "people", "representatives", "performers", "sælgere", "sælgerne",
+               "säljarna", "medarbejdere", "medarbetarna"}
 ORG_WORDS = {"org", "orgs", "organisation", "organization", "organisationen", "organizations", "afdeling",
              "afdelingen", "avdelning", "avdelningen"}
 OUR = {"our", "vores", "vår", "vårt", "våra", "the", "den", "det"}
@@ -440,7 +446,8 @@ UPCOMING = {"next", "upcoming", "soonest", "næste", "kommende", "nästa", "komm
 CREATE_VERBS = {"create", "created", "creating", "add", "added", "adding", "generate", "generated", "generating",
                 "build", "built", "source", "sourced", "skabe", "skabt", "skabte", "oprette", "oprettet", "oprettede",
                 "tilføje", "tilføjet", "tilføjede", "generere", "genereret", "genererede", "skapa", "skapat", "skapade",
-                "tillagt", "generera", "genererat", "genererade", "byggt", "byggde"}
+                "tillagt", "generera", "genererat", "genererade", "byggt", "byggde", "skapades", "skapats", "skabtes",
+                "oprettedes", "genererades", "tillades", "lagts", "lades"}
 # "what did we close yesterday", "hvad lukkede vi i går", "vad stängde vi igår": the deals won, as a list
 # "what's closing this week", "hvad lukker i denne måned", "vad stänger nästa vecka": the open deals closing then.
 WHAT_CLOSING = re.compile(r"^(?:what|which|hvad|hvilke|vad|vilka)(?:'s|s| is| are| er| är)?\s+(?:closing|closes|due|"

@@ -940,12 +940,21 @@ class Parser:
         out.group_by, out.order, out.ranked, out.limit = ["owner"], lx.TOP_WORDS[sup[0].word], True, 1
         for t in (free[i], sup[0]):
             t.used = True
-        k = free.index(sup[0]) + 1
+        k = free.index(sup[0])
+        after = free[k + 1] if k + 1 < len(free) else None
+        # "who are the top 5 reps", "hvem er de 5 bedste sælgere": as many as said
+        count = next((t for t in (free[k - 1], after)
+                      if t is not None and not t.used and t.word.isdigit() and 0 < int(t.word) <= 1000), None)
+        k += 2 if count is not None and count is after else 1
         while k < len(free) and free[k].word in lx.PERFORMING:  # "who is our best performing rep"
             k += 1
         dim, words = self._dimension(free, k)
         for t in words if dim == "owner" else []:  # "hvem er vores bedste sælger": the reps, said again
             t.used = True
+        if count is not None:
+            out.limit, count.used = int(count.word), True
+        elif dim == "owner" and words and words[-1].word in lx.REPS_PLURAL:  # "who are our best reps": a few
+            out.limit = 5
 
     def _and_dimension(self, free: list[Token], j: int, out: Parsed) -> None:
         """'by region and segment', 'pr. region og segment'."""
