@@ -21,7 +21,7 @@ from bot.access import (Denied, Grant, Identity, authorise, authorise_deals, dir
                         org_rows, team_people, team_scope)
 from bot.core.answer import Answer, change_answer, compare_answer, deals_answer, kpi_answer, with_parts
 from bot.core.conversation import Conversation
-from bot.core.understanding import (SNAPSHOT, ChangeRanking, Clarify, DealList, Help, Parts, People,
+from bot.core.understanding import (NUMBER_KINDS, SNAPSHOT, ChangeRanking, Clarify, DealList, Help, KpiQuestion, Parts, People,
                                      PlaybookQuestion, Understanding, understand)
 from bot.core.fmt import kpi_name, note_text, period_words, scope_words
 from bot.core.i18n import EXAMPLES, country_name, dimension_word, join_and, join_or, money, number, period_label, t
@@ -74,6 +74,10 @@ class Turn:
     plan: QueryPlan | DealQuery | None = None
     granted: bool = False  # access allowed the question
     scope: frozenset[str] | None = None  # the owners it was computed over (None: everyone)
+
+
+# The words that ask for a forecast, which the weighted pipeline answers (bot/metrics/catalog.yml)
+FORECAST_WORDS = {"forecast", "prognose", "prognos", "projected", "expected", "forventet", "förväntade"}
 
 
 class Assistant:
@@ -152,12 +156,16 @@ class Assistant:
         reading = understand(self.parser, question, values, cal, convo, self._earlier, evidence)
         try:
             if self.reader is not None and unsure(reading, evidence):
-                return self._model_reading(reading, user, as_of, convo, cal, stream)
-            return self._answer(reading, user, as_of, convo, stream)
+                answer = self._model_reading(reading, user, as_of, convo, cal, stream)
+            else:
+                answer = self._answer(reading, user, as_of, convo, stream)
         except WarehouseTimeout as exc:  # no figure rather than a partial one
             lang = reading.parsed.lang
-            return Answer(question=question, kind="error", lang=lang,
-                          text=t("warehouse_timeout", lang, seconds=number(exc.seconds, lang)))
+            answer = Answer(question=question, kind="error", lang=lang,
+                            text=t("warehouse_timeout", lang, seconds=number(exc.seconds, lang)))
+        if convo is not None:  # (a figure beside a playbook part counts as a figure: "what is NRR?")
+            convo.answered = next((p.kind for p in [answer, *answer.parts] if p.kind in NUMBER_KINDS), answer.kind)
+        return answer
 
     def _model_reading(self, offline: Understanding, user: str | None, as_of: date | None,
                        convo: Conversation | None, cal: Calendar, stream: Stream | None) -> Answer:
@@ -181,8 +189,10 @@ class Assistant:
         """One understanding to its handler (or handlers, one per part)."""
         if isinstance(reading, Parts):  # in the question's order: "pipeline and win rate", "which KPIs …, and ours?"
             if len(reading.parts) == 1:
-                return self._part(reading.parts[0], user, as_of, None, stream)
+                return self._part(reading.parts[0], user, as_of, convo, stream)
             parts = [self._part(part, user, as_of, None) for part in reading.parts]
+            if convo is not None:
+                convo.remember_parts([p.parsed for p in reading.parts if isinstance(p, KpiQuestion)])
             # the playbook not covering what a figure is asked beside: the figure leads, the note follows
             return with_parts(sorted(parts, key=lambda a: a.kind == "not_covered"))
         return self._part(reading, user, as_of, convo, stream)
@@ -303,6 +313,7 @@ class Assistant:
             [parsed.threshold[1]] if parsed.threshold and result.kpi.unit == "currency" else []))
         answer.followups = self._followups(parsed, result)
         answer.plan = grant.plan
+        self._say_booked(answer, parsed, result, grant, as_of)
         say_unused(answer, parsed.unused)
         if parsed.truncated:
             answer.notes.append(t("truncated", parsed.lang, n=MAX_CHARS))
@@ -536,6 +547,19 @@ class Assistant:
             return person.rep_id not in store.values("targets", "rep_id")
         deals = parsed.kind == "deals" or sized_by_deals(self.catalog.kpis[parsed.metric], self.catalog)
         return deals and person.rep_id not in store.values("opportunities", "owner_id")
+
+    def _say_booked(self, answer: Answer, parsed: Parsed, result: KpiResult, grant: Grant, as_of: date | None) -> None:
+        """"What's the forecast for Q4?" reads the weighted pipeline, which leaves out what the period has
+        already booked: the answer says so, with the revenue won in it so far and the two together."""
+        period = result.period
+        if result.kpi.id != "weighted_pipeline" or result.group_by or result.value is None or period is None \
+                or not FORECAST_WORDS & set(parsed.used) or period.start > (as_of or result.as_of or period.start):
+            return
+        booked = self.engine.run(grant.plan.model_copy(update={"metric": "revenue"}), as_of=as_of, scope=grant.scope)
+        if booked.value:
+            cur, lang = self.engine.store.base_currency, parsed.lang
+            answer.notes.append(t("forecast_booked", lang, booked=money(booked.value, cur, lang),
+                                  total=money(booked.value + result.value, cur, lang)))
 
     def _whole(self, result: KpiResult, plan: QueryPlan, as_of: date | None) -> None:
         """A breakdown by rep narrowed to the asker's rows keeps the overall figure of everyone it is

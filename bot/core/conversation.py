@@ -16,6 +16,9 @@ class Conversation:
     last: Parsed | None = None
     groups: tuple[str, list[str]] | None = None  # the dimension and values the last answer listed
     compared: object | None = None  # the last answer's Comparison, when it was one ("and last quarter?" keeps its sides)
+    # The KPI questions of the last answer when it had several ("how is DACH doing?": "og Norden?" asks them all again)
+    parts: list[Parsed] | None = None
+    answered: str | None = None  # the kind of the last answer (kpi, playbook, clarify …)
 
     def merge(self, parsed: Parsed) -> Parsed:
         prev = self.last
@@ -75,12 +78,28 @@ class Conversation:
                        period_error=parsed.period_error, mine=parsed.mine or prev.mine and not named,
                        my_team=parsed.my_team or prev.my_team and not named, unknown=parsed.unknown, follow_up=True)
 
+    def remember_parts(self, parts: list[Parsed]) -> None:
+        """Keep the KPI questions of an answer in parts; the last of them is the one a follow-up with a KPI
+        of its own or a list of deals continues ("what is NRR?" then "and last quarter?")."""
+        if parts:
+            compared = self.compared  # ("and by region?" after "this quarter vs last": each side, still compared)
+            self.remember(parts[-1])
+            self.parts, self.compared = parts if len(parts) > 1 else None, compared
+
     def remember(self, parsed: Parsed, rows: list[dict] | None = None) -> None:
         """Keep the question, and the groups its answer listed (for "for those")."""
-        self.compared = None
+        self.compared = self.parts = None
         if (parsed.kind == "kpi" and parsed.metric) or parsed.kind == "deals":
             self.last = parsed
             dims = parsed.group_by if parsed.kind == "kpi" else ["owner"]
             keys = [r.get(dims[0] if parsed.kind == "kpi" else "owner_id") for r in rows or []] if len(dims) == 1 else []
             self.groups = (dims[0], [k for k in dict.fromkeys(keys) if k]) if keys and dims[0] not in ("month", "quarter") \
                 else None
+
+    def focus(self, dims: tuple[str, ...]) -> tuple[str, list[str]] | None:
+        """Who or what the last answer was about, of these dimensions, for "his", "their", "that team":
+        the groups it listed (the one a ranking picked), else what it was filtered to."""
+        if self.groups is not None and self.groups[0] in dims and self.groups[1]:
+            return self.groups
+        filters = self.last.filters if self.last is not None else {}
+        return next(((d, list(filters[d])) for d in dims if filters.get(d)), None)

@@ -90,7 +90,8 @@ def follow_up(parser: Parser, parsed: Parsed, question: str, convo: Conversation
         ranked = _past_line(parser, prev, parsed, question, lang, values, cal) or _ranked(prev, parsed, lang)
         if ranked is not None:
             return ranked
-    if prev.kind == "kpi" and prev.metric in BEHIND and not prev.group_by and not (parsed.filters or parsed.period):
+    if prev.kind == "kpi" and prev.metric in BEHIND and not (prev.group_by or parsed.group_by or parsed.filters
+                                                             or parsed.period):
         ranked = _ranked(prev, parsed, lang)  # "top 5" after "open deals in DACH": its five biggest deals
         if ranked is not None:
             spec = DealSpec(order_by="amount", desc=ranked.order == "desc", limit=ranked.limit)

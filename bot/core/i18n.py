@@ -63,6 +63,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "da": "Du ejer ikke selv nogen aftaler: dette er dit teams.",
         "sv": "Du äger inga egna affärer: det här är ditt teams.",
     },
+    "forecast_booked": {
+        "en": "This forecast is the open deals closing in the period, weighted by probability; it leaves out the "
+              "{booked} already won in the period (with it: {total}).",
+        "da": "Prognosen er de åbne aftaler, der lukker i perioden, vægtet med sandsynlighed; den udelader de "
+              "{booked}, der allerede er vundet i perioden (med dem: {total}).",
+        "sv": "Prognosen är de öppna affärer som stängs under perioden, viktade med sannolikhet; den utelämnar de "
+              "{booked} som redan vunnits under perioden (med dem: {total}).",
+    },
     "named_team_quota": {
         "en": "{name} has no quota of their own: this is {name}'s team's.",
         "da": "{name} har ingen egen kvote: dette er {name}s teams.",

@@ -164,9 +164,39 @@ CLAUSES = re.compile(r",\s*(?:and|og|och|but|men)\s+|[?;]\s+|\s+(?:and|og|och|,)
                      r"why|hvad|hvordan|hvilke|hvem|hvorfor|vad|hur|vilka|vem|varför)\b)", re.I)
 
 
+# Words that point at whom or what the last answer was about, and the dimensions they can mean
+PERSON, PLACE = ("owner",), ("region", "country", "segment", "team")
+POINTERS = {"his": PERSON, "her": PERSON, "hers": PERSON, "hans": PERSON, "hendes": PERSON, "hennes": PERSON,
+            "their": ("owner", "team", *PLACE), "deres": ("owner", "team", *PLACE), "deras": ("owner", "team", *PLACE),
+            "there": PLACE}
+THAT_DIMS = {"team": "team", "team's": "team", "teamet": "team", "teamets": "team", "hold": "team", "holdet": "team",
+             "holdets": "team", "lag": "team", "laget": "team", "lagets": "team", "region": "region",
+             "region's": "region", "regionen": "region", "regionens": "region", "segment": "segment",
+             "segmentet": "segment", "country": "country", "land": "country", "landet": "country", "rep": "owner",
+             "rep's": "owner", "sælger": "owner", "sælgeren": "owner", "säljare": "owner", "säljaren": "owner"}
+THAT_ONE = re.compile(r"\b(that|this|the same|det|dette|den|denne|samme|detta|denna|samma)\s+(" +
+                      "|".join(re.escape(w) for w in THAT_DIMS) + r")(?![\w'])", re.I)
+# The answers a follow-up's "that" or "ours" points back at: a figure, of its own or in parts.
+NUMBER_KINDS = {"kpi", "compare"}
+ABOUT_LAST = {
+    "en": (re.compile(r"^\W*(?:and\s+)?(?:(?P<meaning>what does (?:that|this|it) mean|what(?:'s| is) (?:that|this)|"
+                      r"meaning\?)|(?:what(?:'s| is|s) ours|what about ours|how about ours|ours))\W*$", re.I),
+           {"meaning": "what does {name} mean?", "ours": "what is our {name}?"}),
+    "da": (re.compile(r"^\W*(?:og\s+)?(?:(?P<meaning>hvad betyder (?:det|dét|dette)|hvad er (?:det|dét))|"
+                      r"(?:hvad er vores|hvad med vores|vores))\W*$", re.I),
+           {"meaning": "hvad betyder {name}?", "ours": "hvad er vores {name}?"}),
+    "sv": (re.compile(r"^\W*(?:och\s+)?(?:(?P<meaning>vad betyder (?:det|detta)|vad är (?:det|detta))|"
+                      r"(?:vad är vår|vad är vårt|vad är våra|hur ser vår ut|vår|vårt|våra))\W*$", re.I),
+           {"meaning": "vad betyder {name}?", "ours": "vad är vår {name}?"}),
+}
+
+
 def understand(parser: Parser, question: str, values: ValueIndex, cal: Calendar, convo: Conversation | None,
                earlier: Earlier, evidence: Evidence | None = None) -> Understanding:
     """`evidence` is the playbook's say; without a playbook every question is read for numbers."""
+    about = _about_last(parser, question, convo)
+    if about is not None:  # "what does that mean?", "and ours?": asked of the last answer's KPI, by its name
+        return understand(parser, about, values, cal, convo, earlier, evidence)
     special = _change_ranking(parser, question, values, cal) or _people(parser, question, values, cal)
     if special is not None:
         return special
@@ -179,6 +209,11 @@ def understand(parser: Parser, question: str, values: ValueIndex, cal: Calendar,
     if again is not None:
         return again
     if convo is not None:
+        parsed = _pointed(parsed, question, convo)
+    if convo is not None and convo.parts and parsed.metric is None and parsed.kind == "kpi" and parsed.follow_up \
+            and parsed.has_slots:  # "og Norden?" after "how is DACH doing?": each of its figures again, changed
+        return _each_part(parser, parsed, question, cal, earlier, convo.parts)
+    if convo is not None:
         parsed = follow_up(parser, parsed, question, convo, values, cal) or convo.merge(parsed)
     parsed = _same_period_ago(parser, parsed, question, cal, earlier, convo)
     reading = classify(parsed)
@@ -189,6 +224,48 @@ def understand(parser: Parser, question: str, values: ValueIndex, cal: Calendar,
     if evidence is None or isinstance(reading, Help) and (parsed.asked_help or parsed.social or parsed.empty):
         return reading
     return _mixed(parser, question, parsed, values, cal, evidence) or _route(parser, parsed, reading, question, evidence)
+
+
+def _pointed(parsed: Parsed, question: str, convo: Conversation) -> Parsed:
+    """'his deals', 'and her win rate?', 'vis mig hendes aftaler', 'their stalled deals', 'that team's win
+    rate', 'which rep there …': whom or what the last answer was about, as a filter of this question."""
+    words = re.findall(r"[\w']+", question[:MAX_CHARS])
+    said = [w for w in words if w.lower() in POINTERS and (w.lower() != "hans" or w.islower())]
+    that = THAT_ONE.search(question[:MAX_CHARS])
+    if not said and not that:
+        return parsed
+    dims = POINTERS[said[0].lower()] if said else (THAT_DIMS[that.group(2).lower()],)
+    focus = convo.focus(dims)
+    if focus is None or focus[0] in parsed.filters:
+        return parsed
+    pointer = {w.lower() for w in said} | ({that.group(1).lower()} if that else set())
+    return replace(parsed, filters={**parsed.filters, focus[0]: list(focus[1])}, mine=False, my_team=False,
+                   team_of=False, unused=[w for w in parsed.unused if w.lower() not in pointer],
+                   unknown=[w for w in parsed.unknown if w.lower() not in pointer])
+
+
+def _each_part(parser: Parser, parsed: Parsed, question: str, cal: Calendar, earlier: Earlier,
+               parts: list[Parsed]) -> Parts:
+    """A follow-up that changes a slot, applied to each KPI question of the last answer in parts."""
+    out = []
+    for part in parts:
+        one = Conversation(last=part)
+        out.append(classify(_same_period_ago(parser, one.merge(parsed), question, cal, earlier, one)))
+    return Parts(parsed, out)
+
+
+def _about_last(parser: Parser, question: str, convo: Conversation | None) -> str | None:
+    """'what does that mean?', 'vad betyder det?', 'what's ours?', 'og vores?' right after a figure (or a
+    definition with our figure): the same question with the last KPI named, in the language asked."""
+    last = convo.last if convo is not None and convo.answered in NUMBER_KINDS else None
+    if last is None or last.metric is None:
+        return None
+    for lang, (pattern, ask) in ABOUT_LAST.items():
+        match = pattern.match(question[:MAX_CHARS])
+        if match:
+            name = parser.catalog.kpis[last.metric].names[lang][0]
+            return ask["meaning" if match.group("meaning") else "ours"].format(name=name)
+    return None
 
 
 def _change_ranking(parser: Parser, question: str, values: ValueIndex, cal: Calendar) -> ChangeRanking | None:
@@ -461,9 +538,11 @@ def _comparison(parser: Parser, question: str, values: ValueIndex, cal: Calendar
     follow = COMPARE_WITH.match(question[:MAX_CHARS])
     if follow and convo is not None and convo.last is not None and convo.last.kind == "kpi":
         other = parser.parse(follow.group("rest"), values, cal)
-        if YEAR_AGO_WORDS.match(follow.group("rest").strip(" ?.!")):
-            other = replace(other, period=earlier(convo.last, cal, 12), kind="kpi")
-        return combine(question, [replace(convo.last, question=question), other])
+        ago = YEAR_AGO_WORDS.match(follow.group("rest").strip(" ?.!"))
+        made = [combine(question, [replace(last, question=question),
+                                   replace(other, period=earlier(last, cal, 12), kind="kpi") if ago else other])
+                for last in convo.parts or [convo.last]]  # after "how did we do in October?": each of its figures
+        return made[0] if len(made) == 1 or None in made else Parts(replace(convo.last, question=question), made)
     texts = split_sides(question[:MAX_CHARS])
     if texts is None:
         return None

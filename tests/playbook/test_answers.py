@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.assistant import Assistant
+from bot.core.conversation import Conversation
 from bot.core.understanding import Parts, PlaybookQuestion, understand
 from bot.metrics.periods import Calendar
 from bot.nlu.values import build_index
@@ -378,3 +379,16 @@ def test_advice_gets_no_figure_it_did_not_ask_for(bot, question):
     answer = bot.ask(question, user="m1", as_of=AS_OF)
     assert answer.kind in ("playbook", "not_covered") and answer.value is None, answer.text
     assert not any(p.kind == "kpi" for p in answer.parts), answer.text
+
+
+@pytest.mark.parametrize("first,meaning", [("win rate this quarter", "what does that mean?"),
+                                           ("win rate this quarter", "vad betyder det?"),
+                                           ("churn rate last month", "hvad betyder det?")])
+def test_what_that_means_is_asked_of_the_last_kpi(bot, first, meaning):
+    # it quoted the playbook on whatever "mean" matched (GDPR rules, working with the CFO)
+    convo = Conversation()
+    figure = bot.ask(first, as_of=AS_OF, conversation=convo)
+    answer = bot.ask(meaning, as_of=AS_OF, conversation=convo)
+    assert answer.kind in ("playbook", "not_covered") and answer.value is None, answer.text
+    name = bot.catalog.kpis[figure.metric].names[answer.lang][0]
+    assert name.lower() in answer.text.lower()  # how it is computed, at least
