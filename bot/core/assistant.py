@@ -209,6 +209,8 @@ class Assistant:
             answer = self._without_numbers(reading)
             if answer.kind == "clarify":
                 say_unused(answer, parsed.unused)
+            if convo is not None and isinstance(reading, Clarify) and reading.reason == "unknown" and parsed.metric:
+                convo.remember(replace(parsed, unknown=[], unused=[]))  # "which Jonas?" answered "Jonas Berg"
             return answer
         who = identify(self.engine.store, user)
         if isinstance(reading, DealList):
@@ -469,6 +471,12 @@ class Assistant:
             return self._clarify_metric(parsed)
         if reading.reason == "unknown":
             return self._clarify_unknown(parsed)
+        if reading.reason == "follow_up":
+            what = t("a_deal_list", lang) if parsed.kind == "deals" else \
+                t("the_kpi", lang, kpi=kpi_name(self.catalog.kpis[parsed.metric], lang))
+            return Answer(question=parsed.question, kind="clarify", lang=lang, metric=parsed.metric,
+                          text=t("clarify_follow_up_deals" if parsed.kind == "deals" else "clarify_follow_up", lang,
+                                 what=what))
         what = t("a_deal_list", lang) if parsed.kind == "deals" else \
             t("the_kpi", lang, kpi=kpi_name(self.catalog.kpis[parsed.metric], lang))
         return Answer(question=parsed.question, kind="clarify", lang=lang, metric=parsed.metric,
@@ -662,6 +670,13 @@ class Assistant:
     def _clarify_unknown(self, parsed: Parsed) -> Answer:
         lang = parsed.lang
         words = join_or([f"“{w}”" for w in parsed.unknown], lang)
+        people = self._reps_named(parsed.unknown)
+        if len(parsed.unknown) == 1 and len(people) > 1:  # "Jonas's pipeline" with five Jonases: which one
+            what = ", ".join(self._understood(parsed))
+            return Answer(question=parsed.question, kind="clarify", lang=lang, metric=parsed.metric,
+                          text=t("clarify_which_person", lang, name=parsed.unknown[0], people=join_or(people, lang))
+                          + (" " + t("understood_only", lang, what=what) if what else ""),
+                          followups=[f"{p}" for p in people])
         index: ValueIndex = self.engine.store.cached("value_index", lambda: build_index(self.engine.store))
         close = []
         for word in parsed.unknown:

@@ -27,6 +27,12 @@ class Conversation:
         if prev is not None and prev.kind == "deals" and parsed.follow_up and parsed.metric is None \
                 and parsed.kind not in ("help", "deals"):
             return self._more_deals(prev, parsed)
+        if parsed.those and prev is not None and prev.kind == "deals" and parsed.metric and not (prev.deal and
+                                                                                           prev.deal.risks):
+            spec = prev.deal  # "hvad er den samlede pipeline for dem?" after a list: the KPI over the list's deals
+            return replace(parsed, filters={**prev.filters, **parsed.filters}, period=parsed.period or prev.period,
+                           mine=prev.mine, my_team=prev.my_team, team_of=prev.team_of,
+                           amount_min=spec.amount_min if spec else None, amount_max=spec.amount_max if spec else None)
         if parsed.those and self.groups and prev is not None:  # "win rate for those?" after a top 3
             dim, values = self.groups
             return replace(parsed, kind="kpi", metric=parsed.metric or prev.metric,
@@ -36,8 +42,8 @@ class Conversation:
                            order=None, limit=None, mine=False, my_team=False, suggestions=[])
         if prev is None or prev.metric is None or parsed.kind == "help" or not parsed.follow_up:
             return parsed
-        if parsed.metric is None and not parsed.has_slots and parsed.compare == "previous":
-            return parsed
+        if parsed.metric is None and not parsed.has_slots and not parsed.unknown and parsed.compare == "previous":
+            return parsed  # ("what about Erik?" with two Eriks: the last KPI, and which Erik asked back)
         filters = dict(prev.filters)
         filters.update(parsed.filters)  # a new region replaces the old one; other filters stay
         if parsed.mine or parsed.my_team:  # "and mine?" after Karin's: the asker replaces whoever was named
@@ -93,6 +99,8 @@ class Conversation:
             self.last = parsed
             dims = parsed.group_by if parsed.kind == "kpi" else ["owner"]
             keys = [r.get(dims[0] if parsed.kind == "kpi" else "owner_id") for r in rows or []] if len(dims) == 1 else []
+            if parsed.kind == "deals" and len(rows or []) >= (parsed.deal.limit if parsed.deal else 10):
+                keys = []  # the owners of the rows shown are not the list's (it goes on): "their …" is theirs
             self.groups = (dims[0], [k for k in dict.fromkeys(keys) if k]) if keys and dims[0] not in ("month", "quarter") \
                 else None
 

@@ -56,6 +56,8 @@ THOSE_DEALS = re.compile(
 _DEFAULT = DealSpec()
 # "vem har minst?", "hvem har mindst?", "who has the least?" after a breakdown (alone, "minst" is "at least")
 LEAST = {"minst": "asc", "mindst": "asc", "mest": "desc"}
+FURTHEST_BEHIND = re.compile(r"\b(?:furthest|farthest|most) behind|længst bagud|mest bagud|bagerst|längst efter|"
+                             r"längst bak|mest efter\b", re.I)
 
 
 def follow_up(parser: Parser, parsed: Parsed, question: str, convo: Conversation | None, values: ValueIndex,
@@ -80,6 +82,9 @@ def follow_up(parser: Parser, parsed: Parsed, question: str, convo: Conversation
     if prev.kind == "deals" and (parsed.kind != "deals" or not NAMES_DEALS.search(question)):
         # ("which are stalled?" reads as a list of its own, of every stalled deal: it narrows this one)
         return _narrowed(parser, prev, parsed, question, lang, values, cal)
+    if prev.kind == "kpi" and prev.metric in BEHIND and parsed.kind == "deals" and parsed.those:
+        # "vilka av dem är försenade?" after "pipeline by stage": the deals behind it, overdue
+        return _behind(parser, prev, parsed, lang)
     those = THOSE_DEALS.search(question)
     if prev.kind == "kpi" and prev.metric in BEHIND and those:
         said = those.group(0).lower().split()
@@ -125,6 +130,8 @@ def _narrowed(parser: Parser, prev: Parsed, parsed: Parsed, question: str, lang:
         return None
     changed = {f.name: getattr(trial.deal, f.name) for f in fields(DealSpec)
                if getattr(trial.deal, f.name) != getattr(_DEFAULT, f.name)}
+    if lx.SORT_BY.search(question):  # "sort by amount" after the stalled (longest unchanged first): the order said
+        changed |= {"order_by": trial.deal.order_by, "desc": trial.deal.desc}
     if not changed and trial.unused:
         return None  # (something this list's conditions do not say)
     named = "owner" in trial.filters  # "only Karin's" after "my team's deals": Karin replaces the team
@@ -173,6 +180,8 @@ def _ranked(prev: Parsed, parsed: Parsed, lang: str) -> Parsed | None:
     """'which one is the lowest?', 'and the top 3?' after a breakdown: the same, ranked and cut."""
     words = re.findall(r"\w+", parsed.question.lower())
     order = next((lx.TOP_WORDS.get(w) or LEAST.get(w) for w in words if w in lx.TOP_WORDS or w in LEAST), None)
+    if order is None and FURTHEST_BEHIND.search(parsed.question):  # "vem ligger längst efter?": the lowest
+        order = "asc"
     if order is None:
         return None
     n = next((int(w) for w in words if w.isdigit()), 1)

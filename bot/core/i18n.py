@@ -173,6 +173,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "da": "{message} Jeg forstod {what}; prøv en periode som \"sidste kvartal\", \"Q3 2025\" eller \"i år\".",
         "sv": "{message} Jag förstod {what}; prova en period som \"förra kvartalet\", \"Q3 2025\" eller \"i år\".",
     },
+    "clarify_which_person": {
+        "en": "Several people are called {name}: which one do you mean, {people}?",
+        "da": "Flere hedder {name}: hvem mener du, {people}?",
+        "sv": "Flera heter {name}: vem menar du, {people}?",
+    },
+    "understood_only": {"en": "I understood {what}.", "da": "Jeg forstod {what}.", "sv": "Jag förstod {what}."},
     "clarify_unknown": {
         "en": "I don't recognise {words} in the data{hint}. I understood {what}.",
         "da": "Jeg kan ikke genkende {words} i data{hint}. Jeg forstod {what}.",
@@ -295,6 +301,22 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Sorry, something went wrong on my side (reference {ref}). Please try again in a moment.",
         "da": "Beklager, noget gik galt hos mig (reference {ref}). Prøv igen om lidt.",
         "sv": "Förlåt, något gick fel hos mig (referens {ref}). Försök igen om en stund.",
+    },
+    "clarify_follow_up": {
+        "en": "I'm not sure how that changes the last answer ({what}). You can ask, for example: “and last quarter?”, "
+              "“by region”, “only DACH”, “top 5 reps”, “compare with last year” or “show me the deals”.",
+        "da": "Jeg er ikke sikker på, hvordan det ændrer det sidste svar ({what}). Du kan fx spørge: “og sidste "
+              "kvartal?”, “pr. region”, “kun DACH”, “top 5 sælgere”, “sammenlign med sidste år” eller “vis mig aftalerne”.",
+        "sv": "Jag är inte säker på hur det ändrar det senaste svaret ({what}). Du kan till exempel fråga: “och förra "
+              "kvartalet?”, “per region”, “bara DACH”, “topp 5 säljare”, “jämfört med förra året” eller “visa affärerna”.",
+    },
+    "clarify_follow_up_deals": {
+        "en": "I'm not sure how that changes the last answer ({what}). You can ask, for example: “only the ones over "
+              "100k”, “sort by close date”, “which are stalled?”, “by stage” or “and next month?”.",
+        "da": "Jeg er ikke sikker på, hvordan det ændrer det sidste svar ({what}). Du kan fx spørge: “kun dem over "
+              "100k”, “sorter efter lukkedato”, “hvilke er gået i stå?”, “pr. fase” eller “og næste måned?”.",
+        "sv": "Jag är inte säker på hur det ändrar det senaste svaret ({what}). Du kan till exempel fråga: “bara de "
+              "över 100k”, “sortera efter stängningsdatum”, “vilka står still?”, “per steg” eller “och nästa månad?”.",
     },
     "the_kpi": {"en": "the KPI {kpi}", "da": "nøgletallet {kpi}", "sv": "nyckeltalet {kpi}"},
     "a_deal_list": {"en": "a list of deals", "da": "en liste over aftaler", "sv": "en lista över affärer"},

@@ -35,7 +35,7 @@ from bot.nlu.compare import (COMPARE_WITH, JUST_BEFORE, SAME_AGO, SAME_PERIOD_AG
 from bot.nlu.forms import question_form
 from bot.nlu import lexicon as lx
 from bot.nlu.lexicon import ON_TARGET
-from bot.nlu.parser import Parsed, Parser
+from bot.nlu.parser import Parsed, Parser, first_names
 from bot.nlu.text import MAX_CHARS, known_word
 from bot.nlu.values import ValueIndex
 from bot.playbook.answer import COVERED
@@ -75,7 +75,8 @@ class Help:
 @dataclass
 class Clarify:
     parsed: Parsed
-    reason: str  # "metric" (which KPI?), "period" (no such period), "unknown" (words not understood)
+    reason: str  # "metric" (which KPI?), "period" (no such period), "unknown" (words not understood),
+    # "follow_up" (what to do with the last answer, whose question `parsed` holds)
 
 
 @dataclass
@@ -124,6 +125,9 @@ SNAPSHOT_PAST = {
 }
 STATUS = re.compile(r"\b(?:how are we doing|how'?s it going|how is it going|where do we stand|how do we stand|"
                     r"hvordan går det|hvordan ligger vi|hvor står vi|hur går det|hur ligger vi|var står vi|"
+                    # "show me my team's numbers", "vores tal for Q3", "mitt teams siffror"
+                    r"(?:my|our|the|mit|mine|vores|mitt|mina|vårt|våra) (?:team'?s |teams |teamets |holdets |lagets )?"
+                    r"(?:numbers|figures|kpis|stats|tal|nøgletal|siffror|nyckeltal)\b|"
                     # "how is DACH doing", "how's my team doing", "a summary of this quarter", "status for DACH"
                     r"how(?: is| are|'s|s) [\w' &-]+ (?:doing|performing|tracking)|"
                     r"(?:give me |gi mig |ge mig )?(?:a |an |en |et |ett )?(?:summary|overview|snapshot|status update|"
@@ -176,6 +180,14 @@ THAT_DIMS = {"team": "team", "team's": "team", "teamet": "team", "teamets": "tea
              "rep's": "owner", "sælger": "owner", "sælgeren": "owner", "säljare": "owner", "säljaren": "owner"}
 THAT_ONE = re.compile(r"\b(that|this|the same|det|dette|den|denne|samme|detta|denna|samma)\s+(" +
                       "|".join(re.escape(w) for w in THAT_DIMS) + r")(?![\w'])", re.I)
+# "against it", "mod det", "mot den" after a quota: against the quota
+AGAINST_IT = re.compile(r"\b(against|vs|versus|mod|mot)\s+(?:it|that|this|det|den|dén)\b", re.I)
+AGAINST_QUOTA = {"against": "against quota", "vs": "against quota", "versus": "against quota", "mod": "mod kvoten",
+                 "mot": "mot kvoten"}
+# Words that point back at the last answer ("that", "them", "those ones", "det", "dem", "dessa")
+POINTING = {"that", "it", "this", "them", "their", "those", "these", "ones", "there", "his", "her", "det", "dét",
+            "den", "dem", "dom", "dette", "disse", "deres", "detta", "dessa", "denna", "deras", "hans", "hendes",
+            "hennes", "efter", "bagud", "hele", "hela"}
 # The answers a follow-up's "that" or "ours" points back at: a figure, of its own or in parts.
 NUMBER_KINDS = {"kpi", "compare"}
 ABOUT_LAST = {
@@ -197,7 +209,9 @@ def understand(parser: Parser, question: str, values: ValueIndex, cal: Calendar,
     about = _about_last(parser, question, convo)
     if about is not None:  # "what does that mean?", "and ours?": asked of the last answer's KPI, by its name
         return understand(parser, about, values, cal, convo, earlier, evidence)
-    special = _change_ranking(parser, question, values, cal) or _people(parser, question, values, cal)
+    special = _change_ranking(parser, question, values, cal, convo) or _people(parser, question, values, cal)
+    if isinstance(special, People) and convo is not None:  # "who is on that team?" after a ranking of teams
+        special = replace(special, parsed=_pointed(special.parsed, question, convo))
     if special is not None:
         return special
     comparison = _comparison(parser, question, values, cal, convo, earlier)
@@ -215,6 +229,7 @@ def understand(parser: Parser, question: str, values: ValueIndex, cal: Calendar,
         return _each_part(parser, parsed, question, cal, earlier, convo.parts)
     if convo is not None:
         parsed = follow_up(parser, parsed, question, convo, values, cal) or convo.merge(parsed)
+    parsed = _each_rep(parser, parsed)
     parsed = _same_period_ago(parser, parsed, question, cal, earlier, convo)
     reading = classify(parsed)
     if isinstance(reading, (Help, Clarify)) and parsed.metric is None and STATUS.search(question[:MAX_CHARS]):
@@ -223,7 +238,42 @@ def understand(parser: Parser, question: str, values: ValueIndex, cal: Calendar,
         return _status(parser, parsed, values, cal)  # "how are we doing?": the headline figures
     if evidence is None or isinstance(reading, Help) and (parsed.asked_help or parsed.social or parsed.empty):
         return reading
-    return _mixed(parser, question, parsed, values, cal, evidence) or _route(parser, parsed, reading, question, evidence)
+    if isinstance(reading, Clarify) and reading.reason == "unknown" and parsed.metric \
+            and all(_someone(w, question, values) for w in parsed.unknown):
+        return reading  # "what's Jonas's pipeline?" with two Jonases: which one, never the playbook on pipelines
+    reading = _mixed(parser, question, parsed, values, cal, evidence) or _route(parser, parsed, reading, question, evidence)
+    if isinstance(reading, PlaybookQuestion) and _on_last_answer(question, convo) and evidence(question) < SURE:
+        # "only the big ones", "what's their total value?" after a figure or a list: a question back about
+        # that answer, not the playbook's passages on whatever "value" or "big" matched
+        return Clarify(replace(convo.last, question=parsed.question, lang=parsed.lang, unused=[]), "follow_up")
+    return reading
+
+
+def _each_rep(parser: Parser, parsed: Parsed) -> Parsed:
+    """A KPI per rep broken down by rep ('vem är lägst?' after 'intäkter per säljare') is each rep's own
+    figure: the KPI it divides by the reps (revenue per rep, rep by rep, is each rep's revenue)."""
+    formula = parser.catalog.kpis[parsed.metric].formula if parsed.metric else {}
+    if "owner" in parsed.group_by and formula.get("kind") == "ratio" and formula.get("den") == ["active_reps"]:
+        return replace(parsed, metric=formula["num"])
+    return parsed
+
+
+def _someone(word: str, question: str, values: ValueIndex) -> bool:
+    """Is an unknown word someone's name: a rep's first name ("Jonas", "Eriks"), or any name said as the
+    owner of the figure ("Bob's pipeline")?"""
+    low = word.lower()
+    return low in first_names(values) or low.endswith("s") and low[:-1] in first_names(values) \
+        or bool(re.search(rf"\b{re.escape(word)}['’]s\b", question))
+
+
+def _on_last_answer(question: str, convo: Conversation | None) -> bool:
+    """Is this a short follow-up that points at the last answer, a figure or a list ('how does that compare
+    with the team?', 'og hele teamet?', 'vem ligger längst efter?')?"""
+    if convo is None or convo.last is None or convo.answered not in (*NUMBER_KINDS, "deals"):
+        return False
+    words = re.findall(r"[\w']+", question[:MAX_CHARS].lower())
+    return len(words) <= 8 and (bool(POINTING & set(words)) or bool(lx.FOLLOW_UP.search(question.lower()))
+                                or bool(COMPARE_WITH.match(question[:MAX_CHARS])))
 
 
 def _pointed(parsed: Parsed, question: str, convo: Conversation) -> Parsed:
@@ -260,6 +310,10 @@ def _about_last(parser: Parser, question: str, convo: Conversation | None) -> st
     last = convo.last if convo is not None and convo.answered in NUMBER_KINDS else None
     if last is None or last.metric is None:
         return None
+    against = AGAINST_IT.search(question[:MAX_CHARS]) if last.metric in ("quota", "quota_attainment") else None
+    if against:  # "how am I doing against it?" after "what's my quota?"
+        said = AGAINST_QUOTA[against.group(1).lower()]
+        return question[:against.start()] + said + question[against.end():MAX_CHARS]
     for lang, (pattern, ask) in ABOUT_LAST.items():
         match = pattern.match(question[:MAX_CHARS])
         if match:
@@ -268,7 +322,8 @@ def _about_last(parser: Parser, question: str, convo: Conversation | None) -> st
     return None
 
 
-def _change_ranking(parser: Parser, question: str, values: ValueIndex, cal: Calendar) -> ChangeRanking | None:
+def _change_ranking(parser: Parser, question: str, values: ValueIndex, cal: Calendar,
+                    convo: Conversation | None = None) -> ChangeRanking | None:
     """A breakdown whose groups are ranked by change: a change word ('grew', 'dropped', 'forbedret', 'växte')
     with a superlative ('most', 'biggest', 'mest'), and groups to rank. The KPI named, else revenue ('which
     region grew most'); the earlier period said after 'vs' / 'i forhold til' / 'jämfört med', else the
@@ -289,6 +344,14 @@ def _change_ranking(parser: Parser, question: str, values: ValueIndex, cal: Cale
     parsed = parser.parse(f"{text[:ref.start()]} {rest}" if ref else text, values, cal)
     if parsed.kind != "kpi" or not parsed.group_by or len(parsed.group_by) > 1:
         return None  # ("how much did revenue grow?" is revenue growth, a KPI of its own)
+    last = convo.last if convo is not None and convo.answered in NUMBER_KINDS else None
+    if last is not None and parsed.metric is None and last.metric:  # "which region dropped most?" after a
+        parsed = replace(parsed, metric=last.metric, filters={**last.filters, **parsed.filters})  # comparison:
+        compared = convo.compared if isinstance(convo.compared, Comparison) else None  # its KPI and periods
+        if compared is not None and compared.by == "period" and not (said or year or parsed.period):
+            parsed, said = replace(parsed, period=compared.sides[0].period), compared.sides[1].period
+        elif parsed.period is None:
+            parsed = replace(parsed, period=last.period)
     metric = "revenue" if parsed.metric in (None, "revenue_growth") else parsed.metric
     rising = bool(words & lx.CHANGE_UP)
     if metric in LOWER_IS_BETTER and words & {"improved", "improve", "improvement", "forbedret", "forbedrede",
@@ -309,10 +372,10 @@ def _people(parser: Parser, question: str, values: ValueIndex, cal: Calendar) ->
     if not lx.WHO_START.search(text) or not (boss or members):
         return None
     parsed = parser.parse(text, values, cal)
-    if parsed.metric or parsed.kind != "kpi" or parsed.group_by and parsed.group_by != ["owner"]:
+    if parsed.metric or parsed.kind == "deals" or parsed.group_by and parsed.group_by != ["owner"]:
         return None
     ask = "manager" if boss and not (members and members.start() < boss.start()) else "members"
-    return People(replace(parsed, unused=[]), ask)
+    return People(replace(parsed, kind="kpi", unused=[]), ask)
 
 
 def _route(parser: Parser, parsed: Parsed, reading: Understanding, text: str, evidence: Evidence) -> Understanding:
@@ -509,6 +572,8 @@ def classify(parsed: Parsed) -> Understanding:
         if parsed.unused and _unqualified(parsed):  # "which deals are frobnicated": not all open deals
             return Clarify(replace(parsed, unknown=list(parsed.unused), unused=[]), "unknown")
         return DealList(parsed)
+    if parsed.metric is None and parsed.unknown and parsed.kind != "help":
+        return Clarify(parsed, "unknown")  # "what about Erik?" with two Eriks: which one
     if parsed.kind == "help" or (parsed.metric is None and not parsed.suggestions and not parsed.has_slots):
         return Help(parsed)
     if parsed.metric is None:
@@ -537,10 +602,8 @@ def _comparison(parser: Parser, question: str, values: ValueIndex, cal: Calendar
     (two KPIs set against each other are two questions, answered each as it stands)."""
     follow = COMPARE_WITH.match(question[:MAX_CHARS])
     if follow and convo is not None and convo.last is not None and convo.last.kind == "kpi":
-        other = parser.parse(follow.group("rest"), values, cal)
-        ago = YEAR_AGO_WORDS.match(follow.group("rest").strip(" ?.!"))
         made = [combine(question, [replace(last, question=question),
-                                   replace(other, period=earlier(last, cal, 12), kind="kpi") if ago else other])
+                                   _other_side(parser, last, follow.group("rest"), values, cal, earlier)])
                 for last in convo.parts or [convo.last]]  # after "how did we do in October?": each of its figures
         return made[0] if len(made) == 1 or None in made else Parts(replace(convo.last, question=question), made)
     texts = split_sides(question[:MAX_CHARS])
@@ -612,6 +675,20 @@ def _compared_again(question: str, parsed: Parsed, convo: Conversation | None) -
     if parsed.group_by:
         return Parts(parsed, [classify(replace(s, group_by=parsed.group_by)) for s in sides])
     return Comparison(question, sides, last.by, parsed.lang)
+
+
+def _other_side(parser: Parser, last: Parsed, text: str, values: ValueIndex, cal: Calendar,
+                earlier: Earlier) -> Parsed:
+    """What 'compare with …' sets against the last question, read as a later side of 'X vs …' is: a year
+    back, a value of the last KPI's ("compare with expansion" after new business), or the team or company."""
+    if YEAR_AGO_WORDS.match(text.strip(" ?.!")):
+        return replace(parser.parse(text, values, cal), period=earlier(last, cal, 12), kind="kpi")
+    other = _as_filter_side(parser, last, parser.parse(text, values, cal), text, values, cal)
+    people = people_side(text, {w.lower() for w in other.used})
+    if people and not other.metric and not other.filters:  # "how does that compare with the team?"
+        other = replace(other, kind="kpi", mine=people in ("team", "self"), my_team=people == "team",
+                        everyone=people == "company", per_rep=people != "self" and averaged(text), unused=[])
+    return other
 
 
 def _as_filter_side(parser: Parser, first: Parsed, side: Parsed, text: str, values: ValueIndex,

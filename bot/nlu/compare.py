@@ -20,6 +20,8 @@ CUE = re.compile(r"\s*(?:\bvs\b\.?|\bversus\b|\bcompared (?:with|to)\b|\bcompare
                  r"\bsammenlignet med\b|\bi forhold til\b(?! (?:budget|budgettet|mål|målet|kvote|kvoten)\b)|"
                  r"\bjämfört mot\b)\s*", re.IGNORECASE)
 COMPARE_WITH = re.compile(r"^\s*(?:and\s+|og\s+|och\s+)?(?:compare (?:it |that )?(?:with|to)|sammenlign (?:det )?med|"
+                          r"how does (?:that|it|this) compare (?:with|to)|hvordan er det i forhold til|"
+                          r"hur står (?:det|sig det) (?:mot|jämfört med)|"
                           r"jämför (?:det |med det )?(?:med|mot)|compared (?:with|to)|sammenlignet med|"
                           r"jämfört (?:med|mot)|vs\.?|versus|mod|mot)\s+(?P<rest>.+?)\s*[?.!]*$", re.IGNORECASE)
 _SAME = (r"(?:the )?same (?:period|quarter|month|week|half|time) (?:last year|a year (?:ago|earlier|before))|"

@@ -288,7 +288,7 @@ gerne lige bare også alle alt nogen noget hver samlet samlede i alt se vis vise
 vad hur vem vilken vilket vilka är var vara varit har hade en ett den det de där som och eller men i på av till från
 med för om vid hos under över efter före vår våra vårt vi jag du din ditt dina mig oss man kan kunde vill ska måste
 gärna bara också alla allt någon något varje totalt sammanlagt visa ge berätta siffror nu aktuella
-meant mente menade nope
+meant mente menade nope klarer klarar klarede klarade
 """.split())
 
 # Aliases for common store values ("Norden" → Nordics). Used only where the store has the value.
@@ -409,7 +409,7 @@ REPS_PLURAL = {"reps", "sellers", "salespeople", "people", "representatives", "p
                "säljarna", "medarbejdere", "medarbetarna"}
 ORG_WORDS = {"org", "orgs", "organisation", "organization", "organisationen", "organizations", "afdeling",
              "afdelingen", "avdelning", "avdelningen"}
-OUR = {"our", "vores", "vår", "vårt", "våra", "the", "den", "det"}
+OUR = {"our", "vores", "vår", "vårt", "våra", "the", "den", "det", "whole", "entire", "hele", "hela"}
 
 # ---------------------------------------------------------------- lists of deals
 # A question about deals as items ("my biggest deal", "which deals are stuck") rather than a
@@ -667,7 +667,8 @@ ON_TARGET = re.compile(r"\b(?:on target|on track|on pace|ahead of (?:target|plan
                        r"need to (?:close|sell|win|book|bring in)|"
                        # "hur ligger vi till mot målet", "hvordan ligger vi i forhold til budgettet"
                        r"(?:mot|mod|i forhold til|ift\.?|jämfört med|sammenlignet med) (?:målet|målene|målen|budget|"
-                       r"budgettet|budgeten|kvoten|vores mål|vårt mål|mit mål|mitt mål)|"
+                       r"budgettet|budgeten|kvoten|vores mål|vårt mål|mit mål|mitt mål|(?:mit|min|mitt|vores|vårt|vår|"
+                       r"teamets|holdets) (?:budget|kvote|kvot|mål))|"
                        r"(?:mangler|afstand) (?:vi |jeg )?(?:til|for at nå) (?:målet|budgettet|kvoten|mit mål|vores mål)|"
                        r"(?:kvar|avstånd) (?:till|att nå) (?:målet|budgeten|kvoten|mitt mål|vårt mål)|"
                        r"nå (?:målet|budgettet|budgeten|kvoten|mit mål|vores mål|mitt mål|vårt mål)|"

@@ -246,7 +246,9 @@ class Parser:
                                              or sum(w.isalpha() for w in text_words[1]) >= 3)
         out.used = [t.text for t in toks if t.used]
         context = lx.KPI_CONTEXT if out.kind == "kpi" else frozenset()
-        out.unused = [t.text for t in toks if not t.used and t.word not in lx.STOPWORDS and t.text not in out.unknown
+        asked = {w.lower() for w in out.unknown}
+        out.unused = [t.text for t in toks if not t.used and t.word not in lx.STOPWORDS
+                      and t.word not in asked and t.word.removesuffix("s") not in asked  # ("Eriks": Erik, asked about)
                       and t.word not in lx.FILLER and t.word not in context and not t.word.isdigit()
                       and t.word not in lx.CONJUNCTIONS]  # "revenue & win rate": "&" joins, it asks nothing
         if out.kind == "kpi" and out.metric is None and out.other_subject is None:
@@ -1186,15 +1188,17 @@ class Parser:
         for _i, t in enumerate(toks):
             w = t.word
             name = "" if t.used else next((n for n in (w, w[:-2] if w.endswith("'s") else "", w[:-1] if w.endswith("s")
-                                                        else "") if n and n in _first_names(values)), "")
+                                                        else "") if n and n in first_names(values)), "")
             if name and t.text[:1].islower() and name not in lx.STOPWORDS:
                 out.unknown.append(name.capitalize())
                 continue
-            if t.used or not t.text[:1].isupper() or not t.word.isalpha():
+            bare = t.word.removesuffix("'s")  # "Jonas's pipeline" with two Jonases: asked about, as "Jonas" is
+            if t.used or not t.text[:1].isupper() or not bare.isalpha():
                 continue
-            if t.word in lx.STOPWORDS or t.word in self.base_vocab or t.text.isupper() and len(t.text) <= 3:
+            if bare in lx.STOPWORDS or bare in self.base_vocab or t.text.isupper() and len(t.text) <= 3:
                 continue
-            out.unknown.append(t.text)
+            genitive = bare.endswith("s") and bare[:-1] in first_names(values)  # "Eriks win rate": Erik's
+            out.unknown.append(t.text[:len(bare) - 1] if genitive else t.text.removesuffix("'s"))
 
     def _other_subject(self, toks: list[Token], out: Parsed) -> None:
         """'how many support cases were opened last month' is not about deals, though 'opened' names
@@ -1274,7 +1278,7 @@ def _modifier(toks: list[Token], i: int) -> bool:
     return 0 <= i < len(toks) - 1 and toks[i].word in lx.SALES_ADJECTIVE and toks[i + 1].word in lx.SALES_NOUNS
 
 
-def _first_names(values: ValueIndex) -> frozenset[str]:
+def first_names(values: ValueIndex) -> frozenset[str]:
     """The first words of the reps' names (made once per index)."""
     if values.first_names is None:
         values.first_names = frozenset(k.split()[0] for k, hits in values.exact.items()

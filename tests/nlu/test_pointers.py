@@ -85,3 +85,94 @@ def test_a_forecast_says_what_the_period_has_booked(demo_assistant, ask):
     euros = f"{booked:,.0f}"
     assert any("already won" in n and euros in n for n in forecast.notes), forecast.notes
     assert not any("already won" in n for n in ask("weighted pipeline this quarter").notes)
+
+
+def shared_first_name(assistant) -> tuple[str, list[str]]:
+    """A first name two reps or more share, and their full names (from the reps table)."""
+    reps = assistant.engine.store.tables["reps"]
+    first = reps["name"].str.split().str[0]
+    name = first[first.duplicated()].iloc[0]
+    return name, sorted(reps.loc[first == name, "name"])
+
+
+def test_a_name_several_reps_share_is_asked_back_and_the_answer_continues(demo_assistant, ask):
+    name, people = shared_first_name(demo_assistant)
+    back, figure, later = talk(demo_assistant, f"what's {name}'s pipeline?", people[0], "and last year?")
+    assert back.kind == "clarify" and all(p in back.text for p in people)
+    assert (figure.metric, figure.value) == ("pipeline", ask(f"{people[0]}'s pipeline").value)
+    assert later.value == ask(f"{people[0]}'s pipeline last year").value
+    _, about = talk(demo_assistant, "pipeline this quarter", f"what about {name}?")
+    assert about.kind == "clarify" and all(p in about.text for p in people)  # it gave the help text
+
+
+def test_against_it_after_a_quota_is_attainment(demo_assistant, ask):
+    rep = demo_assistant.engine.store.tables["targets"]["rep_id"].dropna().iloc[0]
+    _, attainment = talk(demo_assistant, "what's my quota this quarter?", "how am I doing against it?", user=rep)
+    assert attainment.metric == "quota_attainment" and attainment.filters == {"owner": rep}
+    assert attainment.value == ask("how am I doing against quota this quarter?", user=rep).value
+
+
+def test_furthest_behind_is_the_lowest_row(demo_assistant):
+    by_rep, lowest = talk(demo_assistant, "attainment per rep this quarter", "vem ligger längst efter?")
+    assert lowest.plan.order == "asc" and lowest.plan.limit == 1
+    assert lowest.rows[0]["value"] == min(r["value"] for r in by_rep.rows if r["value"] is not None)
+
+
+def test_sort_by_reorders_the_list(demo_assistant):
+    stalled, by_amount = talk(demo_assistant, "overdue deals", "sort by amount")
+    amounts = [r["amount"] for r in by_amount.rows]
+    assert by_amount.kind == "deals" and amounts == sorted(amounts, reverse=True) and stalled.rows != by_amount.rows
+
+
+def test_who_is_on_that_team_is_the_team_the_ranking_picked(demo_assistant):
+    top, people = talk(demo_assistant, "which team has the highest revenue this quarter?", "who is on that team?")
+    reps = demo_assistant.engine.store.tables["reps"]
+    team = top.rows[0]["team"]
+    assert people.kind == "people" and set(r["name"] for r in people.rows) <= set(reps.loc[reps["team"] == team, "name"])
+
+
+def test_which_group_moved_most_after_a_comparison_ranks_its_kpi_and_periods(demo_assistant, ask):
+    _, moved = talk(demo_assistant, "win rate q3 vs q2", "which region dropped most?")
+    expected = ask("biggest drop in win rate by region, Q3 vs Q2")
+    assert moved.metric == "win_rate" and moved.rows[0] == expected.rows[0]
+
+
+def test_compare_with_a_value_or_the_team_after_a_figure(demo_assistant, ask):
+    _, by_type = talk(demo_assistant, "avg deal size for new business this quarter", "compare with expansion")
+    assert by_type.kind == "compare" and [r["filters"] for r in by_type.rows] == [{"type": "new"}, {"type": "expansion"}]
+    assert by_type.rows[1]["value"] == ask("average deal size for expansion deals this quarter").value
+    rep = demo_assistant.engine.store.tables["reps"].query("role == 'rep'")["rep_id"].iloc[0]
+    _, team = talk(demo_assistant, "my pipeline", "how does that compare with the team?", user=rep)
+    assert team.kind == "compare" and team.rows[1]["value"] == ask("my team's pipeline", user=rep).value
+
+
+def test_a_kpi_for_them_after_a_list_is_over_the_whole_list(demo_assistant, ask):
+    # it took the owners of the ten rows shown, and dropped the rest of the list's deals
+    _, listed, total = talk(demo_assistant, "største aftaler der lukker denne måned", "kun dem i Norden",
+                            "hvad er den samlede pipeline for dem?")
+    assert listed.kind == "deals" and listed.filters == {"region": "Nordics"}
+    assert total.metric == "pipeline" and total.filters == {"region": "Nordics"} and not total.group_by
+    assert total.value == ask("pipeline in the Nordics closing this month").value
+
+
+def test_which_of_them_are_overdue_after_a_breakdown_lists_its_deals(demo_assistant):
+    _, overdue = talk(demo_assistant, "pipeline in DACH by stage", "vilka av dem är försenade?")
+    assert overdue.kind == "deals" and overdue.filters == {"region": "DACH"}
+    assert overdue.rows and all("overdue" in r["reasons"] for r in overdue.rows)
+
+
+def test_a_teams_numbers_are_its_headline(demo_assistant):
+    manager = demo_assistant.engine.store.tables["reps"].query("role == 'manager'")["rep_id"].iloc[0]
+    answer = demo_assistant.ask("show me my team's numbers", user=manager, as_of=AS_OF)
+    assert len(answer.parts) >= 3 and all(p.kind == "kpi" for p in answer.parts)
+
+
+def test_per_rep_ranked_by_rep_is_each_reps_own(demo_assistant, ask):
+    _, lowest = talk(demo_assistant, "intäkter per säljare i år", "vem är lägst?")
+    assert (lowest.metric, lowest.group_by, lowest.plan.order) == ("revenue", ["owner"], "asc")
+    assert lowest.rows == ask("which rep has the lowest revenue this year").rows
+
+
+def test_a_swedish_breakdown_word_answers_in_swedish(demo_assistant):
+    _, _, by_stage = talk(demo_assistant, "pipeline i DACH", "och i Norden?", "per steg")
+    assert by_stage.lang == "sv" and by_stage.group_by == ["stage"]

@@ -392,3 +392,14 @@ def test_what_that_means_is_asked_of_the_last_kpi(bot, first, meaning):
     assert answer.kind in ("playbook", "not_covered") and answer.value is None, answer.text
     name = bot.catalog.kpis[figure.metric].names[answer.lang][0]
     assert name.lower() in answer.text.lower()  # how it is computed, at least
+
+
+@pytest.mark.parametrize("first,then", [("deals closing this month", "only the big ones"),
+                                        ("open deals in DACH", "what's their total value?"),
+                                        ("pipeline this quarter", "og hvad med det store billede?")])
+def test_a_follow_up_on_the_last_answer_is_asked_back_not_quoted(bot, first, then):
+    # they got the playbook's passages on whatever "big" or "value" matched
+    convo = Conversation()
+    bot.ask(first, as_of=AS_OF, conversation=convo)
+    answer = bot.ask(then, as_of=AS_OF, conversation=convo)
+    assert answer.kind == "clarify" and not answer.citations, answer.text
