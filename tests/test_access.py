@@ -71,14 +71,16 @@ def test_manager_is_denied_someone_elses_rep(bot):
     assert entry.query["filters"] == {"owner": ["r3"]}
 
 
-def test_manager_breakdown_by_rep_lists_reports_only_and_says_so(bot):
+def test_manager_breakdown_by_rep_lists_their_people_and_says_so(bot):
     answer = bot("revenue by rep last quarter", "m1")
-    assert owners(answer) <= {"r1", "r2"} and "r3" not in owners(answer)
-    # the rows are her reports' only; the overall is the aggregate the headline names, open to every role
-    # (it said 2340, her reports' sum, under "Revenue, last quarter, by rep": the company's is 2530)
-    assert answer.value == 2530.0
-    assert any("your reports only" in n for n in answer.notes)
-    assert last_audit(bot).scope == {"role": "manager", "owners": ["r1", "r2"]}
+    assert owners(answer) <= {"m1", "r1", "r2"} and "r3" not in owners(answer)
+    # her people only, said in the headline, with their total beside their rows (Alice 2340 + Bob 0): the
+    # company's 2530 beside them read as theirs
+    assert answer.value == 2340.0 and "your team (3 people)" in answer.text
+    assert set(last_audit(bot).scope["owners"]) == {"m1", "r1", "r2"}
+    # a region named keeps the rows to her people in it, and says so
+    dach = bot("revenue by rep in DACH last quarter", "m1")
+    assert dach.kind == "denied" or not owners(dach) - {"m1", "r1", "r2"}
 
 
 def test_reports_are_transitive(bot):
@@ -256,7 +258,7 @@ def test_a_managers_attainment_by_rep_is_over_their_reports_targets(bot):
     # Mona's reports won 2340 last quarter (Alice 2340, Bob 0) against their own targets 2000 + 1000.
     # The overall was 2340 over the company's 4000 target: 58.5%, a figure of nobody's.
     answer = bot("quota attainment by rep last quarter", "m1").to_json()
-    assert answer["value"] == pytest.approx(2530 / 4000) and answer["target"] == 4000.0  # the company's, as named
+    assert answer["value"] == pytest.approx(2340 / 3000) and answer["target"] == 3000.0  # her people's
     assert {r["owner"]: r["value"] for r in answer["rows"]} == pytest.approx({"r1": 2340 / 2000, "r2": 0.0})
     company = bot("quota attainment last quarter", "m1").to_json()  # an aggregate: everyone's
     assert company["value"] == pytest.approx(2530 / 4000) and company["target"] == 4000.0

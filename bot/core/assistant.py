@@ -292,6 +292,11 @@ class Assistant:
     def _kpi(self, parsed: Parsed, who: Identity, as_of: date | None, convo: Conversation | None) -> Answer:
         """One KPI question: plan, access, engine, words; audited."""
         parsed, instead = self._teams_instead(parsed, who)  # a manager's "how am I doing against quota?"
+        if who.role == "manager" and "owner" in parsed.group_by and not (
+                parsed.mine or parsed.team_of or {"owner", "team"} & set(parsed.filters)):
+            # a manager's "revenue by rep" lists their own people (access.md): said so in the headline, with
+            # their total beside their rows, not the company's
+            parsed = replace(parsed, mine=True, my_team=True)
         turn = Turn(who)
         outcome = self._run_kpi(parsed, turn, as_of)
         if isinstance(outcome, Answer):
@@ -471,6 +476,10 @@ class Assistant:
             return self._clarify_metric(parsed)
         if reading.reason == "unknown":
             return self._clarify_unknown(parsed)
+        if reading.reason == "absent":
+            return Answer(question=parsed.question, kind="clarify", lang=lang,
+                          text=t("not_in_store", lang, what=parsed.unknown[0]) + "\n"
+                          + "\n".join(f"• {e}" for e in EXAMPLES[lang][:3]))
         if reading.reason == "follow_up":
             what = t("a_deal_list", lang) if parsed.kind == "deals" else \
                 t("the_kpi", lang, kpi=kpi_name(self.catalog.kpis[parsed.metric], lang))

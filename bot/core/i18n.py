@@ -302,6 +302,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "da": "Beklager, noget gik galt hos mig (reference {ref}). Prøv igen om lidt.",
         "sv": "Förlåt, något gick fel hos mig (referens {ref}). Försök igen om en stund.",
     },
+    "not_in_store": {
+        "en": "The metrics store has no {what}: it holds deals, revenue (MRR), targets, leads, marketing spend, NPS "
+              "and support cases. I can answer questions about those, for example:",
+        "da": "Datalageret har ingen {what}: det rummer aftaler, omsætning (MRR), mål, leads, marketingudgifter, NPS "
+              "og supportsager. Jeg kan svare på spørgsmål om dem, fx:",
+        "sv": "Datalagret har ingen {what}: det innehåller affärer, intäkter (MRR), mål, leads, marknadsföringskostnader, "
+              "NPS och supportärenden. Jag kan svara på frågor om dem, till exempel:",
+    },
     "clarify_follow_up": {
         "en": "I'm not sure how that changes the last answer ({what}). You can ask, for example: “and last quarter?”, "
               "“by region”, “only DACH”, “top 5 reps”, “compare with last year” or “show me the deals”.",

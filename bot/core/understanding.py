@@ -76,7 +76,8 @@ class Help:
 class Clarify:
     parsed: Parsed
     reason: str  # "metric" (which KPI?), "period" (no such period), "unknown" (words not understood),
-    # "follow_up" (what to do with the last answer, whose question `parsed` holds)
+    # "follow_up" (what to do with the last answer, whose question `parsed` holds), "absent" (a measure the
+    # metrics store does not hold, in `parsed.unknown`: "what's our gross margin?")
 
 
 @dataclass
@@ -168,6 +169,18 @@ CLAUSES = re.compile(r",\s*(?:and|og|och|but|men)\s+|[?;]\s+|\s+(?:and|og|och|,)
                      r"why|hvad|hvordan|hvilke|hvem|hvorfor|vad|hur|vilka|vem|varför)\b)", re.I)
 
 
+# Pay asked of a role ("how much does a CCO earn", "hvad tjener en salgschef"): the playbook's, never revenue
+PAY = re.compile(r"\b(?:earn|earns|paid|pay|salary|salaries|compensation|tjener|tjene|løn|lønnen|lønninger|tjänar|"
+                 r"tjäna|lön|lönen|löner)\b", re.I)
+ROLES = re.compile(r"\b(?:cco|cmo|ceo|cfo|coo|cro|chief \w+ officer|(?:a|an|en|et|ett) (?:sales )?(?:manager|rep|"
+                   r"director|account executive|ae|sdr|bdr|sælger|salgschef|säljare|säljchef|chef))\b", re.I)
+# A figure of ours the metrics store does not hold: "what's our gross margin", "how many employees do we have"
+OF_OURS = re.compile(r"\b(?:our|vores|vår|vårt|våra|we have|do we|har vi|have we|we)\b", re.I)
+OUR_MEASURE = re.compile(r"\b(?:gross margin|margin|"
+                         r"margins|profit|profitability|ebitda|headcount|employees|staff|costs|expenses|share price|"
+                         r"market share|cash|runway|burn rate|bruttomargin|dækningsbidrag|avance|overskud|ansatte|"
+                         r"medarbejdere|omkostninger|markedsandel|bruttomarginal|vinst|anställda|medarbetare|kostnader|"
+                         r"marknadsandel)\b", re.I)
 # Words that point at whom or what the last answer was about, and the dimensions they can mean
 PERSON, PLACE = ("owner",), ("region", "country", "segment", "team")
 POINTERS = {"his": PERSON, "her": PERSON, "hers": PERSON, "hans": PERSON, "hendes": PERSON, "hennes": PERSON,
@@ -238,6 +251,9 @@ def understand(parser: Parser, question: str, values: ValueIndex, cal: Calendar,
         return _status(parser, parsed, values, cal)  # "how are we doing?": the headline figures
     if evidence is None or isinstance(reading, Help) and (parsed.asked_help or parsed.social or parsed.empty):
         return reading
+    measure = OUR_MEASURE.search(question[:MAX_CHARS]) if parsed.metric is None else None
+    if measure and OF_OURS.search(question[:MAX_CHARS]):  # "what's our gross margin?": not in the data, said so
+        return Clarify(replace(parsed, unknown=[measure.group(0)], suggestions=[]), "absent")
     if isinstance(reading, Clarify) and reading.reason == "unknown" and parsed.metric \
             and all(_someone(w, question, values) for w in parsed.unknown):
         return reading  # "what's Jonas's pipeline?" with two Jonases: which one, never the playbook on pipelines
@@ -402,6 +418,8 @@ def side_of(parser: Parser, parsed: Parsed, reading: Understanding, text: str, e
         return "both" if metric and slots else "playbook"
     if parsed.other_subject or _ranking_without_measure(parser, parsed, form):
         return "numbers"  # "support cases opened last month", "our best reps": which KPI, asked back
+    if PAY.search(text) and ROLES.search(text):  # "how much does a CCO earn?": about the role, not our revenue
+        return "playbook"
     if isinstance(reading, Help):  # no KPI, no slot: the playbook answers it or says it does not cover it
         return "playbook" if _content(parsed) else "numbers"
     if _about_something_else(parser, parsed, reading, slots):

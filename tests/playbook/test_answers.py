@@ -403,3 +403,19 @@ def test_a_follow_up_on_the_last_answer_is_asked_back_not_quoted(bot, first, the
     bot.ask(first, as_of=AS_OF, conversation=convo)
     answer = bot.ask(then, as_of=AS_OF, conversation=convo)
     assert answer.kind == "clarify" and not answer.citations, answer.text
+
+
+@pytest.mark.parametrize("question,what", [("what's our gross margin?", "gross margin"),
+                                           ("how many employees do we have", "employees"),
+                                           ("hvor mange ansatte har vi?", "ansatte"),
+                                           ("vad är vår vinst i år?", "vinst")])
+def test_a_figure_of_ours_the_store_lacks_is_said_to_be_missing(bot, question, what):
+    # they got unrelated passages ("Partnerskabsindtægter og kanalmargin") presented as the answer
+    answer = bot.ask(question, as_of=AS_OF)
+    assert answer.kind == "clarify" and what in answer.text and not answer.citations and answer.value is None
+
+
+def test_a_roles_pay_is_not_our_revenue(bot):
+    # "How much does a CCO typically earn?" gave our revenue, quarter to date
+    answer = bot.ask("How much does a CCO typically earn?", as_of=AS_OF)
+    assert answer.kind in ("playbook", "not_covered") and answer.metric is None
