@@ -326,3 +326,12 @@ def test_one_of_someones_reps_ranked(bot):
     # "which of Elin's reps has the lowest attainment" gave Elin's own: "no value"
     answer = bot("which of Mona Manager's reps has the lowest revenue last quarter", "erin@x.example")
     assert answer.group_by == ["owner"] and [(r["owner"], r["value"]) for r in answer.rows] == [("r2", 0.0)], answer.text
+
+
+@pytest.mark.parametrize("lang,words", [("en", "EUR 1,000 above it"), ("da", "1.000 € over det"),
+                                        ("sv", "1 000 € över det")])
+def test_attainment_past_the_target_says_by_how_much(lang, words):
+    # it said "EUR 0 to go" of a quarter 4.8M over its target
+    from bot.core.fmt import target_words
+    text = target_words({"revenue": 5000.0, "target": 4000.0, "gap": 0.0, "pace": 1.0, "currency": "EUR"}, lang)
+    assert words in text.replace("\xa0", " ") and "0 €" not in text.split(",")[-1]

@@ -129,8 +129,10 @@ def kpi_sentence(result: KpiResult, lang: str = "en", names: dict[str, str] | No
 def target_words(parts: dict, lang: str) -> str:
     """'EUR 370,000 booked of a EUR 650,000 target, EUR 280,000 to go; 56% of the period has passed.'"""
     cur = str(parts["currency"])
-    return t("target_parts", lang, revenue=money(parts["revenue"] or 0.0, cur, lang),
-             target=money(parts["target"], cur, lang), gap=money(parts["gap"] or 0.0, cur, lang),
+    revenue = parts["revenue"] or 0.0
+    over = revenue - parts["target"] if parts["target"] is not None and revenue > parts["target"] else 0.0
+    return t("target_parts_over" if over else "target_parts", lang, revenue=money(revenue, cur, lang),
+             target=money(parts["target"], cur, lang), gap=money(over or parts["gap"] or 0.0, cur, lang),
              pace=percent(parts["pace"], lang))
 
 

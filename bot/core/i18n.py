@@ -200,6 +200,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "da": "{revenue} booket af et mål på {target}, {gap} tilbage; {pace} af perioden er gået.",
         "sv": "{revenue} bokat av ett mål på {target}, {gap} kvar; {pace} av perioden har gått.",
     },
+    "target_parts_over": {  # past the target: by how much, not "EUR 0 to go"
+        "en": "{revenue} booked of a {target} target, {gap} above it; {pace} of the period has passed.",
+        "da": "{revenue} booket af et mål på {target}, {gap} over det; {pace} af perioden er gået.",
+        "sv": "{revenue} bokat av ett mål på {target}, {gap} över det; {pace} av perioden har gått.",
+    },
     "left_out": {"en": "(I did not use {words}.)", "da": "(Jeg brugte ikke {words}.)",
                  "sv": "(Jag använde inte {words}.)"},
     "versus": {"en": "vs", "da": "mod", "sv": "mot"},
