@@ -404,6 +404,9 @@ MEMBERS = re.compile(r"\b(?:on|in|på|i)\b[^?]*\b(?:team|teamet|hold|holdet|lag|
                      r"\bhvem arbejder (?:i|på|for)\b|\bvem jobbar (?:i|på|för)\b", re.I)
 
 # A manager's whole organisation ("my org", "min organisation"): everyone below them, as "my team".
+# The company before a KPI's name: everyone's figure, as a KPI with no one named is
+COMPANY_WORDS = {"company", "company's", "companywide", "firmaets", "firmaet", "virksomhedens", "företagets",
+                 "bolagets", "total", "overall", "samlede", "samlet", "totala"}
 # Reps said in the plural ("who are our best reps"; Swedish "säljare" is either)
 REPS_PLURAL = {"reps", "sellers", "salespeople", "people", "representatives", "performers", "sælgere", "sælgerne",
                "säljarna", "medarbejdere", "medarbetarna"}

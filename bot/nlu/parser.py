@@ -592,7 +592,9 @@ class Parser:
         before = words[max(0, first - 3):first]
         # "deals closing this month" lists them; "how many deals are closing" (a count cue) counts them, and
         # "revenue from deals closing this month" is a sum
-        closing = any(n + 1 < len(words) and words[n + 1] in lx.CLOSING_WORDS for n in nouns) \
+        # ("aftaler der lukker", "affärer som stänger", "deals that close": the same, after a relative word)
+        closing = any(words[k] in lx.CLOSING_WORDS for n in nouns
+                      for k in (n + 1, n + 2) if k < len(words) and (k == n + 1 or words[n + 1] in RELATIVE)) \
             and named in (None, "open_deals")
         # "Julia Brunner's deals", "Karins aftaler", "Jonas affärer": someone's deals are a list of them
         owned = bool(lx.OWNED_DEALS.search(question)) or first > 0 and named is None \
@@ -1006,6 +1008,9 @@ class Parser:
 
     def _asker(self, toks: list[Token], out: Parsed, text: str) -> None:
         low = text.lower()
+        for i, t in enumerate(toks[:-1]):  # "company win rate", "firmaets omsætning": everyone's, as unsaid
+            if not t.used and t.word in lx.COMPANY_WORDS and toks[i + 1] is out.metric_at:
+                t.used = True
         for i, t in enumerate(toks):
             if t.used or t.word not in lx.MINE:
                 continue
@@ -1243,6 +1248,7 @@ class Parser:
 
 # ---------------------------------------------------------------- helpers
 
+RELATIVE = {"that", "which", "der", "som"}  # "deals that close", "aftaler der lukker", "affärer som stänger"
 # Inflected KPI words that are common words too, still read as the KPI word ("omsætningen").
 INFLECTED_NAMES = frozenset()
 

@@ -197,3 +197,13 @@ def test_a_named_manager_who_owns_no_deals_gets_their_teams_figure(demo_assistan
     answer = ask(f"{row['name']}'s pipeline")
     assert (answer.filters, answer.value) == (team.filters, team.value) and answer.value > 0
     assert any(f"{row['name']} owns no deals" in n for n in answer.notes), answer.notes
+
+
+@pytest.mark.parametrize("question,kind", [("affärer som stänger nästa vecka", "deals"),
+                                           ("aftaler der lukker i næste uge", "deals"),
+                                           ("deals that close next week", "deals"),
+                                           ("hvor mange aftaler der lukker i næste uge", "kpi")])
+def test_deals_that_close_are_listed_as_deals_closing_are(ask, question, kind):
+    # the Danish and Swedish relative clause gave a count where "deals closing next week" lists them
+    answer = ask(question)
+    assert answer.kind == kind and answer.period == {"start": "2026-11-23", "end": "2026-11-29"}, answer.text
