@@ -199,7 +199,7 @@ def authorise(plan: QueryPlan, who: Identity) -> Grant:
     asked = plan.filters.get("owner", [])
     outside = [o for o in asked if o not in allowed]
     if outside:
-        raise Denied("denied_owner", owners=tuple(outside))
+        raise Denied("denied_owner", owners=tuple(outside), reports=bool(who.reports))
     if "owner" in plan.group_by:
         rows = who.owner_rows()
         if asked:
@@ -221,7 +221,7 @@ def authorise_deals(owners: list[str], who: Identity) -> tuple[frozenset[str] | 
     allowed = who.deal_level()
     outside = [o for o in owners if o not in allowed]
     if outside:
-        raise Denied("denied_owner", owners=tuple(outside))
+        raise Denied("denied_owner", owners=tuple(outside), reports=bool(who.reports))
     if owners:
         return frozenset(owners), None
     return allowed, "scope_own_and_reports" if who.reports else "scope_own"

@@ -335,3 +335,11 @@ def test_attainment_past_the_target_says_by_how_much(lang, words):
     from bot.core.fmt import target_words
     text = target_words({"revenue": 5000.0, "target": 4000.0, "gap": 0.0, "pace": 1.0, "currency": "EUR"}, lang)
     assert words in text.replace("\xa0", " ") and "0 €" not in text.split(",")[-1]
+
+
+def test_a_reps_denial_does_not_speak_of_reports(bot):
+    # a rep was told she may see "yourself and your reports"; she has none
+    rep = bot("Carl Weber's revenue last quarter", "alice@x.example")
+    manager = bot("Carl Weber's revenue last quarter", "mona@x.example")
+    assert rep.kind == manager.kind == "denied"
+    assert "reports" not in rep.text and "your reports" in manager.text

@@ -740,7 +740,7 @@ class Assistant:
             names = store.names("owner", params["owners"])
             params["names"] = join_or([names.get(o, o) for o in params["owners"]], lang).replace(
                 f" {t('or', lang)} ", f" {t('and', lang)} ")
-            params["and_reports"] = t("and_reports", lang)
+            params["and_reports"] = t("and_reports", lang) if params.pop("reports", True) else ""  # (a rep has none)
             params.pop("owners")
         return Answer(question=parsed.question, kind="denied", lang=lang, metric=parsed.metric,
                       text=t(exc.reason, lang, **params))
