@@ -165,6 +165,11 @@ class Assistant:
                             text=t("warehouse_timeout", lang, seconds=number(exc.seconds, lang)))
         if convo is not None:  # (a figure beside a playbook part counts as a figure: "what is NRR?")
             convo.answered = next((p.kind for p in [answer, *answer.parts] if p.kind in NUMBER_KINDS), answer.kind)
+            if isinstance(reading, PlaybookQuestion) and reading.parsed.metric:
+                convo.answered = "kpi"  # a KPI explained: "and ours?" asks for its figure
+            asked_kpi = isinstance(reading, Clarify) and reading.reason == "metric" or isinstance(
+                reading, Comparison) and not any(s.metric for s in reading.sides)  # "compare H1 2025 with H1 2026"
+            convo.pending = question if asked_kpi and answer.kind == "clarify" else None
         return answer
 
     def _model_reading(self, offline: Understanding, user: str | None, as_of: date | None,
@@ -204,6 +209,8 @@ class Assistant:
             return self._compare(reading, user, as_of, convo)
         parsed = reading.parsed
         if isinstance(reading, PlaybookQuestion):
+            if convo is not None and parsed.metric:  # "what does win rate mean?", then "and mine?"
+                convo.remember(replace(parsed, kind="kpi"))
             return self._playbook(reading, user, as_of, stream)
         if isinstance(reading, (Help, Clarify)):
             answer = self._without_numbers(reading)
@@ -300,6 +307,8 @@ class Assistant:
         turn = Turn(who)
         outcome = self._run_kpi(parsed, turn, as_of)
         if isinstance(outcome, Answer):
+            if convo is not None and outcome.kind == "denied":  # "and mine?" after "Karin's pipeline" was denied
+                convo.remember(parsed)
             return outcome
         result, grant = outcome
         outside = {d: v for d, v in grant.plan.filters.items() if d != "owner"}

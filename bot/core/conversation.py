@@ -11,6 +11,9 @@ from dataclasses import dataclass, replace
 from bot.nlu.parser import Parsed
 
 
+PLACES = {"region", "country", "team"}  # a place said in a follow-up replaces "my team"
+
+
 @dataclass
 class Conversation:
     last: Parsed | None = None
@@ -19,6 +22,7 @@ class Conversation:
     # The KPI questions of the last answer when it had several ("how is DACH doing?": "og Norden?" asks them all again)
     parts: list[Parsed] | None = None
     answered: str | None = None  # the kind of the last answer (kpi, playbook, clarify …)
+    pending: str | None = None  # the question the last answer asked back "which KPI?" of ("revenue" answers it)
 
     def merge(self, parsed: Parsed) -> Parsed:
         prev = self.last
@@ -48,6 +52,10 @@ class Conversation:
         filters.update(parsed.filters)  # a new region replaces the old one; other filters stay
         if parsed.mine or parsed.my_team:  # "and mine?" after Karin's: the asker replaces whoever was named
             filters.pop("owner", None)
+        # "and DACH?", "og for hele Norden?" after "my team's pipeline": the place, not my team's part of it
+        # (after "my pipeline", my deals there; a team named replaces the asker either way)
+        place = not (parsed.mine or parsed.my_team) and ("team" in parsed.filters or prev.my_team and bool(
+            PLACES & set(parsed.filters)))
         return replace(
             parsed,
             kind="kpi",
@@ -67,8 +75,8 @@ class Conversation:
             threshold=parsed.threshold or (prev.threshold if not parsed.group_by and parsed.metric in (None, prev.metric)
                                            else None),
             # "what about Karin?" after "my team's": whoever is named now replaces the asker
-            mine=parsed.mine or prev.mine and "owner" not in parsed.filters,
-            my_team=parsed.my_team or prev.my_team and "owner" not in parsed.filters,
+            mine=parsed.mine or prev.mine and "owner" not in parsed.filters and not place,
+            my_team=parsed.my_team or prev.my_team and "owner" not in parsed.filters and not place,
             team_of=parsed.team_of or prev.team_of and "owner" not in parsed.filters and not parsed.mine,
             suggestions=[],
         )
@@ -99,15 +107,14 @@ class Conversation:
             self.last = parsed
             dims = parsed.group_by if parsed.kind == "kpi" else ["owner"]
             keys = [r.get(dims[0] if parsed.kind == "kpi" else "owner_id") for r in rows or []] if len(dims) == 1 else []
-            if parsed.kind == "deals" and len(rows or []) >= (parsed.deal.limit if parsed.deal else 10):
-                keys = []  # the owners of the rows shown are not the list's (it goes on): "their …" is theirs
             self.groups = (dims[0], [k for k in dict.fromkeys(keys) if k]) if keys and dims[0] not in ("month", "quarter") \
                 else None
 
-    def focus(self, dims: tuple[str, ...]) -> tuple[str, list[str]] | None:
+    def focus(self, dims: tuple[str, ...], one: bool = False) -> tuple[str, list[str]] | None:
         """Who or what the last answer was about, of these dimensions, for "his", "their", "that team":
-        the groups it listed (the one a ranking picked), else what it was filtered to."""
+        the groups it listed (the one a ranking picked; for `one`, "his", the first of them), else what it
+        was filtered to."""
         if self.groups is not None and self.groups[0] in dims and self.groups[1]:
-            return self.groups
+            return (self.groups[0], self.groups[1][:1]) if one else self.groups
         filters = self.last.filters if self.last is not None else {}
         return next(((d, list(filters[d])) for d in dims if filters.get(d)), None)

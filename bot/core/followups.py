@@ -54,6 +54,8 @@ THOSE_DEALS = re.compile(
     r"(?:them|those|which ones)\b|\bwhich (?:deals|ones)\b|\baftalerne\b|\b(?:de|disse|hvilke)\s+aftaler\b|"
     r"\bvis\s+(?:mig\s+)?dem\b|\baffärerna\b|\b(?:de|dessa|vilka)\s+affärer(?:na)?\b|\bvisa\s+(?:mig\s+)?dem\b", re.I)
 _DEFAULT = DealSpec()
+HIS = re.compile(r"\b(?:his|her|their|hans|hendes|hennes|deres|deras)\b", re.I)
+OTHERS = re.compile(r"\b(?:else|other|others|mere|ellers|andre|annat|andra|mer)\b", re.I)
 # "vem har minst?", "hvem har mindst?", "who has the least?" after a breakdown (alone, "minst" is "at least")
 LEAST = {"minst": "asc", "mindst": "asc", "mest": "desc"}
 FURTHEST_BEHIND = re.compile(r"\b(?:furthest|farthest|most) behind|længst bagud|mest bagud|bagerst|längst efter|"
@@ -82,15 +84,17 @@ def follow_up(parser: Parser, parsed: Parsed, question: str, convo: Conversation
     if prev.kind == "deals" and (parsed.kind != "deals" or not NAMES_DEALS.search(question)):
         # ("which are stalled?" reads as a list of its own, of every stalled deal: it narrows this one)
         return _narrowed(parser, prev, parsed, question, lang, values, cal)
-    if prev.kind == "kpi" and prev.metric in BEHIND and parsed.kind == "deals" and parsed.those:
-        # "vilka av dem är försenade?" after "pipeline by stage": the deals behind it, overdue
-        return _behind(parser, prev, parsed, lang)
     those = THOSE_DEALS.search(question)
+    picked = convo.groups if prev.ranked and prev.limit else None  # "which one is the lowest?" then its deals
     if prev.kind == "kpi" and prev.metric in BEHIND and those:
         said = those.group(0).lower().split()
-        picked = convo.groups if prev.ranked and prev.limit else None  # "which one is the lowest?" then its deals
         return _behind(parser, prev, replace(parsed, unused=[w for w in parsed.unused if w.lower() not in said]), lang,
                        picked)
+    if prev.kind == "kpi" and prev.metric in BEHIND and parsed.kind == "deals" and not parsed.period and (
+            parsed.those or HIS.search(question) or not (parsed.filters or parsed.mine) and len(question.split()) <= 6):
+        # "vilka av dem är försenade?" after "pipeline by stage", "show me her deals" after the lowest rep,
+        # "hvilke er gået i stå?" after a team's pipeline: the deals behind that figure (its period), so narrowed
+        return _behind(parser, prev, parsed, lang, None if "owner" in parsed.filters else picked)
     if prev.kind == "kpi" and prev.group_by and not (parsed.group_by or parsed.filters or parsed.period):
         ranked = _past_line(parser, prev, parsed, question, lang, values, cal) or _ranked(prev, parsed, lang)
         if ranked is not None:
@@ -134,9 +138,12 @@ def _narrowed(parser: Parser, prev: Parsed, parsed: Parsed, question: str, lang:
         changed |= {"order_by": trial.deal.order_by, "desc": trial.deal.desc}
     if not changed and trial.unused:
         return None  # (something this list's conditions do not say)
-    named = "owner" in trial.filters  # "only Karin's" after "my team's deals": Karin replaces the team
+    if OTHERS.search(question):  # "what else did they win?" after "who closed the biggest deal": the rest too
+        changed.setdefault("limit", _DEFAULT.limit)
+    filters = {**prev.filters, **parsed.filters, **trial.filters}  # (parsed's: whom "they" pointed at)
+    named = "owner" in trial.filters or "owner" in parsed.filters  # "only Karin's" after "my team's deals"
     return replace(prev, question=parsed.question, lang=lang, deal=replace(prev.deal or DealSpec(), **changed),
-                   filters={**prev.filters, **trial.filters}, mine=prev.mine and not named,
+                   filters=filters, mine=prev.mine and not named,
                    my_team=prev.my_team and not named,
                    period=trial.period if trial.period is not None else prev.period, period_error=trial.period_error,
                    unknown=trial.unknown, unused=trial.unused, follow_up=True)
@@ -155,7 +162,8 @@ def _behind(parser: Parser, prev: Parsed, parsed: Parsed, lang: str,
     filters = {**prev.filters, **parsed.filters}
     if picked and picked[0] in FACTS["deals"][1]:  # (a dimension deals can be filtered by)
         filters[picked[0]] = list(picked[1])
-    named = "owner" in filters and picked is not None and picked[0] == "owner"  # the rep picked, not "my team"
+    # the rep picked or pointed at ("show me her deals"), not "my team"
+    named = "owner" in parsed.filters or "owner" in filters and picked is not None and picked[0] == "owner"
     return replace(prev, question=parsed.question, lang=lang, kind="deals", deal=spec, metric=None, more_metrics=[],
                    filters=filters, period=period, group_by=[], order=None, limit=None,
                    mine=prev.mine and not named, my_team=prev.my_team and not named,

@@ -181,9 +181,12 @@ OUR_MEASURE = re.compile(r"\b(?:gross margin|margin|"
                          r"market share|cash|runway|burn rate|bruttomargin|dækningsbidrag|avance|overskud|ansatte|"
                          r"medarbejdere|omkostninger|markedsandel|bruttomarginal|vinst|anställda|medarbetare|kostnader|"
                          r"marknadsandel)\b", re.I)
+LEAD_KPIS = {"leads_created", "lead_conversion_rate"}  # what "leads" can read as, besides the verb
 # Words that point at whom or what the last answer was about, and the dimensions they can mean
 PERSON, PLACE = ("owner",), ("region", "country", "segment", "team")
 POINTERS = {"his": PERSON, "her": PERSON, "hers": PERSON, "hans": PERSON, "hendes": PERSON, "hennes": PERSON,
+            "he": PERSON, "she": PERSON, "him": PERSON, "han": PERSON, "hun": PERSON, "hon": PERSON, "ham": PERSON,
+            "henne": PERSON, "they": ("owner", "team", *PLACE),
             "their": ("owner", "team", *PLACE), "deres": ("owner", "team", *PLACE), "deras": ("owner", "team", *PLACE),
             "there": PLACE}
 THAT_DIMS = {"team": "team", "team's": "team", "teamet": "team", "teamets": "team", "hold": "team", "holdet": "team",
@@ -219,6 +222,10 @@ ABOUT_LAST = {
 def understand(parser: Parser, question: str, values: ValueIndex, cal: Calendar, convo: Conversation | None,
                earlier: Earlier, evidence: Evidence | None = None) -> Understanding:
     """`evidence` is the playbook's say; without a playbook every question is read for numbers."""
+    pending = convo.pending if convo is not None else None
+    if pending and not question.startswith(pending) and len(question.split()) <= 4 \
+            and parser.parse(question, values, cal).metric:  # "revenue", after "which KPI do you mean?"
+        return understand(parser, f"{pending} {question}", values, cal, convo, earlier, evidence)
     about = _about_last(parser, question, convo)
     if about is not None:  # "what does that mean?", "and ours?": asked of the last answer's KPI, by its name
         return understand(parser, about, values, cal, convo, earlier, evidence)
@@ -301,7 +308,7 @@ def _pointed(parsed: Parsed, question: str, convo: Conversation) -> Parsed:
     if not said and not that:
         return parsed
     dims = POINTERS[said[0].lower()] if said else (THAT_DIMS[that.group(2).lower()],)
-    focus = convo.focus(dims)
+    focus = convo.focus(dims, one=bool(said) and dims == PERSON)  # "his": the first row's, of a list
     if focus is None or focus[0] in parsed.filters:
         return parsed
     pointer = {w.lower() for w in said} | ({that.group(1).lower()} if that else set())
@@ -388,6 +395,8 @@ def _people(parser: Parser, question: str, values: ValueIndex, cal: Calendar) ->
     if not lx.WHO_START.search(text) or not (boss or members):
         return None
     parsed = parser.parse(text, values, cal)
+    if boss and re.search(r"\b(?:leads|leder)\b", boss.group(0), re.I) and parsed.metric in LEAD_KPIS:
+        parsed = replace(parsed, metric=None, group_by=[])  # "who leads team DACH SMB?": a person, not leads
     if parsed.metric or parsed.kind == "deals" or parsed.group_by and parsed.group_by != ["owner"]:
         return None
     ask = "manager" if boss and not (members and members.start() < boss.start()) else "members"
@@ -430,6 +439,8 @@ def side_of(parser: Parser, parsed: Parsed, reading: Understanding, text: str, e
         return "numbers"  # "how are we tracking vs quota?": where we stand, not how to set targets
     if parsed.metric and parsed.kind != "deals" and _yardstick(parser, parsed.metric, text):
         return "both"  # "what is a good win rate?": what the playbook says of it, and ours to hold against it
+    if parsed.metric and MEANING.search(text) and not slots:  # "hi, I'm new – what does win rate mean?"
+        return "playbook"
     if form == "number" or (metric and slots and form not in ("advice", "why")):
         return "numbers"
     if form in ("advice", "why") and metric and _figure_asked(parser, parsed, text):  # unless the numbers use too little of it

@@ -288,7 +288,7 @@ gerne lige bare også alle alt nogen noget hver samlet samlede i alt se vis vise
 vad hur vem vilken vilket vilka är var vara varit har hade en ett den det de där som och eller men i på av till från
 med för om vid hos under över efter före vår våra vårt vi jag du din ditt dina mig oss man kan kunde vill ska måste
 gärna bara också alla allt någon något varje totalt sammanlagt visa ge berätta siffror nu aktuella
-meant mente menade nope klarer klarar klarede klarade
+meant mente menade nope klarer klarar klarede klarade nej sorry undskyld förlåt hele hela
 """.split())
 
 # Aliases for common store values ("Norden" → Nordics). Used only where the store has the value.
@@ -367,6 +367,9 @@ SALES_NOUNS = {"rep", "reps", "representative", "representatives", "team", "team
 WON_VERBS = {"won", "win", "closed", "close", "vundet", "vandt", "lukket", "lukkede", "vunnit", "vann", "stängt",
              "stängde"}
 # A person new to the company is no deal of type new: "how do I onboard a new sales rep?".
+NEW_WORDS = {"new", "ny", "nye", "nyt", "nya", "nytt"}
+NEW_HERE = {"here", "her", "här", "hos", "at", "to", "til", "till", "in", "i"}  # "I'm new here", "ny her"
+I_AM = {"i'm", "im", "am", "er", "är", "jeg", "jag"}  # "I'm new", "jeg er ny", "jag är ny"
 NEW_PERSON = {"rep", "reps", "hire", "hires", "employee", "employees", "manager", "managers", "colleague",
               "colleagues", "sales", "seller", "sellers", "salesperson", "person", "people", "joiner", "joiners",
               "starter", "starters", "member", "members", "team", "boss", "cco", "role", "job", "medarbejder",

@@ -561,7 +561,8 @@ class Parser:
             _use_span(toks, won.span())
             return True
         closing = lx.WHAT_CLOSING.search(joined)
-        risky = [i for i, t in enumerate(toks) if t.word in lx.RISK_WORDS][:1]
+        risky = [i for i, t in enumerate(toks) if t.word in lx.RISK_WORDS][:1] or [
+            joined[:at].count(" ") for at in (f" {joined} ".find(f" {p} ") for p in lx.RISK_PHRASES) if at >= 0][:1]
         named, read = None, False  # (a trial reading of the KPI names: made once, when needed)
         if not nouns and (closing or risky):
             named, read = self._kpi_named(toks), True
@@ -1180,9 +1181,11 @@ class Parser:
             return i > 0 and toks[i - 1].word in lx.TEAM_CUES or j + 1 < len(toks) and toks[j + 1].word in lx.TEAM_CUES
         if dim == "owner" and len(window) == 1 and window[0].text.islower() and window[0].word in lx.STOPWORDS:
             return False
-        if dim == "type" and len(window) == 1:  # "a new sales rep" is a person new here, no deal type
-            j = toks.index(window[0]) + 1
-            return not (j < len(toks) and toks[j].word in lx.NEW_PERSON)
+        if dim == "type" and len(window) == 1:  # "a new sales rep", "I'm new here": a person new here, no deal type
+            i = toks.index(window[0])
+            return not (i + 1 < len(toks) and toks[i + 1].word in lx.NEW_PERSON) and not (
+                window[0].word in lx.NEW_WORDS and (i + 1 < len(toks) and toks[i + 1].word in lx.NEW_HERE
+                                                    or i > 0 and toks[i - 1].word in lx.I_AM))
         return True
 
     # ------------------------------------------------------------ what is left

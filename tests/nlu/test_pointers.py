@@ -176,3 +176,74 @@ def test_per_rep_ranked_by_rep_is_each_reps_own(demo_assistant, ask):
 def test_a_swedish_breakdown_word_answers_in_swedish(demo_assistant):
     _, _, by_stage = talk(demo_assistant, "pipeline i DACH", "och i Norden?", "per steg")
     assert by_stage.lang == "sv" and by_stage.group_by == ["stage"]
+
+
+def a_manager_and_rep(assistant) -> tuple[str, str]:
+    """A manager of reps (a first-line manager) and one of their reps."""
+    reps = assistant.engine.store.tables["reps"]
+    rep = reps[(reps["role"] == "rep") & reps["manager_id"].notna()].iloc[0]
+    return str(rep["manager_id"]), str(rep["rep_id"])
+
+
+def test_they_after_the_biggest_deal_is_its_owner(demo_assistant, ask):
+    top, rest = talk(demo_assistant, "who closed the biggest deal this year?", "what else did they win this year?")
+    owner = top.rows[0]["owner_id"]
+    assert rest.kind == "deals" and rest.filters == {"owner": owner} and len(rest.rows) > 1
+    assert {r["owner_id"] for r in rest.rows} == {owner}
+
+
+def test_his_after_a_list_is_the_first_rows_owner(demo_assistant, ask):
+    listed, his = talk(demo_assistant, "open deals in DACH sorted by amount", "hvad er hans win rate i år?")
+    owner = listed.rows[0]["owner_id"]
+    assert his.filters == {"owner": owner} and his.value == ask(f"win rate for {owner} this year").value
+
+
+def test_her_deals_after_the_lowest_rep_are_the_deals_behind_her_figure(demo_assistant):
+    lowest, deals = talk(demo_assistant, "who has the lowest revenue this quarter?", "show me her deals")
+    rep = lowest.rows[0]["owner"]
+    assert deals.kind == "deals" and {r["owner_id"] for r in deals.rows} <= {rep}
+    assert deals.period == {"start": "2026-10-01", "end": "2026-11-20"}  # the figure's deals: won this quarter
+    assert all(r["stage"] == "Closed Won" for r in deals.rows)
+
+
+def test_the_kpi_named_after_which_kpi_continues_the_question(demo_assistant, ask):
+    back, revenue = talk(demo_assistant, "who are our best reps this year?", "revenue")
+    assert back.kind == "clarify" and (revenue.metric, revenue.group_by) == ("revenue", ["owner"])
+    assert revenue.rows == ask("who are our best reps this year by revenue").rows
+    _, compared = talk(demo_assistant, "sammenlign H1 2025 med H1 2026", "omsætning")
+    assert compared.kind == "compare" and [r["period"]["start"] for r in compared.rows] == ["2025-01-01", "2026-01-01"]
+
+
+def test_a_place_after_my_teams_figure_is_the_place(demo_assistant, ask):
+    manager, rep = a_manager_and_rep(demo_assistant)
+    _, dach = talk(demo_assistant, "my team's pipeline", "and DACH?", user=manager)
+    assert dach.filters == {"region": "DACH"} and dach.value == ask("pipeline in DACH").value
+    _, mine = talk(demo_assistant, "my pipeline", "and in DACH?", user=rep)
+    assert mine.filters == {"region": "DACH", "owner": rep}  # her own deals there
+
+
+def test_which_are_stalled_after_a_teams_figure_lists_its_deals(demo_assistant):
+    manager, _ = a_manager_and_rep(demo_assistant)
+    _, stalled = talk(demo_assistant, "mit teams pipeline", "hvilke er gået i stå?", user=manager)
+    assert stalled.kind == "deals" and stalled.rows and all("stalled" in r["reasons"] for r in stalled.rows)
+
+
+def test_mine_after_a_denial_is_my_figure(demo_assistant, ask):
+    manager, rep = a_manager_and_rep(demo_assistant)
+    denied, mine = talk(demo_assistant, f"{manager}'s pipeline", "ok, and mine?", user=rep)
+    assert denied.kind in ("denied", "kpi") and mine.filters == {"owner": rep}
+    assert mine.value == ask("my pipeline", user=rep).value
+
+
+def test_who_leads_a_team_is_a_person_not_leads(demo_assistant):
+    reps = demo_assistant.engine.store.tables["reps"]
+    team = reps.loc[reps["role"] == "manager", "team"].dropna().iloc[0]
+    answer = demo_assistant.ask(f"who leads team {team}?", as_of=AS_OF)
+    lead = reps[(reps["team"] == team) & (reps["role"] == "manager")]["name"].iloc[0]
+    assert answer.kind == "people" and lead in answer.text
+
+
+def test_new_here_is_the_asker_not_a_deal_type(demo_assistant):
+    _, mine = talk(demo_assistant, "hi, I'm new here – what does win rate mean?", "and what's mine?",
+                   user=a_manager_and_rep(demo_assistant)[1])
+    assert "type" not in mine.filters and mine.metric == "win_rate"
