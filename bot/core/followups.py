@@ -54,6 +54,17 @@ THOSE_DEALS = re.compile(
     r"(?:them|those|which ones)\b|\bwhich (?:deals|ones)\b|\baftalerne\b|\b(?:de|disse|hvilke)\s+aftaler\b|"
     r"\bvis\s+(?:mig\s+)?dem\b|\baffärerna\b|\b(?:de|dessa|vilka)\s+affärer(?:na)?\b|\bvisa\s+(?:mig\s+)?dem\b", re.I)
 _DEFAULT = DealSpec()
+# "what's the total?", "hvad var de værd?", "vad är summan?": the amount of the deals just listed or counted
+TOTAL = re.compile(r"^\W*(?:and\s+|og\s+|och\s+|so\s+)?(?:what(?:'s| is| are) (?:the |their |its )?(?:total|sum|value|"
+                   r"total value|combined value|amount|total amount)(?: of (?:them|those|these|it))?|(?:the\s+)?total"
+                   r"(?:\s+value|\s+amount)?|sum|how much (?:are|were) (?:they|those|these) worth|"
+                   r"hvad er (?:den samlede værdi|summen|det samlede beløb|de værd)|hvad var de værd|hvor meget er de værd|"
+                   r"(?:den )?samlede? (?:værdi|beløb)|i alt|summen|vad är (?:summan|totalen|det totala värdet|de värda)|"
+                   r"hur mycket är de värda|vad var de värda|totalt|summan)\W*$", re.I)
+WEIGHTED = re.compile(r"^\W*(?:and\s+|og\s+|och\s+)?(?:the\s+|den\s+)?(weighted|vægtet|vægtede|viktad|viktade|"
+                      r"unweighted|uvægtet|uvægtede|oviktad|oviktade)(?:\s+(?:one|version|pipeline|pipe))?\W*$", re.I)
+SUMMED_LIST = {"open": "pipeline", "won": "revenue", "created": "pipeline_created"}  # a list's amount, by status
+SUMMED_COUNT = {"open_deals": "pipeline", "deals_won": "revenue", "deals_created": "pipeline_created"}
 HIS = re.compile(r"\b(?:his|her|their|hans|hendes|hennes|deres|deras)\b", re.I)
 OTHERS = re.compile(r"\b(?:else|other|others|mere|ellers|andre|annat|andra|mer)\b", re.I)
 # "vem har minst?", "hvem har mindst?", "who has the least?" after a breakdown (alone, "minst" is "at least")
@@ -69,6 +80,9 @@ def follow_up(parser: Parser, parsed: Parsed, question: str, convo: Conversation
     if prev is None or parsed.metric is not None:
         return None
     lang = parsed.lang if parsed.lang_known else prev.lang
+    summed = _summed(prev, question, lang)
+    if summed is not None:
+        return summed
     if SHOWN_AS.match(question.strip()):  # "chart it", "as a table": the same answer, shown so
         return replace(prev, question=parsed.question, lang=lang, unused=[], follow_up=True)
     if prev.kind == "deals" and HOW_MANY_THERE.match(question):  # the list again: its headline counts it
@@ -110,6 +124,26 @@ def follow_up(parser: Parser, parsed: Parsed, question: str, convo: Conversation
         return replace(prev, question=parsed.question, lang=lang, metric=lx.OUTCOME_KPI[swap.group("word").lower()],
                        unused=[], follow_up=True)
     return None
+
+
+def _summed(prev: Parsed, question: str, lang: str) -> Parsed | None:
+    """'what's the total?' / 'hvad var de værd?' after a list or a count of deals: the amount KPI over the
+    same deals (none for lists with risk conditions, which no KPI has); 'weighted?' / 'unweighted?' after
+    pipeline: the other one."""
+    weighted = WEIGHTED.match(question)
+    if weighted and prev.metric in ("pipeline", "weighted_pipeline"):
+        metric = "pipeline" if weighted.group(1).lower().startswith(("un", "uv", "ov")) else "weighted_pipeline"
+        return replace(prev, question=question, lang=lang, metric=metric, unused=[], follow_up=True)
+    if not TOTAL.match(question):
+        return None
+    spec = prev.deal or DealSpec()
+    metric = (SUMMED_LIST.get(spec.status if spec.date_field == "close" else "created") if prev.kind == "deals"
+              and not spec.risks else SUMMED_COUNT.get(prev.metric or ""))
+    if metric is None:
+        return None
+    return replace(prev, question=question, lang=lang, kind="kpi", metric=metric, deal=None, unused=[],
+                   amount_min=spec.amount_min if prev.kind == "deals" else prev.amount_min,
+                   amount_max=spec.amount_max if prev.kind == "deals" else prev.amount_max, follow_up=True)
 
 
 def _counted(prev: Parsed, parsed: Parsed, lang: str) -> Parsed:

@@ -19,7 +19,8 @@ _UNIT = {
     # Danish
     "uge": "week", "ugen": "week", "måned": "month", "måneden": "month", "kvartal": "quarter",
     "kvartalet": "quarter", "halvår": "half", "halvåret": "half", "år": "year", "året": "year",
-    "regnskabsår": "year", "regnskabsåret": "year",
+    "regnskabsår": "year", "regnskabsåret": "year", "kvt": "quarter", "kvt.": "quarter", "mdr": "month",
+    "md": "month", "mdr.": "month",
     # Swedish
     "vecka": "week", "veckan": "week", "månad": "month", "månaden": "month",
     "räkenskapsår": "year", "räkenskapsåret": "year",
@@ -82,6 +83,19 @@ PERIOD_RULES: list[tuple[re.Pattern, object]] = [
     (re.compile(r"\b(?:since (?:the )?(?:start|beginning) of (?:the |this )?year|since (?:the )?new year|siden nytår|"
                 r"siden årsskiftet|siden årets start|siden starten af året|siden begyndelsen af året|sedan nyår|"
                 r"sedan årsskiftet|sedan årets början|sedan början av året|sedan nyåret)\b"), "ytd"),
+    # "since the start of the quarter", "siden starten af kvartalet", "sedan början av månaden": to date
+    (re.compile(r"\b(?:since (?:the )?(?:start|beginning) of (?:the |this )?|siden (?:starten|begyndelsen) af |"
+                r"sedan (?:starten|början) av )(?:quarter|kvartalet|månaden|month)\b|\b(?:siden|sedan) "
+                r"(?:kvartalets|månedens|månadens) (?:start|begyndelse|början)\b"),
+     lambda m: "mtd" if re.search(r"month|måned|månad", m[0]) else "qtd"),
+    # "since the start of Q3", "siden starten af Q3", "sedan början av Q3": the quarter's start to as_of
+    (re.compile(r"\b(?:since (?:the )?(?:start|beginning) of|siden (?:starten|begyndelsen) af|"
+                r"sedan (?:starten|början) av)\s+q([1-4])(?:\s+(\d{4}))?\b"),
+     lambda m: ("since_quarter", int(m[1]), m[2])),
+    # "since 1 July", "siden 1. juli", "sedan 15 mars", "since July 1": that day to as_of
+    (re.compile(rf"\b(?:since|siden|sedan|fra og med|från och med)\s+(?:(?:the\s+)?(\d{{1,2}})(?:\.|st|nd|rd|th)?\s+"
+                rf"(?:of\s+)?({_MONTHS})|({_MONTHS})\s+(\d{{1,2}})(?:st|nd|rd|th)?)(?:,?\s+(\d{{4}}))?\b"),
+     lambda m: ("since_day", int(m[1] or m[4]), MONTHS[m[2] or m[3]], m[5])),
     (re.compile(r"\b(?:all[ -]?time|ever|since the (?:beginning|start)|nogensinde|någonsin|alle tider|alla tider)\b"),
      "all"),
     # "the year before last", "i forfjor", "i förfjol"

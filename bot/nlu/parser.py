@@ -304,7 +304,7 @@ class Parser:
         if isinstance(expr, str):
             return expr
         kind = expr[0]
-        if kind in ("of_year", "since_month", "month_range", "years_ago", "quarter_range", "since_quarter", "week",
+        if kind in ("of_year", "since_month", "since_day", "month_range", "years_ago", "quarter_range", "since_quarter", "week",
                     "month_number"):
             return _relative_expr(expr, cal)
         covered = _covered(toks, m.span())
@@ -1326,6 +1326,13 @@ def _relative_expr(expr: tuple, cal: Calendar) -> str:
         return lx.MONTH_NAMES_EN[expr[1] - 1] if 1 <= expr[1] <= 12 else f"month {expr[1]}"
     if kind == "since_month":
         start = _latest_month_start(expr[1], expr[2], cal)
+        return f"{start.isoformat()}..{cal.as_of.isoformat()}"
+    if kind == "since_day":  # "siden 1. juli": that day of the latest such month begun (no such day: asked back)
+        month = _latest_month_start(expr[2], expr[3], cal)
+        try:
+            start = month.replace(day=expr[1])
+        except ValueError:
+            return f"{month.year}-{expr[2]:02d}-{expr[1]:02d}"
         return f"{start.isoformat()}..{cal.as_of.isoformat()}"
     _, m1, y1, m2, y2 = expr
     start = _latest_month_start(m1, y1, cal)

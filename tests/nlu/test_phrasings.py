@@ -477,6 +477,20 @@ PHRASINGS = [
     ("nye kunder i år", dict(metric="new_customers", filters={}, period=TY)),
     ("revenue from partners h1", dict(metric="partner_revenue", filters={}, period=("2026-01-01", "2026-06-30"))),
     ("omsætning fra partnere i år", dict(metric="partner_revenue", filters={})),
+    # ---- "since the start of …" and "since <a day>" (all time, Q3 alone, or one day before)
+    ("revenue since the start of Q3", dict(metric="revenue", period=("2026-07-01", "2026-11-20"), unused=[])),
+    ("revenue since the start of the quarter", dict(metric="revenue", period=TQ, unused=[])),
+    ("intäkter sedan början av Q3", dict(metric="revenue", period=("2026-07-01", "2026-11-20"), unused=[])),
+    ("omsætning siden starten af Q3", dict(metric="revenue", period=("2026-07-01", "2026-11-20"), unused=[])),
+    ("omsætning siden 1. juli", dict(metric="revenue", period=("2026-07-01", "2026-11-20"), unused=[])),
+    ("revenue since July 15", dict(metric="revenue", period=("2026-07-15", "2026-11-20"), unused=[])),
+    ("revenue since 15 march 2025", dict(metric="revenue", period=("2025-03-15", "2026-11-20"), unused=[])),
+    ("revenue since the start of the month", dict(metric="revenue", period=TM, unused=[])),
+    # ---- abbreviations and word forms
+    ("vægtet pipeline næste kvt", dict(metric="weighted_pipeline", period=("2027-01-01", "2027-03-31"), unused=[])),
+    ("kvotuppfyllnad per team förra kvartalet", dict(metric="quota_attainment", group_by=["team"], period=LQ,
+                                                     unused=[])),
+    ("company win rate last quarter", dict(metric="win_rate", period=LQ, filters={}, unused=[])),
     # ---- mixed languages
     ("Hvad var revenue last quarter?", dict(metric="revenue", period=LQ)),
     ("win rate i Norden last quarter", dict(metric="win_rate", period=LQ, filters={"region": "Nordics"})),

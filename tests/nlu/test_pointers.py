@@ -247,3 +247,17 @@ def test_new_here_is_the_asker_not_a_deal_type(demo_assistant):
     _, mine = talk(demo_assistant, "hi, I'm new here – what does win rate mean?", "and what's mine?",
                    user=a_manager_and_rep(demo_assistant)[1])
     assert "type" not in mine.filters and mine.metric == "win_rate"
+
+
+def test_the_total_of_a_list_or_a_count_is_its_amount(demo_assistant, ask):
+    _, total = talk(demo_assistant, "deals won this year in DACH", "what's the total?")
+    assert (total.metric, total.filters) == ("revenue", {"region": "DACH"})
+    assert total.value == ask("revenue in DACH this year").value
+    _, worth = talk(demo_assistant, "vundne aftaler i år over 50k", "og hvad var de værd?")
+    assert worth.metric == "revenue" and worth.value == ask("revenue from deals over 50k this year").value
+
+
+def test_weighted_and_unweighted_after_pipeline(demo_assistant, ask):
+    _, weighted, plain = talk(demo_assistant, "pipeline this quarter", "weighted?", "and unweighted?")
+    assert weighted.metric == "weighted_pipeline" and weighted.value == ask("weighted pipeline this quarter").value
+    assert plain.metric == "pipeline" and plain.value == ask("pipeline this quarter").value
