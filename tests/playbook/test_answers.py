@@ -395,7 +395,7 @@ def test_what_that_means_is_asked_of_the_last_kpi(bot, first, meaning):
 
 
 @pytest.mark.parametrize("first,then", [("deals closing this month", "only the big ones"),
-                                        ("open deals in DACH", "what's their total value?"),
+                                        ("open deals in DACH", "what about the ugly ones?"),
                                         ("pipeline this quarter", "og hvad med det store billede?")])
 def test_a_follow_up_on_the_last_answer_is_asked_back_not_quoted(bot, first, then):
     # they got the playbook's passages on whatever "big" or "value" matched
