@@ -209,13 +209,13 @@ NUMBER_KINDS = {"kpi", "compare"}
 ABOUT_LAST = {
     "en": (re.compile(r"^\W*(?:and\s+)?(?:(?P<meaning>what does (?:that|this|it) mean|what(?:'s| is) (?:that|this)|"
                       r"meaning\?)|(?:what(?:'s| is|s) ours|what about ours|how about ours|ours))\W*$", re.I),
-           {"meaning": "what does {name} mean?", "ours": "what is our {name}?"}),
+           {"meaning": "what does {name} mean?", "ours": "what is our {name}?", "team": "my team's {name}"}),
     "da": (re.compile(r"^\W*(?:og\s+)?(?:(?P<meaning>hvad betyder (?:det|dét|dette)|hvad er (?:det|dét))|"
                       r"(?:hvad er vores|hvad med vores|vores))\W*$", re.I),
-           {"meaning": "hvad betyder {name}?", "ours": "hvad er vores {name}?"}),
+           {"meaning": "hvad betyder {name}?", "ours": "hvad er vores {name}?", "team": "mit teams {name}"}),
     "sv": (re.compile(r"^\W*(?:och\s+)?(?:(?P<meaning>vad betyder (?:det|detta)|vad är (?:det|detta))|"
                       r"(?:vad är vår|vad är vårt|vad är våra|hur ser vår ut|vår|vårt|våra))\W*$", re.I),
-           {"meaning": "vad betyder {name}?", "ours": "vad är vår {name}?"}),
+           {"meaning": "vad betyder {name}?", "ours": "vad är vår {name}?", "team": "mitt teams {name}"}),
 }
 
 
@@ -250,6 +250,9 @@ def understand(parser: Parser, question: str, values: ValueIndex, cal: Calendar,
     if convo is not None:
         parsed = follow_up(parser, parsed, question, convo, values, cal) or convo.merge(parsed)
     parsed = _each_rep(parser, parsed)
+    if parsed.follow_up and parsed.metric and parsed.group_by:  # "and what's my quota?" after "… per quarter":
+        fits = parser.catalog.kpis[parsed.metric].dimensions  # a breakdown carried over that the KPI has not
+        parsed = replace(parsed, group_by=[d for d in parsed.group_by if d in fits])
     parsed = _same_period_ago(parser, parsed, question, cal, earlier, convo)
     reading = classify(parsed)
     if isinstance(reading, (Help, Clarify)) and parsed.metric is None and STATUS.search(question[:MAX_CHARS]):
@@ -341,7 +344,12 @@ def _about_last(parser: Parser, question: str, convo: Conversation | None) -> st
         match = pattern.match(question[:MAX_CHARS])
         if match:
             name = parser.catalog.kpis[last.metric].names[lang][0]
-            return ask["meaning" if match.group("meaning") else "ours"].format(name=name)
+            if match.group("meaning"):
+                return ask["meaning"].format(name=name)
+            if not last.filters:
+                return ask["ours"].format(name=name)
+            # "and ours?" after "win rate in DACH Mid-Market this quarter": the asker's team's, that period
+            return ask["team"].format(name=name) + (f" {last.period}" if last.period else "")
     return None
 
 
@@ -365,9 +373,13 @@ def _change_ranking(parser: Parser, question: str, values: ValueIndex, cal: Cale
     if said:  # as the period parser spells it ("förra kvartalet": last quarter); none read: the one before
         said = parser.parse(said, values, cal).period
     parsed = parser.parse(f"{text[:ref.start()]} {rest}" if ref else text, values, cal)
+    last = convo.last if convo is not None and convo.answered in NUMBER_KINDS else None
+    if not parsed.group_by and last is not None and len(last.group_by) == 1 and not parsed.metric:
+        # "which one grew most vs last year?" after "revenue in DACH by product line": its groups
+        parsed = replace(parsed, kind="kpi", group_by=last.group_by, filters={**last.filters, **parsed.filters},
+                         period=parsed.period or last.period, mine=last.mine, my_team=last.my_team)
     if parsed.kind != "kpi" or not parsed.group_by or len(parsed.group_by) > 1:
         return None  # ("how much did revenue grow?" is revenue growth, a KPI of its own)
-    last = convo.last if convo is not None and convo.answered in NUMBER_KINDS else None
     if last is not None and parsed.metric is None and last.metric:  # "which region dropped most?" after a
         parsed = replace(parsed, metric=last.metric, filters={**last.filters, **parsed.filters})  # comparison:
         compared = convo.compared if isinstance(convo.compared, Comparison) else None  # its KPI and periods

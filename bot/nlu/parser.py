@@ -595,7 +595,7 @@ class Parser:
         # "revenue from deals closing this month" is a sum
         # ("aftaler der lukker", "affärer som stänger", "deals that close": the same, after a relative word)
         closing = any(words[k] in lx.CLOSING_WORDS for n in nouns
-                      for k in (n + 1, n + 2) if k < len(words) and (k == n + 1 or words[n + 1] in RELATIVE)) \
+                      for k in range(n + 1, len(words)) if k == n + 1 or words[k - 1] in RELATIVE) \
             and named in (None, "open_deals")
         # "Julia Brunner's deals", "Karins aftaler", "Jonas affärer": someone's deals are a list of them
         owned = bool(lx.OWNED_DEALS.search(question)) or first > 0 and named is None \
@@ -1011,7 +1011,7 @@ class Parser:
         low = text.lower()
         for i, t in enumerate(toks[:-1]):  # "company win rate", "firmaets omsætning": everyone's, as unsaid
             if not t.used and t.word in lx.COMPANY_WORDS and toks[i + 1] is out.metric_at:
-                t.used = True
+                t.used = out.everyone = True
         for i, t in enumerate(toks):
             if t.used or t.word not in lx.MINE:
                 continue

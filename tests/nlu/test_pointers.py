@@ -261,3 +261,28 @@ def test_weighted_and_unweighted_after_pipeline(demo_assistant, ask):
     _, weighted, plain = talk(demo_assistant, "pipeline this quarter", "weighted?", "and unweighted?")
     assert weighted.metric == "weighted_pipeline" and weighted.value == ask("weighted pipeline this quarter").value
     assert plain.metric == "pipeline" and plain.value == ask("pipeline this quarter").value
+
+
+def test_which_one_grew_most_ranks_the_last_breakdown_by_change(demo_assistant, ask):
+    _, grew = talk(demo_assistant, "revenue in DACH by product line this year", "which one grew most vs last year?")
+    expected = ask("which product line in DACH grew most this year vs last year")
+    assert grew.rows and grew.rows[0] == expected.rows[0] and "before" in grew.rows[0]
+
+
+def test_ours_after_another_groups_figure_is_my_teams(demo_assistant, ask):
+    manager, _ = a_manager_and_rep(demo_assistant)
+    _, ours = talk(demo_assistant, "win rate in DACH this quarter", "and ours?", user=manager)
+    assert ours.value == ask("my team's win rate this quarter", user=manager).value and "region" not in ours.filters
+
+
+def test_the_company_against_my_team(demo_assistant, ask):
+    manager, _ = a_manager_and_rep(demo_assistant)
+    answer = demo_assistant.ask("company win rate vs my team this quarter", user=manager, as_of=AS_OF)
+    assert answer.kind == "compare" and [r["value"] for r in answer.rows] == [
+        ask("win rate this quarter").value, ask("my team's win rate this quarter", user=manager).value]
+
+
+def test_a_breakdown_the_new_kpi_has_not_is_not_carried_over(demo_assistant, ask):
+    _, rep = a_manager_and_rep(demo_assistant)
+    _, quota = talk(demo_assistant, "my revenue per quarter this year", "and what's my quota this quarter?", user=rep)
+    assert quota.kind == "kpi" and quota.metric == "quota" and not quota.group_by

@@ -207,3 +207,8 @@ def test_deals_that_close_are_listed_as_deals_closing_are(ask, question, kind):
     # the Danish and Swedish relative clause gave a count where "deals closing next week" lists them
     answer = ask(question)
     assert answer.kind == kind and answer.period == {"start": "2026-11-23", "end": "2026-11-29"}, answer.text
+
+
+def test_deals_in_a_place_that_close_are_listed(ask):
+    answer = ask("aftaler i DACH der lukker i denne uge")
+    assert answer.kind == "deals" and answer.period == {"start": "2026-11-16", "end": "2026-11-22"}, answer.text
