@@ -656,10 +656,7 @@ def _comparison(parser: Parser, question: str, values: ValueIndex, cal: Calendar
     for i, text in enumerate(texts):  # "… jämfört med samma kvartal förra året", "… vs the quarter before"
         if i:
             sides[i] = _as_filter_side(parser, sides[0], sides[i], text, values, cal)
-        people = people_side(text, {w.lower() for w in sides[i].used})  # "… vs the team average", "me vs …"
-        if people and not sides[i].metric and not sides[i].filters:
-            sides[i] = replace(sides[i], kind="kpi", mine=people in ("team", "self"), my_team=people == "team",
-                               everyone=people == "company", per_rep=people != "self" and averaged(text), unused=[])
+        sides[i] = _people_only(sides[i], text)  # "… vs the team average", "me vs …"
         # "… vs last year" after a side with the KPI's own period (quarter to date): that period a year back
         ago = SAME_AGO.match(text) or not sides[0].period and YEAR_AGO_WORDS.match(text.strip(" ?.!"))
         if i and sides[0].metric and not sides[0].period and sides[i].period and not ago and not JUST_BEFORE.match(text) \
@@ -724,12 +721,17 @@ def _other_side(parser: Parser, last: Parsed, text: str, values: ValueIndex, cal
     back, a value of the last KPI's ("compare with expansion" after new business), or the team or company."""
     if YEAR_AGO_WORDS.match(text.strip(" ?.!")):
         return replace(parser.parse(text, values, cal), period=earlier(last, cal, 12), kind="kpi")
-    other = _as_filter_side(parser, last, parser.parse(text, values, cal), text, values, cal)
-    people = people_side(text, {w.lower() for w in other.used})
-    if people and not other.metric and not other.filters:  # "how does that compare with the team?"
-        other = replace(other, kind="kpi", mine=people in ("team", "self"), my_team=people == "team",
-                        everyone=people == "company", per_rep=people != "self" and averaged(text), unused=[])
-    return other
+    return _people_only(_as_filter_side(parser, last, parser.parse(text, values, cal), text, values, cal), text)
+
+
+def _people_only(side: Parsed, text: str) -> Parsed:
+    """A side that names only the asker, their team or the company ("me vs my team", "… vs the team
+    average", "how does that compare with the team?") is that group's."""
+    people = people_side(text, {w.lower() for w in side.used})
+    if not people or side.metric or side.filters:
+        return side
+    return replace(side, kind="kpi", mine=people in ("team", "self"), my_team=people == "team",
+                   everyone=people == "company", per_rep=people != "self" and averaged(text), unused=[])
 
 
 def _as_filter_side(parser: Parser, first: Parsed, side: Parsed, text: str, values: ValueIndex,
