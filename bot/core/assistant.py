@@ -21,8 +21,8 @@ from bot.access import (Denied, Grant, Identity, authorise, authorise_deals, dir
                         org_rows, team_people, team_scope)
 from bot.core.answer import Answer, change_answer, compare_answer, deals_answer, kpi_answer, with_parts
 from bot.core.conversation import Conversation
-from bot.core.understanding import (NUMBER_KINDS, SNAPSHOT, ChangeRanking, Clarify, DealList, Help, KpiQuestion, Parts, People,
-                                     PlaybookQuestion, Understanding, understand)
+from bot.core.understanding import (NUMBER_KINDS, SNAPSHOT, ChangeRanking, Clarify, DealList, Help, KpiQuestion,
+                                     Parts, People, PlaybookQuestion, Understanding, understand)
 from bot.core.fmt import kpi_name, note_text, period_words, scope_words
 from bot.core.i18n import EXAMPLES, country_name, dimension_word, join_and, join_or, money, number, period_label, t
 from bot.errors import PeriodError, PlanError, UnknownDimension, UserError, WarehouseTimeout
@@ -694,7 +694,7 @@ class Assistant:
             return Answer(question=parsed.question, kind="clarify", lang=lang, metric=parsed.metric,
                           text=t("clarify_which_person", lang, name=parsed.unknown[0], people=join_or(people, lang))
                           + (" " + t("understood_only", lang, what=what) if what else ""),
-                          followups=[f"{p}" for p in people])
+                          followups=list(people))
         index: ValueIndex = self.engine.store.cached("value_index", lambda: build_index(self.engine.store))
         close = []
         for word in parsed.unknown:
