@@ -127,6 +127,9 @@ def change_answer(now: KpiResult, before: KpiResult, question: str, catalog: Cat
     if limit:  # "which region grew most": the one that did, of the groups with a change
         rows = [r for r in rows if r["change"] is not None][:limit]
     notes = list(dict.fromkeys(note_text(n, lang, catalog) for r in (now, before) for n in r.notes))
+    changes = [r["change"] for r in rows if r["change"] is not None]
+    if changes and (all(c >= 0 for c in changes) if not rising else all(c <= 0 for c in changes)):
+        notes.insert(0, t("none_fell" if not rising else "none_rose", lang))  # "which region dropped most?": none did
     return Answer(question=question, kind="kpi", lang=lang, metric=kpi.id, unit=kpi.unit, currency=now.currency,
                   value=now.value, change=moved(kpi, now.value, before.value),
                   period=now.period.as_dict() if now.period else None,

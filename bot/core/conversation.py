@@ -44,12 +44,13 @@ class Conversation:
                            filters={**prev.filters, **parsed.filters, dim: list(values)},
                            group_by=parsed.group_by or [dim],  # each of them, as the list before
                            order=None, limit=None, mine=False, my_team=False, suggestions=[])
-        if prev is None or prev.metric is None or parsed.kind == "help" or not parsed.follow_up:
-            return parsed
+        if prev is None or prev.metric is None or parsed.kind in ("help", "deals") or not parsed.follow_up:
+            return parsed  # (a list of deals asked after a figure stands as asked: "I mean open deals over 100k")
         if parsed.metric is None and not parsed.has_slots and not parsed.unknown and parsed.compare == "previous":
             return parsed  # ("what about Erik?" with two Eriks: the last KPI, and which Erik asked back)
-        filters = dict(prev.filters)
-        filters.update(parsed.filters)  # a new region replaces the old one; other filters stay
+        # a new region replaces the old one; other filters stay ("and my revenue?" after DACH's win rate: mine)
+        filters = {} if parsed.mine and parsed.metric else dict(prev.filters)
+        filters.update(parsed.filters)
         if parsed.mine or parsed.my_team:  # "and mine?" after Karin's: the asker replaces whoever was named
             filters.pop("owner", None)
         # "and DACH?", "og for hele Norden?" after "my team's pipeline": the place, not my team's part of it
@@ -114,7 +115,11 @@ class Conversation:
         """Who or what the last answer was about, of these dimensions, for "his", "their", "that team":
         the groups it listed (the one a ranking picked; for `one`, "his", the first of them), else what it
         was filtered to."""
+        filters = self.last.filters if self.last is not None else {}
+        listed = self.last is not None and self.last.kind == "deals"  # "their revenue" after an account's deals
+        if listed and (hit := next(((d, list(filters[d])) for d in dims if d != "owner" and filters.get(d)), None)):
+            return hit
         if self.groups is not None and self.groups[0] in dims and self.groups[1]:
             return (self.groups[0], self.groups[1][:1]) if one else self.groups
-        filters = self.last.filters if self.last is not None else {}
-        return next(((d, list(filters[d])) for d in dims if filters.get(d)), None)
+        found = next(((d, list(filters[d])) for d in dims if filters.get(d)), None)
+        return None if one and found and len(found[1]) > 1 else found  # ("his" of five people: whose?)

@@ -63,6 +63,11 @@ TOTAL = re.compile(r"^\W*(?:and\s+|og\s+|och\s+|so\s+)?(?:what(?:'s| is| are) (?
                    r"hur mycket är de värda|vad var de värda|totalt|summan)\W*$", re.I)
 WEIGHTED = re.compile(r"^\W*(?:and\s+|og\s+|och\s+)?(?:the\s+|den\s+)?(weighted|vægtet|vægtede|viktad|viktade|"
                       r"unweighted|uvægtet|uvægtede|oviktad|oviktade)(?:\s+(?:one|version|pipeline|pipe))?\W*$", re.I)
+AVERAGE = re.compile(r"^\W*(?:and\s+|og\s+|och\s+)?(?:what(?:'s| is) )?(?:the\s+)?(?:average|avg|mean|gennemsnit|"
+                     r"gennemsnittet|snittet|genomsnitt|genomsnittet)(?:\s+(?:deal|size|deal size|value))?\W*$", re.I)
+# "only the open ones", "kun de åbne", "bara de vunna": a list's status said outright
+STATUS_SAID = re.compile(r"\b(?:open|won|lost|closed|åbne|vundne|tabte|lukkede|öppna|vunna|förlorade|stängda)\b",
+                         re.I)
 SUMMED_LIST = {"open": "pipeline", "won": "revenue", "created": "pipeline_created"}  # a list's amount, by status
 SUMMED_COUNT = {"open_deals": "pipeline", "deals_won": "revenue", "deals_created": "pipeline_created"}
 HIS = re.compile(r"\b(?:his|her|their|hans|hendes|hennes|deres|deras)\b", re.I)
@@ -134,6 +139,11 @@ def _summed(prev: Parsed, question: str, lang: str) -> Parsed | None:
     if weighted and prev.metric in ("pipeline", "weighted_pipeline"):
         metric = "pipeline" if weighted.group(1).lower().startswith(("un", "uv", "ov")) else "weighted_pipeline"
         return replace(prev, question=question, lang=lang, metric=metric, unused=[], follow_up=True)
+    if AVERAGE.match(question) and (prev.metric in ("revenue", "deals_won") or prev.kind == "deals"
+                                    and (prev.deal or DealSpec()).status == "won"):
+        # "and the average?" after what was won: the average deal size of the same deals
+        return replace(prev, question=question, lang=lang, kind="kpi", metric="avg_deal_size", deal=None, unused=[],
+                       follow_up=True)
     if not TOTAL.match(question):
         return None
     spec = prev.deal or DealSpec()
@@ -170,6 +180,8 @@ def _narrowed(parser: Parser, prev: Parsed, parsed: Parsed, question: str, lang:
                if getattr(trial.deal, f.name) != getattr(_DEFAULT, f.name)}
     if lx.SORT_BY.search(question):  # "sort by amount" after the stalled (longest unchanged first): the order said
         changed |= {"order_by": trial.deal.order_by, "desc": trial.deal.desc}
+    if STATUS_SAID.search(question):  # "kun de åbne" after a list of deals won: the status said, default or not
+        changed["status"] = trial.deal.status
     if not changed and trial.unused:
         return None  # (something this list's conditions do not say)
     if OTHERS.search(question):  # "what else did they win?" after "who closed the biggest deal": the rest too

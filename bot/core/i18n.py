@@ -307,6 +307,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "da": "Beklager, noget gik galt hos mig (reference {ref}). Prøv igen om lidt.",
         "sv": "Förlåt, något gick fel hos mig (referens {ref}). Försök igen om en stund.",
     },
+    "none_fell": {"en": "None fell: every one rose, so the smallest rise comes first.",
+                  "da": "Ingen faldt: alle steg, så den mindste stigning står først.",
+                  "sv": "Ingen föll: alla steg, så den minsta ökningen står först."},
+    "none_rose": {"en": "None rose: every one fell or stayed, so the smallest fall comes first.",
+                  "da": "Ingen steg: alle faldt eller stod stille, så det mindste fald står først.",
+                  "sv": "Ingen steg: alla föll eller stod still, så det minsta fallet står först."},
     "not_in_store": {
         "en": "The metrics store has no {what}: it holds deals, revenue (MRR), targets, leads, marketing spend, NPS "
               "and support cases. I can answer questions about those, for example:",

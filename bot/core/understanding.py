@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Callable
 
 from bot.core.conversation import Conversation
@@ -184,10 +185,13 @@ OUR_MEASURE = re.compile(r"\b(?:gross margin|margin|"
 LEAD_KPIS = {"leads_created", "lead_conversion_rate"}  # what "leads" can read as, besides the verb
 # Words that point at whom or what the last answer was about, and the dimensions they can mean
 PERSON, PLACE = ("owner",), ("region", "country", "segment", "team")
+ANY = ("owner", "account", *PLACE, "product_line", "stage", "type", "source", "industry")
+FIRST_ONE = re.compile(r"\b(?:the (?:first|top) one(?:'s)?|(?:den|det) første(?:s)?|(?:den|det) första(?:s)?|"
+                       r"number one(?:'s)?|nummer (?:et|en|ett)(?:s)?)\b", re.I)
 POINTERS = {"his": PERSON, "her": PERSON, "hers": PERSON, "hans": PERSON, "hendes": PERSON, "hennes": PERSON,
             "he": PERSON, "she": PERSON, "him": PERSON, "han": PERSON, "hun": PERSON, "hon": PERSON, "ham": PERSON,
-            "henne": PERSON, "they": ("owner", "team", *PLACE),
-            "their": ("owner", "team", *PLACE), "deres": ("owner", "team", *PLACE), "deras": ("owner", "team", *PLACE),
+            "henne": PERSON, "they": ("owner", "account", *PLACE), "their": ("owner", "account", *PLACE),
+            "deres": ("owner", "account", *PLACE), "deras": ("owner", "account", *PLACE),
             "there": PLACE}
 THAT_DIMS = {"team": "team", "team's": "team", "teamet": "team", "teamets": "team", "hold": "team", "holdet": "team",
              "holdets": "team", "lag": "team", "laget": "team", "lagets": "team", "region": "region",
@@ -203,7 +207,8 @@ AGAINST_QUOTA = {"against": "against quota", "vs": "against quota", "versus": "a
 # Words that point back at the last answer ("that", "them", "those ones", "det", "dem", "dessa")
 POINTING = {"that", "it", "this", "them", "their", "those", "these", "ones", "there", "his", "her", "det", "dét",
             "den", "dem", "dom", "dette", "disse", "deres", "detta", "dessa", "denna", "deras", "hans", "hendes",
-            "hennes", "efter", "bagud", "hele", "hela"}
+            "hennes", "efter", "bagud", "hele", "hela", "bigger", "smaller", "higher", "lower", "better", "worse",
+            "større", "mindre", "højere", "lavere", "bedre", "værre", "större", "högre", "lägre", "bättre", "sämre"}
 # The answers a follow-up's "that" or "ours" points back at: a figure, of its own or in parts.
 NUMBER_KINDS = {"kpi", "compare"}
 ABOUT_LAST = {
@@ -308,13 +313,15 @@ def _pointed(parsed: Parsed, question: str, convo: Conversation) -> Parsed:
     words = re.findall(r"[\w']+", question[:MAX_CHARS])
     said = [w for w in words if w.lower() in POINTERS and (w.lower() != "hans" or w.islower())]
     that = THAT_ONE.search(question[:MAX_CHARS])
-    if not said and not that:
+    first = FIRST_ONE.search(question[:MAX_CHARS])  # "the first one's manager", "den förstas affärer"
+    if not said and not that and not first:
         return parsed
-    dims = POINTERS[said[0].lower()] if said else (THAT_DIMS[that.group(2).lower()],)
-    focus = convo.focus(dims, one=bool(said) and dims == PERSON)  # "his": the first row's, of a list
+    dims = POINTERS[said[0].lower()] if said else (THAT_DIMS[that.group(2).lower()],) if that else ANY
+    focus = convo.focus(dims, one=bool(first) or bool(said) and dims == PERSON)  # "his": the first row's, of a list
     if focus is None or focus[0] in parsed.filters:
         return parsed
-    pointer = {w.lower() for w in said} | ({that.group(1).lower()} if that else set())
+    pointer = {w.lower() for w in said} | ({that.group(1).lower()} if that else set()) | (
+        set(first.group(0).lower().split()) if first else set())
     return replace(parsed, filters={**parsed.filters, focus[0]: list(focus[1])}, mine=False, my_team=False,
                    team_of=False, unused=[w for w in parsed.unused if w.lower() not in pointer],
                    unknown=[w for w in parsed.unknown if w.lower() not in pointer])
@@ -384,7 +391,8 @@ def _change_ranking(parser: Parser, question: str, values: ValueIndex, cal: Cale
         parsed = replace(parsed, metric=last.metric, filters={**last.filters, **parsed.filters})  # comparison:
         compared = convo.compared if isinstance(convo.compared, Comparison) else None  # its KPI and periods
         if compared is not None and compared.by == "period" and not (said or year or parsed.period):
-            parsed, said = replace(parsed, period=compared.sides[0].period), compared.sides[1].period
+            earlier_side, later = sorted(compared.sides, key=lambda side: _start(side.period, cal))
+            parsed, said = replace(parsed, period=later.period), earlier_side.period  # (H1 vs H2: H2 is now)
         elif parsed.period is None:
             parsed = replace(parsed, period=last.period)
     metric = "revenue" if parsed.metric in (None, "revenue_growth") else parsed.metric
@@ -719,9 +727,21 @@ def _other_side(parser: Parser, last: Parsed, text: str, values: ValueIndex, cal
                 earlier: Earlier) -> Parsed:
     """What 'compare with …' sets against the last question, read as a later side of 'X vs …' is: a year
     back, a value of the last KPI's ("compare with expansion" after new business), or the team or company."""
-    if YEAR_AGO_WORDS.match(text.strip(" ?.!")):
-        return replace(parser.parse(text, values, cal), period=earlier(last, cal, 12), kind="kpi")
-    return _people_only(_as_filter_side(parser, last, parser.parse(text, values, cal), text, values, cal), text)
+    ago = YEAR_AGO_WORDS.match(text.strip(" ?.!"))
+    if ago or JUST_BEFORE.match(text.strip(" ?.!")):  # "vs last year", "vs the month before"
+        return replace(parser.parse(text, values, cal), period=earlier(last, cal, 12 if ago else None), kind="kpi",
+                       team_of=last.team_of, unused=[])
+    other = _people_only(_as_filter_side(parser, last, parser.parse(text, values, cal), text, values, cal), text)
+    # ("compare with last quarter" after "Erik Hansen's team": his team's then too)
+    return replace(other, team_of=last.team_of) if "owner" not in other.filters else other
+
+
+def _start(period: str | None, cal: Calendar) -> date:
+    """A period's first day, to order a comparison's sides (one that does not parse: first)."""
+    try:
+        return parse_period(period, cal).start if period else date.min
+    except PeriodError:
+        return date.min
 
 
 def _people_only(side: Parsed, text: str) -> Parsed:

@@ -280,8 +280,6 @@ HELP = re.compile(r"^\s*(?:help|hjælp|hjälp|\?|what can you do|what do you kno
 FOLLOW_UP = re.compile(r"^\s*(?:and|og|och|what about|how about|hvad med|hvad så med|hur är det med|hur blir det med|"
                        r"vad sägs om|same for|samme for|samma för|also|også|också|now|nu)\b|"
                        r"\b(?:instead|i stedet|istället|i stället)\b|"
-                       # "no, I meant revenue", "nej, jeg mente omsætning", "nej, jag menade intäkter": a correction
-                       r"^\W*(?:no|nej|nope)?\W*(?:i meant|i mean|jeg mente|jeg mener|jag menade|jag menar)\b|"
                        # "what's the win rate then?", "hvad er win raten så?", "vad är win raten då?"
                        r"\b(?:then|så|då)\s*[?.!]*$")
 
@@ -661,6 +659,10 @@ SOCIAL: dict[str, tuple[str, str | None]] = {
     **{w: ("greeting", None) for w in ("hej", "hej hej", "hejhej")},
 }
 # A greeting before a question ("Hej, hvad var omsætningen …?") is dropped before parsing.
+# "no, I meant revenue", "nej, jeg mente omsætning", "sorry, I mean open deals": a correction of the last
+# question, taken off before it is read (what follows is read as a follow-up)
+CORRECTION = re.compile(r"^\W*(?:(?:no|nej|nope|sorry|undskyld|förlåt|oops)\W+)*(?:i meant|i mean|jeg mente|jeg mener|"
+                        r"jag menade|jag menar)\b\W*", re.IGNORECASE)
 GREETING_PREFIX = re.compile(r"^\s*(?:hi|hello|hey|hej hej|hej|hejsa|hejsan|halløj|hallå|tjena|hallo|"
                              r"good morning|godmorgen|god morgen|god morgon|morning|dav|goddag)\b[\s,.!:;-]+(?=\S)",
                              re.IGNORECASE)

@@ -195,7 +195,8 @@ class Parser:
     def parse(self, question: str, values: ValueIndex, cal: Calendar) -> Parsed:
         out = Parsed(question=question, truncated=len(question) > MAX_CHARS)
         head = question[:MAX_CHARS]  # what is read; the rest is cut (and the answer says so)
-        text = normalise(lx.GREETING_PREFIX.sub("", head, count=1))
+        corrected = lx.CORRECTION.match(head)
+        text = normalise(lx.GREETING_PREFIX.sub("", head[corrected.end():] if corrected else head, count=1))
         if not re.search(r"[^\W_]", text):
             out.kind, out.empty = "help", True
             out.lang = "en"
@@ -207,7 +208,7 @@ class Parser:
             return out
         toks = self._tokens(text, values)
         evidence: dict[str, float] = {}
-        out.follow_up = bool(lx.FOLLOW_UP.search(text.lower()))
+        out.follow_up = bool(corrected) or bool(lx.FOLLOW_UP.search(text.lower()))
         if lx.HELP.match(text.lower()) and len(toks) <= 6:
             out.kind, out.asked_help = "help", True
         else:

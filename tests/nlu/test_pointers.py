@@ -286,3 +286,57 @@ def test_a_breakdown_the_new_kpi_has_not_is_not_carried_over(demo_assistant, ask
     _, rep = a_manager_and_rep(demo_assistant)
     _, quota = talk(demo_assistant, "my revenue per quarter this year", "and what's my quota this quarter?", user=rep)
     assert quota.kind == "kpi" and quota.metric == "quota" and not quota.group_by
+
+
+def test_a_fall_after_a_comparison_of_periods_is_from_the_earlier_to_the_later(demo_assistant, ask):
+    # "which region dropped most?" after "revenue H1 vs H2 2025" ran H2 → H1 and called every rise a fall
+    _, _, moved = talk(demo_assistant, "revenue H1 vs H2 2025", "by region?", "which region dropped most?")
+    assert moved.period["start"] == "2025-07-01"
+    by_region = {r["region"]: r["value"] for r in ask("revenue by region H2 2025").rows}
+    assert {r["region"]: r["value"] for r in moved.rows} == {k: v for k, v in by_region.items()
+                                                             if k in {r["region"] for r in moved.rows}}
+    if all(r["change"] >= 0 for r in moved.rows):
+        assert any("None fell" in n for n in moved.notes)
+
+
+def test_the_first_ones_manager_after_a_ranking(demo_assistant):
+    top, boss = talk(demo_assistant, "top 5 reps by revenue this year", "who is the first one's manager?")
+    reps = demo_assistant.engine.store.tables["reps"].set_index("rep_id")
+    manager = reps.loc[reps.loc[top.rows[0]["owner"], "manager_id"], "name"]
+    assert boss.kind == "people" and manager in boss.text
+
+
+def test_a_correction_with_a_whole_question_is_that_question(demo_assistant, ask):
+    _, listed = talk(demo_assistant, "pipeline in DACH over 1m", "I mean open deals in DACH over 100k")
+    assert listed.kind == "deals"
+    assert listed.rows == ask("open deals in DACH over 100k").rows and not listed.unused
+
+
+def test_my_kpi_named_after_a_place_is_mine(demo_assistant, ask):
+    _, rep = a_manager_and_rep(demo_assistant)
+    _, mine = talk(demo_assistant, "revenue in DACH this quarter", "and my revenue?", user=rep)
+    assert mine.filters == {"owner": rep} and mine.value == ask("my revenue this quarter", user=rep).value
+
+
+def test_their_after_an_accounts_deals_is_the_account(demo_assistant):
+    account = demo_assistant.engine.store.tables["accounts"]["name"].iloc[0]
+    listed, revenue = talk(demo_assistant, f"deals with {account}", "what's their total revenue this year?")
+    assert "account" in revenue.filters and "owner" not in revenue.filters
+
+
+def test_only_the_open_ones_after_a_list_of_won_deals(demo_assistant):
+    _, won, still_open = talk(demo_assistant, "who won the most deals this year?", "show me her deals",
+                              "only the open ones")
+    assert won.rows and all(r["stage"] == "Closed Won" for r in won.rows)
+    assert still_open.kind == "deals" and all(not r["stage"].startswith("Closed") for r in still_open.rows)
+
+
+def test_the_average_after_a_total_won(demo_assistant, ask):
+    _, rep = a_manager_and_rep(demo_assistant)
+    _, _, average = talk(demo_assistant, "my won deals this year", "what's the total?", "and the average?", user=rep)
+    assert average.metric == "avg_deal_size" and average.value == ask("my average deal size this year", user=rep).value
+
+
+def test_versus_the_month_before_after_a_month(demo_assistant, ask):
+    _, compared = talk(demo_assistant, "pipeline created in October", "vs the month before?")
+    assert compared.kind == "compare" and [r["period"]["start"] for r in compared.rows] == ["2026-10-01", "2026-09-01"]
