@@ -225,7 +225,10 @@ class Assistant:
         if isinstance(reading, ChangeRanking):
             return self._change(reading, who, as_of, convo)
         if isinstance(reading, People):
-            return self._people(reading, who)
+            answer = self._people(reading, who)
+            if convo is not None:  # "what's their pipeline?" after "who is on my team?"
+                convo.remember_people([r["rep_id"] for r in answer.rows if r.get("rep_id")])
+            return answer
         return self._kpi(parsed, who, as_of, convo)
 
     def _people(self, reading: People, who: Identity) -> Answer:

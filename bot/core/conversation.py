@@ -12,6 +12,7 @@ from bot.nlu.parser import Parsed
 
 
 PLACES = {"region", "country", "team"}  # a place said in a follow-up replaces "my team"
+AREAS = {"region", "country"}  # and a region or a country the other
 
 
 @dataclass
@@ -50,6 +51,8 @@ class Conversation:
             return parsed  # ("what about Erik?" with two Eriks: the last KPI, and which Erik asked back)
         # a new region replaces the old one; other filters stay ("and my revenue?" after DACH's win rate: mine)
         filters = {} if parsed.mine and parsed.metric else dict(prev.filters)
+        if AREAS & set(parsed.filters):  # "hvad med UK?" after DACH: the country replaces the region
+            filters = {d: v for d, v in filters.items() if d not in AREAS}
         filters.update(parsed.filters)
         if parsed.mine or parsed.my_team:  # "and mine?" after Karin's: the asker replaces whoever was named
             filters.pop("owner", None)
@@ -110,6 +113,10 @@ class Conversation:
             keys = [r.get(dims[0] if parsed.kind == "kpi" else "owner_id") for r in rows or []] if len(dims) == 1 else []
             self.groups = (dims[0], [k for k in dict.fromkeys(keys) if k]) if keys and dims[0] not in ("month", "quarter") \
                 else None
+
+    def remember_people(self, ids: list[str]) -> None:
+        """'who is on my team?': the people listed, for "their pipeline" and "which of them"."""
+        self.groups = ("owner", list(ids)) if ids else None
 
     def focus(self, dims: tuple[str, ...], one: bool = False) -> tuple[str, list[str]] | None:
         """Who or what the last answer was about, of these dimensions, for "his", "their", "that team":

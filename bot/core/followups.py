@@ -114,6 +114,11 @@ def follow_up(parser: Parser, parsed: Parsed, question: str, convo: Conversation
         # "vilka av dem är försenade?" after "pipeline by stage", "show me her deals" after the lowest rep,
         # "hvilke er gået i stå?" after a team's pipeline: the deals behind that figure (its period), so narrowed
         return _behind(parser, prev, parsed, lang, None if "owner" in parsed.filters else picked)
+    if prev.kind == "kpi" and not prev.group_by and len(prev.filters.get("owner", [])) > 1 and not (
+            parsed.group_by or parsed.filters or parsed.period):  # "which of them is the lowest?" after their pipeline
+        ranked = _ranked(replace(prev, group_by=["owner"]), parsed, lang)
+        if ranked is not None:
+            return ranked
     if prev.kind == "kpi" and prev.group_by and not (parsed.group_by or parsed.filters or parsed.period):
         ranked = _past_line(parser, prev, parsed, question, lang, values, cal) or _ranked(prev, parsed, lang)
         if ranked is not None:
@@ -200,7 +205,8 @@ def _behind(parser: Parser, prev: Parsed, parsed: Parsed, lang: str,
     """The deals a figure was made of, in its scope and period, as a list; after a ranking cut to a few
     groups ("which one is the lowest?"), the deals of those (`picked`: the dimension and its values)."""
     spec = parsed.deal or DealSpec()
-    if spec.status == _DEFAULT.status:  # unless the follow-up names a status of its own ("the won ones")
+    if spec.status == _DEFAULT.status and not STATUS_SAID.search(parsed.question):
+        # the figure's deals, unless the follow-up names a status of its own ("the won ones", "hans åbne aftaler")
         status = BEHIND[prev.metric]
         spec = replace(spec, status="any", date_field="created") if status == "created" else replace(spec, status=status)
     kpi = parser.catalog.kpis[prev.metric]

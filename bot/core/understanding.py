@@ -197,7 +197,8 @@ THAT_DIMS = {"team": "team", "team's": "team", "teamet": "team", "teamets": "tea
              "holdets": "team", "lag": "team", "laget": "team", "lagets": "team", "region": "region",
              "region's": "region", "regionen": "region", "regionens": "region", "segment": "segment",
              "segmentet": "segment", "country": "country", "land": "country", "landet": "country", "rep": "owner",
-             "rep's": "owner", "sælger": "owner", "sælgeren": "owner", "säljare": "owner", "säljaren": "owner"}
+             "rep's": "owner", "sælger": "owner", "sælgeren": "owner", "säljare": "owner", "säljaren": "owner",
+             "person": "owner", "person's": "owner", "personen": "owner", "personens": "owner"}
 THAT_ONE = re.compile(r"\b(that|this|the same|det|dette|den|denne|samme|detta|denna|samma)\s+(" +
                       "|".join(re.escape(w) for w in THAT_DIMS) + r")(?![\w'])", re.I)
 # "against it", "mod det", "mot den" after a quota: against the quota
@@ -320,7 +321,7 @@ def _pointed(parsed: Parsed, question: str, convo: Conversation) -> Parsed:
     focus = convo.focus(dims, one=bool(first) or bool(said) and dims == PERSON)  # "his": the first row's, of a list
     if focus is None or focus[0] in parsed.filters:
         return parsed
-    pointer = {w.lower() for w in said} | ({that.group(1).lower()} if that else set()) | (
+    pointer = {w.lower() for w in said} | (set(that.group(0).lower().split()) if that else set()) | (
         set(first.group(0).lower().split()) if first else set())
     return replace(parsed, filters={**parsed.filters, focus[0]: list(focus[1])}, mine=False, my_team=False,
                    team_of=False, unused=[w for w in parsed.unused if w.lower() not in pointer],

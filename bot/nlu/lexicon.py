@@ -513,6 +513,7 @@ ASCENDING = {"ascending": False, "asc": False, "stigende": False, "stigande": Fa
              "desc": True, "faldende": True, "fallande": True}
 RISK_WORDS = {
     "stuck": "stalled", "stalled": "stalled", "stale": "stalled", "idle": "stalled", "inactive": "stalled",
+    "stoppade": "stalled", "stoppet": "stalled", "stoppede": "stalled", "avstannade": "stalled",
     "fastlåst": "stalled", "fastlåste": "stalled", "stillestående": "stalled", "fastnat": "stalled",
     "stillastående": "stalled", "inaktive": "stalled", "inaktiva": "stalled",
     "overdue": "overdue", "late": "overdue", "slipped": "overdue", "slipping": "overdue", "forsinket": "overdue",
@@ -659,6 +660,12 @@ SOCIAL: dict[str, tuple[str, str | None]] = {
     **{w: ("greeting", None) for w in ("hej", "hej hej", "hejhej")},
 }
 # A greeting before a question ("Hej, hvad var omsætningen …?") is dropped before parsing.
+# Numbers said as words before a superlative or after "top": "fem största", "the three biggest", "top ti"
+NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+                "twenty": 20, "tre": 3, "fire": 4, "fem": 5, "seks": 6, "syv": 7, "otte": 8, "ni": 9, "ti": 10,
+                "tyve": 20, "två": 2, "fyra": 4, "sex": 6, "sju": 7, "åtta": 8, "nio": 9, "tio": 10, "tjugo": 20}
+SAID_NUMBER = re.compile(r"\b(?:(?<=top )|(?<=topp )|(?<=bottom )|(?<=the )|(?<=de )|(?<=our )|(?<=my )|(?<=vores )|"
+                         r"(?<=våra )|(?<=mine )|(?<=mina ))(" + "|".join(NUMBER_WORDS) + r")\b(?=\s+\w+)", re.I)
 # "no, I meant revenue", "nej, jeg mente omsætning", "sorry, I mean open deals": a correction of the last
 # question, taken off before it is read (what follows is read as a follow-up)
 CORRECTION = re.compile(r"^\W*(?:(?:no|nej|nope|sorry|undskyld|förlåt|oops)\W+)*(?:i meant|i mean|jeg mente|jeg mener|"

@@ -197,6 +197,7 @@ class Parser:
         head = question[:MAX_CHARS]  # what is read; the rest is cut (and the answer says so)
         corrected = lx.CORRECTION.match(head)
         text = normalise(lx.GREETING_PREFIX.sub("", head[corrected.end():] if corrected else head, count=1))
+        text = lx.SAID_NUMBER.sub(lambda m: str(lx.NUMBER_WORDS[m[1].lower()]), text)  # "våra fem största"
         if not re.search(r"[^\W_]", text):
             out.kind, out.empty = "help", True
             out.lang = "en"

@@ -4,6 +4,8 @@ and corrections ("no, I meant revenue"). Each is checked against the same questi
 
 from __future__ import annotations
 
+import pytest
+
 from bot.core.conversation import Conversation
 from tests.nlu.conftest import AS_OF
 
@@ -340,3 +342,32 @@ def test_the_average_after_a_total_won(demo_assistant, ask):
 def test_versus_the_month_before_after_a_month(demo_assistant, ask):
     _, compared = talk(demo_assistant, "pipeline created in October", "vs the month before?")
     assert compared.kind == "compare" and [r["period"]["start"] for r in compared.rows] == ["2026-10-01", "2026-09-01"]
+
+
+def test_their_after_who_is_on_my_team_is_those_people(demo_assistant, ask):
+    manager, _ = a_manager_and_rep(demo_assistant)
+    people, theirs, lowest, person = talk(demo_assistant, "who is on my team?", "what's their pipeline?",
+                                          "which of them is the lowest?", "and the win rate of that person this year",
+                                          user=manager)
+    ids = [r["rep_id"] for r in people.rows]
+    assert sorted(theirs.filters["owner"]) == sorted(ids) and lowest.group_by == ["owner"] and len(lowest.rows) == 1
+    assert person.filters == {"owner": lowest.rows[0]["owner"]} and not person.unused
+
+
+def test_his_open_deals_after_his_win_rate_are_open(demo_assistant):
+    rep = demo_assistant.engine.store.tables["reps"].query("role == 'rep'")["name"].iloc[0]
+    _, deals = talk(demo_assistant, f"{rep}'s win rate this year", "vis mig hans største åbne aftaler")
+    assert deals.kind == "deals" and deals.rows and all(not r["stage"].startswith("Closed") for r in deals.rows)
+
+
+def test_a_country_after_a_region_replaces_it(demo_assistant, ask):
+    _, _, uk = talk(demo_assistant, "win rate in DACH this year", "and last year?", "what about Germany?")
+    assert uk.filters == {"country": "DE"} and uk.value == ask("win rate in Germany last year").value
+
+
+@pytest.mark.parametrize("question,n", [("vilka är våra fem största öppna affärer?", 5),
+                                        ("de fire bedste sælgere i år på omsætning", 4),
+                                        ("top three reps by revenue this year", 3)])
+def test_numbers_said_as_words(ask, question, n):
+    answer = ask(question)
+    assert len(answer.rows) == n and not answer.unused, answer.text
