@@ -250,6 +250,10 @@ def understand(parser: Parser, question: str, values: ValueIndex, cal: Calendar,
         return again
     if convo is not None:
         parsed = _pointed(parsed, question, convo)
+    if parsed.metric is None and parsed.kind != "deals" and STATUS.search(question[:MAX_CHARS]):
+        if parsed.unknown:  # "how is Bob doing?" with no Bob: who is asked back, not the company's figures given
+            return Clarify(parsed, "unknown")
+        return _status(parser, parsed, values, cal)  # "how is DACH doing?": the headline, never a follow-up of the last
     if convo is not None and convo.parts and parsed.metric is None and parsed.kind == "kpi" and parsed.follow_up \
             and parsed.has_slots:  # "og Norden?" after "how is DACH doing?": each of its figures again, changed
         return _each_part(parser, parsed, question, cal, earlier, convo.parts)
@@ -261,15 +265,11 @@ def understand(parser: Parser, question: str, values: ValueIndex, cal: Calendar,
         parsed = replace(parsed, group_by=[d for d in parsed.group_by if d in fits])
     parsed = _same_period_ago(parser, parsed, question, cal, earlier, convo)
     reading = classify(parsed)
-    if isinstance(reading, (Help, Clarify)) and parsed.metric is None and STATUS.search(question[:MAX_CHARS]):
-        if parsed.unknown:  # "how is Bob doing?" with no Bob: who is asked back, not the company's figures given
-            return Clarify(parsed, "unknown")
-        return _status(parser, parsed, values, cal)  # "how are we doing?": the headline figures
     if evidence is None or isinstance(reading, Help) and (parsed.asked_help or parsed.social or parsed.empty):
         return reading
     measure = OUR_MEASURE.search(question[:MAX_CHARS]) if parsed.metric is None else None
     if measure and OF_OURS.search(question[:MAX_CHARS]):  # "what's our gross margin?": not in the data, said so
-        return Clarify(replace(parsed, unknown=[measure.group(0)], suggestions=[]), "absent")
+        return Clarify(replace(parsed, unknown=[measure.group(0)], suggestions=[], unused=[]), "absent")
     if isinstance(reading, Clarify) and reading.reason == "unknown" and parsed.metric \
             and all(_someone(w, question, values) for w in parsed.unknown):
         return reading  # "what's Jonas's pipeline?" with two Jonases: which one, never the playbook on pipelines

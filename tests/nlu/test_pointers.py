@@ -371,3 +371,10 @@ def test_a_country_after_a_region_replaces_it(demo_assistant, ask):
 def test_numbers_said_as_words(ask, question, n):
     answer = ask(question)
     assert len(answer.rows) == n and not answer.unused, answer.text
+
+
+def test_a_status_question_after_a_figure_is_the_headline(demo_assistant, ask):
+    # "how is DACH doing this quarter?" after the forecast was read as the weighted pipeline in DACH
+    _, status = talk(demo_assistant, "what's the forecast for this quarter?", "how is DACH doing this quarter?")
+    alone = ask("how is DACH doing this quarter?")
+    assert len(status.parts) == len(alone.parts) > 1 and [p.metric for p in status.parts] == [p.metric for p in alone.parts]
