@@ -30,7 +30,7 @@ MORE = re.compile(r"^\s*(?:and\s+|og\s+|och\s+)?(?:show\s+(?:me\s+)?|list\s+|vis
                   r"\s*(?:please|tak|tack)?\s*[?.!]*$", re.I)
 # "and lost?", "og tabte?", "och förlorade?" after a count of deals: the other outcome, as asked before.
 OUTCOME_SWAP = re.compile(r"^\s*(?:and|og|och|what about|hvad med|hur är det med)\s+(?:the\s+|de\s+)?"
-                          r"(?P<word>lost|won|created|open|tabte|vundne|oprettede|åbne|förlorade|vunna|skapade|öppna)"
+                          rf"(?P<word>{'|'.join(lx.OUTCOME_KPI)})"
                           r"(?:\s+(?:ones|deals|aftaler|affärer))?\s*[?.!]*$", re.I)
 NAMES_DEALS = re.compile(r"\b(?:deals?|opportunit\w*|opps?|aftaler?\w*|affär\w*|salgsmulighed\w*)\b", re.I)
 # "how many are there?", "hvor mange er der?", "hur många är det?": the last list's count, which its headline says.
@@ -66,11 +66,12 @@ WEIGHTED = re.compile(r"^\W*(?:and\s+|og\s+|och\s+)?(?:the\s+|den\s+)?(weighted|
 AVERAGE = re.compile(r"^\W*(?:and\s+|og\s+|och\s+)?(?:what(?:'s| is) )?(?:the\s+)?(?:average|avg|mean|gennemsnit|"
                      r"gennemsnittet|snittet|genomsnitt|genomsnittet)(?:\s+(?:deal|size|deal size|value))?\W*$", re.I)
 # "only the open ones", "kun de åbne", "bara de vunna": a list's status said outright
-STATUS_SAID = re.compile(r"\b(?:open|won|lost|closed|åbne|vundne|tabte|lukkede|öppna|vunna|förlorade|stängda)\b",
-                         re.I)
+STATUS_SAID = re.compile(r"\b(?:closed|lukkede|stängda|" + "|".join(
+    w for w, kpi in lx.OUTCOME_KPI.items() if kpi != "deals_created") + r")\b", re.I)
 SUMMED_LIST = {"open": "pipeline", "won": "revenue", "created": "pipeline_created"}  # a list's amount, by status
-SUMMED_COUNT = {"open_deals": "pipeline", "deals_won": "revenue", "deals_created": "pipeline_created"}
-HIS = re.compile(r"\b(?:his|her|their|hans|hendes|hennes|deres|deras)\b", re.I)
+# a count's amount: the amount KPI of the deals the count is made of ("deals won": revenue)
+SUMMED_COUNT = {kpi: SUMMED_LIST[BEHIND[kpi]] for kpi in set(lx.OUTCOME_KPI.values()) if BEHIND[kpi] in SUMMED_LIST}
+HIS = re.compile(rf"\b(?:{'|'.join(lx.POSSESSIVES)})\b", re.I)
 OTHERS = re.compile(r"\b(?:else|other|others|mere|ellers|andre|annat|andra|mer)\b", re.I)
 # "vem har minst?", "hvem har mindst?", "who has the least?" after a breakdown (alone, "minst" is "at least")
 LEAST = {"minst": "asc", "mindst": "asc", "mest": "desc"}

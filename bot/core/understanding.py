@@ -188,11 +188,8 @@ PERSON, PLACE = ("owner",), ("region", "country", "segment", "team")
 ANY = ("owner", "account", *PLACE, "product_line", "stage", "type", "source", "industry")
 FIRST_ONE = re.compile(r"\b(?:the (?:first|top) one(?:'s)?|(?:den|det) første(?:s)?|(?:den|det) första(?:s)?|"
                        r"number one(?:'s)?|nummer (?:et|en|ett)(?:s)?)\b", re.I)
-POINTERS = {"his": PERSON, "her": PERSON, "hers": PERSON, "hans": PERSON, "hendes": PERSON, "hennes": PERSON,
-            "he": PERSON, "she": PERSON, "him": PERSON, "han": PERSON, "hun": PERSON, "hon": PERSON, "ham": PERSON,
-            "henne": PERSON, "they": ("owner", "account", *PLACE), "their": ("owner", "account", *PLACE),
-            "deres": ("owner", "account", *PLACE), "deras": ("owner", "account", *PLACE),
-            "there": PLACE}
+POINTERS = {**dict.fromkeys(("he", "she", "him", "hers", "han", "hun", "hon", "ham", "henne", *lx.POSSESSIVES), PERSON),
+            **dict.fromkeys(("they", "their", "deres", "deras"), ("owner", "account", *PLACE)), "there": PLACE}
 THAT_DIMS = {"team": "team", "team's": "team", "teamet": "team", "teamets": "team", "hold": "team", "holdet": "team",
              "holdets": "team", "lag": "team", "laget": "team", "lagets": "team", "region": "region",
              "region's": "region", "regionen": "region", "regionens": "region", "segment": "segment",

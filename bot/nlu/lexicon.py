@@ -440,6 +440,8 @@ OWNED_DEALS = re.compile(r"\w['’]s\s+(?:\w+\s+)?(?:deals|opportunities|opps)\b
 OF_DEALS = {"from", "on", "for", "of", "in", "over", "across", "fra", "på", "af", "for", "i", "från", "för", "av",
             "med", "with"}
 LIST_WHICH = {"which", "hvilken", "hvilket", "hvilke", "vilken", "vilket", "vilka"}
+# Whose: "his deals", "hendes aftaler", "deras affärer" (bot/core/understanding.py reads whom they point at)
+POSSESSIVES = ("his", "her", "their", "hans", "hendes", "hennes", "deres", "deras")
 OUTCOME_KPI = {"lost": "deals_lost", "tabte": "deals_lost", "förlorade": "deals_lost", "won": "deals_won",
                "vundne": "deals_won", "vunna": "deals_won", "created": "deals_created", "oprettede": "deals_created",
                "skapade": "deals_created", "open": "open_deals", "åbne": "open_deals", "öppna": "open_deals"}
