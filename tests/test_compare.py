@@ -109,11 +109,36 @@ def test_the_period_just_before_the_first_side(world, question, first, before):
     assert not answer.unused, answer.text  # every word said the period
 
 
-def test_a_breakdown_in_a_comparison_is_named_as_left_out(world):
+def test_a_breakdown_compared_over_two_periods_is_each_group_s_change(world):
+    """"revenue by product line last quarter vs the quarter before": each line then and now, the biggest
+    rise first (a breakdown is not dropped from a comparison of periods)."""
     assistant, d, _ = world
     answer = assistant.ask("bookings by product line last quarter vs the quarter before", as_of=AS_OF)
+    now = {p: revenue(d[d["product_line"] == p], "2026-07-01", "2026-09-30") for p in d["product_line"].unique()}
+    then = {p: revenue(d[d["product_line"] == p], "2026-04-01", "2026-06-30") for p in d["product_line"].unique()}
+    rows = {r["product_line"]: r for r in answer.rows}
+    assert set(rows) == set(now) and not answer.unused, answer.text
+    for line, row in rows.items():
+        assert (row["value"], row["before"]) == pytest.approx((now[line], then[line]))
+        assert row["change"] == pytest.approx(now[line] / then[line] - 1)
+    changes = [r["change"] for r in answer.rows]
+    assert changes == sorted(changes, reverse=True)
+
+
+def test_a_time_breakdown_in_a_comparison_is_named_as_left_out(world):
+    assistant, d, _ = world
+    answer = assistant.ask("bookings by month last quarter vs the quarter before", as_of=AS_OF)
     check(answer, [revenue(d, "2026-07-01", "2026-09-30"), revenue(d, "2026-04-01", "2026-06-30")])
-    assert answer.unused == ["by product line"] and "by product line" in answer.text
+    assert answer.unused == ["by month"] and "by month" in answer.text
+
+
+def test_a_figure_year_on_year_is_the_same_days_a_year_back(world):
+    """"my revenue this quarter yoy": this quarter to date against the same days a year earlier."""
+    assistant, d, reps = world
+    rep = a_rep(reps)
+    answer = assistant.ask("my revenue this quarter yoy", user=rep["rep_id"], as_of=AS_OF)
+    mine = d[d["owner_id"] == rep["rep_id"]]
+    check(answer, [revenue(mine, "2026-10-01", "2026-11-20"), revenue(mine, "2025-10-01", "2025-11-20")])
 
 
 def test_three_sides_have_no_single_difference(world):
@@ -661,3 +686,13 @@ def test_my_figure_against_the_team_average_per_rep(world):
     team = revenue(d[d["team"] == rep["team"]], "2026-10-01", "2026-11-20")
     check(answer, [revenue(d[d["owner_id"] == rep["rep_id"]], "2026-10-01", "2026-11-20"), team / len(sellers)])
     assert f"average per rep ({len(sellers)})" in answer.rows[1]["label"]
+
+
+def test_a_score_moves_in_points_with_one_sign(world):
+    """NPS this quarter vs last: "a difference of −2 points" (it said "−+2 (−13.1%)", a share of a score)."""
+    assistant, _, _ = world
+    answer = assistant.ask("NPS this quarter vs last quarter", as_of=AS_OF)
+    a, b = (r["value"] for r in answer.rows)
+    sign = "+" if a > b else "−"
+    assert f"a difference of {sign}{round(abs(a - b))} points" in answer.text, answer.text
+    assert "−+" not in answer.text and "++" not in answer.text and "%" not in answer.text.split("difference")[1]

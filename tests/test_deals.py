@@ -107,7 +107,7 @@ def test_next_deal_to_close(world, question):
 
 @pytest.mark.parametrize("question", [
     "list my open deals", "my deals", "show my open deals", "vis mine åbne aftaler", "visa mina öppna affärer",
-    "mine aftaler", "which deals do I have open?",
+    "mine aftaler", "which deals do I have open?", "what deals do i have", "my oppties", "vad affärer har jag",
 ])
 def test_my_open_deals(world, question):
     assistant, d, reps = world
@@ -125,6 +125,8 @@ def test_my_open_deals(world, question):
     ("hvilke af mine aftaler er gået i stå?", "stalled"), ("vilka av mina affärer har fastnat?", "stalled"),
     ("which of my deals are overdue", "overdue"), ("mine forsinkede aftaler", "overdue"),
     ("mina försenade affärer", "overdue"), ("my deals past due", "overdue"),
+    ("my deals i haven't touched", "stalled"), ("mina affärer med passerat stängningsdatum", "overdue"),
+    ("mine aftaler der har passeret lukkedato", "overdue"),
 ])
 def test_my_deals_with_one_risk(world, question, reason):
     assistant, d, reps = world
@@ -309,11 +311,14 @@ def test_how_many_deals_are_closing_counts_the_open_deals_due(world, question, s
     assert answer.value == len(due) and answer.period == {"start": start, "end": end}, answer.text
 
 
-def test_deals_closing_this_month_are_listed(world):
+@pytest.mark.parametrize("question", ["deals closing this month", "what deals are closing this month?",
+                                      "what deals do we have closing this month", "list all open deals in the company "
+                                      "closing this month"])
+def test_deals_closing_this_month_are_listed(world, question):
     assistant, d, _ = world
     due = d[~d["is_closed"] & (d["close_date"] >= pd.Timestamp("2026-11-01")) & (d["close_date"] <= pd.Timestamp("2026-11-30"))]
-    answer = assistant.ask("deals closing this month", as_of=AS_OF)
-    assert answer.kind == "deals" and answer.value == len(due) > 0, answer.text
+    answer = assistant.ask(question, as_of=AS_OF)
+    assert answer.kind == "deals" and answer.value == len(due) > 0 and not answer.unused, answer.text
     assert ids(answer) == by_amount(due)[:10]
 
 

@@ -138,10 +138,11 @@ def change_answer(now: KpiResult, before: KpiResult, question: str, catalog: Cat
 
 
 def moved(kpi: Kpi, now: float | None, before: float | None) -> float | None:
-    """How far a figure moved: a ratio in points (as a fraction), anything else relative to before."""
+    """How far a figure moved: a ratio in points (as a fraction), a score (NPS, −100…100) in points,
+    anything else relative to before."""
     if now is None or before is None:
         return None
-    if kpi.unit == "ratio":
+    if kpi.unit in ("ratio", "score"):
         return now - before
     return (now - before) / before if before else None
 

@@ -18,6 +18,7 @@ AREAS = {"region", "country"}  # and a region or a country the other
 @dataclass
 class Conversation:
     last: Parsed | None = None
+    earlier: Parsed | None = None  # the one before it ("og förra året?" then "vem förbättrades mest?": the two years)
     groups: tuple[str, list[str]] | None = None  # the dimension and values the last answer listed
     compared: object | None = None  # the last answer's Comparison, when it was one ("and last quarter?" keeps its sides)
     # The KPI questions of the last answer when it had several ("how is DACH doing?": "og Norden?" asks them all again)
@@ -108,7 +109,7 @@ class Conversation:
         """Keep the question, and the groups its answer listed (for "for those")."""
         self.compared = self.parts = None
         if (parsed.kind == "kpi" and parsed.metric) or parsed.kind == "deals":
-            self.last = parsed
+            self.earlier, self.last = self.last, parsed
             dims = parsed.group_by if parsed.kind == "kpi" else ["owner"]
             keys = [r.get(dims[0] if parsed.kind == "kpi" else "owner_id") for r in rows or []] if len(dims) == 1 else []
             self.groups = (dims[0], [k for k in dict.fromkeys(keys) if k]) if keys and dims[0] not in ("month", "quarter") \

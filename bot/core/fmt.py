@@ -257,6 +257,8 @@ def compare_sentence(kpi: Kpi, sides: list[tuple[str, float | None]], diff: floa
     amount = format_value(abs(diff), shown_unit(kpi, kpi.unit), currency, lang)
     if shown_unit(kpi, kpi.unit) == "ratio":
         amount = t("points", lang, n=number(abs(diff) * 100, lang, 1))
+    if kpi.unit == "score":  # NPS: points apart ("+13", not "++13"), and no share of a score that can be negative
+        amount, change = t("score_points", lang, n=number(abs(diff), lang)), None
     rel = f" ({'+' if change > 0 else '−' if change < 0 else '±'}{percent(abs(change), lang)})" \
         if change is not None else ""
     return text + "; " + t("difference", lang, diff=f"{sign}{amount}{rel}") + "."
@@ -280,11 +282,13 @@ def change_sentence(kpi: Kpi, rows: list[dict], dims: list[str], now: KpiResult,
 
 
 def change_words(kpi: Kpi, change: float | None, lang: str) -> str:
-    """'+17.4 pp' for a ratio, '+12.3%' for anything else; 'no value' without one."""
+    """'+17.4 pp' for a ratio, '+5 points' for a score, '+12.3%' for anything else; 'no value' without one."""
     if change is None:
         return t("no_value_word", lang)
     sign = "+" if change > 0 else ("−" if change < 0 else "±")
     if kpi.unit == "ratio":
         return f"{sign}{number(abs(change) * 100, lang, 1)} {t('pp', lang)}"
+    if kpi.unit == "score":
+        return f"{sign}{t('score_points', lang, n=number(abs(change), lang))}"
     return f"{sign}{percent(abs(change), lang)}"
 

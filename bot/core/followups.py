@@ -52,7 +52,8 @@ SHOWN_AS = re.compile(r"^(?:(?:can you |could you |please |kan du |pls )?(?:show
 THOSE_DEALS = re.compile(
     r"\b(?:the|those|these|its|underlying)\s+(?:deals|opportunities|opps)\b|\b(?:show|list|see)\s+(?:me\s+)?"
     r"(?:them|those|which ones)\b|\bwhich (?:deals|ones)\b|\baftalerne\b|\b(?:de|disse|hvilke)\s+aftaler\b|"
-    r"\bvis\s+(?:mig\s+)?dem\b|\baffärerna\b|\b(?:de|dessa|vilka)\s+affärer(?:na)?\b|\bvisa\s+(?:mig\s+)?dem\b", re.I)
+    r"\bvis\s+(?:mig\s+)?dem\b|\baffärerna\b|\b(?:de|dessa|vilka)\s+affärer(?:na)?\b|\bvisa\s+(?:mig\s+)?dem\b|"
+    r"\b(?P<of>(?:which|who|hvilke|hvem|vilka|vem)\s+(?:of|af|av)\s+(?:them|those|these|dem|disse|dessa|dom))\b", re.I)
 _DEFAULT = DealSpec()
 # "what's the total?", "hvad var de værd?", "vad är summan?": the amount of the deals just listed or counted
 TOTAL = re.compile(r"^\W*(?:and\s+|og\s+|och\s+|so\s+)?(?:what(?:'s| is| are) (?:the |their |its )?(?:total|sum|value|"
@@ -61,8 +62,8 @@ TOTAL = re.compile(r"^\W*(?:and\s+|og\s+|och\s+|so\s+)?(?:what(?:'s| is| are) (?
                    r"hvad er (?:den samlede værdi|summen|det samlede beløb|de værd)|hvad var de værd|hvor meget er de værd|"
                    r"(?:den )?samlede? (?:værdi|beløb)|i alt|summen|vad är (?:summan|totalen|det totala värdet|de värda)|"
                    r"hur mycket är de värda|vad var de värda|totalt|summan)\W*$", re.I)
-WEIGHTED = re.compile(r"^\W*(?:and\s+|og\s+|och\s+)?(?:the\s+|den\s+)?(weighted|vægtet|vægtede|viktad|viktade|"
-                      r"unweighted|uvægtet|uvægtede|oviktad|oviktade)(?:\s+(?:one|version|pipeline|pipe))?\W*$", re.I)
+WEIGHTED = re.compile(r"^\W*(?:and\s+|og\s+|och\s+)?(?:the\s+|den\s+)?(weighted|vægtet|vægtede|viktad|viktade|viktat|"
+                      r"unweighted|uvægtet|uvægtede|oviktad|oviktade|oviktat)(?:\s+(?:one|version|pipeline|pipe))?\W*$", re.I)
 AVERAGE = re.compile(r"^\W*(?:and\s+|og\s+|och\s+)?(?:what(?:'s| is) )?(?:the\s+)?(?:average|avg|mean|gennemsnit|"
                      r"gennemsnittet|snittet|genomsnitt|genomsnittet)(?:\s+(?:deal|size|deal size|value))?\W*$", re.I)
 # "only the open ones", "kun de åbne", "bara de vunna": a list's status said outright
@@ -108,6 +109,15 @@ def follow_up(parser: Parser, parsed: Parsed, question: str, convo: Conversation
     picked = convo.groups if prev.ranked and prev.limit else None  # "which one is the lowest?" then its deals
     if prev.kind == "kpi" and prev.metric in BEHIND and those:
         said = those.group(0).lower().split()
+        rest = f"{question[:those.start()]} {question[those.end():]}".strip(" ?.!")
+        trial = parser.parse(f"{LIST_DEALS[lang]} {rest}", values, cal) if parsed.kind != "deals" and rest else None
+        spec = trial.deal if trial is not None and trial.kind == "deals" else None
+        if spec is not None and (not those.group("of") or spec.risks or spec.amount_min is not None
+                                 or spec.amount_max is not None):
+            parsed = replace(trial, question=parsed.question)  # "hvem af dem var over 200k?": those deals, narrowed
+        elif those.group("of"):  # ("which of them is the lowest?": a ranking of whom the figure was about)
+            those = None
+    if prev.kind == "kpi" and prev.metric in BEHIND and those:
         return _behind(parser, prev, replace(parsed, unused=[w for w in parsed.unused if w.lower() not in said]), lang,
                        picked)
     if prev.kind == "kpi" and prev.metric in BEHIND and parsed.kind == "deals" and not parsed.period and (

@@ -240,6 +240,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "col_before": {"en": "before", "da": "før", "sv": "före"},
     "col_change": {"en": "change", "da": "ændring", "sv": "förändring"},
     "points": {"en": "{n} percentage points", "da": "{n} procentpoint", "sv": "{n} procentenheter"},
+    "score_points": {"en": "{n} points", "da": "{n} point", "sv": "{n} poäng"},
     "everyone": {"en": "everyone", "da": "alle", "sv": "alla"},
     "reply_thanks": {
         "en": "You're welcome! Ask me anything else about your numbers, your deals or the playbook.",

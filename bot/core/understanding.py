@@ -24,13 +24,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Callable
 
 from bot.core.conversation import Conversation
 from bot.core.followups import follow_up
 from bot.errors import PeriodError
-from bot.metrics.periods import Calendar, parse_period
+from bot.metrics.periods import Calendar, add_months, parse_period
 from bot.nlu.compare import (COMPARE_WITH, JUST_BEFORE, SAME_AGO, SAME_PERIOD_AGO, SAME_UNIT, YEAR_AGO_WORDS, Comparison,
                              averaged, combine, people_side, split_sides)
 from bot.nlu.forms import question_form
@@ -182,6 +182,12 @@ OUR_MEASURE = re.compile(r"\b(?:gross margin|margin|"
                          r"market share|cash|runway|burn rate|bruttomargin|dækningsbidrag|avance|overskud|ansatte|"
                          r"medarbejdere|omkostninger|markedsandel|bruttomarginal|vinst|anställda|medarbetare|kostnader|"
                          r"marknadsandel)\b", re.I)
+# A role, not a person in the reps table: "who does a CCO report to?", "which roles does the team need?"
+ROLES_ASKED = re.compile(r"\b(?:cco|ceo|coo|cmo|cro|cfo|cso|c-suite|chief \w+ officer|vice president|roles?|roller|"
+                         r"rollerne|rollerna|rollen|funktioner|functions?)\b", re.I)
+# Measures whose names hold a KPI's name but that the catalog does not have
+NOT_A_KPI = re.compile(r"\b(?:gross (?:revenue |dollar )?retention|grr|gdr|brutto ?(?:omsætnings)?fastholdelse|"
+                       r"bruttoretention|bruttointäktsretention)\b", re.I)
 LEAD_KPIS = {"leads_created", "lead_conversion_rate"}  # what "leads" can read as, besides the verb
 # Words that point at whom or what the last answer was about, and the dimensions they can mean
 PERSON, PLACE = ("owner",), ("region", "country", "segment", "team")
@@ -241,7 +247,7 @@ def understand(parser: Parser, question: str, values: ValueIndex, cal: Calendar,
     if comparison is not None:  # sides that differ in a period, a value or a person: numbers (asked back for a KPI)
         return comparison
     parsed = parser.parse(question, values, cal)
-    parsed = _before_that(parsed, question, cal, convo, earlier)
+    parsed = _after_that(_before_that(parsed, question, cal, convo, earlier), question, cal, convo, earlier)
     again = _compared_again(question, parsed, convo)
     if again is not None:
         return again
@@ -261,17 +267,26 @@ def understand(parser: Parser, question: str, values: ValueIndex, cal: Calendar,
         fits = parser.catalog.kpis[parsed.metric].dimensions  # a breakdown carried over that the KPI has not
         parsed = replace(parsed, group_by=[d for d in parsed.group_by if d in fits])
     parsed = _same_period_ago(parser, parsed, question, cal, earlier, convo)
+    yoy = _year_on_year(parser, parsed, question, values, cal, earlier)
+    if yoy is not None:
+        return yoy
     reading = classify(parsed)
+    measure = NOT_A_KPI.search(question[:MAX_CHARS])  # "gross revenue retention": no revenue, though it says so
+    if measure is None and parsed.metric is None and OF_OURS.search(question[:MAX_CHARS]):
+        measure = OUR_MEASURE.search(question[:MAX_CHARS])  # "what's our gross margin?"
+    if measure is not None:  # not in the data: said so, with what it holds
+        return Clarify(replace(parsed, unknown=[measure.group(0)], suggestions=[], unused=[]), "absent")
+    if (isinstance(reading, Help) or isinstance(reading, Clarify) and reading.reason == "metric") \
+            and not (parsed.asked_help or parsed.social) and _bare_measure(parsed):
+        return Clarify(replace(parsed, suggestions=[]), "metric")  # "how many?", "what's the rate?": of what
     if evidence is None or isinstance(reading, Help) and (parsed.asked_help or parsed.social or parsed.empty):
         return reading
-    measure = OUR_MEASURE.search(question[:MAX_CHARS]) if parsed.metric is None else None
-    if measure and OF_OURS.search(question[:MAX_CHARS]):  # "what's our gross margin?": not in the data, said so
-        return Clarify(replace(parsed, unknown=[measure.group(0)], suggestions=[], unused=[]), "absent")
     if isinstance(reading, Clarify) and reading.reason == "unknown" and parsed.metric \
             and all(_someone(w, question, values) for w in parsed.unknown):
         return reading  # "what's Jonas's pipeline?" with two Jonases: which one, never the playbook on pipelines
     reading = _mixed(parser, question, parsed, values, cal, evidence) or _route(parser, parsed, reading, question, evidence)
-    if isinstance(reading, PlaybookQuestion) and _on_last_answer(question, convo) and evidence(question) < SURE:
+    if isinstance(reading, PlaybookQuestion) and _on_last_answer(question, convo) \
+            and (evidence(question) < SURE or len(question.split()) <= 3):  # ("og i kroner?": no passage is meant)
         # "only the big ones", "what's their total value?" after a figure or a list: a question back about
         # that answer, not the playbook's passages on whatever "value" or "big" matched
         return Clarify(replace(convo.last, question=parsed.question, lang=parsed.lang, unused=[]), "follow_up")
@@ -387,10 +402,14 @@ def _change_ranking(parser: Parser, question: str, values: ValueIndex, cal: Cale
         return None  # ("how much did revenue grow?" is revenue growth, a KPI of its own)
     if last is not None and parsed.metric is None and last.metric:  # "which region dropped most?" after a
         parsed = replace(parsed, metric=last.metric, filters={**last.filters, **parsed.filters})  # comparison:
+        if not (parsed.mine or parsed.my_team or parsed.filters.get("owner")):  # (whose it was: still theirs)
+            parsed = replace(parsed, mine=last.mine, my_team=last.my_team, team_of=last.team_of)
         compared = convo.compared if isinstance(convo.compared, Comparison) else None  # its KPI and periods
-        if compared is not None and compared.by == "period" and not (said or year or parsed.period):
-            earlier_side, later = sorted(compared.sides, key=lambda side: _start(side.period, cal))
-            parsed, said = replace(parsed, period=later.period), earlier_side.period  # (H1 vs H2: H2 is now)
+        periods = [side.period for side in compared.sides] if compared is not None and compared.by == "period" \
+            else _two_periods(convo)  # (or the last two answers': "og förra året?" then "vem förbättrades mest?")
+        if periods and not (said or year or parsed.period):
+            earlier_period, later = sorted(periods, key=lambda period: _start(period, cal))
+            parsed, said = replace(parsed, period=later), earlier_period  # (H1 vs H2: H2 is now)
         elif parsed.period is None:
             parsed = replace(parsed, period=last.period)
     metric = "revenue" if parsed.metric in (None, "revenue_growth") else parsed.metric
@@ -405,13 +424,24 @@ def _change_ranking(parser: Parser, question: str, values: ValueIndex, cal: Cale
     return ChangeRanking(parsed, None if year else said, 12 if year else None, rising)
 
 
+def _two_periods(convo: Conversation) -> list[str] | None:
+    """The periods of the last two answers, when they were the same breakdown of the same KPI for two
+    periods ("win rate per rep this year", then "and last year?")."""
+    one, two = convo.earlier, convo.last
+    if one is None or two is None or one.kind != "kpi" or two.kind != "kpi" or not one.period or not two.period:
+        return None
+    same = (one.metric, one.group_by, one.filters, one.mine, one.my_team) == \
+        (two.metric, two.group_by, two.filters, two.mine, two.my_team)
+    return [one.period, two.period] if same and one.period != two.period else None
+
+
 def _people(parser: Parser, question: str, values: ValueIndex, cal: Calendar) -> People | None:
     """A 'who' question about a manager or a team's members that names no KPI ("who has the highest win
     rate in my team" is a ranking)."""
     text = question[:MAX_CHARS]
     boss, members = lx.BOSS.search(text), lx.MEMBERS.search(text)
-    if not lx.WHO_START.search(text) or not (boss or members):
-        return None
+    if not lx.WHO_START.search(text) or not (boss or members) or ROLES_ASKED.search(text):
+        return None  # ("who does the CCO report to?", "vilka roller behövs i ett team?": the playbook's)
     parsed = parser.parse(text, values, cal)
     if boss and re.search(r"\b(?:leads|leder)\b", boss.group(0), re.I) and parsed.metric in LEAD_KPIS:
         parsed = replace(parsed, metric=None, group_by=[])  # "who leads team DACH SMB?": a person, not leads
@@ -511,6 +541,38 @@ def _same_period_ago(parser: Parser, parsed: Parsed, question: str, cal: Calenda
                    unused=[w for w in parsed.unused if w.lower() not in words])
 
 
+GROWTH_WORDS = re.compile(r"\b(?:growth|grown|grew|vækst|væksten|tillväxt|tillväxten|ökning)\b", re.I)
+
+
+def _year_on_year(parser: Parser, parsed: Parsed, question: str, values: ValueIndex, cal: Calendar,
+                  earlier: Earlier) -> Comparison | None:
+    """'my revenue this quarter yoy', 'UK revenue y/y', 'and year over year?' after a figure, 'ARR growth
+    year over year': the KPI's period against the same days a year earlier (a growth KPI is that already,
+    unless it names another KPI's growth)."""
+    if parsed.compare != "year_ago" or parsed.kind != "kpi" or not parsed.metric or parsed.period_error:
+        return None
+    if parsed.group_by:  # "revenue by region yoy": each region against itself a year back, the biggest rise first
+        return _groups_changed(parsed, parsed.group_by, None, 12) if len(parsed.group_by) == 1 else None
+    if parser.catalog.kpis[parsed.metric].formula.get("kind") == "growth":
+        if not parsed.unused:
+            return None
+        other = parser.parse(GROWTH_WORDS.sub(" ", question[:MAX_CHARS]), values, cal)  # "ARR growth …": ARR's
+        if not other.metric or other.unused or parser.catalog.kpis[other.metric].formula.get("kind") == "growth":
+            return None
+        parsed = replace(other, question=parsed.question, follow_up=parsed.follow_up)
+    now = replace(parsed, period=parsed.period or earlier(parsed, cal, 0), compare="previous")
+    return combine(parsed.question, [now, replace(now, period=earlier(now, cal, 12))])
+
+
+def _groups_changed(parsed: Parsed, dims: list[str], before: str | None, months: int | None) -> ChangeRanking | None:
+    """A breakdown set against an earlier period ("revenue by region this year vs last year"): its groups
+    ranked by change, every one shown. Months and quarters have no earlier self to set against."""
+    if len(dims) != 1 or dims[0] in ("month", "quarter"):
+        return None
+    parsed = replace(parsed, group_by=list(dims), compare="previous", order=None, limit=None, threshold=None)
+    return ChangeRanking(parsed, before, months, rising=True)
+
+
 def _yardstick(parser: Parser, metric: str, text: str) -> bool:
     """A benchmark word just before the KPI's name ("a good win rate", "en sund pipeline"), not
     anywhere ("what does a good onboarding plan for a new sales rep look like?")."""
@@ -571,6 +633,22 @@ def _foreign(parser: Parser, parsed: Parsed) -> list[str]:
     or a dimension's name ("rate" in "flurbo rate" is)."""
     return [w for w in parsed.unused if (len(w) > 2 or w.isupper()) and w not in parser.name_words and known_word(w)
             and not w.lower().endswith(KPI_SUFFIXES)]  # "glimmerfaktor", "blurbkvot": a KPI we lack
+
+
+# What a figure is, said of no KPI: "how many?", "what's the rate?", "hvad er tallet?"
+GENERIC_MEASURE = {"rate", "rates", "total", "totals", "number", "amount", "figure", "value", "count", "sum",
+                   "percentage", "ratio", "raten", "tallet", "tal", "antal", "antallet", "beløb", "beløbet", "summen",
+                   "andel", "andelen", "siffran", "siffra", "antalet", "belopp", "beloppet", "summan", "værdi",
+                   "værdien", "värde", "värdet"}
+
+
+def _bare_measure(parsed: Parsed) -> bool:
+    """A figure asked of nothing: a number's wording, and no word besides the common ones and the
+    measure words."""
+    words = {w.lower() for w in parsed.unused + parsed.used}
+    return question_form(parsed.question) in ("number", "definition") and not parsed.has_slots and not parsed.unknown \
+        and all(w in GENERIC_MEASURE or w in lx.STOPWORDS for w in words) \
+        and all(w in GENERIC_MEASURE or w in lx.STOPWORDS for w in re.findall(r"[^\W\d_]+", parsed.question.lower()))
 
 
 def _content(parsed: Parsed) -> bool:
@@ -678,6 +756,11 @@ def _comparison(parser: Parser, question: str, values: ValueIndex, cal: Calendar
     comparison = combine(question, sides)
     if comparison is None:
         return None
+    if comparison.by == "period" and len(comparison.sides) == 2 and comparison.dropped:
+        earlier_side, later = sorted(comparison.sides, key=lambda side: _start(side.period, cal))
+        changed = _groups_changed(replace(later, question=question), comparison.dropped, earlier_side.period, None)
+        if changed is not None:  # "revenue by region this year vs last year": each region's change
+            return changed
     whole = parser.parse(question, values, cal)
     if len({s.metric for s in comparison.sides}) > 1:  # "win rate Nordics vs pipeline DACH": two questions
         return Parts(whole, [classify(replace(s, lang=whole.lang)) for s in comparison.sides])
@@ -700,6 +783,29 @@ def _before_that(parsed: Parsed, question: str, cal: Calendar, convo: Conversati
         return parsed
     months = 12 if m.group("unit").lower() in YEAR_WORDS else None  # a year back; else the period just before
     return replace(parsed, kind="kpi", period=earlier(last, cal, months), follow_up=True,
+                   unused=[], empty=False, asked_help=False)
+
+
+AFTER_THAT = re.compile(r"^\s*(?:and\s+|og\s+|och\s+|what about\s+|hvad med\s+|hur är det med\s+)?(?:the\s+|den\s+|det\s+)?"
+                        r"(?P<unit>year|quarter|month|året|kvartalet|måneden|månaden)\s+"
+                        r"(?:after|following|efter|derefter|därefter)\s*[?.!]*$", re.I)
+UNIT_STEP = {"year": 12, "året": 12, "quarter": 3, "kvartalet": 3, "month": 1, "måneden": 1, "månaden": 1}
+
+
+def _after_that(parsed: Parsed, question: str, cal: Calendar, convo: Conversation | None, earlier: Earlier) -> Parsed:
+    """'and the month after?', 'og kvartalet efter?' after a figure or a list: the month, quarter or year
+    from the day after its period ends, whole (the one after today's is in the future)."""
+    m = AFTER_THAT.match(question[:MAX_CHARS])
+    last = convo.last if convo is not None else None
+    if m is None or last is None or last.kind not in ("kpi", "deals") or not (last.period or last.metric):
+        return parsed
+    try:
+        now = parse_period(last.period or earlier(last, cal, 0), cal)
+    except PeriodError:
+        return parsed
+    start = now.nominal_end + timedelta(days=1)  # ("the quarter after" March: April to June)
+    end = add_months(start, UNIT_STEP[m.group("unit").lower()]) - timedelta(days=1)
+    return replace(parsed, kind="kpi", period=f"{start.isoformat()}..{end.isoformat()}", follow_up=True,
                    unused=[], empty=False, asked_help=False)
 
 

@@ -56,16 +56,16 @@ class Period:
             delta = timedelta(days=self.days)
             return replace(self, start=self.start - delta, end=self.end - delta,
                            nominal_end=self.nominal_end - delta, label=f"the {self.days} days before")
-        start = _add_months(self.start, -step)
-        nominal_end = _add_months(self.nominal_end + timedelta(days=1), -step) - timedelta(days=1)
-        end = nominal_end if self.complete else min(_add_months(self.end, -step), nominal_end)
+        start = add_months(self.start, -step)
+        nominal_end = add_months(self.nominal_end + timedelta(days=1), -step) - timedelta(days=1)
+        end = nominal_end if self.complete else min(add_months(self.end, -step), nominal_end)
         return replace(self, start=start, end=end, nominal_end=nominal_end, label=f"{step} months earlier")
 
     def as_dict(self) -> dict[str, str]:
         return {"start": self.start.isoformat(), "end": self.end.isoformat()}
 
 
-def _add_months(d: date, months: int) -> date:
+def add_months(d: date, months: int) -> date:
     return (pd.Timestamp(d) + pd.DateOffset(months=months)).date()
 
 
@@ -95,10 +95,10 @@ class Calendar:
         size = UNIT_MONTHS[unit]
         first = self.fy_first_day(self.fiscal_year_of(d))
         months_in = (d.year - first.year) * 12 + d.month - first.month
-        return _add_months(first, months_in - months_in % size)
+        return add_months(first, months_in - months_in % size)
 
     def unit(self, start: date, unit: str, label: str, forward: bool) -> Period:
-        nominal_end = _add_months(start, UNIT_MONTHS[unit]) - timedelta(days=1)
+        nominal_end = add_months(start, UNIT_MONTHS[unit]) - timedelta(days=1)
         return self._clip(start, nominal_end, label, unit, forward)
 
     def _clip(self, start: date, nominal_end: date, label: str, unit: str, forward: bool) -> Period:
@@ -107,7 +107,7 @@ class Calendar:
 
     def latest_started(self, start_this_year: date, unit: str) -> date:
         """A named period without a year: this year's if it has started, else last year's."""
-        return start_this_year if start_this_year <= self.as_of else _add_months(start_this_year, -12)
+        return start_this_year if start_this_year <= self.as_of else add_months(start_this_year, -12)
 
     def quarter_label(self, start: date) -> str:
         fy = self.fiscal_year_of(start)
@@ -161,7 +161,7 @@ def _parse_relative(t: str, cal: Calendar, forward: bool) -> Period | None:
     if unit == "week":  # weeks run Monday to Sunday
         monday = cal.as_of - timedelta(days=cal.as_of.weekday()) + timedelta(weeks=step)
         return cal._clip(monday, monday + timedelta(days=6), f"{which} week", "week", forward)
-    start = _add_months(cal.unit_start(cal.as_of, unit), step * UNIT_MONTHS[unit])
+    start = add_months(cal.unit_start(cal.as_of, unit), step * UNIT_MONTHS[unit])
     return cal.unit(start, unit, f"{'this' if which == 'current' else which} {unit}", forward)
 
 
@@ -177,12 +177,12 @@ def _parse_rolling(t: str, cal: Calendar, forward: bool) -> Period | None:
         raise PeriodError("A period needs at least one day.")
     days = {"day": 1, "week": 7}.get(unit)
     if which == "next":
-        after = cal.as_of + timedelta(days=n * days) if days else _add_months(cal.as_of, n * UNIT_MONTHS[unit])
+        after = cal.as_of + timedelta(days=n * days) if days else add_months(cal.as_of, n * UNIT_MONTHS[unit])
         return Period(cal.as_of, after - timedelta(days=1), f"next {n} {unit}s", "days", after - timedelta(days=1))
     if unit == "day":
         return Period(cal.as_of - timedelta(days=n - 1), cal.as_of, f"last {n} days", "days", cal.as_of)
     current = cal.unit_start(cal.as_of, unit) if unit != "week" else cal.as_of - timedelta(days=cal.as_of.weekday())
-    start = _add_months(current, -n * UNIT_MONTHS[unit]) if unit != "week" else current - timedelta(weeks=n)
+    start = add_months(current, -n * UNIT_MONTHS[unit]) if unit != "week" else current - timedelta(weeks=n)
     end = current - timedelta(days=1)
     return Period(start, end, f"last {n} {unit}s", "days", end)
 
@@ -193,7 +193,7 @@ def _parse_to_date(t: str, cal: Calendar, forward: bool) -> Period | None:
         return None
     unit = m.group(1)
     start = cal.unit_start(cal.as_of, unit)
-    return Period(start, cal.as_of, f"{unit} to date", unit, _add_months(start, UNIT_MONTHS[unit]) - timedelta(days=1))
+    return Period(start, cal.as_of, f"{unit} to date", unit, add_months(start, UNIT_MONTHS[unit]) - timedelta(days=1))
 
 
 def _numbered(m: re.Match, cal: Calendar, count: int, name: str) -> tuple[int, int | None]:
@@ -223,9 +223,9 @@ def _parse_half(t: str, cal: Calendar, forward: bool) -> Period | None:
 
 def _fiscal_part(cal: Calendar, fy: int | None, offset: int, unit: str, forward: bool) -> Period:
     if fy is None:
-        start = cal.latest_started(_add_months(cal.fy_first_day(cal.fiscal_year_of(cal.as_of)), offset), unit)
+        start = cal.latest_started(add_months(cal.fy_first_day(cal.fiscal_year_of(cal.as_of)), offset), unit)
     else:
-        start = _add_months(cal.fy_first_day(fy), offset)
+        start = add_months(cal.fy_first_day(fy), offset)
     label = cal.quarter_label(start) if unit == "quarter" else f"H{offset // 6 + 1} {cal.fiscal_year_of(start)}"
     return cal.unit(start, unit, label, forward)
 

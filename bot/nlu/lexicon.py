@@ -117,6 +117,12 @@ PERIOD_RULES: list[tuple[re.Pattern, object]] = [
      "this quarter"),
     (re.compile(r"\b(?:for|in|för|i|til|till) (?:the )?(?:month|måneden|månaden)\b(?! (?:before|før|innan|före))(?!\s*\d)"),
      "this month"),
+    (re.compile(r"\b(?:for|in|för|til|till) (?:the )?(?:year|året)\b(?! (?:before|før|innan|före))(?!\s*\d)"),
+     "this year"),  # "am I on track for the year?"
+    # "rolling 12 months", "trailing twelve months", "rullande 12 månader", "TTM": the last N full months
+    (re.compile(rf"\b(?:rolling|trailing|rullande|rullende|løbende)\s+(\d+|{'|'.join(_NUMBER_WORDS)})\s+"
+                r"(?:months?|måneder|månederne|månader|månaderna|mdr|mån)\b"), lambda m: f"last {_count(m[1])} months"),
+    (re.compile(r"\b(?:ttm|ltm|r12|rolling year|trailing year|rullande år|rullende år|løbende år)\b"), "last 12 months"),
     (re.compile(r"\b(ytd|qtd|mtd)\b"), lambda m: m[1]),
     (re.compile(r"\b(?:år|året) til dato\b|\bhittills i år\b|\bhittil i år\b|\bhidtil i år\b|\bindtil nu i år\b|"
                 r"\bså langt i år\b|\bso far this year\b"), "ytd"),
@@ -229,7 +235,10 @@ TOP_WORDS = {"top": "desc", "topp": "desc", "best": "desc", "bedste": "desc", "b
              "lägsta": "asc", "minsta": "asc", "färst": "asc",
              # predicative: "hvilken region har højest win rate", "vilken region har högst vinstandel"
              "højest": "desc", "størst": "desc", "bedst": "desc", "högst": "desc", "störst": "desc", "bäst": "desc",
-             "lavest": "asc", "dårligst": "asc", "lägst": "asc", "sämst": "asc"}
+             "lavest": "asc", "dårligst": "asc", "lägst": "asc", "sämst": "asc",
+             # of a duration ("who has the longest sales cycle")
+             "longest": "desc", "længste": "desc", "längsta": "desc",
+             "shortest": "asc", "korteste": "asc", "kortaste": "asc", "kortest": "asc", "kortast": "asc"}
 ALL_WORDS = {"all", "every", "each", "everyone", "everybody", "samtlige", "alla", "varje", "hver", "hvert",
              "everyone's", "everybodys"}
 EVERYONE = {"everyone", "everybody", "everyone's", "everybodys"}
@@ -246,7 +255,7 @@ ENGLISH_I = re.compile(r"(?:^|\s)(?:did|have|do|am|was|can|should|will|could)\s+
 
 # ---------------------------------------------------------------- counting questions
 COUNT_CUES = ("how many", "number of", "count of", "hvor mange", "antal", "antallet af", "hur många", "antalet")
-DEAL_WORDS = {"deal", "deals", "opportunity", "opportunities", "opps", "aftale", "aftaler", "aftalerne", "muligheder", "ordrer", "affär", "affärer", "affärerna", "avtal", "avtalen", "möjligheter", "ordrar"}
+DEAL_WORDS = {"deal", "deals", "opportunity", "opportunities", "opps", "oppty", "oppties", "opptys", "oppy", "oppys", "aftale", "aftaler", "aftalerne", "muligheder", "ordrer", "affär", "affärer", "affärerna", "avtal", "avtalen", "möjligheter", "ordrar"}
 DEAL_VERBS = {
     "deals_won": {"won", "win", "wins", "winning", "close", "closed", "vandt", "vundet", "vundne", "vinde", "vinder", "vinner",
                   "lukkede", "lukket", "vann", "vunnit", "vunna", "vinna", "stängde", "stängt",
@@ -292,7 +301,7 @@ i it its this that these those there here than then so as into about over under 
 will shall may might must please pls just only also all any some each every both few more most other such no not
 let lets let's see want need like know am value values number total amount kpi kpis look looking compare compared
 versus vs doing doing? figure figures stats statistics report numbers currently current right now today's
-looks tracking ser ud ut got gotten fået fått att owns ejer äger instead stedet istället stället r u målt mätt sett measured terms
+looks tracking take takes taking tager tar ser ud ut got gotten fået fått att owns ejer äger instead stedet istället stället r u målt mätt sett measured terms
 ones them kun dem dom
 hvad hvor hvordan hvem hvilken hvilket hvilke er var være været har havde en et den det de der som og eller men i
 på af til fra med for om ved hos under over efter før vores vi jeg du din dit dine mig os man kan kunne vil skal må
@@ -394,7 +403,8 @@ CHANGE_UP = {"grew", "grown", "grow", "growing", "growth", "increased", "increas
              "improvement", "rose", "risen", "climbed", "gained", "vokset", "voksede", "vækst", "steget", "steg",
              "forbedret", "forbedrede", "forbedring", "fremgang", "stigning", "växte", "vuxit", "växt", "tillväxt",
              "ökat", "ökade", "ökning", "förbättrat", "förbättrade", "förbättring", "fremgangen", "stigningen",
-             "væksten", "ökningen", "tillväxten", "förbättringen", "forbedringen"}
+             "væksten", "ökningen", "tillväxten", "förbättringen", "forbedringen", "förbättrades", "förbättrats",
+             "forbedredes", "improving", "ökade", "steget", "voksede"}
 CHANGE_DOWN = {"declined", "decline", "dropped", "drop", "fell", "fallen", "decreased", "decrease", "shrank",
                "shrunk", "worsened", "faldet", "faldt", "fald", "nedgang", "dykket", "forværret", "minskat",
                "minskade", "minskning", "sjunkit", "sjönk", "tappat", "tappade", "nedgång", "försämrat",
@@ -421,7 +431,8 @@ MEMBERS = re.compile(r"\b(?:on|in|på|i)\b[^?]*\b(?:team|teamet|hold|holdet|lag|
 # A manager's whole organisation ("my org", "min organisation"): everyone below them, as "my team".
 # The company before a KPI's name: everyone's figure, as a KPI with no one named is
 COMPANY_WORDS = {"company", "company's", "companywide", "firmaets", "firmaet", "virksomhedens", "företagets",
-                 "bolagets", "total", "overall", "samlede", "samlet", "totala"}
+                 "bolagets", "total", "overall", "samlede", "samlet", "totala", "firma", "firmaet", "virksomheden",
+                 "företaget", "bolaget"}
 # Reps said in the plural ("who are our best reps"; Swedish "säljare" is either)
 REPS_PLURAL = {"reps", "sellers", "salespeople", "people", "representatives", "performers", "sælgere", "sælgerne",
                "säljarna", "medarbejdere", "medarbetarna"}
@@ -446,6 +457,18 @@ OUTCOME_KPI = {"lost": "deals_lost", "tabte": "deals_lost", "förlorade": "deals
                "vundne": "deals_won", "vunna": "deals_won", "created": "deals_created", "oprettede": "deals_created",
                "skapade": "deals_created", "open": "open_deals", "åbne": "open_deals", "öppna": "open_deals"}
 DEAL_COUNT_KPIS = {"open_deals", "deals_won", "deals_lost", "deals_created", "pipeline", "revenue"}
+# "won and lost deals", "team win loss", "vundne og tabte aftaler": both counts ("win/loss ratio" is the win rate)
+WON_AND_LOST = re.compile(r"\b(?:won\s*(?:and|&|/)\s*lost|wins?\s*(?:/|-|and|&)?\s*loss(?:es)?|vundne\s*(?:og|/)\s*tabte|"
+                          r"vunna\s*(?:och|/)\s*förlorade)(?:\s+(?:deals|opportunities|opps|aftaler|affärer))?\b"
+                          r"(?!\s*(?:ratio|rate|forhold|kvote|kvot))", re.I)
+WIN_LOSS_RATIO = re.compile(r"\bwin\s*[/&-]?\s*loss\s+(?:ratio|rate)\b", re.I)
+OF_COMPANY = {"in", "across", "at", "of", "the", "i", "på", "hos", "for", "för", "whole", "entire", "hele", "hela"}
+WHAT_DEALS = {"what", "hvad", "vad", "hvilke", "vilka"}
+# "how much is left to quota", "hvad mangler jeg til budget", "hur mycket saknas till målet": the gap to a target
+GAP_WORDS = {"left", "remaining", "remains", "kvar", "tilbage", "mangler", "manglende", "saknas", "fattas",
+             "resterende", "återstår", "återstående", "gap", "short"}
+TARGET_NOUNS = {"quota", "target", "budget", "number", "goal", "mål", "målet", "kvote", "kvoten", "kvot", "budgettet",
+                "budgetten", "budgeten"}
 LIST_WORDS = {"list", "lists", "listing", "show", "display", "see", "vis", "liste", "visa", "lista", "se"}
 # superlative or order word → (order_by, desc)
 DEAL_ORDER = {
@@ -530,7 +553,13 @@ RISK_PHRASES = {
     "past due": "overdue", "past their close date": "overdue", "not moved": "stalled", "haven't moved": "stalled",
     "havent moved": "stalled", "hasn't moved": "stalled", "hasnt moved": "stalled", "no activity": "stalled",
     "without activity": "stalled", "no movement": "stalled", "not been updated": "stalled",
-    "not updated": "stalled", "not been touched": "stalled", "untouched": "stalled",
+    "not updated": "stalled", "not been touched": "stalled", "untouched": "stalled", "haven't touched": "stalled",
+    "havent touched": "stalled", "hasn't been touched": "stalled", "not touched": "stalled",
+    "ikke rørt": "stalled", "ikke rørt ved": "stalled", "inte rört": "stalled", "inte rörts": "stalled",
+    "passed close date": "overdue", "passed their close date": "overdue", "past close date": "overdue",
+    "past the close date": "overdue", "passerat stängningsdatum": "overdue", "passerad stängningsdag": "overdue",
+    "passeret lukkedato": "overdue", "overskredet lukkedato": "overdue", "overskredet lukkedatoen": "overdue",
+    "efter lukkedatoen": "overdue", "efter stängningsdatum": "overdue",
     "gået i stå": "stalled", "står stille": "stalled", "står still": "stalled", "stått still": "stalled",
     "har stået stille": "stalled", "ingen aktivitet": "stalled", "uden aktivitet": "stalled",
     "utan aktivitet": "stalled", "ikke opdateret": "stalled", "inte uppdaterade": "stalled",

@@ -198,6 +198,7 @@ class Parser:
         corrected = lx.CORRECTION.match(head)
         text = normalise(lx.GREETING_PREFIX.sub("", head[corrected.end():] if corrected else head, count=1))
         text = lx.SAID_NUMBER.sub(lambda m: str(lx.NUMBER_WORDS[m[1].lower()]), text)  # "våra fem största"
+        text = lx.WON_AND_LOST.sub("deals won and deals lost", lx.WIN_LOSS_RATIO.sub("win rate", text))
         if not re.search(r"[^\W_]", text):
             out.kind, out.empty = "help", True
             out.lang = "en"
@@ -222,14 +223,18 @@ class Parser:
                 self._breakdown(toks, out)
                 self._rows_first(toks, out, head)
                 self._threshold(toks, out, head)
-                if out.metric == "quota_attainment" and out.group_by and not out.ranked \
-                        and lx.BEHIND.search(" ".join(t.word for t in toks)):
+                self._gap(toks, out)
+                behind = out.metric == "quota_attainment" and lx.BEHIND.search(" ".join(t.word for t in toks))
+                if behind and not out.group_by and any(t.word in lx.WHO for t in toks):
+                    out.group_by = ["owner"]  # "who's behind on quota?", "hvem er bagud på budget": the reps
+                if behind and out.group_by and not out.ranked:
                     out.order = "asc"  # "which reps are behind on quota": the furthest behind first
             self._asker(toks, out, text)
             self._those(toks, out)
             self._filters(toks, out, values)
             self._lead_named(toks, out, values)
             self._team_scope(toks, out)
+            self._top_of_team(toks, out)
             if not deals and out.metric is None and out.filters and self._deal_nouns(toks) and not out.group_by \
                     and not any(cue in text.lower() for cue in lx.COUNT_CUES):  # ("how many deals in …": which tense?)
                 out.kind, out.deal = "deals", DealSpec()  # "deals with Beacon Software", "deals in proposal stage"
@@ -602,9 +607,13 @@ class Parser:
         # "Julia Brunner's deals", "Karins aftaler", "Jonas affärer": someone's deals are a list of them
         owned = bool(lx.OWNED_DEALS.search(question)) or first > 0 and named is None \
             and toks[first - 1].text[:1].isupper() and toks[first - 1].text.endswith("s")
-        if closing or owned or any(w in lx.LIST_WORDS for w in words) or any(w in lx.LIST_WHICH | lx.MINE for w in before):
+        # "what deals do I have closing this month", "hvad aftaler …": 'what' right before the deals asks for them
+        what = first > 0 and words[first - 1] in lx.WHAT_DEALS and (named is None or named in lx.DEAL_COUNT_KPIS)
+        if closing or owned or what or any(w in lx.LIST_WORDS for w in words) \
+                or any(w in lx.LIST_WHICH | lx.MINE for w in before):
             cue = True
-            used |= {i for i, w in enumerate(words) if w in lx.LIST_WORDS or (w in lx.LIST_WHICH and i < first)}
+            used |= {i for i, w in enumerate(words) if w in lx.LIST_WORDS or (w in lx.LIST_WHICH and i < first)
+                     or what and i == first - 1}
             used -= {i for i, w in enumerate(words) if w in lx.MINE}  # "my" is the asker's, read later
         if not cue:
             return False
@@ -616,6 +625,33 @@ class Parser:
         for i in used:
             toks[i].used = True
         return True
+
+    @staticmethod
+    def _top_of_team(toks: list[Token], out: Parsed) -> None:
+        """'top 3 on the team by win rate', 'de 3 bedste på teamet', 'the best on Erik's team': the team's
+        reps ranked by the KPI, as many as said (else the one)."""
+        if out.kind != "kpi" or not out.metric or out.group_by or not (out.my_team or out.team_of):
+            return
+        top = next((i for i, t in enumerate(toks) if not t.used and t.word in lx.TOP_WORDS), None)
+        if top is None:
+            return
+        count = next((t for t in toks[max(0, top - 1):top + 2] if t.word.isdigit() and 0 < int(t.word) <= 1000), None)
+        out.group_by, out.order, out.ranked = ["owner"], lx.TOP_WORDS[toks[top].word], True
+        out.limit = int(count.word) if count is not None else 1
+        for t in (toks[top], count):
+            if t is not None:
+                t.used = True
+
+    @staticmethod
+    def _gap(toks: list[Token], out: Parsed) -> None:
+        """'how much is left to quota', 'hvad mangler jeg til budget', 'hur mycket saknas till målet', 'what's
+        left to hit my number': attainment, whose answer gives what is still to go, not the target alone."""
+        words = {t.word for t in toks}
+        if out.metric not in ("quota", None) or not words & lx.GAP_WORDS or not words & lx.TARGET_NOUNS:
+            return
+        out.metric = "quota_attainment"
+        for t in toks:
+            t.used = t.used or t.word in lx.GAP_WORDS | lx.TARGET_NOUNS | {"hit", "reach", "nå", "nå", "klara"}
 
     def _kpi_named(self, toks: list[Token]) -> str | None:
         """The KPI the words name besides their closing words ('revenue' in 'revenue from deals closing').
@@ -1014,6 +1050,10 @@ class Parser:
         for i, t in enumerate(toks[:-1]):  # "company win rate", "firmaets omsætning": everyone's, as unsaid
             if not t.used and t.word in lx.COMPANY_WORDS and toks[i + 1] is out.metric_at:
                 t.used = out.everyone = True
+        if out.kind == "deals":  # "all open deals in the company", "alle aftaler i firmaet": everyone's
+            for i, t in enumerate(toks):
+                if not t.used and t.word in lx.COMPANY_WORDS and i > 0 and toks[i - 1].word in lx.OF_COMPANY:
+                    t.used = out.everyone = toks[i - 1].used = True
         for i, t in enumerate(toks):
             if t.used or t.word not in lx.MINE:
                 continue

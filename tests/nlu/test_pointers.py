@@ -378,3 +378,40 @@ def test_a_status_question_after_a_figure_is_the_headline(demo_assistant, ask):
     _, status = talk(demo_assistant, "what's the forecast for this quarter?", "how is DACH doing this quarter?")
     alone = ask("how is DACH doing this quarter?")
     assert len(status.parts) == len(alone.parts) > 1 and [p.metric for p in status.parts] == [p.metric for p in alone.parts]
+
+
+def test_the_month_after_moves_the_period_forward(demo_assistant, ask):
+    """"and the month after?" after a list or a figure: the next month, whole (it repeated the month)."""
+    deals, after = talk(demo_assistant, "open deals closing in december 2026", "and the month after?")
+    assert after.kind == "deals" and after.period == {"start": "2027-01-01", "end": "2027-01-31"}
+    assert after.value == ask("open deals closing in january 2027").value
+    _, then = talk(demo_assistant, "revenue in march", "og kvartalet efter?")
+    assert then.period == {"start": "2026-04-01", "end": "2026-06-30"} and not then.unused
+
+
+def test_which_of_them_over_an_amount_lists_those_deals(demo_assistant, ask):
+    """"hvem af dem var over 200k?" after a count of lost deals: those deals over 200k (it quoted the playbook)."""
+    _, over = talk(demo_assistant, "hvor mange aftaler tabte vi i år?", "hvem af dem var over 200k?")
+    assert over.kind == "deals" and over.value == ask("tabte aftaler i år over 200k").value > 0
+    assert all(r["stage"] == "Closed Lost" and r["amount"] > 200_000 for r in over.rows)
+
+
+def test_year_on_year_after_a_figure_compares_the_same_days(demo_assistant, ask):
+    _, yoy = talk(demo_assistant, "win rate this year", "yoy?")
+    assert yoy.kind == "compare" and [r["period"]["start"] for r in yoy.rows] == ["2026-01-01", "2025-01-01"]
+    assert [r["value"] for r in yoy.rows] == [ask("win rate this year").value,
+                                             ask("win rate 2025-01-01 to 2025-11-20").value]
+
+
+def test_who_improved_most_after_two_periods_sets_them_against_each_other(demo_assistant):
+    """"och förra året då?" then "vem förbättrades mest?": this year against last, for the same people (it
+    ranked last year alone, and a rep's "which segment dropped most?" lost the "for me")."""
+    manager, rep = a_manager_and_rep(demo_assistant)
+    _, _, most = talk(demo_assistant, "vinstfrekvens per säljare i år", "och förra året då?", "vem förbättrades mest?",
+                      user=manager)
+    assert most.period["start"] == "2026-01-01" and most.rows[0]["change"] == max(r["change"] for r in most.rows
+                                                                                  if r["change"] is not None)
+    assert all(r["before"] is not None for r in most.rows[:1])
+    _, _, dropped = talk(demo_assistant, "win rate by segment this year", "and for me?", "which segment dropped most?",
+                         user=rep)
+    assert dropped.filters == {"owner": rep}, dropped.text

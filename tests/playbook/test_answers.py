@@ -396,7 +396,8 @@ def test_what_that_means_is_asked_of_the_last_kpi(bot, first, meaning):
 
 @pytest.mark.parametrize("first,then", [("deals closing this month", "only the big ones"),
                                         ("open deals in DACH", "what about the ugly ones?"),
-                                        ("pipeline this quarter", "og hvad med det store billede?")])
+                                        ("pipeline this quarter", "og hvad med det store billede?"),
+                                        ("hvad er vores pipeline?", "og i kroner?")])
 def test_a_follow_up_on_the_last_answer_is_asked_back_not_quoted(bot, first, then):
     # they got the playbook's passages on whatever "big" or "value" matched
     convo = Conversation()
@@ -408,7 +409,8 @@ def test_a_follow_up_on_the_last_answer_is_asked_back_not_quoted(bot, first, the
 @pytest.mark.parametrize("question,what", [("what's our gross margin?", "gross margin"),
                                            ("how many employees do we have", "employees"),
                                            ("hvor mange ansatte har vi?", "ansatte"),
-                                           ("vad är vår vinst i år?", "vinst")])
+                                           ("vad är vår vinst i år?", "vinst"),
+                                           ("gross revenue retention last quarter", "gross revenue retention")])
 def test_a_figure_of_ours_the_store_lacks_is_said_to_be_missing(bot, question, what):
     # they got unrelated passages ("Partnerskabsindtægter og kanalmargin") presented as the answer
     answer = bot.ask(question, as_of=AS_OF)
@@ -419,3 +421,11 @@ def test_a_roles_pay_is_not_our_revenue(bot):
     # "How much does a CCO typically earn?" gave our revenue, quarter to date
     answer = bot.ask("How much does a CCO typically earn?", as_of=AS_OF)
     assert answer.kind in ("playbook", "not_covered") and answer.metric is None
+
+
+@pytest.mark.parametrize("question", ["Who does the CCO report to?", "Hvem refererer en CCO til?",
+                                      "Vilka roller behövs i ett team för kommersiell drift?"])
+def test_a_role_is_the_playbooks_not_the_org_chart(bot, question):
+    # "Who does the CCO report to?" gave the asker's own manager from the reps table
+    answer = bot.ask(question, user="r-0005", as_of=AS_OF)
+    assert answer.kind in ("playbook", "not_covered") and not answer.rows, answer.text
