@@ -209,8 +209,9 @@ class Assistant:
             return self._compare(reading, user, as_of, convo)
         parsed = reading.parsed
         if isinstance(reading, PlaybookQuestion):
-            if convo is not None and parsed.metric:  # "what does win rate mean?", then "and mine?"
-                convo.remember(replace(parsed, kind="kpi"))
+            if convo is not None and parsed.metric and not (convo.last and convo.last.metric == parsed.metric):
+                convo.remember(replace(parsed, kind="kpi"))  # "what does win rate mean?", then "and mine?" (after
+                # "og sidste kvartal?", "hvad betyder det?" keeps that question: "og churn?" is last quarter's)
             return self._playbook(reading, user, as_of, stream)
         if isinstance(reading, (Help, Clarify)):
             answer = self._without_numbers(reading)
@@ -653,7 +654,9 @@ class Assistant:
                 raise PlanError(t("who_unknown", parsed.lang))
             if not who.matched:
                 raise Denied("denied_unmatched")
-            filters.update(team_scope(store, who) if parsed.my_team else {"owner": [who.rep_id]})
+            # ("teamets omsætning pr. sælger": a KPI with no reps in it takes the team by its name)
+            by_name = bool(parsed.metric) and "owner" not in self.catalog.kpis[parsed.metric].dimensions
+            filters.update(team_scope(store, who, by_name=by_name) if parsed.my_team else {"owner": [who.rep_id]})
         elif parsed.team_of and len(filters.get("owner", [])) == 1:  # "Erik Hansen's team pipeline"
             named = identify(store, filters["owner"][0])
             if named.rep_id is not None:

@@ -40,7 +40,8 @@ HOW_MANY_THERE = re.compile(r"^\s*(?:and\s+|og\s+|och\s+)?(?:how many (?:are the
 # The deals a KPI is made of, as a list shows them: their status (created: by created date, any status).
 BEHIND = {"pipeline": "open", "open_deals": "open", "weighted_pipeline": "open", "pipeline_coverage": "open",
           "revenue": "won", "deals_won": "won", "avg_deal_size": "won", "sales_cycle_days": "won",
-          "deals_lost": "lost", "win_rate": "closed", "deals_created": "created"}
+          "deals_lost": "lost", "win_rate": "closed", "deals_created": "created",
+          "quota_attainment": "won"}  # (what attainment booked: the deals won)
 # A list's count as a KPI, by the list's status.
 COUNTED = {"open": "open_deals", "won": "deals_won", "lost": "deals_lost"}
 # "chart it", "show it as a graph", "as a table", "vis det som graf", "som tabell": how, not what
@@ -130,7 +131,8 @@ def follow_up(parser: Parser, parsed: Parsed, question: str, convo: Conversation
         ranked = _ranked(replace(prev, group_by=["owner"]), parsed, lang)
         if ranked is not None:
             return ranked
-    if prev.kind == "kpi" and prev.group_by and not (parsed.group_by or parsed.filters or parsed.period):
+    if prev.kind == "kpi" and prev.group_by and not (parsed.group_by and parsed.group_by != prev.group_by
+                                                     or parsed.filters or parsed.period):  # ("which region is …")
         ranked = _past_line(parser, prev, parsed, question, lang, values, cal) or _ranked(prev, parsed, lang)
         if ranked is not None:
             return ranked
@@ -251,12 +253,13 @@ def _ranked(prev: Parsed, parsed: Parsed, lang: str) -> Parsed | None:
     """'which one is the lowest?', 'and the top 3?' after a breakdown: the same, ranked and cut."""
     words = re.findall(r"\w+", parsed.question.lower())
     order = next((lx.TOP_WORDS.get(w) or LEAST.get(w) for w in words if w in lx.TOP_WORDS or w in LEAST), None)
-    if order is None and FURTHEST_BEHIND.search(parsed.question):  # "vem ligger längst efter?": the lowest
+    behind = FURTHEST_BEHIND.search(parsed.question)
+    if order is None and behind:  # "vem ligger längst efter?": the lowest
         order = "asc"
     if order is None:
         return None
     n = next((int(w) for w in words if w.isdigit()), 1)
+    said = {*lx.TOP_WORDS, *LEAST, "one", "ones", "en", "ett", "den", "det", *(behind.group(0).lower().split()
+                                                                              if behind else ())}
     return replace(prev, question=parsed.question, lang=lang, order=order, limit=min(n, 1000), ranked=True,
-                   unused=[w for w in parsed.unused if w.lower() not in lx.TOP_WORDS | LEAST.keys() and not w.isdigit()
-                           and w.lower() not in ("one", "ones", "en", "ett", "den", "det")],
-                   follow_up=True)
+                   unused=[w for w in parsed.unused if w.lower() not in said and not w.isdigit()], follow_up=True)

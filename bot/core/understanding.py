@@ -243,6 +243,9 @@ def understand(parser: Parser, question: str, values: ValueIndex, cal: Calendar,
         special = replace(special, parsed=_pointed(special.parsed, question, convo))
     if special is not None:
         return special
+    mine = _me_against_team(parser, question, values, cal, convo, earlier)
+    if mine is not None:
+        return mine
     comparison = _comparison(parser, question, values, cal, convo, earlier)
     if comparison is not None:  # sides that differ in a period, a value or a person: numbers (asked back for a KPI)
         return comparison
@@ -422,6 +425,28 @@ def _change_ranking(parser: Parser, question: str, values: ValueIndex, cal: Cale
     parsed = replace(parsed, question=question, metric=metric, compare="previous", order=None, ranked=True, threshold=None,
                      unused=[w for w in parsed.unused if w.lower() not in told | CHANGE_FILLER])
     return ChangeRanking(parsed, None if year else said, 12 if year else None, rising)
+
+
+ME_AGAINST_TEAM = re.compile(
+    r"\b(?:how am i doing|how do i (?:compare|stack up|measure up)|how(?:'s| is) my performance|where do i stand|"
+    r"hvordan klarer jeg mig|hvordan står jeg|hvordan ligger jeg|hvor står jeg|hur står jag mig|hur går det för mig|"
+    r"hur ligger jag till|var står jag)\b.*\b(?:team|teamet|peers|colleagues|kolleger|kollegaer|kollegor|holdet|"
+    r"laget|the others|de andre|de andra|resten)\b", re.I)
+MY_HEADLINE = ["revenue", "win rate", "quota attainment"]
+
+
+def _me_against_team(parser: Parser, question: str, values: ValueIndex, cal: Calendar, convo: Conversation | None,
+                     earlier: Earlier) -> Parts | None:
+    """'how am I doing compared to my team?', 'hvordan klarer jeg mig i forhold til teamet?': my headline
+    figures, each against the team's average per rep, for the period said (else the KPI's own)."""
+    if not ME_AGAINST_TEAM.search(question[:MAX_CHARS]):
+        return None
+    said = parser.parse(question, values, cal)
+    period = f" {said.period}" if said.period else ""
+    sides = [_comparison(parser, f"my {kpi}{period} vs the team average", values, cal, None, earlier)
+             for kpi in MY_HEADLINE]
+    made = [replace(side, question=question, lang=said.lang) for side in sides if isinstance(side, Comparison)]
+    return Parts(replace(said, metric=None, unused=[]), made) if made else None
 
 
 def _two_periods(convo: Conversation) -> list[str] | None:

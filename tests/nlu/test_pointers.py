@@ -415,3 +415,25 @@ def test_who_improved_most_after_two_periods_sets_them_against_each_other(demo_a
     _, _, dropped = talk(demo_assistant, "win rate by segment this year", "and for me?", "which segment dropped most?",
                          user=rep)
     assert dropped.filters == {"owner": rep}, dropped.text
+
+
+def test_the_region_furthest_behind_then_its_deals(demo_assistant, ask):
+    """"by region?" then "which region is furthest behind?" then "show me the deals": the lowest region, then
+    the deals it booked this quarter (it listed every open deal, and named "furthest behind" unused)."""
+    _, by_region, behind, deals = talk(demo_assistant, "are we on track this quarter?", "by region?",
+                                       "which region is furthest behind?", "show me the deals")
+    lowest = min(by_region.rows, key=lambda r: r["value"])["region"]
+    assert [r["region"] for r in behind.rows] == [lowest] and not behind.unused, behind.text
+    assert deals.kind == "deals" and deals.filters == {"region": lowest}
+    assert deals.value == ask(f"deals won in {lowest} this quarter").value
+    assert all(r["stage"] == "Closed Won" for r in deals.rows)
+
+
+def test_how_am_i_doing_against_my_team_sets_my_figures_against_its_average(demo_assistant, ask):
+    """"hur står jag mig mot teamet?": my revenue, win rate and attainment against the team's average per rep
+    (it asked which KPI)."""
+    _, rep = a_manager_and_rep(demo_assistant)
+    answer = ask("hur står jag mig mot teamet?", user=rep)
+    assert [p.metric for p in answer.parts] == ["revenue", "win_rate", "quota_attainment"], answer.text
+    assert answer.parts[0].rows[0]["value"] == ask("my revenue this quarter", user=rep).value
+    assert answer.parts[0].rows[1]["value"] == ask("my revenue this quarter vs the team average", user=rep).rows[1]["value"]

@@ -429,3 +429,13 @@ def test_a_role_is_the_playbooks_not_the_org_chart(bot, question):
     # "Who does the CCO report to?" gave the asker's own manager from the reps table
     answer = bot.ask(question, user="r-0005", as_of=AS_OF)
     assert answer.kind in ("playbook", "not_covered") and not answer.rows, answer.text
+
+
+def test_what_a_figure_means_keeps_the_question_it_was_asked_of(bot):
+    # "og churn?" after "hvad betyder det?" gave last month's churn: the meaning had replaced last quarter's NRR
+    convo = Conversation()
+    for question in ("Hvad er vores NRR?", "og sidste kvartal?", "hvad betyder det?"):
+        bot.ask(question, as_of=AS_OF, conversation=convo)
+    churn = bot.ask("og churn?", as_of=AS_OF, conversation=convo)
+    assert churn.period == {"start": "2026-07-01", "end": "2026-09-30"}
+    assert churn.value == bot.ask("kundeafgang sidste kvartal", as_of=AS_OF).value
