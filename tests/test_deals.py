@@ -4,6 +4,8 @@ reading of the raw demo files (tests/reference.py) and the rules of contracts/di
 
 from __future__ import annotations
 
+import re
+
 from datetime import date, timedelta
 
 import pandas as pd
@@ -118,6 +120,8 @@ def test_my_open_deals(world, question):
     assert answer.value == len(mine) and ids(answer) == by_amount(mine)[:10]
     assert {r["owner"] for r in answer.rows} == {rep["name"]}  # names, not ids
     assert all(r["account"] and not r["account"].startswith("A-") for r in answer.rows)
+    worth = re.search(r"\((?:together|samlet|sammanlagt) ([^)]*)\)", answer.text)  # what they are worth, every one
+    assert worth and re.sub(r"\D", "", worth.group(1)) == str(round(mine["eur"].sum())), answer.text
 
 
 @pytest.mark.parametrize("question,reason", [

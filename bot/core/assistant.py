@@ -154,6 +154,8 @@ class Assistant:
         values: ValueIndex = store.cached("value_index", lambda: build_index(store))
         evidence = self.playbook.evidence if self.playbook is not None else None
         reading = understand(self.parser, question, values, cal, convo, self._earlier, evidence)
+        if convo is not None:
+            convo.book = None  # (until this answer looks something up in the playbook)
         try:
             if self.reader is not None and unsure(reading, evidence):
                 answer = self._model_reading(reading, user, as_of, convo, cal, stream)
@@ -198,6 +200,8 @@ class Assistant:
             parts = [self._part(part, user, as_of, None) for part in reading.parts]
             if convo is not None:
                 convo.remember_parts([p.parsed for p in reading.parts if isinstance(p, KpiQuestion)])
+                book = next((p for p in reading.parts if isinstance(p, PlaybookQuestion)), None)
+                convo.book = book  # "what is CAC?" (its passages and ours), then "tell me more"
             # the playbook not covering what a figure is asked beside: the figure leads, the note follows
             return with_parts(sorted(parts, key=lambda a: a.kind == "not_covered"))
         return self._part(reading, user, as_of, convo, stream)
@@ -212,6 +216,8 @@ class Assistant:
             if convo is not None and parsed.metric and not (convo.last and convo.last.metric == parsed.metric):
                 convo.remember(replace(parsed, kind="kpi"))  # "what does win rate mean?", then "and mine?" (after
                 # "og sidste kvartal?", "hvad betyder det?" keeps that question: "og churn?" is last quarter's)
+            if convo is not None:  # ("tell me more" reads on from it, and on again)
+                convo.book = reading
             return self._playbook(reading, user, as_of, stream)
         if isinstance(reading, (Help, Clarify)):
             answer = self._without_numbers(reading)
@@ -447,7 +453,7 @@ class Assistant:
                   stream: Stream | None = None) -> Answer:
         """The playbook's answer, cited, or a plain 'not covered' that names the nearest topics."""
         parsed = reading.parsed
-        reply = self.playbook.ask(reading.text, parsed.lang, stream=stream, about=reading.about)
+        reply = self.playbook.ask(reading.text, parsed.lang, stream=stream, about=reading.about, more=reading.more)
         kind = "playbook" if reply.covered or reply.indexing else "not_covered"
         answer = Answer(question=parsed.question, kind=kind, lang=parsed.lang, text=reply.text,
                         citations=reply.citations, notes=list(reply.notes), engine=reply.engine)

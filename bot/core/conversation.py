@@ -25,6 +25,7 @@ class Conversation:
     parts: list[Parsed] | None = None
     answered: str | None = None  # the kind of the last answer (kpi, playbook, clarify …)
     pending: str | None = None  # the question the last answer asked back "which KPI?" of ("revenue" answers it)
+    book: object | None = None  # what the last answer asked the playbook (a PlaybookQuestion): "tell me more" reads on
 
     def merge(self, parsed: Parsed) -> Parsed:
         prev = self.last

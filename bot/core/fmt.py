@@ -195,6 +195,8 @@ def deals_headline(result: DealResult, lang: str = "en", names: dict[str, str] |
     if not result.total:
         return text + t("deals_none", lang)
     text += t("deals_count", lang, n=number(result.total, lang))
+    if result.amount:  # what they are worth together ("hvad er de værd?" after a list is answered in it)
+        text += " " + t("deals_worth", lang, amount=money(result.amount, result.currency, lang))
     order = t(f"order_{q.order_by}_{'desc' if q.desc else 'asc'}", lang)
     code = "deals_all_shown" if len(result.rows) == result.total else "deals_shown"
     return text + f", {t(code, lang, shown=number(len(result.rows), lang), order=order)}."

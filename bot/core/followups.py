@@ -151,7 +151,7 @@ def follow_up(parser: Parser, parsed: Parsed, question: str, convo: Conversation
 
 def _summed(prev: Parsed, question: str, lang: str) -> Parsed | None:
     """'what's the total?' / 'hvad var de værd?' after a list or a count of deals: the amount KPI over the
-    same deals (none for lists with risk conditions, which no KPI has); 'weighted?' / 'unweighted?' after
+    same deals (a list with risk conditions, which no KPI has, again: its headline sums it); 'weighted?' / 'unweighted?' after
     pipeline: the other one."""
     weighted = WEIGHTED.match(question)
     if weighted and prev.metric in ("pipeline", "weighted_pipeline"):
@@ -165,8 +165,10 @@ def _summed(prev: Parsed, question: str, lang: str) -> Parsed | None:
     if not TOTAL.match(question):
         return None
     spec = prev.deal or DealSpec()
+    if prev.kind == "deals" and spec.risks:  # no KPI sums stalled or overdue deals: the list, whose headline does
+        return replace(prev, question=question, lang=lang, unused=[], follow_up=True)
     metric = (SUMMED_LIST.get(spec.status if spec.date_field == "close" else "created") if prev.kind == "deals"
-              and not spec.risks else SUMMED_COUNT.get(prev.metric or ""))
+              else SUMMED_COUNT.get(prev.metric or ""))
     if metric is None:
         return None
     return replace(prev, question=question, lang=lang, kind="kpi", metric=metric, deal=None, unused=[],

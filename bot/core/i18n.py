@@ -387,6 +387,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                         "sv": "Tack för din feedback."},
     # the playbook
     "pb_from": {"en": "From the playbook", "da": "Fra playbooken", "sv": "Från playbooken"},
+    "pb_no_more": {"en": "That is all the playbook says about it.", "da": "Det er alt, hvad playbooken siger om det.",
+                   "sv": "Det är allt playbooken säger om det."},
     "pb_not_covered": {
         "en": "The playbook doesn't cover that. It covers the CCO role, commercial operations and the KPIs that "
               "matter; try asking about one of those.",
@@ -459,6 +461,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "kpi_deals_under": {"en": "deals under {amount}", "da": "aftaler under {amount}", "sv": "affärer under {amount}"},
     "deals_under": {"en": "under {amount}", "da": "under {amount}", "sv": "under {amount}"},
     "deals_count": {"en": "{n} in all", "da": "{n} i alt", "sv": "{n} totalt"},
+    "deals_worth": {"en": "(together {amount})", "da": "(samlet {amount})", "sv": "(sammanlagt {amount})"},
     "deals_none": {"en": "none match.", "da": "ingen passer.", "sv": "inga matchar."},
     "deals_shown": {"en": "showing {shown}, {order}", "da": "viser {shown}, {order}", "sv": "visar {shown}, {order}"},
     "deals_all_shown": {"en": "{order}", "da": "{order}", "sv": "{order}"},

@@ -66,6 +66,7 @@ class PlaybookQuestion:
     # Beside a figure, only passages that name its KPI (in any language) answer for the playbook:
     # "what is a good win rate?" is not answered by a passage on churn rates.
     about: tuple[str, ...] = ()
+    more: int = 0  # "tell me more" (said how many times): the passages after those the answers were read from
 
 
 @dataclass
@@ -182,6 +183,12 @@ OUR_MEASURE = re.compile(r"\b(?:gross margin|margin|"
                          r"market share|cash|runway|burn rate|bruttomargin|dækningsbidrag|avance|overskud|ansatte|"
                          r"medarbejdere|omkostninger|markedsandel|bruttomarginal|vinst|anställda|medarbetare|kostnader|"
                          r"marknadsandel)\b", re.I)
+# "tell me more", "fortæl mere", "berätta mer" after the playbook's answer: what else it says
+TELL_MORE = re.compile(r"^\W*(?:(?:can you |could you |please |kan du )?(?:tell me more|tell me something more|more|"
+                       r"say more|go on|elaborate|more details?|more on (?:that|this)|anything else|what else)|"
+                       r"fortæl (?:mig )?(?:noget )?mere|mere|uddyb|mere om det|hvad mere|hvad ellers|"
+                       r"berätta (?:mer|mera)|mer|mera|utveckla|mer om det|vad mer|vad mera|något mer)"
+                       r"(?:\s+(?:about (?:it|that|this)|om det|om det dér|please|tak|tack))?\W*$", re.I)
 # A role, not a person in the reps table: "who does a CCO report to?", "which roles does the team need?"
 ROLES_ASKED = re.compile(r"\b(?:cco|ceo|coo|cmo|cro|cfo|cso|c-suite|chief \w+ officer|vice president|roles?|roller|"
                          r"rollerne|rollerna|rollen|funktioner|functions?)\b", re.I)
@@ -235,6 +242,12 @@ def understand(parser: Parser, question: str, values: ValueIndex, cal: Calendar,
     if pending and not question.startswith(pending) and len(question.split()) <= 4 \
             and parser.parse(question, values, cal).metric:  # "revenue", after "which KPI do you mean?"
         return understand(parser, f"{pending} {question}", values, cal, convo, earlier, evidence)
+    if TELL_MORE.match(question[:MAX_CHARS]):  # after the playbook's answer: what else it says; else, of what?
+        parsed = replace(parser.parse(question, values, cal), unused=[])
+        book = convo.book if convo is not None and isinstance(convo.book, PlaybookQuestion) else None
+        if book is None:
+            return Help(replace(parsed, kind="help", asked_help=True))
+        return replace(book, parsed=replace(book.parsed, question=question, lang=parsed.lang), more=book.more + 1)
     about = _about_last(parser, question, convo)
     if about is not None:  # "what does that mean?", "and ours?": asked of the last answer's KPI, by its name
         return understand(parser, about, values, cal, convo, earlier, evidence)

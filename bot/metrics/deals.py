@@ -65,6 +65,9 @@ class DealResult:
     currency: str
     as_of: date
     notes: list[Note] = field(default_factory=list)
+    # The matching deals' amounts together, in the base currency, to the cent. Not compared: a warehouse adds
+    # them in its own order, and the last bits of a float sum can differ (tests compare it within a cent).
+    amount: float = field(default=0.0, compare=False)
 
 
 def list_deals(store: MetricsStore, catalog: Catalog, query: DealQuery, cal: Calendar, filters: dict[str, list[str]],
@@ -78,7 +81,8 @@ def list_deals(store: MetricsStore, catalog: Catalog, query: DealQuery, cal: Cal
         mask &= _status(store, "open") & _flagged(store, catalog, mask, cal.as_of, query.risks, query.stalled_days)
     pos = np.flatnonzero(mask)
     shown = _sort(store, pos, query, cal.as_of)
-    result = DealResult(query, [], int(len(pos)), period, filters, store.base_currency, cal.as_of)
+    result = DealResult(query, [], int(len(pos)), period, filters, store.base_currency, cal.as_of,
+                        amount=together(store_array(store, "opportunities", "amount")[pos]))
     result.rows = deal_rows(store, catalog, shown, cal.as_of, with_reasons=bool(query.risks),
                             stalled_days=query.stalled_days)
     if query.risks and "stalled" in query.risks and store.last_changes(day_seconds(cal.as_of)) is None:
@@ -87,6 +91,11 @@ def list_deals(store: MetricsStore, catalog: Catalog, query: DealQuery, cal: Cal
             and NAMED_NO_YEAR.match(query.period or ""):  # "my deals closing in December" on 2026-11-20 (kpis.md)
         result.notes.append(Note("named_past", (("period", f"{query.period.strip().capitalize()} {period.start.year + 1}"),)))
     return result
+
+
+def together(amounts: np.ndarray) -> float:
+    """Amounts summed, those missing left out, to the cent (as the warehouse's SUM is compared)."""
+    return round(float(np.nansum(amounts)), 2)
 
 
 def list_period(query: DealQuery, cal: Calendar) -> Period | None:

@@ -78,6 +78,11 @@ class DealSlice(MetricsStore):
 
 # ---------------------------------------------------------------- deal lists
 
+def _cents(value) -> float:
+    """A SUM as deals.together rounds it (NULL: no amounts)."""
+    return 0.0 if value is None or pd.isna(value) else round(float(value), 2)
+
+
 def list_deals_sql(wh: WarehouseEngine, query: DealQuery, cal: Calendar, filters: dict[str, list[str]],
                    scope: frozenset[str] | None) -> DealResult:
     """deals.list_deals over a warehouse, with the same result; `filters` are canonical values. Only the
@@ -97,19 +102,22 @@ def list_deals_sql(wh: WarehouseEngine, query: DealQuery, cal: Calendar, filters
             rel = _with_last_change(wh, rel, t.filter(*conditions) if conditions else t, cal.as_of)
         # Counted in the same pass as the ranking (COUNT(*) OVER ()): which deals are stalled is most of
         # the work, 20 s at 10M deals, and a separate COUNT did it again.
-        rel = rel.mutate(_n=rel.count().over(_ibis().window()))
+        rel = rel.mutate(_n=rel.count().over(_ibis().window()), _s=rel._v.sum().over(_ibis().window()))
         tie = rel[ROW] if ROW in rel.columns else rel.opportunity_id
-        top = rel.order_by([_key(rel[column], query.desc == same), tie]).select("opportunity_id", "_n")
+        top = rel.order_by([_key(rel[column], query.desc == same), tie]).select("opportunity_id", "_n", "_s")
         got = _execute(wh, top.limit(query.limit))
         total = int(got["_n"].iloc[0]) if len(got) else 0
+        amount = _cents(got["_s"].iloc[0]) if len(got) else 0.0
         shown = _slice(wh, [t.opportunity_id.isin(got["opportunity_id"].astype(str).tolist())], cal.as_of)
     else:
         shown = _slice(wh, preds, cal.as_of, order=(column, query.desc == same), limit=query.limit,
                        with_history=False)
     result = list_deals(shown, wh.catalog, query, cal, {}, None)  # its own conditions hold for every row
-    if total is None:
-        total = int(_execute(wh, r.filter(*preds).count() if preds else r.count()))
-    result.total = total
+    if total is None:  # the count and the amounts together, in one query
+        rel = r.filter(*preds) if preds else r
+        got = _execute(wh, rel.aggregate(_n=rel.count(), _s=rel._v.sum()))
+        total, amount = int(got["_n"].iloc[0]), _cents(got["_s"].iloc[0])
+    result.total, result.amount = total, amount
     result.filters = filters
     return result
 

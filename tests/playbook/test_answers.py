@@ -439,3 +439,17 @@ def test_what_a_figure_means_keeps_the_question_it_was_asked_of(bot):
     churn = bot.ask("og churn?", as_of=AS_OF, conversation=convo)
     assert churn.period == {"start": "2026-07-01", "end": "2026-09-30"}
     assert churn.value == bot.ask("kundeafgang sidste kvartal", as_of=AS_OF).value
+
+
+@pytest.mark.parametrize("first,more", [("What does a Chief Commercial Officer do?", "tell me more"),
+                                        ("Hvad gør en CCO?", "fortæl mere"), ("Hur blir man CCO?", "berätta mer")])
+def test_tell_me_more_reads_on_in_the_playbook(bot, first, more):
+    # "tell me more" got the help text
+    convo = Conversation()
+    answer = bot.ask(first, as_of=AS_OF, conversation=convo)
+    again = bot.ask(more, as_of=AS_OF, conversation=convo)
+    assert again.kind in ("playbook", "not_covered") and again.lang == answer.lang, again.text
+    shown = {c["text"] for c in answer.citations}
+    assert not shown & {c["text"] for c in again.citations}  # other passages than the first answer's
+    alone = bot.ask(more, as_of=AS_OF, conversation=Conversation())
+    assert alone.kind == "help"  # with nothing looked up before, there is nothing to read on from
