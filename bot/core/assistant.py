@@ -21,7 +21,7 @@ from bot.access import (Denied, Grant, Identity, authorise, authorise_deals, dir
                         org_rows, team_people, team_scope)
 from bot.core.answer import Answer, change_answer, compare_answer, deals_answer, kpi_answer, with_parts
 from bot.core.conversation import Conversation
-from bot.core.understanding import (NUMBER_KINDS, SNAPSHOT, ChangeRanking, Clarify, DealList, Help, KpiQuestion,
+from bot.core.understanding import (MEANING, NUMBER_KINDS, SNAPSHOT, ChangeRanking, Clarify, DealList, Help, KpiQuestion,
                                      Parts, People, PlaybookQuestion, Understanding, understand)
 from bot.core.fmt import kpi_name, note_text, period_words, scope_words
 from bot.core.i18n import EXAMPLES, country_name, dimension_word, join_and, join_or, money, number, period_label, t
@@ -77,7 +77,8 @@ class Turn:
 
 
 # The words that ask for a forecast, which the weighted pipeline answers (bot/metrics/catalog.yml)
-FORECAST_WORDS = {"forecast", "prognose", "prognos", "projected", "expected", "forventet", "förväntade"}
+FORECAST_WORDS = {"forecast", "prognose", "prognos", "prognosen", "prognoser", "projected", "expected", "forventet",
+                  "förväntade", "forecasten"}
 
 
 class Assistant:
@@ -375,8 +376,8 @@ class Assistant:
         the period itself (the KPI's own, when the question names none), as an explicit range."""
         kpi = self.catalog.kpis[parsed.metric]
         period = self.engine.resolve_period(kpi, parsed.period, cal, self.engine.store)
-        if period is None:
-            return "last year" if months == 12 else "last quarter"
+        if period is None:  # (all open deals: "teamets pipeline mod sidste kvartal" sets this quarter's against it)
+            return "last year" if months == 12 else "this quarter" if months == 0 else "last quarter"
         if months == 0:
             start, end = period.start, period.end
         elif months == 12:
@@ -459,7 +460,7 @@ class Assistant:
                         citations=reply.citations, notes=list(reply.notes), engine=reply.engine)
         if reply.covered and reading.ours:
             self._add_snapshot(answer, user, as_of)
-        if parsed.metric and question_form(reading.text) == "definition":
+        if parsed.metric and (question_form(reading.text) == "definition" or MEANING.search(reading.text)):
             self._add_definition(answer, parsed.metric)
         return answer
 

@@ -56,6 +56,9 @@ class Conversation:
         if AREAS & set(parsed.filters):  # "hvad med UK?" after DACH: the country replaces the region
             filters = {d: v for d, v in filters.items() if d not in AREAS}
         filters.update(parsed.filters)
+        for dim in parsed.group_by:  # "og per region?" after DACH's win rate: every region, not DACH's one row
+            if dim not in parsed.filters:
+                filters.pop(dim, None)
         if parsed.mine or parsed.my_team:  # "and mine?" after Karin's: the asker replaces whoever was named
             filters.pop("owner", None)
         # "and DACH?", "og for hele Norden?" after "my team's pipeline": the place, not my team's part of it

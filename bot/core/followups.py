@@ -85,11 +85,11 @@ def follow_up(parser: Parser, parsed: Parsed, question: str, convo: Conversation
               cal: Calendar) -> Parsed | None:
     """The whole question a follow-up of these kinds asks, or None when it is none of them."""
     prev = convo.last if convo is not None else None
-    if prev is None or parsed.metric is not None:
+    if prev is None:
         return None
     lang = parsed.lang if parsed.lang_known else prev.lang
-    summed = _summed(prev, question, lang)
-    if summed is not None:
+    summed = _summed(prev, question, lang)  # (whole-question forms: "viktad pipeline?" names a KPI, and is one)
+    if summed is not None or parsed.metric is not None:
         return summed
     if SHOWN_AS.match(question.strip()):  # "chart it", "as a table": the same answer, shown so
         return replace(prev, question=parsed.question, lang=lang, unused=[], follow_up=True)
@@ -154,6 +154,10 @@ def _summed(prev: Parsed, question: str, lang: str) -> Parsed | None:
     same deals (a list with risk conditions, which no KPI has, again: its headline sums it); 'weighted?' / 'unweighted?' after
     pipeline: the other one."""
     weighted = WEIGHTED.match(question)
+    spec = prev.deal or DealSpec()
+    if weighted and prev.kind == "deals" and spec.status == "open" and not spec.risks:
+        prev = replace(prev, kind="kpi", metric="pipeline", deal=None, amount_min=spec.amount_min,  # "viktad
+                       amount_max=spec.amount_max, amount_currency=spec.amount_currency)  # pipeline?" after a list
     if weighted and prev.metric in ("pipeline", "weighted_pipeline"):
         metric = "pipeline" if weighted.group(1).lower().startswith(("un", "uv", "ov")) else "weighted_pipeline"
         return replace(prev, question=question, lang=lang, metric=metric, unused=[], follow_up=True)
@@ -171,9 +175,11 @@ def _summed(prev: Parsed, question: str, lang: str) -> Parsed | None:
               else SUMMED_COUNT.get(prev.metric or ""))
     if metric is None:
         return None
+    listed = prev.kind == "deals"  # (a list's amounts in the currency said: "over 100 tkr")
     return replace(prev, question=question, lang=lang, kind="kpi", metric=metric, deal=None, unused=[],
-                   amount_min=spec.amount_min if prev.kind == "deals" else prev.amount_min,
-                   amount_max=spec.amount_max if prev.kind == "deals" else prev.amount_max, follow_up=True)
+                   amount_min=spec.amount_min if listed else prev.amount_min,
+                   amount_max=spec.amount_max if listed else prev.amount_max,
+                   amount_currency=spec.amount_currency if listed else prev.amount_currency, follow_up=True)
 
 
 def _counted(prev: Parsed, parsed: Parsed, lang: str) -> Parsed:
@@ -220,12 +226,14 @@ def _behind(parser: Parser, prev: Parsed, parsed: Parsed, lang: str,
     """The deals a figure was made of, in its scope and period, as a list; after a ranking cut to a few
     groups ("which one is the lowest?"), the deals of those (`picked`: the dimension and its values)."""
     spec = parsed.deal or DealSpec()
-    if spec.status == _DEFAULT.status and not STATUS_SAID.search(parsed.question):
+    if spec.status == _DEFAULT.status and not spec.risks and not STATUS_SAID.search(parsed.question):
         # the figure's deals, unless the follow-up names a status of its own ("the won ones", "hans åbne aftaler")
         status = BEHIND[prev.metric]
         spec = replace(spec, status="any", date_field="created") if status == "created" else replace(spec, status=status)
     kpi = parser.catalog.kpis[prev.metric]
     period = parsed.period or prev.period or (kpi.default_period if kpi.default_period == "qtd" else None)
+    if spec.risks:  # stalled or overdue deals are open ones, whenever they close: the figure's period is no close date
+        period = parsed.period
     filters = {**prev.filters, **parsed.filters}
     if picked and picked[0] in FACTS["deals"][1]:  # (a dimension deals can be filtered by)
         filters[picked[0]] = list(picked[1])

@@ -31,7 +31,7 @@ from bot.core.conversation import Conversation
 from bot.core.followups import follow_up
 from bot.errors import PeriodError
 from bot.metrics.periods import Calendar, add_months, parse_period
-from bot.nlu.compare import (COMPARE_WITH, JUST_BEFORE, SAME_AGO, SAME_PERIOD_AGO, SAME_UNIT, YEAR_AGO_WORDS, Comparison,
+from bot.nlu.compare import (COMPARE_WITH, JUST_BEFORE, SAME_PERIOD_AGO, SAME_UNIT, YEAR_AGO_WORDS, Comparison,
                              averaged, combine, people_side, split_sides)
 from bot.nlu.forms import question_form
 from bot.nlu import lexicon as lx
@@ -162,7 +162,11 @@ THE_FIGURE = re.compile(r"^\W*(?:what(?:'s| is|s)|hvad er|vad är)\s+(?:the|our|
                         r"mitt|mina)\s+(?!definition|meaning|difference|role|purpose|point|idea|best|right|ideal|"
                         r"typical|standard|formula|benchmark|industry)", re.I)
 MEANING = re.compile(r"\b(?:definition of|meaning of|define|what does .+ mean|what do .+ mean|hvad betyder|"
-                     r"hvad menes med|hvad vil det sige|vad betyder|vad menas med|vad innebär|definer|definiera)\b", re.I)
+                     r"hvad menes med|hvad vil det sige|vad betyder|vad menas med|vad innebär|definer|definiera|"
+                     # "how is pipeline coverage computed?", "hvordan beregnes win rate", "hur räknas säljcykeln?"
+                     r"how (?:is|are|do you|do we) .+ (?:computed|calculated|measured|defined|compute|calculate|measure)|"
+                     r"hvordan (?:beregnes|udregnes|måles|defineres|beregner (?:du|i|man)|regner (?:du|man))|"
+                     r"hur (?:räknas|beräknas|mäts|definieras|räknar (?:du|ni|man)|beräknar (?:du|ni|man)))\b", re.I)
 # A yardstick asked for, not only our figure: "a good win rate", "en sund pipeline coverage", "typisk CAC".
 BENCHMARK = (r"\b(?:good|healthy|typical|normal|reasonable|realistic|ideal|benchmark|industry average|god|godt|gode|"
              r"sund|sundt|typisk|rimelig|realistisk|bra|rimlig)\s+(?:\w+\s+)?")
@@ -262,6 +266,9 @@ def understand(parser: Parser, question: str, values: ValueIndex, cal: Calendar,
     comparison = _comparison(parser, question, values, cal, convo, earlier)
     if comparison is not None:  # sides that differ in a period, a value or a person: numbers (asked back for a KPI)
         return comparison
+    asks = _two_asks(parser, question, values, cal)
+    if asks is not None:
+        return asks
     parsed = parser.parse(question, values, cal)
     parsed = _after_that(_before_that(parsed, question, cal, convo, earlier), question, cal, convo, earlier)
     again = _compared_again(question, parsed, convo)
@@ -362,7 +369,10 @@ def _each_part(parser: Parser, parsed: Parsed, question: str, cal: Calendar, ear
     out = []
     for part in parts:
         one = Conversation(last=part)
-        out.append(classify(_same_period_ago(parser, one.merge(parsed), question, cal, earlier, one)))
+        merged = _same_period_ago(parser, one.merge(parsed), question, cal, earlier, one)
+        if merged.metric == "pipeline" and _ended(merged.period, cal):  # "och förra kvartalet?" after the headline:
+            merged = replace(merged, metric="deals_won")  # what was won then, as a past period's headline has
+        out.append(classify(merged))
     return Parts(parsed, out)
 
 
@@ -417,7 +427,8 @@ def _change_ranking(parser: Parser, question: str, values: ValueIndex, cal: Cale
     if parsed.kind != "kpi" or not parsed.group_by or len(parsed.group_by) > 1:
         return None  # ("how much did revenue grow?" is revenue growth, a KPI of its own)
     if last is not None and parsed.metric is None and last.metric:  # "which region dropped most?" after a
-        parsed = replace(parsed, metric=last.metric, filters={**last.filters, **parsed.filters})  # comparison:
+        kept = {d: v for d, v in last.filters.items() if d not in parsed.group_by}  # (after DACH's: every region)
+        parsed = replace(parsed, metric=last.metric, filters={**kept, **parsed.filters})  # comparison:
         if not (parsed.mine or parsed.my_team or parsed.filters.get("owner")):  # (whose it was: still theirs)
             parsed = replace(parsed, mine=last.mine, my_team=last.my_team, team_of=last.team_of)
         compared = convo.compared if isinstance(convo.compared, Comparison) else None  # its KPI and periods
@@ -460,6 +471,45 @@ def _me_against_team(parser: Parser, question: str, values: ValueIndex, cal: Cal
              for kpi in MY_HEADLINE]
     made = [replace(side, question=question, lang=said.lang) for side in sides if isinstance(side, Comparison)]
     return Parts(replace(said, metric=None, unused=[]), made) if made else None
+
+
+# Where one question holds two: "… ytd and what's my win rate", "… og hvor langt er jeg fra budget?", "… & …"
+ASKS = re.compile(r"\s*,?\s+(?:and|og|och|samt|plus)\s+|\s+&\s+|\s*;\s*|\?\s+", re.I)
+
+
+def _two_asks(parser: Parser, question: str, values: ValueIndex, cal: Calendar) -> Parts | None:
+    """'how many deals have I won ytd and what's my win rate', 'min omsætning og hvor langt er jeg fra budget?':
+    two questions in one that one reading does not hold, each answered; a period, a place or whose said in one
+    is the other's too when it says none ("nps this q & last q": the KPI of the first, for the second period)."""
+    texts = [t for t in (t.strip(" ,?.!") for t in ASKS.split(question[:MAX_CHARS])) if t]
+    if not 1 < len(texts) <= 4 or NAMES_PLAYBOOK.search(question):
+        return None  # (a clause for the playbook: _mixed's)
+    parts = [parser.parse(text, values, cal) for text in texts]
+    if any(p.unused for p in parts):  # each clause wholly read, or none is: "vilka KPI:er nämns för …" is no figure
+        return None
+    asks = [p for p in parts if p.metric or p.kind == "deals"]
+    alone = [p for p in parts if p not in asks and p.period and not (p.filters or p.group_by or p.mine)]
+    if not asks or len(asks) + len(alone) < len(parts) or any(p.unknown or p.period_error for p in parts):
+        return None
+    whole = parser.parse(question, values, cal)
+    if whole.kind == asks[0].kind and not whole.unused and not alone \
+            and 1 + len(whole.more_metrics) >= sum(1 + len(p.more_metrics) for p in asks):
+        return None  # one reading holds them all: "revenue and win rate in DACH", "win rate excl. DACH and Nordics"
+    first = asks[0]
+    period = next((p.period for p in parts if p.period), None)
+    filters = {d: v for p in parts for d, v in p.filters.items()}
+    who = next((p for p in parts if p.mine or p.my_team or p.everyone or p.filters.get("owner")), None)
+    made = []
+    for p in parts:
+        if p in alone:  # a period alone: the first KPI again, then
+            p = replace(first, period=p.period, used=p.used)
+        if who is not None and not (p.mine or p.my_team or p.everyone or p.filters.get("owner")):
+            p = replace(p, mine=who.mine, my_team=who.my_team, team_of=who.team_of, everyone=who.everyone)
+        p = replace(p, question=question, lang=whole.lang, period=p.period or (period if p.kind == "kpi" else None),
+                    filters={**{d: v for d, v in filters.items() if d != "owner" or not (p.mine or p.my_team)},
+                             **p.filters})
+        made.append(classify(p))
+    return Parts(replace(whole, unused=[]), made)
 
 
 def _two_periods(convo: Conversation) -> list[str] | None:
@@ -780,9 +830,10 @@ def _comparison(parser: Parser, question: str, values: ValueIndex, cal: Calendar
             sides[i] = _as_filter_side(parser, sides[0], sides[i], text, values, cal)
         sides[i] = _people_only(sides[i], text)  # "… vs the team average", "me vs …"
         # "… vs last year" after a side with the KPI's own period (quarter to date): that period a year back
-        ago = SAME_AGO.match(text) or not sides[0].period and YEAR_AGO_WORDS.match(text.strip(" ?.!"))
+        ago = SAME_PERIOD_AGO.search(text) or not sides[0].period and YEAR_AGO_WORDS.match(text.strip(" ?.!"))
         if i and sides[0].metric and not sides[0].period and sides[i].period and not ago and not JUST_BEFORE.match(text) \
-                and not (sides[i].metric or sides[i].filters or sides[i].mine or sides[i].group_by or sides[i].unused):
+                and not (sides[i].metric or sides[i].filters or sides[i].mine or sides[i].everyone or sides[i].group_by
+                         or sides[i].unused):
             # "teamets pipeline mod sidste kvartal": a period alone against the first side's own (its KPI's)
             sides[0] = replace(sides[0], period=earlier(sides[0], cal, 0))
         if i and sides[0].metric and (ago or JUST_BEFORE.match(text)):

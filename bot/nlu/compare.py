@@ -19,12 +19,13 @@ CUE = re.compile(r"\s*(?:\bvs\b\.?|\bversus\b|\bcompared (?:with|to)\b|\bcompare
                  r"\bmot\b(?! (?:budget|budgeten|mål|målet|kvot|kvoten)\b)|\bkontra\b|\bjämfört med\b|"
                  r"\bsammenlignet med\b|\bi forhold til\b(?! (?:budget|budgettet|mål|målet|kvote|kvoten)\b)|"
                  r"\bjämfört mot\b)\s*", re.IGNORECASE)
-COMPARE_WITH = re.compile(r"^\s*(?:and\s+|og\s+|och\s+)?(?:compare (?:it |that )?(?:with|to)|sammenlign (?:det )?med|"
+COMPARE_WITH = re.compile(r"^\s*(?:and\s+|og\s+|och\s+)?(?:compare (?:it |that )?(?:with|to|w/?)|sammenlign (?:det )?med|"
                           r"how does (?:that|it|this) compare (?:with|to)|hvordan er det i forhold til|"
                           r"hur står (?:det|sig det) (?:mot|jämfört med)|"
                           r"jämför (?:det |med det )?(?:med|mot)|compared (?:with|to)|sammenlignet med|"
                           r"jämfört (?:med|mot)|vs\.?|versus|mod|mot)\s+(?P<rest>.+?)\s*[?.!]*$", re.IGNORECASE)
-_SAME = (r"(?:the )?same (?:period|quarter|month|week|half|time) (?:last year|a year (?:ago|earlier|before))|"
+_SAME = (r"(?:the )?same (?:period|quarter|q|month|week|half|time|days) (?:last (?:year|yr)|prev(?:ious)? (?:year|yr)|"
+         r"a (?:year|yr) (?:ago|earlier|before))|"
          r"(?:den |det )?samme (?:periode|kvartal|måned|uge|halvår|tid) (?:sidste år|året før|i fjor)|"
          r"(?:samma|samme) (?:period|kvartal|månad|vecka|halvår|tid) (?:förra året|i fjol|året innan)")
 # "… vs the same quarter last year": the first side's period a year earlier.
@@ -45,7 +46,7 @@ JUST_BEFORE = re.compile(
     r"föregående (?:period|perioden|kvartal|kvartalet|månad|månaden|vecka|veckan|halvår|halvåret|år|året)|"
     r"(?:perioden|kvartalet|månaden|veckan|halvåret|året) (?:innan|före))$", re.IGNORECASE)
 # After a KPI answer, "compare with last year" means the same period a year earlier too.
-YEAR_AGO_WORDS = re.compile(rf"^(?:{_SAME}|last year|the year before|a year ago|a year earlier|sidste år|året før|"
+YEAR_AGO_WORDS = re.compile(rf"^(?:{_SAME}|last year|last yr|the year before|a year ago|a year earlier|sidste år|året før|"
                             r"förra året|i fjor|i fjol)$", re.IGNORECASE)
 
 

@@ -29,9 +29,9 @@ _UNITS = "|".join(sorted(map(re.escape, _UNIT), key=len, reverse=True))
 _THIS = r"this|current|the current|denne|dette|indeværende|nuværende|denna|detta|den här|det här|innevarande|nuvarande"
 _LAST = r"last|previous|prior|past|the last|the previous|lst|prev|sidste|forrige|seneste|förra|föregående|senaste"
 _NEXT = r"next|the next|upcoming|nxt|næste|kommende|nästa|kommande"
-_LAST_YEAR = r"last year|previous year|the year before|sidste år|forrige år|i fjor|i fjol|förra året|föregående år"
-_NEXT_YEAR = r"next year|the coming year|the year after|næste år|kommende år|nästa år|kommande år"
-_THIS_YEAR = r"this year|the current year|i år|dette år|detta år"
+_LAST_YEAR = r"last year|last yr|prev yr|previous year|the year before|sidste år|forrige år|i fjor|i fjol|förra året|föregående år"
+_NEXT_YEAR = r"next year|next yr|the coming year|the year after|næste år|kommende år|nästa år|kommande år"
+_THIS_YEAR = r"this year|this yr|the current year|i år|dette år|detta år"
 _REL_YEAR = f"{_LAST_YEAR}|{_NEXT_YEAR}|{_THIS_YEAR}"
 _ORD_Q = {"first": 1, "second": 2, "third": 3, "fourth": 4, "første": 1, "andet": 2, "anden": 2, "tredje": 3,
           "fjerde": 4, "första": 1, "andra": 2, "fjärde": 4}
@@ -96,6 +96,15 @@ PERIOD_RULES: list[tuple[re.Pattern, object]] = [
     (re.compile(rf"\b(?:since|siden|sedan|fra og med|från och med)\s+(?:(?:the\s+)?(\d{{1,2}})(?:\.|st|nd|rd|th)?\s+"
                 rf"(?:of\s+)?({_MONTHS})|({_MONTHS})\s+(\d{{1,2}})(?:st|nd|rd|th)?)(?:,?\s+(\d{{4}}))?\b"),
      lambda m: ("since_day", int(m[1] or m[4]), MONTHS[m[2] or m[3]], m[5])),
+    # Days written with a slash, the Nordic way round (day/month; month/day only when the day cannot be a
+    # month): "siden 15/10", "fra 1/10 til 15/10", "15/10/2026"
+    (re.compile(r"\b(?:from\s+|fra\s+|från\s+|between\s+|mellem\s+|mellan\s+)?(\d{1,2})/(\d{1,2})(?:/(\d{4}))?\s*"
+                r"(?:to|til|till|until|-|–|and|og|och)\s*(\d{1,2})/(\d{1,2})(?:/(\d{4}))?\b"),
+     lambda m: ("day_range", *_day_month(m[1], m[2]), m[3], *_day_month(m[4], m[5]), m[6])),
+    (re.compile(r"\b(?:since|siden|sedan|fra og med|från och med)\s+(\d{1,2})/(\d{1,2})(?:/(\d{4}))?\b"),
+     lambda m: ("since_day", *_day_month(m[1], m[2]), m[3])),
+    (re.compile(r"\b(?:on\s+|den\s+|d\.\s*)?(\d{1,2})/(\d{1,2})/(\d{4})\b"),
+     lambda m: ("day", *_day_month(m[1], m[2]), m[3])),
     (re.compile(r"\b(?:all[ -]?time|ever|since the (?:beginning|start)|nogensinde|någonsin|alle tider|alla tider)\b"),
      "all"),
     # "the year before last", "i forfjor", "i förfjol"
@@ -200,12 +209,18 @@ PERIOD_RULES: list[tuple[re.Pattern, object]] = [
 ]
 
 
+def _day_month(first: str, second: str) -> tuple[int, int]:
+    """'15/10' is the 15th of October; '10/15' too (no month 15)."""
+    a, b = int(first), int(second)
+    return (b, a) if b > 12 >= a else (a, b)
+
+
 def _year(text: str) -> str:
     return text if len(text) == 4 else f"20{text}"
 
 
 # Words that compare with a year earlier ("revenue growth year over year").
-YEAR_AGO = re.compile(r"\b(?:year over year|yoy|y/y|vs\.? last year|versus last year|compared (?:to|with) last year|"
+YEAR_AGO = re.compile(r"\b(?:year over year|yoy|y/y|vs\.? last (?:year|yr)|versus last year|compared (?:to|with) last year|"
                       r"år over år|år for år|i forhold til sidste år|sammenlignet med sidste år|"
                       r"jämfört med förra året|mot förra året|år för år)\b")
 
@@ -244,6 +259,8 @@ ALL_WORDS = {"all", "every", "each", "everyone", "everybody", "samtlige", "alla"
 EVERYONE = {"everyone", "everybody", "everyone's", "everybodys"}
 WHICH = {"which", "what", "hvilken", "hvilket", "hvilke", "vilken", "vilket", "vilka", "who", "hvem", "vem"}
 WHO = {"who", "hvem", "vem", "who's", "whos"}
+WHICH_PLURAL = {"hvilke", "vilka"}
+TEAMS_PLURAL = {"teams", "teamene", "teamen", "holdene", "lagen", "lagene"}
 
 # ---------------------------------------------------------------- the asker
 MINE = {"my", "me", "mine", "myself", "min", "mit", "mig", "jeg", "mitt", "mina", "jag"}
@@ -418,7 +435,7 @@ YEAR_ON_YEAR = re.compile(r"\b(?:yoy|y/y|year[- ]over[- ]year|year on year|år o
 
 # Questions about the org itself, answered from the reps table: "who is my manager?", "hvem er min chef?",
 # "who is on my team?", "who reports to Elin Johansson?", "vem leder team DACH SMB?".
-WHO_START = re.compile(r"^\W*(?:who|whom|hvem|vem|vilka|hvilke|which people|list)\b", re.I)
+WHO_START = re.compile(r"^\W*(?:who|whos|who's|whom|hvem|vem|vilka|hvilke|which people|list)\b", re.I)
 BOSS = re.compile(r"\b(?:manager|boss|team lead|chef|chefen|leder|lederen|ledare|ledaren|närmaste chef|"
                   r"nærmeste leder)\b|\bwho (?:do|does|should) \w+(?: \w+)? report to\b|\bhvem refererer \w+ til\b|"
                   r"\bvem rapporterar \w+ till\b|\bwho (?:manages|leads|runs)\b|\bhvem (?:leder|styrer)\b|"
@@ -490,11 +507,14 @@ CREATE_VERBS = {"create", "created", "creating", "add", "added", "adding", "gene
                 "build", "built", "source", "sourced", "skabe", "skabt", "skabte", "oprette", "oprettet", "oprettede",
                 "tilføje", "tilføjet", "tilføjede", "generere", "genereret", "genererede", "skapa", "skapat", "skapade",
                 "tillagt", "generera", "genererat", "genererade", "byggt", "byggde", "skapades", "skapats", "skabtes",
-                "oprettedes", "genererades", "tillades", "lagts", "lades"}
+                "oprettedes", "genererades", "tillades", "lagts", "lades", "lade", "lagt", "adderade", "adderat"}
 # "what did we close yesterday", "hvad lukkede vi i går", "vad stängde vi igår": the deals won, as a list
 # "what's closing this week", "hvad lukker i denne måned", "vad stänger nästa vecka": the open deals closing then.
 WHAT_CLOSING = re.compile(r"^(?:what|which|hvad|hvilke|vad|vilka)(?:'s|s| is| are| er| är)?\s+(?:closing|closes|due|"
-                          r"lukker|stänger|stängs)\b")
+                          r"lukker|stänger|stängs)\b|"
+                          # "what can (I) still close this quarter", "hvad kan jeg nå at lukke", "vad hinner vi stänga"
+                          r"^(?:what|which|hvad|hvilke|vad|vilka) (?:(?:deals )?can|kan|hinner) (?:i |we |jeg |vi |jag )?"
+                          r"(?:still |stadig |nå at |hinna |fortfarande |ännu )?(?:close|lukke|stänga|nå at lukke)\b")
 WHAT_WE_WON = re.compile(r"^(?:what|which|hvad|hvilke|vad|vilka)\s+(?:(?:did|have|has)\s+)?(?:we|i|vi|jeg|jag|the team|my team)\s+"
                          r"(?:close|closed|win|won|sign|signed|book|booked|land|landed|lukke|lukkede|vinde|vandt|vundet|"
                          r"stänga|stängde|stängt|vinna|vann|vunnit)\b|"
@@ -504,7 +524,8 @@ WHAT_WE_WON = re.compile(r"^(?:what|which|hvad|hvilke|vad|vilka)\s+(?:(?:did|hav
 # Attainment asked as who is behind: the lowest first
 BEHIND = re.compile(r"\b(?:behind|bagud|efter|lagging|below)\b")
 # "sorted by close date", "sortér efter beløb", "sortera på ålder": a list's order named outright
-SORT_BY = re.compile(r"\b(?:sort|sorted|order|ordered|sortér|sorter|sorteret|sortera|sorterad|sorterat|ranked|rank)\s+"
+SORT_BY = re.compile(r"\b(?:sort|sorted|order|ordered|sortér|sorter|sorteret|sortera|sorterad|sorterat|sorterade|sorteres|"
+                     r"sorteras|ranked|rank)\s+"
                      r"(?:them\s+|dem\s+|it\s+|the list\s+)?(?:by|efter|på|after)\s+(?:the\s+)?(?P<key>close date|closing date|"
                      r"close|lukkedato|lukkedatoen|stängningsdatum|stängningsdatumet|amount|size|value|deal size|beløb|"
                      r"beløbet|størrelse|belopp|beloppet|storlek|age|alder|ålder|created date|oprettelsesdato|last change|"
@@ -696,7 +717,7 @@ NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7
                 "twenty": 20, "tre": 3, "fire": 4, "fem": 5, "seks": 6, "syv": 7, "otte": 8, "ni": 9, "ti": 10,
                 "tyve": 20, "två": 2, "fyra": 4, "sex": 6, "sju": 7, "åtta": 8, "nio": 9, "tio": 10, "tjugo": 20}
 SAID_NUMBER = re.compile(r"\b(?:(?<=top )|(?<=topp )|(?<=bottom )|(?<=the )|(?<=de )|(?<=our )|(?<=my )|(?<=vores )|"
-                         r"(?<=våra )|(?<=mine )|(?<=mina ))(" + "|".join(NUMBER_WORDS) + r")\b(?=\s+\w+)", re.I)
+                         r"(?<=våra )|(?<=mine )|(?<=mina )|(?<=which )|(?<=hvilke )|(?<=vilka ))(" + "|".join(NUMBER_WORDS) + r")\b(?=\s+\w+)", re.I)
 # "no, I meant revenue", "nej, jeg mente omsætning", "sorry, I mean open deals": a correction of the last
 # question, taken off before it is read (what follows is read as a follow-up)
 CORRECTION = re.compile(r"^\W*(?:(?:no|nej|nope|sorry|undskyld|förlåt|oops)\W+)*(?:i meant|i mean|jeg mente|jeg mener|"

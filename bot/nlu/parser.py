@@ -120,6 +120,14 @@ class Parser:
         for entry in self.metric_phrases:
             self.by_first.setdefault(entry[0][0], []).append(entry)
         self.name_words = {w for p, _, _ in self.metric_phrases for w in p} | {w for p, _ in self.dim_phrases for w in p}
+        # The words of KPI names that one language alone uses ("viktad", "vægtede", "prognos"): read, they tell
+        # the language ("Viktad pipeline per region" is Swedish, though "pipeline per region" says nothing)
+        said_in: dict[str, set[str]] = {}
+        for phrase, _, lang in self.metric_phrases:
+            for w in phrase:
+                said_in.setdefault(w, set()).add(lang)
+        self.lang_name_words = {w: next(iter(ls)) for w, ls in said_in.items()
+                                if len(ls) == 1 and len(w) >= 4 and w.isalpha()}
         # A name word is found by its stem in the languages it is a name in: the English stem of Danish
         # "lukkerate" (win rate) is "lukker", Danish for "closes" ("pipeline der lukker næste måned").
         langs: dict[str, set[str]] = {}
@@ -169,6 +177,8 @@ class Parser:
                   "næste", "seneste", "senaste", "fjor", "fjol", "help", "hjælp", "hjälp", "dage", "dagar",
                   "days", "weeks", "uger", "veckor", "months", "måneder", "månader", "kvartalet", "året",
                   "månaden", "måneden", "veckan", "ugen", "halvår", "halvåret", "year", "quarter", "week"}
+        # the plural period words the rolling periods spell ("de senaste 4 kvartalen" was "corrected" to Q4)
+        words |= set(re.findall(r"[^\W\d_]+", f"{lx._DAYS}|{lx._QUARTERS_YEARS}"))
         return frozenset(w for w in words if w.isalpha() or " " not in w)
 
     def candidates(self, word: str) -> frozenset[str]:
@@ -247,6 +257,11 @@ class Parser:
         # "Freja Karlsson's pipeline" is English.
         words = [t for t in toks if not t.neutral and t.text not in out.unknown]
         text_words = " ".join(t.text.lower() for t in words), [t.text.lower() for t in words]
+        if not evidence:  # (a whole name of one language has said it already)
+            for t in words:
+                if t.used and t.word in self.lang_name_words:
+                    lang = self.lang_name_words[t.word]
+                    evidence[lang] = evidence.get(lang, 0) + 1.0
         out.lang = detect_language(*text_words, evidence)
         # nothing telling in a word or two ("bottom 3", "top 5?"): a conversation keeps its language
         out.lang_known = out.lang_known and (max(language_scores(*text_words, evidence).values()) > 0
@@ -314,6 +329,12 @@ class Parser:
         if kind in ("of_year", "since_month", "since_day", "month_range", "years_ago", "quarter_range", "since_quarter", "week",
                     "month_number"):
             return _relative_expr(expr, cal)
+        if kind == "day_range":  # "fra 1/10 til 15/10": each day as a day is read, the end not before the start
+            _, d1, m1, y1, d2, m2, y2 = expr
+            start = Parser._date_expr(("day", d1, m1, y1), m, toks, cal, out)
+            end = Parser._date_expr(("day", d2, m2, y2 or (start[:4] if start and start[:4].isdigit() else None)),
+                                    m, toks, cal, out)
+            return f"{start}..{end}" if out.period_error is None else start
         covered = _covered(toks, m.span())
         first, last = covered[0], covered[-1]
         before = toks[toks.index(first) - 1].word if toks.index(first) > 0 else ""
@@ -576,6 +597,8 @@ class Parser:
             if closing and named is None:  # "what's closing this week": the deals
                 out.kind, out.deal = "deals", DealSpec(order_by="close_date", desc=False)
                 _use_span(toks, closing.span())
+                for t in _covered(toks, closing.span()):  # ("hvad kan jeg nå at lukke": mine, read later)
+                    t.used = t.used and t.word not in ("jeg", "jag", "i")
                 return True
             if named is None:
                 nouns = risky  # "overdue renewals": deals
@@ -629,14 +652,15 @@ class Parser:
     @staticmethod
     def _top_of_team(toks: list[Token], out: Parsed) -> None:
         """'top 3 on the team by win rate', 'de 3 bedste på teamet', 'the best on Erik's team': the team's
-        reps ranked by the KPI, as many as said (else the one)."""
+        reps ranked by the KPI, as many as said (else the one); 'which of my teams …': the teams."""
         if out.kind != "kpi" or not out.metric or out.group_by or not (out.my_team or out.team_of):
             return
         top = next((i for i, t in enumerate(toks) if not t.used and t.word in lx.TOP_WORDS), None)
         if top is None:
             return
         count = next((t for t in toks[max(0, top - 1):top + 2] if t.word.isdigit() and 0 < int(t.word) <= 1000), None)
-        out.group_by, out.order, out.ranked = ["owner"], lx.TOP_WORDS[toks[top].word], True
+        teams = any(t.word in lx.TEAMS_PLURAL for t in toks)  # "which of my teams …": the teams, not their reps
+        out.group_by, out.order, out.ranked = ["team" if teams else "owner"], lx.TOP_WORDS[toks[top].word], True
         out.limit = int(count.word) if count is not None else 1
         for t in (toks[top], count):
             if t is not None:
@@ -823,16 +847,19 @@ class Parser:
             elif free[i].word in lx.RANK_WORDS and not out.group_by:
                 self._rank(free, i, out)
             elif free[i].word in lx.WHICH:
-                dim, used = self._dimension(free, i + 1)
+                # "which 3 reps …", "vilka tre säljare …": as many as said
+                count = free[i + 1] if i + 1 < len(free) and free[i + 1].word.isdigit() else None
+                dim, used = self._dimension(free, i + 1 + (count is not None))
                 if dim and dim not in out.group_by:
                     out.group_by.append(dim)
                     free[i].used = True
-                    for t in used:
+                    for t in [*used, *([count] if count is not None else [])]:
                         t.used = True
                     sup = [t for t in free if not t.used and t.word in lx.TOP_WORDS]
                     out.order = lx.TOP_WORDS[sup[0].word] if sup else "desc"
                     out.ranked = bool(sup)
-                    out.limit = 1 if sup and not _plural(used[-1].word) else None
+                    plural = _plural(used[-1].word) or free[i].word in lx.WHICH_PLURAL  # ("hvilke sælgere")
+                    out.limit = int(count.word) if count is not None and sup else 1 if sup and not plural else None
                     for t in sup[:1]:
                         t.used = True
                 elif free[i].word in lx.WHO and not out.group_by:

@@ -510,6 +510,21 @@ PHRASINGS = [
                                                     limit=1, unused=[])),
     ("win/loss ratio this year", dict(metric="win_rate", period=TY, unused=[])),
     ("how long does it take to resolve support cases?", dict(metric="case_resolution_hours", unused=[])),
+    # ---- a sixth and seventh round: slashed Nordic dates, "which 3", plural "hvilke", words that tell Swedish
+    ("omsætning siden 15/10", dict(metric="revenue", period=("2026-10-15", "2026-11-20"), lang="da", unused=[])),
+    ("hvor mange aftaler har vi vundet fra 1/10 til 15/10?", dict(metric="deals_won", period=("2026-10-01", "2026-10-15"),
+                                                                   unused=[])),
+    ("intäkter de senaste 4 kvartalen", dict(metric="revenue", period=("2025-10-01", "2026-09-30"), unused=[])),
+    ("vilka tre säljare har högst win rate i år?", dict(metric="win_rate", group_by=["owner"], limit=3, order="desc",
+                                                        lang="sv", unused=[])),
+    ("which 3 reps have the highest win rate", dict(metric="win_rate", group_by=["owner"], limit=3, unused=[])),
+    ("hvilke sælgere har mest pipeline?", dict(metric="pipeline", group_by=["owner"], limit=None, order="desc",
+                                               unused=[])),
+    ("viktad pipeline per region", dict(metric="weighted_pipeline", group_by=["region"], lang="sv", unused=[])),
+    ("kpi vinstgrad i år", dict(metric="win_rate", lang="sv", unused=[])),
+    ("hur mycket pipeline lade vi till förra månaden?", dict(metric="pipeline_created", period=LM, unused=[])),
+    ("opnåelse pr. sælger i dette kvartal", dict(metric="quota_attainment", group_by=["owner"], unused=[])),
+    ("lead-konvertering pr. kilde i år", dict(metric="lead_conversion_rate", group_by=["source"], unused=[])),
     # ---- mixed languages
     ("Hvad var revenue last quarter?", dict(metric="revenue", period=LQ)),
     ("win rate i Norden last quarter", dict(metric="win_rate", period=LQ, filters={"region": "Nordics"})),
@@ -593,3 +608,58 @@ def test_the_top_of_a_team_ranks_its_reps(demo_assistant, ask):
         answer = ask(question, user=manager)
         assert answer.group_by == ["owner"] and answer.plan.limit == n and not answer.unused, answer.text
         assert len(answer.rows) == n and {r["owner"] for r in answer.rows} <= team
+
+
+@pytest.mark.parametrize("question,parts", [
+    ("how many deals have we won ytd and whats our win rate", [("deals_won", TY), ("win_rate", TY)]),
+    ("hvor mange aftaler har vi vundet i år og hvad er vores gns. aftalestørrelse",
+     [("deals_won", TY), ("avg_deal_size", TY)]),
+    ("pipeline och vinstgrad detta kvartal", [("pipeline", TQF), ("win_rate", TQ)]),
+    ("nps this q & last q", [("nps", TQ), ("nps", LQ)]),
+    ("partner revenue ytd and marketing roi ytd", [("partner_revenue", TY), ("marketing_roi", TY)]),
+])
+def test_two_questions_in_one_are_both_answered(ask, question, parts):
+    """Two asks in a sentence, each answered with what the other said (the second was dropped unsaid)."""
+    answer = ask(question)
+    got = [(p.metric, (p.period["start"], p.period["end"])) for p in answer.parts]
+    assert got == parts and not answer.unused, answer.text
+
+
+@pytest.mark.parametrize("question", ["win rate excluding DACH and Nordics this year", "deals won in UK & Ireland this year",
+                                      "revenue and win rate in DACH this quarter", "revenue by region and segment"])
+def test_one_question_with_and_in_it_stays_one(ask, question):
+    answer = ask(question)
+    assert not answer.unused and "United Kingdom" not in answer.text, answer.text
+    assert len(answer.parts) in (0, 2) and all(p.filters == answer.parts[0].filters for p in answer.parts)
+
+
+def test_comparisons_that_lost_a_side_or_a_period(demo_assistant, ask):
+    """'my team's win rate vs the company this year' (the team side was quarter to date), 'teamets pipeline
+    jämfört med förra kvartalet' (it gave last quarter alone), 'qtd revenue vs same period last yr by region'
+    (set against the whole of last year)."""
+    reps = demo_assistant.engine.store.tables["reps"]
+    manager = str(reps[(reps["role"] == "rep") & reps["manager_id"].notna()]["manager_id"].iloc[0])
+    team = ask("mit teams win rate i forhold til virksomheden i år", user=manager)
+    assert team.kind == "compare" and [r["period"]["start"] for r in team.rows] == ["2026-01-01", "2026-01-01"]
+    assert team.rows[1]["value"] == ask("win rate i år").value
+    pipe = ask("teamets pipeline jämfört med förra kvartalet", user=manager)
+    assert pipe.kind == "compare" and [r["period"]["start"] for r in pipe.rows] == ["2026-10-01", "2026-07-01"]
+    by_region = ask("qtd revenue vs same period last yr by region")
+    assert by_region.group_by == ["region"] and "2025-10-01 to 2025-11-20" in by_region.text, by_region.text
+
+
+def test_which_of_my_teams_ranks_the_teams(demo_assistant, ask):
+    reps = demo_assistant.engine.store.tables["reps"]
+    managers = set(reps.loc[reps["role"] == "manager", "rep_id"])
+    boss = next(m for m in reps["manager_id"].dropna().unique() if m in set(reps.loc[reps["rep_id"].isin(managers),
+                                                                                      "manager_id"]))
+    answer = ask("hvilket af mine teams har den højeste win rate i år?", user=boss)
+    assert answer.group_by == ["team"] and len(answer.rows) == 1 and not answer.unused, answer.text
+
+
+@pytest.mark.parametrize("question", ["what can still close this q", "hvad kan vi nå at lukke i dette kvartal?",
+                                      "vad hinner vi stänga i kvartalet"])
+def test_what_can_still_close_lists_the_deals(ask, question):
+    answer = ask(question)
+    assert answer.kind == "deals" and answer.period == {"start": "2026-10-01", "end": "2026-12-31"}, answer.text
+    assert answer.value == ask("open deals closing this quarter").value

@@ -4,6 +4,8 @@ and corrections ("no, I meant revenue"). Each is checked against the same questi
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bot.core.conversation import Conversation
@@ -425,7 +427,7 @@ def test_the_region_furthest_behind_then_its_deals(demo_assistant, ask):
     lowest = min(by_region.rows, key=lambda r: r["value"])["region"]
     assert [r["region"] for r in behind.rows] == [lowest] and not behind.unused, behind.text
     assert deals.kind == "deals" and deals.filters == {"region": lowest}
-    assert deals.value == ask(f"deals won in {lowest} this quarter").value
+    assert deals.value == next(r["value"] for r in ask("deals won by region this quarter").rows if r["region"] == lowest)
     assert all(r["stage"] == "Closed Won" for r in deals.rows)
 
 
@@ -437,3 +439,40 @@ def test_how_am_i_doing_against_my_team_sets_my_figures_against_its_average(demo
     assert [p.metric for p in answer.parts] == ["revenue", "win_rate", "quota_attainment"], answer.text
     assert answer.parts[0].rows[0]["value"] == ask("my revenue this quarter", user=rep).value
     assert answer.parts[0].rows[1]["value"] == ask("my revenue this quarter vs the team average", user=rep).rows[1]["value"]
+
+
+def test_a_breakdown_after_a_place_is_every_place(demo_assistant, ask):
+    """"og per region?" after DACH's win rate: every region (it gave DACH's one row), and "vilken region tappade
+    mest?" then ranks them all."""
+    _, by_region, fell = talk(demo_assistant, "win rate i DACH", "og per region?", "vilken region tappade mest?")
+    assert by_region.filters == {} and by_region.rows == ask("win rate per region").rows
+    assert fell.filters == {} and fell.rows and fell.rows[0]["change"] == min(
+        r["change"] for r in fell.rows if r["change"] is not None)
+
+
+def test_a_risk_after_a_figure_lists_the_open_deals_at_risk(demo_assistant, ask):
+    # "vis hans aftaler der er gået i stå" after his win rate listed closed deals "at risk" in its period: none
+    rep = demo_assistant.engine.store.tables["reps"].query("role == 'rep'")["name"].iloc[0]
+    _, _, stalled = talk(demo_assistant, f"hvad er {rep}s pipeline?", "og hans win rate?",
+                         "vis hans aftaler der er gået i stå")
+    expected = ask(f"{rep}'s stalled deals")
+    assert stalled.kind == "deals" and stalled.value == expected.value > 0 and stalled.period is None
+
+
+def test_weighted_and_worth_after_a_list_keep_its_deals(demo_assistant, ask):
+    """"viktad pipeline?" after a list is the list's weighted pipeline (it gave the company's), and "hvad er de
+    værd?" after "kun dem over 100 tkr" sums the same deals, the amount in kroner as said (it took euros)."""
+    _, weighted = talk(demo_assistant, "open deals closing in december 2026", "viktad pipeline?")
+    assert weighted.metric == "weighted_pipeline" and weighted.period == {"start": "2026-12-01", "end": "2026-12-31"}
+    assert weighted.value == ask("weighted pipeline closing in december 2026").value
+    manager, _ = a_manager_and_rep(demo_assistant)
+    _, over, worth = talk(demo_assistant, "mine teams åbne aftaler", "kun dem over 100 tkr", "hvad er de værd?",
+                          user=manager)
+    listed = float(re.sub(r"\D", "", re.search(r"\(samlet ([^)]*)\)", over.text).group(1)))
+    assert worth.metric == "pipeline" and round(worth.value) == listed
+
+
+def test_a_past_period_after_the_headline_gives_what_was_won(demo_assistant):
+    # "och förra kvartalet?" after "hur går det för oss?" gave last quarter's leftover open pipeline
+    _, past = talk(demo_assistant, "Hur går det för oss?", "och förra kvartalet?")
+    assert [p.metric for p in past.parts] == ["revenue", "win_rate", "deals_won", "nps"]

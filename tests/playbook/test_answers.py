@@ -453,3 +453,20 @@ def test_tell_me_more_reads_on_in_the_playbook(bot, first, more):
     assert not shown & {c["text"] for c in again.citations}  # other passages than the first answer's
     alone = bot.ask(more, as_of=AS_OF, conversation=Conversation())
     assert alone.kind == "help"  # with nothing looked up before, there is nothing to read on from
+
+
+@pytest.mark.parametrize("question,lead", [("how is pipeline coverage computed?", "How I compute"),
+                                           ("hvordan beregnes win rate", "Sådan beregner jeg"),
+                                           ("hur räknas säljcykeln?", "Så beräknar jag")])
+def test_how_a_kpi_is_computed_says_how_not_how_much(bot, question, lead):
+    # "how is pipeline coverage computed?" gave "2.0×" and named "computed" unused
+    answer = bot.ask(question, as_of=AS_OF)
+    assert answer.value is None and lead in answer.text and not answer.unused, answer.text
+
+
+def test_whos_my_manager_without_an_apostrophe(bot):
+    # it quoted a playbook passage listing job roles
+    reps = bot.engine.store.tables["reps"]
+    rep = reps[(reps["role"] == "rep") & reps["manager_id"].notna()].iloc[0]
+    answer = bot.ask("whos my manager", user=rep["rep_id"], as_of=AS_OF)
+    assert answer.kind == "people" and answer.rows[0]["rep_id"] == rep["manager_id"]
