@@ -176,6 +176,28 @@ def test_a_stall_of_the_questions_own_length(world, question, days):
     assert f"{days}" in answer.text.split(":")[0]  # the headline says the stall it used
 
 
+@pytest.mark.parametrize("question,reason,follow", [("stalled deals in my team by rep", "stalled", None),
+                                                    ("forsinkede aftaler i mit team", "overdue", "pr. sælger"),
+                                                    ("which rep on my team has the most stalled deals", "stalled", None)])
+def test_risky_deals_counted_per_rep(world, question, reason, follow):
+    """A manager's stalled or overdue deals by rep: how many each rep has and what they are worth, the most
+    first ("by rep" was named unused, or a flat list came back)."""
+    assistant, d, reps = world
+    manager = reps[(reps["role"] == "manager") & reps["team"].notna()].iloc[1]
+    flagged = d[d["owner_id"].isin(team_of(reps, manager["rep_id"])) & ~d["is_closed"] & d[reason]]
+    convo = Conversation()
+    answer = assistant.ask(question, user=manager["rep_id"], as_of=AS_OF, conversation=convo)
+    if follow:
+        answer = assistant.ask(follow, user=manager["rep_id"], as_of=AS_OF, conversation=convo)
+    counts = flagged.groupby("owner_id").agg(n=("opportunity_id", "size"), eur=("eur", "sum"))
+    assert answer.group_by == ["owner"] and answer.value == len(flagged) > 0 and not answer.unused, answer.text
+    for row in answer.rows:
+        assert (row["value"], row["amount"]) == (counts.loc[row["owner"], "n"], pytest.approx(counts.loc[row["owner"], "eur"]))
+    assert [r["value"] for r in answer.rows] == sorted((r["value"] for r in answer.rows), reverse=True)
+    assert len(answer.rows) == (1 if "most" in question else len(counts))
+    assert answer.rows[0]["value"] == counts["n"].max()
+
+
 def test_stuck_deals_in_my_team_for_a_manager(world):
     assistant, d, reps = world
     manager = reps[(reps["role"] == "manager") & reps["team"].notna()].iloc[1]

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from bot.core.fmt import (change_sentence, compare_sentence, deal_line, deals_headline, kpi_sentence, note_text,
                           period_words, scope_words)
-from bot.core.i18n import t
+from bot.core.i18n import money, number, t
 from bot.metrics.catalog import Catalog, Kpi
 from bot.metrics.deals import DealResult
 from bot.metrics.engine import KpiResult
@@ -161,6 +161,30 @@ def deals_answer(result: DealResult, question: str, catalog: Catalog, lang: str 
         rows=result.rows, notes=[note_text(n, lang, catalog) for n in result.notes if n.code != "deals_your_scope"],
         order={"by": q.order_by, "desc": q.desc}, limit=q.limit,
     )
+
+
+def deals_per_rep_answer(result: DealResult, every: list[dict], question: str, catalog: Catalog, lang: str,
+                         names: dict[str, str] | None, limit: int | None) -> Answer:
+    """'stalled deals by rep': how many of the deals each rep owns and what they are worth, the most first
+    (`every`: all the deals the list matched; `limit`: 1 for "which rep has the most …")."""
+    per: dict[str, dict] = {}
+    for deal in every:
+        row = per.setdefault(deal["owner_id"], {"owner": deal["owner_id"], "owner_name": deal["owner"], "value": 0,
+                                                "amount": 0.0})
+        row["value"] += 1
+        row["amount"] += deal["amount"] or 0.0
+    rows = sorted(per.values(), key=lambda r: (-r["value"], -r["amount"], r["owner_name"]))[:limit]
+    for row in rows:
+        row["amount"] = round(row["amount"], 2)
+    head = deals_headline(result, lang, names, per_rep=True)
+    lines = [t("deals_rep_line", lang, name=r["owner_name"], n=number(r["value"], lang),
+               amount=money(r["amount"], result.currency, lang)) for r in rows]
+    return Answer(question=question, kind="deals", lang=lang, summary=head, text="\n".join([head, *(f"• {x}" for x in lines)]),
+                  unit="count", currency=result.currency, value=float(result.total),
+                  period=result.period.as_dict() if result.period else None,
+                  filters={d: v[0] if len(v) == 1 else v for d, v in result.filters.items()}, group_by=["owner"],
+                  rows=rows, notes=[note_text(n, lang, catalog) for n in result.notes if n.code != "deals_your_scope"],
+                  limit=limit)
 
 
 def compare_answer(results: list[KpiResult], labels: list[str], by: str, question: str, catalog: Catalog,

@@ -19,7 +19,8 @@ from rapidfuzz import fuzz, process
 
 from bot.access import (Denied, Grant, Identity, authorise, authorise_deals, direct_reports, identify, manager_of,
                         org_rows, team_people, team_scope)
-from bot.core.answer import Answer, change_answer, compare_answer, deals_answer, kpi_answer, with_parts
+from bot.core.answer import (Answer, change_answer, compare_answer, deals_answer, deals_per_rep_answer, kpi_answer,
+                             with_parts)
 from bot.core.conversation import Conversation
 from bot.core.understanding import (MEANING, NUMBER_KINDS, SNAPSHOT, ChangeRanking, Clarify, DealList, Help, KpiQuestion,
                                      Parts, People, PlaybookQuestion, Understanding, understand)
@@ -77,6 +78,7 @@ class Turn:
 
 
 # The words that ask for a forecast, which the weighted pipeline answers (bot/metrics/catalog.yml)
+PER_REP_MAX = 1000  # the most deals a list counts per rep (a DealQuery's limit): past it, the answer says so
 FORECAST_WORDS = {"forecast", "prognose", "prognos", "prognosen", "prognoser", "projected", "expected", "forventet",
                   "förväntade", "forecasten"}
 
@@ -549,8 +551,15 @@ class Assistant:
             result.notes.insert(0, Note("deals_your_scope", (("whose", narrowed),)))
         if instead:
             result.notes.insert(0, instead)
-        answer = deals_answer(result, parsed.question, self.catalog, parsed.lang,
-                              names=self._scope_names(parsed, result))
+        if parsed.group_by == ["owner"]:  # "stalled deals by rep": every one of them, counted per rep
+            every = self.engine.deals(query.model_copy(update={"limit": PER_REP_MAX}), as_of=as_of, scope=turn.scope)
+            answer = deals_per_rep_answer(result, every.rows, parsed.question, self.catalog, parsed.lang,
+                                          self._scope_names(parsed, result), parsed.limit)
+            if every.total > len(every.rows):
+                answer.notes.append(t("deals_too_many_per_rep", parsed.lang, n=number(PER_REP_MAX, parsed.lang)))
+        else:
+            answer = deals_answer(result, parsed.question, self.catalog, parsed.lang,
+                                  names=self._scope_names(parsed, result))
         self._say_converted(answer, spec.amount_currency, [spec.amount_min, spec.amount_max])
         say_unused(answer, parsed.unused)
         self._audit(answer, turn)

@@ -185,10 +185,13 @@ def _summed(prev: Parsed, question: str, lang: str) -> Parsed | None:
 def _counted(prev: Parsed, parsed: Parsed, lang: str) -> Parsed:
     """'by stage' after a list of deals: how many of them there are by stage, when the count is a KPI
     (open, won or lost deals in the list's scope and period); a list with amount or risk conditions
-    has none, so the breakdown is said to be left out."""
+    has none: by rep, its deals are counted per rep, else the breakdown is said to be left out."""
     spec = prev.deal or DealSpec()
     metric = COUNTED.get(spec.status) if spec.date_field == "close" else None
     if metric is None or spec.risks or spec.amount_min is not None or spec.amount_max is not None:
+        if parsed.group_by == ["owner"]:  # "by rep" after stalled deals: counted per rep (no KPI counts them)
+            return replace(prev, question=parsed.question, lang=lang, group_by=["owner"], order="desc", limit=None,
+                           unused=parsed.unused, follow_up=True)
         return replace(prev, question=parsed.question, lang=lang, follow_up=True,
                        unused=[*parsed.unused, *(w for w in parsed.used if w not in lx.STOPWORDS)])
     return replace(prev, question=parsed.question, lang=lang, kind="kpi", metric=metric, deal=None,

@@ -461,6 +461,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     "kpi_deals_under": {"en": "deals under {amount}", "da": "aftaler under {amount}", "sv": "affärer under {amount}"},
     "deals_under": {"en": "under {amount}", "da": "under {amount}", "sv": "under {amount}"},
     "deals_count": {"en": "{n} in all", "da": "{n} i alt", "sv": "{n} totalt"},
+    "deals_per_rep": {"en": "by rep, the most first", "da": "pr. sælger, flest først", "sv": "per säljare, flest först"},
+    "deals_rep_line": {"en": "{name}: {n} ({amount})", "da": "{name}: {n} ({amount})", "sv": "{name}: {n} ({amount})"},
+    "deals_too_many_per_rep": {"en": "There are more than {n}: I count deals per rep up to {n}; narrow the list "
+                                     "(a team, a region, a period) to count them.",
+                               "da": "Der er flere end {n}: jeg tæller aftaler pr. sælger op til {n}; afgræns listen "
+                                     "(et team, en region, en periode) for at tælle dem.",
+                               "sv": "Det finns fler än {n}: jag räknar affärer per säljare upp till {n}; avgränsa "
+                                     "listan (ett team, en region, en period) för att räkna dem."},
     "deals_worth": {"en": "(together {amount})", "da": "(samlet {amount})", "sv": "(sammanlagt {amount})"},
     "deals_none": {"en": "none match.", "da": "ingen passer.", "sv": "inga matchar."},
     "deals_shown": {"en": "showing {shown}, {order}", "da": "viser {shown}, {order}", "sv": "visar {shown}, {order}"},
@@ -513,6 +521,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "sv": "Datalagret har ingen affärshistorik, så jag kan inte se vilka affärer som har stannat av.",
     },
     "col_deal": {"en": "deal", "da": "aftale", "sv": "affär"},
+    "col_deals": {"en": "deals", "da": "aftaler", "sv": "affärer"},
     "col_amount": {"en": "amount", "da": "beløb", "sv": "belopp"},
     "col_close": {"en": "close date", "da": "lukkedato", "sv": "stängningsdatum"},
     "col_flags": {"en": "why", "da": "hvorfor", "sv": "varför"},

@@ -18,6 +18,11 @@ def grid(answer: Answer) -> tuple[list[str], list[list[str]], int, set[int]] | N
     if not answer.rows:
         return None
     lang = answer.lang
+    if answer.kind == "deals" and answer.group_by:  # "stalled deals by rep": how many each, and their worth
+        heads = [dimension_word("owner", lang), t("col_deals", lang), t("col_amount", lang)]
+        cells = [[r["owner_name"], format_value(r["value"], "count", None, lang),
+                  format_value(r["amount"], "currency", answer.currency, lang)] for r in answer.rows]
+        return [capital(h) for h in heads], cells, 1, {1, 2}
     if answer.kind == "deals":
         heads, cells = deal_cells(answer.rows, lang)
         return [capital(h) for h in heads], cells, 1, {heads.index(t("col_amount", lang))}

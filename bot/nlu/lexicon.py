@@ -480,6 +480,13 @@ WON_AND_LOST = re.compile(r"\b(?:won\s*(?:and|&|/)\s*lost|wins?\s*(?:/|-|and|&)?
                           r"(?!\s*(?:ratio|rate|forhold|kvote|kvot))", re.I)
 WIN_LOSS_RATIO = re.compile(r"\bwin\s*[/&-]?\s*loss\s+(?:ratio|rate)\b", re.I)
 OF_COMPANY = {"in", "across", "at", "of", "the", "i", "på", "hos", "for", "för", "whole", "entire", "hele", "hela"}
+# "stalled deals by rep", "fastlåste aftaler pr. sælger": counted per rep; "which rep has the most stalled deals":
+# the one with the most
+DEALS_BY_REP = re.compile(r"\b(?:by|per|pr\.?|for each|fordelt på|opdelt på|uppdelat på|fördelat på)\s+"
+                          r"(?:sales ?reps?|reps?|sellers?|owners?|sælgere?|säljare|ejer|ägare|person)\b")
+REP_WITH_MOST = re.compile(r"\b(?:which|what|who|whos|who's|hvilken|hvilke|hvem|vilken|vilka|vem)\b(?:\s+(?:reps?|sales ?reps?|"
+                           r"sellers?|sælgere?|säljare|person))?(?:\s+(?:on|in|i|på|of|af|av)(?:\s+[\w']+){1,2}?)?\s+"
+                           r"(?:has|have|har)\s+(?:got\s+)?(?:the\s+)?(?:most|flest|fleste|mest)\b")
 WHAT_DEALS = {"what", "hvad", "vad", "hvilke", "vilka"}
 # "how much is left to quota", "hvad mangler jeg til budget", "hur mycket saknas till målet": the gap to a target
 GAP_WORDS = {"left", "remaining", "remains", "kvar", "tilbage", "mangler", "manglende", "saknas", "fattas",

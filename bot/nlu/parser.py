@@ -647,6 +647,11 @@ class Parser:
         out.kind, out.deal = "deals", spec
         for i in used:
             toks[i].used = True
+        by = lx.DEALS_BY_REP.search(joined) or lx.REP_WITH_MOST.search(joined)
+        if by:  # counted per rep, the most first ("which rep has the most stalled deals": the one)
+            out.group_by, out.order, out.limit = ["owner"], "desc", 1 if by.re is lx.REP_WITH_MOST else None
+            for t in _covered(toks, by.span()):  # ("… on my team …": whose, read later)
+                t.used = t.word not in lx.MINE | lx.TEAM_CUES
         return True
 
     @staticmethod
@@ -1245,7 +1250,9 @@ class Parser:
     @staticmethod
     def _plausible(hit: tuple[str, str], window: list[Token], toks: list[Token]) -> bool:
         dim = hit[0]
-        if dim == "team":  # team names reuse region and segment words: only beside "team"/"hold"/"lag"
+        if dim == "team":  # team names reuse region and segment words: only beside "team"/"hold"/"lag", or
+            if len(window) > 1 and " ".join(t.text for t in window) == normalise(hit[1]):  # written as its name is
+                return True  # ("Nordics SMB mod Nordics Mid-Market": the teams; "nordics smb": the Nordics' SMB)
             i, j = toks.index(window[0]), toks.index(window[-1])
             return i > 0 and toks[i - 1].word in lx.TEAM_CUES or j + 1 < len(toks) and toks[j + 1].word in lx.TEAM_CUES
         if dim == "owner" and len(window) == 1 and window[0].text.islower() and window[0].word in lx.STOPWORDS:

@@ -525,6 +525,8 @@ PHRASINGS = [
     ("hur mycket pipeline lade vi till förra månaden?", dict(metric="pipeline_created", period=LM, unused=[])),
     ("opnåelse pr. sælger i dette kvartal", dict(metric="quota_attainment", group_by=["owner"], unused=[])),
     ("lead-konvertering pr. kilde i år", dict(metric="lead_conversion_rate", group_by=["source"], unused=[])),
+    ("pipeline for Nordics SMB", dict(metric="pipeline", filters={"team": "Nordics SMB"}, unused=[])),  # its name
+    ("revenue for nordics smb", dict(metric="revenue", filters={"region": "Nordics", "segment": "SMB"})),  # words
     # ---- mixed languages
     ("Hvad var revenue last quarter?", dict(metric="revenue", period=LQ)),
     ("win rate i Norden last quarter", dict(metric="win_rate", period=LQ, filters={"region": "Nordics"})),
