@@ -69,6 +69,7 @@ class Parsed:
     metric: str | None = None
     period: str | None = None
     period_error: str | None = None
+    week_named: int | None = field(default=None, repr=False)  # an ISO week said without a year ("uge 48")
     compare: str = "previous"
     filters: dict[str, list[str]] = field(default_factory=dict)
     group_by: list[str] = field(default_factory=list)
@@ -267,6 +268,8 @@ class Parser:
         out.lang_known = out.lang_known and (max(language_scores(*text_words, evidence).values()) > 0
                                              or sum(w.isalpha() for w in text_words[1]) >= 3)
         out.used = [t.text for t in toks if t.used]
+        if out.week_named and self._looks_forward(out):  # open deals closing "i uge 48", said in week 47: the
+            out.period = _coming_week(out.week_named, cal) or out.period  # coming one (a year ago closed none)
         context = lx.KPI_CONTEXT if out.kind == "kpi" else frozenset()
         asked = {w.lower() for w in out.unknown}
         out.unused = [t.text for t in toks if not t.used and t.word not in lx.STOPWORDS
@@ -308,6 +311,8 @@ class Parser:
                 if any(t.used for t in _covered(toks, m.span())):
                     continue
                 expr = canon(m) if callable(canon) else canon
+                if isinstance(expr, tuple) and expr[0] == "week" and not expr[2]:
+                    out.week_named = expr[1]
                 expr = self._date_expr(expr, m, toks, cal, out)
                 if expr is None:
                     continue
@@ -653,6 +658,12 @@ class Parser:
             for t in _covered(toks, by.span()):  # ("… on my team …": whose, read later)
                 t.used = t.word not in lx.MINE | lx.TEAM_CUES
         return True
+
+    def _looks_forward(self, out: Parsed) -> bool:
+        """Does the question look ahead to close dates (open deals, pipeline), not back at what happened?"""
+        if out.kind == "deals":
+            return out.deal is not None and out.deal.status in ("open", "any") and out.deal.date_field == "close"
+        return out.kind == "kpi" and out.metric is not None and self.catalog.kpis[out.metric].forward
 
     @staticmethod
     def _top_of_team(toks: list[Token], out: Parsed) -> None:
@@ -1425,6 +1436,15 @@ def _quarter(q: int, year: str | None, cal: Calendar):  # noqa: ANN202 (a Period
         return parse_period(f"q{q} {year}" if year else f"q{q}", cal)
     except PeriodError:
         return None
+
+
+def _coming_week(week: int, cal: Calendar) -> str | None:
+    """This year's ISO week `week` when it has not begun ("aftaler der lukker i uge 48" in week 47)."""
+    try:
+        monday = date.fromisocalendar(cal.as_of.isocalendar().year, week, 1)
+    except ValueError:
+        return None
+    return f"{monday.isoformat()}..{(monday + timedelta(days=6)).isoformat()}" if monday > cal.as_of else None
 
 
 def _iso_week(week: int, year: str | None, cal: Calendar) -> str:
