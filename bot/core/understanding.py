@@ -260,7 +260,7 @@ def understand(parser: Parser, question: str, values: ValueIndex, cal: Calendar,
         special = replace(special, parsed=_pointed(special.parsed, question, convo))
     if special is not None:
         return special
-    mine = _me_against_team(parser, question, values, cal, convo, earlier)
+    mine = _me_against_team(parser, question, values, cal, earlier)
     if mine is not None:
         return mine
     comparison = _comparison(parser, question, values, cal, convo, earlier)
@@ -459,7 +459,7 @@ ME_AGAINST_TEAM = re.compile(
 MY_HEADLINE = ["revenue", "win rate", "quota attainment"]
 
 
-def _me_against_team(parser: Parser, question: str, values: ValueIndex, cal: Calendar, convo: Conversation | None,
+def _me_against_team(parser: Parser, question: str, values: ValueIndex, cal: Calendar,
                      earlier: Earlier) -> Parts | None:
     """'how am I doing compared to my team?', 'hvordan klarer jeg mig i forhold til teamet?': my headline
     figures, each against the team's average per rep, for the period said (else the KPI's own)."""
@@ -733,10 +733,9 @@ GENERIC_MEASURE = {"rate", "rates", "total", "totals", "number", "amount", "figu
 def _bare_measure(parsed: Parsed) -> bool:
     """A figure asked of nothing: a number's wording, and no word besides the common ones and the
     measure words."""
-    words = {w.lower() for w in parsed.unused + parsed.used}
+    words = [w for w in re.findall(r"[^\W\d_]+", parsed.question.lower()) if len(w) > 1]  # ("what's": what)
     return question_form(parsed.question) in ("number", "definition") and not parsed.has_slots and not parsed.unknown \
-        and all(w in GENERIC_MEASURE or w in lx.STOPWORDS for w in words) \
-        and all(w in GENERIC_MEASURE or w in lx.STOPWORDS for w in re.findall(r"[^\W\d_]+", parsed.question.lower()))
+        and all(w in GENERIC_MEASURE or w in lx.STOPWORDS for w in words)
 
 
 def _content(parsed: Parsed) -> bool:

@@ -542,7 +542,7 @@ CLARIFY = [
     "Hvad er vores glimmerfaktor?",
     "revenue in Atlantis", "Hvad er vores flurbo?", "omsætning i Q7", "intäkter den 31 april",
     "jonas pipeline",  # five reps are called Jonas: which one, never the company's pipeline
-    "how many?", "what is the rate?", "hvor mange?",  # of what: not the playbook's passages on "how many"
+    "how many?", "what is the rate?", "hvor mange?", "what's the total?",  # of what: no passages on "how many"
     "gross revenue retention last quarter", "what is our GRR?",  # not revenue: the store has no GRR
 ]
 HELP = ["help", "hjælp", "hjälp", "", "   ", "🙂🙂🙂", "what can you do?", "What does a Chief Commercial Officer do?",
