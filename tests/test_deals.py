@@ -194,8 +194,18 @@ def test_risky_deals_counted_per_rep(world, question, reason, follow):
     for row in answer.rows:
         assert (row["value"], row["amount"]) == (counts.loc[row["owner"], "n"], pytest.approx(counts.loc[row["owner"], "eur"]))
     assert [r["value"] for r in answer.rows] == sorted((r["value"] for r in answer.rows), reverse=True)
-    assert len(answer.rows) == (1 if "most" in question else len(counts))
+    # (the most: every rep who ties for it)
+    assert len(answer.rows) == ((counts["n"] == counts["n"].max()).sum() if "most" in question else len(counts))
     assert answer.rows[0]["value"] == counts["n"].max()
+
+
+def test_a_rep_naming_their_managers_deals_is_denied(world):
+    # it listed her own deals as "Elin Johansson's team's", saying her manager owns none (access.md: denied)
+    assistant, _, reps = world
+    rep = reps[(reps["role"] == "rep") & reps["manager_id"].notna()].iloc[0]
+    boss = reps.set_index("rep_id").loc[rep["manager_id"], "name"]
+    answer = assistant.ask(f"show me {boss}'s deals", user=rep["rep_id"], as_of=AS_OF)
+    assert answer.kind == "denied" and not answer.rows, answer.text
 
 
 def test_stuck_deals_in_my_team_for_a_manager(world):

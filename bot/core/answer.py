@@ -173,7 +173,9 @@ def deals_per_rep_answer(result: DealResult, every: list[dict], question: str, c
                                                 "amount": 0.0})
         row["value"] += 1
         row["amount"] += deal["amount"] or 0.0
-    rows = sorted(per.values(), key=lambda r: (-r["value"], -r["amount"], r["owner_name"]))[:limit]
+    rows = sorted(per.values(), key=lambda r: (-r["value"], -r["amount"], r["owner_name"]))
+    if limit and len(rows) > limit:  # "which rep has the most …": all who tie for it
+        rows = [r for r in rows if r["value"] >= rows[limit - 1]["value"]]
     for row in rows:
         row["amount"] = round(row["amount"], 2)
     head = deals_headline(result, lang, names, per_rep=True)

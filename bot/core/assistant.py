@@ -378,8 +378,8 @@ class Assistant:
         the period itself (the KPI's own, when the question names none), as an explicit range."""
         kpi = self.catalog.kpis[parsed.metric]
         period = self.engine.resolve_period(kpi, parsed.period, cal, self.engine.store)
-        if period is None:  # (all open deals: "teamets pipeline mod sidste kvartal" sets this quarter's against it)
-            return "last year" if months == 12 else "this quarter" if months == 0 else "last quarter"
+        if period is None:  # all open deals: "teamets pipeline mod sidste kvartal", "pipeline the same period last
+            period = self.engine.resolve_period(kpi, "this quarter", cal, self.engine.store)  # year": this quarter's
         if months == 0:
             start, end = period.start, period.end
         elif months == 12:
@@ -574,8 +574,9 @@ class Assistant:
         named = parsed.filters.get("owner", [])
         if parsed.mine and not parsed.my_team:
             person = who
-        elif not parsed.mine and not parsed.team_of and len(named) == 1:
-            person = identify(self.engine.store, named[0])
+        elif not parsed.mine and not parsed.team_of and len(named) == 1 and not (parsed.kind == "deals"
+                                                                              and who.role == "rep"):
+            person = identify(self.engine.store, named[0])  # (a rep naming their manager's deals is denied)
         else:
             return parsed, None
         if not person.reports or not (parsed.metric or parsed.kind == "deals") or not self._owns_none(parsed, person):

@@ -364,6 +364,7 @@ PHRASINGS = [
     ("intäkter vecka 47 2025", dict(metric="revenue", period=("2025-11-17", "2025-11-23"), lang="sv", unused=[])),
     ("revenue week 48", dict(metric="revenue", period=("2025-11-24", "2025-11-30"), unused=[])),  # not begun: 2025's
     ("pipeline uge 48", dict(metric="pipeline", period=("2026-11-23", "2026-11-29"), unused=[])),  # ahead: the coming
+    ("pipeline the same period last year", dict(metric="pipeline", period=("2025-10-01", "2025-12-31"), unused=[])),
     ("hvor mange aftaler lukker i uge 48?", dict(metric="open_deals", period=("2026-11-23", "2026-11-29"))),
     ("omsætning siden nytår", dict(metric="revenue", period=TY, lang="da", unused=[])),
     ("intäkter sedan årsskiftet", dict(metric="revenue", period=TY, lang="sv", unused=[])),
