@@ -280,7 +280,8 @@ class Assistant:
         try:
             if now.period is None:  # ("which rep's pipeline grew most": open deals have no earlier period)
                 raise PlanError(t("change_needs_period", parsed.lang))
-            period = self._before(now.period, reading, as_of, cut=now.kpi.unit in ("currency", "count"))
+            period = self._before(now.period, reading, as_of, cut=now.kpi.unit in ("currency", "count")
+                                 or reading.months == 12)
             before = self.engine.run(grant.plan.model_copy(update={"period": period}), as_of=as_of, scope=grant.scope)
         except (PlanError, PeriodError) as exc:
             answer = self._clarify_plan(parsed, exc)
@@ -295,12 +296,14 @@ class Assistant:
         self._audit(answer, turn)
         if convo is not None:
             convo.remember(parsed, answer.rows)
+            convo.compared = reading  # ("and win rate?": that KPI's change, ranked alike)
         return answer
 
     def _before(self, now: Period, reading: ChangeRanking, as_of: date | None, cut: bool) -> str:
         """The earlier period of a change ranking: the one said, else the one just before (or a year back).
         A sum or count over a period to date ("this quarter" on day 51) is set against as many days of the
-        one before, said or not (51 days against 92 are no change); a rate against the whole of it."""
+        one before, said or not (51 days against 92 are no change); a rate against the whole of it, except
+        a year back, which is the same days (as "yoy" compares)."""
         before = now.previous(reading.months)
         if reading.before:
             cal = Calendar(self.engine.as_of(as_of), self.engine.store.fiscal_year_start_month)

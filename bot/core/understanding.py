@@ -897,11 +897,17 @@ def _after_that(parsed: Parsed, question: str, cal: Calendar, convo: Conversatio
                    unused=[], empty=False, asked_help=False)
 
 
-def _compared_again(question: str, parsed: Parsed, convo: Conversation | None) -> Comparison | Parts | None:
+def _compared_again(question: str, parsed: Parsed, convo: Conversation | None) \
+        -> Comparison | Parts | ChangeRanking | None:
     """'and last quarter?' after 'win rate Nordics vs DACH', 'and pipeline?', 'og i DACH?' after 'this
     quarter vs last quarter': the same sides, changed alike; 'and by region?' each side broken down.
-    A change of what the sides differ in is a question of its own."""
+    A change of what the sides differ in is a question of its own. After a breakdown ranked by change,
+    'and win rate?' ranks that KPI's change alike."""
     last = convo.compared if convo is not None else None
+    if isinstance(last, ChangeRanking) and parsed.follow_up and parsed.metric and parsed.kind == "kpi" \
+            and not (parsed.group_by or parsed.filters or parsed.period or parsed.mine):
+        return replace(last, parsed=replace(last.parsed, question=question, lang=parsed.lang, metric=parsed.metric,
+                                            unused=parsed.unused))
     if not isinstance(last, Comparison) or not parsed.follow_up or parsed.kind != "kpi" or parsed.mine \
             or parsed.my_team or (last.by == "period" and parsed.period) or last.by in parsed.filters:
         return None
