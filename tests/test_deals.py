@@ -178,7 +178,10 @@ def test_a_stall_of_the_questions_own_length(world, question, days):
 
 @pytest.mark.parametrize("question,reason,follow", [("stalled deals in my team by rep", "stalled", None),
                                                     ("forsinkede aftaler i mit team", "overdue", "pr. sælger"),
-                                                    ("which rep on my team has the most stalled deals", "stalled", None)])
+                                                    ("which rep on my team has the most stalled deals", "stalled", None),
+                                                    ("how many stalled deals does each of my reps have?", "stalled", None),
+                                                    ("hur många affärer har fastnat per säljare i mitt team?", "stalled",
+                                                     None)])
 def test_risky_deals_counted_per_rep(world, question, reason, follow):
     """A manager's stalled or overdue deals by rep: how many each rep has and what they are worth, the most
     first ("by rep" was named unused, or a flat list came back)."""
@@ -197,6 +200,25 @@ def test_risky_deals_counted_per_rep(world, question, reason, follow):
     # (the most: every rep who ties for it)
     assert len(answer.rows) == ((counts["n"] == counts["n"].max()).sum() if "most" in question else len(counts))
     assert answer.rows[0]["value"] == counts["n"].max()
+
+
+@pytest.mark.parametrize("question,stage", [("aftaler i forhandlingsfasen", "Negotiation"),
+                                            ("affärer i förslagsfasen", "Proposal")])
+def test_stages_named_in_danish_and_swedish(world, question, stage):
+    assistant, d, _ = world
+    answer = assistant.ask(question, as_of=AS_OF)
+    assert answer.kind == "deals" and answer.value == (~d["is_closed"] & (d["stage"] == stage)).sum(), answer.text
+
+
+def test_deals_created_in_swedish_and_someones_open_deals(world):
+    # "vilka affärer skapades förra veckan" listed deals closing then; "Karins öppna affärer" was a count
+    assistant, d, reps = world
+    created = assistant.ask("vilka affärer skapades förra veckan?", as_of=AS_OF)
+    made = (d["created_date"] >= pd.Timestamp("2026-11-09")) & (d["created_date"] <= pd.Timestamp("2026-11-15"))
+    assert created.kind == "deals" and created.value == made.sum() > 0, created.text
+    rep = reps[reps["role"] == "rep"].iloc[3]
+    listed = assistant.ask(f"{rep['name']}s öppna affärer", as_of=AS_OF)
+    assert listed.kind == "deals" and listed.value == (~d["is_closed"] & (d["owner_id"] == rep["rep_id"])).sum()
 
 
 def test_a_rep_naming_their_managers_deals_is_denied(world):

@@ -60,6 +60,7 @@ _DEFAULT = DealSpec()
 TOTAL = re.compile(r"^\W*(?:and\s+|og\s+|och\s+|so\s+)?(?:what(?:'s| is| are) (?:the |their |its )?(?:total|sum|value|"
                    r"total value|combined value|amount|total amount)(?: of (?:them|those|these|it))?|(?:the\s+)?total"
                    r"(?:\s+value|\s+amount)?|sum|how much (?:are|were) (?:they|those|these) worth|"
+                   r"what (?:are|were) (?:they|those|these|the deals|them) worth|"
                    r"hvad er (?:den samlede værdi|summen|det samlede beløb|de værd)|hvad var de værd|hvor meget er de værd|"
                    r"(?:den )?samlede? (?:værdi|beløb)|i alt|summen|vad är (?:summan|totalen|det totala värdet|de värda)|"
                    r"hur mycket är de värda|vad var de värda|totalt|summan)\W*$", re.I)
@@ -88,7 +89,7 @@ def follow_up(parser: Parser, parsed: Parsed, question: str, convo: Conversation
     if prev is None:
         return None
     lang = parsed.lang if parsed.lang_known else prev.lang
-    summed = _summed(prev, question, lang)  # (whole-question forms: "viktad pipeline?" names a KPI, and is one)
+    summed = summed_up(prev, question, lang)  # (whole-question forms: "viktad pipeline?" names a KPI, and is one)
     if summed is not None or parsed.metric is not None:
         return summed
     if SHOWN_AS.match(question.strip()):  # "chart it", "as a table": the same answer, shown so
@@ -149,10 +150,10 @@ def follow_up(parser: Parser, parsed: Parsed, question: str, convo: Conversation
     return None
 
 
-def _summed(prev: Parsed, question: str, lang: str) -> Parsed | None:
+def summed_up(prev: Parsed, question: str, lang: str) -> Parsed | None:
     """'what's the total?' / 'hvad var de værd?' after a list or a count of deals: the amount KPI over the
-    same deals (a list with risk conditions, which no KPI has, again: its headline sums it); 'weighted?' / 'unweighted?' after
-    pipeline: the other one."""
+    same deals (a list no KPI sums, with risk conditions or of closed deals, again: its headline sums it);
+    'weighted?' / 'unweighted?' after pipeline: the other one."""
     weighted = WEIGHTED.match(question)
     spec = prev.deal or DealSpec()
     if weighted and prev.kind == "deals" and spec.status == "open" and not spec.risks:
@@ -168,11 +169,10 @@ def _summed(prev: Parsed, question: str, lang: str) -> Parsed | None:
                        follow_up=True)
     if not TOTAL.match(question):
         return None
-    spec = prev.deal or DealSpec()
-    if prev.kind == "deals" and spec.risks:  # no KPI sums stalled or overdue deals: the list, whose headline does
-        return replace(prev, question=question, lang=lang, unused=[], follow_up=True)
     metric = (SUMMED_LIST.get(spec.status if spec.date_field == "close" else "created") if prev.kind == "deals"
               else SUMMED_COUNT.get(prev.metric or ""))
+    if prev.kind == "deals" and (spec.risks or metric is None):  # no KPI sums them: the list, whose headline does
+        return replace(prev, question=question, lang=lang, unused=[], follow_up=True)
     if metric is None:
         return None
     listed = prev.kind == "deals"  # (a list's amounts in the currency said: "over 100 tkr")

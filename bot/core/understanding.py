@@ -28,7 +28,7 @@ from datetime import date, timedelta
 from typing import Callable
 
 from bot.core.conversation import Conversation
-from bot.core.followups import follow_up
+from bot.core.followups import follow_up, summed_up
 from bot.errors import PeriodError
 from bot.metrics.periods import Calendar, add_months, parse_period
 from bot.nlu.compare import (COMPARE_WITH, JUST_BEFORE, SAME_PERIOD_AGO, SAME_UNIT, YEAR_AGO_WORDS, Comparison,
@@ -484,10 +484,14 @@ def _two_asks(parser: Parser, question: str, values: ValueIndex, cal: Calendar) 
     texts = [t for t in (t.strip(" ,?.!") for t in ASKS.split(question[:MAX_CHARS])) if t]
     if not 1 < len(texts) <= 4 or NAMES_PLAYBOOK.search(question):
         return None  # (a clause for the playbook: _mixed's)
-    parts = [parser.parse(text, values, cal) for text in texts]
+    people = {i: found for i, text in enumerate(texts) if (found := _people(parser, text, values, cal))}
+    parts = [people[i].parsed if i in people else parser.parse(text, values, cal) for i, text in enumerate(texts)]
+    for i in range(1, len(parts)):  # "… og hvad var de værd?": the amount of the deals the clause before counted
+        if not parts[i].metric and i not in people:
+            parts[i] = summed_up(parts[i - 1], texts[i], parts[i - 1].lang) or parts[i]
     if any(p.unused for p in parts):  # each clause wholly read, or none is: "vilka KPI:er nämns för …" is no figure
         return None
-    asks = [p for p in parts if p.metric or p.kind == "deals"]
+    asks = [p for i, p in enumerate(parts) if p.metric or p.kind == "deals" or i in people]
     alone = [p for p in parts if p not in asks and p.period and not (p.filters or p.group_by or p.mine)]
     if not asks or len(asks) + len(alone) < len(parts) or any(p.unknown or p.period_error for p in parts):
         return None
@@ -500,7 +504,10 @@ def _two_asks(parser: Parser, question: str, values: ValueIndex, cal: Calendar) 
     filters = {d: v for p in parts for d, v in p.filters.items()}
     who = next((p for p in parts if p.mine or p.my_team or p.everyone or p.filters.get("owner")), None)
     made = []
-    for p in parts:
+    for i, p in enumerate(parts):
+        if i in people:  # "… og hvem er min chef?": who, from the reps table
+            made.append(replace(people[i], parsed=replace(p, question=question, lang=whole.lang)))
+            continue
         if p in alone:  # a period alone: the first KPI again, then
             p = replace(first, period=p.period, used=p.used)
         if who is not None and not (p.mine or p.my_team or p.everyone or p.filters.get("owner")):

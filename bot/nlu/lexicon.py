@@ -318,7 +318,7 @@ i it its this that these those there here than then so as into about over under 
 will shall may might must please pls just only also all any some each every both few more most other such no not
 let lets let's see want need like know am value values number total amount kpi kpis look looking compare compared
 versus vs doing doing? figure figures stats statistics report numbers currently current right now today's
-looks tracking take takes taking tager tar ser ud ut got gotten fået fått att owns ejer äger instead stedet istället stället r u målt mätt sett measured terms
+looks tracking take takes taking tager tar high hög höga høj høje ser ud ut got gotten fået fått att owns ejer äger instead stedet istället stället r u målt mätt sett measured terms
 ones them kun dem dom
 hvad hvor hvordan hvem hvilken hvilket hvilke er var være været har havde en et den det de der som og eller men i
 på af til fra med for om ved hos under over efter før vores vi jeg du din dit dine mig os man kan kunne vil skal må
@@ -355,10 +355,13 @@ VALUE_ALIASES = {
     "platform": ["platform", "platformen", "plattform", "plattformen"],
     "analytics": ["analytics", "analyse", "analys"],
     "services": ["services", "service", "ydelser", "tjenester", "tjänster", "konsulenttjenester"],
-    "negotiation": ["negotiation", "forhandling", "förhandling", "negotiating"],
-    "proposal": ["proposal", "tilbud", "offert", "proposals"],
-    "qualification": ["qualification", "kvalificering", "kvalificering", "qualifying"],
-    "prospecting": ["prospecting", "prospektering", "prospects"],
+    "negotiation": ["negotiation", "forhandling", "förhandling", "negotiating", "forhandlingsfasen", "forhandlingsfase",
+                    "förhandlingsfasen", "förhandlingsfas", "förhandlingsstadiet", "negotiation stage"],
+    "proposal": ["proposal", "tilbud", "offert", "proposals", "tilbudsfasen", "tilbudsfase", "förslag", "förslagsfasen",
+                 "förslagsfas", "offertfasen", "offertfas", "offertstadiet", "proposal stage"],
+    "qualification": ["qualification", "kvalificering", "kvalificering", "qualifying", "kvalificeringsfasen",
+                      "kvalificeringsfase", "kvalificeringsfas", "qualification stage"],
+    "prospecting": ["prospecting", "prospektering", "prospects", "prospekteringsfasen", "prospekteringsfas"],
 }
 
 # Countries are found by their CLDR names in en/da/sv (bot/nlu/values.py); these are the other
@@ -482,7 +485,8 @@ WIN_LOSS_RATIO = re.compile(r"\bwin\s*[/&-]?\s*loss\s+(?:ratio|rate)\b", re.I)
 OF_COMPANY = {"in", "across", "at", "of", "the", "i", "på", "hos", "for", "för", "whole", "entire", "hele", "hela"}
 # "stalled deals by rep", "fastlåste aftaler pr. sælger": counted per rep; "which rep has the most stalled deals":
 # the one with the most
-DEALS_BY_REP = re.compile(r"\b(?:by|per|pr\.?|for each|fordelt på|opdelt på|uppdelat på|fördelat på)\s+"
+DEALS_BY_REP = re.compile(r"\b(?:by|per|pr\.?|for each|fordelt på|opdelt på|uppdelat på|fördelat på|each of (?:my|the)|"
+                          r"hver af (?:mine|de)|var och en av (?:mina|de)|hver|varje|each)\s+"
                           r"(?:sales ?reps?|reps?|sellers?|owners?|sælgere?|säljare|ejer|ägare|person)\b")
 REP_WITH_MOST = re.compile(r"\b(?:which|what|who|whos|who's|hvilken|hvilke|hvem|vilken|vilka|vem)\b(?:\s+(?:reps?|sales ?reps?|"
                            r"sellers?|sælgere?|säljare|person))?(?:\s+(?:on|in|i|på|of|af|av)(?:\s+[\w']+){1,2}?)?\s+"
@@ -568,7 +572,7 @@ RISK_WORDS = {
     "stuck": "stalled", "stalled": "stalled", "stale": "stalled", "idle": "stalled", "inactive": "stalled",
     "stoppade": "stalled", "stoppet": "stalled", "stoppede": "stalled", "avstannade": "stalled",
     "fastlåst": "stalled", "fastlåste": "stalled", "stillestående": "stalled", "fastnat": "stalled",
-    "stillastående": "stalled", "inaktive": "stalled", "inaktiva": "stalled",
+    "stillastående": "stalled", "inaktive": "stalled", "inaktiva": "stalled", "fastnade": "stalled",
     "overdue": "overdue", "late": "overdue", "slipped": "overdue", "slipping": "overdue", "forsinket": "overdue",
     "forsinkede": "overdue", "overskredne": "overdue", "overskredet": "overdue", "forfaldne": "overdue",
     "forfaldet": "overdue", "försenad": "overdue", "försenade": "overdue",
@@ -625,7 +629,8 @@ DEAL_STATUS = {
 PAST_AUX = {"did", "have", "has", "had", "har", "havde", "hade", "we've"}
 DONE_VERBS = {"win": "won", "close": "won", "sign": "won", "lose": "lost", "vinde": "won", "vinna": "won",
               "lukke": "won", "stänga": "won", "tabe": "lost", "förlora": "lost", "miste": "lost", "tappa": "lost"}
-CREATED_WORDS = {"created", "new", "opened", "oprettet", "oprettede", "nye", "skapade", "skapat", "skapats", "nya"}
+CREATED_WORDS = {"created", "new", "opened", "oprettet", "oprettede", "nye", "skapade", "skapat", "skapats", "nya",
+                 "skapades", "oprettedes", "åbnet", "åbnede", "öppnades", "öppnade", "tilføjet", "tilføjede", "tillagda"}
 # Nouns a name stands before ("the Mars region", "Maj-teamet" aside): a month word before one is a name.
 PLACE_NOUNS = {"region", "regions", "regionen", "segment", "segmentet", "team", "teamet", "market", "marked",
                "markedet", "marknad", "marknaden", "country", "land", "landet", "office", "kontor", "kontoret",

@@ -614,6 +614,8 @@ class Parser:
             return False  # a number; but no KPI counts stalled or overdue deals: their list says how many
         if not read:
             named = self._kpi_named(toks)
+        if named == "active_reps" and lx.DEALS_BY_REP.search(joined):  # "how many stalled deals does each of my
+            named = None  # reps have?": the deals, counted per rep, not how many reps there are
         if named is not None and named not in lx.DEAL_COUNT_KPIS:  # "average deal value" is a number
             return False
         if named not in (None, "open_deals") and nouns[0] > 0 and words[nouns[0] - 1] in lx.OF_DEALS:
@@ -633,8 +635,10 @@ class Parser:
                       for k in range(n + 1, len(words)) if k == n + 1 or words[k - 1] in RELATIVE) \
             and named in (None, "open_deals")
         # "Julia Brunner's deals", "Karins aftaler", "Jonas affärer": someone's deals are a list of them
-        owned = bool(lx.OWNED_DEALS.search(question)) or first > 0 and named is None \
-            and toks[first - 1].text[:1].isupper() and toks[first - 1].text.endswith("s")
+        # ("Karins öppna affärer": a status word between)
+        at = first - 2 if first > 1 and toks[first - 1].word in lx.OUTCOME_KPI else first - 1
+        owned = bool(lx.OWNED_DEALS.search(question)) or at >= 0 and (named is None or named in lx.DEAL_COUNT_KPIS) \
+            and toks[at].text[:1].isupper() and toks[at].text.endswith("s")
         # "what deals do I have closing this month", "hvad aftaler …": 'what' right before the deals asks for them
         what = first > 0 and words[first - 1] in lx.WHAT_DEALS and (named is None or named in lx.DEAL_COUNT_KPIS)
         if closing or owned or what or any(w in lx.LIST_WORDS for w in words) \

@@ -622,6 +622,8 @@ def test_the_top_of_a_team_ranks_its_reps(demo_assistant, ask):
     ("pipeline och vinstgrad detta kvartal", [("pipeline", TQF), ("win_rate", TQ)]),
     ("nps this q & last q", [("nps", TQ), ("nps", LQ)]),
     ("partner revenue ytd and marketing roi ytd", [("partner_revenue", TY), ("marketing_roi", TY)]),
+    ("vad är vår ARR och hur hög är churnen?", [("arr", TM), ("logo_churn_rate", LM)]),
+    ("hvor mange aftaler vandt vi i oktober og hvad var de værd?", [("deals_won", LM), ("revenue", LM)]),
 ])
 def test_two_questions_in_one_are_both_answered(ask, question, parts):
     """Two asks in a sentence, each answered with what the other said (the second was dropped unsaid)."""
@@ -668,3 +670,13 @@ def test_what_can_still_close_lists_the_deals(ask, question):
     answer = ask(question)
     assert answer.kind == "deals" and answer.period == {"start": "2026-10-01", "end": "2026-12-31"}, answer.text
     assert answer.value == ask("open deals closing this quarter").value
+
+
+def test_a_person_and_a_figure_in_one_question(demo_assistant, ask):
+    """"hvad er min pipeline, og hvem er min chef?": the figure and the manager (a podcast quote came back)."""
+    reps = demo_assistant.engine.store.tables["reps"]
+    rep = reps[(reps["role"] == "rep") & reps["manager_id"].notna()].iloc[0]
+    answer = ask("hvad er min pipeline, og hvem er min chef?", user=rep["rep_id"])
+    assert [p.kind for p in answer.parts] == ["kpi", "people"], answer.text
+    assert answer.parts[0].value == ask("min pipeline", user=rep["rep_id"]).value
+    assert answer.parts[1].rows[0]["rep_id"] == rep["manager_id"]
