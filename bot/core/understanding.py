@@ -206,7 +206,7 @@ ANY = ("owner", "account", *PLACE, "product_line", "stage", "type", "source", "i
 FIRST_ONE = re.compile(r"\b(?:the (?:first|top) one(?:'s)?|(?:den|det) første(?:s)?|(?:den|det) första(?:s)?|"
                        r"number one(?:'s)?|nummer (?:et|en|ett)(?:s)?)\b", re.I)
 POINTERS = {**dict.fromkeys(("he", "she", "him", "hers", "han", "hun", "hon", "ham", "henne", *lx.POSSESSIVES), PERSON),
-            **dict.fromkeys(("they", "their", "deres", "deras"), ("owner", "account", *PLACE)), "there": PLACE}
+            **dict.fromkeys(("they", "their", "deres", "deras"), ("owner", "account", *PLACE)), "there": PLACE, "där": PLACE, "dér": PLACE}
 THAT_DIMS = {"team": "team", "team's": "team", "teamet": "team", "teamets": "team", "hold": "team", "holdet": "team",
              "holdets": "team", "lag": "team", "laget": "team", "lagets": "team", "region": "region",
              "region's": "region", "regionen": "region", "regionens": "region", "segment": "segment",
@@ -221,6 +221,7 @@ AGAINST_QUOTA = {"against": "against quota", "vs": "against quota", "versus": "a
                  "mot": "mot kvoten"}
 # Words that point back at the last answer ("that", "them", "those ones", "det", "dem", "dessa")
 POINTING = {"that", "it", "this", "them", "their", "those", "these", "ones", "there", "his", "her", "det", "dét",
+            "why", "hvorfor", "varför", "how come",
             "den", "dem", "dom", "dette", "disse", "deres", "detta", "dessa", "denna", "deras", "hans", "hendes",
             "hennes", "efter", "bagud", "hele", "hela", "bigger", "smaller", "higher", "lower", "better", "worse",
             "større", "mindre", "højere", "lavere", "bedre", "værre", "större", "högre", "lägre", "bättre", "sämre"}
@@ -354,12 +355,16 @@ def _pointed(parsed: Parsed, question: str, convo: Conversation) -> Parsed:
         return parsed
     dims = POINTERS[said[0].lower()] if said else (THAT_DIMS[that.group(2).lower()],) if that else ANY
     focus = convo.focus(dims, one=bool(first) or bool(said) and dims == PERSON)  # "his": the first row's, of a list
+    last = convo.last
+    named_team = last is not None and last.team_of and "team" in dims and last.filters.get("owner")
+    if named_team:  # "vem där har mest pipeline?" after "och Erik Hansens team?": his team, by whom it is named
+        focus = ("owner", last.filters["owner"])
     if focus is None or focus[0] in parsed.filters:
         return parsed
     pointer = {w.lower() for w in said} | (set(that.group(0).lower().split()) if that else set()) | (
         set(first.group(0).lower().split()) if first else set())
     return replace(parsed, filters={**parsed.filters, focus[0]: list(focus[1])}, mine=False, my_team=False,
-                   team_of=False, unused=[w for w in parsed.unused if w.lower() not in pointer],
+                   team_of=bool(named_team), unused=[w for w in parsed.unused if w.lower() not in pointer],
                    unknown=[w for w in parsed.unknown if w.lower() not in pointer])
 
 

@@ -631,8 +631,9 @@ class Parser:
         # "deals closing this month" lists them; "how many deals are closing" (a count cue) counts them, and
         # "revenue from deals closing this month" is a sum
         # ("aftaler der lukker", "affärer som stänger", "deals that close": the same, after a relative word)
-        closing = any(words[k] in lx.CLOSING_WORDS for n in nouns
-                      for k in range(n + 1, len(words)) if k == n + 1 or words[k - 1] in RELATIVE) \
+        # ("open deals in my team closing this month": a few words of scope between)
+        closing = any(words[k] in lx.CLOSING_WORDS for n in nouns for k in range(n + 1, min(n + 6, len(words)))
+                      if k == n + 1 or words[k - 1] in RELATIVE or words[n + 1] in lx.OF_DEALS) \
             and named in (None, "open_deals")
         # "Julia Brunner's deals", "Karins aftaler", "Jonas affärer": someone's deals are a list of them
         # ("Karins öppna affärer": a status word between)

@@ -476,3 +476,33 @@ def test_a_past_period_after_the_headline_gives_what_was_won(demo_assistant):
     # "och förra kvartalet?" after "hur går det för oss?" gave last quarter's leftover open pipeline
     _, past = talk(demo_assistant, "Hur går det för oss?", "och förra kvartalet?")
     assert [p.metric for p in past.parts] == ["revenue", "win_rate", "deals_won", "nps"]
+
+
+def test_that_team_after_a_team_named_by_its_manager(demo_assistant):
+    """"og Elin Johanssons team?" then "hvem er på det team?": her reports (it listed the asker's own), and "vem
+    där har mest pipeline?" is asked of her team (denied by rep to another manager, never the asker's team)."""
+    reps = demo_assistant.engine.store.tables["reps"]
+    leads = list(reps[(reps["role"] == "rep") & reps["manager_id"].notna()]["manager_id"].drop_duplicates()[:2])
+    other = reps.set_index("rep_id").loc[leads[1], "name"]
+    *_, members = talk(demo_assistant, "mit teams win rate", f"og {other}s team?", "hvem er på det team?", user=leads[0])
+    assert {r["rep_id"] for r in members.rows} == set(reps.loc[reps["manager_id"] == leads[1], "rep_id"])
+    *_, there = talk(demo_assistant, "mitt teams pipeline", f"och {other}s team?", "vem där har mest pipeline?",
+                     user=leads[0])
+    assert there.kind == "denied" or {r["owner"] for r in there.rows} <= set(reps.loc[reps["manager_id"] == leads[1],
+                                                                                     "rep_id"])
+
+
+@pytest.mark.parametrize("first", ["revenue last quarter", "hvor mange aftaler tabte vi i år?"])
+def test_why_after_a_figure_is_asked_back_not_quoted(demo_assistant, first):
+    # "hvorfor?" got "the playbook doesn't cover that"
+    _, why = talk(demo_assistant, first, "why?" if first.startswith("revenue") else "hvorfor?")
+    assert why.kind == "clarify" and not why.citations, why.text
+
+
+def test_open_deals_in_my_team_closing_this_month_are_listed(demo_assistant, ask):
+    manager, _ = a_manager_and_rep(demo_assistant)
+    listed, over = talk(demo_assistant, "open deals in my team closing this month", "only the ones over 50k",
+                        user=manager)
+    assert listed.kind == "deals" and listed.value == ask("how many open deals in my team are closing this month",
+                                                          user=manager).value
+    assert over.kind == "deals" and all(r["amount"] > 50_000 for r in over.rows)
