@@ -492,13 +492,6 @@ def test_that_team_after_a_team_named_by_its_manager(demo_assistant):
                                                                                      "rep_id"])
 
 
-@pytest.mark.parametrize("first", ["revenue last quarter", "hvor mange aftaler tabte vi i år?"])
-def test_why_after_a_figure_is_asked_back_not_quoted(demo_assistant, first):
-    # "hvorfor?" got "the playbook doesn't cover that"
-    _, why = talk(demo_assistant, first, "why?" if first.startswith("revenue") else "hvorfor?")
-    assert why.kind == "clarify" and not why.citations, why.text
-
-
 def test_open_deals_in_my_team_closing_this_month_are_listed(demo_assistant, ask):
     manager, _ = a_manager_and_rep(demo_assistant)
     listed, over = talk(demo_assistant, "open deals in my team closing this month", "only the ones over 50k",

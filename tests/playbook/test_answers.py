@@ -397,7 +397,9 @@ def test_what_that_means_is_asked_of_the_last_kpi(bot, first, meaning):
 @pytest.mark.parametrize("first,then", [("deals closing this month", "only the big ones"),
                                         ("open deals in DACH", "what about the ugly ones?"),
                                         ("pipeline this quarter", "og hvad med det store billede?"),
-                                        ("hvad er vores pipeline?", "og i kroner?")])
+                                        ("hvad er vores pipeline?", "og i kroner?"),
+                                        ("revenue last quarter", "why?"),  # (it said the playbook doesn't cover that)
+                                        ("hvor mange aftaler tabte vi i år?", "hvorfor?")])
 def test_a_follow_up_on_the_last_answer_is_asked_back_not_quoted(bot, first, then):
     # they got the playbook's passages on whatever "big" or "value" matched
     convo = Conversation()
