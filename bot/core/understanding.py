@@ -247,10 +247,10 @@ def understand(parser: Parser, question: str, values: ValueIndex, cal: Calendar,
     if pending and not question.startswith(pending) and len(question.split()) <= 4 \
             and parser.parse(question, values, cal).metric:  # "revenue", after "which KPI do you mean?"
         return understand(parser, f"{pending} {question}", values, cal, convo, earlier, evidence)
-    if TELL_MORE.match(question[:MAX_CHARS]):  # after the playbook's answer: what else it says; else, of what?
-        parsed = replace(parser.parse(question, values, cal), unused=[])
-        book = convo.book if convo is not None and isinstance(convo.book, PlaybookQuestion) else None
-        if book is None:
+    book = convo.book if convo is not None and isinstance(convo.book, PlaybookQuestion) else None
+    if TELL_MORE.match(question[:MAX_CHARS]) and (book is not None or convo is None or convo.last is None):
+        parsed = replace(parser.parse(question, values, cal), unused=[])  # after the playbook's answer: what else
+        if book is None:  # it says; with nothing before, of what? ("more" after a list: the list, further down)
             return Help(replace(parsed, kind="help", asked_help=True))
         return replace(book, parsed=replace(book.parsed, question=question, lang=parsed.lang), more=book.more + 1)
     about = _about_last(parser, question, convo)

@@ -472,3 +472,11 @@ def test_whos_my_manager_without_an_apostrophe(bot):
     rep = reps[(reps["role"] == "rep") & reps["manager_id"].notna()].iloc[0]
     answer = bot.ask("whos my manager", user=rep["rep_id"], as_of=AS_OF)
     assert answer.kind == "people" and answer.rows[0]["rep_id"] == rep["manager_id"]
+
+
+def test_more_after_a_list_is_the_list_further_down(bot):
+    # ("more" reads on in the playbook only after the playbook's answer)
+    convo = Conversation()
+    first = bot.ask("open deals", as_of=AS_OF, conversation=convo)
+    more = bot.ask("more", as_of=AS_OF, conversation=convo)
+    assert more.kind == "deals" and len(more.rows) == min(20, int(first.value)) > len(first.rows)
