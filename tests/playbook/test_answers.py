@@ -477,6 +477,6 @@ def test_whos_my_manager_without_an_apostrophe(bot):
 def test_more_after_a_list_is_the_list_further_down(bot):
     # ("more" reads on in the playbook only after the playbook's answer)
     convo = Conversation()
-    first = bot.ask("open deals", as_of=AS_OF, conversation=convo)
+    first = bot.ask("list the open deals", as_of=AS_OF, conversation=convo)
     more = bot.ask("more", as_of=AS_OF, conversation=convo)
     assert more.kind == "deals" and len(more.rows) == min(20, int(first.value)) > len(first.rows)
