@@ -696,7 +696,7 @@ class Parser:
             return
         out.metric = "quota_attainment"
         for t in toks:
-            t.used = t.used or t.word in lx.GAP_WORDS | lx.TARGET_NOUNS | {"hit", "reach", "nå", "nå", "klara"}
+            t.used = t.used or t.word in lx.GAP_WORDS | lx.TARGET_NOUNS | {"hit", "reach", "nå", "klara"}
 
     def _kpi_named(self, toks: list[Token]) -> str | None:
         """The KPI the words name besides their closing words ('revenue' in 'revenue from deals closing').
