@@ -272,7 +272,7 @@ class Assistant:
     def _change(self, reading: ChangeRanking, who: Identity, as_of: date | None, convo: Conversation | None) -> Answer:
         """'which region grew most': the breakdown now and in the earlier period, both within the asker's
         scope (one grant), ranked by how far each group moved."""
-        parsed, turn = reading.parsed, Turn(who)
+        parsed, turn = self._own_breakdown(reading.parsed, who), Turn(who)
         outcome = self._run_kpi(replace(parsed, limit=None), turn, as_of)
         if isinstance(outcome, Answer):
             return outcome
@@ -315,11 +315,7 @@ class Assistant:
     def _kpi(self, parsed: Parsed, who: Identity, as_of: date | None, convo: Conversation | None) -> Answer:
         """One KPI question: plan, access, engine, words; audited."""
         parsed, instead = self._teams_instead(parsed, who)  # a manager's "how am I doing against quota?"
-        if who.role == "manager" and "owner" in parsed.group_by and not (
-                parsed.mine or parsed.team_of or {"owner", "team"} & set(parsed.filters)):
-            # a manager's "revenue by rep" lists their own people (access.md): said so in the headline, with
-            # their total beside their rows, not the company's
-            parsed = replace(parsed, mine=True, my_team=True)
+        parsed = self._own_breakdown(parsed, who)
         turn = Turn(who)
         outcome = self._run_kpi(parsed, turn, as_of)
         if isinstance(outcome, Answer):
@@ -588,6 +584,15 @@ class Assistant:
         if person is who:
             return replace(parsed, my_team=True), Note(f"team_{what}")
         return replace(parsed, team_of=True), Note(f"named_team_{what}", (("name", person.name),))
+
+    @staticmethod
+    def _own_breakdown(parsed: Parsed, who: Identity) -> Parsed:
+        """A manager's "revenue by rep" lists their own people (access.md): said so in the headline, with their
+        total beside their rows, not the company's (a ranking by change too)."""
+        if who.role == "manager" and "owner" in parsed.group_by and not (
+                parsed.mine or parsed.team_of or {"owner", "team"} & set(parsed.filters)):
+            return replace(parsed, mine=True, my_team=True)
+        return parsed
 
     def _owns_none(self, parsed: Parsed, person: Identity) -> bool:
         """Has the person no target of their own (for quota questions), or no deals (for the rest sized

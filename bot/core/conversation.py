@@ -115,7 +115,8 @@ class Conversation:
         if (parsed.kind == "kpi" and parsed.metric) or parsed.kind == "deals":
             self.earlier, self.last = self.last, parsed
             dims = parsed.group_by if parsed.kind == "kpi" else ["owner"]
-            keys = [r.get(dims[0] if parsed.kind == "kpi" else "owner_id") for r in rows or []] if len(dims) == 1 else []
+            key = (dims[0] if parsed.kind == "kpi" or parsed.group_by else "owner_id") if len(dims) == 1 else None
+            keys = [r.get(key) for r in rows or []] if key else []  # (deals counted per rep: their "owner")
             self.groups = (dims[0], [k for k in dict.fromkeys(keys) if k]) if keys and dims[0] not in ("month", "quarter") \
                 else None
 

@@ -102,8 +102,16 @@ def follow_up(parser: Parser, parsed: Parsed, question: str, convo: Conversation
         n = int(next((g for g in more.group("n1", "n2", "n3", "n4") if g), 10))
         return replace(prev, question=parsed.question, lang=lang, unused=[], follow_up=True,
                        deal=replace(spec, limit=min(spec.limit + n, 100)))
+    if prev.kind == "deals" and prev.group_by and not (parsed.filters or parsed.period):
+        ranked = _ranked(prev, parsed, lang)  # "which rep has the most?" after deals counted per rep: the first
+        if ranked is not None:
+            return replace(ranked, order="desc")
     if prev.kind == "deals" and parsed.group_by and not (parsed.filters or parsed.period):
         return _counted(prev, parsed, lang)
+    if prev.kind == "deals" and parsed.kind == "deals" and HIS.search(question) and parsed.filters.get("owner"):
+        # "show me her deals" after the rep with the most overdue deals: hers of that list
+        return replace(prev, question=parsed.question, lang=lang, filters={**prev.filters, "owner": parsed.filters["owner"]},
+                       group_by=[], limit=None, mine=False, my_team=False, unused=parsed.unused, follow_up=True)
     if prev.kind == "deals" and (parsed.kind != "deals" or not NAMES_DEALS.search(question)):
         # ("which are stalled?" reads as a list of its own, of every stalled deal: it narrows this one)
         return _narrowed(parser, prev, parsed, question, lang, values, cal)
@@ -189,9 +197,9 @@ def _counted(prev: Parsed, parsed: Parsed, lang: str) -> Parsed:
     spec = prev.deal or DealSpec()
     metric = COUNTED.get(spec.status) if spec.date_field == "close" else None
     if metric is None or spec.risks or spec.amount_min is not None or spec.amount_max is not None:
-        if parsed.group_by == ["owner"]:  # "by rep" after stalled deals: counted per rep (no KPI counts them)
-            return replace(prev, question=parsed.question, lang=lang, group_by=["owner"], order="desc", limit=None,
-                           unused=parsed.unused, follow_up=True)
+        if parsed.group_by == ["owner"]:  # "by rep" after stalled deals: counted per rep (no KPI counts them);
+            return replace(prev, question=parsed.question, lang=lang, group_by=["owner"], order="desc",  # "which
+                           limit=parsed.limit, unused=parsed.unused, follow_up=True)  # rep has the most?": the first
         return replace(prev, question=parsed.question, lang=lang, follow_up=True,
                        unused=[*parsed.unused, *(w for w in parsed.used if w not in lx.STOPWORDS)])
     return replace(prev, question=parsed.question, lang=lang, kind="kpi", metric=metric, deal=None,

@@ -86,6 +86,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "da": "{label} går kun til {end} ({gone} af {days} dage), mod hele perioder.",
         "sv": "{label} går bara till {end} ({gone} av {days} dagar), mot hela perioder.",
     },
+    "open_past": {
+        "en": "For a period that has ended, this counts the deals still open today that were due to close then "
+              "(overdue deals), not the pipeline as it stood then.",
+        "da": "For en periode, der er slut, tæller dette de aftaler, der stadig er åbne i dag og skulle have lukket "
+              "dengang (forsinkede aftaler), ikke pipelinen, som den så ud dengang.",
+        "sv": "För en period som har tagit slut räknas de affärer som fortfarande är öppna i dag och skulle ha "
+              "stängts då (försenade affärer), inte pipelinen som den såg ut då.",
+    },
     "named_past": {
         "en": "A period named without a year is the latest that has begun; for the coming one, ask for “{period}”.",
         "da": "En periode nævnt uden år er den seneste, der er begyndt; spørg om “{period}” for den kommende.",

@@ -89,6 +89,10 @@ class Engine:
         if kpi.forward and period is not None and period.nominal_end < cal.as_of and NAMED_NO_YEAR.match(plan.period or ""):
             # "pipeline closing in December" on 2026-11-20 is December 2025 (kpis.md): say how to ask for the coming one
             ctx.note("named_past", period=f"{plan.period.strip().capitalize()} {period.start.year + 1}")
+        elif kpi.forward and period is not None and period.nominal_end < cal.as_of:
+            # "pipeline yoy", "my pipeline TTM": open deals due then are today's overdue ones, not the pipeline as
+            # it stood (the store keeps no snapshot of it): said, so that +3,000% is not read as growth
+            ctx.note("open_past")
         result.notes = ctx.notes
         return result
 

@@ -499,3 +499,29 @@ def test_open_deals_in_my_team_closing_this_month_are_listed(demo_assistant, ask
     assert listed.kind == "deals" and listed.value == ask("how many open deals in my team are closing this month",
                                                           user=manager).value
     assert over.kind == "deals" and all(r["amount"] > 50_000 for r in over.rows)
+
+
+def test_her_deals_after_the_rep_with_the_most_overdue(demo_assistant, ask):
+    """"overdue deals" → "which rep has the most?" (the one, not every rep) → "show me her deals": her overdue
+    deals (it said "her" was not in the data)."""
+    manager, _ = a_manager_and_rep(demo_assistant)
+    _, most, hers = talk(demo_assistant, "overdue deals", "which rep has the most?", "show me her deals", user=manager)
+    top = most.rows[0]
+    assert most.group_by == ["owner"] and all(r["value"] == top["value"] for r in most.rows), most.text
+    assert hers.kind == "deals" and hers.filters == {"owner": top["owner"]} and hers.value == top["value"]
+    assert all("overdue" in r["reasons"] for r in hers.rows)
+
+
+def test_a_past_pipeline_says_what_it_counts(ask):
+    # "pipeline yoy" said +3,328% with no word that last year's side is today's overdue deals
+    for question in ("pipeline yoy", "pipeline last 12 months"):
+        answer = ask(question)
+        assert any("overdue" in n for n in answer.notes), (question, answer.notes)
+    assert not any("overdue" in n for n in ask("pipeline this quarter").notes)
+
+
+def test_a_managers_breakdown_by_rep_against_last_year_is_their_team(demo_assistant, ask):
+    manager, _ = a_manager_and_rep(demo_assistant)
+    answer = ask("revenue by rep last quarter vs same period last year", user=manager)
+    assert answer.filters.get("owner") and "your team" in answer.text, answer.text
+    assert answer.value == ask("my team's revenue last quarter", user=manager).value
