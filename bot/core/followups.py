@@ -130,8 +130,8 @@ def follow_up(parser: Parser, parsed: Parsed, question: str, convo: Conversation
     if prev.kind == "kpi" and prev.metric in BEHIND and those:
         return _behind(parser, prev, replace(parsed, unused=[w for w in parsed.unused if w.lower() not in said]), lang,
                        picked)
-    if prev.kind == "kpi" and prev.metric in BEHIND and parsed.kind == "deals" and not parsed.period and (
-            parsed.those or HIS.search(question) or not (parsed.filters or parsed.mine) and len(question.split()) <= 6):
+    if prev.kind == "kpi" and prev.metric in BEHIND and parsed.kind == "deals" and not (parsed.period or parsed.group_by) \
+            and (parsed.those or HIS.search(question) or not (parsed.filters or parsed.mine) and len(question.split()) <= 6):
         # "vilka av dem är försenade?" after "pipeline by stage", "show me her deals" after the lowest rep,
         # "hvilke er gået i stå?" after a team's pipeline: the deals behind that figure (its period), so narrowed
         return _behind(parser, prev, parsed, lang, None if "owner" in parsed.filters else picked)

@@ -525,3 +525,9 @@ def test_a_managers_breakdown_by_rep_against_last_year_is_their_team(demo_assist
     answer = ask("revenue by rep last quarter vs same period last year", user=manager)
     assert answer.filters.get("owner") and "your team" in answer.text, answer.text
     assert answer.value == ask("my team's revenue last quarter", user=manager).value
+
+
+def test_deals_by_rep_after_a_figure_stand_alone(demo_assistant, ask):
+    # "stalled deals by rep" after "… my win rate" was read as the deals behind that figure (mine)
+    _, by_rep = talk(demo_assistant, "win rate this year", "stalled deals by rep")
+    assert by_rep.group_by == ["owner"] and by_rep.value == ask("stalled deals by rep").value
