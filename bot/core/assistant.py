@@ -216,11 +216,11 @@ class Assistant:
             return self._compare(reading, user, as_of, convo)
         parsed = reading.parsed
         if isinstance(reading, PlaybookQuestion):
-            if convo is not None and parsed.metric and not (convo.last and convo.last.metric == parsed.metric):
-                convo.remember(replace(parsed, kind="kpi"))  # "what does win rate mean?", then "and mine?" (after
-                # "og sidste kvartal?", "hvad betyder det?" keeps that question: "og churn?" is last quarter's)
-            if convo is not None:  # ("tell me more" reads on from it, and on again)
-                convo.book = reading
+            if convo is not None:
+                if parsed.metric and not (convo.last and convo.last.metric == parsed.metric):
+                    convo.remember(replace(parsed, kind="kpi"))  # "what does win rate mean?", then "and mine?"
+                    # (after "og sidste kvartal?", "hvad betyder det?" keeps that question: "og churn?" is its)
+                convo.book = reading  # ("tell me more" reads on from it, and on again)
             return self._playbook(reading, user, as_of, stream)
         if isinstance(reading, (Help, Clarify)):
             answer = self._without_numbers(reading)

@@ -171,7 +171,7 @@ def summed_up(prev: Parsed, question: str, lang: str) -> Parsed | None:
         metric = "pipeline" if weighted.group(1).lower().startswith(("un", "uv", "ov")) else "weighted_pipeline"
         return replace(prev, question=question, lang=lang, metric=metric, unused=[], follow_up=True)
     if AVERAGE.match(question) and (prev.metric in ("revenue", "deals_won") or prev.kind == "deals"
-                                    and (prev.deal or DealSpec()).status == "won"):
+                                    and spec.status == "won"):
         # "and the average?" after what was won: the average deal size of the same deals
         return replace(prev, question=question, lang=lang, kind="kpi", metric="avg_deal_size", deal=None, unused=[],
                        follow_up=True)

@@ -178,7 +178,8 @@ CLAUSES = re.compile(r",\s*(?:and|og|och|but|men)\s+|[?;]\s+|\s+(?:and|og|och|,)
 # Pay asked of a role ("how much does a CCO earn", "hvad tjener en salgschef"): the playbook's, never revenue
 PAY = re.compile(r"\b(?:earn|earns|paid|pay|salary|salaries|compensation|tjener|tjene|løn|lønnen|lønninger|tjänar|"
                  r"tjäna|lön|lönen|löner)\b", re.I)
-ROLES = re.compile(r"\b(?:cco|cmo|ceo|cfo|coo|cro|chief \w+ officer|(?:a|an|en|et|ett) (?:sales )?(?:manager|rep|"
+TITLES = r"cco|cmo|ceo|cfo|coo|cro|chief \w+ officer"  # the C-suite, by title
+ROLES = re.compile(rf"\b(?:{TITLES}|(?:a|an|en|et|ett) (?:sales )?(?:manager|rep|"
                    r"director|account executive|ae|sdr|bdr|sælger|salgschef|säljare|säljchef|chef))\b", re.I)
 # A figure of ours the metrics store does not hold: "what's our gross margin", "how many employees do we have"
 OF_OURS = re.compile(r"\b(?:our|vores|vår|vårt|våra|we have|do we|har vi|have we|we)\b", re.I)
@@ -194,7 +195,7 @@ TELL_MORE = re.compile(r"^\W*(?:(?:can you |could you |please |kan du )?(?:tell 
                        r"berätta (?:mer|mera)|mer|mera|utveckla|mer om det|vad mer|vad mera|något mer)"
                        r"(?:\s+(?:about (?:it|that|this)|om det|om det dér|please|tak|tack))?\W*$", re.I)
 # A role, not a person in the reps table: "who does a CCO report to?", "which roles does the team need?"
-ROLES_ASKED = re.compile(r"\b(?:cco|ceo|coo|cmo|cro|cfo|cso|c-suite|chief \w+ officer|vice president|roles?|roller|"
+ROLES_ASKED = re.compile(rf"\b(?:{TITLES}|cso|c-suite|vice president|roles?|roller|"
                          r"rollerne|rollerna|rollen|funktioner|functions?)\b", re.I)
 # Measures whose names hold a KPI's name but that the catalog does not have
 NOT_A_KPI = re.compile(r"\b(?:gross (?:revenue |dollar )?retention|grr|gdr|brutto ?(?:omsætnings)?fastholdelse|"

@@ -679,7 +679,7 @@ class Parser:
         top = next((i for i, t in enumerate(toks) if not t.used and t.word in lx.TOP_WORDS), None)
         if top is None:
             return
-        count = next((t for t in toks[max(0, top - 1):top + 2] if t.word.isdigit() and 0 < int(t.word) <= 1000), None)
+        count = _count_beside(toks, top)
         teams = any(t.word in lx.TEAMS_PLURAL for t in toks)  # "which of my teams …": the teams, not their reps
         out.group_by, out.order, out.ranked = ["team" if teams else "owner"], lx.TOP_WORDS[toks[top].word], True
         out.limit = int(count.word) if count is not None else 1
@@ -1032,11 +1032,8 @@ class Parser:
         for t in (free[i], sup[0]):
             t.used = True
         k = free.index(sup[0])
-        after = free[k + 1] if k + 1 < len(free) else None
-        # "who are the top 5 reps", "hvem er de 5 bedste sælgere": as many as said
-        count = next((t for t in (free[k - 1], after)
-                      if t is not None and not t.used and t.word.isdigit() and 0 < int(t.word) <= 1000), None)
-        k += 2 if count is not None and count is after else 1
+        count = _count_beside(free, k)  # "who are the top 5 reps", "hvem er de 5 bedste sælgere": as many as said
+        k += 2 if count is not None and k + 1 < len(free) and count is free[k + 1] else 1
         while k < len(free) and free[k].word in lx.PERFORMING:  # "who is our best performing rep"
             k += 1
         dim, words = self._dimension(free, k)
@@ -1441,6 +1438,12 @@ def _quarter(q: int, year: str | None, cal: Calendar):  # noqa: ANN202 (a Period
         return parse_period(f"q{q} {year}" if year else f"q{q}", cal)
     except PeriodError:
         return None
+
+
+def _count_beside(toks: list[Token], i: int) -> Token | None:
+    """A number said just before or after toks[i] ("top 5", "de 3 bedste"): how many rows are asked for."""
+    near = [toks[j] for j in (i - 1, i + 1) if 0 <= j < len(toks)]
+    return next((t for t in near if not t.used and t.word.isdigit() and 0 < int(t.word) <= 1000), None)
 
 
 def _coming_week(week: int, cal: Calendar) -> str | None:
