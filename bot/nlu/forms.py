@@ -55,7 +55,8 @@ ROLE = re.compile(
     r"\bwhat (?:does|do) (?:a|an|the|our|my) [\w' -]+ (?:do|actually do|really do|own|work on)\b|"
     r"\bhvad (?:gør|laver|arbejder) (?:en|et|man|vores|den)\b|\bvad (?:gör|jobbar|arbetar) (?:en|ett|man|vår|den)\b|"
     r"\b(?:role|rolle|rollen|roll|job) (?:of|as|som|för|for)\b|\bresponsib\w*\b|\bansvar\w*\b|"
-    r"\bwho (?:does|is|owns|reports)\b|\bhvem (?:rapporterer|er|ejer)\b|\bvem (?:rapporterar|är|äger)\b|"
+    r"\bwho (?:does|is|owns|reports)\b|\bhvem (?:rapporterer|refererer|er|ejer)\b|"
+    r"\bvem (?:rapporterar|refererar|är|äger)\b|"
     r"\breport(?:s|ing)? to\b")
 DEFINITION = re.compile(
     r"^(?:\W*\w+\W+){0,2}?(?:what is|what's|whats|what are|define|definition of|meaning of|what does .+ mean|"

@@ -16,7 +16,7 @@ from bot.core.i18n import join_or, t
 from bot.nlu.forms import question_form
 from bot.playbook.chunks import Chunk
 from bot.playbook.embeddings import HashingEmbedder, words
-from bot.playbook.index import Hit, PlaybookIndex, question_terms, text_terms
+from bot.playbook.index import Hit, PlaybookIndex, listed, question_line, question_terms, text_terms
 from bot.playbook.sentences import Unit, units
 
 COVERED = 0.3  # weighted share of the question's words a top passage must speak of (calibrated: see README) …
@@ -66,6 +66,7 @@ class Question:
     form: str | None
     terms: list[set[str]]
     weights: list[float]
+    listed: set[str] = field(default_factory=set)  # the terms of what a list question asks to list ("roles")
 
     def relevance(self, text: str, lang: str) -> float:
         """The weighted share of the question's words that a sentence speaks of."""
@@ -95,7 +96,12 @@ def _terms_of(text: str, lang: str) -> frozenset[str]:
 def read_question(question: str, lang: str, index: PlaybookIndex) -> Question:
     ws = index.spell(words(question))
     ts = [question_terms(w) for w in ws]
-    return Question(question, lang, question_form(question), ts, index.weights(ws, ts))
+    weights = index.weights(ws, ts, question)
+    head = listed(question, ws)
+    kind = set(ts[head]) if head is not None else set()
+    if line := question_line(question):  # "who does the CCO report to": the sentence stating the CCO's line
+        ts, weights = ts + [line], weights + [max(weights, default=1.0)]
+    return Question(question, lang, question_form(question), ts, weights, kind)
 
 
 def speaks_of(hit: Hit, names: tuple[str, ...]) -> bool:
@@ -243,8 +249,12 @@ def _list_quotes(q: Question, hits: list[Hit], index: PlaybookIndex) -> list[Quo
     for rank, (hit, quote) in enumerate(zip(hits, lists)):
         if quote is None or not (q.form == "list" or rank == 0 and _list_fits(q, hit)):
             continue  # advice or why from a list only when the best passage is that list's
-        about = " ".join([hit.chunk.section.split(" › ")[-1], *(u.text for u in quote.sentences), *quote.items])
-        candidates.append((q.relevance(about, hit.chunk.lang) + hit.coverage - 0.05 * rank, rank, quote))
+        heading = hit.chunk.section.split(" › ")[-1]
+        about = " ".join([heading, *(u.text for u in quote.sentences), *quote.items])
+        # a list of what was asked for ("Overvej følgende roller:" for "which roles …") before one that
+        # only mentions it among its items
+        kind = 0.5 if q.listed & _terms_of(" ".join([heading, *(u.text for u in quote.sentences)]), hit.chunk.lang) else 0.0
+        candidates.append((q.relevance(about, hit.chunk.lang) + hit.coverage + kind - 0.05 * rank, rank, quote))
     if not candidates:
         return []
     score, _, quote = max(candidates, key=lambda c: (c[0], -c[1]))

@@ -18,6 +18,7 @@ from bot.nlu.text import stem
 
 GLOSSARY = Path(__file__).with_name("glossary.yml")
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
+LETTERS = re.compile(r"\b([^\W\d_])/([^\W\d_])\b")  # "A/B-test", "P/L": one word, not two letters left out
 STOP = set("""a an the of in on at for to and or is are was be by with as it its this that from what how who which
 do does should can we our you your i en et den det de der og i på af til for med som er var har at hvad hvordan
 hvem hvilke vad hur vem vilka och är att på av till för med som har ett
@@ -78,7 +79,7 @@ def glossary_version() -> str:
 def words(text: str) -> list[str]:
     """Content words, and the abbreviation of a title written out; one-letter tokens ("what's" →
     "s") say nothing."""
-    raw = WORD.findall(text.lower())
+    raw = WORD.findall(LETTERS.sub(r"\1\2", text.lower()))
     out = [w for w in raw if len(w) > 1 and w not in STOP]
     for n in (2, 3):
         for i in range(len(raw) - n + 1):

@@ -33,7 +33,7 @@ from bot.playbook.embeddings import STOP, WORD, Embedder, concepts, glossary_ver
 
 log = logging.getLogger("ccobot.playbook")
 COLLECTION = "playbook"
-PASSAGES_VERSION = 2  # raise when chunking or the stored text changes
+PASSAGES_VERSION = 3  # raise when chunking, the stored text or the words of a text change
 CANDIDATES = 20  # from each retriever, before fusion
 RRF_K = 5
 INDIRECT = 0.5  # what a word found only through a concept or a compound's part counts for in coverage
@@ -43,6 +43,22 @@ VECTOR_TIMEOUT = 3.0  # seconds
 # Words before a noun that say how much of it, not what it is ("all day", "every quarter").
 QUANTIFIERS = frozenset({"all", "every", "each", "any", "some", "no", "other", "such", "own", "whole", "many", "much",
                          "few", "more", "most", "several", "both", "either", "neither", "half"})
+# Words that say how much something matters, not what it is: in "which KPIs are most important for
+# a CCO" the topic is the KPIs, and a passage on "the most important skills" does not answer it.
+EVALUATIVE = frozenset("""important importance crucial essential critical relevant matter matters main primary vital
+vigtig vigtigt vigtige vigtigst vigtigste afgørende væsentlig væsentlige væsentligst kritisk kritiske relevante
+viktig viktigt viktiga viktigast viktigaste avgörande väsentlig väsentliga kritiska relevanta""".split())
+# A reporting line: "the CCO … reports (directly) to the CEO", "hvem refererer CCO'en til", "vem
+# rapporterar en CCO till". Its terms join such a question to the sentence that states whose line it
+# is, in any language: "CCO" with "reports to", not "marknadschefen rapporterar till" nor "rapportere om".
+REPORTS_TO = re.compile(r"\b(?:reports?|reporting|reported|rapporterer|rapportere|rapporterar|rapportera|"
+                        r"refererer|referere|refererar|referera)((?:\s+[\w'’]+){0,3}?)\s+(?:to|til|till)\b",
+                        re.IGNORECASE)
+REPORTS_TERM = "§reports_to"
+# "which roles …", "hvilke KPI'er …", "vilka roller …": the word after "which" names what to list.
+WHICH = re.compile(r"\b(?:which|what|hvilke|hvilken|hvilket|vilka|vilken|vilket)\s+((?:[\w'’/-]+\s+){0,2}[\w'’/-]+)",
+                   re.IGNORECASE)
+SUBJECT_BEFORE = 8  # words before the verb that may name whose line it is (in the same sentence)
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="playbook-vector")
 # Headings that say what kind of answer their section gives: "What is …?", "Why …", "Best practice …".
 HEADING_FORMS = {
@@ -99,11 +115,33 @@ def question_terms(word: str) -> frozenset[str]:
     return terms(word, own if top > 0 else LANGS)
 
 
+def listed(question: str, qwords: list[str]) -> int | None:
+    """Which of a list question's words names what it asks to list: the first content word after
+    "which" ("which roles does a commercial operations team need" → roles)."""
+    if question_form(question) != "list" or not (m := WHICH.search(question)):
+        return None
+    after = [w for w in words(m.group(1)) if w not in EVALUATIVE and w not in QUANTIFIERS]
+    return qwords.index(after[0]) if after and after[0] in qwords else None
+
+
+def question_line(question: str) -> set[str]:
+    """A question's reporting line: whose line it asks about ("who does the CCO report to" → the
+    CCO's), or any line when it names nobody ("who reports to whom?")."""
+    line = reporting_lines(question, question_terms)
+    return (line - {REPORTS_TERM}) or line
+
+
 def pairs(ws: list[str]) -> list[str]:
-    """Concept pairs of neighbouring words: "commercial operations" and "kommerciel drift" meet."""
+    """Concept pairs of neighbouring words, and of a compound's two parts: "commercial operations"
+    and "kommerciel drift" meet, and so do "product liability" and "produktansvar"."""
     out = []
     for a, b in zip(ws, ws[1:]):
         out += [f"§{x}+{y}" for x in concepts(a) for y in concepts(b) if x != y]
+    for w in ws:
+        for lang in ("da", "sv"):
+            if parts := compound_parts(w, lang):
+                out += [f"§{x}+{y}" for x in concepts(parts[0]) for y in concepts(parts[1]) if x != y]
+                break
     return out
 
 
@@ -111,7 +149,19 @@ def text_terms(text: str, lang: str) -> list[str]:
     """Search terms of a text in its language, and the concept pairs of neighbouring words."""
     ws = words(text)
     langs = (lang,) if lang in ("en", "da", "sv") else ("en",)
-    return [t for w in ws for t in terms(w, langs)] + pairs(ws) + bigrams(ws, langs)
+    return [t for w in ws for t in terms(w, langs)] + pairs(ws) + bigrams(ws, langs) + sorted(reporting_lines(
+        text, lambda w: terms(w, langs)))
+
+
+def reporting_lines(text: str, word_terms: Callable[[str], frozenset[str]]) -> set[str]:
+    """The terms of each reporting line a text states: whose line (the words between the verb and
+    "to", and those before the verb in its sentence), each joined to the line."""
+    out = set()
+    for m in REPORTS_TO.finditer(text):
+        before = re.split(r"[.!?;:]", text[:m.start()])[-1]
+        subject = words(before)[-SUBJECT_BEFORE:] + words(m.group(1))
+        out |= {REPORTS_TERM} | {f"{REPORTS_TERM}:{t}" for w in subject for t in word_terms(w)}
+    return out
 
 
 def bigrams(ws: list[str], langs: tuple[str, ...]) -> list[str]:
@@ -330,11 +380,13 @@ class PlaybookIndex:
         ranks: dict[int, float] = {}
         for rank, idx in enumerate(self._vector_bounded(question)):
             ranks[idx] = ranks.get(idx, 0.0) + self.vector_weight / (RRF_K + rank)
-        weights = self.weights(qwords, qterms)
+        weights = self.weights(qwords, qterms, question)
         groups = list(zip(qterms, weights))  # each word as telling as it is; the form as the most telling word
         present = [w for w, ts in zip(weights, qterms) if any(t in self._df for t in ts)]  # of those it can find
         groups += [(ts, max(present, default=1.0)) for ts in form_terms]
         groups += [({p}, 0.5) for p in pairs(qwords) + bigrams(qwords, ("en", "da", "sv"))]
+        if line := question_line(question):  # who someone reports to: the line is the most telling thing asked
+            groups.append((line, max(weights, default=1.0)))
         for rank, idx in enumerate(self._lexical(groups)):
             ranks[idx] = ranks.get(idx, 0.0) + 1.0 / (RRF_K + rank)
         for rank, idx in enumerate(self._by_heading(qterms, weights)):  # a question that names a section
@@ -345,17 +397,20 @@ class PlaybookIndex:
                     top is not None and self._found(idx, qwords[top]) >= INDIRECT)
                 for idx, score in best]
 
-    def weights(self, qwords: list[str], qterms: list[set[str]]) -> list[float]:
+    def weights(self, qwords: list[str], qterms: list[set[str]], question: str = "") -> list[float]:
         """How much each question word says about the topic: a rare word more than a common one
         ("vacation" more than "good"), and a word found in most passages ("CCO") less than one
-        found in few."""
+        found in few; and what a list question asks to list ("which roles …") as much as any."""
         from bot.nlu.text import zipf_frequency
 
         out = []
         for word, ts in zip(qwords, qterms):
             common = max(zipf_frequency(word, lang) for lang in LANGS)
             share = max((self._df.get(t, 0) for t in ts), default=0) / max(len(self._chunks), 1)
-            out.append(min(max(6.5 - common, 0.3), 4.0) * (1.0 - 0.7 * share))
+            telling = 0.3 if word in EVALUATIVE else min(max(6.5 - common, 0.3), 4.0)
+            out.append(telling * (1.0 - 0.7 * share))
+        if (head := listed(question, qwords)) is not None:
+            out[head] = max(out)
         return out
 
     def _by_heading(self, qterms: list[set[str]], weights: list[float]) -> list[int]:
@@ -391,8 +446,13 @@ class PlaybookIndex:
         have = self._terms[idx]
         if any(stem(word, lang) in have for lang in ("en", "da", "sv")):
             return 1.0
-        if any(f"§{c}" in have for c in word_concepts(word)):
-            return INDIRECT
+        if own := word_concepts(word):  # "kundeklager" is customer and complaint: "kundesupport" is not it
+            rarest = min(own, key=lambda c: self._df.get(f"§{c}", 0))
+            if f"§{rarest}" in have:
+                return INDIRECT
+            return INDIRECT / 2 if any(f"§{c}" in have for c in own) else 0.0
+        if set(pairs([word])) & have:  # "produktansvar" written as "product liability"
+            return 1.0
         parts = [p for lang in ("da", "sv") for p in compound_parts(word, lang)]
         found = [self._speaks_of(idx, p) for p in parts] or [f"§{c}" in have for c in concepts(word)]
         if found and all(found):
