@@ -6,7 +6,7 @@ Its JSON form is the contract in contracts/cli.md.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields, replace
-from typing import Any, Literal
+from typing import Any, Callable, Literal
 
 from bot.core.fmt import (change_sentence, compare_sentence, deal_line, deals_headline, kpi_sentence, note_text,
                           period_words, scope_words)
@@ -163,28 +163,35 @@ def deals_answer(result: DealResult, question: str, catalog: Catalog, lang: str 
     )
 
 
-def deals_per_rep_answer(result: DealResult, every: list[dict], question: str, catalog: Catalog, lang: str,
-                         names: dict[str, str] | None, limit: int | None) -> Answer:
-    """'stalled deals by rep': how many of the deals each rep owns and what they are worth, the most first
-    (`every`: all the deals the list matched; `limit`: 1 for "which rep has the most …")."""
+def deals_per_group_answer(result: DealResult, every: list[dict], question: str, catalog: Catalog, lang: str,
+                           names: dict[str, str] | None, limit: int | None, by: str = "owner",
+                           group_of: Callable[[str], str | None] | None = None) -> Answer:
+    """'stalled deals by rep', 'which team has the most overdue deals': how many of the deals each rep
+    (or the team or region of the rep who owns them, `group_of`) has and what they are worth, the most
+    first (`every`: all the deals the list matched; `limit`: 1 for "which … has the most …")."""
     per: dict[str, dict] = {}
     for deal in every:
-        row = per.setdefault(deal["owner_id"], {"owner": deal["owner_id"], "owner_name": deal["owner"], "value": 0,
-                                                "amount": 0.0})
+        if by == "owner":
+            key, row = deal["owner_id"], {"owner": deal["owner_id"], "owner_name": deal["owner"]}
+        else:
+            key = (group_of(deal["owner_id"]) if group_of else None) or "—"
+            row = {by: key}
+        row = per.setdefault(key, {**row, "value": 0, "amount": 0.0})
         row["value"] += 1
         row["amount"] += deal["amount"] or 0.0
-    rows = sorted(per.values(), key=lambda r: (-r["value"], -r["amount"], r["owner_name"]))
+    label = (lambda r: r["owner_name"]) if by == "owner" else (lambda r: r[by])  # noqa: E731
+    rows = sorted(per.values(), key=lambda r: (-r["value"], -r["amount"], label(r)))
     if limit and len(rows) > limit:  # "which rep has the most …": all who tie for it
         rows = [r for r in rows if r["value"] >= rows[limit - 1]["value"]]
     for row in rows:
         row["amount"] = round(row["amount"], 2)
-    head = deals_headline(result, lang, names, per_rep=True)
-    lines = [t("deals_rep_line", lang, name=r["owner_name"], n=number(r["value"], lang),
+    head = deals_headline(result, lang, names, per=by)
+    lines = [t("deals_rep_line", lang, name=label(r), n=number(r["value"], lang),
                amount=money(r["amount"], result.currency, lang)) for r in rows]
     return Answer(question=question, kind="deals", lang=lang, summary=head, text="\n".join([head, *(f"• {x}" for x in lines)]),
                   unit="count", currency=result.currency, value=float(result.total),
                   period=result.period.as_dict() if result.period else None,
-                  filters={d: v[0] if len(v) == 1 else v for d, v in result.filters.items()}, group_by=["owner"],
+                  filters={d: v[0] if len(v) == 1 else v for d, v in result.filters.items()}, group_by=[by],
                   rows=rows, notes=[note_text(n, lang, catalog) for n in result.notes if n.code != "deals_your_scope"],
                   limit=limit)
 

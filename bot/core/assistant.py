@@ -19,7 +19,7 @@ from rapidfuzz import fuzz, process
 
 from bot.access import (Denied, Grant, Identity, authorise, authorise_deals, direct_reports, identify, manager_of,
                         org_rows, team_people, team_scope)
-from bot.core.answer import (Answer, change_answer, compare_answer, deals_answer, deals_per_rep_answer, kpi_answer,
+from bot.core.answer import (Answer, change_answer, compare_answer, deals_answer, deals_per_group_answer, kpi_answer,
                              with_parts)
 from bot.core.conversation import Conversation
 from bot.core.understanding import (MEANING, NUMBER_KINDS, SNAPSHOT, ChangeRanking, Clarify, DealList, Help, KpiQuestion,
@@ -81,6 +81,17 @@ class Turn:
 PER_REP_MAX = 1000  # the most deals a list counts per rep (a DealQuery's limit): past it, the answer says so
 FORECAST_WORDS = {"forecast", "prognose", "prognos", "prognosen", "prognoser", "projected", "expected", "forventet",
                   "förväntade", "forecasten"}
+
+
+def _people_offered(question: str, reading: Understanding, answer: Answer) -> tuple[str, str, list[str]] | None:
+    """"Flera heter Jonas: vem menar du, …?": the question, the name asked about and the people offered."""
+    unknown = getattr(getattr(reading, "parsed", None), "unknown", None) or []
+    if answer.kind != "clarify" or len(unknown) != 1 or not answer.followups:
+        return None
+    name = unknown[0]
+    if all(f.casefold().startswith(f"{name.casefold()} ") for f in answer.followups):
+        return question, name, list(answer.followups)
+    return None
 
 
 class Assistant:
@@ -175,6 +186,7 @@ class Assistant:
             asked_kpi = isinstance(reading, Clarify) and reading.reason == "metric" or isinstance(
                 reading, Comparison) and not any(s.metric for s in reading.sides)  # "compare H1 2025 with H1 2026"
             convo.pending = question if asked_kpi and answer.kind == "clarify" else None
+            convo.choices = _people_offered(question, reading, answer)
         return answer
 
     def _model_reading(self, offline: Understanding, user: str | None, as_of: date | None,
@@ -550,10 +562,12 @@ class Assistant:
             result.notes.insert(0, Note("deals_your_scope", (("whose", narrowed),)))
         if instead:
             result.notes.insert(0, instead)
-        if parsed.group_by == ["owner"]:  # "stalled deals by rep": every one of them, counted per rep
+        if parsed.group_by:  # "stalled deals by rep", "… by team": every one of them, counted per rep or team
             every = self.engine.deals(query.model_copy(update={"limit": PER_REP_MAX}), as_of=as_of, scope=turn.scope)
-            answer = deals_per_rep_answer(result, every.rows, parsed.question, self.catalog, parsed.lang,
-                                          self._scope_names(parsed, result), parsed.limit)
+            by = parsed.group_by[0]
+            answer = deals_per_group_answer(result, every.rows, parsed.question, self.catalog, parsed.lang,
+                                            self._scope_names(parsed, result), parsed.limit, by,
+                                            None if by == "owner" else self._rep_field(by))
             if every.total > len(every.rows):
                 answer.notes.append(t("deals_too_many_per_rep", parsed.lang, n=number(PER_REP_MAX, parsed.lang)))
         else:
@@ -836,6 +850,14 @@ class Assistant:
         if parsed.group_by:  # "our best reps": the measure offered, by rep
             name += f" {t('broken_down_by', lang)} {dimension_word(parsed.group_by[0], lang)}"
         return f"{name} {self._period_name(parsed.period, lang)}" if parsed.period and not parsed.period_error else name
+
+    def _rep_field(self, field: str) -> Callable[[str], str | None]:
+        """A rep's team or region by rep id (the reps table's, as the store joins it to their deals)."""
+        reps = self.engine.store.tables.get("reps")
+        if reps is None or field not in reps.columns:
+            return lambda rep: None
+        by_rep = dict(zip(reps["rep_id"].astype(str), reps[field].astype("string").fillna("—")))
+        return by_rep.get
 
     def _scope_names(self, parsed: Parsed, result) -> dict[str, str]:
         """How the scope reads: reps and accounts by name, and "my team" as "your team (7 people)"."""

@@ -25,6 +25,8 @@ class Conversation:
     parts: list[Parsed] | None = None
     answered: str | None = None  # the kind of the last answer (kpi, playbook, clarify …)
     pending: str | None = None  # the question the last answer asked back "which KPI?" of ("revenue" answers it)
+    # The question the last answer asked "which Jonas?" of, that name, and the people offered ("Lindqvist" picks one)
+    choices: tuple[str, str, list[str]] | None = None
     book: object | None = None  # what the last answer asked the playbook (a PlaybookQuestion): "tell me more" reads on
 
     def merge(self, parsed: Parsed) -> Parsed:

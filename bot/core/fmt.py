@@ -173,9 +173,9 @@ def _risk_words(risk: str, q: DealQuery, lang: str) -> str:
 
 
 def deals_headline(result: DealResult, lang: str = "en", names: dict[str, str] | None = None,
-                   per_rep: bool = False) -> str:
+                   per: str | None = None) -> str:
     """'Open deals for rep Freja Karlsson, closing this month (…), over EUR 100,000: 14 in all, showing
-    the first 10 by amount, largest first.' `per_rep`: '…: 114 in all (together EUR …), by rep:'."""
+    the first 10 by amount, largest first.' `per` (a dimension): '…: 114 in all (together EUR …), by rep:'."""
     q = result.query
     parts = [t(f"deals_status_{q.status}", lang) + scope_words(result.filters, lang, names)]
     narrowed = next((n for n in result.notes if n.code == "deals_your_scope"), None)
@@ -198,8 +198,8 @@ def deals_headline(result: DealResult, lang: str = "en", names: dict[str, str] |
     text += t("deals_count", lang, n=number(result.total, lang))
     if result.amount:  # what they are worth together ("hvad er de værd?" after a list is answered in it)
         text += " " + t("deals_worth", lang, amount=money(result.amount, result.currency, lang))
-    if per_rep:
-        return text + f", {t('deals_per_rep', lang)}:"
+    if per:
+        return text + f", {t('deals_per_group', lang, dim=dimension_word(per, lang))}:"
     order = t(f"order_{q.order_by}_{'desc' if q.desc else 'asc'}", lang)
     code = "deals_all_shown" if len(result.rows) == result.total else "deals_shown"
     return text + f", {t(code, lang, shown=number(len(result.rows), lang), order=order)}."

@@ -63,7 +63,9 @@ TOTAL = re.compile(r"^\W*(?:and\s+|og\s+|och\s+|so\s+)?(?:what(?:'s| is| are) (?
                    r"what (?:are|were) (?:they|those|these|the deals|them) worth|"
                    r"hvad er (?:den samlede værdi|summen|det samlede beløb|de værd)|hvad var de værd|hvor meget er de værd|"
                    r"(?:den )?samlede? (?:værdi|beløb)|i alt|summen|vad är (?:summan|totalen|det totala värdet|de värda)|"
-                   r"hur mycket är de värda|vad var de värda|totalt|summan)\W*$", re.I)
+                   r"hur mycket är de värda|vad var de värda|totalt|summan)"
+                   r"(?:\s+(?:in total|altogether|together|combined|samlet|i alt|tilsammen|sammanlagt|totalt|"
+                   r"tillsammans))?\W*$", re.I)
 WEIGHTED = re.compile(r"^\W*(?:and\s+|og\s+|och\s+)?(?:the\s+|den\s+)?(weighted|vægtet|vægtede|viktad|viktade|viktat|"
                       r"unweighted|uvægtet|uvægtede|oviktad|oviktade|oviktat)(?:\s+(?:one|version|pipeline|pipe))?\W*$", re.I)
 AVERAGE = re.compile(r"^\W*(?:and\s+|og\s+|och\s+)?(?:what(?:'s| is) )?(?:the\s+)?(?:average|avg|mean|gennemsnit|"
@@ -102,6 +104,11 @@ def follow_up(parser: Parser, parsed: Parsed, question: str, convo: Conversation
         n = int(next((g for g in more.group("n1", "n2", "n3", "n4") if g), 10))
         return replace(prev, question=parsed.question, lang=lang, unused=[], follow_up=True,
                        deal=replace(spec, limit=min(spec.limit + n, 100)))
+    those = THOSE_DEALS.search(question)
+    if prev.kind == "deals" and prev.group_by and those and not those.group("of") and not (
+            parsed.filters or parsed.period or parsed.group_by):  # "vis mig dem" after deals counted per rep: the list
+        return replace(prev, question=parsed.question, lang=lang, group_by=[], limit=None, unused=parsed.unused,
+                       follow_up=True)
     if prev.kind == "deals" and prev.group_by and not (parsed.filters or parsed.period):
         ranked = _ranked(prev, parsed, lang)  # "which rep has the most?" after deals counted per rep: the first
         if ranked is not None:
@@ -115,7 +122,6 @@ def follow_up(parser: Parser, parsed: Parsed, question: str, convo: Conversation
     if prev.kind == "deals" and (parsed.kind != "deals" or not NAMES_DEALS.search(question)):
         # ("which are stalled?" reads as a list of its own, of every stalled deal: it narrows this one)
         return _narrowed(parser, prev, parsed, question, lang, values, cal)
-    those = THOSE_DEALS.search(question)
     picked = convo.groups if prev.ranked and prev.limit else None  # "which one is the lowest?" then its deals
     if prev.kind == "kpi" and prev.metric in BEHIND and those:
         said = those.group(0).lower().split()
@@ -197,8 +203,8 @@ def _counted(prev: Parsed, parsed: Parsed, lang: str) -> Parsed:
     spec = prev.deal or DealSpec()
     metric = COUNTED.get(spec.status) if spec.date_field == "close" else None
     if metric is None or spec.risks or spec.amount_min is not None or spec.amount_max is not None:
-        if parsed.group_by == ["owner"]:  # "by rep" after stalled deals: counted per rep (no KPI counts them);
-            return replace(prev, question=parsed.question, lang=lang, group_by=["owner"], order="desc",  # "which
+        if parsed.group_by[:1] in (["owner"], ["team"], ["region"]):  # "by rep" after stalled deals: counted per
+            return replace(prev, question=parsed.question, lang=lang, group_by=parsed.group_by[:1], order="desc",  # "which
                            limit=parsed.limit, unused=parsed.unused, follow_up=True)  # rep has the most?": the first
         return replace(prev, question=parsed.question, lang=lang, follow_up=True,
                        unused=[*parsed.unused, *(w for w in parsed.used if w not in lx.STOPWORDS)])

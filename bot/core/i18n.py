@@ -469,7 +469,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "kpi_deals_under": {"en": "deals under {amount}", "da": "aftaler under {amount}", "sv": "affärer under {amount}"},
     "deals_under": {"en": "under {amount}", "da": "under {amount}", "sv": "under {amount}"},
     "deals_count": {"en": "{n} in all", "da": "{n} i alt", "sv": "{n} totalt"},
-    "deals_per_rep": {"en": "by rep, the most first", "da": "pr. sælger, flest først", "sv": "per säljare, flest först"},
+    "deals_per_group": {"en": "by {dim}, the most first", "da": "pr. {dim}, flest først", "sv": "per {dim}, flest först"},
     "deals_rep_line": {"en": "{name}: {n} ({amount})", "da": "{name}: {n} ({amount})", "sv": "{name}: {n} ({amount})"},
     "deals_too_many_per_rep": {"en": "There are more than {n}: I count deals per rep up to {n}; narrow the list "
                                      "(a team, a region, a period) to count them.",

@@ -19,8 +19,9 @@ def grid(answer: Answer) -> tuple[list[str], list[list[str]], int, set[int]] | N
         return None
     lang = answer.lang
     if answer.kind == "deals" and answer.group_by:  # "stalled deals by rep": how many each, and their worth
-        heads = [dimension_word("owner", lang), t("col_deals", lang), t("col_amount", lang)]
-        cells = [[r["owner_name"], format_value(r["value"], "count", None, lang),
+        by = answer.group_by[0]
+        heads = [dimension_word(by, lang), t("col_deals", lang), t("col_amount", lang)]
+        cells = [[r["owner_name"] if by == "owner" else r[by], format_value(r["value"], "count", None, lang),
                   format_value(r["amount"], "currency", answer.currency, lang)] for r in answer.rows]
         return [capital(h) for h in heads], cells, 1, {1, 2}
     if answer.kind == "deals":

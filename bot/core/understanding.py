@@ -241,9 +241,25 @@ ABOUT_LAST = {
 }
 
 
+def _picked(reply: str, choices: tuple[str, str, list[str]]) -> str | None:
+    """"Lindqvist" (or "Jonas Lindqvist", "the Lindqvist one") after "which Jonas do you mean?": the
+    question asked again of the one person the reply names, when it names exactly one of those offered."""
+    question, name, people = choices
+    said = {w.casefold() for w in re.findall(r"[^\W\d_]+", reply)} - {name.casefold()}
+    if not said or len(reply.split()) > 4:
+        return None
+    named = [p for p in people if said & {w.casefold() for w in p.split()[1:]}]
+    if len(named) != 1:
+        return None
+    return re.sub(rf"\b{re.escape(name)}\b", named[0], question, count=1, flags=re.IGNORECASE)
+
+
 def understand(parser: Parser, question: str, values: ValueIndex, cal: Calendar, convo: Conversation | None,
                earlier: Earlier, evidence: Evidence | None = None) -> Understanding:
     """`evidence` is the playbook's say; without a playbook every question is read for numbers."""
+    if convo is not None and convo.choices and (picked := _picked(question, convo.choices)):
+        convo.choices = None
+        return understand(parser, picked, values, cal, convo, earlier, evidence)
     pending = convo.pending if convo is not None else None
     if pending and not question.startswith(pending) and len(question.split()) <= 4 \
             and parser.parse(question, values, cal).metric:  # "revenue", after "which KPI do you mean?"
@@ -827,8 +843,9 @@ def _comparison(parser: Parser, question: str, values: ValueIndex, cal: Calendar
     (two KPIs set against each other are two questions, answered each as it stands)."""
     follow = COMPARE_WITH.match(question[:MAX_CHARS])
     if follow and convo is not None and convo.last is not None and convo.last.kind == "kpi":
-        made = [combine(question, [replace(last, question=question),
-                                   _other_side(parser, last, follow.group("rest"), values, cal, earlier)])
+        made = [_each_group(combine(question, [replace(last, question=question),
+                                               _other_side(parser, last, follow.group("rest"), values, cal, earlier)]),
+                            question, cal)
                 for last in convo.parts or [convo.last]]  # after "how did we do in October?": each of its figures
         return made[0] if len(made) == 1 or None in made else Parts(replace(convo.last, question=question), made)
     texts = split_sides(question[:MAX_CHARS])
@@ -854,19 +871,24 @@ def _comparison(parser: Parser, question: str, values: ValueIndex, cal: Calendar
             growth = parser.catalog.kpis[sides[0].metric].formula.get("kind") == "growth"
             if not sides[0].period and not growth:  # (said, so that the other side's is not taken for it; a
                 sides[0] = replace(sides[0], period=earlier(sides[0], cal, 0))  # growth is on a year ago already)
-    comparison = combine(question, sides)
-    if comparison is None:
-        return None
-    if comparison.by == "period" and len(comparison.sides) == 2 and comparison.dropped:
-        earlier_side, later = sorted(comparison.sides, key=lambda side: _start(side.period, cal))
-        changed = _groups_changed(replace(later, question=question), comparison.dropped, earlier_side.period, None)
-        if changed is not None:  # "revenue by region this year vs last year": each region's change
-            return changed
+    comparison = _each_group(combine(question, sides), question, cal)
+    if not isinstance(comparison, Comparison):
+        return comparison
     whole = parser.parse(question, values, cal)
     if len({s.metric for s in comparison.sides}) > 1:  # "win rate Nordics vs pipeline DACH": two questions
         return Parts(whole, [classify(replace(s, lang=whole.lang)) for s in comparison.sides])
     comparison.lang = whole.lang  # the language of the whole question, not of its first half
     return comparison
+
+
+def _each_group(comparison: Comparison | None, question: str, cal: Calendar) -> Comparison | ChangeRanking | None:
+    """Two periods of a breakdown ("revenue by region this year vs last year", "compare with last year"
+    after revenue by region): each group's change, not the totals with the breakdown left out."""
+    if comparison is None or comparison.by != "period" or len(comparison.sides) != 2 or not comparison.dropped:
+        return comparison
+    earlier_side, later = sorted(comparison.sides, key=lambda side: _start(side.period, cal))
+    return _groups_changed(replace(later, question=question), comparison.dropped, earlier_side.period, None) \
+        or comparison
 
 
 BEFORE_THAT = re.compile(r"^\s*(?:and\s+|og\s+|och\s+|what about\s+|hvad med\s+|hur är det med\s+)?(?:the\s+|den\s+|det\s+)?"

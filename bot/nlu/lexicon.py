@@ -491,6 +491,14 @@ DEALS_BY_REP = re.compile(r"\b(?:by|per|pr\.?|for each|fordelt på|opdelt på|up
 REP_WITH_MOST = re.compile(r"\b(?:which|what|who|whos|who's|hvilken|hvilke|hvem|vilken|vilka|vem)\b(?:\s+(?:reps?|sales ?reps?|"
                            r"sellers?|sælgere?|säljare|person))?(?:\s+(?:on|in|i|på|of|af|av)(?:\s+[\w']+){1,2}?)?\s+"
                            r"(?:has|have|har)\s+(?:got\s+)?(?:the\s+)?(?:most|flest|fleste|mest)\b")
+# "overdue deals by team", "which region has the most stalled deals", "hvilket team har flest …": per team or region
+GROUP_WORDS = {"team": "team", "teams": "team", "teamet": "team", "hold": "team", "holdet": "team", "lag": "team",
+               "laget": "team", "region": "region", "regions": "region", "regionen": "region", "regioner": "region",
+               "regionerna": "region", "regionerne": "region"}
+DEALS_BY_GROUP = re.compile(r"\b(?:by|per|pr\.?|for each|fordelt på|opdelt på|uppdelat på|fördelat på|each)\s+"
+                            r"(team|region)\b")
+GROUP_WITH_MOST = re.compile(r"\b(?:which|what|hvilket|hvilken|vilket|vilken)\s+(team|teamet|hold|lag|region|regionen)"
+                             r"\s+(?:has|have|har)\s+(?:got\s+)?(?:the\s+)?(?:most|flest|fleste|mest)\b")
 WHAT_DEALS = {"what", "hvad", "vad", "hvilke", "vilka"}
 # "how much is left to quota", "hvad mangler jeg til budget", "hur mycket saknas till målet": the gap to a target
 GAP_WORDS = {"left", "remaining", "remains", "kvar", "tilbage", "mangler", "manglende", "saknas", "fattas",

@@ -657,11 +657,14 @@ class Parser:
         out.kind, out.deal = "deals", spec
         for i in used:
             toks[i].used = True
-        by = lx.DEALS_BY_REP.search(joined) or lx.REP_WITH_MOST.search(joined)
-        if by:  # counted per rep, the most first ("which rep has the most stalled deals": the one)
-            out.group_by, out.order, out.limit = ["owner"], "desc", 1 if by.re is lx.REP_WITH_MOST else None
+        by = lx.DEALS_BY_REP.search(joined) or lx.REP_WITH_MOST.search(joined) or lx.DEALS_BY_GROUP.search(joined) \
+            or lx.GROUP_WITH_MOST.search(joined)
+        if by:  # counted per rep (or team, region), the most first ("which rep has the most stalled deals": the one)
+            dim = lx.GROUP_WORDS[by.group(1)] if by.re in (lx.DEALS_BY_GROUP, lx.GROUP_WITH_MOST) else "owner"
+            most = by.re in (lx.REP_WITH_MOST, lx.GROUP_WITH_MOST)
+            out.group_by, out.order, out.limit = [dim], "desc", 1 if most else None
             for t in _covered(toks, by.span()):  # ("… on my team …": whose, read later)
-                t.used = t.word not in lx.MINE | lx.TEAM_CUES
+                t.used = dim != "owner" or t.word not in lx.MINE | lx.TEAM_CUES
         return True
 
     def _looks_forward(self, out: Parsed) -> bool:
@@ -1102,7 +1105,7 @@ class Parser:
         for i, t in enumerate(toks):
             if t.used or t.word not in lx.MINE:
                 continue
-            if t.word in ("me", "mig") and not re.search(rf"\b(?:for|about|til|för|om|to)\s+{t.word}\b", low):
+            if t.word in ("me", "mig") and not re.search(rf"\b(?:for|about|til|för|om|to|by|af|av)\s+{t.word}\b", low):
                 continue  # "show me", "vis mig": not a scope
             if t.word == "min" and i + 1 < len(toks) and toks[i + 1].word.isdigit():
                 continue
@@ -1148,8 +1151,7 @@ class Parser:
             if "owner" in out.filters and len(out.filters["owner"]) == 1 and i > 0 and toks[i - 1].used \
                     and toks[i - 1].word not in lx.OUR:
                 out.team_of = True  # ("Erik Hansen's team", "Eriks hold": the words before it named him)
-            elif "owner" not in out.filters and not (i > 0 and not toks[i - 1].used and toks[i - 1].word not in
-                                                     lx.OUR | lx.STOPWORDS):
+            elif "owner" not in out.filters and not (i > 0 and _names_someone(toks[i - 1])):
                 out.mine = out.my_team = True
             else:
                 return  # ("Erik's team" with no Erik known, or two: asked about, never the asker's team)
@@ -1264,8 +1266,8 @@ class Parser:
     def _plausible(hit: tuple[str, str], window: list[Token], toks: list[Token]) -> bool:
         dim = hit[0]
         if dim == "team":  # team names reuse region and segment words: only beside "team"/"hold"/"lag", or
-            if len(window) > 1 and " ".join(t.text for t in window) == normalise(hit[1]):  # written as its name is
-                return True  # ("Nordics SMB mod Nordics Mid-Market": the teams; "nordics smb": the Nordics' SMB)
+            if len(window) > 1 and " ".join(t.text for t in window).lower() == normalise(hit[1]).lower():
+                return True  # its whole name ("Nordics SMB mod Nordics Mid-Market", "pipeline in nordics smb"): the team
             i, j = toks.index(window[0]), toks.index(window[-1])
             return i > 0 and toks[i - 1].word in lx.TEAM_CUES or j + 1 < len(toks) and toks[j + 1].word in lx.TEAM_CUES
         if dim == "owner" and len(window) == 1 and window[0].text.islower() and window[0].word in lx.STOPWORDS:
@@ -1359,6 +1361,14 @@ def _closest_cached(word: str, vocab: frozenset[str]) -> str:
 
 def _closest(word: str, vocab: frozenset[str]) -> str:
     return _closest_cached(word, vocab)
+
+
+def _names_someone(tok: Token) -> bool:
+    """Does the word before "team" name someone not known ("Bos team", "Kim's team"), rather than
+    being a word of the question ("hur ligger teamet till", "the team")?"""
+    if tok.used or tok.word in lx.OUR | lx.STOPWORDS:
+        return False
+    return tok.word.endswith(("'s", "’s")) or tok.text[:1].isupper() or not is_word(tok.word)
 
 
 def _covered(toks: list[Token], span: tuple[int, int]) -> list[Token]:

@@ -529,7 +529,8 @@ PHRASINGS = [
     ("opnåelse pr. sælger i dette kvartal", dict(metric="quota_attainment", group_by=["owner"], unused=[])),
     ("lead-konvertering pr. kilde i år", dict(metric="lead_conversion_rate", group_by=["source"], unused=[])),
     ("pipeline for Nordics SMB", dict(metric="pipeline", filters={"team": "Nordics SMB"}, unused=[])),  # its name
-    ("revenue for nordics smb", dict(metric="revenue", filters={"region": "Nordics", "segment": "SMB"})),  # words
+    ("revenue for nordics smb", dict(metric="revenue", filters={"team": "Nordics SMB"})),  # a team's whole name
+    ("revenue for smb in the nordics", dict(metric="revenue", filters={"region": "Nordics", "segment": "SMB"})),
     # ---- mixed languages
     ("Hvad var revenue last quarter?", dict(metric="revenue", period=LQ)),
     ("win rate i Norden last quarter", dict(metric="win_rate", period=LQ, filters={"region": "Nordics"})),
@@ -680,3 +681,18 @@ def test_a_person_and_a_figure_in_one_question(demo_assistant, ask):
     assert [p.kind for p in answer.parts] == ["kpi", "people"], answer.text
     assert answer.parts[0].value == ask("min pipeline", user=rep["rep_id"]).value
     assert answer.parts[1].rows[0]["rep_id"] == rep["manager_id"]
+
+
+def test_by_me_and_the_bare_team_are_the_askers(demo_assistant, ask):
+    """"pipeline created by me" gave the company's figure, "by me" left out in silence; "hur ligger teamet till
+    mot budget?" gave the company's attainment, "teamet" said unused."""
+    reps = demo_assistant.engine.store.tables["reps"]
+    rep = str(reps.loc[reps["role"] == "rep", "rep_id"].iloc[0])
+    manager = str(reps.loc[reps["role"] == "manager", "rep_id"].iloc[0])
+    mine = ask("pipeline created by me last month", user=rep)
+    assert mine.metric == "pipeline_created" and mine.filters == {"owner": rep} and not mine.unused, mine.text
+    team = ask("hur ligger teamet till mot budget?", user=manager)
+    assert team.metric == "quota_attainment" and team.filters and not team.unused, team.text
+    assert team.value != ask("hur ligger vi till mot budget?", user=manager).value
+    unknown = ask("Kims team pipeline", user=manager)  # a name nobody has before "team": asked, never the asker's
+    assert unknown.kind == "clarify", unknown.text

@@ -480,3 +480,23 @@ def test_more_after_a_list_is_the_list_further_down(bot):
     first = bot.ask("list the open deals", as_of=AS_OF, conversation=convo)
     more = bot.ask("more", as_of=AS_OF, conversation=convo)
     assert more.kind == "deals" and len(more.rows) == min(20, int(first.value)) > len(first.rows)
+
+
+@pytest.mark.parametrize("question,says,not_says", [
+    # a reporting line in any language finds whose line it is: not "rapportere om pipeline", nor the marketing
+    # director's line to "en ledare"
+    ("hvem refererer CCO'en til?", "reports directly to the chief executive officer", "rapportere om pipeline"),
+    ("vem rapporterar en CCO till?", "reports directly to the chief executive officer", "till en ledare"),
+    ("who does the CCO report to?", "reports directly to the chief executive officer", None),
+    # "vigtigst" says how much, not what: the KPIs, not "de vigtigste kompetencer"
+    ("hvilke KPI'er er vigtigst for en CCO?", "KPI", "kompetencer"),
+    # what a list question asks to list: the roles, not what commercial operations is
+    ("which roles does a commercial operations team need?", "Sales Operations Manager", None),
+    # a compound written as two words in the other language ("produktansvar": "product liability")
+    ("er CCO'en også ansvarlig for kundeklager og produktansvar?", "product liability", None),
+    ("hvad er a/b-test og hvad bruger ops-teamet det til", "sammenligne forskellige versioner", None),
+])
+def test_what_a_question_asks_finds_the_passage_that_says_it(bot, question, says, not_says):
+    answer = bot.ask(question, as_of=AS_OF)
+    assert answer.kind == "playbook" and says in answer.text, answer.text
+    assert not_says is None or not_says not in answer.text, answer.text
