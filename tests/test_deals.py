@@ -690,15 +690,18 @@ def test_a_list_outside_the_askers_scope_is_denied_not_empty(world):
     assert answer.kind == "denied" and "outside" in answer.text
 
 
-def test_open_deals_for_a_past_named_month_say_how_to_ask_for_the_coming_one(world):
-    # "mina största affärer som stänger i december" on 2026-11-20 is December 2025 (kpis.md): none
-    # match, and nothing said why
-    assistant, _, _ = world
-    answer = assistant.ask("open deals closing in December", as_of=AS_OF)
-    assert answer.period == {"start": "2025-12-01", "end": "2025-12-31"}
-    assert any("December 2026" in n for n in answer.notes)
-    coming = assistant.ask("open deals closing in December 2026", as_of=AS_OF)
-    assert not any("without a year" in n for n in coming.notes)
+def test_open_deals_for_a_month_named_without_a_year_are_the_nearest(world):
+    # "mina största affärer som stänger i december" on 2026-11-20 was December 2025 (the latest begun): none
+    # match but the overdue; close dates look ahead, so it is the month nearest today (kpis.md)
+    assistant, d, _ = world
+    for question, start, end in (("open deals closing in December", "2026-12-01", "2026-12-31"),
+                                 ("åbne aftaler der lukker i januar", "2027-01-01", "2027-01-31"),
+                                 ("open deals closing in October", "2026-10-01", "2026-10-31")):
+        answer = assistant.ask(question, as_of=AS_OF)
+        due = ~d["is_closed"] & _between(d, "close_date", start, end)
+        assert answer.period == {"start": start, "end": end}, answer.text
+        assert answer.value == due.sum() and not any("without a year" in n for n in answer.notes), answer.text
+    assert assistant.ask("revenue in December", as_of=AS_OF).period == {"start": "2025-12-01", "end": "2025-12-31"}
 
 
 def test_show_more_of_a_list(world):

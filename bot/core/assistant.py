@@ -467,14 +467,21 @@ class Assistant:
                   stream: Stream | None = None) -> Answer:
         """The playbook's answer, cited, or a plain 'not covered' that names the nearest topics."""
         parsed = reading.parsed
-        reply = self.playbook.ask(reading.text, parsed.lang, stream=stream, about=reading.about, more=reading.more)
-        kind = "playbook" if reply.covered or reply.indexing else "not_covered"
-        answer = Answer(question=parsed.question, kind=kind, lang=parsed.lang, text=reply.text,
-                        citations=reply.citations, notes=list(reply.notes), engine=reply.engine)
-        if reply.covered and reading.ours:
-            self._add_snapshot(answer, user, as_of)
-        if parsed.metric and (question_form(reading.text) == "definition" or MEANING.search(reading.text)):
+        if self.playbook is None:  # (no playbook here: two KPIs asked apart are told by how each is computed)
+            answer = Answer(question=parsed.question, kind="not_covered", lang=parsed.lang, text="")
+        else:
+            reply = self.playbook.ask(reading.text, parsed.lang, stream=stream, about=reading.about, more=reading.more)
+            kind = "playbook" if reply.covered or reply.indexing else "not_covered"
+            answer = Answer(question=parsed.question, kind=kind, lang=parsed.lang, text=reply.text,
+                            citations=reply.citations, notes=list(reply.notes), engine=reply.engine)
+            if reply.covered and reading.ours:
+                self._add_snapshot(answer, user, as_of)
+        if reading.defines:  # "difference between pipeline and weighted pipeline": how each is computed
+            for kid in reading.defines:
+                self._add_definition(answer, kid)
+        elif parsed.metric and (question_form(reading.text) == "definition" or MEANING.search(reading.text)):
             self._add_definition(answer, parsed.metric)
+        answer.text = answer.text.strip()
         return answer
 
     def _add_definition(self, answer: Answer, kid: str) -> None:
@@ -509,6 +516,11 @@ class Assistant:
             return self._clarify_metric(parsed)
         if reading.reason == "unknown":
             return self._clarify_unknown(parsed)
+        if reading.reason == "dimension":  # "by reason?" after deals lost: the data has no such breakdown
+            kpi = self.catalog.kpis[parsed.metric]
+            return Answer(question=parsed.question, kind="clarify", lang=lang, metric=parsed.metric,
+                          text=t("cannot_break_down", lang, kpi=kpi_name(kpi, lang), dim=f"“{parsed.unknown[0]}”",
+                                 dims=", ".join(dimension_word(d, lang) for d in kpi.dimensions)))
         if reading.reason == "absent":
             return Answer(question=parsed.question, kind="clarify", lang=lang,
                           text=t("not_in_store", lang, what=parsed.unknown[0]) + "\n"

@@ -64,9 +64,10 @@ class PlaybookQuestion:
     text: str  # what to look up: the question, or its clauses that are for the playbook
     ours: bool = False  # "… and what is ours?" with no KPI named: the headline figures beside it
     # Beside a figure, only passages that name its KPI (in any language) answer for the playbook:
-    # "what is a good win rate?" is not answered by a passage on churn rates.
-    about: tuple[str, ...] = ()
+    # "what is a good win rate?" is not answered by a passage on churn rates. (One name of each group.)
+    about: tuple[tuple[str, ...], ...] = ()
     more: int = 0  # "tell me more" (said how many times): the passages after those the answers were read from
+    defines: tuple[str, ...] = ()  # "difference between pipeline and weighted pipeline": how each is computed
 
 
 @dataclass
@@ -79,7 +80,8 @@ class Clarify:
     parsed: Parsed
     reason: str  # "metric" (which KPI?), "period" (no such period), "unknown" (words not understood),
     # "follow_up" (what to do with the last answer, whose question `parsed` holds), "absent" (a measure the
-    # metrics store does not hold, in `parsed.unknown`: "what's our gross margin?")
+    # metrics store does not hold, in `parsed.unknown`: "what's our gross margin?"), "dimension" (a breakdown by
+    # something the KPI has not, in `parsed.unknown`: "by reason?" after deals lost)
 
 
 @dataclass
@@ -241,6 +243,28 @@ ABOUT_LAST = {
 }
 
 
+# "by reason?", "pr. produkt?" after a figure: a breakdown by something (said unused when the data has no such thing)
+BY_OTHER = re.compile(r"^\W*(?:and\s+|og\s+|och\s+)?(?:by|per|pr\.?|efter|opdelt på|fordelt på|uppdelat på|"
+                      r"fördelat på)\s+(?P<what>[^\W\d_]+)\W*$", re.I)
+# "what's the difference between pipeline and weighted pipeline?", "forskellen på win rate og lead konvertering"
+TOLD_APART = re.compile(r"\b(?:diff(?:erence)?|forskel(?:len)?|skillnad(?:en)?)\s+(?:between|mellem|på|mellan|of)\s+"
+                        r"(?P<a>.+?)\s+(?:and|og|och|vs\.?|&)\s+(?P<b>.+?)\s*[?.!]*$", re.I)
+
+
+def _two_kpis_told_apart(parser: Parser, question: str, values: ValueIndex, cal: Calendar) -> PlaybookQuestion | None:
+    """Two KPIs asked apart: what the playbook says of the difference, and how each is computed (never
+    their two figures, which the question does not ask for)."""
+    m = TOLD_APART.search(question[:MAX_CHARS])
+    if m is None:
+        return None
+    metrics = [parser.parse(m.group(side), values, cal).metric for side in ("a", "b")]
+    if None in metrics or metrics[0] == metrics[1]:
+        return None
+    parsed = replace(parser.parse(question, values, cal), metric=metrics[0], unused=[])
+    return PlaybookQuestion(parsed, question, about=tuple(tuple(_names(parser, m)) for m in metrics),
+                            defines=tuple(metrics))
+
+
 def _picked(reply: str, choices: tuple[str, str, list[str]]) -> str | None:
     """"Lindqvist" (or "Jonas Lindqvist", "the Lindqvist one") after "which Jonas do you mean?": the
     question asked again of the one person the reply names, when it names exactly one of those offered."""
@@ -278,7 +302,8 @@ def understand(parser: Parser, question: str, values: ValueIndex, cal: Calendar,
         special = replace(special, parsed=_pointed(special.parsed, question, convo))
     if special is not None:
         return special
-    mine = _me_against_team(parser, question, values, cal, earlier)
+    mine = _me_against_team(parser, question, values, cal, earlier) or _two_kpis_told_apart(parser, question, values,
+                                                                                           cal)
     if mine is not None:
         return mine
     comparison = _comparison(parser, question, values, cal, convo, earlier)
@@ -301,12 +326,18 @@ def understand(parser: Parser, question: str, values: ValueIndex, cal: Calendar,
     if convo is not None and convo.parts and parsed.metric is None and parsed.kind == "kpi" and parsed.follow_up \
             and parsed.has_slots:  # "og Norden?" after "how is DACH doing?": each of its figures again, changed
         return _each_part(parser, parsed, question, cal, earlier, convo.parts)
+    said_by = parsed.group_by
+    other = BY_OTHER.match(question[:MAX_CHARS]) if convo is not None and convo.last is not None else None
+    if other and convo.last.kind == "kpi" and convo.last.metric and not parsed.group_by and not parsed.metric \
+            and other.group("what") in parsed.unused:  # "by reason?" after deals lost: no such breakdown, said so
+        return Clarify(replace(convo.last, question=question, lang=parsed.lang if parsed.lang_known else convo.last.lang,
+                               unknown=[other.group("what")], follow_up=True), "dimension")
     if convo is not None:
         parsed = follow_up(parser, parsed, question, convo, values, cal) or convo.merge(parsed)
     parsed = _each_rep(parser, parsed)
     if parsed.follow_up and parsed.metric and parsed.group_by:  # "and what's my quota?" after "… per quarter":
-        fits = parser.catalog.kpis[parsed.metric].dimensions  # a breakdown carried over that the KPI has not
-        parsed = replace(parsed, group_by=[d for d in parsed.group_by if d in fits])
+        fits = parser.catalog.kpis[parsed.metric].dimensions  # a breakdown carried over that the KPI has not (one
+        parsed = replace(parsed, group_by=[d for d in parsed.group_by if d in fits or d in said_by])  # asked: said so)
     parsed = _same_period_ago(parser, parsed, question, cal, earlier, convo)
     yoy = _year_on_year(parser, parsed, question, values, cal, earlier)
     if yoy is not None:
@@ -577,7 +608,7 @@ def _route(parser: Parser, parsed: Parsed, reading: Understanding, text: str, ev
         numbers = reading.parts if isinstance(reading, Parts) else [reading]
         # the words the numbers leave ("improve") are the playbook part's, not unused
         names = tuple(dict.fromkeys(n for m in [parsed.metric, *parsed.more_metrics] if m for n in _names(parser, m)))
-        return Parts(parsed, [PlaybookQuestion(parsed, text, about=names),
+        return Parts(parsed, [PlaybookQuestion(parsed, text, about=(names,)),
                               *(replace(n, parsed=replace(n.parsed, unused=[])) for n in numbers)])
     return reading
 

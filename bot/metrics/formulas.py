@@ -254,8 +254,13 @@ def _simple(ctx: Ctx, fact: str, mask: np.ndarray, by: list[str], month_col: str
 def lead_count(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
     _require(ctx, "leads", kpi)
     mask = ctx.base_mask("leads") & ctx.in_period("leads", "created_date")
-    if not by:
+    if kpi.formula.get("converted"):  # leads_converted: those of them that converted
+        converted = ctx.array("leads", "converted_date") != np.iinfo(np.int64).min
         _note_empty(ctx, mask, "leads")
+        mask = mask & converted
+    elif not by:
+        _note_empty(ctx, mask, "leads")
+    if not by:
         return float(mask.sum())
     return ctx.reduce("leads", mask, by, "m")
 

@@ -846,10 +846,15 @@ def _leads(ctx: WCtx):
 def lead_count(ctx: WCtx, kpi: Kpi, by: list[str]) -> Value:
     _require(ctx, "leads", kpi)
     t = _leads(ctx)
-    if not by:
+    if kpi.formula.get("converted"):  # leads_converted: those of them that converted
+        _note_empty(ctx, int(ctx.execute(t.aggregate(n=t.count()))["n"].iloc[0]), "leads")
+        t = t.filter(t.converted_date.notnull())
+    elif not by:
         n = int(ctx.execute(t.aggregate(n=t.count()))["n"].iloc[0])
         _note_empty(ctx, n, "leads")
         return float(n)
+    if not by:
+        return float(ctx.execute(t.aggregate(n=t.count()))["n"].iloc[0])
     return grouped(ctx, "leads", t, by, "m", {"n": t.count()}, lambda f: f["n"].astype("float64"))
 
 

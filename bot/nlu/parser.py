@@ -270,12 +270,17 @@ class Parser:
         out.used = [t.text for t in toks if t.used]
         if out.week_named and self._looks_forward(out):  # open deals closing "i uge 48", said in week 47: the
             out.period = _coming_week(out.week_named, cal) or out.period  # coming one (a year ago closed none)
+        elif out.period and self._looks_forward(out):  # "my deals closing in dec", "forecast for Q1": the nearest
+            out.period = _nearest(out.period, cal) or out.period
         context = lx.KPI_CONTEXT if out.kind == "kpi" else frozenset()
         asked = {w.lower() for w in out.unknown}
         out.unused = [t.text for t in toks if not t.used and t.word not in lx.STOPWORDS
                       and t.word not in asked and t.word.removesuffix("s") not in asked  # ("Eriks": Erik, asked about)
                       and t.word not in lx.FILLER and t.word not in context and not t.word.isdigit()
                       and t.word not in lx.CONJUNCTIONS]  # "revenue & win rate": "&" joins, it asks nothing
+        for before, t in zip(toks, toks[1:]):  # "for new hires": both words left out, not "hires" alone
+            if t.text in out.unused and t.word in lx.NEW_PERSON and before.word in lx.NEW_WORDS and not before.used:
+                out.unused[out.unused.index(t.text)] = f"{before.text} {t.text}"
         if out.kind == "kpi" and out.metric is None and out.other_subject is None:
             self._no_metric(toks, out)
         return out
@@ -1463,6 +1468,30 @@ def _coming_week(week: int, cal: Calendar) -> str | None:
     except ValueError:
         return None
     return f"{monday.isoformat()}..{(monday + timedelta(days=6)).isoformat()}" if monday > cal.as_of else None
+
+
+def _nearest(period: str, cal: Calendar) -> str | None:
+    """A month or quarter said without a year, for close dates ahead (open deals, pipeline): the one
+    nearest today, not the latest begun. In November, "December" is next month and "Q1" the coming
+    quarter (a year ago, only deals left overdue close then); "October" is still the one just ended."""
+    said = period.strip().lower()
+    if said in lx.MONTH_NAMES_EN:
+        years = [cal.as_of.year - 1, cal.as_of.year, cal.as_of.year + 1]
+    elif re.fullmatch(r"q[1-4]", said):
+        fy = cal.fiscal_year_of(cal.as_of)
+        years = [fy - 1, fy, fy + 1]
+    else:
+        return None
+    def distance(p) -> int:  # noqa: ANN001 (a Period)
+        return 0 if p.start <= cal.as_of <= p.nominal_end else min(abs((p.start - cal.as_of).days),
+                                                                   abs((p.nominal_end - cal.as_of).days))
+    options = []
+    for y in years:
+        try:
+            options.append((f"{said} {y}", parse_period(f"{said} {y}", cal)))
+        except PeriodError:
+            continue
+    return min(options, key=lambda o: distance(o[1]))[0] if options else None
 
 
 def _iso_week(week: int, year: str | None, cal: Calendar) -> str:

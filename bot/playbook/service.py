@@ -89,15 +89,17 @@ class Playbook:
         return sorted(best.values(), key=lambda h: -h.score)[:k]
 
     def ask(self, question: str, lang: str, stream: Callable[[str], None] | None = None,
-            about: tuple[str, ...] = (), more: int = 0) -> PlaybookReply:
-        """`about`: names of which a passage must speak to answer (a KPI's, beside its figure); `more`: "tell me
-        more" after its answer (once, twice …), from the passages after those it was answered from."""
+            about: tuple[tuple[str, ...], ...] = (), more: int = 0) -> PlaybookReply:
+        """`about`: names of which a passage must speak to answer, one of each group (a KPI's, beside its figure;
+        both KPIs' when two are asked apart); `more`: "tell me more" after its answer (once, twice …), from the
+        passages after those it was answered from."""
         if self.index.state == "indexing" and not self.index.chunks:
             done, total = self.index.progress
             return PlaybookReply(compose.message("indexing", lang, done=done, total=max(total, done)), [], False, True)
         hits = self.search(question, k=(more + 1) * MORE)[more * MORE:]
         if about:
-            hits = [h for h in hits if compose.speaks_of(h, about)] or [replace(h, coverage=0.0) for h in hits]
+            hits = [h for h in hits if all(compose.speaks_of(h, names) for names in about)] or [
+                replace(h, coverage=0.0) for h in hits]
         if more and not compose.covered(hits):
             return PlaybookReply(compose.message("no_more", lang), [], False)
         asks_other = lang == "en" and self.index.unknown_thing(question) is not None  # "a company car"

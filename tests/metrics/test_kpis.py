@@ -54,6 +54,7 @@ APPROX = dict(rel=1e-9, abs=1e-9)
         # leads created in Q3: l1 (converted), l2, l3 (converted)
         ("lead_conversion_rate", {"period": Q3}, 2 / 3),
         ("leads_created", {"period": Q3}, 3.0),
+        ("leads_converted", {"period": Q3}, 2.0),
         # 300 + 200 + 1000 DKK at 0.135
         ("marketing_spend", {"period": Q3}, 635.0),
         ("cac", {"period": Q3}, 635 / 2),
@@ -111,6 +112,7 @@ def test_every_catalog_kpi_is_pinned_here():
         ("revenue", "owner", {"r1": 2340.0, "r2": 0.0, "r3": 190.0}),
         ("revenue", "month", {"2026-07": 1090.0, "2026-08": 1340.0, "2026-09": 100.0}),
         ("lead_conversion_rate", "source", {"inbound": 0.5, "outbound": 1.0}),
+        ("leads_converted", "source", {"inbound": 1.0, "outbound": 1.0}),
         ("cac", "region", {"Nordics": 435.0, "DACH": 200.0}),
         ("nps", "segment", {"Enterprise": 0.0, "SMB": 100.0, "Mid-Market": 0.0}),
         ("quota_attainment", "owner", {"r1": 2340 / 2000, "r2": 0.0, "r3": 190 / 500}),

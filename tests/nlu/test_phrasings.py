@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot.core.conversation import Conversation
+from tests.nlu.conftest import AS_OF
+
 TQ = ("2026-10-01", "2026-11-20")  # this quarter, cut at as_of
 TQF = ("2026-10-01", "2026-12-31")  # this quarter, looking forward (pipeline)
 LQ = ("2026-07-01", "2026-09-30")
@@ -531,6 +534,10 @@ PHRASINGS = [
     ("pipeline for Nordics SMB", dict(metric="pipeline", filters={"team": "Nordics SMB"}, unused=[])),  # its name
     ("revenue for nordics smb", dict(metric="revenue", filters={"team": "Nordics SMB"})),  # a team's whole name
     ("revenue for smb in the nordics", dict(metric="revenue", filters={"region": "Nordics", "segment": "SMB"})),
+    ("hvor mange leads konverterede vi sidste måned", dict(metric="leads_converted", period=LM, unused=[])),
+    ("converted leads by source this year", dict(metric="leads_converted", group_by=["source"], unused=[])),
+    ("avg cycle days this yr", dict(metric="sales_cycle_days", unused=[])),
+    ("whats the avg deal size for new hires", dict(metric="avg_deal_size", unused=["new hires"])),
     # ---- mixed languages
     ("Hvad var revenue last quarter?", dict(metric="revenue", period=LQ)),
     ("win rate i Norden last quarter", dict(metric="win_rate", period=LQ, filters={"region": "Nordics"})),
@@ -696,3 +703,26 @@ def test_by_me_and_the_bare_team_are_the_askers(demo_assistant, ask):
     assert team.value != ask("hur ligger vi till mot budget?", user=manager).value
     unknown = ask("Kims team pipeline", user=manager)  # a name nobody has before "team": asked, never the asker's
     assert unknown.kind == "clarify", unknown.text
+
+
+@pytest.mark.parametrize("question,kpis", [
+    ("diff between pipeline and weighted pipeline?", ("Pipeline", "Weighted pipeline")),
+    ("hvad er forskellen på win rate og lead konvertering", ("Win rate", "Leadkonvertering")),
+])
+def test_two_kpis_told_apart_are_defined_not_figured(ask, question, kpis):
+    """"diff between pipeline and weighted pipeline?" gave both figures, saying "diff" and "between" were unused."""
+    answer = ask(question)
+    assert answer.kind in ("playbook", "not_covered") and answer.value is None and not answer.figures, answer.text
+    assert "EUR" not in answer.text and "€" not in answer.text
+    for name in kpis:
+        assert name.lower() in answer.text.lower(), answer.text
+
+
+def test_a_breakdown_the_kpi_has_not_is_said_after_a_figure(demo_assistant):
+    """"by reason?" after deals lost went to the playbook; "by stage" gave the same total, the breakdown
+    dropped in silence."""
+    convo = Conversation()
+    demo_assistant.ask("deals lost last month", as_of=AS_OF, conversation=convo)
+    for follow, said in (("by reason?", "“reason”"), ("by stage", "stage")):
+        answer = demo_assistant.ask(follow, as_of=AS_OF, conversation=convo)
+        assert answer.kind == "clarify" and answer.value is None and said in answer.text, answer.text
