@@ -808,3 +808,46 @@ def test_compare_with_last_year_after_a_breakdown_gives_each_groups_change(world
     assert answer.kind == "kpi" and answer.group_by == ["region"] and not answer.unused, answer.text
     for row in answer.rows:
         assert row["value"] == pytest.approx(now[row["region"]]) and row["before"] == pytest.approx(then[row["region"]])
+
+
+def test_what_someone_closed_is_their_won_deals_or_denied(world):
+    # "what did mikkel close this month" went to the playbook, which does not cover it
+    assistant, d, reps = world
+    manager = reps[(reps["role"] == "manager") & reps["team"].notna()].iloc[1]
+    rep = reps[reps["rep_id"].isin(team_of(reps, manager["rep_id"])) & (reps["role"] == "rep")].iloc[0]
+    first = rep["name"].split()[0]
+    if (reps["name"].str.split().str[0] == first).sum() > 1:
+        first = rep["name"]
+    won = d[(d["owner_id"] == rep["rep_id"]) & d["is_won"].astype(bool) & _between(d, "close_date", "2026-10-01", "2026-10-31")]
+    answer = assistant.ask(f"what did {first.lower()} close last month", user=manager["rep_id"], as_of=AS_OF)
+    assert answer.kind == "deals" and answer.filters == {"owner": rep["rep_id"]} and answer.value == len(won), answer.text
+    other = reps[(reps["role"] == "rep") & (reps["rep_id"] != rep["rep_id"])].iloc[0]
+    assert assistant.ask(f"what did {first} close last month", user=other["rep_id"], as_of=AS_OF).kind == "denied"
+    nobody = assistant.ask("what did zorblax close last month", user=manager["rep_id"], as_of=AS_OF)
+    assert nobody.kind == "clarify" and "Zorblax" in nobody.text, nobody.text
+
+
+@pytest.mark.parametrize("question,check_", [
+    ("hvor mange deals er over forfaldsdato", lambda d: ~d["is_closed"] & d["overdue"]),
+    ("deals w/o close date", lambda d: ~d["is_closed"] & d["missing_close_date"]),
+])
+def test_more_ways_to_say_a_risk(world, question, check_):
+    assistant, d, _ = world
+    answer = assistant.ask(question, as_of=AS_OF)
+    assert answer.kind == "deals" and answer.value == check_(d).sum() > 0 and not answer.unused, answer.text
+
+
+def test_a_list_broken_down_is_counted(world):
+    # "my deals by stage" asked back "I don't recognise stage"; a risky list by stage counts its deals per stage
+    assistant, d, reps = world
+    rep = person(reps, "rep", 2)
+    mine = d[(d["owner_id"] == rep["rep_id"]) & ~d["is_closed"]].groupby("stage").size()
+    answer = assistant.ask("my deals by stage", user=rep["rep_id"], as_of=AS_OF)
+    assert answer.kind == "kpi" and answer.metric == "open_deals" and answer.group_by == ["stage"], answer.text
+    assert {r["stage"]: r["value"] for r in answer.rows} == mine.to_dict()
+    stalled = d[~d["is_closed"] & d["stalled"]].groupby("stage").agg(n=("opportunity_id", "size"), eur=("eur", "sum"))
+    by_stage = assistant.ask("stalled deals by stage", as_of=AS_OF)
+    assert by_stage.kind == "deals" and by_stage.group_by == ["stage"] and not by_stage.unused, by_stage.text
+    assert {r["stage"]: (r["value"], round(r["amount"])) for r in by_stage.rows} == {
+        s: (row.n, round(row.eur)) for s, row in stalled.iterrows()}
+    assert assistant.ask("my deals by colour", user=rep["rep_id"], as_of=AS_OF).kind == "clarify"

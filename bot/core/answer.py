@@ -165,16 +165,17 @@ def deals_answer(result: DealResult, question: str, catalog: Catalog, lang: str 
 
 def deals_per_group_answer(result: DealResult, every: list[dict], question: str, catalog: Catalog, lang: str,
                            names: dict[str, str] | None, limit: int | None, by: str = "owner",
-                           group_of: Callable[[str], str | None] | None = None) -> Answer:
-    """'stalled deals by rep', 'which team has the most overdue deals': how many of the deals each rep
-    (or the team or region of the rep who owns them, `group_of`) has and what they are worth, the most
-    first (`every`: all the deals the list matched; `limit`: 1 for "which … has the most …")."""
+                           group_of: Callable[[dict], str | None] | None = None) -> Answer:
+    """'stalled deals by rep', 'which team has the most overdue deals', 'stalled deals by stage': how many
+    of the deals each rep (or each group, `group_of` a deal: its owner's team, its stage) has and what they
+    are worth, the most first (`every`: all the deals the list matched; `limit`: 1 for "which … has the
+    most …")."""
     per: dict[str, dict] = {}
     for deal in every:
         if by == "owner":
             key, row = deal["owner_id"], {"owner": deal["owner_id"], "owner_name": deal["owner"]}
         else:
-            key = (group_of(deal["owner_id"]) if group_of else None) or "—"
+            key = (group_of(deal) if group_of else None) or "—"
             row = {by: key}
         row = per.setdefault(key, {**row, "value": 0, "amount": 0.0})
         row["value"] += 1

@@ -579,7 +579,7 @@ class Assistant:
             by = parsed.group_by[0]
             answer = deals_per_group_answer(result, every.rows, parsed.question, self.catalog, parsed.lang,
                                             self._scope_names(parsed, result), parsed.limit, by,
-                                            None if by == "owner" else self._rep_field(by))
+                                            None if by == "owner" else self._group_of(by))
             if every.total > len(every.rows):
                 answer.notes.append(t("deals_too_many_per_rep", parsed.lang, n=number(PER_REP_MAX, parsed.lang)))
         else:
@@ -863,13 +863,14 @@ class Assistant:
             name += f" {t('broken_down_by', lang)} {dimension_word(parsed.group_by[0], lang)}"
         return f"{name} {self._period_name(parsed.period, lang)}" if parsed.period and not parsed.period_error else name
 
-    def _rep_field(self, field: str) -> Callable[[str], str | None]:
-        """A rep's team or region by rep id (the reps table's, as the store joins it to their deals)."""
+    def _group_of(self, dim: str) -> Callable[[dict], str | None]:
+        """A listed deal's group: its own field (stage), or its owner's team or region (the reps table's,
+        as the store joins it to their deals)."""
         reps = self.engine.store.tables.get("reps")
-        if reps is None or field not in reps.columns:
-            return lambda rep: None
-        by_rep = dict(zip(reps["rep_id"].astype(str), reps[field].astype("string").fillna("—")))
-        return by_rep.get
+        if dim not in ("team", "region") or reps is None or dim not in reps.columns:
+            return lambda deal: deal.get(dim)
+        by_rep = dict(zip(reps["rep_id"].astype(str), reps[dim].astype("string").fillna("—")))
+        return lambda deal: by_rep.get(deal["owner_id"])
 
     def _scope_names(self, parsed: Parsed, result) -> dict[str, str]:
         """How the scope reads: reps and accounts by name, and "my team" as "your team (7 people)"."""

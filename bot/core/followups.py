@@ -43,7 +43,6 @@ BEHIND = {"pipeline": "open", "open_deals": "open", "weighted_pipeline": "open",
           "deals_lost": "lost", "win_rate": "closed", "deals_created": "created",
           "quota_attainment": "won"}  # (what attainment booked: the deals won)
 # A list's count as a KPI, by the list's status.
-COUNTED = {"open": "open_deals", "won": "deals_won", "lost": "deals_lost"}
 # "chart it", "show it as a graph", "as a table", "vis det som graf", "som tabell": how, not what
 SHOWN_AS = re.compile(r"^(?:(?:can you |could you |please |kan du |pls )?(?:show|give|draw|plot|chart|graph|vis|visa|"
                       r"tegn|rita|make)?\s*(?:me\s+|mig\s+)?(?:it|that|this|them|det|den|dem|dette|detta)?\s*"
@@ -201,9 +200,9 @@ def _counted(prev: Parsed, parsed: Parsed, lang: str) -> Parsed:
     (open, won or lost deals in the list's scope and period); a list with amount or risk conditions
     has none: by rep, its deals are counted per rep, else the breakdown is said to be left out."""
     spec = prev.deal or DealSpec()
-    metric = COUNTED.get(spec.status) if spec.date_field == "close" else None
+    metric = lx.DEAL_COUNT_OF.get(spec.status) if spec.date_field == "close" else None
     if metric is None or spec.risks or spec.amount_min is not None or spec.amount_max is not None:
-        if parsed.group_by[:1] in (["owner"], ["team"], ["region"]):  # "by rep" after stalled deals: counted per
+        if parsed.group_by[:1] and parsed.group_by[0] in lx.DEAL_GROUPS:  # "by rep" after stalled deals: counted per
             return replace(prev, question=parsed.question, lang=lang, group_by=parsed.group_by[:1], order="desc",  # "which
                            limit=parsed.limit, unused=parsed.unused, follow_up=True)  # rep has the most?": the first
         return replace(prev, question=parsed.question, lang=lang, follow_up=True,

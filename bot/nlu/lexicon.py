@@ -500,6 +500,9 @@ DEALS_BY_GROUP = re.compile(r"\b(?:by|per|pr\.?|for each|fordelt på|opdelt på|
 GROUP_WITH_MOST = re.compile(r"\b(?:which|what|hvilket|hvilken|vilket|vilken)\s+(team|teamet|hold|lag|region|regionen)"
                              r"\s+(?:has|have|har)\s+(?:got\s+)?(?:the\s+)?(?:most|flest|fleste|mest)\b")
 WHAT_DEALS = {"what", "hvad", "vad", "hvilke", "vilka"}
+# A list of deals counted by a dimension: the KPI that counts such deals, and what a list can be counted by itself
+DEAL_COUNT_OF = {"open": "open_deals", "won": "deals_won", "lost": "deals_lost"}
+DEAL_GROUPS = ("owner", "team", "region", "stage")
 # "how much is left to quota", "hvad mangler jeg til budget", "hur mycket saknas till målet": the gap to a target
 GAP_WORDS = {"left", "remaining", "remains", "kvar", "tilbage", "mangler", "manglende", "saknas", "fattas",
              "resterende", "återstår", "återstående", "gap", "short"}
@@ -534,12 +537,14 @@ WHAT_CLOSING = re.compile(r"^(?:what|which|hvad|hvilke|vad|vilka)(?:'s|s| is| ar
                           # "what can (I) still close this quarter", "hvad kan jeg nå at lukke", "vad hinner vi stänga"
                           r"^(?:what|which|hvad|hvilke|vad|vilka) (?:(?:deals )?can|kan|hinner) (?:i |we |jeg |vi |jag )?"
                           r"(?:still |stadig |nå at |hinna |fortfarande |ännu )?(?:close|lukke|stänga|nå at lukke)\b")
-WHAT_WE_WON = re.compile(r"^(?:what|which|hvad|hvilke|vad|vilka)\s+(?:(?:did|have|has)\s+)?(?:we|i|vi|jeg|jag|the team|my team)\s+"
+# (or someone named: "what did mikkel close this month", "hvad lukkede Karin Berg")
+WHAT_WE_WON = re.compile(r"^(?:what|which|hvad|hvilke|vad|vilka)\s+(?:(?:(?:did|have|has)\s+)?(?:we|i|vi|jeg|jag|"
+                         r"the team|my team)|(?:did|has)\s+(?P<who>[^\W\d_]+(?:\s+[^\W\d_]+)?))\s+"
                          r"(?:close|closed|win|won|sign|signed|book|booked|land|landed|lukke|lukkede|vinde|vandt|vundet|"
                          r"stänga|stängde|stängt|vinna|vann|vunnit)\b|"
                          # Danish and Swedish put the verb first: "hvad lukkede vi", "vad stängde vi"
                          r"^(?:hvad|hvilke|vad|vilka)\s+(?:har\s+)?(?:lukkede|lukket|vandt|vundet|stängde|stängt|vann|"
-                         r"vunnit|signerede|signerade)\s+(?:vi|jeg|jag)\b")
+                         r"vunnit|signerede|signerade)\s+(?:vi|jeg|jag|(?P<who2>[^\W\d_]+(?:\s+[^\W\d_]+)?))\b")
 # Attainment asked as who is behind: the lowest first
 BEHIND = re.compile(r"\b(?:behind|bagud|efter|lagging|below)\b")
 # "sorted by close date", "sortér efter beløb", "sortera på ålder": a list's order named outright
@@ -599,7 +604,11 @@ RISK_PHRASES = {
     "passed close date": "overdue", "passed their close date": "overdue", "past close date": "overdue",
     "past the close date": "overdue", "passerat stängningsdatum": "overdue", "passerad stängningsdag": "overdue",
     "passeret lukkedato": "overdue", "overskredet lukkedato": "overdue", "overskredet lukkedatoen": "overdue",
-    "efter lukkedatoen": "overdue", "efter stängningsdatum": "overdue",
+    "efter lukkedatoen": "overdue", "efter stängningsdatum": "overdue", "over forfaldsdato": "overdue",
+    "over forfaldsdatoen": "overdue", "over lukkedato": "overdue", "over lukkedatoen": "overdue",
+    "past due date": "overdue", "past their due date": "overdue", "passerat förfallodatum": "overdue",
+    "efter förfallodatum": "overdue", "w/o close date": "missing_close_date", "w/o a close date": "missing_close_date",
+    "w/o amount": "missing_amount", "w/o an amount": "missing_amount",
     "gået i stå": "stalled", "står stille": "stalled", "står still": "stalled", "stått still": "stalled",
     "har stået stille": "stalled", "ingen aktivitet": "stalled", "uden aktivitet": "stalled",
     "utan aktivitet": "stalled", "ikke opdateret": "stalled", "inte uppdaterade": "stalled",

@@ -39,6 +39,7 @@ class Token:
     start: int = 0  # offset of `word` in the corrected text
     used: bool = False
     neutral: bool = False  # a name, or a KPI name said alike in all three languages: tells no language
+    subject: bool = False  # who did it ("what did mikkel close"): a name, or else asked back
 
 
 @dataclass
@@ -227,6 +228,8 @@ class Parser:
         else:
             self._period(toks, out, cal)
             deals = self._deal_list(toks, out, head)
+            if deals and not out.group_by:
+                self._list_breakdown(toks, out)
             if not deals:  # word pairs a comma separates ("revenue, deals won and win rate") join KPIs too
                 commas = {(a.lower(), b.lower()) for a, b in re.findall(r"(\w+)\s*,\s*(\w+)", head)}
                 self._metric(toks, out, evidence, commas, values)
@@ -597,6 +600,10 @@ class Parser:
         if won and not nouns:  # "what did we close yesterday": the deals won then
             out.kind, out.deal = "deals", DealSpec(status="won")
             _use_span(toks, won.span())
+            who = "who" if won.group("who") else "who2" if won.group("who2") else None
+            if who:  # ("what did mikkel close": the name is read as a rep, later; one nobody has is asked back)
+                for t in _covered(toks, won.span(who)):
+                    t.used, t.subject = False, t.word not in lx.STOPWORDS
             return True
         closing = lx.WHAT_CLOSING.search(joined)
         risky = [i for i, t in enumerate(toks) if t.word in lx.RISK_WORDS][:1] or [
@@ -840,6 +847,28 @@ class Parser:
             t = next((t for t in toks if t.word == word), None)
             if t is not None:
                 t.used = True
+
+    def _list_breakdown(self, toks: list[Token], out: Parsed) -> None:
+        """'my deals by stage', 'won deals by segment': a list with no conditions but its status is that
+        count KPI broken down ('by stage' after such a list reads so too); 'stalled deals by stage' counts
+        the list's deals per stage. A breakdown neither can give is left unused, so it is said."""
+        free = [t for t in toks if not t.used]
+        for i in range(len(free)):
+            cue = self._group_cue(free, i)
+            dim, said = self._dimension(free, i + cue) if cue else (None, [])
+            if dim is None:
+                continue
+            spec = out.deal or DealSpec()
+            count = lx.DEAL_COUNT_OF.get(spec.status) if spec.date_field == "close" else None
+            plain = not spec.risks and spec.amount_min is None and spec.amount_max is None
+            if count and plain and dim in self.catalog.kpis[count].dimensions:
+                out.kind, out.metric, out.deal = "kpi", count, None
+            elif dim not in lx.DEAL_GROUPS:
+                return
+            out.group_by, out.order = [dim], "desc"
+            for t in free[i:i + cue] + said:
+                t.used = True
+            return
 
     def _breakdown(self, toks: list[Token], out: Parsed) -> None:
         free = [t for t in toks if not t.used]
@@ -1290,6 +1319,9 @@ class Parser:
         """Names nobody knows (capitalised words), and a first name written in lower case that is
         someone's ("jonas's pipeline"): asked about, never left out of a figure in silence."""
         for _i, t in enumerate(toks):
+            if t.subject and not t.used:  # "what did bob close" with no Bob: who is asked back
+                out.unknown.append(t.text.capitalize())
+                continue
             w = t.word
             name = "" if t.used else next((n for n in (w, w[:-2] if w.endswith("'s") else "", w[:-1] if w.endswith("s")
                                                         else "") if n and n in first_names(values)), "")
