@@ -484,6 +484,31 @@ class PlaybookIndex:
             return None
         return f"{raw[-2]} {head}"
 
+    def untold(self, question: str) -> float:
+        """The weighted share of a question's words the playbook has no trace of, in any language or
+        concept ("moms", "faktura"; a compound counts by its head: "firmabil" is a car). Past half, the
+        question is about something else, however many of its other words the playbook knows."""
+        qwords = self.spell(words(question))
+        if not qwords or not self._df:
+            return 0.0
+        weights = self.weights(qwords, [question_terms(w) for w in qwords], question)
+        absent = sum(w for word, w in zip(qwords, weights) if not self._traced(word))
+        return absent / (sum(weights) or 1.0)
+
+    def _traced(self, word: str) -> bool:
+        """Does the playbook have the word, an inflection, one of its concepts, or (a compound) its head?"""
+        if any(stem(word, lang) in self._df for lang in LANGS) or any(f"§{c}" in self._df for c in word_concepts(word)):
+            return True
+        head = next((parts[-1] for lang in ("da", "sv") if (parts := compound_parts(word, lang))), None)
+        if head is not None:
+            return any(stem(head, lang) in self._df for lang in LANGS) or \
+                any(f"§{c}" in self._df for c in word_concepts(head))
+        from bot.nlu.text import ZIPF_FLOOR, zipf_frequency
+
+        # a compound of a short first part ("små|kunder", "stor|bolagens"): its tail, when a word the playbook has
+        return any(stem(word[i:], lang) in self._df for i in range(1, len(word) - 4) for lang in ("da", "sv")
+                   if zipf_frequency(word[i:], lang) >= ZIPF_FLOOR)
+
     def spell(self, qwords: list[str]) -> list[str]:
         """A misspelt word ("onbaording") becomes the playbook's word it is closest to; real words
         and words the playbook uses stay as they are."""

@@ -17,6 +17,9 @@ from bot.playbook.index import Hit, PlaybookIndex, SyncReport
 log = logging.getLogger("ccobot.playbook")
 
 
+UNTOLD = 0.6  # the share of a question's weight in words the playbook has no trace of, past which it is not covered
+
+
 @dataclass
 class PlaybookReply:
     text: str
@@ -102,7 +105,8 @@ class Playbook:
                 replace(h, coverage=0.0) for h in hits]
         if more and not compose.covered(hits):
             return PlaybookReply(compose.message("no_more", lang), [], False)
-        asks_other = lang == "en" and self.index.unknown_thing(question) is not None  # "a company car"
+        # "a company car", "moms på en faktura": about something the playbook has no trace of
+        asks_other = lang == "en" and self.index.unknown_thing(question) is not None or self.index.untold(question) >= UNTOLD
         covered = compose.covered(hits) and not asks_other
         notes: list[str] = []
         if covered and self.writer is not None:

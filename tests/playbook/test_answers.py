@@ -500,3 +500,14 @@ def test_what_a_question_asks_finds_the_passage_that_says_it(bot, question, says
     answer = bot.ask(question, as_of=AS_OF)
     assert answer.kind == "playbook" and says in answer.text, answer.text
     assert not_says is None or not_says not in answer.text, answer.text
+
+
+@pytest.mark.parametrize("question,covered", [
+    ("Hvad er reglerne for firmabil?", False),  # a car: the playbook has no trace of one, in any language
+    ("Hvordan beregner man moms på en faktura til Norge?", False),  # VAT and invoices
+    ("hur når vi småkunder på tillväxtmarknader när vi bara ses som storbolagens leverantör", True),  # small
+    ("hvorfor kan vi ikke bare genbruge vores amerikanske kampagne i Asien?", True),  # customers, big companies
+])
+def test_a_question_mostly_about_what_the_playbook_never_names_is_not_covered(bot, question, covered):
+    answer = bot.ask(question, as_of=AS_OF)
+    assert answer.kind == ("playbook" if covered else "not_covered"), answer.text
