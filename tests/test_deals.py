@@ -851,3 +851,13 @@ def test_a_list_broken_down_is_counted(world):
     assert {r["stage"]: (r["value"], round(r["amount"])) for r in by_stage.rows} == {
         s: (row.n, round(row.eur)) for s, row in stalled.iterrows()}
     assert assistant.ask("my deals by colour", user=rep["rep_id"], as_of=AS_OF).kind == "clarify"
+
+
+def test_risk_deals_said_as_one_word(world):
+    # "hur många riskaffärer har vi per team" and "mina riskaffärer" went to the playbook
+    assistant, d, _ = world
+    risky = ~d["is_closed"] & (d["overdue"] | d["stalled"] | d["early_stage_closing"] | d["missing_amount"]
+                               | d["missing_close_date"])
+    answer = assistant.ask("hur många riskaffärer har vi per team", as_of=AS_OF)
+    assert answer.kind == "deals" and answer.group_by == ["team"] and answer.value == risky.sum(), answer.text
+    assert sum(r["value"] for r in answer.rows) == risky.sum()

@@ -164,6 +164,7 @@ THE_FIGURE = re.compile(r"^\W*(?:what(?:'s| is|s)|hvad er|vad är)\s+(?:the|our|
                         r"mitt|mina)\s+(?!definition|meaning|difference|role|purpose|point|idea|best|right|ideal|"
                         r"typical|standard|formula|benchmark|industry)", re.I)
 MEANING = re.compile(r"\b(?:definition of|meaning of|define|what does .+ mean|what do .+ mean|hvad betyder|"
+                     r"what counts as|what is counted as|hvad tæller som|vad räknas som|"
                      r"hvad menes med|hvad vil det sige|vad betyder|vad menas med|vad innebär|definer|definiera|"
                      # "how is pipeline coverage computed?", "hvordan beregnes win rate", "hur räknas säljcykeln?"
                      r"how (?:is|are|do you|do we) .+ (?:computed|calculated|measured|defined|compute|calculate|measure)|"
@@ -201,7 +202,8 @@ ROLES_ASKED = re.compile(rf"\b(?:{TITLES}|cso|c-suite|vice president|roles?|roll
                          r"rollerne|rollerna|rollen|funktioner|functions?)\b", re.I)
 # Measures whose names hold a KPI's name but that the catalog does not have
 NOT_A_KPI = re.compile(r"\b(?:gross (?:revenue |dollar )?retention|grr|gdr|brutto ?(?:omsætnings)?fastholdelse|"
-                       r"bruttoretention|bruttointäktsretention)\b", re.I)
+                       r"bruttoretention|bruttointäktsretention|csat|customer satisfaction score|kundetilfredshedsscore|"
+                       r"kundnöjdhetsindex|nki)\b", re.I)
 LEAD_KPIS = {"leads_created", "lead_conversion_rate"}  # what "leads" can read as, besides the verb
 # Words that point at whom or what the last answer was about, and the dimensions they can mean
 PERSON, PLACE = ("owner",), ("region", "country", "segment", "team")
@@ -258,8 +260,9 @@ def _two_kpis_told_apart(parser: Parser, question: str, values: ValueIndex, cal:
     if m is None:
         return None
     metrics = [parser.parse(m.group(side), values, cal).metric for side in ("a", "b")]
-    if None in metrics or metrics[0] == metrics[1]:
+    if None in metrics:
         return None
+    metrics = list(dict.fromkeys(metrics))  # ("revenue and bookings": one KPI, told as it is computed)
     parsed = replace(parser.parse(question, values, cal), metric=metrics[0], unused=[])
     return PlaybookQuestion(parsed, question, about=tuple(tuple(_names(parser, m)) for m in metrics),
                             defines=tuple(metrics))
@@ -602,8 +605,9 @@ def _people(parser: Parser, question: str, values: ValueIndex, cal: Calendar) ->
 def _route(parser: Parser, parsed: Parsed, reading: Understanding, text: str, evidence: Evidence) -> Understanding:
     """One clause: numbers, the playbook, or both."""
     side = side_of(parser, parsed, reading, text, evidence)
-    if side == "playbook":
-        return PlaybookQuestion(parsed, text)
+    if side == "playbook":  # (what a KPI means: from passages that name it, and how it is computed)
+        about = (tuple(_names(parser, parsed.metric)),) if parsed.metric and MEANING.search(text) else ()
+        return PlaybookQuestion(parsed, text, about=about)
     if side == "both":  # "how can I improve my win rate this quarter?": the advice and the number
         numbers = reading.parts if isinstance(reading, Parts) else [reading]
         # the words the numbers leave ("improve") are the playbook part's, not unused
@@ -885,6 +889,12 @@ def _comparison(parser: Parser, question: str, values: ValueIndex, cal: Calendar
     sides = [parser.parse(text, values, cal) for text in texts]
     if any(side.kind == "deals" for side in sides):  # "my deals over 100k vs …" is not one KPI on two sides
         return None
+    last = convo.last if convo is not None else None
+    if last is not None and last.kind == "kpi" and last.metric and not any(side.metric for side in sides):
+        # "last quarter vs q2" after NRR by region: the last answer's KPI, whose, and its breakdown, on both sides
+        sides = [replace(side, metric=last.metric, filters={**last.filters, **side.filters}, mine=side.mine or last.mine,
+                         my_team=side.my_team or last.my_team, group_by=side.group_by or last.group_by, follow_up=True)
+                 for side in sides]
     for i, text in enumerate(texts):  # "… jämfört med samma kvartal förra året", "… vs the quarter before"
         if i:
             sides[i] = _as_filter_side(parser, sides[0], sides[i], text, values, cal)

@@ -508,6 +508,10 @@ GAP_WORDS = {"left", "remaining", "remains", "kvar", "tilbage", "mangler", "mang
              "resterende", "återstår", "återstående", "gap", "short"}
 TARGET_NOUNS = {"quota", "target", "budget", "number", "goal", "mål", "målet", "kvote", "kvoten", "kvot", "budgettet",
                 "budgetten", "budgeten"}
+# "revenue vs budget", "omsætning mod budget", "intäkter mot målet": revenue set against its target, attainment
+AGAINST_TARGET = re.compile(r"\b(?:vs\.?|versus|against|compared to|compared with|mod|mot|i forhold til|"
+                            r"sammenlignet med|jämfört med)\s+(?:the\s+|our\s+|vores\s+|vårt\s+|vår\s+)?"
+                            r"(?:quota|target|budget|goal|plan|mål|målet|kvote|kvoten|kvot|budgettet|budgetten|budgeten)\b")
 LIST_WORDS = {"list", "lists", "listing", "show", "display", "see", "vis", "liste", "visa", "lista", "se"}
 # superlative or order word → (order_by, desc)
 DEAL_ORDER = {
@@ -588,7 +592,8 @@ RISK_WORDS = {
     "stillastående": "stalled", "inaktive": "stalled", "inaktiva": "stalled", "fastnade": "stalled",
     "overdue": "overdue", "late": "overdue", "slipped": "overdue", "slipping": "overdue", "forsinket": "overdue",
     "forsinkede": "overdue", "overskredne": "overdue", "overskredet": "overdue", "forfaldne": "overdue",
-    "forfaldet": "overdue", "försenad": "overdue", "försenade": "overdue",
+    "forfaldet": "overdue", "försenad": "overdue", "försenade": "overdue", "riskaffär": "*", "riskaffärer": "*",
+    "riskaffärerna": "*", "risikoaftaler": "*", "risikoaftalerne": "*", "riskdeals": "*",
     "sena": "overdue", "förfallna": "overdue", "glider": "overdue", "glidande": "overdue", "skrider": "overdue",
     "risky": "*", "riskabel": "*", "risikable": "*", "riskabla": "*", "riskfyllda": "*", "flagged": "*",
 }

@@ -707,11 +707,17 @@ class Parser:
         """'how much is left to quota', 'hvad mangler jeg til budget', 'hur mycket saknas till målet', 'what's
         left to hit my number': attainment, whose answer gives what is still to go, not the target alone."""
         words = {t.word for t in toks}
-        if out.metric not in ("quota", None) or not words & lx.GAP_WORDS or not words & lx.TARGET_NOUNS:
+        joined = " ".join(t.word for t in toks)
+        against = out.metric == "revenue" and lx.AGAINST_TARGET.search(joined)  # "omsætning mod budget": attainment
+        if not against and (out.metric not in ("quota", None) or not words & lx.GAP_WORDS
+                            or not words & lx.TARGET_NOUNS):
             return
         out.metric = "quota_attainment"
         for t in toks:
             t.used = t.used or t.word in lx.GAP_WORDS | lx.TARGET_NOUNS | {"hit", "reach", "nå", "klara"}
+        if against:
+            for t in _covered(toks, against.span()):
+                t.used = True
 
     def _kpi_named(self, toks: list[Token]) -> str | None:
         """The KPI the words name besides their closing words ('revenue' in 'revenue from deals closing').

@@ -538,6 +538,12 @@ PHRASINGS = [
     ("converted leads by source this year", dict(metric="leads_converted", group_by=["source"], unused=[])),
     ("avg cycle days this yr", dict(metric="sales_cycle_days", unused=[])),
     ("whats the avg deal size for new hires", dict(metric="avg_deal_size", unused=["new hires"])),
+    ("lead conversion by source last qtr", dict(metric="lead_conversion_rate", group_by=["source"], period=LQ)),
+    ("lead conv by source this year", dict(metric="lead_conversion_rate", group_by=["source"], period=TY)),
+    ("omsætning mod budget i år pr region", dict(metric="quota_attainment", group_by=["region"], period=TY,
+                                                 unused=[])),
+    ("revenue vs target this quarter", dict(metric="quota_attainment", period=TQ, unused=[])),
+    ("hvad koster en ny kunde", dict(metric="cac", unused=[])),
     # ---- mixed languages
     ("Hvad var revenue last quarter?", dict(metric="revenue", period=LQ)),
     ("win rate i Norden last quarter", dict(metric="win_rate", period=LQ, filters={"region": "Nordics"})),
@@ -726,3 +732,15 @@ def test_a_breakdown_the_kpi_has_not_is_said_after_a_figure(demo_assistant):
     for follow, said in (("by reason?", "“reason”"), ("by stage", "stage")):
         answer = demo_assistant.ask(follow, as_of=AS_OF, conversation=convo)
         assert answer.kind == "clarify" and answer.value is None and said in answer.text, answer.text
+
+
+def test_a_comparison_of_periods_alone_is_of_the_last_figure(demo_assistant):
+    """"last quarter vs q2" after NRR by region asked which KPI was meant; "csat" quoted the playbook's NPS."""
+    convo = Conversation()
+    demo_assistant.ask("whats nrr by region", as_of=AS_OF, conversation=convo)
+    answer = demo_assistant.ask("last quarter vs q2", as_of=AS_OF, conversation=convo)
+    assert answer.kind == "kpi" and answer.metric == "nrr" and answer.group_by == ["region"], answer.text
+    assert all("before" in r and "change" in r for r in answer.rows)
+    assert demo_assistant.ask("q1 vs q2", as_of=AS_OF).kind == "clarify"  # nothing before: which KPI?
+    csat = demo_assistant.ask("csat last quarter", as_of=AS_OF)
+    assert csat.kind == "clarify" and "csat" in csat.text and "NPS" in csat.text, csat.text
