@@ -268,6 +268,63 @@ def _two_kpis_told_apart(parser: Parser, question: str, values: ValueIndex, cal:
                             defines=tuple(metrics))
 
 
+# "and the CSO?", "hvad med CMO'en?", "what about the data analyst?", "och varför?" after the playbook's answer
+BOOK_AGAIN = re.compile(r"^\W*(?:and|og|och|what about|how about|hvad med|hva med|hur är det med|vad med|"
+                        r"og hvad med|och hur är det med|and what about)\s+(?P<x>.+?)\s*[?.!]*$", re.I)
+WHY_AGAIN = re.compile(r"^\W*(?:and\s+|og\s+|och\s+|but\s+|men\s+)?(?P<why>why|hvorfor|varför)"
+                       r"(?:\s+(?:is that|that|so|det|då|da))?\s*[?.!]*$", re.I)
+OURS_AGAIN = re.compile(r"^\W*(?:and\s+|og\s+|och\s+)?(?:what about\s+|hvad med\s+|vad med\s+)?(?:ours|our|vores|"
+                        r"vår|vårt|våra|mine|my|min|mit|mina|mitt)\W*$", re.I)
+TITLE = re.compile(rf"\b(?:{TITLES}|cso|cdo|cio|cxo)(?:'?(?:en|s|ens|n))?\b", re.I)
+
+
+def _book_again(parser: Parser, question: str, book: PlaybookQuestion, values: ValueIndex,
+                cal: Calendar) -> PlaybookQuestion | None:
+    """A short follow-up of the playbook's last answer that is not a question of its own: "and why?" asks why
+    of it; "and the CSO?" sets another title in its place (the one beside the CCO: "How does a CCO differ from
+    a CMO?" becomes "… from a CSO?"); "what about the data analyst?" asks the same of another thing."""
+    parsed = parser.parse(question, values, cal)
+    if parsed.metric or parsed.kind == "deals" or len(question.split()) > 6 or OURS_AGAIN.match(question[:MAX_CHARS]):
+        return None
+    why = WHY_AGAIN.match(question[:MAX_CHARS])
+    if why:  # (its own words, asked why: "why commercial operations", not "why what is …")
+        text = f"{why.group('why')} {_topic(book.text)}"
+    elif (m := BOOK_AGAIN.match(question[:MAX_CHARS])) is not None:
+        text = _in_place(book.text, m.group("x"))
+    else:
+        return None
+    return PlaybookQuestion(replace(parsed, question=question, unused=[], kind="kpi"), text)
+
+
+def _in_place(text: str, other: str) -> str:
+    """The question `text` with `other` in place of what it asked about: a title for its title (not the CCO,
+    when there is another), else its words but the question's own ("What does a [Marketing Ops Manager] do?")."""
+    said = TITLE.search(other)
+    titles = list(TITLE.finditer(text))
+    if said and titles:
+        spot = next((t for t in reversed(titles) if not t.group(0).lower().startswith("cco")), titles[-1])
+        return f"{text[:spot.start()]}{said.group(0)}{text[spot.end():]}"
+    content = _content_span(text)
+    if content is None:
+        return f"{text} {other}"
+    return f"{text[:content[0]]}{other}{text[content[1]:]}"
+
+
+def _topic(text: str) -> str:
+    """What a question asks about, without its question words ("what is commercial operations?" → "commercial
+    operations")."""
+    content = _content_span(text)
+    return text[content[0]:content[1]] if content else text
+
+
+def _content_span(text: str) -> tuple[int, int] | None:
+    """Where a question's content words start and end (the playbook's stopwords are its question words)."""
+    from bot.playbook.embeddings import STOP, WORD
+
+    content = [m for m in WORD.finditer(text) if m.group(0).lower() not in STOP and len(m.group(0)) > 1]
+    return (content[0].start(), content[-1].end()) if content else None
+
+
 def _picked(reply: str, choices: tuple[str, str, list[str]]) -> str | None:
     """"Lindqvist" (or "Jonas Lindqvist", "the Lindqvist one") after "which Jonas do you mean?": the
     question asked again of the one person the reply names, when it names exactly one of those offered."""
@@ -300,6 +357,9 @@ def understand(parser: Parser, question: str, values: ValueIndex, cal: Calendar,
     about = _about_last(parser, question, convo)
     if about is not None:  # "what does that mean?", "and ours?": asked of the last answer's KPI, by its name
         return understand(parser, about, values, cal, convo, earlier, evidence)
+    again = _book_again(parser, question, book, values, cal) if book is not None else None
+    if again is not None:  # "and the CSO?", "og hvorfor?" after the playbook's answer: asked of the playbook again
+        return again
     special = _change_ranking(parser, question, values, cal, convo) or _people(parser, question, values, cal)
     if isinstance(special, People) and convo is not None:  # "who is on that team?" after a ranking of teams
         special = replace(special, parsed=_pointed(special.parsed, question, convo))

@@ -16,7 +16,7 @@ from bot.core.i18n import join_or, t
 from bot.nlu.forms import question_form
 from bot.playbook.chunks import Chunk
 from bot.playbook.embeddings import HashingEmbedder, words
-from bot.playbook.index import Hit, PlaybookIndex, listed, question_line, question_terms, text_terms
+from bot.playbook.index import HEADING_FORMS, Hit, PlaybookIndex, listed, question_line, question_terms, text_terms
 from bot.playbook.sentences import Unit, units
 
 COVERED = 0.3  # weighted share of the question's words a top passage must speak of (calibrated: see README) …
@@ -127,6 +127,10 @@ def compose(question: str, hits: list[Hit], lang: str, index: PlaybookIndex) -> 
     passage has a sentence on the question's topic."""
     q = read_question(question, lang, index)
     hits = [h for h in hits if h.coverage >= COVERED * 0.6] or hits[:1]
+    if q.form == "why":  # a section headed why ("Hvorfor er …?") first, when it speaks of as much of the question
+        why = [h for h in hits if HEADING_FORMS["why"].search(h.chunk.section.split(" › ")[-1].lower())
+               and h.coverage >= hits[0].coverage]
+        hits = why[:1] + [h for h in hits if h not in why[:1]]
     quotes = _list_quotes(q, hits, index) if q.form in ("list", "why", "advice") else []
     if not quotes:
         quotes = _prose_quotes(q, hits, index)

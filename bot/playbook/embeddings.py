@@ -68,6 +68,10 @@ ACRONYMS = {
     ("customer", "lifetime", "value"): "ltv", ("customer", "acquisition", "cost"): "cac",
     ("revenue", "operations"): "revops", ("commercial", "operations"): "commercial_ops",
     ("commercial", "ops"): "commercial_ops", ("sales", "operations"): "sales_ops", ("sales", "ops"): "sales_ops",
+    # and the same said in Danish and Swedish ("Hvorfor er kommerciel drift vigtigt?")
+    ("kommerciel", "drift"): "commercial_ops", ("kommercielle", "drift"): "commercial_ops",
+    ("kommercielle", "driftsfunktion"): "commercial_ops", ("kommerciel", "driftsfunktion"): "commercial_ops",
+    ("kommersiell", "drift"): "commercial_ops", ("kommersiella", "drift"): "commercial_ops",
 }
 
 

@@ -511,3 +511,20 @@ def test_what_a_question_asks_finds_the_passage_that_says_it(bot, question, says
 def test_a_question_mostly_about_what_the_playbook_never_names_is_not_covered(bot, question, covered):
     answer = bot.ask(question, as_of=AS_OF)
     assert answer.kind == ("playbook" if covered else "not_covered"), answer.text
+
+
+@pytest.mark.parametrize("turns,says", [
+    # another title in the place of the one beside the CCO
+    (["How does a CCO differ from a CMO?", "and the CSO?"], "CSO vs. CCO"),
+    (["Hvad er forskellen på en CEO og en CCO?", "hvad med CMO'en?"], "CMO vs. CCO"),
+    # why, of what was just asked
+    (["what is commercial operations?", "and why?"], "hvorfor det er afgørende"),
+])
+def test_a_short_follow_up_of_the_playbooks_answer_asks_the_playbook_again(bot, turns, says):
+    # "and the CSO?" after the CCO and the CMO got "I can't answer that from the metrics store" and the help
+    convo = Conversation()
+    for question in turns:
+        answer = bot.ask(question, as_of=AS_OF, conversation=convo)
+    assert answer.kind == "playbook" and says in answer.text, answer.text
+    figure = bot.ask("and our win rate?", as_of=AS_OF, conversation=convo)  # a KPI asked after it is still a KPI
+    assert figure.kind == "kpi" and figure.metric == "win_rate"
