@@ -696,3 +696,17 @@ def test_a_score_moves_in_points_with_one_sign(world):
     sign = "+" if a > b else "−"
     assert f"a difference of {sign}{round(abs(a - b))} points" in answer.text, answer.text
     assert "−+" not in answer.text and "++" not in answer.text and "%" not in answer.text.split("difference")[1]
+
+
+def test_compare_with_last_quarter_after_a_regions_overview_compares_each_figure(world):
+    # after "how is DACH doing?" only revenue was compared: a figure that has no earlier period (the pipeline,
+    # all open deals) dropped every other one with it
+    assistant, d, _ = world
+    convo = Conversation()
+    assistant.ask("how is DACH doing?", as_of=AS_OF, conversation=convo)
+    answer = assistant.ask("compare with last quarter", as_of=AS_OF, conversation=convo)
+    parts = {p.metric: p for p in answer.parts}
+    assert {"revenue", "win_rate"} <= set(parts), answer.text
+    dach = d[d["region"] == "DACH"]
+    check(parts["revenue"], [revenue(dach, "2026-10-01", "2026-11-20"), revenue(dach, "2026-07-01", "2026-09-30")])
+    check(parts["win_rate"], [win_rate(dach, "2026-10-01", "2026-11-20"), win_rate(dach, "2026-07-01", "2026-09-30")])

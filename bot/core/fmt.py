@@ -258,12 +258,12 @@ def compare_sentence(kpi: Kpi, sides: list[tuple[str, float | None]], diff: floa
     text = f"{kpi_name(kpi, lang)}{heading}: {shown}"
     if diff is None:
         return text + "."
-    sign = "+" if diff > 0 else ("−" if diff < 0 else "±")
+    sign = _sign(diff)
     amount = format_value(abs(diff), shown_unit(kpi, kpi.unit), currency, lang)
     if shown_unit(kpi, kpi.unit) == "ratio":
-        amount = t("points", lang, n=number(abs(diff) * 100, lang, 1))
+        amount, sign = t("points", lang, n=number(abs(diff) * 100, lang, 1)), _sign(round(diff * 100, 1))
     if kpi.unit == "score":  # NPS: points apart ("+13", not "++13"), and no share of a score that can be negative
-        amount, change = t("score_points", lang, n=number(abs(diff), lang)), None
+        amount, change, sign = t("score_points", lang, n=number(abs(diff), lang)), None, _sign(round(diff))
     rel = f" ({'+' if change > 0 else '−' if change < 0 else '±'}{percent(abs(change), lang)})" \
         if change is not None else ""
     return text + "; " + t("difference", lang, diff=f"{sign}{amount}{rel}") + "."
@@ -290,10 +290,13 @@ def change_words(kpi: Kpi, change: float | None, lang: str) -> str:
     """'+17.4 pp' for a ratio, '+5 points' for a score, '+12.3%' for anything else; 'no value' without one."""
     if change is None:
         return t("no_value_word", lang)
-    sign = "+" if change > 0 else ("−" if change < 0 else "±")
-    if kpi.unit == "ratio":
-        return f"{sign}{number(abs(change) * 100, lang, 1)} {t('pp', lang)}"
+    if kpi.unit == "ratio":  # (the sign of the change as it is shown: "±0.0 pp", never "−0.0 pp")
+        return f"{_sign(round(change * 100, 1))}{number(abs(change) * 100, lang, 1)} {t('pp', lang)}"
     if kpi.unit == "score":
-        return f"{sign}{t('score_points', lang, n=number(abs(change), lang))}"
-    return f"{sign}{percent(abs(change), lang)}"
+        return f"{_sign(round(change))}{t('score_points', lang, n=number(abs(change), lang))}"
+    return f"{_sign(round(change * 100, 1))}{percent(abs(change), lang)}"
+
+
+def _sign(value: float) -> str:
+    return "+" if value > 0 else ("−" if value < 0 else "±")
 

@@ -942,7 +942,10 @@ def _comparison(parser: Parser, question: str, values: ValueIndex, cal: Calendar
                                                _other_side(parser, last, follow.group("rest"), values, cal, earlier)]),
                             question, cal)
                 for last in convo.parts or [convo.last]]  # after "how did we do in October?": each of its figures
-        return made[0] if len(made) == 1 or None in made else Parts(replace(convo.last, question=question), made)
+        made = [m for m in made if m is not None]  # (each figure that can be set against the other period)
+        if not made:
+            return None
+        return made[0] if len(made) == 1 else Parts(replace(convo.last, question=question), made)
     texts = split_sides(question[:MAX_CHARS])
     if texts is None:
         return None
