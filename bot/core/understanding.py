@@ -692,7 +692,7 @@ def side_of(parser: Parser, parsed: Parsed, reading: Understanding, text: str, e
     if isinstance(reading, Help):  # no KPI, no slot: the playbook answers it or says it does not cover it
         return "playbook" if _content(parsed) else "numbers"
     if _about_something_else(parser, parsed, reading, slots):
-        if parsed.period and isinstance(reading, Clarify) and evidence(text) < SURE:
+        if parsed.period and isinstance(reading, Clarify) and evidence(text) < SURE and _measured(parser, parsed):
             return "numbers"  # "gross margin last quarter": a figure for a period, of a KPI we lack; asked back
         return "playbook"  # "how many vacation days do I get?": not a KPI we lack a name for
     if parsed.metric == "quota_attainment" and ON_TARGET.search(text.lower()):
@@ -845,6 +845,22 @@ def _foreign(parser: Parser, parsed: Parsed) -> list[str]:
     or a dimension's name ("rate" in "flurbo rate" is)."""
     return [w for w in parsed.unused if (len(w) > 2 or w.isupper()) and w not in parser.name_words and known_word(w)
             and not w.lower().endswith(KPI_SUFFIXES)]  # "glimmerfaktor", "blurbkvot": a KPI we lack
+
+
+# Words that name a measure of the business, of a KPI we may lack ("gross margin", "avance"): asked back with a
+# period; a question about something else with a period ("hvornår bliver lønnen udbetalt i december?") is not
+MEASURE_WORDS = {"margin", "margins", "profit", "profits", "profitability", "cost", "costs", "spend", "price", "prices",
+                 "growth", "share", "score", "ratio", "yield", "ebitda", "ebit", "bookings", "billings", "sales",
+                 "volume", "turnover", "earnings", "income", "retention", "utilisation", "utilization", "margen",
+                 "marginal", "avance", "dækningsbidrag", "fortjeneste", "overskud", "indtjening", "omkostninger",
+                 "vinst", "vinsten", "täckningsbidrag", "kostnader", "kostnad", "lönsamhet", "lønsomhed", "andel",
+                 "tillväxt", "vækst"}
+
+
+def _measured(parser: Parser, parsed: Parsed) -> bool:
+    """Does a question the KPIs did not read name a measure ("gross margin"), or a made-up KPI ("flurbo rate")?"""
+    words = [w.lower() for w in parsed.unused + parsed.unknown]
+    return any(w in MEASURE_WORDS or w.endswith(KPI_SUFFIXES) or not known_word(w) for w in words)
 
 
 # What a figure is, said of no KPI: "how many?", "what's the rate?", "hvad er tallet?"

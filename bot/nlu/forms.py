@@ -46,7 +46,8 @@ LIST = re.compile(
     r"\b(?:hvad|vad) (?:er|är) (?:de )?(?:vigtigste|viktigaste|typiske|typiska|centrale|centrala)\b|"
     r"\bwhat (?:should|do|must) (?:we|i|you|a|an|the \w+) (?:track|measure|monitor|follow)\b|"
     r"\bhvad (?:skal|bør) (?:vi|jeg|man) (?:måle|følge|spore)\b|\bvad (?:ska|bör) (?:vi|jag|man) (?:mäta|följa)\b|"
-    r"\bwhat (?:does|do|did) [\w ]+ (?:propose|suggest)\b|\bhvad foreslår\b|\bvad föreslår\b")
+    r"\bwhat (?:does|do|did) [\w ]+ (?:propose|suggest)\b|\bwhat (?:has|have) [\w ]+ (?:proposed|suggested)\b|"
+    r"\bhvad (?:foreslår|foreslog|har [\w ]+ foreslået)\b|\bvad (?:föreslår|föreslog|har [\w ]+ föreslagit)\b")
 LIST_NOUN = re.compile(
     r"\b(?:blocks|pillars|building blocks|byggesten|byggstenar|components?|komponenter|steps|skridt|steg|elements|elementer|element|kpi'?s|kpi’er|nøgletal|"
     r"nyckeltal|skills|kompetencer|kompetenser|færdigheder|färdigheter|egenskaber|egenskaper|"

@@ -495,6 +495,9 @@ def test_more_after_a_list_is_the_list_further_down(bot):
     # a compound written as two words in the other language ("produktansvar": "product liability")
     ("er CCO'en også ansvarlig for kundeklager og produktansvar?", "product liability", None),
     ("hvad er a/b-test og hvad bruger ops-teamet det til", "sammenligne forskellige versioner", None),
+    # what someone proposed, in the past tense too: the list of proposals, not every sentence naming him
+    ("Hvad foreslog professor Turpin?", "att marknadschefs-titeln bör skrotas", None),
+    ("Vad föreslog professor Turpin?", "att marknadschefs-titeln bör skrotas", None),
 ])
 def test_what_a_question_asks_finds_the_passage_that_says_it(bot, question, says, not_says):
     answer = bot.ask(question, as_of=AS_OF)
@@ -507,6 +510,8 @@ def test_what_a_question_asks_finds_the_passage_that_says_it(bot, question, says
     ("Hvordan beregner man moms på en faktura til Norge?", False),  # VAT and invoices
     ("hur når vi småkunder på tillväxtmarknader när vi bara ses som storbolagens leverantör", True),  # small
     ("hvorfor kan vi ikke bare genbruge vores amerikanske kampagne i Asien?", True),  # customers, big companies
+    ("Hvornår bliver lønnen udbetalt i december?", False),  # a period, but no measure: not a KPI we lack
+    ("Hur mycket semester har jag kvar i år?", False),
 ])
 def test_a_question_mostly_about_what_the_playbook_never_names_is_not_covered(bot, question, covered):
     answer = bot.ask(question, as_of=AS_OF)
