@@ -710,3 +710,23 @@ def test_compare_with_last_quarter_after_a_regions_overview_compares_each_figure
     dach = d[d["region"] == "DACH"]
     check(parts["revenue"], [revenue(dach, "2026-10-01", "2026-11-20"), revenue(dach, "2026-07-01", "2026-09-30")])
     check(parts["win_rate"], [win_rate(dach, "2026-10-01", "2026-11-20"), win_rate(dach, "2026-07-01", "2026-09-30")])
+
+
+def test_a_change_ranking_narrowed_and_none_falling_said_so(world):
+    # "only enterprise" after "which region dropped most?" gave enterprise revenue by region, top 1, no change;
+    # "the biggest fall first: DACH +1.2%" when no region fell
+    assistant, d, _ = world
+    convo = Conversation()
+    for question in ("revenue last qtr by region", "and the quarter before?", "which region dropped most?"):
+        ranked = assistant.ask(question, as_of=AS_OF, conversation=convo)
+    narrowed = assistant.ask("only enterprise", as_of=AS_OF, conversation=convo)
+    ent = d[d["segment"] == "Enterprise"]
+    for answer, deals in ((ranked, d), (narrowed, ent)):
+        now = {r: revenue(deals[deals["region"] == r], "2026-07-01", "2026-09-30") for r in deals["region"].unique()}
+        then = {r: revenue(deals[deals["region"] == r], "2026-04-01", "2026-06-30") for r in deals["region"].unique()}
+        change = {r: now[r] / then[r] - 1 for r in now if then[r]}
+        low = min(change, key=change.get)
+        assert answer.kind == "kpi" and answer.group_by == ["region"] and answer.rows[0]["region"] == low, answer.text
+        assert answer.rows[0]["change"] == pytest.approx(change[low])
+        assert ("none fell" in answer.text) == (change[low] > 0), answer.text
+    assert narrowed.filters.get("segment") == "Enterprise"

@@ -274,9 +274,16 @@ def change_sentence(kpi: Kpi, rows: list[dict], dims: list[str], now: KpiResult,
     """'Win rate by rep, this quarter (…) against last quarter (…), the biggest rise first: Jonas
     Lindqvist +17.4 pp (27.8% → 45.2%); …'"""
     unit = shown_unit(kpi, kpi.unit)
-    head = t("change_head", lang, kpi=kpi_name(kpi, lang), scope=scope_words(now.filters, lang, names),
-             by=", ".join(dimension_word(d, lang) for d in dims), now=period_words(now, lang),
-             before=period_words(before, lang), way=t("change_rise" if rising else "change_fall", lang))
+    parts = dict(kpi=kpi_name(kpi, lang), scope=scope_words(now.filters, lang, names),
+                 by=", ".join(dimension_word(d, lang) for d in dims), now=period_words(now, lang),
+                 before=period_words(before, lang))
+    changes = [r["change"] for r in rows if r["change"] is not None]
+    if changes and (all(c > 0 for c in changes) if not rising else all(c < 0 for c in changes)):
+        # "which region dropped most?" when every one rose: said so, not "the biggest fall: DACH +1.2%"
+        head = t("change_none", lang, **parts, did=t("change_none_fell" if not rising else "change_none_rose", lang),
+                 closest=t("change_smallest_rise" if not rising else "change_smallest_fall", lang))
+    else:
+        head = t("change_head", lang, **parts, way=t("change_rise" if rising else "change_fall", lang))
     if not rows:
         return f"{head}: {t('deals_none', lang)}"
     shown = [f"{row_label(r, dims, lang)} {change_words(kpi, r['change'], lang)} "

@@ -1063,6 +1063,11 @@ def _compared_again(question: str, parsed: Parsed, convo: Conversation | None) \
             and not (parsed.group_by or parsed.filters or parsed.period or parsed.mine):
         return replace(last, parsed=replace(last.parsed, question=question, lang=parsed.lang, metric=parsed.metric,
                                             unused=parsed.unused))
+    if isinstance(last, ChangeRanking) and parsed.follow_up and parsed.filters and parsed.kind == "kpi" \
+            and not (parsed.metric or parsed.group_by or parsed.period or parsed.mine) \
+            and not set(parsed.filters) & set(last.parsed.group_by):  # "only enterprise": the same change, narrowed
+        return replace(last, parsed=replace(last.parsed, question=question, lang=parsed.lang, unused=parsed.unused,
+                                            filters={**last.parsed.filters, **parsed.filters}))
     if not isinstance(last, Comparison) or not parsed.follow_up or parsed.kind != "kpi" or parsed.mine \
             or parsed.my_team or (last.by == "period" and parsed.period) or last.by in parsed.filters:
         return None
