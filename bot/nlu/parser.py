@@ -708,11 +708,16 @@ class Parser:
         left to hit my number': attainment, whose answer gives what is still to go, not the target alone."""
         words = {t.word for t in toks}
         joined = " ".join(t.word for t in toks)
-        against = out.metric == "revenue" and lx.AGAINST_TARGET.search(joined)  # "omsætning mod budget": attainment
+        against = out.metric in ("revenue", "pipeline", "weighted_pipeline") and lx.AGAINST_TARGET.search(joined)
         if not against and (out.metric not in ("quota", None) or not words & lx.GAP_WORDS
                             or not words & lx.TARGET_NOUNS):
             return
-        out.metric = "quota_attainment"
+        # "omsætning mod budget": attainment; "pipeline vs target": its coverage; "forecast vs target": the
+        # weighted pipeline beside the target
+        if out.metric == "weighted_pipeline":
+            out.more_metrics = [*out.more_metrics, "quota"]
+        else:
+            out.metric = "pipeline_coverage" if out.metric == "pipeline" else "quota_attainment"
         for t in toks:
             t.used = t.used or t.word in lx.GAP_WORDS | lx.TARGET_NOUNS | {"hit", "reach", "nå", "klara"}
         if against:

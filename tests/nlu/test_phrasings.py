@@ -543,6 +543,7 @@ PHRASINGS = [
     ("omsætning mod budget i år pr region", dict(metric="quota_attainment", group_by=["region"], period=TY,
                                                  unused=[])),
     ("revenue vs target this quarter", dict(metric="quota_attainment", period=TQ, unused=[])),
+    ("pipeline vs target this quarter", dict(metric="pipeline_coverage", period=TQF, unused=[])),
     ("hvad koster en ny kunde", dict(metric="cac", unused=[])),
     # ---- mixed languages
     ("Hvad var revenue last quarter?", dict(metric="revenue", period=LQ)),
@@ -744,3 +745,11 @@ def test_a_comparison_of_periods_alone_is_of_the_last_figure(demo_assistant):
     assert demo_assistant.ask("q1 vs q2", as_of=AS_OF).kind == "clarify"  # nothing before: which KPI?
     csat = demo_assistant.ask("csat last quarter", as_of=AS_OF)
     assert csat.kind == "clarify" and "csat" in csat.text and "NPS" in csat.text, csat.text
+
+
+def test_forecast_against_target_is_both(ask):
+    """"forecast vs target q1 2027" gave the weighted pipeline alone, saying "target" was unused."""
+    answer = ask("forecast vs target q1 2027")
+    assert [(p.metric, p.period["start"], p.period["end"]) for p in answer.parts] == [
+        ("weighted_pipeline", "2027-01-01", "2027-03-31"), ("quota", "2027-01-01", "2027-03-31")], answer.text
+    assert all(p.value is not None and not p.unused for p in answer.parts), answer.text
