@@ -730,3 +730,21 @@ def test_a_change_ranking_narrowed_and_none_falling_said_so(world):
         assert answer.rows[0]["change"] == pytest.approx(change[low])
         assert ("none fell" in answer.text) == (change[low] > 0), answer.text
     assert narrowed.filters.get("segment") == "Enterprise"
+
+
+def test_where_i_rank_in_my_team_on_one_kpi(world):
+    # "how do i rank vs the rest of my team on revenue" set the rep against the team's total and said "by rep"
+    # and "rest" were unused
+    assistant, d, reps = world
+    rep = a_rep(reps)
+    answer = assistant.ask("how do i rank vs the rest of my team on revenue this quarter", user=rep["rep_id"],
+                           as_of=AS_OF)
+    assert answer.kind == "compare" and answer.metric == "revenue" and not answer.unused, answer.text
+    team = d[d["team"] == rep["team"]]
+    sellers = (reps["team"] == rep["team"]) & (reps["role"] == "rep") & reps["active"].fillna(True).astype(bool)
+    per_rep = revenue(team, "2026-10-01", "2026-11-20") / sellers.sum()  # (per active rep of the team)
+    mine = revenue(d[d["owner_id"] == rep["rep_id"]], "2026-10-01", "2026-11-20")
+    assert answer.rows[0]["value"] == pytest.approx(mine)
+    assert answer.rows[1]["value"] == pytest.approx(per_rep)
+    asked = assistant.ask("hvem har flest deals i mit team", user=rep["rep_id"], as_of=AS_OF)
+    assert asked.kind == "clarify" and "Åbne aftaler" in asked.text, asked.text  # the counts of deals offered

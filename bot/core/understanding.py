@@ -568,7 +568,8 @@ def _change_ranking(parser: Parser, question: str, values: ValueIndex, cal: Cale
 
 
 ME_AGAINST_TEAM = re.compile(
-    r"\b(?:how am i doing|how do i (?:compare|stack up|measure up)|how(?:'s| is) my performance|where do i stand|"
+    r"\b(?:how am i doing|how do i (?:compare|stack up|measure up|rank)|how(?:'s| is) my performance|where do i stand|"
+    r"where do i rank|"
     r"hvordan klarer jeg mig|hvordan står jeg|hvordan ligger jeg|hvor står jeg|hur står jag mig|hur går det för mig|"
     r"hur ligger jag till|var står jag)\b.*\b(?:team|teamet|peers|colleagues|kolleger|kollegaer|kollegor|holdet|"
     r"laget|the others|de andre|de andra|resten)\b", re.I)
@@ -583,8 +584,9 @@ def _me_against_team(parser: Parser, question: str, values: ValueIndex, cal: Cal
         return None
     said = parser.parse(question, values, cal)
     period = f" {said.period}" if said.period else ""
+    kpis = [parser.catalog.kpis[said.metric].names["en"][0]] if said.metric else MY_HEADLINE  # ("… on revenue")
     sides = [_comparison(parser, f"my {kpi}{period} vs the team average", values, cal, None, earlier)
-             for kpi in MY_HEADLINE]
+             for kpi in kpis]
     made = [replace(side, question=question, lang=said.lang) for side in sides if isinstance(side, Comparison)]
     return Parts(replace(said, metric=None, unused=[]), made) if made else None
 
@@ -656,8 +658,8 @@ def _people(parser: Parser, question: str, values: ValueIndex, cal: Calendar) ->
     parsed = parser.parse(text, values, cal)
     if boss and re.search(r"\b(?:leads|leder)\b", boss.group(0), re.I) and parsed.metric in LEAD_KPIS:
         parsed = replace(parsed, metric=None, group_by=[])  # "who leads team DACH SMB?": a person, not leads
-    if parsed.metric or parsed.kind == "deals" or parsed.group_by and parsed.group_by != ["owner"]:
-        return None
+    if parsed.metric or parsed.kind == "deals" or parsed.group_by and parsed.group_by != ["owner"] or parsed.ranked:
+        return None  # ("hvem har flest deals i mit team": a ranking, of a measure asked back, not who is on it)
     ask = "manager" if boss and not (members and members.start() < boss.start()) else "members"
     return People(replace(parsed, kind="kpi", unused=[]), ask)
 

@@ -1366,8 +1366,10 @@ class Parser:
     def _no_metric(self, toks: list[Token], out: Parsed) -> None:
         """No KPI found: a follow-up if it has other slots, else ask back if it sounds like a KPI question.
         A ranking without a measure ('our best reps this year') offers the usual measures of one."""
-        if out.group_by and out.ranked:
-            out.suggestions = list(lx.RANK_MEASURES.get(out.group_by[0], lx.RANK_MEASURES[None]))
+        if out.group_by and out.ranked:  # ("who has the most deals": of the counts of deals)
+            counted = any(t.word in lx.DEAL_NOUNS for t in toks)
+            out.suggestions = ["open_deals", "deals_won", "deals_created"] if counted else \
+                list(lx.RANK_MEASURES.get(out.group_by[0], lx.RANK_MEASURES[None]))
         if out.follow_up or out.has_slots and len([t for t in toks if not t.used]) <= 3:
             out.follow_up = True
             return
