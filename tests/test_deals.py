@@ -861,3 +861,13 @@ def test_risk_deals_said_as_one_word(world):
     answer = assistant.ask("hur många riskaffärer har vi per team", as_of=AS_OF)
     assert answer.kind == "deals" and answer.group_by == ["team"] and answer.value == risky.sum(), answer.text
     assert sum(r["value"] for r in answer.rows) == risky.sum()
+
+
+@pytest.mark.parametrize("question", ["do i have any deals yet", "har jeg nogen aftaler endnu", "har jag några affärer än"])
+def test_do_i_have_any_deals_is_my_list(world, question):
+    # "do i have any deals yet" went to the playbook
+    assistant, d, reps = world
+    rep = person(reps, "rep", 4)
+    answer = assistant.ask(question, user=rep["rep_id"], as_of=AS_OF)
+    assert answer.kind == "deals" and answer.filters == {"owner": rep["rep_id"]} and not answer.unused, answer.text
+    assert answer.value == (~d["is_closed"] & (d["owner_id"] == rep["rep_id"])).sum()

@@ -165,6 +165,7 @@ THE_FIGURE = re.compile(r"^\W*(?:what(?:'s| is|s)|hvad er|vad är)\s+(?:the|our|
                         r"typical|standard|formula|benchmark|industry)", re.I)
 MEANING = re.compile(r"\b(?:definition of|meaning of|define|what does .+ mean|what do .+ mean|hvad betyder|"
                      r"what counts as|what is counted as|hvad tæller som|vad räknas som|"
+                     r"what (?:does|do) .+ stand for|hvad står .+ for|vad står .+ för|"
                      r"hvad menes med|hvad vil det sige|vad betyder|vad menas med|vad innebär|definer|definiera|"
                      # "how is pipeline coverage computed?", "hvordan beregnes win rate", "hur räknas säljcykeln?"
                      r"how (?:is|are|do you|do we) .+ (?:computed|calculated|measured|defined|compute|calculate|measure)|"
@@ -181,6 +182,7 @@ CLAUSES = re.compile(r",\s*(?:and|og|och|but|men)\s+|[?;]\s+|\s+(?:and|og|och|,)
 # Pay asked of a role ("how much does a CCO earn", "hvad tjener en salgschef"): the playbook's, never revenue
 PAY = re.compile(r"\b(?:earn|earns|paid|pay|salary|salaries|compensation|tjener|tjene|løn|lønnen|lønninger|tjänar|"
                  r"tjäna|lön|lönen|löner)\b", re.I)
+PAY_NAMES = ("salary", "salaries", "pay", "paid", "earn", "compensation", "løn", "lön", "aflønning", "ersättning")
 TITLES = r"cco|cmo|ceo|cfo|coo|cro|chief \w+ officer"  # the C-suite, by title
 ROLES = re.compile(rf"\b(?:{TITLES}|(?:a|an|en|et|ett) (?:sales )?(?:manager|rep|"
                    r"director|account executive|ae|sdr|bdr|sælger|salgschef|säljare|säljchef|chef))\b", re.I)
@@ -667,8 +669,10 @@ def _people(parser: Parser, question: str, values: ValueIndex, cal: Calendar) ->
 def _route(parser: Parser, parsed: Parsed, reading: Understanding, text: str, evidence: Evidence) -> Understanding:
     """One clause: numbers, the playbook, or both."""
     side = side_of(parser, parsed, reading, text, evidence)
-    if side == "playbook":  # (what a KPI means: from passages that name it, and how it is computed)
+    if side == "playbook":  # (what a KPI means: from passages that name it, and how it is computed; a role's
         about = (tuple(_names(parser, parsed.metric)),) if parsed.metric and MEANING.search(text) else ()
+        if PAY.search(text) and ROLES.search(text):  # pay: from a passage that speaks of pay, else not covered)
+            about = (PAY_NAMES,)
         return PlaybookQuestion(parsed, text, about=about)
     if side == "both":  # "how can I improve my win rate this quarter?": the advice and the number
         numbers = reading.parts if isinstance(reading, Parts) else [reading]

@@ -500,6 +500,10 @@ DEALS_BY_GROUP = re.compile(r"\b(?:by|per|pr\.?|for each|fordelt på|opdelt på|
 GROUP_WITH_MOST = re.compile(r"\b(?:which|what|hvilket|hvilken|vilket|vilken)\s+(team|teamet|hold|lag|region|regionen)"
                              r"\s+(?:has|have|har)\s+(?:got\s+)?(?:the\s+)?(?:most|flest|fleste|mest)\b")
 WHAT_DEALS = {"what", "hvad", "vad", "hvilke", "vilka"}
+# "do i have any deals yet?", "har jeg nogen aftaler endnu?", "har jag några affärer än?": the list answers it
+ANY_DEALS = re.compile(r"^(?:do (?:i|we) have|have (?:i|we) got|har (?:jeg|vi|jag))\s+(?:any|nogen|nogle|några)\s+"
+                       r"(?:open\s+|åbne\s+|öppna\s+)?(?:deals|opportunities|opps|aftaler|affärer)"
+                       r"(?:\s+(?:yet|endnu|än|ännu))?\b")
 # A list of deals counted by a dimension: the KPI that counts such deals, and what a list can be counted by itself
 DEAL_COUNT_OF = {"open": "open_deals", "won": "deals_won", "lost": "deals_lost"}
 DEAL_GROUPS = ("owner", "team", "region", "stage")

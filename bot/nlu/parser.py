@@ -596,6 +596,12 @@ class Parser:
         joined = " ".join(words)
         if lx.NOTHING.search(joined) and set(words) & (lx.WHO | lx.REP_WORDS | {"reps", "sælgere", "säljare"}):
             return False  # "which of my reps have no deals closing this month": people at 0, not a list
+        if (any_deals := lx.ANY_DEALS.search(joined)) is not None:  # "do i have any deals yet": my open deals
+            out.kind, out.deal = "deals", DealSpec()
+            _use_span(toks, any_deals.span())
+            for t in toks:  # ("i", "jeg": whose, read later)
+                t.used = t.used and t.word not in lx.MINE | {"we", "vi"}
+            return True
         won = lx.WHAT_WE_WON.search(joined)
         if won and not nouns:  # "what did we close yesterday": the deals won then
             out.kind, out.deal = "deals", DealSpec(status="won")

@@ -533,3 +533,14 @@ def test_a_short_follow_up_of_the_playbooks_answer_asks_the_playbook_again(bot, 
     assert answer.kind == "playbook" and says in answer.text, answer.text
     figure = bot.ask("and our win rate?", as_of=AS_OF, conversation=convo)  # a KPI asked after it is still a KPI
     assert figure.kind == "kpi" and figure.metric == "win_rate"
+
+
+@pytest.mark.parametrize("question,kind,says", [
+    ("how much does a CCO typically earn?", "not_covered", None),  # quoted the definition: no passage speaks of pay
+    ("What is the typical salary of a Chief Commercial Officer?", "not_covered", None),
+    ("vad står CAC för?", "playbook", "Kundeanskaffelseskost (CAC)"),  # what a term stands for, not its figure
+])
+def test_pay_of_a_role_and_what_a_term_stands_for(bot, question, kind, says):
+    answer = bot.ask(question, as_of=AS_OF)
+    assert answer.kind == kind and answer.value is None, answer.text
+    assert says is None or says in answer.text, answer.text
