@@ -748,3 +748,12 @@ def test_where_i_rank_in_my_team_on_one_kpi(world):
     assert answer.rows[1]["value"] == pytest.approx(per_rep)
     asked = assistant.ask("hvem har flest deals i mit team", user=rep["rep_id"], as_of=AS_OF)
     assert asked.kind == "clarify" and "Åbne aftaler" in asked.text, asked.text  # the counts of deals offered
+
+
+def test_ift_is_against(world):
+    # "min win rate ift teamet" gave the team's rate, saying "ift" (i forhold til) was unused
+    assistant, d, reps = world
+    rep = a_rep(reps)
+    answer = assistant.ask("min win rate ift teamet", user=rep["rep_id"], as_of=AS_OF)
+    assert answer.kind == "compare" and not answer.unused, answer.text
+    assert answer.rows[0]["value"] == pytest.approx(win_rate(d[d["owner_id"] == rep["rep_id"]], "2026-10-01", "2026-11-20"))

@@ -871,3 +871,17 @@ def test_do_i_have_any_deals_is_my_list(world, question):
     answer = assistant.ask(question, user=rep["rep_id"], as_of=AS_OF)
     assert answer.kind == "deals" and answer.filters == {"owner": rep["rep_id"]} and not answer.unused, answer.text
     assert answer.value == (~d["is_closed"] & (d["owner_id"] == rep["rep_id"])).sum()
+
+
+def test_which_close_first_orders_the_narrowed_list(world):
+    # "vilka stänger först" after a list narrowed to a quarter and over 30k lost both, and "först" was unused
+    assistant, d, reps = world
+    rep = person(reps, "rep", 4)
+    convo = Conversation()
+    for question in ("mina affärer som stänger detta kvartal", "över 30k", "vilka stänger först"):
+        answer = assistant.ask(question, user=rep["rep_id"], as_of=AS_OF, conversation=convo)
+    mine = d[(d["owner_id"] == rep["rep_id"]) & ~d["is_closed"] & _between(d, "close_date", "2026-10-01", "2026-12-31")
+             & (d["eur"] > 30_000)]
+    assert answer.kind == "deals" and answer.value == len(mine) and not answer.unused, answer.text
+    shown = [r["close_date"] for r in answer.rows]
+    assert shown == sorted(shown) and shown[0] == mine["close_date"].min().date().isoformat()

@@ -66,7 +66,7 @@ TOTAL = re.compile(r"^\W*(?:and\s+|og\s+|och\s+|so\s+)?(?:what(?:'s| is| are) (?
                    r"(?:\s+(?:in total|altogether|together|combined|samlet|i alt|tilsammen|sammanlagt|totalt|"
                    r"tillsammans))?\W*$", re.I)
 WEIGHTED = re.compile(r"^\W*(?:and\s+|og\s+|och\s+)?(?:the\s+|den\s+)?(weighted|vægtet|vægtede|viktad|viktade|viktat|"
-                      r"unweighted|uvægtet|uvægtede|oviktad|oviktade|oviktat)(?:\s+(?:one|version|pipeline|pipe))?\W*$", re.I)
+                      r"vägd|vägda|vägt|unweighted|uvægtet|uvægtede|oviktad|oviktade|oviktat|ovägd|ovägda|ovägt)(?:\s+(?:one|version|pipeline|pipe))?\W*$", re.I)
 AVERAGE = re.compile(r"^\W*(?:and\s+|og\s+|och\s+)?(?:what(?:'s| is) )?(?:the\s+)?(?:average|avg|mean|gennemsnit|"
                      r"gennemsnittet|snittet|genomsnitt|genomsnittet)(?:\s+(?:deal|size|deal size|value))?\W*$", re.I)
 # "only the open ones", "kun de åbne", "bara de vunna": a list's status said outright

@@ -275,24 +275,34 @@ BOOK_AGAIN = re.compile(r"^\W*(?:and|og|och|what about|how about|hvad med|hva me
                         r"og hvad med|och hur är det med|and what about)\s+(?P<x>.+?)\s*[?.!]*$", re.I)
 WHY_AGAIN = re.compile(r"^\W*(?:and\s+|og\s+|och\s+|but\s+|men\s+)?(?P<why>why|hvorfor|varför)"
                        r"(?:\s+(?:is that|that|so|det|då|da))?\s*[?.!]*$", re.I)
+# "why does it matter?", "och vilka kpier följer hen?": what the playbook's last answer was about
+PRONOUN = re.compile(r"\b(?:it|its|this|that one|they|them|det|dets|den|dens|dem|hen|hens|han|hun|hon|dess)\b", re.I)
 OURS_AGAIN = re.compile(r"^\W*(?:and\s+|og\s+|och\s+)?(?:what about\s+|hvad med\s+|vad med\s+)?(?:ours|our|vores|"
                         r"vår|vårt|våra|mine|my|min|mit|mina|mitt)\W*$", re.I)
 TITLE = re.compile(rf"\b(?:{TITLES}|cso|cdo|cio|cxo)(?:'?(?:en|s|ens|n))?\b", re.I)
 
 
-def _book_again(parser: Parser, question: str, book: PlaybookQuestion, values: ValueIndex,
-                cal: Calendar) -> PlaybookQuestion | None:
+def _book_again(parser: Parser, question: str, book: PlaybookQuestion, values: ValueIndex, cal: Calendar,
+                evidence: Evidence | None = None) -> PlaybookQuestion | None:
     """A short follow-up of the playbook's last answer that is not a question of its own: "and why?" asks why
     of it; "and the CSO?" sets another title in its place (the one beside the CCO: "How does a CCO differ from
-    a CMO?" becomes "… from a CSO?"); "what about the data analyst?" asks the same of another thing."""
+    a CMO?" becomes "… from a CSO?"); "what about the data analyst?" asks the same of another thing; "why does
+    it matter?", "och vilka kpier följer hen?" ask of what it was about; "what are the key parts?", which the
+    playbook does not answer alone, is asked of it too."""
     parsed = parser.parse(question, values, cal)
-    if parsed.metric or parsed.kind == "deals" or len(question.split()) > 6 or OURS_AGAIN.match(question[:MAX_CHARS]):
+    if parsed.metric or parsed.kind == "deals" or len(question.split()) > 8 or OURS_AGAIN.match(question[:MAX_CHARS]):
         return None
     why = WHY_AGAIN.match(question[:MAX_CHARS])
+    pronoun = PRONOUN.search(question[:MAX_CHARS])
     if why:  # (its own words, asked why: "why commercial operations", not "why what is …")
         text = f"{why.group('why')} {_topic(book.text)}"
-    elif (m := BOOK_AGAIN.match(question[:MAX_CHARS])) is not None:
+    elif (m := BOOK_AGAIN.match(question[:MAX_CHARS])) is not None and len(question.split()) <= 6:
         text = _in_place(book.text, m.group("x"))
+    elif pronoun is not None:
+        text = f"{question[:pronoun.start()]}{_topic(book.text)}{question[pronoun.end():]}"
+    elif evidence is not None and question_form(question) in ("list", "why", "advice", "definition") \
+            and evidence(question) < COVERED <= evidence(f"{question} {_topic(book.text)}"):
+        text = f"{question} {_topic(book.text)}"
     else:
         return None
     return PlaybookQuestion(replace(parsed, question=question, unused=[], kind="kpi"), text)
@@ -359,7 +369,7 @@ def understand(parser: Parser, question: str, values: ValueIndex, cal: Calendar,
     about = _about_last(parser, question, convo)
     if about is not None:  # "what does that mean?", "and ours?": asked of the last answer's KPI, by its name
         return understand(parser, about, values, cal, convo, earlier, evidence)
-    again = _book_again(parser, question, book, values, cal) if book is not None else None
+    again = _book_again(parser, question, book, values, cal, evidence) if book is not None else None
     if again is not None:  # "and the CSO?", "og hvorfor?" after the playbook's answer: asked of the playbook again
         return again
     special = _change_ranking(parser, question, values, cal, convo) or _people(parser, question, values, cal)

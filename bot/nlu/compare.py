@@ -17,7 +17,7 @@ CUE = re.compile(r"\s*(?:\bvs\b\.?|\bversus\b|\bcompared (?:with|to)\b|\bcompare
                  r"\bagainst\b(?! (?:my |our |the |vores |min |mitt |vår |vårt )?(?:quota|target|budget|plan|goal|kvote|"
                  r"kvot|mål|budgettet|budgeten|målet)\b)|\bmod\b(?! (?:budget|budgettet|mål|målet|kvote|kvoten)\b)|"
                  r"\bmot\b(?! (?:budget|budgeten|mål|målet|kvot|kvoten)\b)|\bkontra\b|\bjämfört med\b|"
-                 r"\bsammenlignet med\b|\bi forhold til\b(?! (?:budget|budgettet|mål|målet|kvote|kvoten)\b)|"
+                 r"\bsammenlignet med\b|\b(?:i forhold til|ift\.?)(?! (?:budget|budgettet|mål|målet|kvote|kvoten)\b)|"
                  r"\bjämfört mot\b)\s*", re.IGNORECASE)
 COMPARE_WITH = re.compile(r"^\s*(?:and\s+|og\s+|och\s+)?(?:compare (?:it |that )?(?:with|to|w/?)|sammenlign (?:det )?med|"
                           r"how does (?:that|it|this) compare (?:with|to)|hvordan er det i forhold til|"

@@ -580,6 +580,8 @@ SORT_KEYS = {"close": ("close_date", False), "closing": ("close_date", False), "
 # "largest first", "oldest first", "største først", "störst först": an order said after the deals.
 ORDER_FIRST = re.compile(r"\b(?P<key>largest|biggest|smallest|oldest|newest|soonest|latest|største|mindste|ældste|"
                          r"nyeste|störst|största|minsta|äldsta|nyaste)\s+(?:first|først|först)\b")
+# "which close first", "hvilke lukker først", "vilka stänger först": the soonest close date first
+CLOSE_FIRST = re.compile(r"\b(?:close|closes|closing|lukker|lukkes|stänger|stängs)\s+(?:first|først|först)\b")
 # "win rate by rep, lowest first", "laveste først", "högst först": a breakdown's order, every row kept.
 ROWS_FIRST = re.compile(r"\b(?P<key>lowest|highest|smallest|biggest|largest|worst|best|fewest|most|laveste|lavest|højeste|"
                         r"højest|mindste|største|dårligste|bedste|lägsta|lägst|högsta|högst|minsta|största|sämsta|"

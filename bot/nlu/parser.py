@@ -751,6 +751,10 @@ class Parser:
                 spec.desc = lx.ASCENDING[toks[way].word]
                 used.add(way)
             return True
+        if first := lx.CLOSE_FIRST.search(joined):  # "vilka stänger först": the soonest close date first
+            spec.order_by, spec.desc = "close_date", False
+            used |= {toks.index(t) for t in _covered(toks, first.span())}
+            return True
         for n in nouns:
             for j in range(max(0, n - 3), n):
                 word = toks[j].word

@@ -524,6 +524,9 @@ def test_a_question_mostly_about_what_the_playbook_never_names_is_not_covered(bo
     (["Hvad er forskellen på en CEO og en CCO?", "hvad med CMO'en?"], "CMO vs. CCO"),
     # why, of what was just asked
     (["what is commercial operations?", "and why?"], "hvorfor det er afgørende"),
+    # what the last answer was about: a question the playbook does not answer alone, or with a pronoun
+    (["what is commercial ops", "what are the key parts"], "nøglekomponenter"),
+    (["vad gör en cco", "och vilka kpier följer hen"], "KPI"),
 ])
 def test_a_short_follow_up_of_the_playbooks_answer_asks_the_playbook_again(bot, turns, says):
     # "and the CSO?" after the CCO and the CMO got "I can't answer that from the metrics store" and the help
