@@ -155,7 +155,7 @@ KPI_SUFFIXES = ("rate", "ratio", "faktor", "factor", "kvot", "kvote", "score", "
 SURE = 0.75  # playbook evidence that outweighs a KPI name in the question
 PROSE = ("advice", "why", "role", "definition", "list", "comparison")  # forms that want words, not a number
 NAMES_PLAYBOOK = re.compile(r"\b(?:playbook\w*|best practices?|bedste praksis|bästa praxis)\b", re.I)
-OURS = re.compile(r"\b(?:what is ours|what are ours|and ours|what about ours|how about ours|hvad er vores|"
+OURS = re.compile(r"\b(?:what is ours|what are ours|what's ours|whats ours|and ours|what about ours|how about ours|hvad er vores|"
                   r"hvad med vores|og vores|vad är våra|vad är vårt|och våra|och vårt|hur ser våra ut)\s*\??$", re.I)
 MY = re.compile(r"\b(?:my|min|mit|mine|mitt|mina)\b", re.I)
 # "what's the/our churn rate": a figure of ours asked for, not what churn rate is ("what's the
@@ -175,7 +175,7 @@ MEANING = re.compile(r"\b(?:definition of|meaning of|define|what does .+ mean|wh
 BENCHMARK = (r"\b(?:good|healthy|typical|normal|reasonable|realistic|ideal|benchmark|industry average|god|godt|gode|"
              r"sund|sundt|typisk|rimelig|realistisk|bra|rimlig)\s+(?:\w+\s+)?")
 OWN = re.compile(r"\b(?:our|my|vores|min|mit|mine|vår|vårt|våra|mitt|mina)\b", re.I)
-CLAUSES = re.compile(r",\s*(?:and|og|och|but|men)\s+|[?;]\s+|\s+(?:and|og|och|,) (?=(?:what|how|which|who|"
+CLAUSES = re.compile(r",\s*(?:and|og|och|but|men)\s+|[?;]\s+|\s+(?:and|og|och|,) (?=(?:what|whats|what's|how|which|who|"
                      r"why|hvad|hvordan|hvilke|hvem|hvorfor|vad|hur|vilka|vem|varför)\b)", re.I)
 
 

@@ -753,3 +753,4 @@ def test_forecast_against_target_is_both(ask):
     assert [(p.metric, p.period["start"], p.period["end"]) for p in answer.parts] == [
         ("weighted_pipeline", "2027-01-01", "2027-03-31"), ("quota", "2027-01-01", "2027-03-31")], answer.text
     assert all(p.value is not None and not p.unused for p in answer.parts), answer.text
+

@@ -547,3 +547,10 @@ def test_pay_of_a_role_and_what_a_term_stands_for(bot, question, kind, says):
     answer = bot.ask(question, as_of=AS_OF)
     assert answer.kind == kind and answer.value is None, answer.text
     assert says is None or says in answer.text, answer.text
+
+
+def test_a_playbook_clause_and_a_figure_without_a_comma(bot):
+    # "which kpis should a cco track and whats my win rate" gave the win rate alone, "cco" and "track" unused
+    answer = bot.ask("which kpis should a cco track and whats our win rate", as_of=AS_OF)
+    assert [p.kind for p in answer.parts] == ["playbook", "kpi"] and not answer.unused, answer.text
+    assert answer.parts[1].metric == "win_rate" and answer.parts[1].value is not None
