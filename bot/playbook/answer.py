@@ -23,6 +23,7 @@ COVERED = 0.3  # weighted share of the question's words a top passage must speak
 TELLING = 0.45  # … and of its most telling word, unless it speaks of this much of the question
 MAX_SENTENCES = 4
 MAX_ITEMS = 10
+SUB_ITEMS = 4  # the items of a sub-section's own list quoted beside its heading
 MAX_PROSE_CHARS = 700
 CITATION_CHARS = 500
 ON_TOPIC = 0.55
@@ -299,8 +300,12 @@ def _subsections(hit: Hit, index: PlaybookIndex) -> Quote | None:
     items = []
     for c in below[:MAX_ITEMS]:
         heading = c.section.split(" › ")[-1]
-        first = units(c.text, c.lang)[:1]
-        items.append(f"{heading}: {first[0].text}" if first and len(below) <= 6 else heading)
+        said = units(c.text, c.lang)
+        if said and said[0].bullet:  # a sub-section that is a short list: its items, not only the first
+            bullets = [u.text.rstrip(".") for u in said if u.bullet and u.first]
+            items.append(f"{heading}: {'; '.join(bullets[:SUB_ITEMS])}" if len(below) <= 6 else heading)
+        else:
+            items.append(f"{heading}: {said[0].text}" if said and len(below) <= 6 else heading)
     return Quote(hit.chunk, sentences=lead, items=items)
 
 

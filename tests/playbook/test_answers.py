@@ -498,6 +498,8 @@ def test_more_after_a_list_is_the_list_further_down(bot):
     # what someone proposed, in the past tense too: the list of proposals, not every sentence naming him
     ("Hvad foreslog professor Turpin?", "att marknadschefs-titeln bör skrotas", None),
     ("Vad föreslog professor Turpin?", "att marknadschefs-titeln bör skrotas", None),
+    # sub-sections that are lists: their items, not only the first of each ("CAC" is the second)
+    ("Which KPIs should a CCO track?", "Kundeanskaffelseskost (CAC)", None),
 ])
 def test_what_a_question_asks_finds_the_passage_that_says_it(bot, question, says, not_says):
     answer = bot.ask(question, as_of=AS_OF)
