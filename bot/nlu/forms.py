@@ -21,7 +21,9 @@ NUMBER = re.compile(
     r"(?:what|how) does (?:our|my) [\w' -]+ look|how(?:'s| is) (?:our|my) [\w' -]+ looking|"
     r"hvordan ser (?:vores|min|mit|mine) [\w -]+ ud|hur ser (?:vår|vårt|våra|min|mitt|mina) [\w -]+ ut)\b")
 COMPARISON = re.compile(
-    r"\b(?:vs\.?|versus|compared? (?:to|with)|differ\w*|difference|distinguish\w*|forskel\w*|adskiller|"
+    # ("time zone differences", "cultural differences": things that differ, not two things set apart)
+    r"\b(?:vs\.?|versus|compared? (?:to|with)|differs?\b|different from|differences between|difference\b|"
+    r"distinguish\w*|forskel\w*|adskiller|"
     r"kontra|skillnad\w*|skiljer|sammenlignet|jämfört|i forhold til|i förhållande till)\b")
 WHY = re.compile(r"^(?:\W*\w+\W+){0,2}?(?:why|hvorfor|varför)\b|\bwhat(?:'s| is) the point of\b|"
                  r"\b(?:why does .+ matter|hvad er formålet|vad är syftet|vad är poängen|hvad er pointen|"

@@ -265,7 +265,9 @@ def _list_quotes(q: Question, hits: list[Hit], index: PlaybookIndex) -> list[Quo
     score, _, quote = max(candidates, key=lambda c: (c[0], -c[1]))
     if score < COVERED * 1.5:
         return []
-    if q.form in ("advice", "why"):  # the items that speak to this question, not every best practice
+    named = q.relevance(quote.chunk.section.split(" › ")[-1], quote.chunk.lang) >= 0.5
+    if q.form in ("advice", "why") and not named:  # the items that speak to this question, not every best practice
+        # (unless it names the section: "hvad er bedste praksis for at opbygge …" is the whole list)
         scored = [(q.relevance(item, quote.chunk.lang), item) for item in quote.items]
         top = max(r for r, _ in scored)
         quote.items = [item for r, item in scored if top and r >= 0.6 * top][:4] or quote.items
