@@ -757,3 +757,16 @@ def test_ift_is_against(world):
     answer = assistant.ask("min win rate ift teamet", user=rep["rep_id"], as_of=AS_OF)
     assert answer.kind == "compare" and not answer.unused, answer.text
     assert answer.rows[0]["value"] == pytest.approx(win_rate(d[d["owner_id"] == rep["rep_id"]], "2026-10-01", "2026-11-20"))
+
+
+def test_the_one_who_ranks_first_and_who_ties_with_them(world):
+    # "hvem har vundet flest aftaler i mit team i år?" named one of two reps at 48
+    assistant, d, reps = world
+    won = d[d["is_won"] & between(d, "close_date", "2026-01-01", "2026-11-20")].groupby("owner_id").size()
+    answer = assistant.ask("who has won the most deals this year", as_of=AS_OF)
+    top = set(won[won == won.max()].index)
+    assert answer.metric == "deals_won" and {r["owner"] for r in answer.rows} == top, answer.text
+    teams = list(reps.loc[reps["team"].notna(), "team"].unique())
+    team = next((t for t in teams if "&" in t and "-" in t), teams[0])  # ("UK & Ireland Mid-Market": five tokens)
+    named = assistant.ask(f"revenue by rep in {team.lower()} this year", as_of=AS_OF)  # a team's whole name
+    assert named.filters == {"team": team}, named.text

@@ -885,3 +885,13 @@ def test_which_close_first_orders_the_narrowed_list(world):
     assert answer.kind == "deals" and answer.value == len(mine) and not answer.unused, answer.text
     shown = [r["close_date"] for r in answer.rows]
     assert shown == sorted(shown) and shown[0] == mine["close_date"].min().date().isoformat()
+
+
+def test_a_month_said_in_a_follow_up_of_open_deals_looks_ahead(world):
+    # "og i januar?" after deals closing in December was January 2026 (none open), while on its own it is 2027
+    assistant, d, _ = world
+    convo = Conversation()
+    assistant.ask("open deals closing in december", as_of=AS_OF, conversation=convo)
+    answer = assistant.ask("og i januar?", as_of=AS_OF, conversation=convo)
+    due = ~d["is_closed"] & _between(d, "close_date", "2027-01-01", "2027-01-31")
+    assert answer.period == {"start": "2027-01-01", "end": "2027-01-31"} and answer.value == due.sum() > 0, answer.text

@@ -408,7 +408,7 @@ def understand(parser: Parser, question: str, values: ValueIndex, cal: Calendar,
         return Clarify(replace(convo.last, question=question, lang=parsed.lang if parsed.lang_known else convo.last.lang,
                                unknown=[other.group("what")], follow_up=True), "dimension")
     if convo is not None:
-        parsed = follow_up(parser, parsed, question, convo, values, cal) or convo.merge(parsed)
+        parsed = parser.ahead(follow_up(parser, parsed, question, convo, values, cal) or convo.merge(parsed), cal)
     parsed = _each_rep(parser, parsed)
     if parsed.follow_up and parsed.metric and parsed.group_by:  # "and what's my quota?" after "… per quarter":
         fits = parser.catalog.kpis[parsed.metric].dimensions  # a breakdown carried over that the KPI has not (one

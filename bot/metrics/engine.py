@@ -28,6 +28,9 @@ KIND_FACT = {"lead_count": "leads", "lead_conversion": "leads", "spend": "spend"
 ALL_TIME = {"all", "all time", "ever", "alltime"}
 
 
+TIES_SHOWN = 4  # who else ties for first beside "the one" a ranking asks for (more: the first alone)
+
+
 @dataclass
 class KpiResult:
     kpi: Kpi
@@ -205,8 +208,12 @@ class Engine:
         else:  # ties and rows without a value in the labels' order, whatever order the backend gave them
             grouped = grouped.sort_index(na_position="last").sort_values(
                 ascending=plan.order == "asc", na_position="last", kind="stable")
-        if plan.limit:  # a ranking ranks the groups with a value ("top 3 regions by CAC payback")
-            grouped = grouped.dropna().head(plan.limit)
+        if plan.limit:  # a ranking ranks the groups with a value ("top 3 regions by CAC payback"); "who won
+            valued = grouped.dropna()  # the most" keeps the few who tie for first (both, at 48)
+            grouped = valued.head(plan.limit)
+            tied = valued.iloc[plan.limit:][valued.iloc[plan.limit:] == grouped.iloc[-1]] if len(grouped) else valued[:0]
+            if plan.limit == 1 and 0 < len(tied) <= TIES_SHOWN:
+                grouped = pd.concat([grouped, tied])
         keys = [key if isinstance(key, tuple) else (key,) for key in grouped.index]
         rows = [{dim: self._label(ctx, dim, k) for dim, k in zip(plan.group_by, key)} for key in keys]
         for dim in ("owner", "account"):

@@ -10,7 +10,7 @@ went unrecognised. The result is data; the assistant turns it into a checked pla
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import lru_cache
 
@@ -684,6 +684,12 @@ class Parser:
             for t in _covered(toks, by.span()):  # ("… on my team …": whose, read later)
                 t.used = dim != "owner" or t.word not in lx.MINE | lx.TEAM_CUES
         return True
+
+    def ahead(self, out: Parsed, cal: Calendar) -> Parsed:
+        """A question read with the one before it ("og i januar?" after deals closing in December): a month or
+        quarter said without a year is the nearest for close dates ahead, as in a question of its own."""
+        nearest = _nearest(out.period, cal) if out.period and self._looks_forward(out) else None
+        return replace(out, period=nearest) if nearest else out
 
     def _looks_forward(self, out: Parsed) -> bool:
         """Does the question look ahead to close dates (open deals, pipeline), not back at what happened?"""

@@ -50,7 +50,7 @@ class ValueIndex:
     words: set[str] = field(default_factory=set)
     codes: dict[str, str] = field(default_factory=dict)  # ISO country code → the country as stored
     vocab: frozenset[str] | None = None  # the parser's spelling vocabulary with these words added
-    max_words: int = 4
+    max_words: int = 6  # (a team named by region and segment: "UK & Ireland Mid-Market" is five tokens)
     accounts: "AccountNames | None" = None
     first_names: frozenset[str] | None = None  # the first words of the reps' names (parser._first_names)
     # A first name several reps share, of which one leads others: "Erik's team" is that one's
