@@ -895,3 +895,14 @@ def test_a_month_said_in_a_follow_up_of_open_deals_looks_ahead(world):
     answer = assistant.ask("og i januar?", as_of=AS_OF, conversation=convo)
     due = ~d["is_closed"] & _between(d, "close_date", "2027-01-01", "2027-01-31")
     assert answer.period == {"start": "2027-01-01", "end": "2027-01-31"} and answer.value == due.sum() > 0, answer.text
+
+
+def test_the_pipeline_said_the_swedish_way_is_the_open_deals(world):
+    # "mina största affärer i pipelinen": "I don't recognise pipelinen"
+    assistant, d, reps = world
+    rep = person(reps, "rep", 4)
+    answer = assistant.ask("mina största affärer i pipelinen", user=rep["rep_id"], as_of=AS_OF)
+    assert answer.kind == "deals" and not answer.unused, answer.text
+    assert answer.value == (~d["is_closed"] & (d["owner_id"] == rep["rep_id"])).sum()
+    best = assistant.ask("who is the best rep in the company this year?", user=rep["rep_id"], as_of=AS_OF)
+    assert best.kind == "clarify" and "Revenue" in best.text, best.text  # a ranking whose measure is asked, not a quote

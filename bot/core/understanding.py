@@ -156,7 +156,8 @@ SURE = 0.75  # playbook evidence that outweighs a KPI name in the question
 PROSE = ("advice", "why", "role", "definition", "list", "comparison")  # forms that want words, not a number
 NAMES_PLAYBOOK = re.compile(r"\b(?:playbook\w*|best practices?|bedste praksis|bästa praxis)\b", re.I)
 OURS = re.compile(r"\b(?:what is ours|what are ours|what's ours|whats ours|and ours|what about ours|how about ours|hvad er vores|"
-                  r"hvad med vores|og vores|vad är våra|vad är vårt|och våra|och vårt|hur ser våra ut)\s*\??$", re.I)
+                  r"hvad med vores|og vores|vad är våra|vad är vårt|och våra|och vårt|hur ser våra ut)"
+                  r"(?:\s+(?:this|last|in|i|for|denne|dette|detta|sidste|förra)\s+\w+)?\s*\??$", re.I)  # ("… this quarter")
 MY = re.compile(r"\b(?:my|min|mit|mine|mitt|mina)\b", re.I)
 # "what's the/our churn rate": a figure of ours asked for, not what churn rate is ("what's the
 # definition of …", "what's the typical …" are not).

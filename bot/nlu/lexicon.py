@@ -647,7 +647,7 @@ STALL_FOR = re.compile(
 STALL_UNIT_DAYS = {"d": 1, "w": 7, "u": 7, "v": 7, "m": 30}
 DEAL_STATUS = {
     "open": "open", "åbne": "open", "åben": "open", "öppna": "open", "öppen": "open", "active": "open",
-    "aktive": "open", "aktiva": "open", "pipeline": "open", "won": "won", "vundne": "won", "vandt": "won",
+    "aktive": "open", "aktiva": "open", "pipeline": "open", "pipelinen": "open", "pipelines": "open", "won": "won", "vundne": "won", "vandt": "won",
     "vundet": "won", "vunna": "won", "vann": "won", "vunnit": "won", "lost": "lost", "tabte": "lost",
     "tabt": "lost", "förlorade": "lost", "förlorat": "lost", "closed": "closed", "lukkede": "closed",
     "stängda": "closed",

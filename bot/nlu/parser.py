@@ -445,7 +445,7 @@ class Parser:
                 for t in said:
                     t.used = True
                 return
-            self._counting(toks, out)
+            self._counting(toks, out, values)
             if out.metric is None:
                 self._misspelt_name(toks, out)
             return
@@ -528,7 +528,7 @@ class Parser:
         # ("hur ligger jag till", "hvor langt er jeg fra": the asker is left to say whose)
         return [t for t in toks if any(a <= t.start < b for a, b in spans) and t.word not in lx.MINE]
 
-    def _counting(self, toks: list[Token], out: Parsed) -> None:
+    def _counting(self, toks: list[Token], out: Parsed, values: ValueIndex | None = None) -> None:
         """'How many deals did we win', 'hvor mange aftaler vandt vi', 'how much did we sell'."""
         words = [t.word for t in toks if not t.used]
         text = " ".join(words)
@@ -566,7 +566,9 @@ class Parser:
                     return
         # "how many deals are in negotiation", "do we have": the open ones as they stand ("how many deals in
         # the Nordics" says no tense: won, lost, created or open is asked back)
-        if counting and has_deals and re.search(lx.STANDING, text):
+        exact = values.exact if values is not None else {}
+        open_stage = any(d == "stage" and "closed" not in v.lower() for t in toks for d, v in exact.get(t.word, ()))
+        if counting and has_deals and (re.search(lx.STANDING, text) or open_stage):  # ("… in negotiation": open ones)
             out.metric = "open_deals"
             for t in toks:
                 t.used = t.used or t.word in lx.DEAL_WORDS
@@ -1159,10 +1161,9 @@ class Parser:
         for i, t in enumerate(toks[:-1]):  # "company win rate", "firmaets omsætning": everyone's, as unsaid
             if not t.used and t.word in lx.COMPANY_WORDS and toks[i + 1] is out.metric_at:
                 t.used = out.everyone = True
-        if out.kind == "deals":  # "all open deals in the company", "alle aftaler i firmaet": everyone's
-            for i, t in enumerate(toks):
-                if not t.used and t.word in lx.COMPANY_WORDS and i > 0 and toks[i - 1].word in lx.OF_COMPANY:
-                    t.used = out.everyone = toks[i - 1].used = True
+        for i, t in enumerate(toks):  # "all open deals in the company", "the best rep in the company": everyone's
+            if not t.used and t.word in lx.COMPANY_WORDS and i > 0 and toks[i - 1].word in lx.OF_COMPANY:
+                t.used = out.everyone = toks[i - 1].used = True
         for i, t in enumerate(toks):
             if t.used or t.word not in lx.MINE:
                 continue

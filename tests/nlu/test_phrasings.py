@@ -544,6 +544,8 @@ PHRASINGS = [
                                                  unused=[])),
     ("revenue vs target this quarter", dict(metric="quota_attainment", period=TQ, unused=[])),
     ("pipeline vs target this quarter", dict(metric="pipeline_coverage", period=TQF, unused=[])),
+    ("how many deals in negotiation per region?", dict(metric="open_deals", group_by=["region"],
+                                                       filters={"stage": "Negotiation"}, unused=[])),
     ("hvad koster en ny kunde", dict(metric="cac", unused=[])),
     # ---- mixed languages
     ("Hvad var revenue last quarter?", dict(metric="revenue", period=LQ)),

@@ -556,3 +556,9 @@ def test_a_playbook_clause_and_a_figure_without_a_comma(bot):
     answer = bot.ask("which kpis should a cco track and whats our win rate", as_of=AS_OF)
     assert [p.kind for p in answer.parts] == ["playbook", "kpi"] and not answer.unused, answer.text
     assert answer.parts[1].metric == "win_rate" and answer.parts[1].value is not None
+
+
+def test_the_example_of_cli_md_with_a_period_after_ours(bot):
+    # "Which KPIs should a CCO track, and what are ours this quarter?" asked which KPI was meant
+    answer = bot.ask("Which KPIs should a CCO track, and what are ours this quarter?", as_of=AS_OF)
+    assert answer.kind == "playbook" and answer.figures and all(f.value is not None for f in answer.figures), answer.text
