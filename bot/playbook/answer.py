@@ -133,6 +133,12 @@ def compose(question: str, hits: list[Hit], lang: str, index: PlaybookIndex) -> 
                and h.coverage >= hits[0].coverage]
         hits = why[:1] + [h for h in hits if h not in why[:1]]
     quotes = _list_quotes(q, hits, index) if q.form in ("list", "why", "advice") else []
+    first = hits[0]
+    own = first.chunk.section.split(" › ")[-1]  # (a section of its own, not the document's title)
+    if not quotes and q.form is None and " › " in first.chunk.section and own != first.chunk.title \
+            and q.relevance(own, first.chunk.lang) >= 0.6:
+        # "hvad siger playbooken om kundeloyalitet?": the section it names, when that section is a list
+        quotes = [quote] if (quote := _bullets(first, index)) is not None else []
     if not quotes:
         quotes = _prose_quotes(q, hits, index)
     if not quotes:

@@ -500,6 +500,8 @@ def test_more_after_a_list_is_the_list_further_down(bot):
     ("Vad föreslog professor Turpin?", "att marknadschefs-titeln bör skrotas", None),
     # sub-sections that are lists: their items, not only the first of each ("CAC" is the second)
     ("Which KPIs should a CCO track?", "Kundeanskaffelseskost (CAC)", None),
+    # what the playbook says of a section it names, whose sentences do not repeat its heading: its list
+    ("hvad siger playbooken om kundeloyalitet?", "Net Promoter Score (NPS)", "miljømæssige"),
 ])
 def test_what_a_question_asks_finds_the_passage_that_says_it(bot, question, says, not_says):
     answer = bot.ask(question, as_of=AS_OF)
