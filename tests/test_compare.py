@@ -770,3 +770,13 @@ def test_the_one_who_ranks_first_and_who_ties_with_them(world):
     team = next((t for t in teams if "&" in t and "-" in t), teams[0])  # ("UK & Ireland Mid-Market": five tokens)
     named = assistant.ask(f"revenue by rep in {team.lower()} this year", as_of=AS_OF)  # a team's whole name
     assert named.filters == {"team": team}, named.text
+
+
+def test_a_number_said_as_a_word_in_a_ranking_follow_up(world):
+    # "visa de tre största" after a breakdown by rep showed one row
+    assistant, d, _ = world
+    convo = Conversation()
+    assistant.ask("revenue by rep this year", as_of=AS_OF, conversation=convo)
+    answer = assistant.ask("show the three biggest", as_of=AS_OF, conversation=convo)
+    won = d[d["is_won"] & between(d, "close_date", "2026-01-01", "2026-11-20")].groupby("owner_id")["eur"].sum()
+    assert [r["owner"] for r in answer.rows] == list(won.sort_values(ascending=False).index[:3]), answer.text

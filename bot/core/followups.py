@@ -284,8 +284,8 @@ def _ranked(prev: Parsed, parsed: Parsed, lang: str) -> Parsed | None:
         order = "asc"
     if order is None:
         return None
-    n = next((int(w) for w in words if w.isdigit()), 1)
-    said = {*lx.TOP_WORDS, *LEAST, "one", "ones", "en", "ett", "den", "det", *(behind.group(0).lower().split()
-                                                                              if behind else ())}
+    n = next((int(w) if w.isdigit() else lx.NUMBER_WORDS[w] for w in words if w.isdigit() or w in lx.NUMBER_WORDS), 1)
+    said = {*lx.TOP_WORDS, *LEAST, *lx.NUMBER_WORDS, "one", "ones", "en", "ett", "den", "det",
+            *(behind.group(0).lower().split() if behind else ())}  # ("visa de tre största": three)
     return replace(prev, question=parsed.question, lang=lang, order=order, limit=min(n, 1000), ranked=True,
                    unused=[w for w in parsed.unused if w.lower() not in said and not w.isdigit()], follow_up=True)
