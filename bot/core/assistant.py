@@ -83,6 +83,9 @@ FORECAST_WORDS = {"forecast", "prognose", "prognos", "prognosen", "prognoser", "
                   "förväntade", "forecasten"}
 
 
+WHY_ASKED = re.compile(r"^\W*(?:and\s+|og\s+|och\s+|but\s+|men\s+)?(?:why|hvorfor|varför)\b", re.I)
+
+
 def _people_offered(question: str, reading: Understanding, answer: Answer) -> tuple[str, str, list[str]] | None:
     """"Flera heter Jonas: vem menar du, …?": the question, the name asked about and the people offered."""
     unknown = getattr(getattr(reading, "parsed", None), "unknown", None) or []
@@ -528,9 +531,10 @@ class Assistant:
         if reading.reason == "follow_up":
             what = t("a_deal_list", lang) if parsed.kind == "deals" else \
                 t("the_kpi", lang, kpi=kpi_name(self.catalog.kpis[parsed.metric], lang))
+            why = parsed.kind != "deals" and WHY_ASKED.match(parsed.question or "")
             return Answer(question=parsed.question, kind="clarify", lang=lang, metric=parsed.metric,
-                          text=t("clarify_follow_up_deals" if parsed.kind == "deals" else "clarify_follow_up", lang,
-                                 what=what))
+                          text=t("clarify_why" if why else "clarify_follow_up_deals" if parsed.kind == "deals"
+                                 else "clarify_follow_up", lang, what=what))
         what = t("a_deal_list", lang) if parsed.kind == "deals" else \
             t("the_kpi", lang, kpi=kpi_name(self.catalog.kpis[parsed.metric], lang))
         return Answer(question=parsed.question, kind="clarify", lang=lang, metric=parsed.metric,

@@ -339,6 +339,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "sv": "Datalagret har ingen {what}: det innehåller affärer, intäkter (MRR), mål, leads, marknadsföringskostnader, "
               "NPS och supportärenden. Jag kan svara på frågor om dem, till exempel:",
     },
+    "clarify_why": {  # "why?" after a figure
+        "en": "The data shows what happened, not why ({what}). To see where it comes from, ask for example: "
+              "“by region”, “by rep”, “compare with last quarter” or “show me the deals”.",
+        "da": "Data viser, hvad der skete, ikke hvorfor ({what}). For at se, hvor det kommer fra, kan du fx spørge: "
+              "“pr. region”, “pr. sælger”, “sammenlign med sidste kvartal” eller “vis mig aftalerne”.",
+        "sv": "Datan visar vad som hände, inte varför ({what}). För att se var det kommer ifrån kan du till exempel fråga: "
+              "“per region”, “per säljare”, “jämför med förra kvartalet” eller “visa affärerna”.",
+    },
     "clarify_follow_up": {
         "en": "I'm not sure how that changes the last answer ({what}). You can ask, for example: “and last quarter?”, "
               "“by region”, “only DACH”, “top 5 reps”, “compare with last year” or “show me the deals”.",
