@@ -781,11 +781,3 @@ def test_a_number_said_as_a_word_in_a_ranking_follow_up(world):
     won = d[d["is_won"] & between(d, "close_date", "2026-01-01", "2026-11-20")].groupby("owner_id")["eur"].sum()
     assert [r["owner"] for r in answer.rows] == list(won.sort_values(ascending=False).index[:3]), answer.text
 
-
-def test_why_after_a_figure_says_what_the_data_can_show(world):
-    # "why?" after a figure: "I'm not sure how that changes the last answer"
-    assistant, _, _ = world
-    convo = Conversation()
-    assistant.ask("revenue last quarter", as_of=AS_OF, conversation=convo)
-    answer = assistant.ask("why is it lower?", as_of=AS_OF, conversation=convo)
-    assert answer.kind == "clarify" and answer.value is None and "not why" in answer.text, answer.text

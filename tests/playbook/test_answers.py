@@ -564,3 +564,12 @@ def test_the_example_of_cli_md_with_a_period_after_ours(bot):
     # "Which KPIs should a CCO track, and what are ours this quarter?" asked which KPI was meant
     answer = bot.ask("Which KPIs should a CCO track, and what are ours this quarter?", as_of=AS_OF)
     assert answer.kind == "playbook" and answer.figures and all(f.value is not None for f in answer.figures), answer.text
+
+
+@pytest.mark.parametrize("why", ["why?", "why is it lower?", "og hvorfor?"])
+def test_why_after_a_figure_says_what_the_data_can_show(bot, why):
+    # "why?" after a figure: "I'm not sure how that changes the last answer"; "why is mine lower?" quoted a passage
+    convo = Conversation()
+    bot.ask("revenue last quarter", as_of=AS_OF, conversation=convo)
+    answer = bot.ask(why, as_of=AS_OF, conversation=convo)
+    assert answer.kind == "clarify" and answer.value is None and not answer.citations, answer.text
