@@ -306,7 +306,7 @@ def _book_again(parser: Parser, question: str, book: PlaybookQuestion, values: V
         text = f"{question} {_topic(book.text)}"
     else:
         return None
-    return PlaybookQuestion(replace(parsed, question=question, unused=[], kind="kpi"), text)
+    return PlaybookQuestion(replace(parsed, question=question, unused=[]), text)
 
 
 def _in_place(text: str, other: str) -> str:
@@ -378,10 +378,12 @@ def understand(parser: Parser, question: str, values: ValueIndex, cal: Calendar,
         special = replace(special, parsed=_pointed(special.parsed, question, convo))
     if special is not None:
         return special
-    mine = _me_against_team(parser, question, values, cal, earlier) or _two_kpis_told_apart(parser, question, values,
-                                                                                           cal)
+    mine = _me_against_team(parser, question, values, cal, earlier)
     if mine is not None:
         return mine
+    apart = _two_kpis_told_apart(parser, question, values, cal)
+    if apart is not None:  # "diff between pipeline and weighted pipeline": how each is computed
+        return apart
     comparison = _comparison(parser, question, values, cal, convo, earlier)
     if comparison is not None:  # sides that differ in a period, a value or a person: numbers (asked back for a KPI)
         return comparison
