@@ -505,9 +505,12 @@ class PlaybookIndex:
                 any(f"§{c}" in self._df for c in word_concepts(head))
         from bot.nlu.text import ZIPF_FLOOR, zipf_frequency
 
-        # a compound of a short first part ("små|kunder", "stor|bolagens"): its tail, when a word the playbook has
+        # a compound of a short first part ("små|kunder", "stor|bolagens"): its tail, when a word the playbook has;
+        # or of a loan word the word lists lack ("onboarding|plan"): its head, when the playbook has it
         return any(stem(word[i:], lang) in self._df for i in range(1, len(word) - 4) for lang in ("da", "sv")
-                   if zipf_frequency(word[i:], lang) >= ZIPF_FLOOR)
+                   if zipf_frequency(word[i:], lang) >= ZIPF_FLOOR) or \
+            any(word[:i] in self._vocabulary and zipf_frequency(word[i:], lang) >= ZIPF_FLOOR
+                for i in range(5, len(word) - 2) for lang in ("da", "sv"))
 
     def spell(self, qwords: list[str]) -> list[str]:
         """A misspelt word ("onbaording") becomes the playbook's word it is closest to; real words

@@ -516,6 +516,7 @@ def test_what_a_question_asks_finds_the_passage_that_says_it(bot, question, says
     ("hvorfor kan vi ikke bare genbruge vores amerikanske kampagne i Asien?", True),  # customers, big companies
     ("Hvornår bliver lønnen udbetalt i december?", False),  # a period, but no measure: not a KPI we lack
     ("Hur mycket semester har jag kvar i år?", False),
+    ("Hvad er en god onboardingplan for en ny sælger?", True),  # a loan word's compound: "onboarding" is there
 ])
 def test_a_question_mostly_about_what_the_playbook_never_names_is_not_covered(bot, question, covered):
     answer = bot.ask(question, as_of=AS_OF)
