@@ -22,8 +22,8 @@ from bot.access import (Denied, Grant, Identity, authorise, authorise_deals, dir
 from bot.core.answer import (Answer, change_answer, compare_answer, deals_answer, deals_per_group_answer, kpi_answer,
                              with_parts)
 from bot.core.conversation import Conversation
-from bot.core.understanding import (MEANING, NUMBER_KINDS, SNAPSHOT, ChangeRanking, Clarify, DealList, Help, KpiQuestion,
-                                     Parts, People, PlaybookQuestion, Understanding, understand)
+from bot.core.understanding import (MEANING, NUMBER_KINDS, SNAPSHOT, WHY_ASKED, ChangeRanking, Clarify, DealList, Help,
+                                     KpiQuestion, Parts, People, PlaybookQuestion, Understanding, understand)
 from bot.core.fmt import kpi_name, note_text, period_words, scope_words
 from bot.core.i18n import EXAMPLES, country_name, dimension_word, join_and, join_or, money, number, period_label, t
 from bot.errors import PeriodError, PlanError, UnknownDimension, UserError, WarehouseTimeout
@@ -81,9 +81,6 @@ class Turn:
 PER_REP_MAX = 1000  # the most deals a list counts per rep (a DealQuery's limit): past it, the answer says so
 FORECAST_WORDS = {"forecast", "prognose", "prognos", "prognosen", "prognoser", "projected", "expected", "forventet",
                   "förväntade", "forecasten"}
-
-
-WHY_ASKED = re.compile(r"^\W*(?:and\s+|og\s+|och\s+|but\s+|men\s+)?(?:why|hvorfor|varför)\b", re.I)
 
 
 def _people_offered(question: str, reading: Understanding, answer: Answer) -> tuple[str, str, list[str]] | None:

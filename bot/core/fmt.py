@@ -264,7 +264,7 @@ def compare_sentence(kpi: Kpi, sides: list[tuple[str, float | None]], diff: floa
         amount, sign = t("points", lang, n=number(abs(diff) * 100, lang, 1)), _sign(round(diff * 100, 1))
     if kpi.unit == "score":  # NPS: points apart ("+13", not "++13"), and no share of a score that can be negative
         amount, change, sign = t("score_points", lang, n=number(abs(diff), lang)), None, _sign(round(diff))
-    rel = f" ({'+' if change > 0 else '−' if change < 0 else '±'}{percent(abs(change), lang)})" \
+    rel = f" ({_sign(change)}{percent(abs(change), lang)})" \
         if change is not None else ""
     return text + "; " + t("difference", lang, diff=f"{sign}{amount}{rel}") + "."
 

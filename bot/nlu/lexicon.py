@@ -515,7 +515,7 @@ TARGET_NOUNS = {"quota", "target", "budget", "number", "goal", "mål", "målet",
 # "revenue vs budget", "omsætning mod budget", "intäkter mot målet": revenue set against its target, attainment
 AGAINST_TARGET = re.compile(r"\b(?:vs\.?|versus|against|compared to|compared with|mod|mot|i forhold til|"
                             r"sammenlignet med|jämfört med)\s+(?:the\s+|our\s+|vores\s+|vårt\s+|vår\s+)?"
-                            r"(?:quota|target|budget|goal|plan|mål|målet|kvote|kvoten|kvot|budgettet|budgetten|budgeten)\b")
+                            rf"(?:{'|'.join(sorted(TARGET_NOUNS - {'number'} | {'plan'}))})\b")
 LIST_WORDS = {"list", "lists", "listing", "show", "display", "see", "vis", "liste", "visa", "lista", "se"}
 # superlative or order word → (order_by, desc)
 DEAL_ORDER = {

@@ -105,9 +105,10 @@ class Playbook:
                 replace(h, coverage=0.0) for h in hits]
         if more and not compose.covered(hits):
             return PlaybookReply(compose.message("no_more", lang), [], False)
-        # "a company car", "moms på en faktura": about something the playbook has no trace of
-        asks_other = lang == "en" and self.index.unknown_thing(question) is not None or self.index.untold(question) >= UNTOLD
-        covered = compose.covered(hits) and not asks_other
+        # "a company car", "moms på en faktura": about something the playbook has no trace of (looked at only
+        # when the passages would answer)
+        covered = compose.covered(hits) and not (lang == "en" and self.index.unknown_thing(question) is not None
+                                                 or self.index.untold(question) >= UNTOLD)
         notes: list[str] = []
         if covered and self.writer is not None:
             passages = self._with_translations(question, lang, hits)
