@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import unicodedata
@@ -97,9 +98,9 @@ _LANGID_FORMAT = 1  # raise when the cached form changes
 
 
 def _identifier():
-    """py3langid's identifier for ccobot's three languages. Its byte automaton (37 MB) is mapped
-    from the cache rather than read into memory: a question touches a few of its pages, and a
-    start after the first reads no 4.5 MB xz model (a second and a half)."""
+    """py3langid's identifier for ccobot's three languages. Its byte automaton (37 MB) stays in the
+    cache file and is read a transition at a time (FileArray): a question walks a few dozen of its
+    states, and a start after the first reads no 4.5 MB xz model (a second and a half)."""
     global _IDENTIFIER
     with _IDENTIFIER_LOCK:
         if _IDENTIFIER is None:
@@ -136,19 +137,48 @@ def _build_identifier(folder: Path) -> None:
 
 
 def _load_identifier(folder: Path):
-    """The identifier over the cached arrays; the large ones mapped, read as memoryviews (what
-    py3langid's automaton walk indexes gives plain ints, as from its own arrays and lists)."""
+    """The identifier over the cached arrays: the automaton read from its file, the small arrays
+    as memoryviews (what py3langid's automaton walk indexes gives plain ints, as from its own
+    arrays and lists)."""
     import numpy as np
     from py3langid.langid import LanguageIdentifier
 
-    def mapped(name: str) -> memoryview:
-        return memoryview(np.load(folder / name, mmap_mode="r"))
+    def small(name: str) -> memoryview:
+        return memoryview(np.load(folder / name))
 
     classes = (folder / "classes.txt").read_text(encoding="utf-8").split("\n")
     ident = LanguageIdentifier(np.load(folder / "ptc.npy"), np.load(folder / "pc.npy"), classes,
-                               mapped("nextmove.npy"), mapped("output.npy"), norm_probs=True, tk_row=())
-    ident._rowbase = mapped("rowbase.npy")  # tk_row's offsets, precomputed: tk_row itself is not read
+                               FileArray(folder / "nextmove.npy"), small("output.npy"), norm_probs=True, tk_row=())
+    ident._rowbase = small("rowbase.npy")  # tk_row's offsets, precomputed: tk_row itself is not read
     return ident
+
+
+class FileArray:
+    """A one-dimensional .npy array of unsigned ints read an item at a time (os.pread), never mapped.
+    Mapped, every page a walk touched stayed resident, and the kernel maps 64 KB around each one it
+    faults in: one short question held 12 MB of the automaton, and a day of questions would hold
+    all 37 MB. A question reads a few dozen items, a microsecond each."""
+
+    def __init__(self, path: Path) -> None:
+        import numpy as np
+
+        with open(path, "rb") as f:
+            read_header = {(1, 0): np.lib.format.read_array_header_1_0,
+                           (2, 0): np.lib.format.read_array_header_2_0}[np.lib.format.read_magic(f)]
+            shape, _, dtype = read_header(f)
+            self._offset = f.tell()
+        if len(shape) != 1 or dtype.kind != "u" or dtype.byteorder == ">":
+            raise ValueError(f"{path}: not a one-dimensional little-endian unsigned array")
+        self._size, self._len = dtype.itemsize, shape[0]
+        self._fd = os.open(path, os.O_RDONLY)  # held for the process: the identifier lives as long
+
+    def __len__(self) -> int:
+        return self._len
+
+    def __getitem__(self, i: int) -> int:
+        if not 0 <= i < self._len:
+            raise IndexError(i)
+        return int.from_bytes(os.pread(self._fd, self._size, self._offset + i * self._size), "little")
 
 
 def _package(name: str) -> str:

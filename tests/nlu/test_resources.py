@@ -42,7 +42,14 @@ def test_language_identifier_from_the_cache_classifies_as_py3langid(home: Path) 
                             for lang in text.LANGS for _ in range(60)]
     for t in texts:
         assert built.classify(t) == stock.classify(t) == again.classify(t), t
-    assert isinstance(again.tk_nextmove, memoryview)
+    assert isinstance(again.tk_nextmove, text.FileArray)
+    # Read an item at a time, never mapped: a mapping keeps every page a walk touched resident.
+    assert "nextmove.npy" not in Path("/proc/self/maps").read_text()
+    assert len(again.tk_nextmove) == len(stock.tk_nextmove)
+    for i in [0, 1, *rng.sample(range(len(stock.tk_nextmove)), 500), len(stock.tk_nextmove) - 1]:
+        assert again.tk_nextmove[i] == stock.tk_nextmove[i], i
+    with pytest.raises(IndexError):
+        again.tk_nextmove[len(stock.tk_nextmove)]
 
 
 def test_word_frequencies_are_wordfreqs_wherever_ccobot_compares_them(home: Path) -> None:
