@@ -50,15 +50,17 @@ def seed_dir() -> Path | None:
 
 
 def seed(into: Path) -> list[str]:
-    """Build the language resources' entries (language identifier, word lists, parts of speech: what
-    depends on the installed packages only, not on a store) into `into`; their names."""
+    """Build the language resources' entries (language identifier, word lists, parts of speech, the
+    playbook's sentence models: what depends on the installed packages only, not on a store) into
+    `into`; their names."""
     global _SEEDING
     from bot.nlu.text import cache_entries
+    from bot.playbook.sentences import punkt_entry
 
     into.mkdir(parents=True, exist_ok=True)
     _SEEDING = into
     try:
-        for kind, key, build, _ in cache_entries():
+        for kind, key, build, _ in [*cache_entries(), punkt_entry()]:
             cached_folder(kind, key, build, lambda folder: None)
     finally:
         _SEEDING = None

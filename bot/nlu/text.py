@@ -11,6 +11,8 @@ from pathlib import Path
 
 import snowballstemmer
 
+from bot.nlu.wordtable import WordTable
+
 MAX_CHARS = 500  # a question is read up to here; longer input is cut (and the answer says so)
 WORD_ZIPF = 3.0  # wordfreq's Zipf scale: 3 is once per million words (tests/nlu/test_filters.py shows why)
 _TOKEN = re.compile(r"[0-9a-zæøåäöüéèáàóòíìúùñç&/'’+-]+(?:\.(?=\s|$))?|%", re.IGNORECASE)
@@ -258,12 +260,31 @@ def known_word(word: str) -> bool:
 # The lowest Zipf frequency anything in ccobot tells apart: is_word asks for 3, compound parts and
 # the playbook's glossary for 2.5, and the playbook's word weights are the same for every word at
 # 2.5 or below. wordfreq's lists go down to 1 (once in 100 million words); ccobot keeps the words
-# from ZIPF_KEPT up (a margin under the floor), 142,000 of 690,000: 9 MB instead of 43.
+# from ZIPF_KEPT up (a margin under the floor), 155,000 of 690,000, as a WordTable of each word's
+# frequency band: 3 MB, where wordfreq's dictionaries hold 43 (and those words alone 9).
 ZIPF_FLOOR = 2.5
 ZIPF_KEPT = 2.4
-_WORDFREQ_FORMAT = 1
-_WORDFREQ: dict[str, dict[str, float]] | None = None
+BANDS = round((9 - ZIPF_KEPT) * 100) + 1  # band i holds the words of Zipf (900 - i) / 100
+_WORDFREQ_FORMAT = 2
+_WORDFREQ: dict[str, Frequencies] | None = None
 _WORDFREQ_LOCK = threading.Lock()
+
+
+class Frequencies:
+    """One language's kept words, as wordfreq reads its frequency dictionary: `word in` and `[word]`,
+    the frequency of the word's band (one per centibel, the most frequent first)."""
+
+    def __init__(self, bands: WordTable) -> None:
+        import wordfreq
+
+        self._bands = bands
+        self._frequency = [wordfreq.cB_to_freq(-i) for i in range(BANDS)]
+
+    def __contains__(self, word: object) -> bool:
+        return word in self._bands
+
+    def __getitem__(self, word: str) -> float:
+        return self._frequency[self._bands[word]]
 
 
 def zipf_frequency(word: str, lang: str) -> float:
@@ -288,12 +309,10 @@ def _install_word_lists() -> None:
 
         from bot.nlu.cache import cached_folder
 
-        buckets = cached_folder(*_wordfreq_entry())
-        compact = {lang: {w: wordfreq.cB_to_freq(-i) for i, bucket in enumerate(b) for w in bucket}
-                   for lang, b in buckets.items()}
+        compact = cached_folder(*_wordfreq_entry())
         full = wordfreq.get_frequency_dict
 
-        def frequency_dict(lang: str, wordlist: str = "best", match_cutoff: None = None) -> dict[str, float]:
+        def frequency_dict(lang: str, wordlist: str = "best", match_cutoff: None = None):
             if wordlist == "best" and match_cutoff is None and lang in compact:
                 return compact[lang]
             return full(lang, wordlist, match_cutoff)
@@ -317,42 +336,32 @@ def _wordfreq_entry() -> tuple:
 
 
 def _build_word_lists(folder: Path) -> None:
-    """Per language, wordfreq's frequency bands (one per centibel, the most frequent first) down to ZIPF_KEPT."""
-    import json
-
+    """Per language, the band of each word of wordfreq's frequency bands down to ZIPF_KEPT."""
     import wordfreq
 
-    bands = round((9 - ZIPF_KEPT) * 100) + 1  # band i holds the words of Zipf (900 - i) / 100
     for lang in LANGS:
         full = wordfreq.get_frequency_list.__wrapped__(lang, "best")  # not into wordfreq's own cache
-        (folder / f"{lang}.json").write_text(json.dumps(full[:bands], ensure_ascii=False), encoding="utf-8")
+        WordTable.of({w: i for i, bucket in enumerate(full[:BANDS]) for w in bucket}).save(folder, lang)
 
 
-def _load_word_lists(folder: Path) -> dict[str, list[list[str]]]:
-    import json
-
-    return {lang: json.loads((folder / f"{lang}.json").read_text(encoding="utf-8")) for lang in LANGS}
+def _load_word_lists(folder: Path) -> dict[str, Frequencies]:
+    return {lang: Frequencies(WordTable.load(folder, lang)) for lang in LANGS}
 
 
 # ---------------------------------------------------------------- parts of speech
 
-_LEXICON_FORMAT = 1
+_LEXICON_FORMAT = 2
 _LEXICON: tuple | None = None
 _LEXICON_LOCK = threading.Lock()
 
 
 def word_classes(word: str) -> frozenset[str]:
     """The parts of speech (NOUN, VERB, ADJ …) lemminflect's English lexicon knows a word as: the
-    keys of its getAllLemmas(word). Kept as a sorted array of the words and a bit per class
-    (1.5 MB) rather than lemminflect's dictionaries of lemmas (50 MB with the package)."""
-    words, masks, names = _lexicon()
-    needle = word.lower().encode("utf-8")
-    if not needle or len(needle) > words.dtype.itemsize:
-        return frozenset()
-    i = int(words.searchsorted(needle))
-    if i == len(words) or words[i] != needle:
-        return frozenset()
-    return frozenset(name for bit, name in enumerate(names) if int(masks[i]) >> bit & 1)
+    keys of its getAllLemmas(word). Kept as a WordTable of the words and a bit per class (1.5 MB)
+    rather than lemminflect's dictionaries of lemmas (50 MB with the package)."""
+    classes, names = _lexicon()
+    mask = classes.get(word.lower(), 0)
+    return frozenset(name for bit, name in enumerate(names) if mask >> bit & 1)
 
 
 def _lexicon() -> tuple:
@@ -378,19 +387,14 @@ def _build_lexicon(folder: Path) -> None:
 
     lemmatizer = Lemmatizer()
     names = list(lemmatizer.DICT_UPOS_TYPES)
-    words = sorted({w.lower() for table in (lemmatizer._getLemmaDict(), lemmatizer._getOverridesDict())
-                    for w in table}, key=lambda w: w.encode("utf-8"))
-    masks = [sum(1 << names.index(k) for k in getAllLemmas(w)) for w in words]
-    np.save(folder / "words.npy", np.array([w.encode("utf-8") for w in words], dtype=bytes))
-    np.save(folder / "classes.npy", np.array(masks, dtype=np.uint8))
+    words = {w.lower() for table in (lemmatizer._getLemmaDict(), lemmatizer._getOverridesDict()) for w in table}
+    WordTable.of({w: sum(1 << names.index(k) for k in getAllLemmas(w)) for w in words}, np.uint8).save(folder, "words")
     (folder / "names.txt").write_text("\n".join(names), encoding="utf-8")
 
 
 def _load_lexicon(folder: Path) -> tuple:
-    import numpy as np
-
     names = (folder / "names.txt").read_text(encoding="utf-8").split("\n")
-    return np.load(folder / "words.npy"), np.load(folder / "classes.npy"), names
+    return WordTable.load(folder, "words"), names
 
 
 def cache_entries() -> list[tuple]:

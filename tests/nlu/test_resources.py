@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -182,7 +183,7 @@ def test_a_seeded_cache_is_read_not_built_and_a_missing_seed_entry_is_built_at_h
                                                                                     monkeypatch: pytest.MonkeyPatch):
     seed = tmp_path / "seed"
     names = cache.seed(seed)
-    assert sorted(n.split("-")[0] for n in names) == ["langid", "lexicon", "wordfreq"]
+    assert sorted(n.split("-")[0] for n in names) == ["langid", "lexicon", "punkt", "wordfreq"]
     home = tmp_path / "home" / "cache"
     monkeypatch.setattr(cache, "cache_dir", lambda: home)
     monkeypatch.setattr(cache, "seed_dir", lambda: seed)
@@ -206,3 +207,42 @@ def test_an_instance_started_with_a_seed_from_the_command_line_builds_nothing(tm
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0 and run.stdout.strip() == "True", run.stderr
     assert not (tmp_path / "home" / "cache").exists()
+
+
+def test_a_word_table_reads_as_the_dict_it_was_made_from() -> None:
+    from bot.nlu.wordtable import WIDTH, WordTable
+
+    rng = random.Random(11)
+    alphabet = "abcæøåäöé-'. "
+    words = {"".join(rng.choice(alphabet) for _ in range(rng.randint(1, 30))) for _ in range(3000)}
+    words |= {"x" * WIDTH, "x" * (WIDTH + 1), "ø" * 8, "ø" * 9, "a\0", "", "Å"}  # at the width, over, NULs
+    mapping = {w: rng.randrange(256) for w in words}
+    table = WordTable.of(mapping, np.uint8)
+    assert len(table) == len(mapping) and dict(table) == mapping
+    for w in [*words, "absent", "a", "x" * (WIDTH + 2), "ø" * 10, "a\0\0"]:
+        assert (w in table) == (w in mapping) and table.get(w) == mapping.get(w), repr(w)
+    with pytest.raises(KeyError):
+        table["absent"]
+    assert 5 not in table and table.get(None, 7) == 7  # type: ignore[arg-type]
+
+
+def test_the_sentence_models_from_the_cache_split_as_punkts_own(home: Path) -> None:
+    import punkt
+
+    from bot.nlu.wordtable import WordTable
+    from bot.playbook import sentences
+
+    built = cache.cached_folder(*sentences.punkt_entry())
+    again = cache.cached_folder(*sentences.punkt_entry())  # read from the folder
+    extra = punkt.PunktParameters(abbrev_types=set(sentences.EXTRA_ABBREVIATIONS))
+    lines = [line.strip() for doc in sorted(Path("knowledge").rglob("*.md"))
+             for line in doc.read_text(encoding="utf-8").splitlines() if line.strip()]
+    lines += ["Dr. Smith went home. He was tired.", "Det er f.eks. godt. Men ikke altid!", "CEO vs. CCO. Hvem vinder?",
+              "Vi ses t.ex. i Stockholm. Sedan Oslo.", "Revenue rose 3.5 pct. in Q3. Then it fell.", "e.g. this. And i.e. that."]
+    assert len(lines) > 250
+    for lang, name in sentences.MODELS.items():
+        stock = punkt.PunktSentenceTokenizer(punkt.load_model(name).merged_with(extra))
+        ours, read = punkt.PunktSentenceTokenizer(built[lang]), punkt.PunktSentenceTokenizer(again[lang])
+        assert isinstance(again[lang].ortho_context, WordTable)
+        for line in lines:
+            assert ours.tokenize(line) == read.tokenize(line) == stock.tokenize(line), (lang, line)
