@@ -141,9 +141,12 @@ def test_deal_lists_read_the_history_without_keeping_it(demo: Path, monkeypatch:
 
 
 @pytest.mark.parametrize("times", ["timestamps", "text"])
-def test_history_rows_of_no_known_deal_or_time_say_nothing(demo: Path, tmp_path: Path, times: str) -> None:
-    """Unknown and missing ids, missing times and time zones, in a Parquet history read in batches;
-    with its times as text, the same from the table reader (which reports the bad cells)."""
+def test_history_rows_of_no_known_deal_or_time_say_nothing(demo: Path, tmp_path: Path, times: str,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unknown and missing ids, missing times and time zones, in a Parquet history read a row group
+    and a batch at a time (its ids, then its times); with its times as text, the same from the table
+    reader (which reports the bad cells)."""
+    monkeypatch.setattr(store_module, "HISTORY_BATCH", 300)  # row groups of 700 rows: 3 batches each
     ids = pd.read_parquet(demo / "opportunities.parquet", columns=["opportunity_id"])["opportunity_id"].tolist()
     rng = np.random.default_rng(7)
     n = 5000
