@@ -7,7 +7,6 @@ account → segment joins, month keys), so a question costs a filter and a group
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from bot.errors import StoreError
+from bot.memory import give_back
 from bot.metrics.fx import FxTable, month_index
 from bot.metrics.loader import LoadReport, StoreConfig, TableSource, arrow_text, derive_outcome, read_config, read_table
 from bot.metrics.schema import TABLES
@@ -107,7 +107,7 @@ class MetricsStore:
             if frame is None:
                 return None
             self.keep_history(frame, self.report)
-            _give_back()
+            give_back()
         return self.tables["opportunity_history"]
 
     def keep_history(self, frame: pd.DataFrame, report: LoadReport) -> None:
@@ -153,7 +153,7 @@ class MetricsStore:
             latest.add(positions(self.deals["opportunity_id"], frame["opportunity_id"]),
                        frame["changed_at"].to_numpy().view(np.int64))
             del frame
-        _give_back()
+        give_back()
         return latest.last
 
     def has(self, table: str) -> bool:
@@ -253,7 +253,7 @@ def _parquet_last_changes(src: TableSource, deal_ids: pd.Series, latest: LatestC
             for batch in file.iter_batches(batch_size=HISTORY_BATCH, row_groups=[group], columns=names[:1]):
                 parts.append(_deal_positions(keys, batch.column(0)))
                 del batch
-                _give_back()
+                give_back()
             deal = np.concatenate(parts)
             del parts
             start = 0
@@ -262,7 +262,7 @@ def _parquet_last_changes(src: TableSource, deal_ids: pd.Series, latest: LatestC
                 latest.add(deal[start:start + len(at)], at)
                 start += len(at)
             del deal
-            _give_back()
+            give_back()
     except (OSError, pa.ArrowException):
         return False
     return True
@@ -310,7 +310,7 @@ def load_store(path: Path | str, with_history: bool = False, only: frozenset[str
     store = MetricsStore(cfg, report, tables, fx, signature=signature_of(cfg))
     # After _load_tables returned: the pages its intermediate frames (the label columns as strings
     # before they became categories, about 100 MB at 1M deals) held go back to the system.
-    _give_back()
+    give_back()
     if with_history:
         store.history()
     observe_store(store.tables, time.perf_counter() - started)
@@ -389,42 +389,6 @@ def _forget_lookups(frame: pd.DataFrame) -> None:
             getattr(dtype.categories, "_cache", {}).pop("_engine", None)
 
 
-def _give_back() -> None:
-    """Return what loading freed to the system: Arrow's allocator and glibc's keep freed pages
-    for reuse, and the next table's load (the history) would otherwise peak on top of them."""
-    pa.default_memory_pool().release_unused()
-    if _LIBC is not None:
-        _LIBC.malloc_trim(0)
-
-
-def _libc():
-    import ctypes
-    import ctypes.util
-
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        return libc if hasattr(libc, "malloc_trim") else None  # glibc only (not musl, not macOS)
-    except OSError:
-        return None
-
-
-_LIBC = _libc()
-if _LIBC is not None and os.environ.get("ARROW_DEFAULT_MEMORY_POOL", "system") == "system":
-    # Arrow's own allocator (mimalloc) keeps the pages a load freed (the Parquet buffers pandas
-    # copied out of): about 100 MB resident at 1M deals. The system allocator hands them back
-    # through malloc_trim, as fast here (bench/bench_memory.py). This reaches what Python asks of
-    # Arrow; bot/__init__.py sets the environment so that Arrow's inner allocations follow too.
-    pa.set_memory_pool(pa.system_memory_pool())
-M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
-if _LIBC is not None and "MALLOC_MMAP_THRESHOLD_" not in os.environ:
-    # glibc raises its mmap threshold each time a large block is freed, up to 32 MB, after which the
-    # store's arrays and a question's masks and sums (1-8 MB each) come from the heap, whose freed
-    # holes stay resident. A fixed threshold keeps them mapped and returned when freed: at 1M deals
-    # about 40 MB less after the load and 25 MB less after questions, which are no slower; the load
-    # takes about a second more of page faults (fixed only after the load, it kept 10-25 MB more).
-    _LIBC.mallopt(M_MMAP_THRESHOLD, 256 * 1024)
-
-
 def signature_of(cfg: StoreConfig) -> tuple:
     files = [s.path for s in cfg.sources.values()]
     files += [cfg.root / "store.yml"]
@@ -449,7 +413,7 @@ def _read_kept(name: str, cfg: StoreConfig, report: LoadReport) -> pd.DataFrame 
     kept = kept.drop(columns=[c for c in CHECKED_ONLY.get(name, ()) if c in kept.columns])
     _share_repeated_text(name, kept)
     _forget_lookups(kept)  # (made checking the new categories: 54 MB for the deals' names at 1M deals)
-    _give_back()
+    give_back()
     return kept
 
 

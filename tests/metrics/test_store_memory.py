@@ -199,3 +199,38 @@ def test_arrow_allocates_from_the_system_unless_the_operator_says(operator, expe
     out = subprocess.run([sys.executable, "-c", "import bot, pyarrow as pa; print(pa.default_memory_pool().backend_name)"],
                          env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == expected
+
+
+ARENAS = r"""
+import ctypes, tempfile, threading
+import bot.memory  # as the store and the assistant import it
+libc = ctypes.CDLL("libc.so.6")
+libc.fopen.restype = ctypes.c_void_p
+libc.fopen.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
+libc.fclose.argtypes = [ctypes.c_void_p]
+libc.malloc_info.argtypes = [ctypes.c_int, ctypes.c_void_p]
+barrier, keep = threading.Barrier(8), []
+def work():
+    barrier.wait()  # all eight at once: each would take an arena of its own
+    keep.append([bytearray(1000) for _ in range(2000)])
+threads = [threading.Thread(target=work) for _ in range(8)]
+for t in threads: t.start()
+for t in threads: t.join()
+with tempfile.NamedTemporaryFile(suffix=".xml") as f:
+    fp = libc.fopen(f.name.encode(), b"w"); libc.malloc_info(0, fp); libc.fclose(fp)
+    print(open(f.name).read().count("<heap nr="))
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="glibc (Linux) only")
+@pytest.mark.parametrize("operator", [None, "8"])
+def test_answering_threads_share_two_malloc_arenas_unless_the_operator_says(operator):
+    # serve answers on up to 16 threads; each arena keeps its own freed holes (4 MB at the peak at 1M deals).
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"} | ({"MALLOC_ARENA_MAX": operator} if operator else {})
+    out = subprocess.run([sys.executable, "-c", ARENAS], env=env, capture_output=True, text=True, check=True)
+    arenas = int(out.stdout.strip())
+    assert arenas <= 2 if operator is None else arenas > 2, arenas
