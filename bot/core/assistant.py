@@ -36,6 +36,7 @@ from bot.metrics.deals import DealQuery
 from bot.metrics.engine import Engine, KpiResult, active_reps
 from bot.metrics.periods import Calendar, Period, parse_period, shift_year
 from bot.metrics.plan import QueryPlan, Threshold, sized_by_deals, zero_fact
+from bot.nlu import lexicon as lx
 from bot.nlu.compare import Comparison
 from bot.nlu.forms import question_form
 from bot.nlu.parser import Parsed, Parser
@@ -169,7 +170,8 @@ class Assistant:
         cal = Calendar(self.engine.as_of(as_of), store.fiscal_year_start_month)
         values: ValueIndex = store.cached("value_index", lambda: build_index(store))
         evidence = self.playbook.evidence if self.playbook is not None else None
-        reading = understand(self.parser, question, values, cal, convo, self._earlier, evidence)
+        # (chat shorthand written out first: "pipe vs target", "hur mkt", "o nästa?")
+        reading = understand(self.parser, lx.expand_shorthand(question), values, cal, convo, self._earlier, evidence)
         if convo is not None:
             convo.book = None  # (until this answer looks something up in the playbook)
         try:
@@ -553,6 +555,8 @@ class Assistant:
                               stalled_days=spec.stalled_days)
             turn.plan = query
             turn.scope, narrowed = authorise_deals(query.filters.get("owner", []), turn.who)
+            if convo is not None:
+                convo.narrowed = narrowed is not None
             turn.granted = True
             result = self.engine.deals(query, as_of=as_of, scope=turn.scope)
         except Denied as exc:

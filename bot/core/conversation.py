@@ -28,6 +28,9 @@ class Conversation:
     # The question the last answer asked "which Jonas?" of, that name, and the people offered ("Lindqvist" picks one)
     choices: tuple[str, str, list[str]] | None = None
     book: object | None = None  # what the last answer asked the playbook (a PlaybookQuestion): "tell me more" reads on
+    # The last list held only the deals the asker may see (a manager's own and reports'): its total is the
+    # list's, not a KPI's over everyone (which access lets a manager see)
+    narrowed: bool = False
 
     def merge(self, parsed: Parsed) -> Parsed:
         prev = self.last

@@ -90,7 +90,7 @@ def follow_up(parser: Parser, parsed: Parsed, question: str, convo: Conversation
     if prev is None:
         return None
     lang = parsed.lang if parsed.lang_known else prev.lang
-    summed = summed_up(prev, question, lang)  # (whole-question forms: "viktad pipeline?" names a KPI, and is one)
+    summed = summed_up(prev, question, lang, convo.narrowed)  # (whole-question forms: "viktad pipeline?" names a KPI)
     if summed is not None or parsed.metric is not None:
         return summed
     if SHOWN_AS.match(question.strip()):  # "chart it", "as a table": the same answer, shown so
@@ -163,9 +163,10 @@ def follow_up(parser: Parser, parsed: Parsed, question: str, convo: Conversation
     return None
 
 
-def summed_up(prev: Parsed, question: str, lang: str) -> Parsed | None:
+def summed_up(prev: Parsed, question: str, lang: str, narrowed: bool = False) -> Parsed | None:
     """'what's the total?' / 'hvad var de værd?' after a list or a count of deals: the amount KPI over the
-    same deals (a list no KPI sums, with risk conditions or of closed deals, again: its headline sums it);
+    same deals (a list no KPI sums, with risk conditions, of closed deals, or `narrowed` to the deals the
+    asker may see, again: its headline sums it);
     'weighted?' / 'unweighted?' after pipeline: the other one."""
     weighted = WEIGHTED.match(question)
     spec = prev.deal or DealSpec()
@@ -184,7 +185,7 @@ def summed_up(prev: Parsed, question: str, lang: str) -> Parsed | None:
         return None
     metric = (SUMMED_LIST.get(spec.status if spec.date_field == "close" else "created") if prev.kind == "deals"
               else SUMMED_COUNT.get(prev.metric or ""))
-    if prev.kind == "deals" and (spec.risks or metric is None):  # no KPI sums them: the list, whose headline does
+    if prev.kind == "deals" and (spec.risks or metric is None or narrowed):  # the list, whose headline sums it
         return replace(prev, question=question, lang=lang, unused=[], follow_up=True)
     if metric is None:
         return None

@@ -752,6 +752,26 @@ SOCIAL: dict[str, tuple[str, str | None]] = {
     **{w: ("greeting", None) for w in ("hej", "hej hej", "hejhej")},
 }
 # A greeting before a question ("Hej, hvad var omsætningen …?") is dropped before parsing.
+# Chat shorthand, written out before anything reads the question: "pipe vs target q1", "min viktade
+# pipe", "hur mkt har jag stängt denna mån", "o nästa?", "qtr". Each only where it cannot be a word of
+# its own ("mån" after a period word: "i mån av" is not a month; "e" after a question word).
+SHORTHAND = [
+    (re.compile(r"\bpipe\b", re.I), "pipeline"),
+    (re.compile(r"\b(hur|så|hvor|how)\s+(?:mkt|mkyt)\b", re.I), lambda m: f"{m[1]} {'much' if m[1].lower() == 'how' else 'meget' if m[1].lower() == 'hvor' else 'mycket'}"),
+    (re.compile(r"\b(denna|den här|förra|nästa|föregående|this|last|next|prev|previous)\s+(?:mån|mnd|mnth|mth)\b", re.I),
+     lambda m: f"{m[1]} {'månad' if m[1].lower() in ('denna', 'den här', 'förra', 'nästa', 'föregående') else 'month'}"),
+    (re.compile(r"\b(this|last|next|prev|previous|per|by|each)\s+qtr\b", re.I), r"\1 quarter"),
+    (re.compile(r"\b(mycket|vad|vem|vilka|var|hur|det)\s+e\b(?=\s+\w)", re.I), r"\1 är"),
+    (re.compile(r"^\s*o\s+(?=\w)", re.I), "och "),
+]
+
+
+def expand_shorthand(text: str) -> str:
+    for pattern, replacement in SHORTHAND:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 # Numbers said as words before a superlative or after "top": "fem största", "the three biggest", "top ti"
 NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
                 "twenty": 20, "tre": 3, "fire": 4, "fem": 5, "seks": 6, "syv": 7, "otte": 8, "ni": 9, "ti": 10,

@@ -531,3 +531,31 @@ def test_deals_by_rep_after_a_figure_stand_alone(demo_assistant, ask):
     # "stalled deals by rep" after "… my win rate" was read as the deals behind that figure (mine)
     _, by_rep = talk(demo_assistant, "win rate this year", "stalled deals by rep")
     assert by_rep.group_by == ["owner"] and by_rep.value == ask("stalled deals by rep").value
+
+
+def test_the_total_of_a_list_narrowed_to_what_a_manager_may_see_is_the_lists_own(demo_assistant, ask):
+    # A manager may see the company's pipeline but only their own and their reports' deals: "what are
+    # they worth?" after such a list is those deals' amount, not the company's pipeline.
+    manager, _ = a_manager_and_rep(demo_assistant)
+    listed, worth = talk(demo_assistant, "which deals close this month", "hur mkt e de värda?", user=manager)
+    assert listed.kind == "deals" and "may see" in listed.text
+    deals, reps = demo_assistant.engine.store.deals, demo_assistant.engine.store.tables["reps"]
+    owners = {manager, *reps.loc[reps["manager_id"] == manager, "rep_id"]}
+    mine = deals[~deals["is_closed"] & deals["owner_id"].isin(owners)
+                 & (deals["close_date"] >= "2026-11-01") & (deals["close_date"] <= "2026-11-30")]
+    said = re.search(r"(?:sammanlagt|together EUR) ([\d,\s\u00a0\u202f]*\d)", worth.text)
+    assert worth.kind == "deals" and worth.value == listed.value == len(mine)
+    assert said and int(re.sub(r"\D", "", said.group(1))) == round(mine["amount"].sum())
+    assert ask("pipeline this month").value != round(mine["amount"].sum())
+
+
+def test_chat_shorthand_reads_as_the_words_it_stands_for(demo_assistant, ask):
+    manager, rep = a_manager_and_rep(demo_assistant)
+    for short, long, user in [("pipe vs target q1", "pipeline vs target q1", manager),
+                              ("min viktade pipe nästa kvartal", "min viktade pipeline nästa kvartal", rep),
+                              ("hur mkt har jag stängt denna mån", "hur mycket har jag stängt denna månad", rep),
+                              ("pipeline next qtr", "pipeline next quarter", manager)]:
+        got, want = demo_assistant.ask(short, user=user, as_of=AS_OF), demo_assistant.ask(long, user=user, as_of=AS_OF)
+        assert (got.kind, got.metric, got.value, got.unused) == (want.kind, want.metric, want.value, []), short
+    _, nxt = talk(demo_assistant, "pipeline denna månad", "o nästa månad?", user=manager)
+    assert nxt.metric == "pipeline" and nxt.value == ask("pipeline next month").value
