@@ -25,6 +25,7 @@ DIMENSIONS = tuple(FACTS["deals"][1])  # what a deal list can be filtered by
 STALLED_DAYS = 30
 CLOSING_SOON_DAYS = 14
 EARLY_STAGE = 0.2
+LATE_STAGE = 0.5  # a stage whose default probability is this or more is late ("late-stage deals")
 
 
 class DealQuery(BaseModel):

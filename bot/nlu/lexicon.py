@@ -591,6 +591,14 @@ ROWS_ASC = {"lowest", "smallest", "worst", "fewest", "laveste", "lavest", "minds
 # "ascending", "stigende": smallest or earliest first; "descending", "faldende": the other way.
 ASCENDING = {"ascending": False, "asc": False, "stigende": False, "stigande": False, "descending": True,
              "desc": True, "faldende": True, "fallande": True}
+# "early-stage deals", "aftaler i en tidlig fase", "affärer i sent skede": the stages whose default
+# probability (the catalog's stage_probability) is at most EARLY_STAGE, or at least LATE_STAGE
+STAGE_BANDS = {("early", "stage"): "early", ("early", "stages"): "early", ("tidlig", "fase"): "early",
+               ("tidlige", "faser"): "early", ("tidlige", "fase"): "early", ("tidligt", "stadie"): "early",
+               ("tidigt", "skede"): "early", ("tidig", "fas"): "early", ("tidiga", "faser"): "early",
+               ("tidiga", "skeden"): "early", ("late", "stage"): "late", ("late", "stages"): "late",
+               ("sen", "fase"): "late", ("sene", "faser"): "late", ("sent", "stadie"): "late", ("sent", "skede"): "late",
+               ("sen", "fas"): "late", ("sena", "faser"): "late", ("sena", "skeden"): "late"}
 RISK_WORDS = {
     "stuck": "stalled", "stalled": "stalled", "stale": "stalled", "idle": "stalled", "inactive": "stalled",
     "stoppade": "stalled", "stoppet": "stalled", "stoppede": "stalled", "avstannade": "stalled",

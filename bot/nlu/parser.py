@@ -18,7 +18,7 @@ from rapidfuzz import fuzz, process
 
 from bot.errors import PeriodError
 from bot.metrics.catalog import Catalog
-from bot.metrics.deals import RISKS, STALLED_DAYS
+from bot.metrics.deals import EARLY_STAGE, LATE_STAGE, RISKS, STALLED_DAYS
 from bot.metrics.formulas import required_tables
 from bot.metrics.periods import Calendar, parse_period
 from bot.metrics.plan import sized_by_deals, zero_fact
@@ -227,6 +227,7 @@ class Parser:
             out.kind, out.asked_help = "help", True
         else:
             self._period(toks, out, cal)
+            self._stage_band(toks, out, values)
             deals = self._deal_list(toks, out, head)
             if deals and not out.group_by:
                 self._list_breakdown(toks, out)
@@ -239,8 +240,10 @@ class Parser:
                 self._threshold(toks, out, head)
                 self._gap(toks, out)
                 behind = out.metric == "quota_attainment" and lx.BEHIND.search(" ".join(t.word for t in toks))
-                if behind and not out.group_by and any(t.word in lx.WHO for t in toks):
+                if behind and not out.group_by and any(t.word in lx.WHO | lx.REP_WORDS for t in toks):
                     out.group_by = ["owner"]  # "who's behind on quota?", "hvem er bagud på budget": the reps
+                    for t in toks:
+                        t.used = t.used or t.word in lx.REP_WORDS  # ("reps behind on quota")
                 if behind and out.group_by and not out.ranked:
                     out.order = "asc"  # "which reps are behind on quota": the furthest behind first
             self._asker(toks, out, text)
@@ -1237,6 +1240,21 @@ class Parser:
                 return
 
     # ------------------------------------------------------------ filters
+
+    def _stage_band(self, toks: list[Token], out: Parsed, values: ValueIndex) -> None:
+        """'early-stage deals' / 'i et sent skede': a filter on the stages whose default probability (the
+        catalog's stage_probability) is at most EARLY_STAGE, or at least LATE_STAGE ('late' is no risk here)."""
+        for a, b in zip(toks, toks[1:]):
+            band = lx.STAGE_BANDS.get((a.word, b.word))
+            if band is None or a.used or b.used:
+                continue
+            defaults = {str(k).lower(): float(v) for k, v in self.catalog.setting("stage_probability", {}).items()}
+            stages = [s for s in values.values_of("stage") if s.lower() in defaults
+                      and (defaults[s.lower()] <= EARLY_STAGE if band == "early" else defaults[s.lower()] >= LATE_STAGE)]
+            if stages:
+                out.filters["stage"] = stages
+                a.used = b.used = True
+            return
 
     def _filters(self, toks: list[Token], out: Parsed, values: ValueIndex) -> None:
         """Longest phrases first: 'UK and Ireland' before 'UK'; exact before fuzzy."""

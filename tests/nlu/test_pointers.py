@@ -559,3 +559,26 @@ def test_chat_shorthand_reads_as_the_words_it_stands_for(demo_assistant, ask):
         assert (got.kind, got.metric, got.value, got.unused) == (want.kind, want.metric, want.value, []), short
     _, nxt = talk(demo_assistant, "pipeline denna månad", "o nästa månad?", user=manager)
     assert nxt.metric == "pipeline" and nxt.value == ask("pipeline next month").value
+
+
+def test_early_and_late_stage_deals_are_the_stages_the_catalog_gives_low_or_high_odds(demo_assistant):
+    defaults = {k.lower(): v for k, v in demo_assistant.catalog.setting("stage_probability", {}).items()}
+    deals = demo_assistant.engine.store.deals
+    closing = deals[~deals["is_closed"] & (deals["close_date"] >= "2026-11-01") & (deals["close_date"] <= "2026-11-30")]
+    odds = closing["stage"].astype(str).str.lower().map(defaults)
+    exec_ = demo_assistant.engine.store.tables["reps"].query("role == 'exec'")["rep_id"].iloc[0]
+    early = demo_assistant.ask("early stage deals closing this month", user=exec_, as_of=AS_OF)
+    _, narrowed = talk(demo_assistant, "deals closing this month", "which of them are in an early stage?", user=exec_)
+    late = demo_assistant.ask("aftaler i en sen fase der lukker denne måned", user=exec_, as_of=AS_OF)
+    assert early.kind == narrowed.kind == "deals" and not early.unused and not narrowed.unused
+    assert early.value == narrowed.value == (odds <= 0.2).sum() > 0
+    assert late.value == (odds >= 0.5).sum() > 0 and "overdue" not in late.text
+    assert {r["stage"] for r in early.rows} <= {s for s in closing["stage"].astype(str) if defaults[s.lower()] <= 0.2}
+
+
+def test_reps_behind_on_quota_ranks_the_reps_furthest_behind_first(demo_assistant):
+    manager, _ = a_manager_and_rep(demo_assistant)
+    short, full = (demo_assistant.ask(q, user=manager, as_of=AS_OF) for q in ("reps behind on quota",
+                                                                            "which reps are behind on quota"))
+    assert short.group_by == full.group_by == ["owner"] and not short.unused
+    assert [r["value"] for r in short.rows] == [r["value"] for r in full.rows] == sorted(r["value"] for r in full.rows)
