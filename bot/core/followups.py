@@ -33,6 +33,10 @@ OUTCOME_SWAP = re.compile(r"^\s*(?:and|og|och|what about|hvad med|hur är det me
                           rf"(?P<word>{'|'.join(lx.OUTCOME_KPI)})"
                           r"(?:\s+(?:ones|deals|aftaler|affärer))?\s*[?.!]*$", re.I)
 NAMES_DEALS = re.compile(r"\b(?:deals?|opportunit\w*|opps?|aftaler?\w*|affär\w*|salgsmulighed\w*)\b", re.I)
+# "vs target?", "og mod budget?", "och mot målet?" after revenue, pipeline or forecast: set against the target
+TARGET_AGAIN = re.compile(r"^\W*(?:and\s+|og\s+|och\s+|what about\s+|how about\s+)?(?:" + lx.AGAINST_TARGET.pattern
+                          + r")\W*$", re.I)
+AGAINST = {"revenue": "quota_attainment", "pipeline": "pipeline_coverage"}  # (the forecast: beside the target)
 # "how many are there?", "hvor mange er der?", "hur många är det?": the last list's count, which its headline says.
 HOW_MANY_THERE = re.compile(r"^\s*(?:and\s+|og\s+|och\s+)?(?:how many (?:are there|is that|of them|in all|in total)|"
                             r"hvor mange (?:er der|er det|af dem|i alt)|hur många (?:är det|finns det|av dem|totalt))"
@@ -90,6 +94,11 @@ def follow_up(parser: Parser, parsed: Parsed, question: str, convo: Conversation
     if prev is None:
         return None
     lang = parsed.lang if parsed.lang_known else prev.lang
+    if prev.kind == "kpi" and TARGET_AGAIN.match(question) and prev.metric in (*AGAINST, "weighted_pipeline"):
+        if prev.metric == "weighted_pipeline":  # as "forecast vs target" reads (parser._gap)
+            return replace(prev, question=parsed.question, lang=lang, more_metrics=[*prev.more_metrics, "quota"],
+                           unused=[], follow_up=True)
+        return replace(prev, question=parsed.question, lang=lang, metric=AGAINST[prev.metric], unused=[], follow_up=True)
     summed = summed_up(prev, question, lang, convo.narrowed)  # (whole-question forms: "viktad pipeline?" names a KPI)
     if summed is not None or parsed.metric is not None:
         return summed

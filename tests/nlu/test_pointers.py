@@ -582,3 +582,21 @@ def test_reps_behind_on_quota_ranks_the_reps_furthest_behind_first(demo_assistan
                                                                             "which reps are behind on quota"))
     assert short.group_by == full.group_by == ["owner"] and not short.unused
     assert [r["value"] for r in short.rows] == [r["value"] for r in full.rows] == sorted(r["value"] for r in full.rows)
+
+
+def test_vs_target_after_a_figure_sets_that_figure_against_its_target(demo_assistant):
+    manager, _ = a_manager_and_rep(demo_assistant)
+    for first in ("my team's forecast this quarter", "pipeline next quarter", "revenue this quarter"):
+        _, follow = talk(demo_assistant, first, "vs target?", user=manager)
+        whole = demo_assistant.ask(f"{first} vs target", user=manager, as_of=AS_OF)
+        assert follow.kind == "kpi" and not follow.unused, first
+        assert (follow.metric, follow.value, [p.value for p in follow.parts]) == (
+            whole.metric, whole.value, [p.value for p in whole.parts]), first
+    assert {talk(demo_assistant, "revenue this quarter", "vs target?", user=manager)[1].metric,
+            talk(demo_assistant, "pipeline next quarter", "vs target?", user=manager)[1].metric} == {
+        "quota_attainment", "pipeline_coverage"}
+
+
+def test_by_whom_is_by_rep(demo_assistant, ask):
+    _, by_whom = talk(demo_assistant, "deals won this month", "by whom?")
+    assert by_whom.group_by == ["owner"] and by_whom.rows == ask("deals won this month by rep").rows
