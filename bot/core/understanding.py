@@ -276,7 +276,10 @@ BOOK_AGAIN = re.compile(r"^\W*(?:and|og|och|what about|how about|hvad med|hva me
                         r"og hvad med|och hur är det med|and what about)\s+(?P<x>.+?)\s*[?.!]*$", re.I)
 WHY_START = r"^\W*(?:and\s+|og\s+|och\s+|but\s+|men\s+)?(?P<why>why|hvorfor|varför)\b"
 WHY_ASKED = re.compile(WHY_START, re.I)  # "why?", "why is it lower?" after a figure: asked back (assistant)
-WHY_AGAIN = re.compile(WHY_START + r"(?:\s+(?:is that|that|so|det|då|da))?\s*[?.!]*$", re.I)
+WHY_AGAIN = re.compile(WHY_START + r"(?:\s+(?:is that|that|so|det|då|da|does (?:it|that|this) matter|"
+                       r"is (?:it|that|this) (?:important|so important)|spelar (?:det|den) (?:någon )?roll|"
+                       r"är (?:det|den) (?:så )?viktigt?|betyder (?:det|den) noget|er (?:det|den) (?:så )?vigtigt?|"
+                       r"har (?:det|den) betydning))?\s*[?.!]*$", re.I)
 # "why does it matter?", "och vilka kpier följer hen?": what the playbook's last answer was about
 PRONOUN = re.compile(r"\b(?:it|its|this|that one|they|them|det|dets|den|dens|dem|hen|hens|han|hun|hon|dess)\b", re.I)
 OURS_AGAIN = re.compile(r"^\W*(?:and\s+|og\s+|och\s+)?(?:what about\s+|hvad med\s+|vad med\s+)?(?:ours|our|vores|"

@@ -529,6 +529,8 @@ def test_a_question_mostly_about_what_the_playbook_never_names_is_not_covered(bo
     (["Hvad er forskellen på en CEO og en CCO?", "hvad med CMO'en?"], "CMO vs. CCO"),
     # why, of what was just asked
     (["what is commercial operations?", "and why?"], "hvorfor det er afgørende"),
+    (["what is commercial operations?", "och varför spelar det någon roll?"], "hvorfor det er afgørende"),
+    (["How does a CCO differ from a CMO?", "och CSO:n då?", "varför spelar det någon roll?"], "CSO vs. CCO"),
     # what the last answer was about: a question the playbook does not answer alone, or with a pronoun
     (["what is commercial ops", "what are the key parts"], "nøglekomponenter"),
     (["vad gör en cco", "och vilka kpier följer hen"], "KPI"),
