@@ -119,6 +119,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "da": "Ingen kunde betalte i måneden før perioden.",
         "sv": "Ingen kund betalade månaden före perioden.",
     },
+    "target_spans": {
+        "en": "Targets are set for whole periods ({start} to {end}), and none lies within this one: ask for that "
+              "period (\"this quarter\") to see attainment against it.",
+        "da": "Målene er sat for hele perioder ({start} til {end}), og intet ligger inden for denne: spørg om den "
+              "periode (\"dette kvartal\") for at se målopfyldelsen.",
+        "sv": "Målen är satta för hela perioder ({start} till {end}), och inget ligger inom den här: fråga om den "
+              "perioden (\"det här kvartalet\") för att se måluppfyllelsen.",
+    },
     "whole_target": {
         "en": "Against the target for the whole period, to {end}.",
         "da": "Målt mod målet for hele perioden, til {end}.",

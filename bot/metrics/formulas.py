@@ -348,9 +348,15 @@ def target(ctx: Ctx, kpi: Kpi, by: list[str]) -> Value:
         return 0.0 if not by else pd.Series(dtype="float64")
     if ctx.period is not None:
         start, end = pd.Timestamp(ctx.period.start), pd.Timestamp(ctx.period.nominal_end)
-        rows = rows[(rows["period_start"] >= start) & (rows["period_end"] <= end)]
-        if not by and ctx.period.end < ctx.period.nominal_end and len(rows):
+        within = rows[(rows["period_start"] >= start) & (rows["period_end"] <= end)]
+        if not by and ctx.period.end < ctx.period.nominal_end and len(within):
             ctx.note("whole_target", end=ctx.period.nominal_end.isoformat())
+        spans = rows[(rows["period_start"] <= start) & (rows["period_end"] >= end)]
+        if not by and within.empty and len(spans):  # "quota this month" where targets are set per quarter
+            first = spans.sort_values("period_start").iloc[0]
+            ctx.note("target_spans", start=first["period_start"].date().isoformat(),
+                     end=first["period_end"].date().isoformat())
+        rows = within
     for dim, values in ctx.filters.items():
         rows = rows[rows[dim].isin(values)]
     if ctx.scope is not None and level == "owner":

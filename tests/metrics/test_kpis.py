@@ -167,6 +167,15 @@ def test_attainment_this_quarter_uses_the_whole_quarter_target(small_engine):
     assert any("2026-12-31" in n for n in notes(result))
 
 
+def test_attainment_of_a_month_inside_a_quarters_target_says_the_target_is_the_quarters(small_engine):
+    # "how am I tracking vs quota this month" said only "quota is zero or unknown": the small store's
+    # targets are set for Q4 2026 (2026-10-01 to 2026-12-31), and none lies within November
+    result = run(small_engine, "quota_attainment", period="this month")
+    assert result.value is None
+    assert any("Targets are set for whole periods (2026-10-01 to 2026-12-31)" in n for n in notes(result))
+    assert not any("Targets are set" in n for n in notes(run(small_engine, "quota_attainment", period="this quarter")))
+
+
 def test_growth_compares_equal_spans(small_engine):
     # Q3 2025 had no revenue, so growth against it has no value.
     assert run(small_engine, "revenue_growth", period=Q3, compare="year_ago").value is None
