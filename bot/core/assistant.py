@@ -96,6 +96,10 @@ def _people_offered(question: str, reading: Understanding, answer: Answer) -> tu
     return None
 
 
+# "we", "our", "vi", "vores", "vår": for a manager, the company or their team? The company's figure, said so.
+WE = re.compile(r"\b(?:we|our|us|we're|vi|vores|os|vår|vårt|våra|oss)\b", re.I)
+
+
 class Assistant:
     def __init__(self, engine: Engine, audit: AuditLog | None = None, playbook: Playbook | None = None,
                  reader: ModelReader | None = None, narrator: Narrator | None = None) -> None:
@@ -358,6 +362,9 @@ class Assistant:
         answer.followups = self._followups(parsed, result)
         answer.plan = grant.plan
         self._say_booked(answer, parsed, result, grant, as_of)
+        if who.reports and not who.sees_all and not grant.plan.filters and not grant.narrowed \
+                and WE.search(parsed.question or ""):  # a manager's "are we on track?": the company's, said so
+            answer.notes.append(t("whole_company_we", parsed.lang))
         say_unused(answer, parsed.unused)
         if parsed.truncated:
             answer.notes.append(t("truncated", parsed.lang, n=MAX_CHARS))

@@ -119,6 +119,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "da": "Ingen kunde betalte i måneden før perioden.",
         "sv": "Ingen kund betalade månaden före perioden.",
     },
+    "whole_company_we": {
+        "en": "This is the whole company's figure; ask \"my team's …\" for your team's.",
+        "da": "Det er hele virksomhedens tal; spørg \"mit teams …\" for dit teams.",
+        "sv": "Det är hela företagets siffra; fråga \"mitt teams …\" för ditt teams.",
+    },
     "target_spans": {
         "en": "Targets are set for whole periods ({start} to {end}), and none lies within this one: ask for that "
               "period (\"this quarter\") to see attainment against it.",

@@ -600,3 +600,16 @@ def test_vs_target_after_a_figure_sets_that_figure_against_its_target(demo_assis
 def test_by_whom_is_by_rep(demo_assistant, ask):
     _, by_whom = talk(demo_assistant, "deals won this month", "by whom?")
     assert by_whom.group_by == ["owner"] and by_whom.rows == ask("deals won this month by rep").rows
+
+
+def test_a_managers_we_is_the_companys_figure_and_the_answer_says_so(demo_assistant):
+    manager, rep = a_manager_and_rep(demo_assistant)
+    exec_ = demo_assistant.engine.store.tables["reps"].query("role == 'exec'")["rep_id"].iloc[0]
+    ours = demo_assistant.ask("are we on track?", user=manager, as_of=AS_OF)
+    company = demo_assistant.ask("quota attainment this quarter", user=exec_, as_of=AS_OF)
+    said = lambda answer: "whole company" in " ".join(answer.notes)  # noqa: E731
+    assert ours.value == company.value and said(ours)
+    assert not said(company)  # an exec's "we" is the company
+    assert not said(demo_assistant.ask("are we on track?", user=exec_, as_of=AS_OF))
+    assert not said(demo_assistant.ask("my team's revenue this quarter", user=manager, as_of=AS_OF))
+    assert not said(demo_assistant.ask("revenue this quarter", user=manager, as_of=AS_OF))
