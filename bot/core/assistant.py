@@ -532,6 +532,8 @@ class Assistant:
             return Answer(question=parsed.question, kind="clarify", lang=lang, metric=parsed.metric,
                           text=t("cannot_break_down", lang, kpi=kpi_name(kpi, lang), dim=f"“{parsed.unknown[0]}”",
                                  dims=", ".join(dimension_word(d, lang) for d in kpi.dimensions)))
+        if reading.reason == "pushed":
+            return Answer(question=parsed.question, kind="clarify", lang=lang, text=t("pushed_not_listed", lang))
         if reading.reason == "absent":
             return Answer(question=parsed.question, kind="clarify", lang=lang,
                           text=t("not_in_store", lang, what=parsed.unknown[0]) + "\n"

@@ -344,6 +344,17 @@ MESSAGES: dict[str, dict[str, str]] = {
     "none_rose": {"en": "None rose: every one fell or stayed, so the smallest fall comes first.",
                   "da": "Ingen steg: alle faldt eller stod stille, så det mindste fald står først.",
                   "sv": "Ingen steg: alla föll eller stod still, så det minsta fallet står först."},
+    "pushed_not_listed": {
+        "en": "I can't list deals by how their close date was moved yet: the morning digest reports them (\"Close "
+              "date pushed\"). I can list the overdue deals (\"overdue deals this month\") or the deals closing in a "
+              "period (\"deals closing next month\").",
+        "da": "Jeg kan endnu ikke liste aftaler efter, hvordan deres lukkedato er flyttet: morgenoversigten viser dem "
+              "(\"Lukkedato skubbet\"). Jeg kan liste de forfaldne aftaler (\"forfaldne aftaler denne måned\") eller "
+              "aftalerne, der lukker i en periode (\"aftaler der lukker næste måned\").",
+        "sv": "Jag kan ännu inte lista affärer efter hur deras stängningsdatum har flyttats: morgonöversikten visar dem "
+              "(\"Stängningsdatum framflyttat\"). Jag kan lista de försenade affärerna (\"försenade affärer denna "
+              "månad\") eller affärerna som stängs under en period (\"affärer som stängs nästa månad\").",
+    },
     "not_in_store": {
         "en": "The metrics store has no {what}: it holds deals, revenue (MRR), targets, leads, marketing spend, NPS "
               "and support cases. I can answer questions about those, for example:",

@@ -81,7 +81,8 @@ class Clarify:
     reason: str  # "metric" (which KPI?), "period" (no such period), "unknown" (words not understood),
     # "follow_up" (what to do with the last answer, whose question `parsed` holds), "absent" (a measure the
     # metrics store does not hold, in `parsed.unknown`: "what's our gross margin?"), "dimension" (a breakdown by
-    # something the KPI has not, in `parsed.unknown`: "by reason?" after deals lost)
+    # something the KPI has not, in `parsed.unknown`: "by reason?" after deals lost), "pushed" (deals whose
+# close date was moved: the digest's, not a list's)
 
 
 @dataclass
@@ -280,6 +281,9 @@ WHY_AGAIN = re.compile(WHY_START + r"(?:\s+(?:is that|that|so|det|då|da|does (?
                        r"is (?:it|that|this) (?:important|so important)|spelar (?:det|den) (?:någon )?roll|"
                        r"är (?:det|den) (?:så )?viktigt?|betyder (?:det|den) noget|er (?:det|den) (?:så )?vigtigt?|"
                        r"har (?:det|den) betydning))?\s*[?.!]*$", re.I)
+# Deals whose close date was moved: what the morning digest reports from the history, no list reads
+PUSHED = re.compile(r"\b(?:pushed|pushed out|pushed back|moved out|skubbet|skubbede|skudt|udskudt|udskudte|flyttet ud|"
+                    r"skredet|skredne|framflyttad\w*|uppskjut\w*|sköts upp|skjut\w* upp|skjutits|flyttad\w* fram)\b", re.I)
 # "why does it matter?", "och vilka kpier följer hen?": what the playbook's last answer was about
 PRONOUN = re.compile(r"\b(?:it|its|this|that one|they|them|det|dets|den|dens|dem|hen|hens|han|hun|hon|dess)\b", re.I)
 OURS_AGAIN = re.compile(r"^\W*(?:and\s+|og\s+|och\s+)?(?:what about\s+|hvad med\s+|vad med\s+)?(?:ours|our|vores|"
@@ -430,6 +434,8 @@ def understand(parser: Parser, question: str, values: ValueIndex, cal: Calendar,
         measure = OUR_MEASURE.search(question[:MAX_CHARS])  # "what's our gross margin?"
     if measure is not None:  # not in the data: said so, with what it holds
         return Clarify(replace(parsed, unknown=[measure.group(0)], suggestions=[], unused=[]), "absent")
+    if PUSHED.search(question[:MAX_CHARS]):  # "deals pushed out of November": close-date changes, not listed here
+        return Clarify(replace(parsed, suggestions=[], unused=[]), "pushed")
     if (isinstance(reading, Help) or isinstance(reading, Clarify) and reading.reason == "metric") \
             and not (parsed.asked_help or parsed.social) and _bare_measure(parsed):
         return Clarify(replace(parsed, suggestions=[]), "metric")  # "how many?", "what's the rate?": of what

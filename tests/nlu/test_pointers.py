@@ -613,3 +613,13 @@ def test_a_managers_we_is_the_companys_figure_and_the_answer_says_so(demo_assist
     assert not said(demo_assistant.ask("are we on track?", user=exec_, as_of=AS_OF))
     assert not said(demo_assistant.ask("my team's revenue this quarter", user=manager, as_of=AS_OF))
     assert not said(demo_assistant.ask("revenue this quarter", user=manager, as_of=AS_OF))
+
+
+@pytest.mark.parametrize("question", ["deals pushed out of this month", "hvilke aftaler er skubbet ud af november?",
+                                      "vilka affärer har skjutits upp?", "hvilke aftaler er skredet i mit team?"])
+def test_deals_whose_close_date_was_moved_are_said_not_listed_not_answered_as_another_list(demo_assistant, question):
+    # "hvilke aftaler er skubbet ud af november" listed the deals still closing in November, "skubbet" unused
+    manager, _ = a_manager_and_rep(demo_assistant)
+    answer = demo_assistant.ask(question, user=manager, as_of=AS_OF)
+    assert answer.kind == "clarify" and answer.value is None and not answer.rows, answer.text
+    assert answer.lang != "en" or "morning digest" in answer.text
