@@ -22,12 +22,12 @@ _STEMMERS = {"en": "english", "da": "danish", "sv": "swedish"}
 LANG_WORDS = {
     "en": set("what how much many is was were are our my the of by last this did do we show which who top "
               "rate deals won lost month quarter year week each give me and in for from with since compare".split()),
-    "da": set("hvad hvor mange meget er var vores min mit mine sidste forrige dette denne vi vandt tabte "
-              "fordelt pr hvilke hvilken jeg af til og på sælger sælgere aftaler måned uge år kvartal "
+    "da": set("hvad hvor hvordan hvorfor hvornår mange meget er var vores min mit mine sidste forrige dette denne "
+              "vi vandt tabte fordelt pr hvilke hvilken jeg af til og på sælger sælgere aftaler måned uge år kvartal "
               "omsætning omsætningen vis giv hvem fjor nogle hele siden marts vise tak solgt solgte fase fasen faser "
               "lukker lukket sammenlign".split()),
     "sv": set("vad hur många mycket är var vår våra vårt min mitt mina förra detta denna vi vann förlorade "
-              "fördelat vilka vilken jag av till och på säljare affärer månad månaden vecka veckan kvartalet "
+              "fördelat vilka vilken jag av till och på säljare affärer månad månaden vecka veckan "
               "intäkter intäkterna visa ge vem fjol hela sedan mars tack sålt sålde steg steget stegen fas fasen "
               "säljaren säljarna stängs försenade jämför".split()),
 }
