@@ -399,6 +399,9 @@ def understand(parser: Parser, question: str, values: ValueIndex, cal: Calendar,
     if asks is not None:
         return asks
     parsed = parser.parse(question, values, cal)
+    if parsed.social:  # "tak", "thanks!" after a list: answered in kind, never the list again ("hej": in the
+        known = parsed.lang_known or convo is None or convo.last is None  # conversation's language)
+        return Help(parsed if known else replace(parsed, lang=convo.last.lang))
     parsed = _after_that(_before_that(parsed, question, cal, convo, earlier), question, cal, convo, earlier)
     again = _compared_again(question, parsed, convo)
     if again is not None:

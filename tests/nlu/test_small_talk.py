@@ -20,6 +20,17 @@ def test_small_talk_in_kind(ask, message, lang, start):
     assert answer.kind == "help" and answer.lang == lang and answer.text.startswith(start), answer.text
 
 
+@pytest.mark.parametrize("first,thanks,start", [("mine aftaler der lukker denne måned", "tak", "Selv tak!"),
+                                                ("my deals closing this month", "thanks!", "You're welcome!")])
+def test_thanks_after_a_list_is_answered_in_kind_not_with_the_list_again(demo_assistant, first, thanks, start):
+    reps = demo_assistant.engine.store.tables["reps"]
+    manager = reps.loc[reps["role"] == "manager", "rep_id"].iloc[0]
+    convo = Conversation()
+    listed = demo_assistant.ask(first, user=manager, as_of=AS_OF, conversation=convo)
+    answer = demo_assistant.ask(thanks, user=manager, as_of=AS_OF, conversation=convo)
+    assert listed.kind == "deals" and answer.kind == "help" and answer.text.startswith(start), answer.text
+
+
 def test_an_ambiguous_greeting_takes_the_conversations_language(demo_assistant):
     convo = Conversation()
     demo_assistant.ask("vad var intäkterna förra kvartalet?", as_of=AS_OF, conversation=convo)
