@@ -16,8 +16,9 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import Any, Callable, TypeVar
 
 log = logging.getLogger("ccobot.cache")
 T = TypeVar("T")
@@ -107,6 +108,20 @@ def cached_folder(kind: str, key: str, build: Callable[[Path], None], load: Call
     with tempfile.TemporaryDirectory() as tmp:
         build(Path(tmp))
         return load(Path(tmp))
+
+
+def loaded_once(entry: Callable[[], tuple]) -> Callable[[], Any]:
+    """A function giving cached_folder(*entry()), read on its first call and kept for the process (under a
+    lock: the warm-up thread and the first question may ask at once)."""
+    lock, held = threading.Lock(), []
+
+    def load() -> Any:
+        with lock:
+            if not held:
+                held.append(cached_folder(*entry()))
+        return held[0]
+
+    return load
 
 
 def _publish(root: Path, folder: Path, build: Callable[[Path], None]) -> None:

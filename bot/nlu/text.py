@@ -11,6 +11,7 @@ from pathlib import Path
 
 import snowballstemmer
 
+from bot.nlu.cache import loaded_once
 from bot.nlu.wordtable import WordTable
 
 MAX_CHARS = 500  # a question is read up to here; longer input is cut (and the answer says so)
@@ -94,22 +95,7 @@ def like(query: str, name: str) -> bool:
 
 
 LANGS = ("en", "da", "sv")
-_IDENTIFIER = None
-_IDENTIFIER_LOCK = threading.Lock()
 _LANGID_FORMAT = 1  # raise when the cached form changes
-
-
-def _identifier():
-    """py3langid's identifier for ccobot's three languages. Its byte automaton (37 MB) stays in the
-    cache file and is read a transition at a time (FileArray): a question walks a few dozen of its
-    states, and a start after the first reads no 4.5 MB xz model (a second and a half)."""
-    global _IDENTIFIER
-    with _IDENTIFIER_LOCK:
-        if _IDENTIFIER is None:
-            from bot.nlu.cache import cached_folder
-
-            _IDENTIFIER = cached_folder(*_langid_entry())
-    return _IDENTIFIER
 
 
 def _langid_entry() -> tuple:
@@ -153,6 +139,12 @@ def _load_identifier(folder: Path):
                                FileArray(folder / "nextmove.npy"), small("output.npy"), norm_probs=True, tk_row=())
     ident._rowbase = small("rowbase.npy")  # tk_row's offsets, precomputed: tk_row itself is not read
     return ident
+
+
+# py3langid's identifier for ccobot's three languages. Its byte automaton (37 MB) stays in the cache file
+# and is read a transition at a time (FileArray): a question walks a few dozen of its states, and a start
+# after the first reads no 4.5 MB xz model (a second and a half).
+_identifier = loaded_once(_langid_entry)
 
 
 class FileArray:
@@ -351,8 +343,6 @@ def _load_word_lists(folder: Path) -> dict[str, Frequencies]:
 # ---------------------------------------------------------------- parts of speech
 
 _LEXICON_FORMAT = 2
-_LEXICON: tuple | None = None
-_LEXICON_LOCK = threading.Lock()
 
 
 def word_classes(word: str) -> frozenset[str]:
@@ -362,16 +352,6 @@ def word_classes(word: str) -> frozenset[str]:
     classes, names = _lexicon()
     mask = classes.get(word.lower(), 0)
     return frozenset(name for bit, name in enumerate(names) if mask >> bit & 1)
-
-
-def _lexicon() -> tuple:
-    global _LEXICON
-    with _LEXICON_LOCK:
-        if _LEXICON is None:
-            from bot.nlu.cache import cached_folder
-
-            _LEXICON = cached_folder(*_lexicon_entry())
-    return _LEXICON
 
 
 def _lexicon_entry() -> tuple:
@@ -395,6 +375,9 @@ def _build_lexicon(folder: Path) -> None:
 def _load_lexicon(folder: Path) -> tuple:
     names = (folder / "names.txt").read_text(encoding="utf-8").split("\n")
     return WordTable.load(folder, "words"), names
+
+
+_lexicon = loaded_once(_lexicon_entry)
 
 
 def cache_entries() -> list[tuple]:

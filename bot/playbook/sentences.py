@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import punkt
 
+from bot.nlu.cache import loaded_once
 from bot.nlu.wordtable import WordTable
 
 MODELS = {"en": "english", "da": "danish", "sv": "swedish"}
@@ -50,23 +50,11 @@ def normalise(text: str) -> str:
 
 
 _PUNKT_FORMAT = 1
-_MODELS: dict[str, punkt.PunktParameters] | None = None
-_MODELS_LOCK = threading.Lock()
 
 
 @lru_cache(maxsize=4)
 def _tokenizer(lang: str) -> punkt.PunktSentenceTokenizer:
     return punkt.PunktSentenceTokenizer(_models()[lang if lang in MODELS else "en"])
-
-
-def _models() -> dict[str, punkt.PunktParameters]:
-    global _MODELS
-    with _MODELS_LOCK:
-        if _MODELS is None:
-            from bot.nlu.cache import cached_folder
-
-            _MODELS = cached_folder(*punkt_entry())
-    return _MODELS
 
 
 def punkt_entry() -> tuple:
@@ -102,6 +90,9 @@ def _load_models(folder: Path) -> dict[str, punkt.PunktParameters]:
             sent_starters=set(sets["sent_starters"]), numeric_abbrev_types=set(sets["numeric_abbrev_types"]),
             ortho_context=WordTable.load(folder, lang))  # read only through .get (PunktParameters.ortho)
     return out
+
+
+_models = loaded_once(punkt_entry)
 
 
 def split_sentences(text: str, lang: str) -> list[str]:
