@@ -6,7 +6,9 @@ milliseconds. An entry is named by what it was built from (a key), so a new pack
 store content builds a new one. A cache that cannot be read is rebuilt; one that cannot be
 written only means building at every start. The language resources depend only on the installed
 packages, so an image can carry them built (`ccobot cache-seed DIR`, then CCOBOT_CACHE_SEED=DIR):
-its new instances read them there.
+its new instances read them there. Without a seed they are built in a child process, which
+exits when done: building them in the bot's own process took 90 MB of peak memory beside a large
+store, and left memory behind that a restart does not hold.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import hashlib
 import logging
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -24,6 +28,8 @@ log = logging.getLogger("ccobot.cache")
 T = TypeVar("T")
 KEPT = 3  # entries of one kind kept (several stores can share a home); older ones are removed
 _SEEDING: Path | None = None  # while seed() runs: where entries are built
+_APART = threading.Lock()  # one child building the language resources at a time
+APART_TIMEOUT = 600.0  # seconds; a child that takes longer is stopped and the entry built here
 
 
 def cache_dir() -> Path | None:
@@ -77,10 +83,13 @@ def digest(*parts: object) -> str:
     return h.hexdigest()
 
 
-def cached_folder(kind: str, key: str, build: Callable[[Path], None], load: Callable[[Path], T]) -> T:
+def cached_folder(kind: str, key: str, build: Callable[[Path], None], load: Callable[[Path], T],
+                  apart: bool = False) -> T:
     """load(folder) of the entry `kind`-`key`; when there is none (or it cannot be read), `build`
-    writes one into a fresh folder first. Without a writable cache the entry is built in a
-    temporary folder and loaded from there, then removed (a file `load` mapped stays readable)."""
+    writes one into a fresh folder first (`apart`, for a language resource: seed() in a child
+    process, falling back to `build` here when the child fails). Without a writable cache the entry
+    is built in a temporary folder and loaded from there, then removed (a file `load` mapped stays
+    readable)."""
     seeded = seed_dir()
     if seeded is not None and (seeded / f"{kind}-{key}").is_dir():
         try:
@@ -100,7 +109,8 @@ def cached_folder(kind: str, key: str, build: Callable[[Path], None], load: Call
                 shutil.rmtree(folder, ignore_errors=True)
         try:
             root.mkdir(parents=True, exist_ok=True)
-            _publish(root, folder, build)
+            if not (apart and _seeded_apart(root, folder)):
+                _publish(root, folder, build)
             _prune(root, kind)
             return load(folder)
         except OSError as exc:
@@ -111,17 +121,52 @@ def cached_folder(kind: str, key: str, build: Callable[[Path], None], load: Call
 
 
 def loaded_once(entry: Callable[[], tuple]) -> Callable[[], Any]:
-    """A function giving cached_folder(*entry()), read on its first call and kept for the process (under a
-    lock: the warm-up thread and the first question may ask at once)."""
+    """A function giving a language resource's cached_folder(*entry(), apart=True), read on its first
+    call and kept for the process (under a lock: the warm-up thread and the first question may ask
+    at once)."""
     lock, held = threading.Lock(), []
 
     def load() -> Any:
         with lock:
             if not held:
-                held.append(cached_folder(*entry()))
+                held.append(cached_folder(*entry(), apart=True))
         return held[0]
 
     return load
+
+
+def _seeded_apart(root: Path, folder: Path) -> bool:
+    """Whether `folder` is there once a child process has run seed(root) (the seeder itself builds
+    in its own process). One child builds every language resource, so the entries asked for next
+    are found built."""
+    if _SEEDING is not None:
+        return False
+    with _APART:
+        if folder.is_dir():
+            return True
+        try:
+            run = subprocess.run(_seed_command(root), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                 timeout=APART_TIMEOUT, env=_child_env(), check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            log.warning("building the language resources apart failed (%s); building them here", type(exc).__name__)
+            return False
+        if run.returncode != 0:
+            last = run.stderr.decode(errors="replace").strip().splitlines()[-1:] or [""]
+            log.warning("building the language resources apart failed (exit %s: %s); building them here",
+                        run.returncode, last[0][:200])
+        return folder.is_dir()
+
+
+def _seed_command(root: Path) -> list[str]:
+    program = "import pathlib, sys; from bot.nlu.cache import seed; seed(pathlib.Path(sys.argv[1]))"
+    return [sys.executable, "-c", program, str(root)]
+
+
+def _child_env() -> dict[str, str]:
+    """This environment, with this copy of `bot` first on the path (it may run from a checkout)."""
+    source = str(Path(__file__).resolve().parents[2])
+    path = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": source + (os.pathsep + path if path else "")}
 
 
 def _publish(root: Path, folder: Path, build: Callable[[Path], None]) -> None:

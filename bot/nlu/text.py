@@ -301,7 +301,7 @@ def _install_word_lists() -> None:
 
         from bot.nlu.cache import cached_folder
 
-        compact = cached_folder(*_wordfreq_entry())
+        compact = cached_folder(*_wordfreq_entry(), apart=True)
         full = wordfreq.get_frequency_dict
 
         def frequency_dict(lang: str, wordlist: str = "best", match_cutoff: None = None):

@@ -112,8 +112,9 @@ NAMES = ["Nordlys A/S", "Nordlys ApS", "Beacon Software", "Beacon Software", "Fj
 @pytest.mark.parametrize("cached", [False, True])
 def test_account_names_find_what_a_dictionary_of_phrases_finds(home: Path, monkeypatch: pytest.MonkeyPatch,
                                                                cached: bool) -> None:
-    if cached:
+    if cached:  # and turned into phrases three names at a time
         monkeypatch.setattr(values, "CACHED_FROM", 0)
+        monkeypatch.setattr(values, "BATCH", 3)
     accounts = _accounts(NAMES)
     plain = _plain_index(accounts)
     for _ in range(2):  # built (and cached), then read back
@@ -207,6 +208,42 @@ def test_an_instance_started_with_a_seed_from_the_command_line_builds_nothing(tm
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0 and run.stdout.strip() == "True", run.stderr
     assert not (tmp_path / "home" / "cache").exists()
+
+
+def test_a_fresh_home_has_its_language_resources_built_by_a_child_process(tmp_path: Path) -> None:
+    # The parent's own builders fail: it can only read what the child (a new interpreter, with the
+    # real builders) built, and every resource is in the home's cache after one warm-up.
+    env = {**os.environ, "CCOBOT_HOME": str(tmp_path / "home")}
+    env.pop("CCOBOT_CACHE_SEED", None)
+    program = """
+from bot.nlu import text
+from bot.playbook import sentences
+def refuse(folder):
+    raise AssertionError("built in the parent")
+text._build_identifier = text._build_word_lists = text._build_lexicon = sentences._build_models = refuse
+text.warm_up()
+print(text.is_word("pipeline"), text._identifier().classify("hvad er vores pipeline i år?")[0],
+      sentences.split_sentences("Mr. Smith met Dr. Jones. They spoke.", "en") == ["Mr. Smith met Dr. Jones.", "They spoke."])
+"""
+    run = subprocess.run([sys.executable, "-c", program], env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["True", "da", "True"]
+    built = sorted(p.name.split("-")[0] for p in (tmp_path / "home" / "cache").iterdir())
+    assert built == ["langid", "lexicon", "punkt", "wordfreq"]
+
+
+def test_when_the_child_cannot_build_the_entry_is_built_here(home: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setattr(cache, "_seed_command", lambda root: [sys.executable, "-c", "raise SystemExit('no room')"])
+    built: list[Path] = []
+
+    def build(folder: Path) -> None:
+        built.append(folder)
+        (folder / "x.txt").write_text("ok")
+
+    loaded = cache.cached_folder("k", "1", build, lambda folder: (folder / "x.txt").read_text(), apart=True)
+    assert loaded == "ok" and len(built) == 1 and (home / "k-1").is_dir()
+    assert "exit 1: no room" in caplog.text
 
 
 def test_a_word_table_reads_as_the_dict_it_was_made_from() -> None:
