@@ -58,6 +58,8 @@ THOSE_DEALS = re.compile(
     r"(?:them|those|which ones)\b|\bwhich (?:deals|ones)\b|\baftalerne\b|\b(?:de|disse|hvilke)\s+aftaler\b|"
     r"\bvis\s+(?:mig\s+)?dem\b|\baffärerna\b|\b(?:de|dessa|vilka)\s+affärer(?:na)?\b|\bvisa\s+(?:mig\s+)?dem\b|"
     r"\b(?P<of>(?:which|who|hvilke|hvem|vilka|vem)\s+(?:of|af|av)\s+(?:them|those|these|dem|disse|dessa|dom))\b", re.I)
+# ... of which "which deals" / "hvilke aftaler" also begins a question of its own
+WEAK_POINTER = re.compile(r"(?:which|hvilke|vilka)\b", re.I)
 _DEFAULT = DealSpec()
 # "what's the total?", "hvad var de værd?", "vad är summan?": the amount of the deals just listed or counted
 TOTAL = re.compile(r"^\W*(?:and\s+|og\s+|och\s+|so\s+)?(?:what(?:'s| is| are) (?:the |their |its )?(?:total|sum|value|"
@@ -117,11 +119,12 @@ def follow_up(parser: Parser, parsed: Parsed, question: str, convo: Conversation
             parsed.filters or parsed.period or parsed.group_by):  # "vis mig dem" after deals counted per rep: the list
         return replace(prev, question=parsed.question, lang=lang, group_by=[], limit=None, unused=parsed.unused,
                        follow_up=True)
-    if prev.kind == "deals" and prev.group_by and not (parsed.filters or parsed.period):
+    same = not (parsed.filters or parsed.period or _other_deals(prev, parsed))
+    if prev.kind == "deals" and prev.group_by and same:
         ranked = _ranked(prev, parsed, lang)  # "which rep has the most?" after deals counted per rep: the first
         if ranked is not None:
             return replace(ranked, order="desc")
-    if prev.kind == "deals" and parsed.group_by and not (parsed.filters or parsed.period):
+    if prev.kind == "deals" and parsed.group_by and same:
         return _counted(prev, parsed, lang)
     if prev.kind == "deals" and parsed.kind == "deals" and HIS.search(question) and parsed.filters.get("owner"):
         # "show me her deals" after the rep with the most overdue deals: hers of that list
@@ -131,6 +134,9 @@ def follow_up(parser: Parser, parsed: Parsed, question: str, convo: Conversation
         # ("which are stalled?" reads as a list of its own, of every stalled deal: it narrows this one)
         return _narrowed(parser, prev, parsed, question, lang, values, cal)
     picked = convo.groups if prev.ranked and prev.limit else None  # "which one is the lowest?" then its deals
+    if those and WEAK_POINTER.match(those.group(0)) and parsed.kind == "deals" and (
+            parsed.period or parsed.mine or STATUS_SAID.search(question)):
+        those = None  # "which deals have I lost this year?": a question of its own, not the figure's deals
     if prev.kind == "kpi" and prev.metric in BEHIND and those:
         said = those.group(0).lower().split()
         rest = f"{question[:those.start()]} {question[those.end():]}".strip(" ?.!")
@@ -170,6 +176,15 @@ def follow_up(parser: Parser, parsed: Parsed, question: str, convo: Conversation
         return replace(prev, question=parsed.question, lang=lang, metric=lx.OUTCOME_KPI[swap.group("word").lower()],
                        unused=[], follow_up=True)
     return None
+
+
+def _other_deals(prev: Parsed, parsed: Parsed) -> bool:
+    """Whether a question names deals of another kind than the last list's: "which rep has the most overdue
+    deals?" after stalled deals by rep asks about the overdue ones."""
+    if parsed.kind != "deals" or parsed.deal is None or prev.deal is None:
+        return False
+    said_status = STATUS_SAID.search(parsed.question) and parsed.deal.status != prev.deal.status
+    return bool(said_status or parsed.deal.risks and set(parsed.deal.risks) != set(prev.deal.risks))
 
 
 def summed_up(prev: Parsed, question: str, lang: str, narrowed: bool = False) -> Parsed | None:
@@ -236,6 +251,9 @@ def _narrowed(parser: Parser, prev: Parsed, parsed: Parsed, question: str, lang:
         changed["status"] = trial.deal.status
     if not changed and trial.unused:
         return None  # (something this list's conditions do not say)
+    if changed.get("status", "open") != "open" and prev.deal is not None and prev.deal.risks:
+        # "and the lost ones?" after overdue deals: a risk is an open deal's, so the list is of all lost deals
+        changed = {"risks": [], "order_by": _DEFAULT.order_by, "desc": _DEFAULT.desc} | changed
     if OTHERS.search(question):  # "what else did they win?" after "who closed the biggest deal": the rest too
         changed.setdefault("limit", _DEFAULT.limit)
     filters = {**prev.filters, **parsed.filters, **trial.filters}  # (parsed's: whom "they" pointed at)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 import pytest
 
 from bot.core.conversation import Conversation
@@ -623,3 +624,28 @@ def test_deals_whose_close_date_was_moved_are_said_not_listed_not_answered_as_an
     answer = demo_assistant.ask(question, user=manager, as_of=AS_OF)
     assert answer.kind == "clarify" and answer.value is None and not answer.rows, answer.text
     assert answer.lang != "en" or "morning digest" in answer.text
+
+
+def test_which_deals_with_a_period_and_status_of_its_own_is_a_new_question(demo_assistant):
+    """"which deals have I lost this year?" after the total of a list narrowed to one stage: every deal the rep
+    lost this year (it listed the lost deals of that stage, "none match")."""
+    opps = demo_assistant.engine.store.tables["opportunities"]
+    rep = opps[opps["stage"] == "Negotiation"]["owner_id"].value_counts().index[0]
+    *_, lost = talk(demo_assistant, "show my open deals", "only the ones in negotiation", "what are they worth?",
+                    "which deals have i lost this year", user=rep)
+    close = pd.to_datetime(opps["close_date"])
+    mine = opps[(opps["owner_id"] == rep) & opps["is_closed"].astype(bool) & ~opps["is_won"].astype(bool)
+                & (close >= "2026-01-01") & (close <= pd.Timestamp(AS_OF))]
+    assert lost.kind == "deals" and lost.value == len(mine) > 0 and "stage" not in lost.filters
+
+
+def test_a_list_of_another_risk_is_not_the_last_list_ranked(demo_assistant):
+    """"which rep has the most overdue deals?" after stalled deals by rep counts the overdue ones (it ranked the
+    stalled); "and the lost ones?" after them lists lost deals, whose risk no longer applies."""
+    opps = demo_assistant.engine.store.tables["opportunities"]
+    _, overdue, lost = talk(demo_assistant, "stalled deals by rep", "which rep has the most overdue deals",
+                            "and the lost ones?")
+    close = pd.to_datetime(opps["close_date"])
+    expected = opps[~opps["is_closed"].astype(bool) & (close < pd.Timestamp(AS_OF))]
+    assert overdue.value == len(expected) > 0
+    assert lost.value == int((opps["is_closed"].astype(bool) & ~opps["is_won"].astype(bool)).sum())
