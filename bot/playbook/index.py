@@ -37,6 +37,7 @@ PASSAGES_VERSION = 4  # raise when chunking, the stored text or the words of a t
 CANDIDATES = 20  # from each retriever, before fusion
 RRF_K = 5
 INDIRECT = 0.5  # what a word found only through a concept or a compound's part counts for in coverage
+SHORT_PART = 4  # a compound's first part no longer than this ("små|kunder") is traced by its tail alone
 # A question word is stemmed in the languages where it is within this much of its most common use.
 OWN_LANGUAGE_ZIPF = 2.0
 VECTOR_TIMEOUT = 3.0  # seconds
@@ -480,9 +481,15 @@ class PlaybookIndex:
         kinds, modifier = word_classes(head), word_classes(raw[-2])
         if "NOUN" not in kinds or "VERB" in kinds or not {"NOUN", "ADJ"} & set(modifier):
             return None
-        if any(t in self._df for t in terms(head, ("en", "da", "sv"))):
-            return None
-        return f"{raw[-2]} {head}"
+        if not self._uses(head):
+            return f"{raw[-2]} {head}"
+        before = self.spell([raw[-2]])[0]  # "our company car policy": a policy, but about something it never names
+        if modifier == {"NOUN"} and len(before) >= 3 and not self._uses(before):
+            return f"{raw[-2]} {head}"
+        return None
+
+    def _uses(self, word: str) -> bool:
+        return any(t in self._df for t in terms(word, ("en", "da", "sv")))
 
     def untold(self, question: str) -> float:
         """The weighted share of a question's words the playbook has no trace of, in any language or
@@ -505,10 +512,11 @@ class PlaybookIndex:
                 any(f"§{c}" in self._df for c in word_concepts(head))
         from bot.nlu.text import ZIPF_FLOOR, zipf_frequency
 
-        # a compound of a short first part ("små|kunder", "stor|bolagens"): its tail, when a word the playbook has;
-        # or of a loan word the word lists lack ("onboarding|plan"): its head, when the playbook has it
-        return any(stem(word[i:], lang) in self._df for i in range(1, len(word) - 4) for lang in ("da", "sv")
-                   if zipf_frequency(word[i:], lang) >= ZIPF_FLOOR) or \
+        # a compound of a short first part ("små|kunder", "stor|bolagens"): its tail, when a word the playbook has
+        # ("firmabil|politik" is not a policy it speaks of); or of a loan word the word lists lack ("onboarding|plan"):
+        # its head, when the playbook has it
+        return any(stem(word[i:], lang) in self._df for i in range(1, min(len(word) - 4, SHORT_PART + 1))
+                   for lang in ("da", "sv") if zipf_frequency(word[i:], lang) >= ZIPF_FLOOR) or \
             any(word[:i] in self._vocabulary and zipf_frequency(word[i:], lang) >= ZIPF_FLOOR
                 for i in range(5, len(word) - 2) for lang in ("da", "sv"))
 
