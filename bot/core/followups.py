@@ -89,6 +89,21 @@ FURTHEST_BEHIND = re.compile(r"\b(?:furthest|farthest|most) behind|længst bagud
                              r"längst bak|mest efter\b", re.I)
 
 
+# "o nästa?", "and the previous one?", "og sidste?" after a figure of this month/quarter/year: the next or last one
+SHIFT = re.compile(r"^\W*(?:and|og|och|what about|how about|hvad med|hur är det med)?\s*(?:the\s+)?"
+                   r"(?:(?P<next>next|following|næste|kommende|nästa|kommande)|"
+                   r"last|previous|prior|sidste|forrige|förra|föregående)(?:\s+(?:one|en|ett|period))?\W*$", re.I)
+SHIFTED = {"week", "month", "quarter", "year"}
+# "who is behind?", "hvem halter efter?", "vem ligger efter?" after a figure: the reps behind on quota, in its scope
+# ("who is furthest behind?": the lowest row, FURTHEST_BEHIND)
+WHO_BEHIND = re.compile(r"^\W*(?:and\s+|og\s+|och\s+|so\s+|så\s+)?(?:who(?:'s|\s+is|\s+are)?|which\s+(?:reps?|ones?|of them)"
+                        r"(?:\s+(?:is|are))?|hvem(?:\s+af\s+dem)?|hvilke(?:\s+sælgere)?|vem(?:\s+av\s+dem)?|"
+                        r"vilka(?:\s+säljare)?)\s+(?:(?:is|are|er|ligger|är|halter|släpar)\s+)?"
+                        r"(?:behind|bagud|bagefter|efter|halter efter|lagging)(?:\s+(?:on|against|mod|på|mot)"
+                        r"\s+(?:quota|target|kvote|kvoten|budget|budgettet|kvot|kvoten|målet))?\W*$", re.I)
+BEHIND_ON_QUOTA = "which reps are behind on quota"
+
+
 def follow_up(parser: Parser, parsed: Parsed, question: str, convo: Conversation | None, values: ValueIndex,
               cal: Calendar) -> Parsed | None:
     """The whole question a follow-up of these kinds asks, or None when it is none of them."""
@@ -101,6 +116,19 @@ def follow_up(parser: Parser, parsed: Parsed, question: str, convo: Conversation
             return replace(prev, question=parsed.question, lang=lang, more_metrics=[*prev.more_metrics, "quota"],
                            unused=[], follow_up=True)
         return replace(prev, question=parsed.question, lang=lang, metric=AGAINST[prev.metric], unused=[], follow_up=True)
+    shift = SHIFT.match(question)
+    where, _, unit = (prev.period or "").partition(" ")
+    if shift and prev.kind in ("kpi", "deals") and where in ("this", "next", "last") and unit in SHIFTED:
+        moved = {"this": "next", "last": "this"}[where] if shift["next"] else {"this": "last", "next": "this"}.get(where)
+        if moved is not None:  # (the one before last month: asked back)
+            return replace(prev, question=parsed.question, lang=lang, period=f"{moved} {unit}", unused=[], follow_up=True)
+    if WHO_BEHIND.match(question) and prev.kind in ("kpi", "deals"):
+        trial = parser.parse(BEHIND_ON_QUOTA, values, cal)
+        fits = parser.catalog.kpis[trial.metric].dimensions
+        by = prev.group_by if prev.group_by[:1] and prev.group_by[0] in fits else trial.group_by  # (after teams: teams)
+        return replace(trial, question=parsed.question, lang=lang, filters=dict(prev.filters), group_by=by,
+                       period=prev.period if prev.kind == "kpi" and prev.period else trial.period,
+                       my_team=prev.my_team, team_of=prev.team_of, follow_up=True)
     summed = summed_up(prev, question, lang, convo.narrowed)  # (whole-question forms: "viktad pipeline?" names a KPI)
     if summed is not None or parsed.metric is not None:
         return summed

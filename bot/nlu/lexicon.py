@@ -771,6 +771,8 @@ SHORTHAND = [
     (re.compile(r"\b(this|last|next|prev|previous|per|by|each)\s+qtr\b", re.I), r"\1 quarter"),
     (re.compile(r"\b(mycket|vad|vem|vilka|var|hur|det)\s+e\b(?=\s+\w)", re.I), r"\1 är"),
     (re.compile(r"^\s*o\s+(?=\w)", re.I), "och "),
+    (re.compile(r"\bhva\b(?!')", re.I), "hvad"),  # spoken Danish ("hva er min største aftale")
+    (re.compile(r"\b(what|who|where|how|that)s\b", re.I), r"\1's"),  # "whats the total", "whos behind"
 ]
 
 

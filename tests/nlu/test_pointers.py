@@ -649,3 +649,38 @@ def test_a_list_of_another_risk_is_not_the_last_list_ranked(demo_assistant):
     expected = opps[~opps["is_closed"].astype(bool) & (close < pd.Timestamp(AS_OF))]
     assert overdue.value == len(expected) > 0
     assert lost.value == int((opps["is_closed"].astype(bool) & ~opps["is_won"].astype(bool)).sum())
+
+
+@pytest.mark.parametrize("first, shift, whole", [
+    ("hur mkt pipe har jag denna mån", "o nästa?", "hur mycket pipeline har jag nästa månad"),
+    ("revenue this quarter", "and the previous one?", "revenue last quarter"),
+    ("win rate next month", "og sidste?", "win rate this month"),  # the one before next month
+])
+def test_next_or_last_alone_moves_the_period_it_follows(demo_assistant, ask, first, shift, whole):
+    manager, _ = a_manager_and_rep(demo_assistant)
+    _, moved = talk(demo_assistant, first, shift, user=manager)
+    expected = ask(whole, user=manager)
+    assert moved.kind == "kpi" and (moved.metric, moved.period, moved.value) == (expected.metric, expected.period,
+                                                                                 expected.value)
+
+
+@pytest.mark.parametrize("first, behind", [
+    ("revenue by rep this qtr", "who is behind?"),
+    ("omsætning pr sælger i mit team dette kvartal", "hvem halter efter?"),
+    ("pipeline för mitt team detta kvartal", "vem ligger efter?"),
+])
+def test_who_is_behind_after_a_figure_ranks_its_reps_by_attainment(demo_assistant, ask, first, behind):
+    manager, _ = a_manager_and_rep(demo_assistant)
+    _, answer = talk(demo_assistant, first, behind, user=manager)
+    expected = ask("which reps in my team are behind on quota this quarter", user=manager)
+    assert answer.metric == "quota_attainment" and answer.group_by == ["owner"]
+    assert answer.rows == expected.rows and len(answer.rows) > 1
+    shares = [r["value"] for r in answer.rows]
+    assert shares == sorted(shares)  # furthest behind first
+
+
+def test_spoken_and_unapostrophed_forms_read_as_written_out(demo_assistant, ask):
+    _, rep = a_manager_and_rep(demo_assistant)
+    assert ask("hva er min største aftale", user=rep).rows == ask("hvad er min største aftale", user=rep).rows != []
+    _, total = talk(demo_assistant, "show my open deals", "whats the total?", user=rep)
+    assert total.metric == "pipeline" and total.value == ask("what's my pipeline?", user=rep).value
