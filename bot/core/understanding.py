@@ -843,12 +843,16 @@ def _ranking_without_measure(parser: Parser, parsed: Parsed, form: str | None) -
         and not _foreign(parser, parsed)
 
 
+# "a stalled deal", "en fastlåst aftale": any deal, as advice speaks of one, not the asker's deals listed
+A_DEAL = re.compile(r"\b(?:a|an|en|et|ett)\s+(?:[\w-]+\s+){0,2}(?:deal|opportunity|opp|aftale|affär|möjlighet)\b", re.I)
+
+
 def _figure_asked(parser: Parser, parsed: Parsed, text: str) -> bool:
     """Does advice name a figure of its own: a period, a filter, a breakdown, or "my"? ("how can I
     improve my win rate?" does; in "how do I build a pipeline?" the "I" only asks how, and "our
     reps" in "what should enablement include for our reps?" is no figure.)"""
     return bool(parsed.period or parsed.filters or parsed.group_by or parsed.limit or _my_figure(parser, parsed, text)) \
-        or parsed.kind == "deals"
+        or parsed.kind == "deals" and not A_DEAL.search(text)
 
 
 def _my_figure(parser: Parser, parsed: Parsed, text: str) -> bool:

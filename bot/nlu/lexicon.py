@@ -320,10 +320,10 @@ let lets let's see want need like know am value values number total amount kpi k
 versus vs doing doing? figure figures stats statistics report numbers currently current right now today's
 looks tracking take takes taking tager tar high hög höga høj høje ser ud ut got gotten fået fått att owns ejer äger instead stedet istället stället r u målt mätt sett measured terms
 ones them kun dem dom
-hvad hvor hvordan hvem hvilken hvilket hvilke er var være været har havde en et den det de der som og eller men i
+hvad hvor hvordan hvornår hvem hvilken hvilket hvilke er var være været har havde en et den det de der som og eller men i
 på af til fra med for om ved hos under over efter før vores vi jeg du din dit dine mig os man kan kunne vil skal må
 gerne lige bare også alle alt nogen noget hver samlet samlede i alt se vis viser giv fortæl hvad's tal nu aktuelle
-vad hur vem vilken vilket vilka är var vara varit har hade en ett den det de där som och eller men i på av till från
+vad hur när vem vilken vilket vilka är var vara varit har hade en ett den det de där som och eller men i på av till från
 med för om vid hos under över efter före vår våra vårt vi jag du din ditt dina mig oss man kan kunde vill ska måste
 gärna bara också alla allt någon något varje totalt sammanlagt visa ge berätta siffror nu aktuella
 meant mente menade nope klarer klarar klarede klarade nej sorry undskyld förlåt hele hela

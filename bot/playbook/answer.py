@@ -377,8 +377,10 @@ def place(title: str, section: str) -> str:
 
 
 def not_covered(hits: list[Hit], lang: str) -> str:
-    """Plainly: not covered, and the nearest topics the playbook does cover."""
-    topics = list(dict.fromkeys(h.chunk.section.split(" › ")[-1] or h.chunk.title for h in hits))[:3]
+    """Plainly: not covered, and the nearest topics the playbook does cover (those written in the asker's
+    language first: an English question was offered three Danish headings)."""
+    ordered = sorted(hits, key=lambda h: h.chunk.lang != lang)  # (stable: nearest first within each)
+    topics = list(dict.fromkeys(h.chunk.section.split(" › ")[-1] or h.chunk.title for h in ordered))[:3]
     if not topics:
         return t("pb_not_covered", lang)
     return t("pb_not_covered_near", lang, topics=join_or([f"“{x}”" for x in topics], lang))

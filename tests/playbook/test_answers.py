@@ -183,6 +183,9 @@ def test_a_question_in_a_passage_is_quoted_with_its_answer(bot):
     # "politik" is a word of the playbook, but "firmabil" (its long first part) is not
     ("hvad er vores firmabilpolitik?", ["not_covered"]),
     ("how do I build a sales pipeline?", ["playbook"]),  # "I" asks how; no figure of mine is asked for
+    # advice about any stalled deal, which the playbook does not give: never the asker's stalled deals listed
+    ("how do i unstick a stalled deal?", ["not_covered"]),
+    ("what are our stalled deals?", ["deals"]),
     ("is AI just a fad for sales teams?", ["playbook"]),  # not revenue: "AI" and "fad" are left over
     ("What is our flurbo rate?", ["clarify"]),
     ("how are we doing?", ["kpi"] * 4),  # the headline figures, not a playbook quote
@@ -580,3 +583,19 @@ def test_why_after_a_figure_says_what_the_data_can_show(bot, why):
     bot.ask("revenue last quarter", as_of=AS_OF, conversation=convo)
     answer = bot.ask(why, as_of=AS_OF, conversation=convo)
     assert answer.kind == "clarify" and answer.value is None and not answer.citations, answer.text
+
+
+def test_not_covered_names_the_nearest_topics_in_the_askers_language_first():
+    from bot.playbook.answer import not_covered
+    from bot.playbook.chunks import Chunk
+    from bot.playbook.index import Hit
+
+    def hit(heading: str, lang: str, score: float) -> Hit:
+        return Hit(Chunk(heading, "d", "T", f"T › {heading}", lang, 0, "x", "s", "h"), score, 0.1)
+
+    hits = [hit("Kommerciel drift", "da", 0.9), hit("Kundresan", "sv", 0.8), hit("What a CCO does", "en", 0.7),
+            hit("Onboarding", "en", 0.6), hit("Nøgletal", "da", 0.5)]
+    text = not_covered(hits, "en")
+    named = re.findall(r"“([^”]+)”", text)
+    assert named == ["What a CCO does", "Onboarding", "Kommerciel drift"]  # English first, each group nearest first
+    assert re.findall(r"“([^”]+)”", not_covered(hits, "sv"))[0] == "Kundresan"
