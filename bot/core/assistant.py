@@ -302,13 +302,17 @@ class Assistant:
                 raise PlanError(t("change_needs_period", parsed.lang))
             period = self._before(now.period, reading, as_of, cut=now.kpi.unit in ("currency", "count")
                                  or reading.months == 12)
-            before = self.engine.run(grant.plan.model_copy(update={"period": period}), as_of=as_of, scope=grant.scope)
+            before = self.engine.run(grant.plan.model_copy(update={"period": period.as_range()}), as_of=as_of,
+                                     scope=grant.scope)
         except (PlanError, PeriodError) as exc:
             answer = self._clarify_plan(parsed, exc)
             say_unused(answer, parsed.unused)
             return answer
         answer = change_answer(now, before, parsed.question, self.catalog, reading.rising, parsed.limit, parsed.lang,
                                names=self._scope_names(parsed, now))
+        if period.end < period.nominal_end:  # said, so that no one reads it as the whole of last quarter
+            answer.notes.append(t("cut_side", parsed.lang, start=period.start.isoformat(), end=period.end.isoformat(),
+                                  gone=now.period.days, days=period.nominal_days))
         if grant.narrowed:
             answer.notes.insert(0, note_text(_narrowed(grant), parsed.lang, self.catalog))
         answer.plan = grant.plan
@@ -319,7 +323,7 @@ class Assistant:
             convo.compared = reading  # ("and win rate?": that KPI's change, ranked alike)
         return answer
 
-    def _before(self, now: Period, reading: ChangeRanking, as_of: date | None, cut: bool) -> str:
+    def _before(self, now: Period, reading: ChangeRanking, as_of: date | None, cut: bool) -> Period:
         """The earlier period of a change ranking: the one said, else the one just before (or a year back).
         A sum or count over a period to date ("this quarter" on day 51) is set against as many days of the
         one before, said or not (51 days against 92 are no change); a rate against the whole of it, except
@@ -330,7 +334,7 @@ class Assistant:
             said = parse_period(reading.before, cal)
             before = next((p for p in (now.previous(), now.previous(12))
                            if (p.start, p.nominal_end) == (said.start, said.nominal_end)), said)
-        return f"{before.start.isoformat()}..{(before.end if cut else before.nominal_end).isoformat()}"
+        return before if cut else replace(before, end=before.nominal_end)
 
     def _kpi(self, parsed: Parsed, who: Identity, as_of: date | None, convo: Conversation | None) -> Answer:
         """One KPI question: plan, access, engine, words; audited."""

@@ -81,6 +81,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "da": "{name} ejer ingen aftaler: dette er {name}s teams.",
         "sv": "{name} äger inga affärer: det här är {name}s teams.",
     },
+    "cut_side": {
+        "en": "The earlier period is counted from {start} to {end}: as many days ({gone} of its {days}) as this one "
+              "has run.",
+        "da": "Den tidligere periode tælles fra {start} til {end}: lige så mange dage ({gone} af dens {days}), som "
+              "denne er nået.",
+        "sv": "Den tidigare perioden räknas från {start} till {end}: lika många dagar ({gone} av dess {days}) som "
+              "den här har hunnit.",
+    },
     "partial_side": {
         "en": "{label} runs only to {end} ({gone} of {days} days), against whole periods.",
         "da": "{label} går kun til {end} ({gone} af {days} dage), mod hele perioder.",

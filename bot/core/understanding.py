@@ -411,7 +411,8 @@ def understand(parser: Parser, question: str, values: ValueIndex, cal: Calendar,
     if parsed.metric is None and parsed.kind != "deals" and STATUS.search(question[:MAX_CHARS]):
         if parsed.unknown:  # "how is Bob doing?" with no Bob: who is asked back, not the company's figures given
             return Clarify(parsed, "unknown")
-        return _status(parser, parsed, values, cal)  # "how is DACH doing?": the headline, never a follow-up of the last
+        # "how is DACH doing?": the headline, never a follow-up of the last ("… vs last quarter": set against it)
+        return _status_against(parser, question, values, cal, earlier) or _status(parser, parsed, values, cal)
     if convo is not None and convo.parts and parsed.metric is None and parsed.kind == "kpi" and parsed.follow_up \
             and parsed.has_slots:  # "og Norden?" after "how is DACH doing?": each of its figures again, changed
         return _each_part(parser, parsed, question, cal, earlier, convo.parts)
@@ -762,6 +763,29 @@ def _status(parser: Parser, parsed: Parsed, values: ValueIndex, cal: Calendar) -
     parts = [classify(own(p)) for p in (parser.parse(q, values, cal) for q in headline[parsed.lang])
              if p.metric and scope <= set(parser.catalog.kpis[p.metric].dimensions)]  # (NPS has no rep)
     return Parts(parsed, [p for p in parts if isinstance(p, KpiQuestion)])
+
+
+# "… vs last quarter", "… i forhold til sidste måned", "… jämfört med förra året": the period set against
+VS_PERIOD = re.compile(r"\s*,?\s*\b(?:vs\.?|versus|compared (?:with|to)|against|i forhold til|ift\.?|sammenlignet med|mod|"
+                       r"jämfört med|jämfört mot|mot)\s+(?P<ref>[^,?!]+?)\s*[?.!]*$", re.I)
+
+
+def _status_against(parser: Parser, question: str, values: ValueIndex, cal: Calendar, earlier: Earlier) -> Parts | None:
+    """'how is DACH SMB doing vs last quarter?': each headline figure, now, set against that period (it gave
+    last quarter's alone)."""
+    ref = VS_PERIOD.search(question[:MAX_CHARS])
+    said = parser.parse(ref.group("ref"), values, cal) if ref else None
+    if said is None or not said.period or said.metric or said.filters or said.period_error:
+        return None
+    head = parser.parse(question[:ref.start()], values, cal)
+    where, _, unit = said.period.partition(" ")
+    current = head.period or (f"this {unit}" if where == "last" and unit in ("week", "month", "quarter", "year") else None)
+    made = []  # the headline of the period set against (an ended one's: what was won, not what is still open)
+    for part in _status(parser, replace(head, period=said.period), values, cal).parts:
+        now = replace(part.parsed, question=question, period=current or earlier(replace(part.parsed, period=None), cal, 0))
+        made.append(combine(question, [now, part.parsed]))
+    made = [m for m in made if m is not None]
+    return Parts(replace(head, question=question), made) if made else None
 
 
 def _same_period_ago(parser: Parser, parsed: Parsed, question: str, cal: Calendar, earlier: Earlier,

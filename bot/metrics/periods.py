@@ -46,8 +46,16 @@ class Period:
         return (self.end - self.start).days + 1
 
     @property
+    def nominal_days(self) -> int:
+        return (self.nominal_end - self.start).days + 1
+
+    @property
     def complete(self) -> bool:
         return self.end == self.nominal_end
+
+    def as_range(self) -> str:
+        """start..end, as a plan's period."""
+        return f"{self.start.isoformat()}..{self.end.isoformat()}"
 
     def previous(self, months: int | None = None) -> "Period":
         """The previous period of equal kind; months=12 gives the same period a year earlier."""

@@ -5,6 +5,7 @@ and corrections ("no, I meant revenue"). Each is checked against the same questi
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 import pandas as pd
 import pytest
@@ -684,3 +685,22 @@ def test_spoken_and_unapostrophed_forms_read_as_written_out(demo_assistant, ask)
     assert ask("hva er min største aftale", user=rep).rows == ask("hvad er min største aftale", user=rep).rows != []
     _, total = talk(demo_assistant, "show my open deals", "whats the total?", user=rep)
     assert total.metric == "pipeline" and total.value == ask("what's my pipeline?", user=rep).value
+
+
+def test_a_headline_against_an_earlier_period_sets_each_figure_against_it(demo_assistant, ask):
+    """"how is DACH doing vs last quarter?" gave last quarter's figures alone; now each of them, this quarter against
+    last, with what was won (not the open pipeline, which an ended quarter no longer has)."""
+    answer = ask("how is DACH doing vs last qtr")
+    assert [p.kind for p in answer.parts] == ["compare"] * len(answer.parts) and len(answer.parts) >= 3
+    assert "pipeline" not in [p.metric for p in answer.parts]
+    for part in answer.parts:
+        name = part.metric.replace("_", " ")
+        now, before = ask(f"{name} in DACH this quarter"), ask(f"{name} in DACH last quarter")
+        assert [r["value"] for r in part.rows] == [now.value, before.value]
+
+
+def test_a_change_ranking_says_how_far_the_earlier_period_is_counted(demo_assistant):
+    answer = demo_assistant.ask("revenue by region this quarter vs last quarter", as_of=AS_OF)
+    gone = (AS_OF - date(2026, 10, 1)).days  # days of this quarter after its first
+    cut = f"2026-07-01 to {(date(2026, 7, 1) + timedelta(days=gone)).isoformat()}"
+    assert any(cut in note and f"{gone + 1} of its 92" in note for note in answer.notes), answer.notes
