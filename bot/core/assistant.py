@@ -369,6 +369,9 @@ class Assistant:
         if who.reports and not who.sees_all and not grant.plan.filters and not grant.narrowed \
                 and WE.search(parsed.question or ""):  # a manager's "are we on track?": the company's, said so
             answer.notes.append(t("whole_company_we", parsed.lang))
+        if parsed.metric == "revenue_per_rep" and not grant.plan.group_by:
+            # "omsætning pr. sælger" is as often each rep's as the average: the other reading, offered
+            answer.notes.append(t("per_rep_average", parsed.lang))
         say_unused(answer, parsed.unused)
         if parsed.truncated:
             answer.notes.append(t("truncated", parsed.lang, n=MAX_CHARS))

@@ -81,6 +81,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "da": "{name} ejer ingen aftaler: dette er {name}s teams.",
         "sv": "{name} äger inga affärer: det här är {name}s teams.",
     },
+    "per_rep_average": {
+        "en": "That is the average per rep; each rep's own: “revenue by rep”.",
+        "da": "Det er gennemsnittet pr. sælger; hver sælgers egen: “omsætning fordelt på sælgere”.",
+        "sv": "Det är genomsnittet per säljare; varje säljares egen: “intäkter fördelat på säljare”.",
+    },
     "cut_side": {
         "en": "The earlier period is counted from {start} to {end}: as many days ({gone} of its {days}) as this one "
               "has run.",

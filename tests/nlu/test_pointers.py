@@ -704,3 +704,15 @@ def test_a_change_ranking_says_how_far_the_earlier_period_is_counted(demo_assist
     gone = (AS_OF - date(2026, 10, 1)).days  # days of this quarter after its first
     cut = f"2026-07-01 to {(date(2026, 7, 1) + timedelta(days=gone)).isoformat()}"
     assert any(cut in note and f"{gone + 1} of its 92" in note for note in answer.notes), answer.notes
+
+
+@pytest.mark.parametrize("lang, question", [("en", "revenue per rep this quarter"), ("da", "omsætning pr sælger dette kvartal"),
+                                            ("sv", "intäkter per säljare detta kvartal")])
+def test_revenue_per_rep_is_the_average_and_offers_each_reps_own(demo_assistant, ask, lang, question):
+    average = ask(question)
+    reps = demo_assistant.engine.store.tables["reps"]
+    won = ask("revenue this quarter").value
+    assert average.value == pytest.approx(won / int(((reps["role"] == "rep") & reps["active"]).sum()))
+    offered = re.search(r"“([^”]+)”", average.notes[-1]).group(1)
+    each = ask(f"{offered} this quarter" if lang == "en" else f"{offered} {question.split()[-2]} {question.split()[-1]}")
+    assert each.group_by == ["owner"] and each.lang == lang and len(each.rows) > 1
