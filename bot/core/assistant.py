@@ -508,7 +508,7 @@ class Assistant:
         kpi = self.catalog.kpis[kid]
         if kpi.description:
             answer.text += "\n\n" + t("kpi_definition", answer.lang, name=kpi_name(kpi, answer.lang),
-                                        description=kpi.description)
+                                        description=kpi.description_in(answer.lang))
 
     def _add_snapshot(self, answer: Answer, user: str | None, as_of: date | None) -> None:
         """'… and what is ours?': the headline KPIs for the asker, each answered (and audited) as usual."""

@@ -29,6 +29,7 @@ class Kpi(BaseModel):
     default_period: DefaultPeriod
     dimensions: tuple[str, ...]
     description: str
+    described: dict[str, str] = Field(default_factory=dict)  # the description in Danish and Swedish
     names: dict[str, tuple[str, ...]]
     # How a ratio reads: a percentage (win rate 31.2%) or a multiple (LTV to CAC 29.0×).
     display: Literal["percent", "multiple"] = "percent"
@@ -44,6 +45,10 @@ class Kpi(BaseModel):
     def title(self) -> str:
         name = self.names["en"][0]
         return name[0].upper() + name[1:]
+
+    def description_in(self, lang: str) -> str:
+        """The description in `lang` when the catalog has it, else in English."""
+        return self.described.get(lang, self.description)
 
     @property
     def forward(self) -> bool:

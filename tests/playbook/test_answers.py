@@ -349,11 +349,19 @@ def test_a_ranking_without_a_measure_offers_the_measures(bot, question, dim, fir
 def test_what_a_kpi_means_says_how_the_bot_computes_it(bot, question, kid, lead):
     import yaml
 
-    description = yaml.safe_load((Path(__file__).parents[2] / "bot/metrics/catalog.yml").read_text(
-        encoding="utf-8"))["kpis"][kid]["description"]
+    kpi = yaml.safe_load((Path(__file__).parents[2] / "bot/metrics/catalog.yml").read_text(encoding="utf-8"))["kpis"][kid]
+    lang = {"How": "en", "Sådan": "da", "Så": "sv"}[lead.split()[0]]
+    description = kpi["description"] if lang == "en" else kpi["described"][lang]  # in the asker's language
     answer = bot.ask(question, as_of=AS_OF)
     assert answer.kind in ("playbook", "not_covered") and answer.value is None, answer.text
     assert f"{lead}" in answer.text and description in answer.text, answer.text
+
+
+def test_every_kpi_is_described_in_danish_and_swedish():
+    import yaml
+
+    kpis = yaml.safe_load((Path(__file__).parents[2] / "bot/metrics/catalog.yml").read_text(encoding="utf-8"))["kpis"]
+    assert all(set(k.get("described", {})) == {"da", "sv"} and all(k["described"].values()) for k in kpis.values())
 
 
 def test_a_question_word_is_stemmed_in_its_own_languages():
