@@ -25,9 +25,9 @@ hvem hvilke vad hur vem vilka och är att på av till för med som har ett
 playbook playbooken playbookens say says said siger sagt säger sägs according ifølge enligt
 why when where would could will just also even really actually about into there their they them he she
 hvorfor hvornår hvor vi vores jeg mig du dig man skal kan vil også være bliver blive om sig sin sit sine ikke
-bare lige nu så
+bare lige nu så egentlig egentligt faktisk monstro
 varför när var vi vår våra vårt jag mig du dig ska kan vill också vara blir bli om sig sin sitt sina inte
-bara just nu så
+bara just nu så egentligen faktiskt
 whats hows whos wheres isn aren don doesn didn re ll ve
 quarter quarters month months year years week weeks today yesterday ytd qtd mtd kvartal kvartalet kvartaler måned
 måneden måneder uge ugen år året månad månaden månader vecka veckan denne dette sidste næste detta förra nästa

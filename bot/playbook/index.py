@@ -33,7 +33,7 @@ from bot.playbook.embeddings import STOP, WORD, Embedder, concepts, glossary_ver
 
 log = logging.getLogger("ccobot.playbook")
 COLLECTION = "playbook"
-PASSAGES_VERSION = 4  # raise when chunking, the stored text or the words of a text change
+PASSAGES_VERSION = 5  # raise when chunking, the stored text or the words of a text change
 CANDIDATES = 20  # from each retriever, before fusion
 RRF_K = 5
 INDIRECT = 0.5  # what a word found only through a concept or a compound's part counts for in coverage

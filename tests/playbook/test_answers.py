@@ -503,6 +503,8 @@ def test_more_after_a_list_is_the_list_further_down(bot):
     ("hvem refererer CCO'en til?", "reports directly to the chief executive officer", "rapportere om pipeline"),
     ("vem rapporterar en CCO till?", "reports directly to the chief executive officer", "till en ledare"),
     ("who does the CCO report to?", "reports directly to the chief executive officer", None),
+    # "egentlig" ("actually") says how it is asked, not what: not the Swedish passage that has "egentligen"
+    ("hej, jeg er ny. hvad laver en CCO egentlig?", "executive in charge of a company", "Marknadskommunikation"),
     # "vigtigst" says how much, not what: the KPIs, not "de vigtigste kompetencer"
     ("hvilke KPI'er er vigtigst for en CCO?", "KPI", "kompetencer"),
     # what a list question asks to list: the roles, not what commercial operations is
