@@ -459,6 +459,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "sv": "Det täcker playbooken inte. Den handlar om CCO-rollen, kommersiell drift och de nyckeltal som spelar "
               "roll; försök fråga om något av det.",
     },
+    "pb_in_general": {
+        "en": "The playbook speaks of this in general; it does not hold our own.",
+        "da": "Playbooken taler om det generelt; vores egen har den ikke.",
+        "sv": "Playbooken talar om det generellt; vår egen finns inte i den.",
+    },
     "pb_not_covered_near": {
         "en": "The playbook doesn't cover that. The closest topics it does cover are {topics}.",
         "da": "Det dækker playbooken ikke. De nærmeste emner, den dækker, er {topics}.",

@@ -4,6 +4,7 @@ while a rebuild runs ("being indexed"), answered with citations in the asker's l
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from dataclasses import dataclass, field, replace
 from typing import Callable
@@ -17,6 +18,12 @@ from bot.playbook.index import Hit, PlaybookIndex, SyncReport
 log = logging.getLogger("ccobot.playbook")
 
 
+# "what's our commission plan?", "hvad er vores rejsepolitik?": a document of the company's own, which a playbook
+# speaking of such plans in general does not hold (said beside its passages)
+OWN_DOCUMENT = re.compile(r"^\W*(?:what(?:'s|s| is| are)|where(?:'s| is)|hvad er|hvor er|vad är|var finns)\s+(?:our|the|vores|"
+                          r"den|det|vår|vårt|våra)\s+(?:[\w-]+\s+){0,2}?(?:[\w-]*(?:plan|planen|policy|policyn|"
+                          r"policies|politik|politikken|process|procedure|proces|processen|rules|regler|reglerne|reglerna|"
+                          r"guidelines|retningslinjer|riktlinjer|handbook|håndbog|handbok))\W*$", re.I)
 UNTOLD = 0.6  # the share of a question's weight in words the playbook has no trace of, past which it is not covered
 
 
@@ -123,4 +130,6 @@ class Playbook:
         composed = compose.compose(question, hits, lang, self.index) if covered else None
         if composed is None:
             return PlaybookReply(compose.not_covered(hits, lang), [], False, notes=notes)
+        if OWN_DOCUMENT.match(question):
+            notes.append(t("pb_in_general", lang))
         return PlaybookReply(*composed, True, notes=notes)

@@ -609,3 +609,12 @@ def test_not_covered_names_the_nearest_topics_in_the_askers_language_first():
     named = re.findall(r"“([^”]+)”", text)
     assert named == ["What a CCO does", "Onboarding", "Kommerciel drift"]  # English first, each group nearest first
     assert re.findall(r"“([^”]+)”", not_covered(hits, "sv"))[0] == "Kundresan"
+
+
+@pytest.mark.parametrize("question, own", [("what's our commission plan?", True), ("hvad er vores incitamentsplan?", True),
+                                           ("vad är vår säljprocess?", True), ("what is a commission plan?", False)])
+def test_our_own_document_answered_from_general_passages_says_so(bot, question, own):
+    answer = bot.ask(question, as_of=AS_OF)
+    assert answer.kind == "playbook", answer.text
+    said = [n for n in answer.notes if "general" in n or "generelt" in n or "generellt" in n]
+    assert bool(said) == own, answer.notes
