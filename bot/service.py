@@ -38,7 +38,7 @@ def build_assistant(data: Path | None, channel: str, wait_for_index: bool = True
     audit = AuditLog(state, channel=channel)
     model = LanguageModel.from_settings(settings, state)  # None without OPENAI_API_KEY: all offline
     playbook = build_playbook(settings, model=model)
-    playbook.start(wait=wait_for_index)
+    playbook.start(wait=wait_for_index, apart=True)
     reader = ModelReader(model, engine, playbook=True) if model is not None else None
     narrator = Narrator.from_settings(settings, state, model)  # None unless CCOBOT_NARRATE and a model
     assistant = Assistant(engine, audit, playbook, reader, narrator)

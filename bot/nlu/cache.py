@@ -146,7 +146,7 @@ def _seeded_apart(root: Path, folder: Path) -> bool:
             return True
         try:
             run = subprocess.run(_seed_command(root), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                 timeout=APART_TIMEOUT, env=_child_env(), check=False)
+                                 timeout=APART_TIMEOUT, env=child_env(), check=False)
         except (OSError, subprocess.TimeoutExpired) as exc:
             log.warning("building the language resources apart failed (%s); building them here", type(exc).__name__)
             return False
@@ -162,7 +162,7 @@ def _seed_command(root: Path) -> list[str]:
     return [sys.executable, "-c", program, str(root)]
 
 
-def _child_env() -> dict[str, str]:
+def child_env() -> dict[str, str]:
     """This environment, with this copy of `bot` first on the path (it may run from a checkout)."""
     source = str(Path(__file__).resolve().parents[2])
     path = os.environ.get("PYTHONPATH")

@@ -48,15 +48,17 @@ class Playbook:
         self._thread: threading.Thread | None = None
         self._recent: dict[tuple[str, int, int], list[Hit]] = {}
 
-    def start(self, wait: bool) -> None:
-        """Open the index, or (re)build it: now when `wait`, else in the background."""
+    def start(self, wait: bool, apart: bool = False) -> None:
+        """Open the index, or (re)build it: now when `wait`, else in the background; `apart`: in a child
+        process (the bot's own wiring: its settings say how), here when that fails."""
         if self.index.open():
             return
         self.index.state = "indexing"
+        build = (lambda: self.index.sync_apart() or self._build()) if apart else self._build
         if wait:
-            self._build()
+            build()
         else:
-            self._thread = threading.Thread(target=self._build, daemon=True, name="playbook-index")
+            self._thread = threading.Thread(target=build, daemon=True, name="playbook-index")
             self._thread.start()
 
     def join(self, timeout: float | None = None) -> None:

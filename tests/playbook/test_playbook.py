@@ -375,3 +375,28 @@ def test_a_process_that_ends_at_once_waits_for_its_background_work(tmp_path, sma
     assert out.stdout.split() == ["indexing"]  # it exited while indexing had just begun …
     index = PlaybookIndex(KNOWLEDGE, tmp_path / "home", HashingEmbedder())
     assert not index.stale() and index.open() and len(index.chunks) > 10  # … and the index was finished
+
+
+def test_the_bot_has_its_playbook_indexed_by_a_child_process(tmp_path, small_store_dir):
+    # The bot's own process never splits a document (the splitter's module is never imported) and never
+    # embeds one; it answers from the index the child wrote, with the passages an index built here has.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CCOBOT_", "OPENAI_", "SLACK_", "DATABASE_"))}
+    env |= {"CCOBOT_HOME": str(tmp_path / "home"), "CCOBOT_KNOWLEDGE": str(KNOWLEDGE)}
+    script = ("import sys; from pathlib import Path; from bot.service import build_assistant; "
+              "from bot.playbook import index; index.PlaybookIndex._sync = None; "  # (indexing here would fail)
+              "a = build_assistant(Path(sys.argv[1]), 'test', wait_for_index=True); "
+              "print(a.playbook.index.state, len(a.playbook.index.chunks), 'langchain_text_splitters' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", script, str(small_store_dir)], capture_output=True, text=True,
+                         env=env, cwd=Path(__file__).resolve().parents[2], timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    here = PlaybookIndex(KNOWLEDGE, tmp_path / "elsewhere", HashingEmbedder())
+    here.sync()
+    assert out.stdout.split() == ["ready", str(len(here.chunks)), "False"]
+
+
+def test_when_the_child_cannot_index_the_bot_indexes_here(tmp_path, monkeypatch):
+    index = PlaybookIndex(KNOWLEDGE, tmp_path / "home", HashingEmbedder())
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-python"))  # the child cannot start
+    playbook = Playbook(index)
+    playbook.start(wait=True, apart=True)
+    assert index.state == "ready" and len(index.chunks) > 10 and not index.stale()
