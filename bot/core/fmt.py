@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from bot.core.i18n import country_name, dimension_word, money, number, percent, period_label, t
 from bot.metrics.catalog import Catalog, Kpi, load_catalog
@@ -51,6 +52,10 @@ def kpi_name(kpi: Kpi, lang: str) -> str:
 def period_words(result: KpiResult, lang: str = "en") -> str:
     if result.period is None:
         return t("all_open" if result.kpi.forward else "all_time", lang)
+    if result.kpi.id == "quota":  # a target is set for whole periods: this quarter's runs to its end, not to today
+        whole = result.period.label.replace(" to date", "")
+        return span_words(replace(result.period, end=result.period.nominal_end,
+                                  label=f"this {whole}" if whole != result.period.label else whole), lang)
     return span_words(result.period, lang)
 
 

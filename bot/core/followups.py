@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import fields, replace
+from datetime import timedelta
 
 from bot.core.conversation import Conversation
 from bot.metrics.context import FACTS
-from bot.metrics.periods import Calendar
+from bot.errors import PeriodError
+from bot.metrics.periods import UNIT_MONTHS, Calendar, add_months, parse_period
 from bot.nlu import lexicon as lx
 from bot.nlu.parser import DealSpec, Parsed, Parser
 from bot.nlu.values import ValueIndex
@@ -86,14 +88,17 @@ OTHERS = re.compile(r"\b(?:else|other|others|mere|ellers|andre|annat|andra|mer)\
 # "vem har minst?", "hvem har mindst?", "who has the least?" after a breakdown (alone, "minst" is "at least")
 LEAST = {"minst": "asc", "mindst": "asc", "mest": "desc"}
 FURTHEST_BEHIND = re.compile(r"\b(?:furthest|farthest|most) behind|længst bagud|mest bagud|bagerst|längst efter|"
-                             r"längst bak|mest efter\b", re.I)
+                             r"längst bak|mest efter\b|halter mest|släpar (?:efter )?mest|lagging (?:the )?most|"
+                             r"most lagging", re.I)
 
 
-# "o nästa?", "and the previous one?", "og sidste?" after a figure of this month/quarter/year: the next or last one
+# "o nästa?", "og sidste?", "and the previous one?" after a figure of a month, quarter or year: "next" and "last"
+# as said of today ("last quarter"), after this/next/last one; "previous" and "following" (and either after a named
+# one, "Q1") from that period
 SHIFT = re.compile(r"^\W*(?:and|og|och|what about|how about|hvad med|hur är det med)?\s*(?:the\s+)?"
-                   r"(?:(?P<next>next|following|næste|kommende|nästa|kommande)|"
-                   r"last|previous|prior|sidste|forrige|förra|föregående)(?:\s+(?:one|en|ett|period))?\W*$", re.I)
-SHIFTED = {"week", "month", "quarter", "year"}
+                   r"(?:(?P<next>next|næste|nästa)|(?P<last>last|sidste|förra)|"
+                   r"(?P<following>following|kommende|kommande|efterfølgende|påföljande)|"
+                   r"previous|prior|forrige|föregående)(?:\s+(?:one|en|ett|period))?\W*$", re.I)
 # "who is behind?", "hvem halter efter?", "vem ligger efter?" after a figure: the reps behind on quota, in its scope
 # ("who is furthest behind?": the lowest row, FURTHEST_BEHIND)
 WHO_BEHIND = re.compile(r"^\W*(?:and\s+|og\s+|och\s+|so\s+|så\s+)?(?:who(?:'s|\s+is|\s+are)?|which\s+(?:reps?|ones?|of them)"
@@ -102,6 +107,7 @@ WHO_BEHIND = re.compile(r"^\W*(?:and\s+|og\s+|och\s+|so\s+|så\s+)?(?:who(?:'s|\
                         r"(?:behind|bagud|bagefter|efter|halter efter|lagging)(?:\s+(?:on|against|mod|på|mot)"
                         r"\s+(?:quota|target|kvote|kvoten|budget|budgettet|kvot|kvoten|målet))?\W*$", re.I)
 BEHIND_ON_QUOTA = "which reps are behind on quota"
+WHO_ALONE = re.compile(r"^\W*(?:and\s+|og\s+|och\s+|so\s+|så\s+)?(?:who|hvem|vem)\b", re.I)
 
 
 def follow_up(parser: Parser, parsed: Parsed, question: str, convo: Conversation | None, values: ValueIndex,
@@ -117,11 +123,9 @@ def follow_up(parser: Parser, parsed: Parsed, question: str, convo: Conversation
                            unused=[], follow_up=True)
         return replace(prev, question=parsed.question, lang=lang, metric=AGAINST[prev.metric], unused=[], follow_up=True)
     shift = SHIFT.match(question)
-    where, _, unit = (prev.period or "").partition(" ")
-    if shift and prev.kind in ("kpi", "deals") and where in ("this", "next", "last") and unit in SHIFTED:
-        moved = {"this": "next", "last": "this"}[where] if shift["next"] else {"this": "last", "next": "this"}.get(where)
-        if moved is not None:  # (the one before last month: asked back)
-            return replace(prev, question=parsed.question, lang=lang, period=f"{moved} {unit}", unused=[], follow_up=True)
+    moved = _shifted(prev.period, shift, cal) if shift and prev.kind in ("kpi", "deals") else None
+    if moved is not None:
+        return replace(prev, question=parsed.question, lang=lang, period=moved, unused=[], follow_up=True)
     if WHO_BEHIND.match(question) and prev.kind in ("kpi", "deals"):
         trial = parser.parse(BEHIND_ON_QUOTA, values, cal)
         fits = parser.catalog.kpis[trial.metric].dimensions
@@ -188,6 +192,9 @@ def follow_up(parser: Parser, parsed: Parsed, question: str, convo: Conversation
         ranked = _ranked(replace(prev, group_by=["owner"]), parsed, lang)
         if ranked is not None:
             return ranked
+    if prev.kind == "kpi" and prev.group_by and parsed.group_by == ["owner"] != prev.group_by and \
+            WHO_ALONE.search(question) and not set(re.findall(r"\w+", question.lower())) & lx.REP_WORDS:
+        parsed = replace(parsed, group_by=list(prev.group_by))  # "hvem er lavest?" after teams: which team
     if prev.kind == "kpi" and prev.group_by and not (parsed.group_by and parsed.group_by != prev.group_by
                                                      or parsed.filters or parsed.period):  # ("which region is …")
         ranked = _past_line(parser, prev, parsed, question, lang, values, cal) or _ranked(prev, parsed, lang)
@@ -199,11 +206,38 @@ def follow_up(parser: Parser, parsed: Parsed, question: str, convo: Conversation
         if ranked is not None:
             spec = DealSpec(order_by="amount", desc=ranked.order == "desc", limit=ranked.limit)
             return _behind(parser, prev, replace(parsed, deal=spec, unused=ranked.unused), lang)
+    if prev.kind == "kpi" and not prev.group_by and parsed.group_by and not (parsed.metric or parsed.filters
+                                                                              or parsed.period):
+        ranked = _ranked(replace(prev, group_by=parsed.group_by), parsed, lang)  # "which team is furthest behind?"
+        if ranked is not None:  # after DACH's attainment: DACH's teams, the lowest
+            return ranked
     swap = OUTCOME_SWAP.match(question)
     if prev.kind == "kpi" and prev.metric in lx.DEAL_COUNT_KPIS and swap:  # "and lost?" after deals won
         return replace(prev, question=parsed.question, lang=lang, metric=lx.OUTCOME_KPI[swap.group("word").lower()],
                        unused=[], follow_up=True)
     return None
+
+
+def _shifted(period: str | None, shift: re.Match, cal: Calendar) -> str | None:
+    """The period a SHIFT word makes of `period` (None: it names no month, quarter, half or year)."""
+    try:
+        now = parse_period(period, cal) if period else None
+    except PeriodError:
+        return None
+    after = now.nominal_end + timedelta(days=1) if now is not None else None
+    months = UNIT_MONTHS.get(now.unit) if now is not None else None
+    if now is not None and months is None and now.start.day == after.day == 1:  # a range of whole months: "and the one
+        months = (after.year - now.start.year) * 12 + after.month - now.start.month  # before?" after "o nästa?"
+    if months not in (1, 3, 6, 12):
+        return None
+    where = period.split(" ", 1)[0]
+    if where in ("this", "next", "last") and (shift["next"] or shift["last"]):
+        return f"{'next' if shift['next'] else 'last'} {period.split(' ', 1)[1]}"  # as said of today
+    if shift["next"] or shift["following"]:
+        start, end = after, add_months(after, months) - timedelta(days=1)
+    else:
+        start, end = add_months(now.start, -months), now.start - timedelta(days=1)
+    return f"{start.isoformat()}..{end.isoformat()}"
 
 
 def _other_deals(prev: Parsed, parsed: Parsed) -> bool:
@@ -334,10 +368,9 @@ def _past_line(parser: Parser, prev: Parsed, parsed: Parsed, question: str, lang
 def _ranked(prev: Parsed, parsed: Parsed, lang: str) -> Parsed | None:
     """'which one is the lowest?', 'and the top 3?' after a breakdown: the same, ranked and cut."""
     words = re.findall(r"\w+", parsed.question.lower())
-    order = next((lx.TOP_WORDS.get(w) or LEAST.get(w) for w in words if w in lx.TOP_WORDS or w in LEAST), None)
-    behind = FURTHEST_BEHIND.search(parsed.question)
-    if order is None and behind:  # "vem ligger längst efter?": the lowest
-        order = "asc"
+    behind = FURTHEST_BEHIND.search(parsed.question)  # "vem ligger längst efter?", "hvem halter mest?": the lowest
+    order = "asc" if behind else next((lx.TOP_WORDS.get(w) or LEAST.get(w) for w in words
+                                       if w in lx.TOP_WORDS or w in LEAST), None)
     if order is None:
         return None
     n = next((int(w) if w.isdigit() else lx.NUMBER_WORDS[w] for w in words if w.isdigit() or w in lx.NUMBER_WORDS), 1)

@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Callable
 
-from bot.core.conversation import Conversation
+from bot.core.conversation import PLACES, Conversation
 from bot.core.followups import follow_up, summed_up
 from bot.errors import PeriodError
 from bot.metrics.periods import Calendar, add_months, parse_period
@@ -1133,8 +1133,10 @@ def _compared_again(question: str, parsed: Parsed, convo: Conversation | None) \
         return None
     if parsed.metric is None and not parsed.has_slots:
         return None
+    place = bool(PLACES & set(parsed.filters))  # "og i DACH?" after my team's this year vs last: DACH's, as merge does
     sides = [replace(s, question=question, lang=parsed.lang, metric=parsed.metric or s.metric,
-                     period=parsed.period or s.period, filters={**s.filters, **parsed.filters}, unused=parsed.unused)
+                     period=parsed.period or s.period, filters={**s.filters, **parsed.filters}, unused=parsed.unused,
+                     my_team=s.my_team and not place, mine=s.mine and not (place and s.my_team))
              for s in last.sides]
     if parsed.group_by:
         return Parts(parsed, [classify(replace(s, group_by=parsed.group_by)) for s in sides])

@@ -23,7 +23,8 @@ COMPARE_WITH = re.compile(r"^\s*(?:and\s+|og\s+|och\s+)?(?:compare (?:it |that )
                           r"how does (?:that|it|this) compare (?:with|to)|hvordan er det i forhold til|"
                           r"hur står (?:det|sig det) (?:mot|jämfört med)|"
                           r"jämför (?:det |med det )?(?:med|mot)|compared (?:with|to)|sammenlignet med|"
-                          r"jämfört (?:med|mot)|vs\.?|versus|mod|mot)\s+(?P<rest>.+?)\s*[?.!]*$", re.IGNORECASE)
+                          r"jämfört (?:med|mot)|i forhold til|ift\.?|vs\.?|versus|mod|mot)\s+(?P<rest>.+?)\s*[?.!]*$",
+                          re.IGNORECASE)
 _SAME = (r"(?:the )?same (?:period|quarter|q|month|week|half|time|days) (?:last (?:year|yr)|prev(?:ious)? (?:year|yr)|"
          r"a (?:year|yr) (?:ago|earlier|before))|"
          r"(?:den |det )?samme (?:periode|kvartal|måned|uge|halvår|tid) (?:sidste år|året før|i fjor)|"

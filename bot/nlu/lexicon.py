@@ -245,7 +245,7 @@ PERFORMING = {"performing", "presterende", "presterande", "selling", "sælgende"
 TOP_WORDS = {"top": "desc", "topp": "desc", "best": "desc", "bedste": "desc", "bästa": "desc", "highest": "desc",
              "largest": "desc", "biggest": "desc", "most": "desc", "højeste": "desc", "største": "desc",
              "flest": "desc", "mest": "desc", "högsta": "desc", "största": "desc", "leading": "desc",
-             "bottom": "asc", "worst": "asc", "lowest": "asc", "smallest": "asc", "least": "asc",
+             "bottom": "asc", "bund": "asc", "botten": "asc", "worst": "asc", "lowest": "asc", "smallest": "asc", "least": "asc",
              "dårligste": "asc", "laveste": "asc", "mindste": "asc", "færrest": "asc", "sämsta": "asc",
              "lägsta": "asc", "minsta": "asc", "färst": "asc",
              # predicative: "hvilken region har højest win rate", "vilken region har högst vinstandel"
@@ -344,7 +344,8 @@ VALUE_ALIASES = {
                    "medelstora", "medelstora kunder", "mm"],
     "smb": ["small business", "small businesses", "sme", "smv", "små virksomheder", "småföretag",
             "små og mellemstore", "små kunder", "small customers"],
-    "expansion": ["expansion", "expansions", "upsell", "upsells", "cross-sell", "mersalg", "merförsäljning"],
+    "expansion": ["expansion", "expansions", "upsell", "upsells", "cross-sell", "mersalg", "merförsäljning",
+                  "udvidelse", "udvidelser", "udvidelsesaftaler", "expansionsaffärer", "utökningar", "opsalg"],
     "renewal": ["renewal", "renewals", "fornyelse", "fornyelser", "förnyelse", "förnyelser", "förlängningar"],
     "new": ["new business", "new logo", "new-business", "nysalg", "nyförsäljning", "new deals", "nye aftaler",
             "nya affärer", "nye kunder", "nya kunder", "nye logoer", "nya logotyper"],
@@ -554,7 +555,7 @@ WHAT_WE_WON = re.compile(r"^(?:what|which|hvad|hvilke|vad|vilka)\s+(?:(?:(?:did|
                          r"^(?:hvad|hvilke|vad|vilka)\s+(?:har\s+)?(?:lukkede|lukket|vandt|vundet|stängde|stängt|vann|"
                          r"vunnit|signerede|signerade)\s+(?:vi|jeg|jag|(?P<who2>[^\W\d_]+(?:\s+[^\W\d_]+)?))\b")
 # Attainment asked as who is behind: the lowest first
-BEHIND = re.compile(r"\b(?:behind|bagud|efter|lagging|below)\b")
+BEHIND = re.compile(r"\b(?:behind|bagud|bagefter|efter|lagging|below|halter|släpar)\b")
 # "sorted by close date", "sortér efter beløb", "sortera på ålder": a list's order named outright
 SORT_BY = re.compile(r"\b(?:sort|sorted|order|ordered|sortér|sorter|sorteret|sortera|sorterad|sorterat|sorterade|sorteres|"
                      r"sorteras|ranked|rank)\s+"
@@ -786,7 +787,7 @@ def expand_shorthand(text: str) -> str:
 NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
                 "twenty": 20, "tre": 3, "fire": 4, "fem": 5, "seks": 6, "syv": 7, "otte": 8, "ni": 9, "ti": 10,
                 "tyve": 20, "två": 2, "fyra": 4, "sex": 6, "sju": 7, "åtta": 8, "nio": 9, "tio": 10, "tjugo": 20}
-SAID_NUMBER = re.compile(r"\b(?:(?<=top )|(?<=topp )|(?<=bottom )|(?<=the )|(?<=de )|(?<=our )|(?<=my )|(?<=vores )|"
+SAID_NUMBER = re.compile(r"\b(?:(?<=top )|(?<=topp )|(?<=bottom )|(?<=bund )|(?<=botten )|(?<=the )|(?<=de )|(?<=our )|(?<=my )|(?<=vores )|"
                          r"(?<=våra )|(?<=mine )|(?<=mina )|(?<=which )|(?<=hvilke )|(?<=vilka ))(" + "|".join(NUMBER_WORDS) + r")\b(?=\s+\w+)", re.I)
 # "no, I meant revenue", "nej, jeg mente omsætning", "sorry, I mean open deals": a correction of the last
 # question, taken off before it is read (what follows is read as a follow-up)
@@ -808,7 +809,8 @@ ON_TARGET = re.compile(r"\b(?:on target|on track|on pace|ahead of (?:target|plan
                        r"behind (?:on |with )?(?:my |our |the )?(?:target|plan|quota|budget)|"
                        r"hit (?:my |our |the )?(?:target|quota|number|budget|plan)|"
                        r"(?:er |ligger )?bagud (?:i forhold til |ift |på |med )?(?:budget|budgettet|målet|kvoten)|"
-                       r"(?:ligger )?efter (?:budget|budgeten|målet|kvoten)|"
+                       r"(?:ligger |halter |släpar )?(?:efter|bagefter) (?:budget|budgeten|budgettet|målet|målen|målene|"
+                       r"kvoten|planen)|"
                        # "how are we tracking vs quota", "pacing against plan", "doing against budget"
                        r"(?:tracking|trending|pacing|doing|performing|going|running)\s+(?:against|vs|versus|to|toward|"
                        r"towards|relative to|compared to|compared with)\s+(?:my |our |the )?(?:quota|target|plan|budget|goal)|"

@@ -423,7 +423,7 @@ class Parser:
                     commas: frozenset[tuple[str, str]] | set = frozenset(), values: ValueIndex | None = None) -> None:
         """The longest KPI name (in characters) that the question's words spell, in any language;
         `joined`: only one that a conjunction ties to a KPI already read ("pipeline and win rate")."""
-        best = None
+        scored = []
         spelled = list(self._names_spelled(toks))
         for i, phrase, kid, lang, window in spelled:
             if joined and not self._conjoined(toks, i, len(phrase), commas):
@@ -437,8 +437,12 @@ class Parser:
                                               for d, _ in values.lookup(w, fuzzy=False)) \
                 or not any(k != kid and not set(map(id, w)) & set(map(id, window)) for _, _, k, _, w in spelled)
             size = (plain, sum(map(len, phrase)), sum(t.word == p for t, p in zip(window, phrase)))
-            if best is None or size > best[0]:
-                best = (size, phrase, kid, lang, window)
+            scored.append((size, phrase, kid, lang, window))
+        best = max(scored, key=lambda c: c[0], default=None)
+        if best is not None and best[2] == "quota" and self._relation_before(toks, best[4][0]):
+            # "prognose mod budget": the forecast set against the target (_gap), not the target ("budgettet" is
+            # a longer name than "prognose")
+            best = max((c for c in scored if c[2] != "quota"), key=lambda c: c[0], default=best)
         if best is None and joined:
             return
         if best is None:
@@ -514,6 +518,11 @@ class Parser:
     @staticmethod
     def _position(toks: list[Token], tok: object) -> int:
         return next((i for i, t in enumerate(toks) if t is tok), 0)
+
+    @staticmethod
+    def _relation_before(toks: list[Token], tok: Token) -> bool:
+        at = next(i for i, t in enumerate(toks) if t is tok)
+        return any(t.word in lx.TARGET_RELATION for t in toks[max(0, at - 3):at])
 
     @staticmethod
     def _against_target(toks: list[Token], at: int) -> bool:

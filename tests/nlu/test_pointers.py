@@ -655,14 +655,17 @@ def test_a_list_of_another_risk_is_not_the_last_list_ranked(demo_assistant):
 @pytest.mark.parametrize("first, shift, whole", [
     ("hur mkt pipe har jag denna mån", "o nästa?", "hur mycket pipeline har jag nästa månad"),
     ("revenue this quarter", "and the previous one?", "revenue last quarter"),
-    ("win rate next month", "og sidste?", "win rate this month"),  # the one before next month
+    ("win rate next month", "og sidste?", "win rate last month"),  # "last" as said of today
+    ("win rate next month", "and the previous one?", "win rate this month"),  # the one before next month
+    ("prognos för Q1 2027", "o nästa?", "prognos för Q2 2027"),  # after a named quarter: the one after it
+    ("revenue in October 2026", "and the previous one?", "revenue in September 2026"),
 ])
 def test_next_or_last_alone_moves_the_period_it_follows(demo_assistant, ask, first, shift, whole):
     manager, _ = a_manager_and_rep(demo_assistant)
     _, moved = talk(demo_assistant, first, shift, user=manager)
     expected = ask(whole, user=manager)
     assert moved.kind == "kpi" and (moved.metric, moved.period, moved.value) == (expected.metric, expected.period,
-                                                                                 expected.value)
+                                                                                 expected.value) and moved.value
 
 
 @pytest.mark.parametrize("first, behind", [
@@ -716,3 +719,71 @@ def test_revenue_per_rep_is_the_average_and_offers_each_reps_own(demo_assistant,
     offered = re.search(r"“([^”]+)”", average.notes[-1]).group(1)
     each = ask(f"{offered} this quarter" if lang == "en" else f"{offered} {question.split()[-2]} {question.split()[-1]}")
     assert each.group_by == ["owner"] and each.lang == lang and len(each.rows) > 1
+
+
+def test_who_on_my_team_lags_the_budget_is_attainment_by_rep(demo_assistant, ask):
+    manager, _ = a_manager_and_rep(demo_assistant)
+    answer = ask("hvem på mit team halter efter budgettet?", user=manager)
+    expected = ask("which reps in my team are behind on quota", user=manager)
+    assert answer.metric == "quota_attainment" and answer.rows == expected.rows and len(answer.rows) > 1
+    assert not answer.unused
+
+
+@pytest.mark.parametrize("first, lowest", [("målopfyldelse pr. team dette kvartal", "hvem halter mest?"),
+                                           ("pipeline coverage by team next quarter", "who is lowest?"),
+                                           ("pipeline-dækning pr. team næste kvartal", "hvem er lavest?")])
+def test_the_lowest_after_a_breakdown_by_team_is_a_team(demo_assistant, first, lowest):
+    table, answer = talk(demo_assistant, first, lowest)
+    values = [r["value"] for r in table.rows if r["value"] is not None]
+    assert answer.group_by == ["team"] and len(answer.rows) == 1 and answer.rows[0]["value"] == min(values)
+
+
+def test_the_team_furthest_behind_after_a_region_is_its_lowest_team(demo_assistant, ask):
+    *_, answer = talk(demo_assistant, "quota attainment by region this quarter", "and last quarter?", "only DACH",
+                      "which team is furthest behind?")
+    teams = ask("quota attainment by team in DACH last quarter")
+    values = [r["value"] for r in teams.rows if r["value"] is not None]
+    assert answer.group_by == ["team"] and len(answer.rows) == 1 and answer.rows[0]["value"] == min(values)
+    assert answer.plan.order == "asc" and not answer.unused  # (read as asked, whatever the teams are)
+
+
+def test_bottom_three_in_danish(demo_assistant, ask):
+    answer = ask("bund 3 sælgere efter målopfyldelse dette kvartal")
+    expected = ask("bottom 3 reps by quota attainment this quarter")
+    assert len(answer.rows) == 3 and answer.rows == expected.rows and not answer.unused
+
+
+@pytest.mark.parametrize("question", ["prognose mod budget dette kvartal", "prognos mot budget detta kvartal"])
+def test_forecast_against_the_budget_is_the_forecast_beside_the_target(demo_assistant, ask, question):
+    answer, expected = ask(question), ask("forecast vs target this quarter")
+    assert [(p.metric, p.value) for p in answer.parts] == [(p.metric, p.value) for p in expected.parts]
+    assert [p.metric for p in answer.parts] == ["weighted_pipeline", "quota"] and not answer.unused
+
+
+def test_average_deal_size_of_new_against_expansion_in_swedish_and_danish(demo_assistant, ask):
+    new, expansion = ask("average deal size for new business this year"), ask("average deal size for expansion this year")
+    for question in ["genomsnittligt affärsvärde för nya affärer jämfört med expansion i år",
+                     "gennemsnitlig aftalestørrelse for nye kunder mod udvidelser i år"]:
+        answer = ask(question)
+        assert answer.kind == "compare" and answer.metric == "avg_deal_size", answer.text
+        assert [r["value"] for r in answer.rows] == [new.value, expansion.value] and not answer.unused
+
+
+def test_compared_to_as_a_danish_follow_up_compares(demo_assistant, ask):
+    _, compared = talk(demo_assistant, "omsætning dette kvartal", "i forhold til sidste måned?")
+    assert compared.kind == "compare"
+    assert [r["value"] for r in compared.rows] == [ask("revenue this quarter").value, ask("revenue last month").value]
+
+
+def test_a_place_after_my_teams_comparison_replaces_my_team(demo_assistant, ask):
+    manager, _ = a_manager_and_rep(demo_assistant)
+    _, there = talk(demo_assistant, "win rate for mit team i år i forhold til sidste år", "og i DACH?", user=manager)
+    expected = ask("win rate in DACH this year vs last year", user=manager)
+    assert there.kind == "compare" and [r["value"] for r in there.rows] == [r["value"] for r in expected.rows]
+    assert all(r["value"] is not None for r in there.rows)
+
+
+def test_a_quarters_target_is_labelled_with_the_whole_quarter(demo_assistant, ask):
+    manager, _ = a_manager_and_rep(demo_assistant)
+    answer = ask("hvad er mit teams kvote?", user=manager)
+    assert "dette kvartal (2026-10-01 til 2026-12-31)" in answer.text, answer.text
