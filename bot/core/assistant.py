@@ -506,9 +506,14 @@ class Assistant:
         """'what does NRR mean?': beside what the playbook says (or that it does not say), how the
         bot computes that KPI, from the catalog's description."""
         kpi = self.catalog.kpis[kid]
-        if kpi.description:
-            answer.text += "\n\n" + t("kpi_definition", answer.lang, name=kpi_name(kpi, answer.lang),
-                                        description=kpi.description_in(answer.lang))
+        if not kpi.description:
+            return
+        definition = t("kpi_definition", answer.lang, name=kpi_name(kpi, answer.lang),
+                       description=kpi.description_in(answer.lang))
+        if answer.kind == "not_covered":  # the definition is the answer: it leads, the playbook's silence follows
+            answer.text = f"{definition}\n\n{t('pb_no_passage', answer.lang)}"
+        else:
+            answer.text += "\n\n" + definition
 
     def _add_snapshot(self, answer: Answer, user: str | None, as_of: date | None) -> None:
         """'… and what is ours?': the headline KPIs for the asker, each answered (and audited) as usual."""

@@ -459,6 +459,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "sv": "Det täcker playbooken inte. Den handlar om CCO-rollen, kommersiell drift och de nyckeltal som spelar "
               "roll; försök fråga om något av det.",
     },
+    "pb_no_passage": {
+        "en": "The playbook has no passage on it.",
+        "da": "Playbooken har ingen passage om det.",
+        "sv": "Playbooken har inget avsnitt om det.",
+    },
     "pb_in_general": {
         "en": "The playbook speaks of this in general; it does not hold our own.",
         "da": "Playbooken taler om det generelt; vores egen har den ikke.",

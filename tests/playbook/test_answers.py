@@ -355,6 +355,12 @@ def test_what_a_kpi_means_says_how_the_bot_computes_it(bot, question, kid, lead)
     answer = bot.ask(question, as_of=AS_OF)
     assert answer.kind in ("playbook", "not_covered") and answer.value is None, answer.text
     assert f"{lead}" in answer.text and description in answer.text, answer.text
+    assert answer.kind == "playbook" or answer.text.startswith(lead)  # not covered: the definition leads
+
+
+def test_what_a_kpi_the_playbook_never_names_means_leads_with_how_it_is_computed(bot):
+    answer = bot.ask("what does pipeline coverage mean?", as_of=AS_OF)
+    assert answer.kind == "not_covered" and answer.text.startswith("How I compute Pipeline coverage:"), answer.text
 
 
 def test_every_kpi_is_described_in_danish_and_swedish():
