@@ -510,8 +510,10 @@ class Assistant:
             return
         definition = t("kpi_definition", answer.lang, name=kpi_name(kpi, answer.lang),
                        description=kpi.description_in(answer.lang))
+        silent = t("pb_no_passage", answer.lang)
         if answer.kind == "not_covered":  # the definition is the answer: it leads, the playbook's silence follows
-            answer.text = f"{definition}\n\n{t('pb_no_passage', answer.lang)}"
+            first = answer.text[:-len(silent)].rstrip() + "\n\n" if answer.text.endswith(silent) else ""
+            answer.text = f"{first}{definition}\n\n{silent}"  # (after a first KPI's, when two are told apart)
         else:
             answer.text += "\n\n" + definition
 

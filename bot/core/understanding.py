@@ -564,6 +564,7 @@ def _change_ranking(parser: Parser, question: str, values: ValueIndex, cal: Cale
     if said:  # as the period parser spells it ("förra kvartalet": last quarter); none read: the one before
         said = parser.parse(said, values, cal).period
     parsed = parser.parse(f"{text[:ref.start()]} {rest}" if ref else text, values, cal)
+    own_period = parsed.period
     last = convo.last if convo is not None and convo.answered in NUMBER_KINDS else None
     if not parsed.group_by and last is not None and len(last.group_by) == 1 and not parsed.metric:
         # "which one grew most vs last year?" after "revenue in DACH by product line": its groups
@@ -593,6 +594,10 @@ def _change_ranking(parser: Parser, question: str, values: ValueIndex, cal: Cale
     told = cue | {lx.CHANGE_MOST.search(text.lower()).group(0)} | set(lx.TOP_WORDS)
     parsed = replace(parsed, question=question, metric=metric, compare="previous", order=None, ranked=True, threshold=None,
                      unused=[w for w in parsed.unused if w.lower() not in told | CHANGE_FILLER])
+    prior = convo.compared if convo is not None and isinstance(convo.compared, ChangeRanking) else None
+    if prior is not None and not (said or year or own_period) and prior.parsed.group_by == parsed.group_by \
+            and prior.parsed.metric == metric:  # "vilken region ökade mest?" after that change, ranked: its periods
+        return ChangeRanking(replace(parsed, period=prior.parsed.period), prior.before, prior.months, rising)
     return ChangeRanking(parsed, None if year else said, 12 if year else None, rising)
 
 
@@ -1124,8 +1129,8 @@ def _compared_again(question: str, parsed: Parsed, convo: Conversation | None) \
         return replace(last, parsed=replace(last.parsed, question=question, lang=parsed.lang, metric=parsed.metric,
                                             unused=parsed.unused))
     if isinstance(last, ChangeRanking) and parsed.follow_up and parsed.filters and parsed.kind == "kpi" \
-            and not (parsed.metric or parsed.group_by or parsed.period or parsed.mine) \
-            and not set(parsed.filters) & set(last.parsed.group_by):  # "only enterprise": the same change, narrowed
+            and not (parsed.metric or parsed.group_by or parsed.period or parsed.mine):
+        # "only enterprise", "bara DACH" (one of its rows): the same change, narrowed
         return replace(last, parsed=replace(last.parsed, question=question, lang=parsed.lang, unused=parsed.unused,
                                             filters={**last.parsed.filters, **parsed.filters}))
     if not isinstance(last, Comparison) or not parsed.follow_up or parsed.kind != "kpi" or parsed.mine \

@@ -787,3 +787,19 @@ def test_a_quarters_target_is_labelled_with_the_whole_quarter(demo_assistant, as
     manager, _ = a_manager_and_rep(demo_assistant)
     answer = ask("hvad er mit teams kvote?", user=manager)
     assert "dette kvartal (2026-10-01 til 2026-12-31)" in answer.text, answer.text
+
+
+def test_one_row_of_a_change_ranking_keeps_its_change(demo_assistant, ask):
+    """"bara DACH" after revenue by region this year vs last year: DACH's change over the same days (it gave DACH's
+    revenue this year alone)."""
+    _, dach = talk(demo_assistant, "intäkter per region i år jämfört med förra året", "bara DACH")
+    assert [r["region"] for r in dach.rows] == ["DACH"]
+    assert dach.rows[0]["value"] == ask("revenue in DACH this year").value
+    assert dach.rows[0]["before"] == ask("revenue in DACH from 2025-01-01 to 2025-11-20").value
+
+
+def test_which_grew_most_after_a_year_on_year_ranking_keeps_its_periods(demo_assistant, ask):
+    *_, most = talk(demo_assistant, "revenue by region last quarter", "compared with last year?",
+                    "which region grew most?")
+    expected = ask("which region grew most last quarter vs the same quarter last year?")
+    assert most.rows and most.rows[0] == expected.rows[0] and len(most.rows) == 1
