@@ -116,6 +116,10 @@ def follow_up(parser: Parser, parsed: Parsed, question: str, convo: Conversation
     prev = convo.last if convo is not None else None
     if prev is None:
         return None
+    listed = convo.earlier
+    if prev.kind == "kpi" and prev.follow_up and listed is not None and listed.kind == "deals" \
+            and prev.filters == listed.filters and (lx.SORT_BY.search(question) or MORE.match(question)):
+        prev = listed  # "sortera efter belopp" after "how many are there?" of a list: that list, sorted
     lang = parsed.lang if parsed.lang_known else prev.lang
     if prev.kind == "kpi" and TARGET_AGAIN.match(question) and prev.metric in (*AGAINST, "weighted_pipeline"):
         if prev.metric == "weighted_pipeline":  # as "forecast vs target" reads (parser._gap)
@@ -138,8 +142,14 @@ def follow_up(parser: Parser, parsed: Parsed, question: str, convo: Conversation
         return summed
     if SHOWN_AS.match(question.strip()):  # "chart it", "as a table": the same answer, shown so
         return replace(prev, question=parsed.question, lang=lang, unused=[], follow_up=True)
-    if prev.kind == "deals" and HOW_MANY_THERE.match(question):  # the list again: its headline counts it
-        return replace(prev, question=parsed.question, lang=lang, unused=[], follow_up=True)
+    if prev.kind == "deals" and HOW_MANY_THERE.match(question):  # the count of the list's deals, as a KPI counts
+        spec = prev.deal or DealSpec()  # them; a list no KPI counts (at risk, narrowed) again: its headline does
+        metric = lx.DEAL_COUNT_OF.get(spec.status) if spec.date_field == "close" else None
+        if metric is None or spec.risks or convo.narrowed:
+            return replace(prev, question=parsed.question, lang=lang, unused=[], follow_up=True)
+        return replace(prev, question=parsed.question, lang=lang, kind="kpi", metric=metric, deal=None, unused=[],
+                       period=_listed_period(prev, metric), amount_min=spec.amount_min, amount_max=spec.amount_max,
+                       amount_currency=spec.amount_currency, follow_up=True)
     more = MORE.match(question) if prev.kind == "deals" else None
     if more:  # the list again, as far again as asked (the first rows are shown again with the next)
         spec = prev.deal or DealSpec()
@@ -147,10 +157,16 @@ def follow_up(parser: Parser, parsed: Parsed, question: str, convo: Conversation
         return replace(prev, question=parsed.question, lang=lang, unused=[], follow_up=True,
                        deal=replace(spec, limit=min(spec.limit + n, 100)))
     those = THOSE_DEALS.search(question)
-    if prev.kind == "deals" and prev.group_by and those and not those.group("of") and not (
-            parsed.filters or parsed.period or parsed.group_by):  # "vis mig dem" after deals counted per rep: the list
+    if prev.kind == "deals" and those and not those.group("of") and (parsed.deal or _DEFAULT) == _DEFAULT and not (
+            parsed.filters or parsed.period or parsed.group_by):  # "vis mig dem" after deals counted per rep, "show
+        # me those deals" after a list: the list
         return replace(prev, question=parsed.question, lang=lang, group_by=[], limit=None, unused=parsed.unused,
                        follow_up=True)
+    if prev.kind == "deals" and not prev.group_by and those and not those.group("of") and not (parsed.period
+                                                                                            or parsed.group_by):
+        narrowed = _narrowed(parser, prev, parsed, question, lang, values, cal)  # "show me those over 50k"
+        if narrowed is not None:
+            return narrowed
     same = not (parsed.filters or parsed.period or _other_deals(prev, parsed))
     if prev.kind == "deals" and prev.group_by and same:
         ranked = _ranked(prev, parsed, lang)  # "which rep has the most?" after deals counted per rep: the first
@@ -277,9 +293,16 @@ def summed_up(prev: Parsed, question: str, lang: str, narrowed: bool = False) ->
         return None
     listed = prev.kind == "deals"  # (a list's amounts in the currency said: "over 100 tkr")
     return replace(prev, question=question, lang=lang, kind="kpi", metric=metric, deal=None, unused=[],
+                   period=_listed_period(prev, metric) if listed else prev.period,
                    amount_min=spec.amount_min if listed else prev.amount_min,
                    amount_max=spec.amount_max if listed else prev.amount_max,
                    amount_currency=spec.amount_currency if listed else prev.amount_currency, follow_up=True)
+
+
+def _listed_period(prev: Parsed, metric: str) -> str | None:
+    """A KPI over a list's deals keeps the list's period; a list of won or lost deals with none is of all of
+    them, not of the KPI's own default period ("what's the total?" after 1,573 deals won gave this quarter's)."""
+    return prev.period or (None if metric in ("pipeline", "open_deals") else "all")
 
 
 def _counted(prev: Parsed, parsed: Parsed, lang: str) -> Parsed:
@@ -332,6 +355,9 @@ def _behind(parser: Parser, prev: Parsed, parsed: Parsed, lang: str,
     """The deals a figure was made of, in its scope and period, as a list; after a ranking cut to a few
     groups ("which one is the lowest?"), the deals of those (`picked`: the dimension and its values)."""
     spec = parsed.deal or DealSpec()
+    if spec.amount_min is None and spec.amount_max is None and (prev.amount_min is not None or prev.amount_max is not None):
+        # the figure was of deals of a size ("how many are there?" after the ones over 50k): so are its deals
+        spec = replace(spec, amount_min=prev.amount_min, amount_max=prev.amount_max, amount_currency=prev.amount_currency)
     if spec.status == _DEFAULT.status and not spec.risks and not STATUS_SAID.search(parsed.question):
         # the figure's deals, unless the follow-up names a status of its own ("the won ones", "hans åbne aftaler")
         status = BEHIND[prev.metric]

@@ -803,3 +803,34 @@ def test_which_grew_most_after_a_year_on_year_ranking_keeps_its_periods(demo_ass
                     "which region grew most?")
     expected = ask("which region grew most last quarter vs the same quarter last year?")
     assert most.rows and most.rows[0] == expected.rows[0] and len(most.rows) == 1
+
+
+def test_how_many_after_a_list_is_its_count(demo_assistant, ask):
+    manager, _ = a_manager_and_rep(demo_assistant)
+    listed, over, count, stalled = talk(demo_assistant, "show my team's open deals closing this month",
+                                        "only the ones over 50k", "how many are there?", "which are stalled?",
+                                        user=manager)
+    assert count.kind == "kpi" and count.metric == "open_deals" and count.value == over.value > 0
+    assert stalled.kind == "deals" and all(r["amount"] > 50_000 for r in stalled.rows)  # still the ones over 50k
+    at_risk, again = talk(demo_assistant, "show my team's stalled deals", "hur många är det?", user=manager)
+    assert again.kind == "deals" and again.value == at_risk.value  # no KPI counts stalled deals: the list says it
+
+
+def test_those_deals_after_a_list_are_that_list(demo_assistant):
+    manager, _ = a_manager_and_rep(demo_assistant)
+    listed, again, over = talk(demo_assistant, "show my team's stalled deals", "show me those deals",
+                               "show me those deals over 50k", user=manager)
+    assert again.kind == "deals" and again.value == listed.value and again.rows == listed.rows
+    assert over.kind == "deals" and 0 < over.value < listed.value and all(r["amount"] > 50_000 for r in over.rows)
+    assert all("stalled" in r["reasons"] for r in over.rows)
+
+
+def test_the_total_of_a_list_without_a_period_is_of_all_its_deals(demo_assistant):
+    """"what's the total?" after every deal won in DACH gave this quarter's revenue (EUR 3.7M against 80.8M listed)."""
+    opps = demo_assistant.engine.store.tables["opportunities"]
+    listed, total = talk(demo_assistant, "show won deals in DACH", "what's the total?")
+    stated = float(re.sub(r"\D", "", re.search(r"together EUR ([\d,]+)", listed.text).group(1)))
+    assert total.metric == "revenue" and round(total.value) == stated and total.period is None or \
+        total.period["start"] <= min(opps["close_date"].dropna().astype(str))
+    _, count = talk(demo_assistant, "show lost deals in DACH", "how many are there?")
+    assert count.value == _.value  # the list's count, all time
