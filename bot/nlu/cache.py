@@ -144,16 +144,7 @@ def _seeded_apart(root: Path, folder: Path) -> bool:
     with _APART:
         if folder.is_dir():
             return True
-        try:
-            run = subprocess.run(_seed_command(root), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                 timeout=APART_TIMEOUT, env=child_env(), check=False)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            log.warning("building the language resources apart failed (%s); building them here", type(exc).__name__)
-            return False
-        if run.returncode != 0:
-            last = run.stderr.decode(errors="replace").strip().splitlines()[-1:] or [""]
-            log.warning("building the language resources apart failed (exit %s: %s); building them here",
-                        run.returncode, last[0][:200])
+        run_apart(_seed_command(root), "the language resources", APART_TIMEOUT)
         return folder.is_dir()
 
 
@@ -162,11 +153,24 @@ def _seed_command(root: Path) -> list[str]:
     return [sys.executable, "-c", program, str(root)]
 
 
-def child_env() -> dict[str, str]:
-    """This environment, with this copy of `bot` first on the path (it may run from a checkout)."""
+def run_apart(command: list[str], what: str, timeout: float, env: dict[str, str] | None = None) -> bool:
+    """Run a child process that builds `what`, with this environment and this copy of `bot` first on its
+    path (the bot may run from a checkout); False, and logged, when it cannot start, overruns or fails."""
     source = str(Path(__file__).resolve().parents[2])
     path = os.environ.get("PYTHONPATH")
-    return {**os.environ, "PYTHONPATH": source + (os.pathsep + path if path else "")}
+    env = {**os.environ, "PYTHONPATH": source + (os.pathsep + path if path else ""), **(env or {})}
+    try:
+        run = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=timeout, env=env,
+                             check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        log.warning("building %s in a child process failed (%s); building here", what, type(exc).__name__)
+        return False
+    if run.returncode != 0:
+        last = run.stderr.decode(errors="replace").strip().splitlines()[-1:] or [""]
+        log.warning("building %s in a child process failed (exit %s: %s); building here", what, run.returncode,
+                    last[0][:200])
+        return False
+    return True
 
 
 def _publish(root: Path, folder: Path, build: Callable[[Path], None]) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import re
 import shutil
-import subprocess
 import sys
 import threading
 from functools import lru_cache
@@ -275,24 +274,14 @@ class PlaybookIndex:
         embedder (sync() then does it here). The splitter, the embedding and Chroma's writes never enter this
         process: a first start beside a 1M-deal store kept 8 MB less. This process lets go of its Chroma
         client first: two processes must never have one persistent folder open."""
-        from bot.nlu.cache import child_env
+        from bot.nlu.cache import run_apart
 
         with self._lock:
             self.state = "indexing"
             self.progress = (0, len(load_documents(self.knowledge)[0]))
             self._release()
-            env = {**child_env(), "CCOBOT_HOME": str(self.folder.parent)}
             command = [sys.executable, "-m", "bot.cli", "index", "--knowledge", str(self.knowledge)]
-            try:
-                run = subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                     timeout=timeout, check=False)
-            except (OSError, subprocess.TimeoutExpired) as exc:
-                log.warning("indexing the playbook apart failed (%s); indexing it here", type(exc).__name__)
-                return False
-            if run.returncode != 0:
-                last = run.stderr.decode(errors="replace").strip().splitlines()[-1:] or [""]
-                log.warning("indexing the playbook apart failed (exit %s: %s); indexing it here", run.returncode,
-                            last[0][:200])
+            if not run_apart(command, "the playbook's index", timeout, {"CCOBOT_HOME": str(self.folder.parent)}):
                 return False
         return self.open()
 
