@@ -240,15 +240,18 @@ def _shifted(period: str | None, shift: re.Match, cal: Calendar) -> str | None:
         now = parse_period(period, cal) if period else None
     except PeriodError:
         return None
-    after = now.nominal_end + timedelta(days=1) if now is not None else None
-    months = UNIT_MONTHS.get(now.unit) if now is not None else None
-    if now is not None and months is None and now.start.day == after.day == 1:  # a range of whole months: "and the one
-        months = (after.year - now.start.year) * 12 + after.month - now.start.month  # before?" after "o nästa?"
+    if now is None:
+        return None
+    where, _, unit = period.partition(" ")
+    if where in ("this", "next", "last") and unit in ("week", "month", "quarter", "year") and (
+            shift["next"] or shift["last"]):
+        return f"{'next' if shift['next'] else 'last'} {unit}"  # as said of today
+    after = now.nominal_end + timedelta(days=1)
+    months = UNIT_MONTHS.get(now.unit)
+    if months is None and now.start.day == after.day == 1:  # a range of whole months: "and the one before?" after
+        months = (after.year - now.start.year) * 12 + after.month - now.start.month  # "o nästa?"
     if months not in (1, 3, 6, 12):
         return None
-    where = period.split(" ", 1)[0]
-    if where in ("this", "next", "last") and (shift["next"] or shift["last"]):
-        return f"{'next' if shift['next'] else 'last'} {period.split(' ', 1)[1]}"  # as said of today
     if shift["next"] or shift["following"]:
         start, end = after, add_months(after, months) - timedelta(days=1)
     else:
