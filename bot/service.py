@@ -14,7 +14,7 @@ from bot.llm.playbook import PlaybookWriter
 from bot.llm.understand import ModelReader
 from bot.metrics.engine import Engine
 from bot.metrics.store import StoreHolder
-from bot.playbook.embeddings import make_embedder
+from bot.playbook.embeddings import settings_embedder
 from bot.playbook.index import PlaybookIndex
 from bot.playbook.service import Playbook
 from bot.state import AuditLog, open_state
@@ -22,9 +22,8 @@ from bot.state import AuditLog, open_state
 
 def build_playbook(settings: Settings, knowledge: Path | None = None, model: LanguageModel | None = None) -> Playbook:
     """The playbook index, and the language model writing its answers when there is one."""
-    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
-    embedder = make_embedder(settings.ccobot_embeddings, api_key=key, base_url=settings.openai_base_url)
-    index = PlaybookIndex(knowledge or settings.ccobot_knowledge, settings.ccobot_home, embedder, settings.chroma_url)
+    index = PlaybookIndex(knowledge or settings.ccobot_knowledge, settings.ccobot_home, settings_embedder(settings),
+                          settings.chroma_url)
     return Playbook(index, PlaybookWriter(model) if model is not None else None)
 
 

@@ -203,6 +203,12 @@ class OpenAIEmbedder:
         return vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
 
 
+def settings_embedder(settings) -> Embedder:
+    """The embedder the settings name (CCOBOT_EMBEDDINGS, with the OpenAI key and endpoint for 'openai:')."""
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+    return make_embedder(settings.ccobot_embeddings, api_key=key, base_url=settings.openai_base_url)
+
+
 def make_embedder(spec: str, api_key: str | None = None, base_url: str | None = None) -> Embedder:
     """'hashing' (default), 'sentence-transformers:<name or path>', or 'openai:<model>'."""
     kind, _, arg = spec.partition(":")

@@ -37,6 +37,7 @@ class PlaybookReply:
     notes: list[str] = field(default_factory=list)
 
 
+INDEX_WAIT = 10.0  # seconds a playbook question waits for the indexing under way before it is told to ask again
 MORE = 3  # the passages an answer is read from (search's k): "tell me more" reads the next ones
 
 
@@ -47,6 +48,7 @@ class Playbook:
         self.last_report: SyncReport | None = None
         self._thread: threading.Thread | None = None
         self._recent: dict[tuple[str, int, int], list[Hit]] = {}
+        self.index_wait = INDEX_WAIT
 
     def start(self, wait: bool, apart: bool = False) -> None:
         """Open the index, or (re)build it: now when `wait`, else in the background; `apart`: in a child
@@ -105,6 +107,8 @@ class Playbook:
         """`about`: names of which a passage must speak to answer, one of each group (a KPI's, beside its figure;
         both KPIs' when two are asked apart); `more`: "tell me more" after its answer (once, twice …), from the
         passages after those it was answered from."""
+        if self.index.state == "indexing" and not self.index.chunks:
+            self.join(self.index_wait)  # a first start's index is seconds away: the question waits for it, a while
         if self.index.state == "indexing" and not self.index.chunks:
             done, total = self.index.progress
             return PlaybookReply(compose.message("indexing", lang, done=done, total=max(total, done)), [], False, True)

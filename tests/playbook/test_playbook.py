@@ -202,15 +202,27 @@ def test_questions_during_indexing_get_a_clear_answer(tmp_path, small_store_dir)
             return super().embed(texts)
 
     playbook = Playbook(PlaybookIndex(KNOWLEDGE, tmp_path / "home", SlowEmbedder()))
+    playbook.index_wait = 0.5  # (INDEX_WAIT: a question waits this long for the indexing under way)
     playbook.start(wait=False)
     bot = Assistant(Engine(load_store(small_store_dir)), playbook=playbook)
+    started = time.monotonic()
     answer = bot.ask("What does a Chief Commercial Officer do?", as_of=AS_OF)
     assert answer.kind == "playbook" and "being indexed" in answer.text and answer.citations == []
+    assert time.monotonic() - started >= 0.5
     assert bot.ask("revenue last quarter", as_of=AS_OF).value == 2530.0  # KPIs do not wait
     assert bot.ask("hjælp", as_of=AS_OF).kind == "help"  # nor does help
     release.set()
     playbook._thread.join(30)
     assert bot.ask("What does a Chief Commercial Officer do?", as_of=AS_OF).citations
+
+
+def test_a_question_waits_for_an_index_seconds_away(tmp_path, small_store_dir):
+    # `make run` on a first start with its questions piped in: the playbook's questions were told to ask again
+    playbook = Playbook(PlaybookIndex(KNOWLEDGE, tmp_path / "home", HashingEmbedder()))
+    playbook.start(wait=False, apart=True)
+    bot = Assistant(Engine(load_store(small_store_dir)), playbook=playbook)
+    answer = bot.ask("What does a Chief Commercial Officer do?", as_of=AS_OF)
+    assert answer.kind == "playbook" and answer.citations, answer.text
 
 
 # ---------------------------------------------------------------- embeddings
