@@ -95,6 +95,7 @@ FURTHEST_BEHIND = re.compile(r"\b(?:furthest|farthest|most) behind|længst bagud
 # "o nästa?", "og sidste?", "and the previous one?" after a figure of a month, quarter or year: "next" and "last"
 # as said of today ("last quarter"), after this/next/last one; "previous" and "following" (and either after a named
 # one, "Q1") from that period
+RELATIVE_UNITS = ("week", "month", "quarter", "year")  # "this/next/last …" as the period parser spells them
 SHIFT = re.compile(r"^\W*(?:and|og|och|what about|how about|hvad med|hur är det med)?\s*(?:the\s+)?"
                    r"(?:(?P<next>next|næste|nästa)|(?P<last>last|sidste|förra)|"
                    r"(?P<following>following|kommende|kommande|efterfølgende|påföljande)|"
@@ -243,8 +244,7 @@ def _shifted(period: str | None, shift: re.Match, cal: Calendar) -> str | None:
     if now is None:
         return None
     where, _, unit = period.partition(" ")
-    if where in ("this", "next", "last") and unit in ("week", "month", "quarter", "year") and (
-            shift["next"] or shift["last"]):
+    if where in ("this", "next", "last") and unit in RELATIVE_UNITS and (shift["next"] or shift["last"]):
         return f"{'next' if shift['next'] else 'last'} {unit}"  # as said of today
     after = now.nominal_end + timedelta(days=1)
     months = UNIT_MONTHS.get(now.unit)

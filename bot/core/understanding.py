@@ -28,7 +28,7 @@ from datetime import date, timedelta
 from typing import Callable
 
 from bot.core.conversation import PLACES, Conversation
-from bot.core.followups import follow_up, summed_up
+from bot.core.followups import RELATIVE_UNITS, follow_up, summed_up
 from bot.errors import PeriodError
 from bot.metrics.periods import Calendar, add_months, parse_period
 from bot.nlu.compare import (COMPARE_WITH, JUST_BEFORE, SAME_PERIOD_AGO, SAME_UNIT, YEAR_AGO_WORDS, Comparison,
@@ -770,21 +770,16 @@ def _status(parser: Parser, parsed: Parsed, values: ValueIndex, cal: Calendar) -
     return Parts(parsed, [p for p in parts if isinstance(p, KpiQuestion)])
 
 
-# "… vs last quarter", "… i forhold til sidste måned", "… jämfört med förra året": the period set against
-VS_PERIOD = re.compile(r"\s*,?\s*\b(?:vs\.?|versus|compared (?:with|to)|against|i forhold til|ift\.?|sammenlignet med|mod|"
-                       r"jämfört med|jämfört mot|mot)\s+(?P<ref>[^,?!]+?)\s*[?.!]*$", re.I)
-
-
 def _status_against(parser: Parser, question: str, values: ValueIndex, cal: Calendar, earlier: Earlier) -> Parts | None:
     """'how is DACH SMB doing vs last quarter?': each headline figure, now, set against that period (it gave
     last quarter's alone)."""
-    ref = VS_PERIOD.search(question[:MAX_CHARS])
+    ref = lx.VS_PERIOD.search(question[:MAX_CHARS])
     said = parser.parse(ref.group("ref"), values, cal) if ref else None
     if said is None or not said.period or said.metric or said.filters or said.period_error:
         return None
     head = parser.parse(question[:ref.start()], values, cal)
     where, _, unit = said.period.partition(" ")
-    current = head.period or (f"this {unit}" if where == "last" and unit in ("week", "month", "quarter", "year") else None)
+    current = head.period or (f"this {unit}" if where == "last" and unit in RELATIVE_UNITS else None)
     made = []  # the headline of the period set against (an ended one's: what was won, not what is still open)
     for part in _status(parser, replace(head, period=said.period), values, cal).parts:
         now = replace(part.parsed, question=question, period=current or earlier(replace(part.parsed, period=None), cal, 0))

@@ -433,8 +433,10 @@ CHANGE_DOWN = {"declined", "decline", "dropped", "drop", "fell", "fallen", "decr
 CHANGE_MOST = re.compile(r"(?<![\w-])(?:most|mest|biggest|largest|største|størst|största|störst|højest|högst|fastest|hurtigst|"
                          r"snabbast|the least|mindst|minst)(?![\w-])")
 # "… vs last year", "… compared with Q2", "… i forhold til sidste år", "… jämfört med i fjol": the earlier period
-CHANGE_REF = re.compile(r"\s*,?\s*\b(?:vs\.?|versus|compared (?:with|to)|against|since|i forhold til|ift\.?|sammenlignet med|mod|"
-                        r"siden|jämfört med|jämfört mot|mot|sedan)\s+(?P<ref>[^,?!]+?)\s*[?.!]*$", re.I)
+_VERSUS = r"vs\.?|versus|compared (?:with|to)|against|i forhold til|ift\.?|sammenlignet med|mod|jämfört med|jämfört mot|mot"
+CHANGE_REF = re.compile(rf"\s*,?\s*\b(?:{_VERSUS}|since|siden|sedan)\s+(?P<ref>[^,?!]+?)\s*[?.!]*$", re.I)
+# "how is DACH doing vs last quarter", "… i forhold til sidste måned": the period set against (not "since")
+VS_PERIOD = re.compile(rf"\s*,?\s*\b(?:{_VERSUS})\s+(?P<ref>[^,?!]+?)\s*[?.!]*$", re.I)
 YEAR_ON_YEAR = re.compile(r"\b(?:yoy|y/y|year[- ]over[- ]year|year on year|år over år|år for år|år för år)\b", re.I)
 
 # Questions about the org itself, answered from the reps table: "who is my manager?", "hvem er min chef?",

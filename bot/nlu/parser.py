@@ -439,7 +439,7 @@ class Parser:
             size = (plain, sum(map(len, phrase)), sum(t.word == p for t, p in zip(window, phrase)))
             scored.append((size, phrase, kid, lang, window))
         best = max(scored, key=lambda c: c[0], default=None)
-        if best is not None and best[2] == "quota" and self._relation_before(toks, best[4][0]):
+        if best is not None and best[2] == "quota" and self._relation_before(toks, self._position(toks, best[4][0])):
             # "prognose mod budget": the forecast set against the target (_gap), not the target ("budgettet" is
             # a longer name than "prognose")
             best = max((c for c in scored if c[2] != "quota"), key=lambda c: c[0], default=best)
@@ -520,15 +520,15 @@ class Parser:
         return next((i for i, t in enumerate(toks) if t is tok), 0)
 
     @staticmethod
-    def _relation_before(toks: list[Token], tok: Token) -> bool:
-        at = next(i for i, t in enumerate(toks) if t is tok)
-        return any(t.word in lx.TARGET_RELATION for t in toks[max(0, at - 3):at])
+    def _relation_before(toks: list[Token], at: int) -> list[Token]:
+        """The words just before toks[at] that set something against it ("mod", "vs", "against")."""
+        return [t for t in toks[max(0, at - 3):at] if t.word in lx.TARGET_RELATION]
 
     @staticmethod
     def _against_target(toks: list[Token], at: int) -> bool:
         """'how am I doing against quota', 'mod budget', 'are we on target': attainment, not the amount.
         The words that said so are used."""
-        said = [t for t in toks[max(0, at - 3):at] if t.word in lx.TARGET_RELATION] + Parser._on_target(toks)
+        said = Parser._relation_before(toks, at) + Parser._on_target(toks)
         for t in said:
             t.used = True
         return bool(said)
